@@ -1,0 +1,279 @@
+"""The chain client: the only module that imports web3.
+
+Everything above it works with typed objects from :mod:`registry.domain.chain`. Transactions
+are signed locally with the operator's key (never by the node), so the same code works against
+the embedded anvil, a Hardhat node or any other EVM node. The transport is injectable: pass a
+``provider`` to talk to something other than HTTP.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+import requests
+from eth_account import Account
+from eth_account.signers.local import LocalAccount
+from eth_utils import keccak, to_checksum_address
+from web3 import Web3
+from web3.exceptions import ContractLogicError, TimeExhausted, TransactionNotFound, Web3RPCError
+from web3.providers.base import BaseProvider
+
+from registry.artifacts import ContractArtifact
+from registry.chain.abi import AbiCodec
+from registry.domain.chain import BlockHeader, ChainEvent, ChainLog, Receipt
+from registry.errors import ChainError, ChainUnreachableError, ContractRevertError
+
+#: Mnemonic of the embedded chain's public development accounts (anvil and Hardhat defaults).
+DEV_MNEMONIC = "test test test test test test test test test test test junk"
+
+_GAS_MARGIN_NUM, _GAS_MARGIN_DEN = 12, 10
+
+
+def _hex(value: bytes | str) -> str:
+    if isinstance(value, str):
+        return value if value.startswith("0x") else "0x" + value
+    return "0x" + bytes(value).hex()
+
+
+def dev_account(index: int) -> LocalAccount:
+    """The ``index``-th development account of the embedded chain (public test keys only)."""
+    Account.enable_unaudited_hdwallet_features()
+    account: LocalAccount = Account.from_mnemonic(
+        DEV_MNEMONIC, account_path=f"m/44'/60'/0'/0/{index}"
+    )
+    return account
+
+
+def account_from_key(private_key: str) -> LocalAccount:
+    try:
+        account: LocalAccount = Account.from_key(private_key)
+    except (ValueError, TypeError) as exc:
+        raise ChainError(f"the configured private key is not a valid secp256k1 key: {exc}") from exc
+    return account
+
+
+class ChainClient:
+    """A connection to one EVM node, with the registry's ABIs loaded for decoding."""
+
+    def __init__(
+        self,
+        rpc_url: str,
+        artifacts: Sequence[ContractArtifact],
+        *,
+        timeout: float = 10.0,
+        provider: BaseProvider | None = None,
+        url_setting: str = "DAREG_RPC_URL",
+    ) -> None:
+        self.rpc_url = rpc_url
+        self._url_setting = url_setting
+        self._w3 = Web3(
+            provider or Web3.HTTPProvider(rpc_url, request_kwargs={"timeout": timeout})
+        )
+        self._artifacts = {a.name: a for a in artifacts}
+        self.codec = AbiCodec(list(artifacts))
+        self._nonce_lock = threading.Lock()
+        self._nonces: dict[str, int] = {}
+        self._chain_id: int | None = None
+
+    # --- connectivity ---------------------------------------------------------------------
+
+    def _unreachable(self, exc: BaseException) -> ChainUnreachableError:
+        return ChainUnreachableError(
+            f"cannot reach the chain at {self.rpc_url} ({type(exc).__name__}); "
+            f"start the embedded stack with `dareg up` or point {self._url_setting} at a running "
+            "EVM node",
+            rpc_url=self.rpc_url,
+        )
+
+    def _guard(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except (requests.ConnectionError, requests.Timeout, ConnectionError, OSError) as exc:
+            raise self._unreachable(exc) from exc
+
+    def chain_id(self) -> int:
+        if self._chain_id is None:
+            self._chain_id = int(self._guard(lambda: self._w3.eth.chain_id))
+        return self._chain_id
+
+    def head(self) -> int:
+        return int(self._guard(lambda: self._w3.eth.block_number))
+
+    def is_reachable(self) -> bool:
+        try:
+            self.head()
+        except ChainUnreachableError:
+            return False
+        return True
+
+    def rpc(self, method: str, params: Sequence[Any] = ()) -> Any:
+        """A raw JSON-RPC call (``evm_snapshot``, ``anvil_reorg`` ...)."""
+        response = self._guard(self._w3.provider.make_request, method, list(params))
+        if "error" in response:
+            raise ChainError(f"{method} failed: {response['error']}")
+        return response.get("result")
+
+    # --- reads ----------------------------------------------------------------------------
+
+    def code_hash(self, address: str) -> str | None:
+        """keccak256 of the runtime code at ``address``, or ``None`` if it holds no code."""
+        code = bytes(self._guard(self._w3.eth.get_code, to_checksum_address(address)))
+        return _hex(keccak(code)) if code else None
+
+    def block(self, number: int | str = "latest") -> BlockHeader:
+        raw = self._guard(self._w3.eth.get_block, number)
+        return BlockHeader(
+            number=int(raw["number"]),
+            hash=_hex(raw["hash"]),
+            parent_hash=_hex(raw["parentHash"]),
+            timestamp=int(raw["timestamp"]),
+        )
+
+    def balance(self, address: str) -> int:
+        return int(self._guard(self._w3.eth.get_balance, to_checksum_address(address)))
+
+    def call(
+        self,
+        contract: str,
+        address: str,
+        function: str,
+        args: Sequence[Any] = (),
+        block: int | str = "latest",
+    ) -> Any:
+        """Call a view function; a custom-error revert becomes :class:`ContractRevertError`."""
+        bound = self._contract(contract, address)
+        try:
+            return self._guard(bound.functions[function](*args).call, block_identifier=block)
+        except ContractLogicError as exc:
+            raise self._revert(exc) from exc
+
+    def get_logs(
+        self,
+        addresses: Sequence[str],
+        from_block: int,
+        to_block: int,
+        topics: Sequence[Sequence[str] | str | None] | None = None,
+    ) -> list[ChainLog]:
+        params: dict[str, Any] = {
+            "fromBlock": from_block,
+            "toBlock": to_block,
+            "address": [to_checksum_address(a) for a in addresses],
+        }
+        if topics is not None:
+            params["topics"] = [list(t) if isinstance(t, list | tuple) else t for t in topics]
+        raw_logs = self._guard(self._w3.eth.get_logs, params)
+        return [
+            ChainLog(
+                address=to_checksum_address(raw["address"]),
+                topics=tuple(_hex(t) for t in raw["topics"]),
+                data=_hex(raw["data"]),
+                block_number=int(raw["blockNumber"]),
+                block_hash=_hex(raw["blockHash"]),
+                tx_hash=_hex(raw["transactionHash"]),
+                log_index=int(raw["logIndex"]),
+            )
+            for raw in raw_logs
+        ]
+
+    def decode(self, logs: Sequence[ChainLog]) -> list[ChainEvent]:
+        return [e for e in (self.codec.decode_log(log) for log in logs) if e is not None]
+
+    # --- writes ---------------------------------------------------------------------------
+
+    def reset_nonces(self) -> None:
+        """Forget cached nonces (after ``evm_revert`` or a reorg rewinds the chain)."""
+        with self._nonce_lock:
+            self._nonces.clear()
+
+    def deploy(self, contract: str, signer: LocalAccount, args: Sequence[Any] = ()) -> Receipt:
+        artifact = self._artifacts[contract]
+        factory = self._w3.eth.contract(abi=artifact.abi, bytecode=artifact.bytecode)
+        data = factory.constructor(*args).data_in_transaction
+        return self._send(signer, to=None, data=data)
+
+    def transact(
+        self,
+        contract: str,
+        address: str,
+        function: str,
+        args: Sequence[Any],
+        signer: LocalAccount,
+    ) -> Receipt:
+        """Send a state-changing call signed by ``signer`` and wait for its receipt."""
+        bound = self._contract(contract, address)
+        data = bound.encode_abi(function, args=list(args))
+        return self._send(signer, to=bound.address, data=data)
+
+    def _send(self, signer: LocalAccount, *, to: str | None, data: str) -> Receipt:
+        tx: dict[str, Any] = {"from": signer.address, "data": data, "value": 0}
+        if to is not None:
+            tx["to"] = to
+        try:
+            gas = int(self._guard(self._w3.eth.estimate_gas, tx))
+        except ContractLogicError as exc:
+            raise self._revert(exc) from exc
+        with self._nonce_lock:
+            nonce = self._nonces.get(signer.address)
+            if nonce is None:
+                nonce = int(
+                    self._guard(self._w3.eth.get_transaction_count, signer.address, "pending")
+                )
+            tx.update(
+                gas=gas * _GAS_MARGIN_NUM // _GAS_MARGIN_DEN,
+                gasPrice=int(self._guard(lambda: self._w3.eth.gas_price)),
+                nonce=nonce,
+                chainId=self.chain_id(),
+            )
+            tx.pop("from")
+            signed = signer.sign_transaction(tx)
+            try:
+                tx_hash = self._guard(self._w3.eth.send_raw_transaction, signed.raw_transaction)
+            except Web3RPCError:
+                self._nonces.pop(signer.address, None)
+                raise
+            self._nonces[signer.address] = nonce + 1
+        try:
+            raw = self._guard(self._w3.eth.wait_for_transaction_receipt, tx_hash, timeout=60)
+        except (TimeExhausted, TransactionNotFound) as exc:
+            raise ChainError(f"transaction {_hex(tx_hash)} was not mined in time") from exc
+        if int(raw["status"]) != 1:
+            raise ChainError(f"transaction {_hex(tx_hash)} reverted without a reason")
+        logs = [
+            ChainLog(
+                address=to_checksum_address(log["address"]),
+                topics=tuple(_hex(t) for t in log["topics"]),
+                data=_hex(log["data"]),
+                block_number=int(log["blockNumber"]),
+                block_hash=_hex(log["blockHash"]),
+                tx_hash=_hex(log["transactionHash"]),
+                log_index=int(log["logIndex"]),
+            )
+            for log in raw["logs"]
+        ]
+        address = raw.get("contractAddress")
+        return Receipt(
+            tx_hash=_hex(raw["transactionHash"]),
+            block_number=int(raw["blockNumber"]),
+            block_hash=_hex(raw["blockHash"]),
+            gas_used=int(raw["gasUsed"]),
+            contract_address=to_checksum_address(address) if address else None,
+            events=tuple(self.decode(logs)),
+        )
+
+    # --- helpers ---------------------------------------------------------------------------
+
+    def _contract(self, name: str, address: str) -> Any:
+        return self._w3.eth.contract(
+            address=to_checksum_address(address), abi=self._artifacts[name].abi
+        )
+
+    def _revert(self, exc: ContractLogicError) -> ContractRevertError:
+        data = exc.data if isinstance(exc.data, str) else None
+        if data and data.startswith("0x") and len(data) >= 10:
+            decoded = self.codec.decode_error(bytes.fromhex(data[2:]))
+            if decoded is not None:
+                return ContractRevertError(decoded[0], decoded[1])
+        return ContractRevertError("Revert", {"reason": str(exc.message or exc)})
+

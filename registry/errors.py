@@ -1,0 +1,173 @@
+"""The one exception hierarchy of dareg.
+
+Every error the service raises on purpose derives from :class:`DaregError`. Each class carries a
+stable, machine-readable ``code`` (the API returns it; clients may switch on it) and a ``status``
+(the HTTP status the API maps it to). The CLI prints ``str(error)`` on one line and exits non-zero.
+
+    DaregError
+    ├── InputError (400/422)        the caller sent something unusable
+    │   ├── PathNotFoundError
+    │   ├── EmptyDatasetError
+    │   ├── UnreadableFileError
+    │   ├── UnsupportedFileError
+    │   ├── MalformedFingerprintError
+    │   └── MalformedProofError
+    ├── NotFoundError (404)
+    │   └── EvidenceNotFoundError
+    ├── ConflictError (409)
+    │   └── EvidenceAlreadyAnchoredError
+    ├── ContractRevertError (422)  the contract refused, with its custom error name and arguments
+    ├── ConfigurationError (500)
+    ├── StackError (503)            the embedded stack cannot start or run
+    │   ├── PortInUseError
+    │   ├── StackAlreadyRunningError
+    │   └── NodeStartError
+    └── ChainError (503)
+        ├── ChainUnreachableError
+        └── DeploymentError
+            └── ContractsMissingError
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+
+class DaregError(Exception):
+    """Root of every error dareg raises on purpose."""
+
+    code: ClassVar[str] = "dareg_error"
+    status: ClassVar[int] = 500
+
+    def __init__(self, message: str, **details: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details: dict[str, Any] = details
+
+    def __str__(self) -> str:
+        return self.message
+
+
+# --- the caller's input ----------------------------------------------------------------------
+
+
+class InputError(DaregError):
+    """The request or argument cannot be used as given."""
+
+    code = "invalid_input"
+    status = 422
+
+
+class PathNotFoundError(InputError):
+    code = "path_not_found"
+
+
+class EmptyDatasetError(InputError):
+    code = "empty_dataset"
+
+
+class UnreadableFileError(InputError):
+    code = "unreadable_file"
+
+
+class UnsupportedFileError(InputError):
+    """A symlink, device, socket or name the fingerprint algorithm does not accept."""
+
+    code = "unsupported_file"
+
+
+class MalformedFingerprintError(InputError):
+    code = "malformed_fingerprint"
+
+
+class MalformedProofError(InputError):
+    code = "malformed_proof"
+
+
+class NotFoundError(DaregError):
+    code = "not_found"
+    status = 404
+
+
+class EvidenceNotFoundError(NotFoundError):
+    code = "evidence_not_found"
+
+
+class ConflictError(DaregError):
+    code = "conflict"
+    status = 409
+
+
+class EvidenceAlreadyAnchoredError(ConflictError):
+    code = "evidence_already_anchored"
+
+
+class ContractRevertError(DaregError):
+    """The contract refused a transaction with a custom error.
+
+    ``error_name`` is the Solidity error's name (``EvidenceInvalidSignature``), ``args`` its decoded
+    arguments by parameter name. The API code is derived from the name so it stays stable.
+    """
+
+    code = "contract_revert"
+    status = 422
+
+    def __init__(self, error_name: str, args: dict[str, Any], message: str | None = None) -> None:
+        self.error_name = error_name
+        self.args_by_name = args
+        rendered = ", ".join(f"{k}={v}" for k, v in args.items())
+        super().__init__(
+            message or f"the contract refused: {error_name}({rendered})",
+            error=error_name,
+            args=args,
+        )
+
+
+# --- configuration and the running stack ----------------------------------------------------
+
+
+class ConfigurationError(DaregError):
+    code = "configuration_error"
+    status = 500
+
+
+class StackError(DaregError):
+    code = "stack_error"
+    status = 503
+
+
+class PortInUseError(StackError):
+    code = "port_in_use"
+
+
+class StackAlreadyRunningError(StackError):
+    code = "stack_already_running"
+
+
+class NodeStartError(StackError):
+    code = "node_start_failed"
+
+
+# --- the chain ---------------------------------------------------------------------------------
+
+
+class ChainError(DaregError):
+    code = "chain_error"
+    status = 503
+
+
+class ChainUnreachableError(ChainError):
+    code = "chain_unreachable"
+
+
+class DeploymentError(ChainError):
+    code = "deployment_error"
+
+
+class ContractsMissingError(DeploymentError):
+    code = "contracts_missing"
+
+
+class IndexerError(DaregError):
+    code = "indexer_error"
+    status = 500

@@ -1,0 +1,76 @@
+"""Settings: the only place dareg reads its environment.
+
+Every variable is ``DAREG_<FIELD>`` (case-insensitive). Defaults give the embedded stack: anvil
+on 127.0.0.1:8545 with its state under ``var/``, SQLite at ``var/registry.db``, the API on
+127.0.0.1:8000.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Runtime configuration of the registry service, CLI and indexer."""
+
+    model_config = SettingsConfigDict(env_prefix="DAREG_", extra="ignore", frozen=True)
+
+    var_dir: Path = Field(default=PROJECT_ROOT / "var", description="chain state, database, manifest")
+    rpc_url: str | None = Field(
+        default=None, description="external EVM node; unset means the embedded anvil"
+    )
+    database_url: str | None = Field(default=None, description="SQLAlchemy URL of the mirror")
+    deployment_file: Path | None = Field(default=None, description="deployment manifest path")
+    artifacts_dir: Path = PROJECT_ROOT / "artifacts"
+    node_modules_dir: Path = PROJECT_ROOT / "node_modules"
+
+    api_host: str = "127.0.0.1"
+    api_port: int = Field(default=8000, ge=1, le=65535)
+    node_host: str = "127.0.0.1"
+    node_port: int = Field(default=8545, ge=1, le=65535)
+    chain_id: int = Field(default=31337, ge=1, description="chain id of the embedded anvil")
+    state_interval: int = Field(default=5, ge=1, description="seconds between chain-state dumps")
+    operator_key: SecretStr | None = Field(
+        default=None,
+        description="private key that sends the service's transactions; "
+        "defaults to the embedded chain's first development account",
+    )
+    rpc_timeout: float = Field(default=10.0, gt=0)
+    finality_depth: int = Field(default=0, ge=0, description="blocks behind head the indexer stays")
+    poll_interval: float = Field(default=0.5, gt=0, description="indexer follow-mode poll, seconds")
+    log_range: int = Field(default=2000, ge=1, description="initial eth_getLogs block range")
+
+    @property
+    def embedded(self) -> bool:
+        """True when the service runs its own anvil (no ``DAREG_RPC_URL``)."""
+        return self.rpc_url is None
+
+    @cached_property
+    def effective_rpc_url(self) -> str:
+        return self.rpc_url or f"http://{self.node_host}:{self.node_port}"
+
+    @cached_property
+    def effective_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.var_dir / 'registry.db'}"
+
+    @cached_property
+    def manifest_path(self) -> Path:
+        return self.deployment_file or self.var_dir / "deployment.json"
+
+    @cached_property
+    def chain_state_path(self) -> Path:
+        return self.var_dir / "chain" / "state.json"
+
+    @cached_property
+    def lock_path(self) -> Path:
+        return self.var_dir / "dareg.lock"
+
+    @cached_property
+    def api_url(self) -> str:
+        return f"http://{self.api_host}:{self.api_port}"

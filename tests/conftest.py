@@ -1,0 +1,87 @@
+"""Shared fixtures: one real anvil per test session, with snapshot/revert between tests."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from eth_account.signers.local import LocalAccount
+
+from registry.artifacts import DEPLOYED_CONTRACTS, artifacts_hash, load_artifact
+from registry.chain.client import ChainClient, dev_account
+from registry.chain.deploy import deploy_all
+from registry.chain.node import AnvilNode, anvil_binary
+from registry.domain.deployment import DeploymentManifest
+from registry.settings import Settings
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def base_settings() -> Settings:
+    return Settings()
+
+
+@pytest.fixture(scope="session")
+def anvil_url(base_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real anvil on a free loopback port for the whole session."""
+    node = AnvilNode(
+        anvil_binary(base_settings.node_modules_dir),
+        host="127.0.0.1",
+        port=free_port(),
+        chain_id=31337,
+        state_path=None,
+        log_path=tmp_path_factory.mktemp("anvil") / "anvil.log",
+    )
+    node.start()
+    yield node.url
+    node.stop()
+
+
+@pytest.fixture(scope="session")
+def session_client(anvil_url: str, base_settings: Settings) -> ChainClient:
+    artifacts = [load_artifact(base_settings.artifacts_dir, n) for n in DEPLOYED_CONTRACTS]
+    return ChainClient(anvil_url, artifacts)
+
+
+@pytest.fixture(scope="session")
+def operator() -> LocalAccount:
+    return dev_account(0)
+
+
+@pytest.fixture(scope="session")
+def session_deployment(
+    session_client: ChainClient, operator: LocalAccount, base_settings: Settings
+) -> DeploymentManifest:
+    """The registry contracts, deployed once per session."""
+    return deploy_all(session_client, operator, artifacts_hash(base_settings.artifacts_dir))
+
+
+@pytest.fixture
+def chain(session_client: ChainClient, session_deployment: DeploymentManifest) -> Iterator[ChainClient]:
+    """The session chain, rewound to its state before the test when the test ends."""
+    snapshot = session_client.rpc("evm_snapshot")
+    yield session_client
+    session_client.rpc("evm_revert", [snapshot])
+    session_client.reset_nonces()
+
+
+@pytest.fixture
+def deployment(chain: ChainClient, session_deployment: DeploymentManifest) -> DeploymentManifest:
+    return session_deployment
+
+
+@pytest.fixture
+def test_settings(tmp_path: Path, anvil_url: str) -> Settings:
+    """Settings pointing at the session anvil and a per-test SQLite database."""
+    return Settings(
+        var_dir=tmp_path / "var",
+        rpc_url=anvil_url,
+        database_url=f"sqlite:///{tmp_path / 'registry.db'}",
+    )
