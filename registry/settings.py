@@ -21,7 +21,9 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="DAREG_", extra="ignore", frozen=True)
 
-    var_dir: Path = Field(default=PROJECT_ROOT / "var", description="chain state, database, manifest")
+    var_dir: Path = Field(
+        default=PROJECT_ROOT / "var", description="chain state, database, manifest"
+    )
     rpc_url: str | None = Field(
         default=None, description="external EVM node; unset means the embedded anvil"
     )

@@ -64,7 +64,9 @@ def session_deployment(
 
 
 @pytest.fixture
-def chain(session_client: ChainClient, session_deployment: DeploymentManifest) -> Iterator[ChainClient]:
+def chain(
+    session_client: ChainClient, session_deployment: DeploymentManifest
+) -> Iterator[ChainClient]:
     """The session chain, rewound to its state before the test when the test ends."""
     snapshot = session_client.rpc("evm_snapshot")
     yield session_client

@@ -15,7 +15,8 @@ from typing import Any
 import requests
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
-from eth_utils import keccak, to_checksum_address
+from eth_utils.address import to_checksum_address
+from eth_utils.crypto import keccak
 from web3 import Web3
 from web3.exceptions import ContractLogicError, TimeExhausted, TransactionNotFound, Web3RPCError
 from web3.providers.base import BaseProvider
@@ -68,9 +69,7 @@ class ChainClient:
     ) -> None:
         self.rpc_url = rpc_url
         self._url_setting = url_setting
-        self._w3 = Web3(
-            provider or Web3.HTTPProvider(rpc_url, request_kwargs={"timeout": timeout})
-        )
+        self._w3 = Web3(provider or Web3.HTTPProvider(rpc_url, request_kwargs={"timeout": timeout}))
         self._artifacts = {a.name: a for a in artifacts}
         self.codec = AbiCodec(list(artifacts))
         self._nonce_lock = threading.Lock()
@@ -276,4 +275,3 @@ class ChainClient:
             if decoded is not None:
                 return ContractRevertError(decoded[0], decoded[1])
         return ContractRevertError("Revert", {"reason": str(exc.message or exc)})
-

@@ -13,7 +13,9 @@ from registry.domain.deployment import DeployedContract, DeploymentManifest
 from registry.errors import ContractsMissingError, DeploymentError
 
 
-def verify_deployment(client: ChainClient, manifest: DeploymentManifest, manifest_path: Path) -> None:
+def verify_deployment(
+    client: ChainClient, manifest: DeploymentManifest, manifest_path: Path
+) -> None:
     """Check that the chain still holds exactly the contracts the manifest records.
 
     Raises :class:`ContractsMissingError` (one sentence) when it does not: a registry must never
@@ -36,7 +38,9 @@ def verify_deployment(client: ChainClient, manifest: DeploymentManifest, manifes
             )
 
 
-def deploy_all(client: ChainClient, deployer: LocalAccount, artifacts_hash: str) -> DeploymentManifest:
+def deploy_all(
+    client: ChainClient, deployer: LocalAccount, artifacts_hash: str
+) -> DeploymentManifest:
     contracts: dict[str, DeployedContract] = {}
     first_block: int | None = None
     for name in DEPLOYED_CONTRACTS:

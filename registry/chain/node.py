@@ -6,6 +6,7 @@ again when it stops, so a restart keeps every block, log and balance.
 
 from __future__ import annotations
 
+import ctypes
 import json
 import platform
 import signal
@@ -15,6 +16,7 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+from typing import IO
 
 from registry.errors import NodeStartError, PortInUseError
 
@@ -52,6 +54,13 @@ def ensure_port_free(host: str, port: int, what: str) -> None:
                 host=host,
                 port=port,
             ) from None
+
+
+def _die_with_parent() -> None:
+    """Linux: have the kernel stop anvil if the dareg process dies without cleaning up."""
+    if platform.system() == "Linux":
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
 def rpc_ready(url: str, timeout: float = 1.0) -> bool:
@@ -118,13 +127,15 @@ class AnvilNode:
         ensure_port_free(self.host, self.port, "embedded chain (anvil)")
         if self.state_path is not None:
             self.state_path.parent.mkdir(parents=True, exist_ok=True)
-        log = (
-            self.log_path.open("ab")
-            if self.log_path is not None
-            else subprocess.DEVNULL  # type: ignore[assignment]
+        log: IO[bytes] | int = (
+            self.log_path.open("ab") if self.log_path is not None else subprocess.DEVNULL
         )
         self._process = subprocess.Popen(  # stays in our process group: Ctrl-C reaches it too
-            self.command(), stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+            self.command(),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            preexec_fn=_die_with_parent,
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

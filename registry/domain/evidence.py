@@ -21,7 +21,9 @@ def parse_fingerprint(text: str) -> bytes:
         )
     value = bytes.fromhex(candidate.removeprefix("0x").removeprefix("0X"))
     if value == bytes(32):
-        raise MalformedFingerprintError("malformed fingerprint: the zero value is not a fingerprint")
+        raise MalformedFingerprintError(
+            "malformed fingerprint: the zero value is not a fingerprint"
+        )
     return value
 
 

@@ -16,7 +16,9 @@ def _addr(deployment: DeploymentManifest) -> str:
     return deployment.address_of("EvidenceRegistry")
 
 
-def test_anchor_records_sender_time_and_block(chain: ChainClient, deployment: DeploymentManifest) -> None:
+def test_anchor_records_sender_time_and_block(
+    chain: ChainClient, deployment: DeploymentManifest
+) -> None:
     holder = dev_account(1)
     chain.rpc("anvil_setBalance", [holder.address, hex(10**18)])
     receipt = chain.transact("EvidenceRegistry", _addr(deployment), "anchor", [FP], holder)
@@ -49,7 +51,11 @@ def test_zero_fingerprint_is_refused(chain: ChainClient, deployment: DeploymentM
 
 
 def _sign_anchor(
-    chain: ChainClient, deployment: DeploymentManifest, signer_index: int, fp: bytes, deadline: int,
+    chain: ChainClient,
+    deployment: DeploymentManifest,
+    signer_index: int,
+    fp: bytes,
+    deadline: int,
     nonce: int | None = None,
 ) -> bytes:
     signer = dev_account(signer_index)
@@ -77,7 +83,12 @@ def _sign_anchor(
             ],
         },
         "primaryType": "Anchor",
-        "message": {"fingerprint": fp, "anchorer": signer.address, "nonce": nonce, "deadline": deadline},
+        "message": {
+            "fingerprint": fp,
+            "anchorer": signer.address,
+            "nonce": nonce,
+            "deadline": deadline,
+        },
     }
     return bytes(signer.sign_message(encode_typed_data(full_message=typed)).signature)
 
@@ -89,7 +100,11 @@ def test_delegated_anchor_credits_the_signer_not_the_relayer(
     deadline = chain.block().timestamp + 600
     sig = _sign_anchor(chain, deployment, 3, FP, deadline)
     receipt = chain.transact(
-        "EvidenceRegistry", _addr(deployment), "anchorFor", [FP, registrant.address, deadline, sig], relayer
+        "EvidenceRegistry",
+        _addr(deployment),
+        "anchorFor",
+        [FP, registrant.address, deadline, sig],
+        relayer,
     )
     (event,) = receipt.events
     assert event.args["anchorer"] == registrant.address
@@ -103,26 +118,48 @@ def test_delegated_anchor_replay_and_expiry_and_forgery_are_refused(
     addr = _addr(deployment)
     deadline = chain.block().timestamp + 600
     sig = _sign_anchor(chain, deployment, 3, FP, deadline)
-    chain.transact("EvidenceRegistry", addr, "anchorFor", [FP, registrant.address, deadline, sig], relayer)
+    chain.transact(
+        "EvidenceRegistry", addr, "anchorFor", [FP, registrant.address, deadline, sig], relayer
+    )
     other = bytes.fromhex("cd" * 32)
     # replay of the spent nonce for another fingerprint: the signature no longer matches
     with pytest.raises(ContractRevertError) as replay:
-        chain.transact("EvidenceRegistry", addr, "anchorFor", [other, registrant.address, deadline, sig], relayer)
+        chain.transact(
+            "EvidenceRegistry",
+            addr,
+            "anchorFor",
+            [other, registrant.address, deadline, sig],
+            relayer,
+        )
     assert replay.value.error_name == "EvidenceInvalidSignature"
     # signed by someone else
     forged = _sign_anchor(chain, deployment, 4, other, deadline, nonce=1)
     with pytest.raises(ContractRevertError) as forgery:
-        chain.transact("EvidenceRegistry", addr, "anchorFor", [other, registrant.address, deadline, forged], relayer)
+        chain.transact(
+            "EvidenceRegistry",
+            addr,
+            "anchorFor",
+            [other, registrant.address, deadline, forged],
+            relayer,
+        )
     assert forgery.value.error_name == "EvidenceInvalidSignature"
     # expired
     past = chain.block().timestamp - 1
     expired = _sign_anchor(chain, deployment, 3, other, past)
     with pytest.raises(ContractRevertError) as late:
-        chain.transact("EvidenceRegistry", addr, "anchorFor", [other, registrant.address, past, expired], relayer)
+        chain.transact(
+            "EvidenceRegistry",
+            addr,
+            "anchorFor",
+            [other, registrant.address, past, expired],
+            relayer,
+        )
     assert late.value.error_name == "EvidenceExpiredSignature"
 
 
-def test_deployed_code_is_below_the_eip170_limit(chain: ChainClient, deployment: DeploymentManifest) -> None:
+def test_deployed_code_is_below_the_eip170_limit(
+    chain: ChainClient, deployment: DeploymentManifest
+) -> None:
     from registry.artifacts import DEPLOYED_CONTRACTS, load_artifact
     from registry.settings import Settings
 

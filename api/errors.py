@@ -1,0 +1,63 @@
+"""Map every error to a JSON body with a stable code: ``{"error": {"code", "message", ...}}``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from registry.errors import ContractRevertError, DaregError
+
+
+def _body(code: str, message: str, **details: Any) -> dict[str, Any]:
+    return {
+        "error": {"code": code, "message": message, **({"details": details} if details else {})}
+    }
+
+
+def error_code(exc: DaregError) -> str:
+    """The stable code of ``exc``; contract reverts get one per custom error."""
+    if isinstance(exc, ContractRevertError):
+        return "contract_" + "".join(
+            "_" + c.lower() if c.isupper() and i else c.lower()
+            for i, c in enumerate(exc.error_name)
+        )
+    return exc.code
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(DaregError)
+    async def _dareg(_: Request, exc: DaregError) -> JSONResponse:
+        return JSONResponse(
+            _body(error_code(exc), exc.message, **_jsonable(exc.details)), status_code=exc.status
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = [
+            {
+                "field": ".".join(str(p) for p in err["loc"][1:]) or str(err["loc"][0]),
+                "problem": err["msg"],
+            }
+            for err in exc.errors()
+        ]
+        message = "; ".join(f"{p['field']}: {p['problem']}" for p in problems)
+        return JSONResponse(
+            _body("invalid_request", message or "invalid request", problems=problems),
+            status_code=422,
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        return JSONResponse(_body(code, str(exc.detail)), status_code=exc.status_code)
+
+
+def _jsonable(details: dict[str, Any]) -> dict[str, Any]:
+    return {
+        k: v if isinstance(v, str | int | float | bool | None | list | dict) else str(v)
+        for k, v in details.items()
+    }

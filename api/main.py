@@ -1,0 +1,52 @@
+"""The FastAPI application: REST under ``/api/v1``, OpenAPI at ``/docs``."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, FastAPI
+from fastapi.responses import HTMLResponse
+
+from api.errors import install_error_handlers
+from api.routes import deployment, evidence, health
+from registry import __version__
+from registry.context import RegistryContext
+from registry.settings import Settings
+
+
+def create_app(context: RegistryContext) -> FastAPI:
+    app = FastAPI(
+        title="dareg",
+        version=__version__,
+        description="Registry of data assets: evidence, certificates, licences, pledges.",
+    )
+    app.state.registry = context
+    install_error_handlers(app)
+    v1 = APIRouter(prefix="/api/v1")
+    v1.include_router(health.router)
+    v1.include_router(deployment.router)
+    v1.include_router(evidence.router)
+    app.include_router(v1)
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def home() -> str:
+        return _HOME.format(version=__version__, chain_id=context.manifest.chain_id)
+
+    return app
+
+
+def app_from_environment() -> FastAPI:
+    """Factory for ``uvicorn --factory api.main:app_from_environment`` against a running chain."""
+    return create_app(RegistryContext.open(Settings()))
+
+
+_HOME = """<!doctype html>
+<html lang="zh-CN"><head><meta charset="utf-8"><title>dareg 数据资产登记</title></head>
+<body style="font-family: sans-serif; max-width: 44rem; margin: 2rem auto">
+<h1>dareg · 数据资产登记 registry</h1>
+<p>Version {version}, chain {chain_id}.</p>
+<ul>
+<li><a href="/docs">API documentation (OpenAPI)</a></li>
+<li><a href="/api/v1/health">health</a> · <a href="/api/v1/deployment">deployment</a>
+ · <a href="/api/v1/evidence">anchored evidence 存证</a></li>
+</ul>
+</body></html>
+"""

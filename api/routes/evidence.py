@@ -1,0 +1,104 @@
+"""Evidence anchoring (存证) over REST."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Response, status
+from registry.indexer.queries import count_evidence, list_evidence
+
+from api.deps import Registry
+from api.schemas import ErrorPublic, EvidenceCreate, EvidenceList, EvidencePublic, TypedDataCreate
+from registry.domain.evidence import parse_fingerprint
+from registry.errors import InputError
+from registry.evidence.service import checked_address
+
+router = APIRouter(prefix="/evidence", tags=["evidence"])
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    404: {"model": ErrorPublic},
+    409: {"model": ErrorPublic},
+    422: {"model": ErrorPublic},
+    503: {"model": ErrorPublic},
+}
+
+
+def _signature(text: str) -> bytes:
+    body = text.removeprefix("0x")
+    try:
+        raw = bytes.fromhex(body)
+    except ValueError:
+        raise InputError("signature is not hex") from None
+    if len(raw) != 65:
+        raise InputError(f"signature must be 65 bytes, got {len(raw)}")
+    return raw
+
+
+@router.post(
+    "",
+    response_model=EvidencePublic,
+    status_code=status.HTTP_201_CREATED,
+    responses={200: {"model": EvidencePublic, "description": "already anchored"}, **_ERRORS},
+)
+def anchor_evidence(body: EvidenceCreate, registry: Registry, response: Response) -> EvidencePublic:
+    """Anchor a fingerprint; anchoring it again returns the existing record (200, not 201)."""
+    fingerprint = parse_fingerprint(body.fingerprint)
+    if body.signature is not None and body.anchorer is not None and body.deadline is not None:
+        outcome = registry.evidence.relay(
+            fingerprint,
+            body.anchorer,
+            body.deadline,
+            _signature(body.signature),
+            registry.operator,
+        )
+    else:
+        outcome = registry.evidence.anchor(fingerprint, registry.operator)
+    if not outcome.created:
+        response.status_code = status.HTTP_200_OK
+    return EvidencePublic.of(
+        outcome.record,
+        chain_id=registry.manifest.chain_id,
+        contract=registry.evidence.contract_address,
+        created=outcome.created,
+    )
+
+
+@router.post("/typed-data", responses=_ERRORS)
+def anchor_typed_data(body: TypedDataCreate, registry: Registry) -> dict[str, Any]:
+    """The EIP-712 message a registrant signs for a gasless anchor (send it back to POST)."""
+    deadline = registry.client.block().timestamp + body.ttl_seconds
+    return registry.evidence.typed_data(
+        parse_fingerprint(body.fingerprint), body.anchorer, deadline
+    )
+
+
+@router.get("", response_model=EvidenceList)
+def list_anchored(
+    registry: Registry,
+    anchorer: Annotated[str | None, Query(description="only this anchorer's evidence")] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> EvidenceList:
+    """Anchored evidence as mirrored by the indexer, newest first."""
+    who = checked_address(anchorer, "anchorer") if anchorer else None
+    records = list_evidence(registry.engine, anchorer=who, limit=limit, offset=offset)
+    return EvidenceList(
+        items=[
+            EvidencePublic.of(
+                r, chain_id=registry.manifest.chain_id, contract=registry.evidence.contract_address
+            )
+            for r in records
+        ],
+        total=count_evidence(registry.engine),
+        limit=limit,
+        offset=offset,
+    )
+
+
+@router.get("/{fingerprint}", response_model=EvidencePublic, responses=_ERRORS)
+def get_evidence(fingerprint: str, registry: Registry) -> EvidencePublic:
+    """Whether, when and by whom the fingerprint was anchored, read from the chain."""
+    record = registry.evidence.get(parse_fingerprint(fingerprint))
+    return EvidencePublic.of(
+        record, chain_id=registry.manifest.chain_id, contract=registry.evidence.contract_address
+    )

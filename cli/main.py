@@ -1,0 +1,261 @@
+"""The ``dareg`` command line.
+
+Every failure prints one line, ``dareg: error: <sentence>``, on standard error and exits non-zero:
+2 for bad input, 3 when a verification finds no match, 1 for everything else.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import click
+import typer
+from rich.console import Console
+
+from registry.domain.deployment import DeploymentManifest
+from registry.domain.evidence import EvidenceRecord
+from registry.errors import DaregError, DeploymentError, InputError
+
+app = typer.Typer(
+    name="dareg",
+    help="dareg: blockchain-backed registry of data assets (数据资产登记).",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+EXIT_FAILURE, EXIT_INPUT, EXIT_MISMATCH = 1, 2, 3
+
+JsonFlag = Annotated[bool, typer.Option("--json", help="print JSON instead of text")]
+DatasetPath = Annotated[
+    Path, typer.Argument(help="a file or a directory of files", show_default=False)
+]
+
+
+class VerificationFailedError(DaregError):
+    """A verification ran and found no match (exit code 3)."""
+
+    code = "mismatch"
+
+
+def _settings() -> Any:
+    from registry.settings import Settings
+
+    return Settings()
+
+
+def _context() -> Any:
+    from registry.context import RegistryContext
+
+    return RegistryContext.open(_settings())
+
+
+def _emit(data: dict[str, Any], as_json: bool, text: list[str]) -> None:
+    if as_json:
+        out.print_json(json.dumps(data, ensure_ascii=False, default=str))
+    else:
+        for line in text:
+            out.print(line)
+
+
+def _record_json(record: EvidenceRecord, chain_id: int) -> dict[str, Any]:
+    return {
+        "fingerprint": record.fingerprint_hex,
+        "anchorer": record.anchorer,
+        "relayer": record.relayer,
+        "anchored_at": record.anchored_at.isoformat(),
+        "block_number": record.block_number,
+        "tx_hash": record.tx_hash,
+        "chain_id": chain_id,
+    }
+
+
+def _fingerprint(path: Path) -> Any:
+    from registry.evidence.fingerprint import fingerprint_path
+
+    return fingerprint_path(path)
+
+
+@app.command()
+def up(
+    demo: Annotated[
+        bool, typer.Option("--demo", help="seed a sample registry on first start")
+    ] = False,
+) -> None:
+    """Run the registry: embedded anvil, contracts, indexer and the API on 127.0.0.1:8000."""
+    from cli.stack import Stack
+
+    Stack(_settings(), demo=demo, console=out).run()
+
+
+@app.command()
+def deployment() -> None:
+    """Print the deployment manifest (chain id, contracts, deploy block, artifacts hash) as JSON."""
+    settings = _settings()
+    manifest = DeploymentManifest.load(settings.manifest_path)
+    if manifest is None:
+        raise DeploymentError(
+            f"no deployment recorded at {settings.manifest_path}; "
+            "start the registry with `dareg up`"
+        )
+    out.print_json(manifest.model_dump_json())
+
+
+@app.command()
+def fingerprint(path: DatasetPath, as_json: JsonFlag = False) -> None:
+    """Compute the dataset fingerprint (dfp1 Merkle root; see docs/fingerprint.md)."""
+    fp = _fingerprint(path)
+    _emit(
+        {
+            "fingerprint": fp.hex,
+            "algorithm": "dfp1",
+            "kind": fp.kind,
+            "files": fp.entry_count,
+            "bytes": fp.total_size,
+        },
+        as_json,
+        [fp.hex],
+    )
+
+
+@app.command()
+def anchor(
+    path: DatasetPath,
+    key_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--key-file",
+            help="file holding the anchorer's private key; the anchorer signs (EIP-712) and the "
+            "service relays, so the anchorer needs no gas. Without it the operator anchors.",
+        ),
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Anchor the dataset's fingerprint on chain; an existing record is returned, not duplicated."""
+    fp = _fingerprint(path)
+    context = _context()
+    if key_file is not None:
+        from registry.chain.client import account_from_key
+
+        try:
+            key = key_file.read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise InputError(f"cannot read key file {key_file}: {exc.strerror}") from exc
+        outcome = context.evidence.sign_and_relay(fp.value, account_from_key(key), context.operator)
+    else:
+        outcome = context.evidence.anchor(fp.value, context.operator)
+    record = outcome.record
+    verb = "anchored" if outcome.created else "already anchored"
+    _emit(
+        {**_record_json(record, context.manifest.chain_id), "created": outcome.created},
+        as_json,
+        [
+            f"{verb}: {record.fingerprint_hex}",
+            f"  by {record.anchorer} at {record.anchored_at.isoformat()} "
+            f"(block {record.block_number}, tx {record.tx_hash})",
+        ],
+    )
+
+
+@app.command()
+def verify(path: DatasetPath, as_json: JsonFlag = False) -> None:
+    """Recompute the fingerprint and report whether, when and by whom it was anchored."""
+    fp = _fingerprint(path)
+    context = _context()
+    record = context.evidence.lookup(fp.value)
+    if record is None:
+        if as_json:
+            out.print_json(json.dumps({"fingerprint": fp.hex, "anchored": False}))
+        raise VerificationFailedError(
+            f"{path} (fingerprint {fp.hex}) has not been anchored "
+            f"on chain {context.manifest.chain_id}"
+        )
+    _emit(
+        {**_record_json(record, context.manifest.chain_id), "anchored": True},
+        as_json,
+        [
+            f"anchored: {record.fingerprint_hex}",
+            f"  by {record.anchorer} at {record.anchored_at.isoformat()} "
+            f"(block {record.block_number}, tx {record.tx_hash}, "
+            f"chain {context.manifest.chain_id})",
+        ],
+    )
+
+
+@app.command()
+def prove(
+    path: DatasetPath,
+    member: Annotated[
+        Path | None, typer.Option("--member", help="a file inside the dataset")
+    ] = None,
+    chunk: Annotated[
+        int | None, typer.Option("--chunk", min=0, help="a chunk index (1 MiB chunks)")
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="write the proof here")
+    ] = None,
+) -> None:
+    """An inclusion proof that one file (or chunk) belongs to the dataset's fingerprint."""
+    from registry.evidence.proof import prove as make_proof
+
+    if member is None and chunk is None:
+        raise InputError("say what to prove: --member FILE and/or --chunk N")
+    proof = make_proof(path, member=member, chunk=chunk)
+    text = json.dumps(proof.to_json(), ensure_ascii=False, indent=2)
+    if output is None:
+        out.print(text)
+    else:
+        output.write_text(text + "\n", encoding="utf-8")
+        err.print(f"proof written to {output}")
+
+
+@app.command("verify-proof")
+def verify_proof(
+    proof_file: Annotated[Path, typer.Argument(help="a proof written by `dareg prove`")],
+    member: Annotated[
+        Path | None, typer.Option("--member", help="your copy of the member file")
+    ] = None,
+    chunk_file: Annotated[
+        Path | None, typer.Option("--chunk-file", help="a file holding the proven chunk's bytes")
+    ] = None,
+) -> None:
+    """Check an inclusion proof offline: no chain, no network, no rest of the dataset."""
+    from registry.evidence.proof import InclusionProof
+    from registry.evidence.proof import verify as check
+
+    try:
+        raw = json.loads(proof_file.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(f"proof file {proof_file} does not exist") from None
+    except (OSError, ValueError) as exc:
+        raise InputError(f"proof file {proof_file} is not readable JSON: {exc}") from exc
+    chunk_bytes = chunk_file.read_bytes() if chunk_file is not None else None
+    result = check(InclusionProof.from_json(raw), member_file=member, chunk_bytes=chunk_bytes)
+    if not result.ok:
+        raise VerificationFailedError(f"proof does not verify: {result.reason}")
+    out.print(f"proof verifies: {result.reason}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: runs the app and turns every error into one line and an exit code."""
+    try:
+        app(args=argv, standalone_mode=False)
+    except VerificationFailedError as exc:
+        err.print(f"dareg: {exc}")
+        sys.exit(EXIT_MISMATCH)
+    except DaregError as exc:
+        err.print(f"dareg: error: {exc}")
+        sys.exit(EXIT_INPUT if isinstance(exc, InputError) else EXIT_FAILURE)
+    except click.exceptions.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        err.print("dareg: aborted")
+        sys.exit(130)
+    except KeyboardInterrupt:
+        sys.exit(130)

@@ -1,0 +1,170 @@
+"""``dareg up``: the embedded stack in one process group.
+
+anvil (child process, state under ``var/chain``) → deployment (once; recorded in the manifest) →
+database migration → indexer (thread, follows the chain) → API (uvicorn, main thread).
+Ctrl-C (or SIGTERM) stops the API, then the indexer, then anvil, which dumps its state.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import uvicorn
+from registry.indexer.follow import Indexer
+from rich.console import Console
+
+from api.main import create_app
+from registry.chain.deploy import ensure_deployment
+from registry.chain.node import AnvilNode, anvil_binary, ensure_port_free
+from registry.context import RegistryContext, current_artifacts_hash, make_client, operator_account
+from registry.db.engine import make_engine, migrate
+from registry.demo import seed_demo
+from registry.errors import ConfigurationError, StackAlreadyRunningError
+from registry.settings import Settings
+
+
+@contextmanager
+def var_lock(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``var/`` so two stacks never share one registry."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "unknown"
+            raise StackAlreadyRunningError(
+                f"another `dareg up` (pid {holder}) is already running on {path.parent}; "
+                "stop it first or set DAREG_VAR_DIR to another directory"
+            ) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+class Stack:
+    """The running registry: node, contracts, mirror and API."""
+
+    def __init__(self, settings: Settings, *, demo: bool, console: Console) -> None:
+        self.settings = settings
+        self.demo = demo
+        self.console = console
+        self.node: AnvilNode | None = None
+        self._stop = threading.Event()
+        self._last_error: str | None = None
+
+    def run(self) -> None:
+        settings = self.settings
+        settings.var_dir.mkdir(parents=True, exist_ok=True)
+        with var_lock(settings.lock_path):
+            ensure_port_free(settings.api_host, settings.api_port, "API")
+            try:
+                self._run_locked()
+            finally:
+                if self.node is not None:
+                    self.console.print("[dim]stopping the chain node (state saved)…[/dim]")
+                    self.node.stop()
+
+    def _run_locked(self) -> None:
+        settings = self.settings
+        if settings.embedded:
+            self.node = AnvilNode(
+                anvil_binary(settings.node_modules_dir),
+                host=settings.node_host,
+                port=settings.node_port,
+                chain_id=settings.chain_id,
+                state_path=settings.chain_state_path,
+                state_interval=settings.state_interval,
+                log_path=settings.var_dir / "chain" / "anvil.log",
+            )
+            self.node.start()
+        client = make_client(settings)
+        chain_id = client.chain_id()  # fails with the DAREG_RPC_URL sentence when unreachable
+        operator = operator_account(settings, chain_id)
+        if operator is None:
+            raise ConfigurationError(
+                f"chain {chain_id} is not a development chain: set DAREG_OPERATOR_KEY to the "
+                "private key that deploys and pays for the registry's transactions"
+            )
+        manifest, deployed_now = ensure_deployment(
+            client, operator, settings.manifest_path, current_artifacts_hash(settings)
+        )
+        migrate(settings.effective_database_url)
+        context = RegistryContext(
+            settings=settings,
+            client=client,
+            manifest=manifest,
+            engine=make_engine(settings.effective_database_url),
+            operator_account=operator,
+        )
+        indexer = Indexer(
+            client,
+            manifest,
+            context.engine,
+            finality_depth=settings.finality_depth,
+            log_range=settings.log_range,
+        )
+        indexer.sync_once()
+        if self.demo:
+            seeded = seed_demo(context, settings.var_dir / "demo")
+            if seeded:
+                self.console.print(f"[green]demo registry seeded:[/green] {seeded}")
+            indexer.sync_once()
+        follower = threading.Thread(
+            target=indexer.follow,
+            args=(self._stop, settings.poll_interval, self._report),
+            name="dareg-indexer",
+            daemon=True,
+        )
+        follower.start()
+        self._banner(context, deployed_now)
+        server = uvicorn.Server(
+            uvicorn.Config(
+                create_app(context),
+                host=settings.api_host,
+                port=settings.api_port,
+                log_level="warning",
+                access_log=False,
+            )
+        )
+        try:
+            server.run()
+        finally:
+            self._stop.set()
+            follower.join(timeout=10)
+
+    def _report(self, exc: Exception) -> None:
+        message = str(exc)
+        if message != self._last_error:
+            self._last_error = message
+            self.console.print(f"[yellow]indexer:[/yellow] {message}")
+
+    def _banner(self, context: RegistryContext, deployed_now: bool) -> None:
+        settings, manifest = self.settings, context.manifest
+        verb = "deployed" if deployed_now else "found"
+        lines = [
+            f"[bold green]dareg is up[/bold green]  API [bold]{settings.api_url}[/bold]"
+            f"  (OpenAPI at {settings.api_url}/docs)",
+            f"chain     {context.client.rpc_url}  chain id {manifest.chain_id}"
+            + (
+                "  (embedded anvil, state in " + str(settings.chain_state_path) + ")"
+                if self.node
+                else ""
+            ),
+            *(
+                f"contract  {name} {verb} at {c.address} (block {c.block_number})"
+                for name, c in manifest.contracts.items()
+            ),
+            f"database  {settings.effective_database_url}",
+            f"manifest  {settings.manifest_path}",
+            "Press Ctrl-C to stop.",
+        ]
+        for line in lines:
+            self.console.print(line, highlight=False)

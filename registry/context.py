@@ -1,0 +1,84 @@
+"""The registry's composition root: one object holding the live services.
+
+The CLI and the API both open a :class:`RegistryContext` from :class:`Settings`; nothing else
+wires clients, manifests and databases together.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from eth_account.signers.local import LocalAccount
+from sqlalchemy import Engine
+
+from registry.artifacts import DEPLOYED_CONTRACTS, artifacts_hash, load_artifact
+from registry.chain.client import ChainClient, account_from_key, dev_account
+from registry.chain.deploy import verify_deployment
+from registry.db.engine import make_engine
+from registry.domain.deployment import DeploymentManifest
+from registry.errors import ConfigurationError, DeploymentError
+from registry.evidence.service import EvidenceService
+from registry.settings import Settings
+
+#: Chain ids of local development nodes (anvil, Hardhat), whose accounts are public test keys.
+DEV_CHAIN_IDS = frozenset({31337})
+
+
+def make_client(settings: Settings) -> ChainClient:
+    artifacts = [load_artifact(settings.artifacts_dir, name) for name in DEPLOYED_CONTRACTS]
+    return ChainClient(settings.effective_rpc_url, artifacts, timeout=settings.rpc_timeout)
+
+
+def operator_account(settings: Settings, chain_id: int) -> LocalAccount | None:
+    """The account that sends the service's transactions, if one is configured."""
+    if settings.operator_key is not None:
+        return account_from_key(settings.operator_key.get_secret_value())
+    if chain_id in DEV_CHAIN_IDS:
+        return dev_account(0)
+    return None
+
+
+def current_artifacts_hash(settings: Settings) -> str:
+    return artifacts_hash(settings.artifacts_dir)
+
+
+@dataclass
+class RegistryContext:
+    settings: Settings
+    client: ChainClient
+    manifest: DeploymentManifest
+    engine: Engine
+    operator_account: LocalAccount | None
+    evidence: EvidenceService = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.evidence = EvidenceService(self.client, self.manifest)
+
+    @property
+    def operator(self) -> LocalAccount:
+        """The transaction sender; a clear error where none is configured."""
+        if self.operator_account is None:
+            raise ConfigurationError(
+                f"no operator key for chain {self.manifest.chain_id}: set DAREG_OPERATOR_KEY "
+                "to the private key that pays for the registry's transactions"
+            )
+        return self.operator_account
+
+    @classmethod
+    def open(cls, settings: Settings, *, client: ChainClient | None = None) -> RegistryContext:
+        """Connect to the recorded deployment; never deploys (``dareg up`` does that)."""
+        client = client or make_client(settings)
+        manifest = DeploymentManifest.load(settings.manifest_path)
+        if manifest is None:
+            raise DeploymentError(
+                f"no deployment recorded at {settings.manifest_path}; start the registry with "
+                "`dareg up` (or point DAREG_DEPLOYMENT_FILE at a manifest)"
+            )
+        verify_deployment(client, manifest, settings.manifest_path)
+        return cls(
+            settings=settings,
+            client=client,
+            manifest=manifest,
+            engine=make_engine(settings.effective_database_url),
+            operator_account=operator_account(settings, manifest.chain_id),
+        )

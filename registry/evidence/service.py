@@ -1,0 +1,176 @@
+"""Evidence anchoring (存证): anchor a fingerprint once, look it up, relay signed anchors."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from eth_account.messages import encode_typed_data
+from eth_account.signers.local import LocalAccount
+from eth_utils.address import is_address, to_checksum_address
+
+from registry.chain.client import ChainClient
+from registry.domain.deployment import DeploymentManifest
+from registry.domain.evidence import ZERO_ADDRESS, EvidenceRecord, format_fingerprint
+from registry.errors import (
+    ContractRevertError,
+    EvidenceNotFoundError,
+    InputError,
+)
+
+CONTRACT = "EvidenceRegistry"
+EIP712_NAME = "dareg.EvidenceRegistry"
+EIP712_VERSION = "1"
+ANCHOR_TYPES: list[dict[str, str]] = [
+    {"name": "fingerprint", "type": "bytes32"},
+    {"name": "anchorer", "type": "address"},
+    {"name": "nonce", "type": "uint256"},
+    {"name": "deadline", "type": "uint256"},
+]
+_DOMAIN_TYPES: list[dict[str, str]] = [
+    {"name": "name", "type": "string"},
+    {"name": "version", "type": "string"},
+    {"name": "chainId", "type": "uint256"},
+    {"name": "verifyingContract", "type": "address"},
+]
+
+
+@dataclass(frozen=True)
+class AnchorOutcome:
+    """The record after an anchor request; ``created`` is False when it already existed."""
+
+    record: EvidenceRecord
+    created: bool
+
+
+def checked_address(value: str, field: str) -> str:
+    if not is_address(value):
+        raise InputError(f"{field} {value!r} is not an Ethereum address")
+    return to_checksum_address(value)
+
+
+class EvidenceService:
+    """Reads and writes evidence on the chain; the chain is the source of truth."""
+
+    def __init__(self, client: ChainClient, manifest: DeploymentManifest) -> None:
+        self._client = client
+        self._address = manifest.address_of(CONTRACT)
+        self._chain_id = manifest.chain_id
+
+    @property
+    def contract_address(self) -> str:
+        return self._address
+
+    def lookup(self, fingerprint: bytes) -> EvidenceRecord | None:
+        """The anchored record of ``fingerprint`` as of the chain head, or ``None``."""
+        anchorer, anchored_at, block_number = self._client.call(
+            CONTRACT, self._address, "evidenceOf", [fingerprint]
+        )
+        if anchorer == ZERO_ADDRESS:
+            return None
+        logs = self._client.get_logs(
+            [self._address],
+            int(block_number),
+            int(block_number),
+            topics=[
+                self._client.codec.event_topic("EvidenceAnchored"),
+                format_fingerprint(fingerprint),
+            ],
+        )
+        events = self._client.decode(logs)
+        return EvidenceRecord(
+            fingerprint=fingerprint,
+            anchorer=anchorer,
+            anchored_at=EvidenceRecord.timestamp(int(anchored_at)),
+            block_number=int(block_number),
+            tx_hash=events[0].log.tx_hash if events else None,
+            relayer=events[0].args["relayer"] if events else None,
+        )
+
+    def get(self, fingerprint: bytes) -> EvidenceRecord:
+        record = self.lookup(fingerprint)
+        if record is None:
+            raise EvidenceNotFoundError(
+                f"fingerprint {format_fingerprint(fingerprint)} has not been anchored on chain "
+                f"{self._chain_id}",
+                fingerprint=format_fingerprint(fingerprint),
+            )
+        return record
+
+    def anchor(self, fingerprint: bytes, sender: LocalAccount) -> AnchorOutcome:
+        """Anchor with ``sender`` as anchorer; an existing record is returned, never duplicated."""
+        return self._anchor_once(
+            fingerprint,
+            lambda: self._client.transact(CONTRACT, self._address, "anchor", [fingerprint], sender),
+        )
+
+    def relay(
+        self,
+        fingerprint: bytes,
+        anchorer: str,
+        deadline: int,
+        signature: bytes,
+        relayer: LocalAccount,
+    ) -> AnchorOutcome:
+        """Anchor on behalf of ``anchorer``, who signed :meth:`typed_data`; ``relayer`` pays gas."""
+        anchorer = checked_address(anchorer, "anchorer")
+        return self._anchor_once(
+            fingerprint,
+            lambda: self._client.transact(
+                CONTRACT,
+                self._address,
+                "anchorFor",
+                [fingerprint, anchorer, deadline, signature],
+                relayer,
+            ),
+        )
+
+    def _anchor_once(self, fingerprint: bytes, send: Any) -> AnchorOutcome:
+        existing = self.lookup(fingerprint)
+        if existing is not None:
+            return AnchorOutcome(existing, created=False)
+        try:
+            send()
+        except ContractRevertError as exc:
+            if exc.error_name != "EvidenceAlreadyAnchored":
+                raise
+            # lost a race with another anchor of the same fingerprint: report the winner
+            return AnchorOutcome(self.get(fingerprint), created=False)
+        return AnchorOutcome(self.get(fingerprint), created=True)
+
+    # --- delegated anchoring (EIP-712) ---------------------------------------------------
+
+    def typed_data(self, fingerprint: bytes, anchorer: str, deadline: int) -> dict[str, Any]:
+        """The EIP-712 message ``anchorer`` signs so the service can anchor for it."""
+        anchorer = checked_address(anchorer, "anchorer")
+        nonce = int(self._client.call(CONTRACT, self._address, "anchorNonce", [anchorer]))
+        return {
+            "types": {"EIP712Domain": _DOMAIN_TYPES, "Anchor": ANCHOR_TYPES},
+            "primaryType": "Anchor",
+            "domain": {
+                "name": EIP712_NAME,
+                "version": EIP712_VERSION,
+                "chainId": self._chain_id,
+                "verifyingContract": self._address,
+            },
+            "message": {
+                "fingerprint": format_fingerprint(fingerprint),
+                "anchorer": anchorer,
+                "nonce": nonce,
+                "deadline": deadline,
+            },
+        }
+
+    def sign_and_relay(
+        self, fingerprint: bytes, anchorer: LocalAccount, relayer: LocalAccount, ttl: int = 600
+    ) -> AnchorOutcome:
+        """Sign as ``anchorer`` locally and relay through ``relayer`` (gasless for the anchorer)."""
+        deadline = self._client.block().timestamp + ttl
+        signature = sign_typed_data(
+            self.typed_data(fingerprint, anchorer.address, deadline), anchorer
+        )
+        return self.relay(fingerprint, anchorer.address, deadline, signature, relayer)
+
+
+def sign_typed_data(typed: dict[str, Any], signer: LocalAccount) -> bytes:
+    return bytes(signer.sign_message(encode_typed_data(full_message=typed)).signature)

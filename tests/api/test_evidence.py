@@ -1,0 +1,115 @@
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+from registry.indexer.follow import Indexer
+
+from registry.chain.client import dev_account
+from registry.context import RegistryContext
+from registry.evidence.service import sign_typed_data
+
+FP = "0x" + "1f" * 32
+
+
+def test_post_anchors_then_returns_the_existing_record(
+    api: TestClient, registry_context: RegistryContext
+) -> None:
+    first = api.post("/api/v1/evidence", json={"fingerprint": FP})
+    assert first.status_code == 201, first.text
+    body = first.json()
+    assert body["created"] is True
+    assert body["anchorer"] == registry_context.operator.address
+    assert body["tx_hash"].startswith("0x")
+    again = api.post("/api/v1/evidence", json={"fingerprint": FP.upper().replace("0X", "0x")})
+    assert again.status_code == 200
+    assert again.json()["created"] is False
+    assert again.json()["tx_hash"] == body["tx_hash"]
+    assert again.json()["block_number"] == body["block_number"]
+
+
+def test_get_reads_the_record_from_the_chain(api: TestClient) -> None:
+    created = api.post("/api/v1/evidence", json={"fingerprint": FP}).json()
+    got = api.get(f"/api/v1/evidence/{FP}")
+    assert got.status_code == 200
+    assert got.json()["anchored_at"] == created["anchored_at"]
+    assert got.json()["created"] is None
+
+
+def test_unknown_fingerprint_is_404_with_stable_code(api: TestClient) -> None:
+    response = api.get("/api/v1/evidence/0x" + "77" * 32)
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "evidence_not_found"
+
+
+def test_malformed_fingerprints_are_422_with_stable_code(api: TestClient) -> None:
+    for bad in ["0x1234", "zz" * 32, "0x" + "00" * 32, "0x" + "ab" * 33]:
+        get = api.get(f"/api/v1/evidence/{bad}")
+        post = api.post("/api/v1/evidence", json={"fingerprint": bad})
+        for response in (get, post):
+            assert response.status_code == 422, (bad, response.text)
+            assert response.json()["error"]["code"] == "malformed_fingerprint"
+
+
+def test_request_shape_errors_are_422_invalid_request(api: TestClient) -> None:
+    response = api.post(
+        "/api/v1/evidence", json={"fingerprint": FP, "anchorer": dev_account(2).address}
+    )
+    assert response.status_code == 422
+    assert response.json()["error"]["code"] == "invalid_request"
+    missing = api.post("/api/v1/evidence", json={})
+    assert missing.json()["error"]["code"] == "invalid_request"
+    assert "fingerprint" in missing.json()["error"]["message"]
+
+
+def test_delegated_anchor_through_typed_data(
+    api: TestClient, registry_context: RegistryContext
+) -> None:
+    registrant = dev_account(5)
+    typed = api.post(
+        "/api/v1/evidence/typed-data", json={"fingerprint": FP, "anchorer": registrant.address}
+    ).json()
+    signature = "0x" + sign_typed_data(typed, registrant).hex()
+    response = api.post(
+        "/api/v1/evidence",
+        json={
+            "fingerprint": FP,
+            "anchorer": registrant.address,
+            "deadline": typed["message"]["deadline"],
+            "signature": signature,
+        },
+    )
+    assert response.status_code == 201, response.text
+    assert response.json()["anchorer"] == registrant.address
+    assert response.json()["relayer"] == registry_context.operator.address
+
+
+def test_forged_delegation_maps_the_custom_error_to_a_stable_code(api: TestClient) -> None:
+    registrant, forger = dev_account(5), dev_account(6)
+    typed = api.post(
+        "/api/v1/evidence/typed-data", json={"fingerprint": FP, "anchorer": registrant.address}
+    ).json()
+    response = api.post(
+        "/api/v1/evidence",
+        json={
+            "fingerprint": FP,
+            "anchorer": registrant.address,
+            "deadline": typed["message"]["deadline"],
+            "signature": "0x" + sign_typed_data(typed, forger).hex(),
+        },
+    )
+    assert response.status_code == 422
+    assert response.json()["error"]["code"] == "contract_evidence_invalid_signature"
+    assert api.get(f"/api/v1/evidence/{FP}").status_code == 404
+
+
+def test_list_comes_from_the_mirror(api: TestClient, indexer: Indexer) -> None:
+    fps = ["0x" + f"{i:02x}" * 32 for i in range(1, 4)]
+    for fp in fps:
+        api.post("/api/v1/evidence", json={"fingerprint": fp})
+    assert api.get("/api/v1/evidence").json()["total"] == 0  # not mirrored yet
+    indexer.sync_once()
+    listed = api.get("/api/v1/evidence").json()
+    assert listed["total"] == 3
+    assert {item["fingerprint"] for item in listed["items"]} == set(fps)
+    bad = api.get("/api/v1/evidence", params={"anchorer": "not-an-address"})
+    assert bad.status_code == 422
+    assert bad.json()["error"]["code"] == "invalid_input"

@@ -1,0 +1,104 @@
+"""Run the real `dareg` executable in subprocesses, as a user would."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import free_port
+
+DAREG = str(Path(sys.executable).parent / "dareg")
+
+
+@dataclass
+class StackEnv:
+    """Environment of one isolated registry: its own var/, node port and API port."""
+
+    var_dir: Path
+    env: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def api(self) -> str:
+        return f"http://127.0.0.1:{self.env['DAREG_API_PORT']}"
+
+    def run(
+        self, *args: str, timeout: float = 60, env: dict[str, str] | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [DAREG, *args],
+            env={**self.env, **(env or {})},
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+
+    def get(self, path: str) -> tuple[int, Any]:
+        try:
+            with urllib.request.urlopen(self.api + path, timeout=5) as response:
+                return response.status, json.loads(response.read())
+        except urllib.error.HTTPError as exc:
+            return exc.code, json.loads(exc.read())
+
+    def start(self, *args: str) -> subprocess.Popen[str]:
+        log = (self.var_dir.parent / "up.log").open("a")
+        return subprocess.Popen(
+            [DAREG, "up", *args],
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+        )
+
+    def wait_healthy(self, process: subprocess.Popen[str], timeout: float = 90) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise AssertionError(
+                    f"dareg up exited early with {process.returncode}: {self.log()}"
+                )
+            try:
+                status, body = self.get("/api/v1/health")
+                if status == 200:
+                    return dict(body)
+            except (urllib.error.URLError, ConnectionError, OSError):
+                pass
+            time.sleep(0.25)
+        raise AssertionError(f"dareg up did not become healthy: {self.log()}")
+
+    def stop(self, process: subprocess.Popen[str]) -> int:
+        """Ctrl-C, as a user would press it."""
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGINT)
+        return process.wait(timeout=60)
+
+    def log(self) -> str:
+        path = self.var_dir.parent / "up.log"
+        return path.read_text() if path.exists() else ""
+
+
+@pytest.fixture
+def stack_env(tmp_path: Path) -> Iterator[StackEnv]:
+    var = tmp_path / "var"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DAREG_")} | {
+        "DAREG_VAR_DIR": str(var),
+        "DAREG_API_PORT": str(free_port()),
+        "DAREG_NODE_PORT": str(free_port()),
+        "DAREG_STATE_INTERVAL": "1",
+        "DAREG_POLL_INTERVAL": "0.2",
+        "COLUMNS": "200",
+    }
+    return StackEnv(var_dir=var, env=env)

@@ -1,0 +1,106 @@
+"""`dareg up` end to end: the embedded stack, restarts, and refusals."""
+
+from __future__ import annotations
+
+import json
+import socket
+import time
+
+import pytest
+
+from tests.cli.conftest import StackEnv
+
+pytestmark = pytest.mark.slow
+
+
+def _wait_indexed(stack: StackEnv, timeout: float = 20) -> dict[str, object]:
+    deadline = time.monotonic() + timeout
+    while True:
+        _, health = stack.get("/api/v1/health")
+        if health["indexer_head"] == health["chain_head"] or time.monotonic() > deadline:
+            return dict(health)
+        time.sleep(0.2)
+
+
+def test_up_demo_restart_keeps_everything_and_never_redeploys(
+    stack_env: StackEnv, tmp_path
+) -> None:
+    process = stack_env.start("--demo")
+    try:
+        health = stack_env.wait_healthy(process)
+        health = _wait_indexed(stack_env)
+        assert health["indexer_head"] == health["chain_head"]
+        _, listed = stack_env.get("/api/v1/evidence")
+        assert listed["total"] == 5  # the demo's registrants and datasets
+        assert len({item["anchorer"] for item in listed["items"]}) == 4
+        dataset = tmp_path / "mine.csv"
+        dataset.write_text("客户,金额\n甲,1\n", encoding="utf-8")
+        anchored = stack_env.run("anchor", str(dataset), "--json")
+        assert anchored.returncode == 0, anchored.stderr
+        record = json.loads(anchored.stdout)
+        assert record["created"] is True
+        time.sleep(1.5)  # let a periodic state dump happen too
+    finally:
+        assert stack_env.stop(process) == 0, stack_env.log()
+    manifest_before = (stack_env.var_dir / "deployment.json").read_text()
+
+    restarted = stack_env.start("--demo")
+    try:
+        stack_env.wait_healthy(restarted)
+        verified = stack_env.run("verify", str(dataset), "--json")
+        assert verified.returncode == 0, verified.stderr
+        assert json.loads(verified.stdout)["tx_hash"] == record["tx_hash"]
+        again = stack_env.run("anchor", str(dataset), "--json")
+        assert json.loads(again.stdout)["created"] is False
+        _, listed = stack_env.get("/api/v1/evidence")
+        health = _wait_indexed(stack_env)
+        assert health["indexer_head"] == health["chain_head"]
+        assert stack_env.get("/api/v1/evidence")[1]["total"] == 6  # demo not seeded twice
+        second = stack_env.run("up", timeout=60)
+        assert second.returncode == 1
+        assert "already running" in second.stderr
+        assert second.stderr.count("\n") == 1
+    finally:
+        assert stack_env.stop(restarted) == 0
+    assert (stack_env.var_dir / "deployment.json").read_text() == manifest_before
+    assert "found at" in stack_env.log()
+    assert stack_env.log().count("deployed at") == 1
+    deployment = stack_env.run("deployment")
+    assert json.loads(deployment.stdout) == json.loads(manifest_before)
+
+
+def test_lost_chain_state_is_reported_not_redeployed(stack_env: StackEnv) -> None:
+    process = stack_env.start()
+    try:
+        stack_env.wait_healthy(process)
+    finally:
+        stack_env.stop(process)
+    manifest = (stack_env.var_dir / "deployment.json").read_text()
+    (stack_env.var_dir / "chain" / "state.json").unlink()
+    result = stack_env.run("up", timeout=90)
+    assert result.returncode == 1
+    assert "no longer holds the registry" in result.stderr
+    assert "refusing to redeploy" in result.stderr
+    assert (stack_env.var_dir / "deployment.json").read_text() == manifest
+
+
+def test_api_port_in_use_is_one_clear_line(stack_env: StackEnv) -> None:
+    port = int(stack_env.env["DAREG_API_PORT"])
+    with socket.socket() as blocker:
+        blocker.bind(("127.0.0.1", port))
+        blocker.listen()
+        result = stack_env.run("up")
+    assert result.returncode == 1
+    assert f"port {port} on 127.0.0.1 is already in use" in result.stderr
+    assert result.stderr.count("\n") == 1
+
+
+def test_node_port_in_use_is_one_clear_line(stack_env: StackEnv) -> None:
+    port = int(stack_env.env["DAREG_NODE_PORT"])
+    with socket.socket() as blocker:
+        blocker.bind(("127.0.0.1", port))
+        blocker.listen()
+        result = stack_env.run("up")
+    assert result.returncode == 1
+    assert f"port {port} on 127.0.0.1 is already in use" in result.stderr
+    assert "anvil" in result.stderr
