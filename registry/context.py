@@ -68,6 +68,7 @@ class RegistryContext:
     def open(cls, settings: Settings, *, client: ChainClient | None = None) -> RegistryContext:
         """Connect to the recorded deployment; never deploys (``dareg up`` does that)."""
         client = client or make_client(settings)
+        client.chain_id()  # an unreachable chain is reported first, naming DAREG_RPC_URL
         manifest = DeploymentManifest.load(settings.manifest_path)
         if manifest is None:
             raise DeploymentError(

@@ -89,7 +89,7 @@ def list_anchored(
             )
             for r in records
         ],
-        total=count_evidence(registry.engine),
+        total=count_evidence(registry.engine, anchorer=who),
         limit=limit,
         offset=offset,
     )

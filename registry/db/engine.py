@@ -1,0 +1,122 @@
+"""Database engines and schema migrations of the chain mirror.
+
+The schema is owned by Alembic: :func:`migrate` runs ``upgrade head`` programmatically, and
+nothing calls ``create_all`` at run time. :func:`make_engine` builds an engine for any
+SQLAlchemy URL; for SQLite it tunes every new connection for a single-writer, many-reader
+service (WAL journal, foreign keys enforced, a busy timeout instead of immediate
+``database is locked`` errors, ``synchronous=NORMAL``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+from registry.errors import ConfigurationError
+
+#: Directory of the Alembic environment (``env.py``, ``versions/``), shipped inside the package.
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+#: Milliseconds a SQLite connection waits for a competing writer before giving up.
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+_SQLITE_PRAGMAS = (
+    "PRAGMA journal_mode=WAL",
+    "PRAGMA foreign_keys=ON",
+    f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}",
+    "PRAGMA synchronous=NORMAL",
+)
+
+
+def _sqlite_file(url: str) -> Path | None:
+    """The database file of a SQLite URL, or ``None`` for in-memory or non-SQLite URLs."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return None
+    database = parsed.database or ""
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    if parsed.query.get("mode") == "memory":
+        return None
+    return Path(database)
+
+
+def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    try:
+        for pragma in _SQLITE_PRAGMAS:
+            cursor.execute(pragma)
+    finally:
+        cursor.close()
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    """An engine for ``url`` (SQLite, PostgreSQL or any other SQLAlchemy URL).
+
+    For a SQLite file the parent directory is created first. Extra keyword arguments go to
+    :func:`sqlalchemy.create_engine`.
+    """
+    try:
+        backend = make_url(url).get_backend_name()
+    except ArgumentError as exc:
+        raise ConfigurationError(f"the database URL {url!r} is not a valid SQLAlchemy URL") from exc
+    path = _sqlite_file(url)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    if backend == "postgresql":
+        kwargs.setdefault("pool_pre_ping", True)
+    try:
+        engine = create_engine(url, **kwargs)
+    except NoSuchModuleError as exc:
+        raise ConfigurationError(
+            f"the database URL {make_url(url).render_as_string(hide_password=True)} names a "
+            f"driver that is not installed ({exc})"
+        ) from exc
+    if backend == "sqlite":
+        event.listen(engine, "connect", _on_sqlite_connect)
+    return engine
+
+
+def alembic_config(url: str) -> Config:
+    """An Alembic configuration for ``url`` that needs no ``alembic.ini`` on disk.
+
+    ``env.py`` reads the URL from ``config.attributes["url"]``.
+    """
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.attributes["url"] = url
+    return config
+
+
+def migrate(url: str) -> None:
+    """Bring the database at ``url`` to the newest schema (``alembic upgrade head``).
+
+    Safe to run on every start: an up-to-date database is left untouched.
+    """
+    path = _sqlite_file(url)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    command.upgrade(alembic_config(url), "head")
+
+
+def current_revision(url: str) -> str | None:
+    """The Alembic revision the database at ``url`` is at, or ``None`` if it was never migrated.
+
+    A SQLite file that does not exist yet is reported as ``None`` without being created.
+    """
+    path = _sqlite_file(url)
+    if path is not None and not path.exists():
+        return None
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            return MigrationContext.configure(connection).get_current_revision()
+    finally:
+        engine.dispose()

@@ -1,0 +1,216 @@
+"""Schema migrations and the database engine."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, insert, inspect, select
+from sqlalchemy.exc import StatementError
+from sqlmodel import SQLModel
+
+from registry.db.engine import (
+    MIGRATIONS_DIR,
+    alembic_config,
+    current_revision,
+    make_engine,
+    migrate,
+)
+from registry.db.models import cursor_table
+from registry.settings import Settings
+
+MIRROR_TABLES = {"indexer_cursor", "block", "raw_event", "evidence"}
+
+
+@pytest.fixture
+def url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'nested' / 'dir' / 'mirror.db'}"
+
+
+@pytest.fixture
+def engine(url: str) -> Iterator[Engine]:
+    migrate(url)
+    engine = make_engine(url)
+    yield engine
+    engine.dispose()
+
+
+def _head_revision() -> str:
+    head = ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+    assert head is not None
+    return head
+
+
+def _schema(engine: Engine) -> dict[str, Any]:
+    """Tables, columns, keys and indexes as the database reports them."""
+    inspector = inspect(engine)
+    return {
+        table: {
+            "columns": [
+                (c["name"], str(c["type"]), c["nullable"]) for c in inspector.get_columns(table)
+            ],
+            "pk": inspector.get_pk_constraint(table)["constrained_columns"],
+            "fks": sorted(
+                (fk["name"] or "", tuple(fk["constrained_columns"]), fk["referred_table"])
+                for fk in inspector.get_foreign_keys(table)
+            ),
+            "indexes": sorted(
+                (i["name"] or "", tuple(i["column_names"])) for i in inspector.get_indexes(table)
+            ),
+        }
+        for table in sorted(inspector.get_table_names())
+    }
+
+
+def test_upgrade_head_on_an_empty_database_creates_every_table(url: str) -> None:
+    assert current_revision(url) is None
+    assert not Path(url.removeprefix("sqlite:///")).exists()
+    migrate(url)
+    engine = make_engine(url)
+    try:
+        tables = set(inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+    assert tables == MIRROR_TABLES | {"alembic_version"}
+    assert current_revision(url) == _head_revision()
+
+
+def test_migrating_twice_is_a_no_op(url: str) -> None:
+    migrate(url)
+    engine = make_engine(url)
+    try:
+        before = _schema(engine)
+        migrate(url)
+        assert _schema(engine) == before
+    finally:
+        engine.dispose()
+    assert current_revision(url) == _head_revision()
+
+
+def test_models_and_migrations_agree(engine: Engine) -> None:
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        diffs = compare_metadata(context, SQLModel.metadata)
+    assert diffs == []
+
+
+def test_indexes_exist(engine: Engine) -> None:
+    inspector = inspect(engine)
+    evidence = {tuple(i["column_names"]) for i in inspector.get_indexes("evidence")}
+    raw = {tuple(i["column_names"]) for i in inspector.get_indexes("raw_event")}
+    assert ("anchorer", "block_number", "log_index") in evidence
+    assert ("tx_hash",) in raw
+
+
+def test_downgrade_to_base_and_back(url: str, engine: Engine) -> None:
+    command.downgrade(alembic_config(url), "base")
+    assert set(inspect(engine).get_table_names()) == {"alembic_version"}
+    assert current_revision(url) is None
+    migrate(url)
+    assert set(inspect(engine).get_table_names()) == MIRROR_TABLES | {"alembic_version"}
+
+
+def test_postgresql_sql_renders_offline() -> None:
+    buffer = io.StringIO()
+    config = alembic_config("postgresql://dareg@localhost/dareg")
+    config.output_buffer = buffer
+    command.upgrade(config, "head", sql=True)
+    sql = buffer.getvalue()
+    assert "CREATE TABLE evidence" in sql
+    assert "TIMESTAMP WITH TIME ZONE" in sql
+    assert "ON DELETE CASCADE" in sql
+
+
+def test_env_falls_back_to_the_settings_url(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = f"sqlite:///{tmp_path / 'from-env.db'}"
+    monkeypatch.setenv("DAREG_DATABASE_URL", url)
+    assert Settings().effective_database_url == url
+    config = alembic_config(url)
+    del config.attributes["url"]
+    command.upgrade(config, "head")
+    assert current_revision(url) == _head_revision()
+
+
+def test_migrations_ship_with_the_package() -> None:
+    assert (MIGRATIONS_DIR / "env.py").is_file()
+    assert (MIGRATIONS_DIR / "script.py.mako").is_file()
+    assert list((MIGRATIONS_DIR / "versions").glob("0001_*.py"))
+
+
+def test_sqlite_connections_are_tuned(engine: Engine) -> None:
+    with engine.connect() as connection:
+        pragma = {
+            name: connection.exec_driver_sql(f"PRAGMA {name}").scalar()
+            for name in ("journal_mode", "foreign_keys", "busy_timeout", "synchronous")
+        }
+    assert pragma["journal_mode"] == "wal"
+    assert pragma["foreign_keys"] == 1
+    assert pragma["busy_timeout"] is not None
+    assert pragma["busy_timeout"] >= 1000
+    assert pragma["synchronous"] == 1  # NORMAL
+
+
+def test_make_engine_creates_the_parent_directory(tmp_path: Path) -> None:
+    path = tmp_path / "a" / "b" / "c.db"
+    engine = make_engine(f"sqlite:///{path}")
+    try:
+        with engine.connect() as connection:
+            connection.exec_driver_sql("SELECT 1")
+    finally:
+        engine.dispose()
+    assert path.exists()
+
+
+def test_make_engine_accepts_in_memory_sqlite() -> None:
+    engine = make_engine("sqlite://")
+    try:
+        with engine.connect() as connection:
+            assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    finally:
+        engine.dispose()
+
+
+def test_datetimes_are_stored_in_utc_and_read_back_aware(engine: Engine) -> None:
+    beijing = timezone(timedelta(hours=8))
+    moment = datetime(2026, 1, 2, 11, 30, tzinfo=beijing)
+    with engine.begin() as connection:
+        connection.execute(
+            insert(cursor_table),
+            {
+                "chain_id": 7,
+                "last_block": 1,
+                "last_block_hash": "0x" + "00" * 32,
+                "updated_at": moment,
+            },
+        )
+        stored = connection.exec_driver_sql("SELECT updated_at FROM indexer_cursor").scalar()
+    assert str(stored).startswith("2026-01-02 03:30:00")
+    with engine.connect() as connection:
+        read = connection.execute(select(cursor_table.c.updated_at)).scalar_one()
+    assert read == moment
+    assert read.tzinfo is not None
+    assert read.utcoffset() == timedelta(0)
+    assert read.tzinfo == UTC
+
+
+def test_naive_datetimes_are_refused(engine: Engine) -> None:
+    with pytest.raises(StatementError, match="naive datetime"), engine.begin() as connection:
+        connection.execute(
+            insert(cursor_table),
+            {
+                "chain_id": 7,
+                "last_block": 1,
+                "last_block_hash": "0x" + "00" * 32,
+                "updated_at": datetime(2026, 1, 1),
+            },
+        )
