@@ -11,7 +11,8 @@ stable, machine-readable ``code`` (the API returns it; clients may switch on it)
     │   ├── UnreadableFileError
     │   ├── UnsupportedFileError
     │   ├── MalformedFingerprintError
-    │   └── MalformedProofError
+    │   ├── MalformedProofError
+    │   └── MalformedNumberError
     ├── NotFoundError (404)
     │   └── EvidenceNotFoundError
     ├── ConflictError (409)
@@ -82,6 +83,12 @@ class MalformedFingerprintError(InputError):
 
 class MalformedProofError(InputError):
     code = "malformed_proof"
+
+
+class MalformedNumberError(InputError):
+    """A registration or certificate number of the wrong shape or with a wrong check digit."""
+
+    code = "malformed_number"
 
 
 class NotFoundError(DaregError):
