@@ -13,9 +13,9 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from types import FrameType
 
 import uvicorn
-from registry.indexer.follow import Indexer
 from rich.console import Console
 
 from api.main import create_app
@@ -25,6 +25,7 @@ from registry.context import RegistryContext, current_artifacts_hash, make_clien
 from registry.db.engine import make_engine, migrate
 from registry.demo import seed_demo
 from registry.errors import ConfigurationError, StackAlreadyRunningError
+from registry.indexer.follow import Indexer
 from registry.settings import Settings
 
 
@@ -47,6 +48,18 @@ def var_lock(path: Path) -> Iterator[None]:
         yield
     finally:
         os.close(fd)  # closing releases the lock
+
+
+class _Server(uvicorn.Server):
+    """uvicorn, telling the rest of the stack the moment a stop signal arrives."""
+
+    def __init__(self, stopping: threading.Event, config: uvicorn.Config) -> None:
+        super().__init__(config)
+        self._stopping = stopping
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        self._stopping.set()
+        super().handle_exit(sig, frame)
 
 
 class Stack:
@@ -94,7 +107,11 @@ class Stack:
                 "private key that deploys and pays for the registry's transactions"
             )
         manifest, deployed_now = ensure_deployment(
-            client, operator, settings.manifest_path, current_artifacts_hash(settings)
+            client,
+            operator,
+            settings.manifest_path,
+            current_artifacts_hash(settings),
+            settings.token_base_uri,
         )
         migrate(settings.effective_database_url)
         context = RegistryContext(
@@ -125,14 +142,15 @@ class Stack:
         )
         follower.start()
         self._banner(context, deployed_now)
-        server = uvicorn.Server(
+        server = _Server(
+            self._stop,
             uvicorn.Config(
                 create_app(context),
                 host=settings.api_host,
                 port=settings.api_port,
                 log_level="warning",
                 access_log=False,
-            )
+            ),
         )
         try:
             server.run()
@@ -141,6 +159,8 @@ class Stack:
             follower.join(timeout=10)
 
     def _report(self, exc: Exception) -> None:
+        if self._stop.is_set():
+            return  # shutting down: anvil received the same Ctrl-C and is already gone
         message = str(exc)
         if message != self._last_error:
             self._last_error = message

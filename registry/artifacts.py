@@ -17,7 +17,7 @@ from typing import Any
 from registry.errors import ConfigurationError
 
 #: Contracts the registry deploys, in deployment order.
-DEPLOYED_CONTRACTS: tuple[str, ...] = ("EvidenceRegistry",)
+DEPLOYED_CONTRACTS: tuple[str, ...] = ("EvidenceRegistry", "DataAssetRegistry")
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     artifacts_dir: Path = PROJECT_ROOT / "artifacts"
     node_modules_dir: Path = PROJECT_ROOT / "node_modules"
 
+    public_url: str | None = Field(
+        default=None, description="public base URL of the API (tokenURI, QR codes); default: api"
+    )
     api_host: str = "127.0.0.1"
     api_port: int = Field(default=8000, ge=1, le=65535)
     node_host: str = "127.0.0.1"
@@ -76,3 +79,8 @@ class Settings(BaseSettings):
     @cached_property
     def api_url(self) -> str:
         return f"http://{self.api_host}:{self.api_port}"
+
+    @cached_property
+    def token_base_uri(self) -> str:
+        """Prefix of every certificate's ``tokenURI`` (the certificate number is appended)."""
+        return f"{(self.public_url or self.api_url).rstrip('/')}/api/v1/metadata/"

@@ -60,7 +60,12 @@ def session_deployment(
     session_client: ChainClient, operator: LocalAccount, base_settings: Settings
 ) -> DeploymentManifest:
     """The registry contracts, deployed once per session."""
-    return deploy_all(session_client, operator, artifacts_hash(base_settings.artifacts_dir))
+    return deploy_all(
+        session_client,
+        operator,
+        artifacts_hash(base_settings.artifacts_dir),
+        base_settings.token_base_uri,
+    )
 
 
 @pytest.fixture

@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response, status
-from registry.indexer.queries import count_evidence, list_evidence
 
 from api.deps import Registry
 from api.schemas import ErrorPublic, EvidenceCreate, EvidenceList, EvidencePublic, TypedDataCreate
 from registry.domain.evidence import parse_fingerprint
 from registry.errors import InputError
 from registry.evidence.service import checked_address
+from registry.indexer.queries import count_evidence, list_evidence
 
 router = APIRouter(prefix="/evidence", tags=["evidence"])
 

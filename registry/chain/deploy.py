@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from eth_account.signers.local import LocalAccount
 
@@ -38,13 +39,23 @@ def verify_deployment(
             )
 
 
+def _constructor_args(
+    name: str, deployed: dict[str, DeployedContract], deployer: LocalAccount, token_base_uri: str
+) -> list[Any]:
+    if name == "DataAssetRegistry":
+        return [deployer.address, deployed["EvidenceRegistry"].address, token_base_uri]
+    return []
+
+
 def deploy_all(
-    client: ChainClient, deployer: LocalAccount, artifacts_hash: str
+    client: ChainClient, deployer: LocalAccount, artifacts_hash: str, token_base_uri: str
 ) -> DeploymentManifest:
+    """Deploy every registry contract; the deployer becomes the registry's admin."""
     contracts: dict[str, DeployedContract] = {}
     first_block: int | None = None
     for name in DEPLOYED_CONTRACTS:
-        receipt = client.deploy(name, deployer)
+        args = _constructor_args(name, contracts, deployer, token_base_uri)
+        receipt = client.deploy(name, deployer, args)
         if receipt.contract_address is None:
             raise DeploymentError(f"deploying {name} returned no contract address")
         codehash = client.code_hash(receipt.contract_address)
@@ -73,6 +84,7 @@ def ensure_deployment(
     deployer: LocalAccount,
     manifest_path: Path,
     artifacts_hash: str,
+    token_base_uri: str,
 ) -> tuple[DeploymentManifest, bool]:
     """The manifest of the live deployment, deploying first if there is none.
 
@@ -80,7 +92,7 @@ def ensure_deployment(
     """
     manifest = DeploymentManifest.load(manifest_path)
     if manifest is None:
-        manifest = deploy_all(client, deployer, artifacts_hash)
+        manifest = deploy_all(client, deployer, artifacts_hash, token_base_uri)
         manifest.save(manifest_path)
         return manifest, True
     verify_deployment(client, manifest, manifest_path)

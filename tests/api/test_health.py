@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 from fastapi.testclient import TestClient
-from registry.indexer.follow import Indexer
 
 from registry.context import RegistryContext
+from registry.indexer.follow import Indexer
 
 
 def test_health_reports_chain_contracts_and_heads(
@@ -44,4 +44,4 @@ def test_deployment_endpoint_returns_the_manifest(
     body = api.get("/api/v1/deployment").json()
     assert body["chain_id"] == registry_context.manifest.chain_id
     assert body["artifacts_hash"] == registry_context.manifest.artifacts_hash
-    assert set(body["contracts"]) == {"EvidenceRegistry"}
+    assert set(body["contracts"]) == {"EvidenceRegistry", "DataAssetRegistry"}

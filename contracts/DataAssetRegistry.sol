@@ -1,0 +1,572 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity 0.8.28;
+
+import {ERC721} from "@openzeppelin/contracts/token/ERC721/ERC721.sol";
+import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
+import {Nonces} from "@openzeppelin/contracts/utils/Nonces.sol";
+import {Strings} from "@openzeppelin/contracts/utils/Strings.sol";
+import {IDataAssetRegistry} from "./interfaces/IDataAssetRegistry.sol";
+import {IEvidenceRegistry} from "./interfaces/IEvidenceRegistry.sol";
+import {RegistryNumbers} from "./libraries/RegistryNumbers.sol";
+
+/// @title DataAssetRegistry
+/// @notice Registration lifecycle and ERC-721 certificates of data assets. See {IDataAssetRegistry}.
+contract DataAssetRegistry is IDataAssetRegistry, ERC721, AccessControl, EIP712, Nonces {
+    /// @notice Registration agencies' staff accounts (bound to one registrar code each).
+    bytes32 public constant REGISTRAR_ROLE = keccak256("REGISTRAR_ROLE");
+    /// @notice Regulators (data bureau, court, market supervisor).
+    bytes32 public constant REGULATOR_ROLE = keccak256("REGULATOR_ROLE");
+
+    uint8 private constant _ALL_RIGHTS = 7;
+    uint256 private constant _MAX_ID = 9_999_999; // seven digits in the certificate number
+    uint16 private constant _MAX_REGISTRAR_CODE = 999;
+    uint16 private constant _REASON_OBJECTION_UPHELD = 1;
+
+    bytes32 private constant _APPLICATION_TYPEHASH = keccak256(
+        "Application(uint16 registrarCode,uint8 kind,uint8 rights,uint8 level,uint8 dataSource,"
+        "uint8 applicantType,uint48 sourceAgreementEnd,bytes32 fingerprint,bytes32 metadataHash,"
+        "uint256[] parents,address applicant,uint256 nonce,uint256 deadline)"
+    );
+
+    IEvidenceRegistry private immutable _evidence;
+
+    mapping(uint256 id => Registration registration) private _registrations;
+    mapping(uint256 id => mapping(uint32 version => bytes32[2] content)) private _pastVersions;
+    mapping(uint256 objectionId => Objection record) private _objections;
+    mapping(uint256 id => mapping(address party => bool standing)) private _standing;
+    mapping(uint16 code => RegistrarPolicy policy) private _policies;
+    mapping(address account => uint16 code) private _registrarCodes;
+    uint256 private _lastId;
+    uint256 private _lastObjectionId;
+    uint48 private _validityPeriod;
+    string private _baseTokenURI;
+
+    /// @param admin         holder of DEFAULT_ADMIN_ROLE (configures registrars and policy)
+    /// @param evidence      the EvidenceRegistry consulted when a registrar requires evidence first
+    /// @param baseTokenURI  prefix of every tokenURI; the certificate number is appended
+    constructor(address admin, IEvidenceRegistry evidence, string memory baseTokenURI)
+        ERC721("dareg Data Asset Certificate", "DAC")
+        EIP712("dareg.DataAssetRegistry", "1")
+    {
+        _evidence = evidence;
+        _baseTokenURI = baseTokenURI;
+        _validityPeriod = 3 * 365 days;
+        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+    }
+
+    // --- admin --------------------------------------------------------------------------
+
+    /// @notice Create or reconfigure a registration agency.
+    function configureRegistrar(uint16 code, RegistrarPolicy calldata policy) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _setPolicy(code, policy);
+    }
+
+    /// @notice Bind (or unbind) a staff account to a registrar code and grant (or revoke) REGISTRAR_ROLE.
+    function setRegistrarAccount(uint16 code, address account, bool enabled) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        if (!_policies[code].active) revert RegistryUnknownRegistrar(code);
+        if (enabled) {
+            _registrarCodes[account] = code;
+            _grantRole(REGISTRAR_ROLE, account);
+        } else {
+            _revokeRole(REGISTRAR_ROLE, account);
+        }
+        emit RegistrarAccountSet(code, account, enabled);
+    }
+
+    /// @notice Default validity of a certificate from its notice date (3 years unless changed).
+    function setValidityPeriod(uint48 period) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        if (period == 0) revert RegistryInvalidPolicy();
+        _validityPeriod = period;
+        emit ValidityPeriodSet(period);
+    }
+
+    /// @notice Prefix of tokenURI (the API's certificate metadata endpoint).
+    function setBaseURI(string calldata baseURI) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _baseTokenURI = baseURI;
+        emit BaseURISet(baseURI);
+    }
+
+    /// @inheritdoc IDataAssetRegistry
+    function setRegistrarPolicy(uint16 code, RegistrarPolicy calldata policy) external {
+        if (_registrarCodes[msg.sender] != code) revert RegistryNotRegistrarOf(msg.sender, code);
+        if (!policy.active) revert RegistryInvalidPolicy(); // only the admin retires a registrar
+        _setPolicy(code, policy);
+    }
+
+    // --- registrant ---------------------------------------------------------------------
+
+    /// @inheritdoc IDataAssetRegistry
+    function submitApplication(ApplicationInput calldata input) external returns (uint256) {
+        return _submit(input, msg.sender);
+    }
+
+    /// @inheritdoc IDataAssetRegistry
+    function submitApplicationFor(
+        ApplicationInput calldata input,
+        address applicant,
+        uint256 deadline,
+        bytes calldata signature
+    ) external returns (uint256) {
+        // slither-disable-next-line timestamp
+        if (block.timestamp > deadline) revert RegistryExpiredSignature(deadline);
+        bytes32 digest = _hashTypedDataV4(_applicationHash(input, applicant, _useNonce(applicant), deadline));
+        if (!SignatureChecker.isValidSignatureNow(applicant, digest, signature)) {
+            revert RegistryInvalidSignature(applicant);
+        }
+        return _submit(input, applicant);
+    }
+
+    /// @inheritdoc IDataAssetRegistry
+    function resubmit(uint256 id, bytes32 fingerprint, bytes32 metadataHash) external {
+        Registration storage r = _existing(id);
+        if (r.holder != msg.sender) revert RegistryNotHolder(id, msg.sender);
+        _requireStatus(r, id, Status.Returned);
+        _checkContent(r.registrarCode, fingerprint, metadataHash);
+        r.fingerprint = fingerprint;
+        r.metadataHash = metadataHash;
+        r.status = Status.Submitted;
+        emit ApplicationResubmitted(id, fingerprint, metadataHash);
+    }
+
+    /// @inheritdoc IDataAssetRegistry
+    function fileObjection(uint256 id, bytes32 evidenceHash) external returns (uint256 objectionId) {
+        Registration storage r = _existing(id);
+        _requireStatus(r, id, Status.InNotice);
+        // slither-disable-next-line timestamp
+        if (block.timestamp >= r.noticeEnd) revert RegistryNoticeWindowClosed(id, r.noticeEnd);
+        if (evidenceHash == bytes32(0)) revert RegistryZeroHash("evidenceHash");
+        if (!_policies[r.registrarCode].objectionsOpenToAll && !_hasStanding(r, id, msg.sender)) {
+            revert RegistryNoStanding(id, msg.sender);
+        }
+        objectionId = ++_lastObjectionId;
+        _objections[objectionId] = Objection({
+            registrationId: uint64(id),
+            objector: msg.sender,
+            filedAt: uint48(block.timestamp),
+            status: ObjectionStatus.Open
+        });
+        ++r.openObjections;
+        emit ObjectionFiled(objectionId, id, msg.sender, evidenceHash);
+    }
+
+    /// @inheritdoc IDataAssetRegistry
+    function change(uint256 id, bytes32 fingerprint, bytes32 metadataHash) external {
+        Registration storage r = _live(id);
+        if (r.holder != msg.sender) revert RegistryNotHolder(id, msg.sender);
+        _newVersion(r, id, fingerprint, metadataHash, false);
+    }
+
+    /// @inheritdoc IDataAssetRegistry
+    function cancel(uint256 id, bytes32 reasonHash) external {
+        Registration storage r = _existing(id);
+        if (r.holder != msg.sender) revert RegistryNotHolder(id, msg.sender);
+        _requireStatus(r, id, Status.Issued);
+        r.status = Status.Cancelled;
+        emit CertificateCancelled(id, msg.sender, reasonHash);
+    }
+
+    // --- registrar ----------------------------------------------------------------------
+
+    /// @inheritdoc IDataAssetRegistry
+    function accept(uint256 id) external {
+        Registration storage r = _asRegistrar(id);
+        _requireStatus(r, id, Status.Submitted);
+        r.status = Status.Accepted;
+        emit ApplicationAccepted(id, msg.sender);
+    }
+
+    /// @inheritdoc IDataAssetRegistry
+    function returnForCorrection(uint256 id, uint16 reasonCode, bytes32 reasonHash) external {
+        Registration storage r = _asRegistrar(id);
+        _requireReviewable(r, id);
+        r.status = Status.Returned;
+        emit ApplicationReturned(id, msg.sender, reasonCode, reasonHash);
+    }
+
+    /// @inheritdoc IDataAssetRegistry
+    function reject(uint256 id, uint16 reasonCode, bytes32 reasonHash) external {
+        Registration storage r = _asRegistrar(id);
+        _requireReviewable(r, id);
+        r.status = Status.Rejected;
+        emit ApplicationRejected(id, msg.sender, reasonCode, reasonHash);
+    }
+
+    /// @inheritdoc IDataAssetRegistry
+    function openNotice(uint256 id) external {
+        Registration storage r = _asRegistrar(id);
+        _requireStatus(r, id, Status.Accepted);
+        uint48 start = uint48(block.timestamp);
+        uint48 end = start + _policies[r.registrarCode].noticePeriod;
+        r.noticeStart = start;
+        r.noticeEnd = end;
+        r.status = Status.InNotice;
+        emit NoticeOpened(id, msg.sender, start, end);
+    }
+
+    /// @inheritdoc IDataAssetRegistry
+    function grantStanding(uint256 id, address party) external {
+        Registration storage r = _asRegistrar(id);
+        if (r.status != Status.Accepted && r.status != Status.InNotice) revert RegistryWrongStatus(id, r.status);
+        _standing[id][party] = true;
+        emit StandingGranted(id, party);
+    }
+
+    /// @inheritdoc IDataAssetRegistry
+    function ruleObjection(uint256 objectionId, bool upheld, bytes32 reasonHash) external {
+        Objection storage o = _objections[objectionId];
+        if (o.status != ObjectionStatus.Open) revert RegistryObjectionNotOpen(objectionId);
+        uint256 id = o.registrationId;
+        Registration storage r = _asRegistrar(id);
+        o.status = upheld ? ObjectionStatus.Upheld : ObjectionStatus.Dismissed;
+        --r.openObjections;
+        emit ObjectionRuled(objectionId, id, upheld, reasonHash, msg.sender);
+        if (upheld && r.status == Status.InNotice) {
+            r.status = Status.Rejected;
+            emit ApplicationRejected(id, msg.sender, _REASON_OBJECTION_UPHELD, reasonHash);
+        }
+    }
+
+    /// @inheritdoc IDataAssetRegistry
+    function issue(uint256 id) external returns (uint64) {
+        return _issue(id, _callerRegistrarCode());
+    }
+
+    /// @inheritdoc IDataAssetRegistry
+    function issueBatch(uint256[] calldata ids) external {
+        uint16 code = _callerRegistrarCode();
+        uint256 n = ids.length;
+        for (uint256 i = 0; i < n; ++i) {
+            _issue(ids[i], code);
+        }
+    }
+
+    /// @inheritdoc IDataAssetRegistry
+    function correct(uint256 id, bytes32 fingerprint, bytes32 metadataHash) external {
+        Registration storage r = _asRegistrar(id);
+        _requireStatus(r, id, Status.Issued);
+        _newVersion(r, id, fingerprint, metadataHash, true);
+    }
+
+    /// @inheritdoc IDataAssetRegistry
+    function renew(uint256 id, uint48 sourceAgreementEnd) external {
+        Registration storage r = _asRegistrar(id);
+        _requireStatus(r, id, Status.Issued);
+        _requireUnexpired(r, id);
+        uint48 validUntil = _capped(r.validUntil + _validityPeriod, sourceAgreementEnd);
+        if (validUntil <= r.validUntil) revert RegistrySourceAgreementEnded(id, sourceAgreementEnd);
+        r.validUntil = validUntil;
+        r.sourceAgreementEnd = sourceAgreementEnd;
+        emit CertificateRenewed(id, validUntil, sourceAgreementEnd);
+    }
+
+    /// @inheritdoc IDataAssetRegistry
+    function revoke(uint256 id, uint16 reasonCode, bytes32 reasonHash) external {
+        Registration storage r = _asRegistrar(id);
+        _requireStatus(r, id, Status.Issued);
+        r.status = Status.Revoked;
+        emit CertificateRevoked(id, msg.sender, reasonCode, reasonHash);
+    }
+
+    // --- views --------------------------------------------------------------------------
+
+    /// @inheritdoc IDataAssetRegistry
+    function registration(uint256 id) external view returns (Registration memory) {
+        return _existing(id);
+    }
+
+    /// @inheritdoc IDataAssetRegistry
+    function statusOf(uint256 id) public view returns (Status) {
+        Registration storage r = _registrations[id];
+        // slither-disable-next-line timestamp
+        if (r.status == Status.Issued && block.timestamp > r.validUntil) return Status.Expired;
+        return r.status;
+    }
+
+    /// @inheritdoc IDataAssetRegistry
+    function versionOf(uint256 id, uint32 version) external view returns (bytes32, bytes32) {
+        Registration storage r = _existing(id);
+        if (version == r.version) return (r.fingerprint, r.metadataHash);
+        if (version == 0 || version > r.version) revert RegistryWrongStatus(id, r.status);
+        bytes32[2] storage past = _pastVersions[id][version];
+        return (past[0], past[1]);
+    }
+
+    /// @inheritdoc IDataAssetRegistry
+    function objection(uint256 objectionId) external view returns (Objection memory) {
+        return _objections[objectionId];
+    }
+
+    /// @inheritdoc IDataAssetRegistry
+    function registrarPolicy(uint16 code) external view returns (RegistrarPolicy memory) {
+        return _policies[code];
+    }
+
+    /// @inheritdoc IDataAssetRegistry
+    function registrarCodeOf(address account) external view returns (uint16) {
+        return _registrarCodes[account];
+    }
+
+    /// @inheritdoc IDataAssetRegistry
+    function registrationNumber(uint256 id) public view returns (uint64) {
+        Registration storage r = _existing(id);
+        return RegistryNumbers.registrationNumber(r.submittedAt, r.dataSource, r.applicantType, id);
+    }
+
+    /// @inheritdoc IDataAssetRegistry
+    function certificateNumber(uint256 id) public view returns (uint64) {
+        Registration storage r = _existing(id);
+        if (r.issuedAt == 0) revert RegistryWrongStatus(id, r.status);
+        return RegistryNumbers.certificateNumber(r.issuedAt, r.registrarCode, id);
+    }
+
+    /// @inheritdoc IDataAssetRegistry
+    function idOfRegistrationNumber(uint64 number) external view returns (uint256 id) {
+        if (!RegistryNumbers.hasValidCheckDigit(number, 16)) revert RegistryInvalidNumber(number);
+        id = (number / 10) % 1e9;
+        if (_registrations[id].status == Status.None || registrationNumber(id) != number) {
+            revert RegistryInvalidNumber(number);
+        }
+    }
+
+    /// @inheritdoc IDataAssetRegistry
+    function idOfCertificateNumber(uint64 number) external view returns (uint256 id) {
+        if (!RegistryNumbers.hasValidCheckDigit(number, 17)) revert RegistryInvalidNumber(number);
+        id = (number / 10) % 1e7;
+        Registration storage r = _registrations[id];
+        if (r.issuedAt == 0 || RegistryNumbers.certificateNumber(r.issuedAt, r.registrarCode, id) != number) {
+            revert RegistryInvalidNumber(number);
+        }
+    }
+
+    /// @inheritdoc IDataAssetRegistry
+    function applicationNonce(address applicant) external view returns (uint256) {
+        return nonces(applicant);
+    }
+
+    /// @inheritdoc IDataAssetRegistry
+    function validityPeriod() external view returns (uint48) {
+        return _validityPeriod;
+    }
+
+    /// @notice `<base URI><certificate number>`: the API serves the metadata JSON whose RFC 8785
+    ///         canonical SHA-256 is the registration's `metadataHash`.
+    function tokenURI(uint256 tokenId) public view override returns (string memory) {
+        _requireOwned(tokenId);
+        return string.concat(_baseTokenURI, Strings.toString(certificateNumber(tokenId)));
+    }
+
+    /// @inheritdoc ERC721
+    function supportsInterface(bytes4 interfaceId) public view override(ERC721, AccessControl) returns (bool) {
+        return interfaceId == type(IDataAssetRegistry).interfaceId || super.supportsInterface(interfaceId);
+    }
+
+    // --- internals ----------------------------------------------------------------------
+
+    /// @dev The one override point for token movements: certificates are minted at issuance;
+    ///      transfers wait for the transfer rules (licences, pledges, freezes) to be enforced here.
+    function _update(address to, uint256 tokenId, address auth) internal override returns (address) {
+        if (_ownerOf(tokenId) != address(0)) revert RegistryTransfersDisabled(tokenId);
+        return super._update(to, tokenId, auth);
+    }
+
+    function _revokeRole(bytes32 role, address account) internal override returns (bool) {
+        if (role == REGISTRAR_ROLE) delete _registrarCodes[account];
+        return super._revokeRole(role, account);
+    }
+
+    function _submit(ApplicationInput calldata input, address applicant) private returns (uint256 id) {
+        RegistrarPolicy storage policy = _policies[input.registrarCode];
+        if (!policy.active) revert RegistryUnknownRegistrar(input.registrarCode);
+        if (input.level == Classification.Core) revert RegistryCoreDataNotRegistrable();
+        if (input.rights == 0 || input.rights > _ALL_RIGHTS) revert RegistryInvalidRights(input.rights);
+        if (input.dataSource == 0 || input.dataSource > 4) revert RegistryInvalidCode("dataSource", input.dataSource);
+        if (input.applicantType == 0 || (input.applicantType > 4 && input.applicantType != 9)) {
+            revert RegistryInvalidCode("applicantType", input.applicantType);
+        }
+        _checkContent(input.registrarCode, input.fingerprint, input.metadataHash);
+        uint256 parentCount = input.parents.length;
+        if (input.kind == AssetKind.Product) {
+            if (parentCount == 0) revert RegistryProductWithoutParent();
+            for (uint256 i = 0; i < parentCount; ++i) {
+                _requireIssuedParent(input.parents[i]);
+            }
+        } else if (parentCount != 0) {
+            revert RegistryResourceWithParents(parentCount);
+        }
+        id = ++_lastId;
+        if (id > _MAX_ID) revert RegistryFull(id);
+        Registration storage r = _registrations[id];
+        r.holder = applicant;
+        r.submittedAt = uint48(block.timestamp);
+        r.registrarCode = input.registrarCode;
+        r.status = Status.Submitted;
+        r.kind = input.kind;
+        r.rights = input.rights;
+        r.level = input.level;
+        r.sourceAgreementEnd = input.sourceAgreementEnd;
+        r.dataSource = input.dataSource;
+        r.applicantType = input.applicantType;
+        r.fingerprint = input.fingerprint;
+        r.metadataHash = input.metadataHash;
+        if (parentCount != 0) r.parents = input.parents;
+        _emitSubmitted(id, r, input, applicant);
+    }
+
+    function _emitSubmitted(uint256 id, Registration storage r, ApplicationInput calldata input, address applicant)
+        private
+    {
+        emit ApplicationSubmitted(
+            id,
+            applicant,
+            input.registrarCode,
+            RegistryNumbers.registrationNumber(r.submittedAt, input.dataSource, input.applicantType, id),
+            input.kind,
+            input.rights,
+            input.level,
+            input.dataSource,
+            input.applicantType,
+            input.sourceAgreementEnd,
+            input.fingerprint,
+            input.metadataHash,
+            input.parents,
+            msg.sender
+        );
+    }
+
+    function _issue(uint256 id, uint16 callerCode) private returns (uint64 number) {
+        Registration storage r = _existing(id);
+        if (r.registrarCode != callerCode) revert RegistryNotRegistrarOf(msg.sender, r.registrarCode);
+        _requireStatus(r, id, Status.InNotice);
+        // slither-disable-next-line timestamp
+        if (block.timestamp < r.noticeEnd) revert RegistryNoticeWindowOpen(id, r.noticeEnd);
+        if (r.openObjections != 0) revert RegistryObjectionsOpen(id, r.openObjections);
+        uint256 parentCount = r.parents.length;
+        for (uint256 i = 0; i < parentCount; ++i) {
+            _requireIssuedParent(r.parents[i]);
+        }
+        uint48 validUntil = _capped(r.noticeStart + _validityPeriod, r.sourceAgreementEnd);
+        // slither-disable-next-line timestamp
+        if (validUntil <= block.timestamp) revert RegistrySourceAgreementEnded(id, r.sourceAgreementEnd);
+        uint48 nowTs = uint48(block.timestamp);
+        r.status = Status.Issued;
+        r.issuedAt = nowTs;
+        r.validUntil = validUntil;
+        r.version = 1;
+        number = RegistryNumbers.certificateNumber(nowTs, callerCode, id);
+        _mint(r.holder, id);
+        emit CertificateIssued(id, r.holder, number, nowTs, validUntil, r.fingerprint, r.metadataHash);
+    }
+
+    function _newVersion(Registration storage r, uint256 id, bytes32 fingerprint, bytes32 metadataHash, bool correction)
+        private
+    {
+        _checkContent(0, fingerprint, metadataHash);
+        uint32 current = r.version;
+        _pastVersions[id][current] = [r.fingerprint, r.metadataHash];
+        r.fingerprint = fingerprint;
+        r.metadataHash = metadataHash;
+        r.version = current + 1;
+        emit AssetChanged(id, current + 1, fingerprint, metadataHash, correction, msg.sender);
+    }
+
+    function _setPolicy(uint16 code, RegistrarPolicy calldata policy) private {
+        if (code == 0 || code > _MAX_REGISTRAR_CODE) revert RegistryInvalidRegistrarCode(code);
+        if (policy.noticePeriod == 0) revert RegistryInvalidPolicy();
+        _policies[code] = policy;
+        emit RegistrarConfigured(
+            code, policy.active, policy.objectionsOpenToAll, policy.evidenceRequired, policy.noticePeriod
+        );
+    }
+
+    function _checkContent(uint16 registrarCode, bytes32 fingerprint, bytes32 metadataHash) private view {
+        if (fingerprint == bytes32(0)) revert RegistryZeroHash("fingerprint");
+        if (metadataHash == bytes32(0)) revert RegistryZeroHash("metadataHash");
+        if (
+            registrarCode != 0 && _policies[registrarCode].evidenceRequired
+                && _evidence.evidenceOf(fingerprint).anchorer == address(0)
+        ) revert RegistryEvidenceNotAnchored(fingerprint);
+    }
+
+    function _requireIssuedParent(uint256 parentId) private view {
+        Status status = statusOf(parentId);
+        if (status != Status.Issued) revert RegistryParentNotIssued(parentId, status);
+    }
+
+    function _hasStanding(Registration storage r, uint256 id, address party) private view returns (bool) {
+        if (_standing[id][party]) return true;
+        uint256 n = r.parents.length;
+        for (uint256 i = 0; i < n; ++i) {
+            if (_registrations[r.parents[i]].holder == party) return true;
+        }
+        return false;
+    }
+
+    function _applicationHash(ApplicationInput calldata input, address applicant, uint256 nonce, uint256 deadline)
+        private
+        pure
+        returns (bytes32)
+    {
+        return keccak256(
+            bytes.concat(
+                abi.encode(
+                    _APPLICATION_TYPEHASH,
+                    input.registrarCode,
+                    uint8(input.kind),
+                    input.rights,
+                    uint8(input.level),
+                    input.dataSource,
+                    input.applicantType
+                ),
+                abi.encode(
+                    input.sourceAgreementEnd,
+                    input.fingerprint,
+                    input.metadataHash,
+                    keccak256(abi.encodePacked(input.parents)),
+                    applicant,
+                    nonce,
+                    deadline
+                )
+            )
+        );
+    }
+
+    function _callerRegistrarCode() private view returns (uint16 code) {
+        code = _registrarCodes[msg.sender];
+        if (code == 0) revert RegistryNotRegistrarOf(msg.sender, 0);
+    }
+
+    function _asRegistrar(uint256 id) private view returns (Registration storage r) {
+        r = _existing(id);
+        if (_registrarCodes[msg.sender] != r.registrarCode) revert RegistryNotRegistrarOf(msg.sender, r.registrarCode);
+    }
+
+    function _existing(uint256 id) private view returns (Registration storage r) {
+        r = _registrations[id];
+        if (r.status == Status.None) revert RegistryUnknownRegistration(id);
+    }
+
+    function _live(uint256 id) private view returns (Registration storage r) {
+        r = _existing(id);
+        _requireStatus(r, id, Status.Issued);
+        _requireUnexpired(r, id);
+    }
+
+    function _requireStatus(Registration storage r, uint256 id, Status expected) private view {
+        if (r.status != expected) revert RegistryWrongStatus(id, r.status);
+    }
+
+    function _requireReviewable(Registration storage r, uint256 id) private view {
+        if (r.status != Status.Submitted && r.status != Status.Accepted) revert RegistryWrongStatus(id, r.status);
+    }
+
+    function _requireUnexpired(Registration storage r, uint256 id) private view {
+        // slither-disable-next-line timestamp
+        if (block.timestamp > r.validUntil) revert RegistryExpired(id, r.validUntil);
+    }
+
+    function _capped(uint48 validUntil, uint48 sourceAgreementEnd) private pure returns (uint48) {
+        return sourceAgreementEnd != 0 && sourceAgreementEnd < validUntil ? sourceAgreementEnd : validUntil;
+    }
+}
