@@ -325,6 +325,7 @@ contract DataAssetRegistry is IDataAssetRegistry, ERC721, AccessControl, EIP712,
     function idOfRegistrationNumber(uint64 number) external view returns (uint256 id) {
         if (!RegistryNumbers.hasValidCheckDigit(number, 16)) revert RegistryInvalidNumber(number);
         id = (number / 10) % 1e9;
+        // slither-disable-next-line incorrect-equality
         if (_registrations[id].status == Status.None || registrationNumber(id) != number) {
             revert RegistryInvalidNumber(number);
         }

@@ -230,7 +230,7 @@ interface IDataAssetRegistry {
     function openNotice(uint256 id) external;
     function grantStanding(uint256 id, address party) external;
     function ruleObjection(uint256 objectionId, bool upheld, bytes32 reasonHash) external;
-    function issue(uint256 id) external returns (uint64 certificateNumber);
+    function issue(uint256 id) external returns (uint64 number);
     function issueBatch(uint256[] calldata ids) external;
     function correct(uint256 id, bytes32 fingerprint, bytes32 metadataHash) external;
     function renew(uint256 id, uint48 sourceAgreementEnd) external;

@@ -23,6 +23,8 @@ library RegistryNumbers {
     }
 
     /// @notice Year and month of `timestamp` in UTC+8 (proleptic Gregorian calendar).
+    /// @dev Howard Hinnant's days-to-civil algorithm: its integer divisions are intended.
+    // slither-disable-start divide-before-multiply
     function yearMonth(uint256 timestamp) internal pure returns (uint256 year, uint256 month) {
         uint256 z = (timestamp + _CST_OFFSET) / 1 days + 719_468;
         uint256 era = z / 146_097;
@@ -33,6 +35,7 @@ library RegistryNumbers {
         month = mp < 10 ? mp + 3 : mp - 9;
         year = yoe + era * 400 + (month <= 2 ? 1 : 0);
     }
+    // slither-disable-end divide-before-multiply
 
     /// @notice 16 digits: year(4) dataSource(1) applicantType(1) id(9) check(1).
     function registrationNumber(uint256 submittedAt, uint256 dataSource, uint256 applicantType, uint256 id)
