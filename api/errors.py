@@ -32,7 +32,8 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DaregError)
     async def _dareg(_: Request, exc: DaregError) -> JSONResponse:
         return JSONResponse(
-            _body(error_code(exc), exc.message, **_jsonable(exc.details)), status_code=exc.status
+            _body(error_code(exc), exc.message, **_jsonable(exc.details)),
+            status_code=exc.http_status,
         )
 
     @app.exception_handler(RequestValidationError)

@@ -17,7 +17,9 @@ from registry.chain.deploy import verify_deployment
 from registry.db.engine import make_engine
 from registry.domain.deployment import DeploymentManifest
 from registry.errors import ConfigurationError, DeploymentError
+from registry.documents import DocumentStore, RegistrarDirectory
 from registry.evidence.service import EvidenceService
+from registry.registration.service import RegistrationService
 from registry.settings import Settings
 
 #: Chain ids of local development nodes (anvil, Hardhat), whose accounts are public test keys.
@@ -50,9 +52,16 @@ class RegistryContext:
     engine: Engine
     operator_account: LocalAccount | None
     evidence: EvidenceService = field(init=False)
+    registrations: RegistrationService = field(init=False)
 
     def __post_init__(self) -> None:
         self.evidence = EvidenceService(self.client, self.manifest)
+        self.registrations = RegistrationService(
+            self.client,
+            self.manifest,
+            DocumentStore(self.engine),
+            RegistrarDirectory(self.engine),
+        )
 
     @property
     def operator(self) -> LocalAccount:

@@ -14,10 +14,12 @@ stable, machine-readable ``code`` (the API returns it; clients may switch on it)
     │   ├── MalformedProofError
     │   └── MalformedNumberError
     ├── NotFoundError (404)
-    │   └── EvidenceNotFoundError
+    │   ├── EvidenceNotFoundError
+    │   ├── RegistrationNotFoundError
+    │   └── CertificateNotFoundError
     ├── ConflictError (409)
     │   └── EvidenceAlreadyAnchoredError
-    ├── ContractRevertError (422)  the contract refused, with its custom error name and arguments
+    ├── ContractRevertError (403/404/409/422)  the contract refused: custom error name and arguments
     ├── ConfigurationError (500)
     ├── StackError (503)            the embedded stack cannot start or run
     │   ├── PortInUseError
@@ -47,6 +49,11 @@ class DaregError(Exception):
 
     def __str__(self) -> str:
         return self.message
+
+    @property
+    def http_status(self) -> int:
+        """The HTTP status the API answers with."""
+        return self.status
 
 
 # --- the caller's input ----------------------------------------------------------------------
@@ -100,6 +107,14 @@ class EvidenceNotFoundError(NotFoundError):
     code = "evidence_not_found"
 
 
+class RegistrationNotFoundError(NotFoundError):
+    code = "registration_not_found"
+
+
+class CertificateNotFoundError(NotFoundError):
+    code = "certificate_not_found"
+
+
 class ConflictError(DaregError):
     code = "conflict"
     status = 409
@@ -119,6 +134,20 @@ class ContractRevertError(DaregError):
     code = "contract_revert"
     status = 422
 
+    #: Custom errors that mean "you may not", "not in this state now" or "no such thing".
+    _FORBIDDEN = ("NotRegistrarOf", "NotHolder", "NoStanding", "AccessControlUnauthorizedAccount")
+    _CONFLICT = (
+        "WrongStatus",
+        "NoticeWindowOpen",
+        "NoticeWindowClosed",
+        "ObjectionsOpen",
+        "ObjectionNotOpen",
+        "Expired",
+        "AlreadyAnchored",
+        "SourceAgreementEnded",
+        "TransfersDisabled",
+    )
+
     def __init__(self, error_name: str, args: dict[str, Any], message: str | None = None) -> None:
         self.error_name = error_name
         self.args_by_name = args
@@ -128,6 +157,17 @@ class ContractRevertError(DaregError):
             error=error_name,
             args=args,
         )
+
+    @property
+    def http_status(self) -> int:
+        name = self.error_name
+        if any(part in name for part in self._FORBIDDEN):
+            return 403
+        if "Unknown" in name:
+            return 404
+        if any(name.endswith(part) for part in self._CONFLICT):
+            return 409
+        return 422
 
 
 # --- configuration and the running stack ----------------------------------------------------

@@ -30,6 +30,7 @@ from sqlalchemy import (
     ForeignKeyConstraint,
     Index,
     Integer,
+    LargeBinary,
     String,
     Table,
     Text,
@@ -152,6 +153,35 @@ class Evidence(SQLModel, table=True):
     chain_id: int = Field(sa_type=BigInteger)
 
 
+class Document(SQLModel, table=True):
+    """Off-chain documents whose SHA-256 is on chain (certificate metadata, reasons, evidence).
+
+    Not part of the mirror: the chain holds only the hash, so these rows are the service's own
+    data and are never rolled back by the indexer. ``hash`` is the SHA-256 of ``body``.
+    """
+
+    __tablename__: ClassVar[str] = "document"
+
+    hash: str = Field(sa_type=String(HASH_LENGTH), primary_key=True)
+    media_type: str = Field(sa_type=String(100))
+    body: bytes = Field(sa_type=LargeBinary)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class RegistrarProfile(SQLModel, table=True):
+    """The public name of a registration agency, by its registrar code (service data).
+
+    The contract knows registrars by code and policy; certificates also show their name.
+    """
+
+    __tablename__: ClassVar[str] = "registrar_profile"
+
+    code: int = Field(sa_column_kwargs={"autoincrement": False}, sa_type=Integer, primary_key=True)
+    name: str = Field(sa_type=String(200))
+    region: str | None = Field(default=None, sa_type=String(6))
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
 def table_of(model: type[SQLModel]) -> Table:
     """The Core :class:`~sqlalchemy.Table` of a table model (for bulk statements)."""
     return SQLModel.metadata.tables[str(model.__tablename__)]
@@ -161,6 +191,8 @@ cursor_table = table_of(IndexerCursor)
 block_table = table_of(Block)
 raw_event_table = table_of(RawEvent)
 evidence_table = table_of(Evidence)
+document_table = table_of(Document)
+registrar_profile_table = table_of(RegistrarProfile)
 
 #: Every table of the mirror, in an order safe for inserts (referenced tables first).
 MIRROR_TABLES: tuple[Table, ...] = (cursor_table, block_table, raw_event_table, evidence_table)

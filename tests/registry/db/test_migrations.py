@@ -28,6 +28,7 @@ from registry.db.models import cursor_table
 from registry.settings import Settings
 
 MIRROR_TABLES = {"indexer_cursor", "block", "raw_event", "evidence"}
+SERVICE_TABLES = {"document", "registrar_profile"}
 
 
 @pytest.fixture
@@ -79,7 +80,7 @@ def test_upgrade_head_on_an_empty_database_creates_every_table(url: str) -> None
         tables = set(inspect(engine).get_table_names())
     finally:
         engine.dispose()
-    assert tables == MIRROR_TABLES | {"alembic_version"}
+    assert tables == MIRROR_TABLES | SERVICE_TABLES | {"alembic_version"}
     assert current_revision(url) == _head_revision()
 
 
@@ -115,7 +116,7 @@ def test_downgrade_to_base_and_back(url: str, engine: Engine) -> None:
     assert set(inspect(engine).get_table_names()) == {"alembic_version"}
     assert current_revision(url) is None
     migrate(url)
-    assert set(inspect(engine).get_table_names()) == MIRROR_TABLES | {"alembic_version"}
+    assert set(inspect(engine).get_table_names()) == MIRROR_TABLES | SERVICE_TABLES | {"alembic_version"}
 
 
 def test_postgresql_sql_renders_offline() -> None:

@@ -1,0 +1,86 @@
+"""Off-chain documents addressed by their SHA-256, and registrar profiles (service data).
+
+The chain records hashes (metadata, reasons, objection evidence); the bytes live here so the API
+can serve them and anyone can check them against the chain.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+
+from sqlalchemy import Engine, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from registry.db.models import document_table, registrar_profile_table
+
+
+def sha256(body: bytes) -> bytes:
+    return hashlib.sha256(body).digest()
+
+
+class DocumentStore:
+    """Content-addressed storage: ``put`` returns the hash, ``get`` the bytes."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def put(self, body: bytes, media_type: str) -> bytes:
+        digest = sha256(body)
+        row = {
+            "hash": "0x" + digest.hex(),
+            "media_type": media_type,
+            "body": body,
+            "created_at": datetime.now(tz=UTC),
+        }
+        dialect = self._engine.dialect.name
+        with self._engine.begin() as connection:
+            if dialect in ("sqlite", "postgresql"):
+                insert = sqlite.insert if dialect == "sqlite" else postgresql.insert
+                connection.execute(insert(document_table).values(row).on_conflict_do_nothing())
+            elif (
+                connection.execute(
+                    select(document_table.c.hash).where(document_table.c.hash == row["hash"])
+                ).first()
+                is None
+            ):
+                connection.execute(document_table.insert().values(row))
+        return digest
+
+    def put_text(self, text: str) -> bytes:
+        return self.put(text.encode("utf-8"), "text/plain; charset=utf-8")
+
+    def get(self, digest: bytes) -> tuple[bytes, str] | None:
+        with self._engine.connect() as connection:
+            row = connection.execute(
+                select(document_table.c.body, document_table.c.media_type).where(
+                    document_table.c.hash == "0x" + digest.hex()
+                )
+            ).first()
+        return None if row is None else (bytes(row.body), str(row.media_type))
+
+
+class RegistrarDirectory:
+    """Public names of registration agencies by registrar code."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def set(self, code: int, name: str, region: str | None = None) -> None:
+        table = registrar_profile_table
+        row = {"code": code, "name": name, "region": region, "updated_at": datetime.now(tz=UTC)}
+        with self._engine.begin() as connection:
+            connection.execute(table.delete().where(table.c.code == code))
+            connection.execute(table.insert().values(row))
+
+    def name(self, code: int) -> str | None:
+        with self._engine.connect() as connection:
+            value = connection.execute(
+                select(registrar_profile_table.c.name).where(registrar_profile_table.c.code == code)
+            ).scalar_one_or_none()
+        return None if value is None else str(value)
+
+    def all(self) -> dict[int, tuple[str, str | None]]:
+        with self._engine.connect() as connection:
+            rows = connection.execute(select(registrar_profile_table)).all()
+        return {int(r.code): (str(r.name), r.region) for r in rows}

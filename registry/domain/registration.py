@@ -1,0 +1,420 @@
+"""Registration (数据资产确权登记): the application, its certificate metadata, and its chain state.
+
+:class:`AssetMetadata` is the certificate metadata document: every field a certificate shows
+(see ../shared/domain.md, "Certificate fields"). Its RFC 8785 canonical JSON is what the service
+stores and serves at ``tokenURI``; the SHA-256 of those bytes is the ``metadataHash`` on chain.
+:class:`Registration` is the chain's view of one registration, read from the contract.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from enum import IntEnum, StrEnum
+from typing import Annotated, Any, Literal
+
+import rfc8785
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from registry.domain.evidence import format_fingerprint, parse_fingerprint
+from registry.domain.identifiers import uscc_problem
+from registry.domain.numbers import certificate_number, registration_number
+from registry.errors import InputError
+
+METADATA_SCHEMA = "dareg.asset-metadata/1"
+
+_ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
+_REGION = re.compile(r"^\d{6}$")
+
+
+class AssetKind(StrEnum):
+    """数据资源 / 数据产品. Chain value: the member's position."""
+
+    RESOURCE = "resource"
+    PRODUCT = "product"
+
+    @property
+    def chain(self) -> int:
+        return list(AssetKind).index(self)
+
+
+class Right(StrEnum):
+    """The three rights (三权分置). Chain value: a bit in the rights set."""
+
+    HOLDING = "holding"  # 数据资源持有权
+    PROCESSING_USE = "processing_use"  # 数据加工使用权
+    PRODUCT_OPERATION = "product_operation"  # 数据产品经营权
+
+    @property
+    def bit(self) -> int:
+        return 1 << list(Right).index(self)
+
+
+def rights_mask(rights: frozenset[Right] | set[Right] | list[Right]) -> int:
+    mask = 0
+    for right in rights:
+        mask |= right.bit
+    return mask
+
+
+def rights_of(mask: int) -> frozenset[Right]:
+    return frozenset(r for r in Right if mask & r.bit)
+
+
+class Classification(StrEnum):
+    """GB/T 43697-2024 levels. Core data cannot be registered."""
+
+    GENERAL = "general"
+    IMPORTANT = "important"
+    CORE = "core"
+
+    @property
+    def chain(self) -> int:
+        return list(Classification).index(self)
+
+
+class DataSource(IntEnum):
+    """Where the data comes from; the value is the digit used in registration numbers."""
+
+    SELF_COLLECTED = 1
+    LICENSED = 2
+    PURCHASED = 3
+    PUBLIC = 4
+
+
+class ApplicantType(IntEnum):
+    """Who applies; the value is the digit used in registration numbers."""
+
+    ENTERPRISE = 1
+    PUBLIC_INSTITUTION = 2
+    INDIVIDUAL_BUSINESS = 3
+    NATURAL_PERSON = 4
+    OTHER = 9
+
+
+class UpdateFrequency(StrEnum):
+    REAL_TIME = "real_time"
+    DAILY = "daily"
+    WEEKLY = "weekly"
+    MONTHLY = "monthly"
+    QUARTERLY = "quarterly"
+    YEARLY = "yearly"
+    IRREGULAR = "irregular"
+    STATIC = "static"
+
+
+class Status(StrEnum):
+    """Lifecycle states; the order is the contract's ``Status`` enum. ``expired`` is derived."""
+
+    NONE = "none"
+    SUBMITTED = "submitted"
+    ACCEPTED = "accepted"
+    RETURNED = "returned"
+    REJECTED = "rejected"
+    IN_NOTICE = "in_notice"
+    ISSUED = "issued"
+    CANCELLED = "cancelled"
+    REVOKED = "revoked"
+    EXPIRED = "expired"
+
+    @classmethod
+    def of_chain(cls, value: int) -> Status:
+        return list(cls)[value]
+
+
+class ObjectionStatus(StrEnum):
+    NONE = "none"
+    OPEN = "open"
+    UPHELD = "upheld"
+    DISMISSED = "dismissed"
+
+    @classmethod
+    def of_chain(cls, value: int) -> ObjectionStatus:
+        return list(cls)[value]
+
+
+Text = Annotated[str, Field(min_length=1, max_length=2000)]
+ShortText = Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
+
+
+class Holder(_Strict):
+    """The certificate holder: name, identifier and chain address."""
+
+    name: ShortText
+    identifier_type: Literal["uscc", "id_card", "other"] = Field(
+        description="uscc: 统一社会信用代码 (checked); id_card: 居民身份证; other"
+    )
+    identifier: ShortText
+    address: str = Field(description="the holder's chain address (receives the certificate)")
+
+    @field_validator("address")
+    @classmethod
+    def _address(cls, value: str) -> str:
+        if not _ADDRESS.match(value):
+            raise ValueError(f"{value!r} is not a chain address (0x and 40 hex digits)")
+        return value
+
+    @model_validator(mode="after")
+    def _identifier(self) -> Holder:
+        if self.identifier_type == "uscc":
+            problem = uscc_problem(self.identifier)
+            if problem:
+                raise ValueError(problem)
+        return self
+
+
+class SourceOfData(_Strict):
+    kind: DataSource = Field(description="1 self-collected, 2 licensed, 3 purchased, 4 public")
+    proof: Text = Field(description="proof of lawful source (contract, licence, authorisation)")
+    proof_hash: str | None = Field(default=None, description="SHA-256 of the proof document")
+
+    @field_validator("proof_hash")
+    @classmethod
+    def _hash(cls, value: str | None) -> str | None:
+        return None if value is None else format_fingerprint(parse_fingerprint(value))
+
+
+class Scale(_Strict):
+    records: int | None = Field(default=None, ge=0)
+    bytes: int | None = Field(default=None, ge=0)
+    files: int | None = Field(default=None, ge=0)
+    description: str | None = Field(default=None, max_length=500)
+
+
+class SpecialStatements(_Strict):
+    personal_information: str | None = Field(
+        default=None, max_length=2000, description="statement on personal information (个人信息)"
+    )
+    public_data: str | None = Field(
+        default=None, max_length=2000, description="statement on public data (公共数据)"
+    )
+
+
+class EvidenceReference(_Strict):
+    chain_id: int
+    contract: str
+    tx_hash: str | None = None
+    block_number: int
+    anchored_at: datetime
+
+
+class AssetMetadata(_Strict):
+    """The certificate metadata document (also the ERC-721 metadata served at tokenURI)."""
+
+    schema_: Literal["dareg.asset-metadata/1"] = Field(
+        default="dareg.asset-metadata/1", alias="schema"
+    )
+    name: ShortText = Field(description="asset name (资产名称)")
+    description: str = Field(default="", max_length=4000)
+    asset_kind: AssetKind
+    rights: list[Right] = Field(min_length=1, description="certified rights")
+    holder: Holder
+    applicant_type: ApplicantType
+    industry: ShortText = Field(description="industry / category (行业)")
+    category: str | None = Field(default=None, max_length=200)
+    region: str = Field(description="administrative division code (行政区划代码), 6 digits")
+    application_scenarios: list[ShortText] = Field(min_length=1)
+    data_source: SourceOfData
+    structure: Text = Field(description="structure of the data (fields, tables, schema)")
+    scale: Scale
+    format: ShortText
+    update_frequency: UpdateFrequency
+    storage_location: ShortText
+    processing_rules: Text = Field(description="processing / algorithm rules, briefly")
+    special_statements: SpecialStatements = SpecialStatements()
+    classification: Classification
+    fingerprint: str = Field(description="dfp1 fingerprint of the dataset")
+    evidence: EvidenceReference | None = None
+    parents: list[int] = Field(default_factory=list, description="registration ids it derives from")
+    source_agreement_end: date | None = None
+
+    model_config = ConfigDict(
+        extra="forbid", str_strip_whitespace=True, frozen=True, populate_by_name=True
+    )
+
+    @field_validator("rights")
+    @classmethod
+    def _unique_rights(cls, value: list[Right]) -> list[Right]:
+        if len(set(value)) != len(value):
+            raise ValueError("each right may be listed once")
+        return sorted(value, key=list(Right).index)
+
+    @field_validator("region")
+    @classmethod
+    def _region(cls, value: str) -> str:
+        if not _REGION.match(value):
+            raise ValueError(f"region {value!r} must be a 6-digit administrative division code")
+        return value
+
+    @field_validator("fingerprint")
+    @classmethod
+    def _fingerprint(cls, value: str) -> str:
+        return format_fingerprint(parse_fingerprint(value))
+
+    @field_validator("classification")
+    @classmethod
+    def _not_core(cls, value: Classification) -> Classification:
+        if value is Classification.CORE:
+            raise ValueError("core data (核心数据) cannot be registered")
+        return value
+
+    @model_validator(mode="after")
+    def _lineage(self) -> AssetMetadata:
+        if self.asset_kind is AssetKind.PRODUCT and not self.parents:
+            raise ValueError("a data product must name the registered assets it derives from")
+        if self.asset_kind is AssetKind.RESOURCE and self.parents:
+            raise ValueError("a data resource has no parent assets; register it as a product")
+        if len(set(self.parents)) != len(self.parents) or any(p <= 0 for p in self.parents):
+            raise ValueError("parents must be distinct registration ids")
+        return self
+
+    # --- canonical form ---------------------------------------------------------------
+
+    def document(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", by_alias=True)
+
+    def canonical(self) -> bytes:
+        """RFC 8785 (JCS) canonical JSON bytes."""
+        return canonical_json(self.document())
+
+    def digest(self) -> bytes:
+        """SHA-256 of the canonical bytes: the ``metadataHash`` recorded on chain."""
+        return hashlib.sha256(self.canonical()).digest()
+
+    @property
+    def source_agreement_end_timestamp(self) -> int:
+        """End of the source agreement as the last second of that day in UTC+8 (0: none)."""
+        if self.source_agreement_end is None:
+            return 0
+        end = datetime.combine(self.source_agreement_end, time(23, 59, 59), tzinfo=UTC)
+        return int(end.timestamp()) - 8 * 3600
+
+
+def canonical_json(value: Any) -> bytes:
+    try:
+        return rfc8785.dumps(value)
+    except (rfc8785.CanonicalizationError, TypeError, ValueError) as exc:
+        raise InputError(f"document cannot be canonicalised (RFC 8785): {exc}") from exc
+
+
+def sha256_hex(data: bytes) -> str:
+    return "0x" + hashlib.sha256(data).hexdigest()
+
+
+@dataclass(frozen=True)
+class RegistrarPolicy:
+    active: bool
+    objections_open_to_all: bool
+    evidence_required: bool
+    notice_period: int  # seconds
+
+    def chain(self) -> tuple[bool, bool, bool, int]:
+        return (
+            self.active,
+            self.objections_open_to_all,
+            self.evidence_required,
+            self.notice_period,
+        )
+
+
+def _when(seconds: int) -> datetime | None:
+    return datetime.fromtimestamp(seconds, tz=UTC) if seconds else None
+
+
+@dataclass(frozen=True)
+class Registration:
+    """One registration as the contract holds it (``status`` includes the derived ``expired``)."""
+
+    id: int
+    holder: str
+    submitted_at: datetime
+    registrar_code: int
+    status: Status
+    asset_kind: AssetKind
+    rights: frozenset[Right]
+    classification: Classification
+    notice_start: datetime | None
+    notice_end: datetime | None
+    source_agreement_end: datetime | None
+    issued_at: datetime | None
+    valid_until: datetime | None
+    open_objections: int
+    version: int
+    data_source: DataSource
+    applicant_type: ApplicantType
+    fingerprint: str
+    metadata_hash: str
+    parents: tuple[int, ...]
+
+    @classmethod
+    def from_chain(cls, reg_id: int, raw: tuple[Any, ...], effective_status: int) -> Registration:
+        (
+            holder,
+            submitted_at,
+            registrar_code,
+            _stored_status,
+            kind,
+            rights,
+            level,
+            notice_start,
+            notice_end,
+            source_end,
+            issued_at,
+            valid_until,
+            open_objections,
+            version,
+            data_source,
+            applicant_type,
+            fingerprint,
+            metadata_hash,
+            parents,
+        ) = raw
+        return cls(
+            id=reg_id,
+            holder=holder,
+            submitted_at=datetime.fromtimestamp(submitted_at, tz=UTC),
+            registrar_code=int(registrar_code),
+            status=Status.of_chain(effective_status),
+            asset_kind=list(AssetKind)[kind],
+            rights=rights_of(int(rights)),
+            classification=list(Classification)[level],
+            notice_start=_when(notice_start),
+            notice_end=_when(notice_end),
+            source_agreement_end=_when(source_end),
+            issued_at=_when(issued_at),
+            valid_until=_when(valid_until),
+            open_objections=int(open_objections),
+            version=int(version),
+            data_source=DataSource(int(data_source)),
+            applicant_type=ApplicantType(int(applicant_type)),
+            fingerprint="0x" + bytes(fingerprint).hex(),
+            metadata_hash="0x" + bytes(metadata_hash).hex(),
+            parents=tuple(int(p) for p in parents),
+        )
+
+    @property
+    def registration_number(self) -> str:
+        return registration_number(
+            int(self.submitted_at.timestamp()), self.data_source, self.applicant_type, self.id
+        )
+
+    @property
+    def certificate_number(self) -> str | None:
+        if self.issued_at is None:
+            return None
+        return certificate_number(int(self.issued_at.timestamp()), self.registrar_code, self.id)
+
+
+@dataclass(frozen=True)
+class Objection:
+    id: int
+    registration_id: int
+    objector: str
+    filed_at: datetime
+    status: ObjectionStatus

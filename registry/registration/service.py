@@ -1,0 +1,425 @@
+"""The registration service: applications, review, notice, objections, issuance and after.
+
+Every rule is enforced by the DataAssetRegistry contract; this service validates input early
+(with clear messages), keeps the off-chain documents whose hashes go on chain, signs and relays
+EIP-712 applications, and turns chain reads into :mod:`registry.domain.registration` objects.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from typing import Any
+
+from eth_account.signers.local import LocalAccount
+
+from registry.chain.client import ChainClient
+from registry.documents import DocumentStore, RegistrarDirectory
+from registry.domain.chain import ChainEvent, Receipt
+from registry.domain.deployment import DeploymentManifest
+from registry.domain.numbers import parse_certificate_number, parse_registration_number
+from registry.domain.registration import (
+    AssetMetadata,
+    Objection,
+    ObjectionStatus,
+    RegistrarPolicy,
+    Registration,
+    rights_mask,
+)
+from registry.errors import (
+    CertificateNotFoundError,
+    ContractRevertError,
+    InputError,
+    NotFoundError,
+    RegistrationNotFoundError,
+)
+from registry.evidence.service import checked_address, sign_typed_data
+
+CONTRACT = "DataAssetRegistry"
+EIP712_NAME = "dareg.DataAssetRegistry"
+EIP712_VERSION = "1"
+METADATA_MEDIA_TYPE = "application/json"
+
+APPLICATION_TYPES: list[dict[str, str]] = [
+    {"name": "registrarCode", "type": "uint16"},
+    {"name": "kind", "type": "uint8"},
+    {"name": "rights", "type": "uint8"},
+    {"name": "level", "type": "uint8"},
+    {"name": "dataSource", "type": "uint8"},
+    {"name": "applicantType", "type": "uint8"},
+    {"name": "sourceAgreementEnd", "type": "uint48"},
+    {"name": "fingerprint", "type": "bytes32"},
+    {"name": "metadataHash", "type": "bytes32"},
+    {"name": "parents", "type": "uint256[]"},
+    {"name": "applicant", "type": "address"},
+    {"name": "nonce", "type": "uint256"},
+    {"name": "deadline", "type": "uint256"},
+]
+_DOMAIN_TYPES: list[dict[str, str]] = [
+    {"name": "name", "type": "string"},
+    {"name": "version", "type": "string"},
+    {"name": "chainId", "type": "uint256"},
+    {"name": "verifyingContract", "type": "address"},
+]
+
+
+def end_of_day_cst(day: date | None) -> int:
+    """The last second of ``day`` in UTC+8 as a unix timestamp (0 for no date)."""
+    if day is None:
+        return 0
+    return int(datetime.combine(day, time(23, 59, 59), tzinfo=UTC).timestamp()) - 8 * 3600
+
+
+@dataclass(frozen=True)
+class Version:
+    version: int
+    fingerprint: str
+    metadata_hash: str
+
+
+class RegistrationService:
+    """Talks to DataAssetRegistry; stores the documents whose hashes it records."""
+
+    def __init__(
+        self,
+        client: ChainClient,
+        manifest: DeploymentManifest,
+        documents: DocumentStore,
+        registrars: RegistrarDirectory,
+    ) -> None:
+        self._client = client
+        self._address = manifest.address_of(CONTRACT)
+        self._chain_id = manifest.chain_id
+        self.documents = documents
+        self.registrars = registrars
+
+    @property
+    def contract_address(self) -> str:
+        return self._address
+
+    # --- plumbing ---------------------------------------------------------------------
+
+    def _send(self, function: str, args: Sequence[Any], signer: LocalAccount) -> Receipt:
+        try:
+            return self._client.transact(CONTRACT, self._address, function, args, signer)
+        except ContractRevertError as exc:
+            raise self._not_found(exc) or exc from exc
+
+    def _call(self, function: str, args: Sequence[Any] = ()) -> Any:
+        try:
+            return self._client.call(CONTRACT, self._address, function, args)
+        except ContractRevertError as exc:
+            raise self._not_found(exc) or exc from exc
+
+    @staticmethod
+    def _not_found(exc: ContractRevertError) -> RegistrationNotFoundError | None:
+        if exc.error_name == "RegistryUnknownRegistration":
+            reg_id = exc.args_by_name.get("id")
+            return RegistrationNotFoundError(f"there is no registration {reg_id}", id=reg_id)
+        return None
+
+    @staticmethod
+    def _event(receipt: Receipt, name: str) -> ChainEvent:
+        for event in receipt.events:
+            if event.name == name:
+                return event
+        raise InputError(f"transaction {receipt.tx_hash} emitted no {name}")
+
+    def _input(self, metadata: AssetMetadata, registrar_code: int) -> tuple[Any, ...]:
+        return (
+            registrar_code,
+            metadata.asset_kind.chain,
+            rights_mask(metadata.rights),
+            metadata.classification.chain,
+            int(metadata.data_source.kind),
+            int(metadata.applicant_type),
+            end_of_day_cst(metadata.source_agreement_end),
+            bytes.fromhex(metadata.fingerprint[2:]),
+            metadata.digest(),
+            list(metadata.parents),
+        )
+
+    def store_metadata(self, metadata: AssetMetadata) -> bytes:
+        return self.documents.put(metadata.canonical(), METADATA_MEDIA_TYPE)
+
+    def _reason(self, text: str | None) -> bytes:
+        return self.documents.put_text(text) if text else bytes(32)
+
+    # --- registrars (admin) -----------------------------------------------------------
+
+    def configure_registrar(
+        self,
+        code: int,
+        policy: RegistrarPolicy,
+        admin: LocalAccount,
+        *,
+        name: str | None = None,
+        region: str | None = None,
+    ) -> None:
+        self._send("configureRegistrar", [code, policy.chain()], admin)
+        if name:
+            self.registrars.set(code, name, region)
+
+    def set_registrar_account(
+        self, code: int, account: str, admin: LocalAccount, *, enabled: bool = True
+    ) -> None:
+        self._send(
+            "setRegistrarAccount", [code, checked_address(account, "account"), enabled], admin
+        )
+
+    def registrar_policy(self, code: int) -> RegistrarPolicy:
+        active, open_to_all, evidence_required, period = self._call("registrarPolicy", [code])
+        return RegistrarPolicy(
+            bool(active), bool(open_to_all), bool(evidence_required), int(period)
+        )
+
+    def registrar_code_of(self, account: str) -> int:
+        return int(self._call("registrarCodeOf", [checked_address(account, "account")]))
+
+    # --- registrants --------------------------------------------------------------------
+
+    def _check_applicant(self, metadata: AssetMetadata, applicant: str) -> None:
+        if metadata.holder.address.lower() != applicant.lower():
+            raise InputError(
+                f"the metadata names holder address {metadata.holder.address} but the applicant "
+                f"is {applicant}: the certificate is issued to the applicant"
+            )
+
+    def submit(
+        self, metadata: AssetMetadata, registrar_code: int, applicant: LocalAccount
+    ) -> Registration:
+        """Apply as ``applicant`` (who pays gas)."""
+        self._check_applicant(metadata, applicant.address)
+        self.store_metadata(metadata)
+        receipt = self._send(
+            "submitApplication", [self._input(metadata, registrar_code)], applicant
+        )
+        return self.get(int(self._event(receipt, "ApplicationSubmitted").args["id"]))
+
+    def application_typed_data(
+        self, metadata: AssetMetadata, registrar_code: int, applicant: str, deadline: int
+    ) -> dict[str, Any]:
+        """The EIP-712 message the applicant signs so the service can relay the application."""
+        applicant = checked_address(applicant, "applicant")
+        self._check_applicant(metadata, applicant)
+        values = self._input(metadata, registrar_code)
+        names = [t["name"] for t in APPLICATION_TYPES[:10]]
+        message: dict[str, Any] = dict(zip(names, values, strict=True))
+        message["fingerprint"] = "0x" + message["fingerprint"].hex()
+        message["metadataHash"] = "0x" + message["metadataHash"].hex()
+        message.update(
+            applicant=applicant,
+            nonce=int(self._call("applicationNonce", [applicant])),
+            deadline=deadline,
+        )
+        return {
+            "types": {"EIP712Domain": _DOMAIN_TYPES, "Application": APPLICATION_TYPES},
+            "primaryType": "Application",
+            "domain": {
+                "name": EIP712_NAME,
+                "version": EIP712_VERSION,
+                "chainId": self._chain_id,
+                "verifyingContract": self._address,
+            },
+            "message": message,
+        }
+
+    def submit_signed(
+        self,
+        metadata: AssetMetadata,
+        registrar_code: int,
+        applicant: str,
+        deadline: int,
+        signature: bytes,
+        relayer: LocalAccount,
+    ) -> Registration:
+        """Relay an application ``applicant`` signed (EIP-712); ``relayer`` pays gas."""
+        applicant = checked_address(applicant, "applicant")
+        self._check_applicant(metadata, applicant)
+        self.store_metadata(metadata)
+        receipt = self._send(
+            "submitApplicationFor",
+            [self._input(metadata, registrar_code), applicant, deadline, signature],
+            relayer,
+        )
+        return self.get(int(self._event(receipt, "ApplicationSubmitted").args["id"]))
+
+    def sign_and_submit(
+        self,
+        metadata: AssetMetadata,
+        registrar_code: int,
+        applicant: LocalAccount,
+        relayer: LocalAccount,
+        ttl: int = 600,
+    ) -> Registration:
+        deadline = self._client.block().timestamp + ttl
+        typed = self.application_typed_data(metadata, registrar_code, applicant.address, deadline)
+        return self.submit_signed(
+            metadata,
+            registrar_code,
+            applicant.address,
+            deadline,
+            sign_typed_data(typed, applicant),
+            relayer,
+        )
+
+    def resubmit(self, reg_id: int, metadata: AssetMetadata, holder: LocalAccount) -> Registration:
+        self._check_applicant(metadata, holder.address)
+        digest = self.store_metadata(metadata)
+        self._send("resubmit", [reg_id, bytes.fromhex(metadata.fingerprint[2:]), digest], holder)
+        return self.get(reg_id)
+
+    def change(self, reg_id: int, metadata: AssetMetadata, holder: LocalAccount) -> Registration:
+        """A new version of an issued asset (new dataset fingerprint and/or metadata)."""
+        digest = self.store_metadata(metadata)
+        self._send("change", [reg_id, bytes.fromhex(metadata.fingerprint[2:]), digest], holder)
+        return self.get(reg_id)
+
+    def cancel(self, reg_id: int, reason: str | None, holder: LocalAccount) -> Registration:
+        self._send("cancel", [reg_id, self._reason(reason)], holder)
+        return self.get(reg_id)
+
+    def file_objection(
+        self, reg_id: int, evidence: bytes, media_type: str, objector: LocalAccount
+    ) -> int:
+        digest = self.documents.put(evidence, media_type)
+        receipt = self._send("fileObjection", [reg_id, digest], objector)
+        return int(self._event(receipt, "ObjectionFiled").args["objectionId"])
+
+    # --- registrars ---------------------------------------------------------------------
+
+    def accept(self, reg_id: int, registrar: LocalAccount) -> Registration:
+        self._send("accept", [reg_id], registrar)
+        return self.get(reg_id)
+
+    def return_for_correction(
+        self, reg_id: int, reason_code: int, reason: str, registrar: LocalAccount
+    ) -> Registration:
+        self._send("returnForCorrection", [reg_id, reason_code, self._reason(reason)], registrar)
+        return self.get(reg_id)
+
+    def reject(
+        self, reg_id: int, reason_code: int, reason: str, registrar: LocalAccount
+    ) -> Registration:
+        self._send("reject", [reg_id, reason_code, self._reason(reason)], registrar)
+        return self.get(reg_id)
+
+    def open_notice(self, reg_id: int, registrar: LocalAccount) -> Registration:
+        self._send("openNotice", [reg_id], registrar)
+        return self.get(reg_id)
+
+    def grant_standing(self, reg_id: int, party: str, registrar: LocalAccount) -> None:
+        self._send("grantStanding", [reg_id, checked_address(party, "party")], registrar)
+
+    def rule_objection(
+        self, objection_id: int, upheld: bool, reason: str, registrar: LocalAccount
+    ) -> Objection:
+        self._send("ruleObjection", [objection_id, upheld, self._reason(reason)], registrar)
+        return self.objection(objection_id)
+
+    def issue(self, reg_id: int, registrar: LocalAccount) -> Registration:
+        self._send("issue", [reg_id], registrar)
+        return self.get(reg_id)
+
+    def issue_batch(self, reg_ids: Sequence[int], registrar: LocalAccount) -> list[Registration]:
+        if not reg_ids:
+            raise InputError("a batch needs at least one registration id")
+        if len(set(reg_ids)) != len(reg_ids):
+            raise InputError("a batch lists each registration once")
+        self._send("issueBatch", [list(reg_ids)], registrar)
+        return [self.get(i) for i in reg_ids]
+
+    def correct(
+        self, reg_id: int, metadata: AssetMetadata, registrar: LocalAccount
+    ) -> Registration:
+        digest = self.store_metadata(metadata)
+        self._send("correct", [reg_id, bytes.fromhex(metadata.fingerprint[2:]), digest], registrar)
+        return self.get(reg_id)
+
+    def renew(
+        self, reg_id: int, source_agreement_end: date | None, registrar: LocalAccount
+    ) -> Registration:
+        self._send("renew", [reg_id, end_of_day_cst(source_agreement_end)], registrar)
+        return self.get(reg_id)
+
+    def revoke(
+        self, reg_id: int, reason_code: int, reason: str, registrar: LocalAccount
+    ) -> Registration:
+        self._send("revoke", [reg_id, reason_code, self._reason(reason)], registrar)
+        return self.get(reg_id)
+
+    # --- reads --------------------------------------------------------------------------
+
+    def get(self, reg_id: int, block: int | str = "latest") -> Registration:
+        raw = self._call("registration", [reg_id])
+        status = int(self._client.call(CONTRACT, self._address, "statusOf", [reg_id], block))
+        return Registration.from_chain(reg_id, tuple(raw), status)
+
+    def by_certificate_number(self, number: str) -> Registration:
+        parsed = parse_certificate_number(number)  # a mistyped number never reaches the chain
+        try:
+            reg_id = int(
+                self._client.call(
+                    CONTRACT, self._address, "idOfCertificateNumber", [int(parsed.text)]
+                )
+            )
+        except ContractRevertError as exc:
+            if exc.error_name == "RegistryInvalidNumber":
+                raise CertificateNotFoundError(
+                    f"no certificate {parsed.text} on this registry", number=parsed.text
+                ) from exc
+            raise
+        return self.get(reg_id)
+
+    def by_registration_number(self, number: str) -> Registration:
+        parsed = parse_registration_number(number)
+        try:
+            reg_id = int(
+                self._client.call(
+                    CONTRACT, self._address, "idOfRegistrationNumber", [int(parsed.text)]
+                )
+            )
+        except ContractRevertError as exc:
+            if exc.error_name == "RegistryInvalidNumber":
+                raise RegistrationNotFoundError(
+                    f"no registration {parsed.text} on this registry", number=parsed.text
+                ) from exc
+            raise
+        return self.get(reg_id)
+
+    def versions(self, reg_id: int) -> list[Version]:
+        current = self.get(reg_id)
+        out = []
+        for v in range(1, current.version + 1):
+            fingerprint, metadata_hash = self._call("versionOf", [reg_id, v])
+            out.append(
+                Version(v, "0x" + bytes(fingerprint).hex(), "0x" + bytes(metadata_hash).hex())
+            )
+        return out
+
+    def objection(self, objection_id: int) -> Objection:
+        reg_id, objector, filed_at, status = self._call("objection", [objection_id])
+        if int(status) == 0:
+            raise NotFoundError(f"there is no objection {objection_id}", id=objection_id)
+        return Objection(
+            id=objection_id,
+            registration_id=int(reg_id),
+            objector=objector,
+            filed_at=datetime.fromtimestamp(int(filed_at), tz=UTC),
+            status=ObjectionStatus.of_chain(int(status)),
+        )
+
+    def metadata_document(self, registration: Registration) -> bytes:
+        """The canonical metadata JSON whose hash the registration records."""
+        found = self.documents.get(bytes.fromhex(registration.metadata_hash[2:]))
+        if found is None:
+            raise NotFoundError(
+                f"the metadata document {registration.metadata_hash} of registration "
+                f"{registration.id} is not held by this service",
+                metadata_hash=registration.metadata_hash,
+            )
+        return found[0]
+
+    def metadata(self, registration: Registration) -> AssetMetadata:
+        return AssetMetadata.model_validate_json(self.metadata_document(registration))
