@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
 from registry.domain.evidence import EvidenceRecord
+from registry.domain.registration import (
+    AssetKind,
+    AssetMetadata,
+    Classification,
+    Objection,
+    ObjectionStatus,
+    Registration,
+    Right,
+    Status,
+)
 
 
 class ErrorDetail(BaseModel):
@@ -91,3 +101,138 @@ class EvidenceList(BaseModel):
     total: int
     limit: int
     offset: int
+
+
+# --- registration -------------------------------------------------------------------------
+
+
+class ApplicationDraft(BaseModel):
+    """An application to be signed by the applicant (EIP-712) before it is submitted."""
+
+    registrar_code: int = Field(ge=1, le=999)
+    applicant: str = Field(description="the applicant's address; becomes the certificate holder")
+    metadata: AssetMetadata
+    ttl_seconds: int = Field(default=600, ge=30, le=86_400)
+
+
+class ApplicationTypedData(BaseModel):
+    typed_data: dict[str, Any]
+    metadata_hash: str
+    deadline: int
+
+
+class ApplicationCreate(BaseModel):
+    """A signed application; the service relays it, so the applicant pays no gas."""
+
+    registrar_code: int = Field(ge=1, le=999)
+    applicant: str
+    metadata: AssetMetadata
+    deadline: int = Field(ge=0)
+    signature: str = Field(description="0x-hex EIP-712 signature of the Application message")
+
+
+class ReasonCreate(BaseModel):
+    reason_code: int = Field(default=0, ge=0, le=65_535)
+    reason: str = Field(min_length=1, max_length=4000)
+
+
+class RulingCreate(BaseModel):
+    upheld: bool
+    reason: str = Field(min_length=1, max_length=4000)
+
+
+class StandingCreate(BaseModel):
+    party: str
+
+
+class BatchIssueCreate(BaseModel):
+    ids: list[int] = Field(min_length=1, max_length=200)
+
+
+class RenewalCreate(BaseModel):
+    source_agreement_end: date | None = None
+
+
+class RegistrationPublic(BaseModel):
+    id: int
+    registration_number: str
+    certificate_number: str | None
+    status: Status
+    holder: str
+    registrar_code: int
+    asset_kind: AssetKind
+    rights: list[Right]
+    classification: Classification
+    data_source: int
+    applicant_type: int
+    submitted_at: datetime
+    notice_start: datetime | None
+    notice_end: datetime | None
+    source_agreement_end: datetime | None
+    issued_at: datetime | None
+    valid_until: datetime | None
+    open_objections: int
+    version: int
+    fingerprint: str
+    metadata_hash: str
+    parents: list[int]
+
+    @classmethod
+    def of(cls, r: Registration) -> RegistrationPublic:
+        return cls(
+            id=r.id,
+            registration_number=r.registration_number,
+            certificate_number=r.certificate_number,
+            status=r.status,
+            holder=r.holder,
+            registrar_code=r.registrar_code,
+            asset_kind=r.asset_kind,
+            rights=sorted(r.rights, key=list(Right).index),
+            classification=r.classification,
+            data_source=int(r.data_source),
+            applicant_type=int(r.applicant_type),
+            submitted_at=r.submitted_at,
+            notice_start=r.notice_start,
+            notice_end=r.notice_end,
+            source_agreement_end=r.source_agreement_end,
+            issued_at=r.issued_at,
+            valid_until=r.valid_until,
+            open_objections=r.open_objections,
+            version=r.version,
+            fingerprint=r.fingerprint,
+            metadata_hash=r.metadata_hash,
+            parents=list(r.parents),
+        )
+
+
+class VersionPublic(BaseModel):
+    version: int
+    fingerprint: str
+    metadata_hash: str
+
+
+class ObjectionPublic(BaseModel):
+    id: int
+    registration_id: int
+    objector: str
+    filed_at: datetime
+    status: ObjectionStatus
+
+    @classmethod
+    def of(cls, o: Objection) -> ObjectionPublic:
+        return cls(
+            id=o.id,
+            registration_id=o.registration_id,
+            objector=o.objector,
+            filed_at=o.filed_at,
+            status=o.status,
+        )
+
+
+class RegistrarPublic(BaseModel):
+    code: int
+    name: str | None
+    active: bool
+    objections_open_to_all: bool
+    evidence_required: bool
+    notice_period_seconds: int

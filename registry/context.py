@@ -15,9 +15,9 @@ from registry.artifacts import DEPLOYED_CONTRACTS, artifacts_hash, load_artifact
 from registry.chain.client import ChainClient, account_from_key, dev_account
 from registry.chain.deploy import verify_deployment
 from registry.db.engine import make_engine
+from registry.documents import DocumentStore, RegistrarDirectory
 from registry.domain.deployment import DeploymentManifest
 from registry.errors import ConfigurationError, DeploymentError
-from registry.documents import DocumentStore, RegistrarDirectory
 from registry.evidence.service import EvidenceService
 from registry.registration.service import RegistrationService
 from registry.settings import Settings

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Response, status
 from api.deps import Registry
 from api.schemas import ErrorPublic, EvidenceCreate, EvidenceList, EvidencePublic, TypedDataCreate
 from registry.domain.evidence import parse_fingerprint
-from registry.errors import InputError
+from registry.domain.signatures import parse_signature
 from registry.evidence.service import checked_address
 from registry.indexer.queries import count_evidence, list_evidence
 
@@ -21,17 +21,6 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
     422: {"model": ErrorPublic},
     503: {"model": ErrorPublic},
 }
-
-
-def _signature(text: str) -> bytes:
-    body = text.removeprefix("0x")
-    try:
-        raw = bytes.fromhex(body)
-    except ValueError:
-        raise InputError("signature is not hex") from None
-    if len(raw) != 65:
-        raise InputError(f"signature must be 65 bytes, got {len(raw)}")
-    return raw
 
 
 @router.post(
@@ -48,7 +37,7 @@ def anchor_evidence(body: EvidenceCreate, registry: Registry, response: Response
             fingerprint,
             body.anchorer,
             body.deadline,
-            _signature(body.signature),
+            parse_signature(body.signature),
             registry.operator,
         )
     else:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
-from registry.indexer.queries import indexer_head
 
 from api.deps import Registry
 from api.schemas import HealthPublic
 from registry.errors import ChainUnreachableError
+from registry.indexer.queries import indexer_head
 
 router = APIRouter(tags=["health"])
 

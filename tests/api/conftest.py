@@ -6,13 +6,13 @@ from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
-from registry.indexer.follow import Indexer
 
 from api.main import create_app
 from registry.chain.client import ChainClient
 from registry.context import RegistryContext
 from registry.db.engine import migrate
 from registry.domain.deployment import DeploymentManifest
+from registry.indexer.follow import Indexer
 from registry.settings import Settings
 
 

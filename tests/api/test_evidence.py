@@ -1,11 +1,11 @@
 from __future__ import annotations
 
 from fastapi.testclient import TestClient
-from registry.indexer.follow import Indexer
 
 from registry.chain.client import dev_account
 from registry.context import RegistryContext
 from registry.evidence.service import sign_typed_data
+from registry.indexer.follow import Indexer
 
 FP = "0x" + "1f" * 32
 

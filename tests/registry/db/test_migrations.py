@@ -116,7 +116,9 @@ def test_downgrade_to_base_and_back(url: str, engine: Engine) -> None:
     assert set(inspect(engine).get_table_names()) == {"alembic_version"}
     assert current_revision(url) is None
     migrate(url)
-    assert set(inspect(engine).get_table_names()) == MIRROR_TABLES | SERVICE_TABLES | {"alembic_version"}
+    assert set(inspect(engine).get_table_names()) == MIRROR_TABLES | SERVICE_TABLES | {
+        "alembic_version"
+    }
 
 
 def test_postgresql_sql_renders_offline() -> None:

@@ -57,7 +57,8 @@ def test_gasless_application_through_issuance(ctx: RegistryContext, chain: Chain
     assert number is not None
     assert parse_certificate_number(number).registrar_code == REGISTRAR_CODE
     assert ctx.registrations.by_certificate_number(number).id == reg.id
-    assert issued.valid_until is not None and issued.notice_start is not None
+    assert issued.valid_until is not None
+    assert issued.notice_start is not None
     assert (issued.valid_until - issued.notice_start).days == 3 * 365
 
 

@@ -1,0 +1,192 @@
+"""Registration lifecycle over REST: signed applications and the registrar's review.
+
+Registrants sign their application (EIP-712) and the service relays it, so they need no gas.
+Review actions are sent by the service's operator account, which must be a registrar account of
+the application's registrar: the contract refuses anyone else (403).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, status
+
+from api.deps import Registry
+from api.schemas import (
+    ApplicationCreate,
+    ApplicationDraft,
+    ApplicationTypedData,
+    BatchIssueCreate,
+    ErrorPublic,
+    ObjectionPublic,
+    ReasonCreate,
+    RegistrarPublic,
+    RegistrationPublic,
+    RenewalCreate,
+    RulingCreate,
+    StandingCreate,
+    VersionPublic,
+)
+from registry.domain.signatures import parse_signature
+
+router = APIRouter(tags=["registration"])
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"model": ErrorPublic} for code in (403, 404, 409, 422, 503)
+}
+
+
+@router.post("/applications/typed-data", response_model=ApplicationTypedData, responses=_ERRORS)
+def application_typed_data(body: ApplicationDraft, registry: Registry) -> ApplicationTypedData:
+    """The EIP-712 message the applicant signs; send it back with the signature to POST."""
+    deadline = registry.client.block().timestamp + body.ttl_seconds
+    typed = registry.registrations.application_typed_data(
+        body.metadata, body.registrar_code, body.applicant, deadline
+    )
+    return ApplicationTypedData(
+        typed_data=typed, metadata_hash="0x" + body.metadata.digest().hex(), deadline=deadline
+    )
+
+
+@router.post(
+    "/applications",
+    response_model=RegistrationPublic,
+    status_code=status.HTTP_201_CREATED,
+    responses=_ERRORS,
+)
+def submit_application(body: ApplicationCreate, registry: Registry) -> RegistrationPublic:
+    """Relay a signed application; the registration starts as ``submitted``."""
+    registration = registry.registrations.submit_signed(
+        body.metadata,
+        body.registrar_code,
+        body.applicant,
+        body.deadline,
+        parse_signature(body.signature),
+        registry.operator,
+    )
+    return RegistrationPublic.of(registration)
+
+
+@router.get("/applications/{reg_id}", response_model=RegistrationPublic, responses=_ERRORS)
+def get_application(reg_id: int, registry: Registry) -> RegistrationPublic:
+    """The registration as the contract holds it now."""
+    return RegistrationPublic.of(registry.registrations.get(reg_id))
+
+
+@router.get("/registrations/{number}", response_model=RegistrationPublic, responses=_ERRORS)
+def get_by_registration_number(number: str, registry: Registry) -> RegistrationPublic:
+    """Look a registration up by its 16-digit registration number (check digit verified)."""
+    return RegistrationPublic.of(registry.registrations.by_registration_number(number))
+
+
+@router.get(
+    "/applications/{reg_id}/versions", response_model=list[VersionPublic], responses=_ERRORS
+)
+def versions(reg_id: int, registry: Registry) -> list[VersionPublic]:
+    """Every version of the asset (fingerprint and metadata), oldest first."""
+    return [
+        VersionPublic(version=v.version, fingerprint=v.fingerprint, metadata_hash=v.metadata_hash)
+        for v in registry.registrations.versions(reg_id)
+    ]
+
+
+# --- the registrar's review ---------------------------------------------------------------
+
+
+@router.post("/applications/{reg_id}/accept", response_model=RegistrationPublic, responses=_ERRORS)
+def accept(reg_id: int, registry: Registry) -> RegistrationPublic:
+    """Formal review passed (受理)."""
+    return RegistrationPublic.of(registry.registrations.accept(reg_id, registry.operator))
+
+
+@router.post("/applications/{reg_id}/return", response_model=RegistrationPublic, responses=_ERRORS)
+def return_for_correction(
+    reg_id: int, body: ReasonCreate, registry: Registry
+) -> RegistrationPublic:
+    """Return for correction; the applicant may resubmit."""
+    return RegistrationPublic.of(
+        registry.registrations.return_for_correction(
+            reg_id, body.reason_code, body.reason, registry.operator
+        )
+    )
+
+
+@router.post("/applications/{reg_id}/reject", response_model=RegistrationPublic, responses=_ERRORS)
+def reject(reg_id: int, body: ReasonCreate, registry: Registry) -> RegistrationPublic:
+    """Reject with a reason code and reason (the reason's hash goes on chain)."""
+    return RegistrationPublic.of(
+        registry.registrations.reject(reg_id, body.reason_code, body.reason, registry.operator)
+    )
+
+
+@router.post("/applications/{reg_id}/notice", response_model=RegistrationPublic, responses=_ERRORS)
+def open_notice(reg_id: int, registry: Registry) -> RegistrationPublic:
+    """Open the public-notice window (公示) after substantive review."""
+    return RegistrationPublic.of(registry.registrations.open_notice(reg_id, registry.operator))
+
+
+@router.post("/applications/{reg_id}/standing", status_code=204, responses=_ERRORS)
+def grant_standing(reg_id: int, body: StandingCreate, registry: Registry) -> None:
+    """Let an interested party object where only interested parties may."""
+    registry.registrations.grant_standing(reg_id, body.party, registry.operator)
+
+
+@router.post("/applications/{reg_id}/issue", response_model=RegistrationPublic, responses=_ERRORS)
+def issue(reg_id: int, registry: Registry) -> RegistrationPublic:
+    """Issue the certificate once the notice window is over and no objection is open."""
+    return RegistrationPublic.of(registry.registrations.issue(reg_id, registry.operator))
+
+
+@router.post(
+    "/applications/issue-batch", response_model=list[RegistrationPublic], responses=_ERRORS
+)
+def issue_batch(body: BatchIssueCreate, registry: Registry) -> list[RegistrationPublic]:
+    """Issue many certificates in one transaction (all or none)."""
+    return [
+        RegistrationPublic.of(r)
+        for r in registry.registrations.issue_batch(body.ids, registry.operator)
+    ]
+
+
+@router.post("/applications/{reg_id}/renew", response_model=RegistrationPublic, responses=_ERRORS)
+def renew(reg_id: int, body: RenewalCreate, registry: Registry) -> RegistrationPublic:
+    """Renew before expiry (续展), capped by the source agreement's end."""
+    return RegistrationPublic.of(
+        registry.registrations.renew(reg_id, body.source_agreement_end, registry.operator)
+    )
+
+
+@router.post("/applications/{reg_id}/revoke", response_model=RegistrationPublic, responses=_ERRORS)
+def revoke(reg_id: int, body: ReasonCreate, registry: Registry) -> RegistrationPublic:
+    """Revoke an issued certificate (撤销), e.g. fraud found later."""
+    return RegistrationPublic.of(
+        registry.registrations.revoke(reg_id, body.reason_code, body.reason, registry.operator)
+    )
+
+
+@router.get("/objections/{objection_id}", response_model=ObjectionPublic, responses=_ERRORS)
+def get_objection(objection_id: int, registry: Registry) -> ObjectionPublic:
+    return ObjectionPublic.of(registry.registrations.objection(objection_id))
+
+
+@router.post("/objections/{objection_id}/ruling", response_model=ObjectionPublic, responses=_ERRORS)
+def rule_objection(objection_id: int, body: RulingCreate, registry: Registry) -> ObjectionPublic:
+    """Rule on an objection: upheld rejects the application, dismissed lets it proceed."""
+    return ObjectionPublic.of(
+        registry.registrations.rule_objection(
+            objection_id, body.upheld, body.reason, registry.operator
+        )
+    )
+
+
+@router.get("/registrars/{code}", response_model=RegistrarPublic, responses=_ERRORS)
+def registrar(code: int, registry: Registry) -> RegistrarPublic:
+    policy = registry.registrations.registrar_policy(code)
+    return RegistrarPublic(
+        code=code,
+        name=registry.registrations.registrars.name(code),
+        active=policy.active,
+        objections_open_to_all=policy.objections_open_to_all,
+        evidence_required=policy.evidence_required,
+        notice_period_seconds=policy.notice_period,
+    )
