@@ -13,11 +13,23 @@ from typing import Annotated, Any
 
 import click
 import typer
-from rich.console import Console
 
+from cli import registration
+from cli.common import (
+    DatasetPath,
+    JsonFlag,
+    KeyFile,
+    emit,
+    err,
+    load_key,
+    open_context,
+    out,
+    read_json,
+    settings,
+)
 from registry.domain.deployment import DeploymentManifest
 from registry.domain.evidence import EvidenceRecord
-from registry.errors import DaregError, DeploymentError, InputError
+from registry.errors import DaregError, DeploymentError, InputError, VerificationFailedError
 
 app = typer.Typer(
     name="dareg",
@@ -26,41 +38,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
-
 EXIT_FAILURE, EXIT_INPUT, EXIT_MISMATCH = 1, 2, 3
-
-JsonFlag = Annotated[bool, typer.Option("--json", help="print JSON instead of text")]
-DatasetPath = Annotated[
-    Path, typer.Argument(help="a file or a directory of files", show_default=False)
-]
-
-
-class VerificationFailedError(DaregError):
-    """A verification ran and found no match (exit code 3)."""
-
-    code = "mismatch"
-
-
-def _settings() -> Any:
-    from registry.settings import Settings
-
-    return Settings()
-
-
-def _context() -> Any:
-    from registry.context import RegistryContext
-
-    return RegistryContext.open(_settings())
-
-
-def _emit(data: dict[str, Any], as_json: bool, text: list[str]) -> None:
-    if as_json:
-        out.print_json(json.dumps(data, ensure_ascii=False, default=str))
-    else:
-        for line in text:
-            out.print(line)
 
 
 def _record_json(record: EvidenceRecord, chain_id: int) -> dict[str, Any]:
@@ -90,18 +68,17 @@ def up(
     """Run the registry: embedded anvil, contracts, indexer and the API on 127.0.0.1:8000."""
     from cli.stack import Stack
 
-    Stack(_settings(), demo=demo, console=out).run()
+    Stack(settings(), demo=demo, console=out).run()
 
 
 @app.command()
 def deployment() -> None:
     """Print the deployment manifest (chain id, contracts, deploy block, artifacts hash) as JSON."""
-    settings = _settings()
-    manifest = DeploymentManifest.load(settings.manifest_path)
+    config = settings()
+    manifest = DeploymentManifest.load(config.manifest_path)
     if manifest is None:
         raise DeploymentError(
-            f"no deployment recorded at {settings.manifest_path}; "
-            "start the registry with `dareg up`"
+            f"no deployment recorded at {config.manifest_path}; start the registry with `dareg up`"
         )
     out.print_json(manifest.model_dump_json())
 
@@ -110,7 +87,7 @@ def deployment() -> None:
 def fingerprint(path: DatasetPath, as_json: JsonFlag = False) -> None:
     """Compute the dataset fingerprint (dfp1 Merkle root; see docs/fingerprint.md)."""
     fp = _fingerprint(path)
-    _emit(
+    emit(
         {
             "fingerprint": fp.hex,
             "algorithm": "dfp1",
@@ -126,32 +103,19 @@ def fingerprint(path: DatasetPath, as_json: JsonFlag = False) -> None:
 @app.command()
 def anchor(
     path: DatasetPath,
-    key_file: Annotated[
-        Path | None,
-        typer.Option(
-            "--key-file",
-            help="file holding the anchorer's private key; the anchorer signs (EIP-712) and the "
-            "service relays, so the anchorer needs no gas. Without it the operator anchors.",
-        ),
-    ] = None,
+    key_file: KeyFile = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Anchor the dataset's fingerprint on chain; an existing record is returned, not duplicated."""
     fp = _fingerprint(path)
-    context = _context()
+    context = open_context()
     if key_file is not None:
-        from registry.chain.client import account_from_key
-
-        try:
-            key = key_file.read_text(encoding="utf-8").strip()
-        except OSError as exc:
-            raise InputError(f"cannot read key file {key_file}: {exc.strerror}") from exc
-        outcome = context.evidence.sign_and_relay(fp.value, account_from_key(key), context.operator)
+        outcome = context.evidence.sign_and_relay(fp.value, load_key(key_file), context.operator)
     else:
         outcome = context.evidence.anchor(fp.value, context.operator)
     record = outcome.record
     verb = "anchored" if outcome.created else "already anchored"
-    _emit(
+    emit(
         {**_record_json(record, context.manifest.chain_id), "created": outcome.created},
         as_json,
         [
@@ -166,7 +130,7 @@ def anchor(
 def verify(path: DatasetPath, as_json: JsonFlag = False) -> None:
     """Recompute the fingerprint and report whether, when and by whom it was anchored."""
     fp = _fingerprint(path)
-    context = _context()
+    context = open_context()
     record = context.evidence.lookup(fp.value)
     if record is None:
         if as_json:
@@ -175,7 +139,7 @@ def verify(path: DatasetPath, as_json: JsonFlag = False) -> None:
             f"{path} (fingerprint {fp.hex}) has not been anchored "
             f"on chain {context.manifest.chain_id}"
         )
-    _emit(
+    emit(
         {**_record_json(record, context.manifest.chain_id), "anchored": True},
         as_json,
         [
@@ -228,17 +192,15 @@ def verify_proof(
     from registry.evidence.proof import InclusionProof
     from registry.evidence.proof import verify as check
 
-    try:
-        raw = json.loads(proof_file.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(f"proof file {proof_file} does not exist") from None
-    except (OSError, ValueError) as exc:
-        raise InputError(f"proof file {proof_file} is not readable JSON: {exc}") from exc
+    raw = read_json(proof_file, "proof file")
     chunk_bytes = chunk_file.read_bytes() if chunk_file is not None else None
     result = check(InclusionProof.from_json(raw), member_file=member, chunk_bytes=chunk_bytes)
     if not result.ok:
         raise VerificationFailedError(f"proof does not verify: {result.reason}")
     out.print(f"proof verifies: {result.reason}")
+
+
+registration.register(app)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -18,7 +18,8 @@ stable, machine-readable ``code`` (the API returns it; clients may switch on it)
     │   ├── RegistrationNotFoundError
     │   └── CertificateNotFoundError
     ├── ConflictError (409)
-    │   └── EvidenceAlreadyAnchoredError
+    │   ├── EvidenceAlreadyAnchoredError
+    │   └── VerificationFailedError   a check ran and found no match (CLI exit code 3)
     ├── ContractRevertError (403/404/409/422)  the contract refused: custom error name and arguments
     ├── ConfigurationError (500)
     ├── StackError (503)            the embedded stack cannot start or run
@@ -122,6 +123,12 @@ class ConflictError(DaregError):
 
 class EvidenceAlreadyAnchoredError(ConflictError):
     code = "evidence_already_anchored"
+
+
+class VerificationFailedError(ConflictError):
+    """A verification ran and found no match: not anchored, proof does not verify."""
+
+    code = "verification_failed"
 
 
 class ContractRevertError(DaregError):

@@ -1,0 +1,78 @@
+"""What every ``dareg`` command shares: consoles, output, settings, context, keys."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.console import Console
+
+from registry.errors import InputError
+
+if TYPE_CHECKING:
+    from eth_account.signers.local import LocalAccount
+
+    from registry.context import RegistryContext
+    from registry.settings import Settings
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+JsonFlag = Annotated[bool, typer.Option("--json", help="print JSON instead of text")]
+DatasetPath = Annotated[
+    Path, typer.Argument(help="a file or a directory of files", show_default=False)
+]
+KeyFile = Annotated[
+    Path | None,
+    typer.Option(
+        "--key-file",
+        help="file holding the private key of the party acting (hex). Applications and anchors "
+        "are signed with it (EIP-712) and relayed by the service, so that party needs no gas. "
+        "Without it the service's operator account acts.",
+    ),
+]
+
+
+def settings() -> Settings:
+    from registry.settings import Settings
+
+    return Settings()
+
+
+def open_context() -> RegistryContext:
+    from registry.context import RegistryContext
+
+    return RegistryContext.open(settings())
+
+
+def load_key(path: Path) -> LocalAccount:
+    from registry.chain.client import account_from_key
+
+    try:
+        key = path.read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        raise InputError(f"cannot read key file {path}: {exc.strerror}") from exc
+    return account_from_key(key)
+
+
+def signer_or_operator(context: RegistryContext, key_file: Path | None) -> LocalAccount:
+    return load_key(key_file) if key_file is not None else context.operator
+
+
+def emit(data: Any, as_json: bool, text: list[str]) -> None:
+    if as_json:
+        out.print_json(json.dumps(data, ensure_ascii=False, default=str))
+    else:
+        for line in text:
+            out.print(line)
+
+
+def read_json(path: Path, what: str) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(f"{what} {path} does not exist") from None
+    except (OSError, ValueError) as exc:
+        raise InputError(f"{what} {path} is not readable JSON: {exc}") from exc

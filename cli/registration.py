@@ -1,0 +1,412 @@
+"""Registration commands: apply, review, issue, certificate, and the holder's and registrar's
+actions after issuance."""
+
+from __future__ import annotations
+
+import mimetypes
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from cli.common import (
+    JsonFlag,
+    KeyFile,
+    emit,
+    load_key,
+    open_context,
+    read_json,
+    signer_or_operator,
+)
+from registry.errors import InputError
+
+if TYPE_CHECKING:
+    from registry.domain.registration import AssetMetadata, Registration
+
+MetadataFile = Annotated[
+    Path,
+    typer.Argument(
+        help="the certificate metadata JSON (see docs/registration.md)", show_default=False
+    ),
+]
+RegId = Annotated[
+    int, typer.Argument(help="registration id (also the certificate's token id)", min=1)
+]
+Reason = Annotated[
+    str, typer.Option("--reason", help="the reason, kept off chain; its hash on chain")
+]
+ReasonCode = Annotated[int, typer.Option("--code", min=0, max=65_535, help="reason code")]
+
+review_app = typer.Typer(help="The registrar's review: accept, return, reject, notice, rulings.")
+registrar_app = typer.Typer(help="Registration agencies: configure, bind accounts, show.")
+
+
+def _metadata(path: Path) -> AssetMetadata:
+    from pydantic import ValidationError
+
+    from registry.domain.registration import AssetMetadata
+
+    raw = read_json(path, "metadata file")
+    try:
+        return AssetMetadata.model_validate(raw)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or 'document'}: {e['msg']}" for e in exc.errors()
+        )
+        raise InputError(f"metadata file {path} is not valid: {problems}") from None
+
+
+def registration_json(r: Registration) -> dict[str, Any]:
+    return {
+        "id": r.id,
+        "registration_number": r.registration_number,
+        "certificate_number": r.certificate_number,
+        "status": r.status.value,
+        "holder": r.holder,
+        "registrar_code": r.registrar_code,
+        "asset_kind": r.asset_kind.value,
+        "rights": sorted(x.value for x in r.rights),
+        "classification": r.classification.value,
+        "submitted_at": r.submitted_at.isoformat(),
+        "notice_end": r.notice_end.isoformat() if r.notice_end else None,
+        "issued_at": r.issued_at.isoformat() if r.issued_at else None,
+        "valid_until": r.valid_until.isoformat() if r.valid_until else None,
+        "open_objections": r.open_objections,
+        "version": r.version,
+        "fingerprint": r.fingerprint,
+        "metadata_hash": r.metadata_hash,
+        "parents": list(r.parents),
+    }
+
+
+def _show(r: Registration, as_json: bool, headline: str | None = None) -> None:
+    lines = [headline] if headline else []
+    lines += [
+        f"registration {r.id}  number {r.registration_number}  status {r.status.value}",
+        f"  holder {r.holder}  registrar {r.registrar_code}  version {r.version}",
+        f"  fingerprint {r.fingerprint}",
+    ]
+    if r.certificate_number:
+        lines.append(
+            f"  certificate {r.certificate_number}  issued {r.issued_at:%Y-%m-%d}  "
+            f"valid until {r.valid_until:%Y-%m-%d}"
+        )
+    emit(registration_json(r), as_json, lines)
+
+
+def apply(
+    metadata_file: MetadataFile,
+    registrar: Annotated[int, typer.Option("--registrar", min=1, max=999, help="registrar code")],
+    key_file: KeyFile = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Apply for registration (申请). With --key-file the applicant signs and the service relays."""
+    metadata = _metadata(metadata_file)
+    ctx = open_context()
+    if key_file is not None:
+        reg = ctx.registrations.sign_and_submit(
+            metadata, registrar, load_key(key_file), ctx.operator
+        )
+    else:
+        reg = ctx.registrations.submit(metadata, registrar, ctx.operator)
+    _show(reg, as_json, "application submitted")
+
+
+def issue(
+    ids: Annotated[list[int], typer.Argument(help="registration ids; several issue in one batch")],
+    key_file: KeyFile = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Issue certificates (发证) once their notice window is over with no open objection."""
+    ctx = open_context()
+    signer = signer_or_operator(ctx, key_file)
+    issued = (
+        [ctx.registrations.issue(ids[0], signer)]
+        if len(ids) == 1
+        else ctx.registrations.issue_batch(ids, signer)
+    )
+    if as_json:
+        emit([registration_json(r) for r in issued], True, [])
+        return
+    for r in issued:
+        _show(r, False, f"issued certificate {r.certificate_number}")
+
+
+def certificate(
+    number: Annotated[str, typer.Argument(help="17-digit certificate number")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Show a certificate by its number (the check digit catches typos)."""
+    ctx = open_context()
+    reg = ctx.registrations.by_certificate_number(number)
+    metadata = ctx.registrations.metadata(reg)
+    data = {**registration_json(reg), "metadata": metadata.document()}
+    registrar_name = ctx.registrations.registrars.name(reg.registrar_code)
+    emit(
+        data,
+        as_json,
+        [
+            f"certificate {reg.certificate_number}  ({reg.status.value})",
+            f"  asset {metadata.name}  [{reg.asset_kind.value}, {reg.classification.value}]",
+            f"  holder {metadata.holder.name} ({reg.holder})",
+            f"  rights {', '.join(sorted(r.value for r in reg.rights))}",
+            f"  registrar {reg.registrar_code} {registrar_name or ''}".rstrip(),
+            f"  issued {reg.issued_at:%Y-%m-%d}  valid until {reg.valid_until:%Y-%m-%d}",
+            f"  fingerprint {reg.fingerprint} (version {reg.version})",
+        ],
+    )
+
+
+def show(reg_id: RegId, as_json: JsonFlag = False) -> None:
+    """Show a registration by id, as the contract holds it."""
+    _show(open_context().registrations.get(reg_id), as_json)
+
+
+def object_(
+    reg_id: RegId,
+    evidence: Annotated[Path, typer.Option("--evidence", help="file supporting the objection")],
+    key_file: KeyFile = None,
+) -> None:
+    """File an objection (异议) during the public-notice window."""
+    try:
+        body = evidence.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read evidence file {evidence}: {exc.strerror}") from exc
+    ctx = open_context()
+    media_type = mimetypes.guess_type(evidence.name)[0] or "application/octet-stream"
+    objection_id = ctx.registrations.file_objection(
+        reg_id, body, media_type, signer_or_operator(ctx, key_file)
+    )
+    emit(
+        {"objection_id": objection_id}, False, [f"objection {objection_id} filed against {reg_id}"]
+    )
+
+
+def change(
+    reg_id: RegId, metadata_file: MetadataFile, key_file: KeyFile = None, as_json: JsonFlag = False
+) -> None:
+    """Record a new version of an issued asset (变更): new fingerprint and/or metadata."""
+    ctx = open_context()
+    reg = ctx.registrations.change(
+        reg_id, _metadata(metadata_file), signer_or_operator(ctx, key_file)
+    )
+    _show(reg, as_json, f"version {reg.version} recorded")
+
+
+def resubmit(
+    reg_id: RegId, metadata_file: MetadataFile, key_file: KeyFile = None, as_json: JsonFlag = False
+) -> None:
+    """Resubmit a returned application with corrected content."""
+    ctx = open_context()
+    reg = ctx.registrations.resubmit(
+        reg_id, _metadata(metadata_file), signer_or_operator(ctx, key_file)
+    )
+    _show(reg, as_json, "application resubmitted")
+
+
+def cancel(
+    reg_id: RegId, reason: Reason, key_file: KeyFile = None, as_json: JsonFlag = False
+) -> None:
+    """The holder cancels its certificate (注销)."""
+    ctx = open_context()
+    _show(
+        ctx.registrations.cancel(reg_id, reason, signer_or_operator(ctx, key_file)),
+        as_json,
+        "cancelled",
+    )
+
+
+def renew(
+    reg_id: RegId,
+    until: Annotated[
+        str | None,
+        typer.Option("--source-agreement-end", help="new end of the source agreement, YYYY-MM-DD"),
+    ] = None,
+    key_file: KeyFile = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Renew a certificate before it expires (续展); registrar only."""
+    try:
+        end = date.fromisoformat(until) if until else None
+    except ValueError:
+        raise InputError(f"--source-agreement-end {until!r} is not a date (YYYY-MM-DD)") from None
+    ctx = open_context()
+    _show(
+        ctx.registrations.renew(reg_id, end, signer_or_operator(ctx, key_file)), as_json, "renewed"
+    )
+
+
+def revoke(
+    reg_id: RegId,
+    reason: Reason,
+    code: ReasonCode = 0,
+    key_file: KeyFile = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Revoke a certificate (撤销); registrar only."""
+    ctx = open_context()
+    _show(
+        ctx.registrations.revoke(reg_id, code, reason, signer_or_operator(ctx, key_file)),
+        as_json,
+        "revoked",
+    )
+
+
+# --- review -------------------------------------------------------------------------------
+
+
+@review_app.command("accept")
+def review_accept(reg_id: RegId, key_file: KeyFile = None, as_json: JsonFlag = False) -> None:
+    """Formal review passed (受理)."""
+    ctx = open_context()
+    _show(ctx.registrations.accept(reg_id, signer_or_operator(ctx, key_file)), as_json, "accepted")
+
+
+@review_app.command("return")
+def review_return(
+    reg_id: RegId,
+    reason: Reason,
+    code: ReasonCode = 0,
+    key_file: KeyFile = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Return the application for correction."""
+    ctx = open_context()
+    reg = ctx.registrations.return_for_correction(
+        reg_id, code, reason, signer_or_operator(ctx, key_file)
+    )
+    _show(reg, as_json, "returned for correction")
+
+
+@review_app.command("reject")
+def review_reject(
+    reg_id: RegId,
+    reason: Reason,
+    code: ReasonCode = 0,
+    key_file: KeyFile = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Reject the application."""
+    ctx = open_context()
+    _show(
+        ctx.registrations.reject(reg_id, code, reason, signer_or_operator(ctx, key_file)),
+        as_json,
+        "rejected",
+    )
+
+
+@review_app.command("notice")
+def review_notice(reg_id: RegId, key_file: KeyFile = None, as_json: JsonFlag = False) -> None:
+    """Open the public-notice window (公示)."""
+    ctx = open_context()
+    reg = ctx.registrations.open_notice(reg_id, signer_or_operator(ctx, key_file))
+    _show(reg, as_json, f"public notice open until {reg.notice_end:%Y-%m-%d %H:%M} UTC")
+
+
+@review_app.command("standing")
+def review_standing(
+    reg_id: RegId, party: Annotated[str, typer.Argument(help="address")], key_file: KeyFile = None
+) -> None:
+    """Give an interested party standing to object."""
+    ctx = open_context()
+    ctx.registrations.grant_standing(reg_id, party, signer_or_operator(ctx, key_file))
+    emit({}, False, [f"{party} may object to registration {reg_id}"])
+
+
+@review_app.command("rule")
+def review_rule(
+    objection_id: Annotated[int, typer.Argument(min=1)],
+    upheld: Annotated[bool, typer.Option("--upheld/--dismissed", help="the ruling")],
+    reason: Reason,
+    key_file: KeyFile = None,
+) -> None:
+    """Rule on an objection: upheld rejects the application, dismissed lets it proceed."""
+    ctx = open_context()
+    o = ctx.registrations.rule_objection(
+        objection_id, upheld, reason, signer_or_operator(ctx, key_file)
+    )
+    emit(
+        {"objection_id": o.id, "status": o.status.value},
+        False,
+        [f"objection {o.id} {o.status.value}"],
+    )
+
+
+# --- registrars ---------------------------------------------------------------------------
+
+
+@registrar_app.command("configure")
+def registrar_configure(
+    code: Annotated[int, typer.Argument(min=1, max=999)],
+    name: Annotated[str, typer.Option("--name", help="public name of the agency")],
+    notice_days: Annotated[
+        int, typer.Option("--notice-days", min=1, help="public-notice window")
+    ] = 15,
+    interested_only: Annotated[
+        bool, typer.Option("--interested-only", help="only interested parties may object")
+    ] = False,
+    evidence_required: Annotated[
+        bool, typer.Option("--evidence-required", help="fingerprints must be anchored first")
+    ] = False,
+    region: Annotated[str | None, typer.Option("--region", help="6-digit division code")] = None,
+    key_file: KeyFile = None,
+) -> None:
+    """Create or reconfigure a registration agency (admin)."""
+    from registry.domain.registration import RegistrarPolicy
+
+    ctx = open_context()
+    policy = RegistrarPolicy(True, not interested_only, evidence_required, notice_days * 86_400)
+    ctx.registrations.configure_registrar(
+        code, policy, signer_or_operator(ctx, key_file), name=name, region=region
+    )
+    emit({"code": code}, False, [f"registrar {code} {name} configured"])
+
+
+@registrar_app.command("add-account")
+def registrar_add_account(
+    code: Annotated[int, typer.Argument(min=1, max=999)],
+    account: Annotated[str, typer.Argument(help="staff account address")],
+    remove: Annotated[bool, typer.Option("--remove", help="unbind instead")] = False,
+    key_file: KeyFile = None,
+) -> None:
+    """Bind a staff account to a registrar code (admin)."""
+    ctx = open_context()
+    ctx.registrations.set_registrar_account(
+        code, account, signer_or_operator(ctx, key_file), enabled=not remove
+    )
+    emit({}, False, [f"{account} {'removed from' if remove else 'added to'} registrar {code}"])
+
+
+@registrar_app.command("show")
+def registrar_show(
+    code: Annotated[int, typer.Argument(min=1, max=999)], as_json: JsonFlag = False
+) -> None:
+    """Show a registrar's policy."""
+    ctx = open_context()
+    p = ctx.registrations.registrar_policy(code)
+    data = {
+        "code": code,
+        "name": ctx.registrations.registrars.name(code),
+        "active": p.active,
+        "objections_open_to_all": p.objections_open_to_all,
+        "evidence_required": p.evidence_required,
+        "notice_period_days": p.notice_period / 86_400,
+    }
+    emit(data, as_json, [f"{k}: {v}" for k, v in data.items()])
+
+
+def register(app: typer.Typer) -> None:
+    """Attach the registration commands to the ``dareg`` app."""
+    app.command()(apply)
+    app.command()(issue)
+    app.command()(certificate)
+    app.command("registration")(show)
+    app.command("object")(object_)
+    app.command()(change)
+    app.command()(resubmit)
+    app.command()(cancel)
+    app.command()(renew)
+    app.command()(revoke)
+    app.add_typer(review_app, name="review")
+    app.add_typer(registrar_app, name="registrar")
