@@ -66,7 +66,7 @@ def emit(data: Any, as_json: bool, text: list[str]) -> None:
         out.print_json(json.dumps(data, ensure_ascii=False, default=str))
     else:
         for line in text:
-            out.print(line)
+            out.print(line, markup=False)
 
 
 def read_json(path: Path, what: str) -> Any:

@@ -23,7 +23,7 @@ from registry.chain.deploy import ensure_deployment
 from registry.chain.node import AnvilNode, anvil_binary, ensure_port_free
 from registry.context import RegistryContext, current_artifacts_hash, make_client, operator_account
 from registry.db.engine import make_engine, migrate
-from registry.demo import seed_demo
+from registry.demo import history_start, seed_demo
 from registry.errors import ConfigurationError, StackAlreadyRunningError
 from registry.indexer.follow import Indexer
 from registry.settings import Settings
@@ -96,6 +96,12 @@ class Stack:
                 state_path=settings.chain_state_path,
                 state_interval=settings.state_interval,
                 log_path=settings.var_dir / "chain" / "anvil.log",
+                # a new demo chain starts months back so the sample can have a dated history
+                genesis_timestamp=(
+                    history_start()
+                    if self.demo and not settings.chain_state_path.exists()
+                    else None
+                ),
             )
             self.node.start()
         client = make_client(settings)

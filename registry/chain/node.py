@@ -88,6 +88,7 @@ class AnvilNode:
         state_path: Path | None,
         state_interval: int = 5,
         log_path: Path | None = None,
+        genesis_timestamp: int | None = None,
     ) -> None:
         self.binary = binary
         self.host = host
@@ -96,6 +97,7 @@ class AnvilNode:
         self.state_path = state_path
         self.state_interval = state_interval
         self.log_path = log_path
+        self.genesis_timestamp = genesis_timestamp
         self._process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -113,6 +115,8 @@ class AnvilNode:
             str(self.chain_id),
             "--silent",
         ]
+        if self.genesis_timestamp is not None:
+            cmd += ["--timestamp", str(self.genesis_timestamp)]
         if self.state_path is not None:
             cmd += [
                 "--state",

@@ -30,9 +30,26 @@ def test_up_demo_restart_keeps_everything_and_never_redeploys(
         health = stack_env.wait_healthy(process)
         health = _wait_indexed(stack_env)
         assert health["indexer_head"] == health["chain_head"]
+        seeded = json.loads((stack_env.var_dir / "demo" / "registrants.json").read_text())
         _, listed = stack_env.get("/api/v1/evidence")
-        assert listed["total"] == 5  # the demo's registrants and datasets
-        assert len({item["anchorer"] for item in listed["items"]}) == 4
+        assert listed["total"] == len(seeded["datasets"]) >= 10  # every sample dataset anchored
+        assert len({item["anchorer"] for item in listed["items"]}) == 4  # by its registrant
+        states = {r["status"] for r in seeded["registrations"].values()}
+        assert states == {
+            "submitted",
+            "accepted",
+            "returned",
+            "rejected",
+            "in_notice",
+            "issued",
+            "cancelled",
+            "revoked",
+            "expired",
+        }  # certificates and applications in every state
+        for key, r in seeded["registrations"].items():
+            status, body = stack_env.get(f"/api/v1/applications/{r['id']}")
+            assert status == 200, key
+            assert body["status"] == r["status"]
         dataset = tmp_path / "mine.csv"
         dataset.write_text("客户,金额\n甲,1\n", encoding="utf-8")
         anchored = stack_env.run("anchor", str(dataset), "--json")
@@ -55,7 +72,8 @@ def test_up_demo_restart_keeps_everything_and_never_redeploys(
         _, listed = stack_env.get("/api/v1/evidence")
         health = _wait_indexed(stack_env)
         assert health["indexer_head"] == health["chain_head"]
-        assert stack_env.get("/api/v1/evidence")[1]["total"] == 6  # demo not seeded twice
+        total = stack_env.get("/api/v1/evidence")[1]["total"]
+        assert total == len(seeded["datasets"]) + 1  # demo not seeded twice
         second = stack_env.run("up", timeout=60)
         assert second.returncode == 1
         assert "already running" in second.stderr
