@@ -1,0 +1,103 @@
+"""Registration through the real `dareg` executable against the session chain."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from registry.chain.client import ChainClient, dev_account
+from registry.context import RegistryContext
+from registry.db.engine import migrate
+from registry.domain.deployment import DeploymentManifest
+from registry.domain.registration import RegistrarPolicy
+from registry.settings import Settings
+from tests.cli.conftest import DAREG
+from tests.registry.registration.conftest import metadata, travel
+
+CODE = 450
+NOTICE = 86_400
+
+
+@pytest.fixture
+def cli_env(
+    chain: ChainClient, deployment: DeploymentManifest, test_settings: Settings, tmp_path: Path
+) -> dict[str, str]:
+    deployment.save(test_settings.manifest_path)
+    migrate(test_settings.effective_database_url)
+    ctx = RegistryContext.open(test_settings, client=chain)
+    ctx.registrations.configure_registrar(
+        CODE, RegistrarPolicy(True, True, False, NOTICE), ctx.operator
+    )
+    ctx.registrations.set_registrar_account(CODE, ctx.operator.address, ctx.operator)
+    chain.reset_nonces()  # the CLI sends from the operator too, with its own nonce view
+    return {k: v for k, v in os.environ.items() if not k.startswith("DAREG_")} | {
+        "DAREG_RPC_URL": str(test_settings.rpc_url),
+        "DAREG_VAR_DIR": str(test_settings.var_dir),
+        "DAREG_DATABASE_URL": str(test_settings.database_url),
+        "COLUMNS": "200",
+    }
+
+
+def _run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [DAREG, *args], env=env, capture_output=True, text=True, timeout=60, check=False
+    )
+
+
+def test_apply_review_issue_and_show(
+    cli_env: dict[str, str], chain: ChainClient, tmp_path: Path
+) -> None:
+    holder = dev_account(1)
+    key = tmp_path / "holder.key"
+    key.write_text(holder.key.hex())
+    doc = tmp_path / "app.json"
+    doc.write_text(
+        json.dumps(metadata(holder.address).document(), ensure_ascii=False), encoding="utf-8"
+    )
+
+    applied = _run(
+        cli_env, "apply", str(doc), "--registrar", str(CODE), "--key-file", str(key), "--json"
+    )
+    assert applied.returncode == 0, applied.stderr
+    reg = json.loads(applied.stdout)
+    assert reg["status"] == "submitted"
+    assert reg["holder"] == holder.address
+    reg_id = str(reg["id"])
+    assert _run(cli_env, "review", "accept", reg_id).returncode == 0
+    noticed = _run(cli_env, "review", "notice", reg_id)
+    assert "public notice open until" in noticed.stdout
+    early = _run(cli_env, "issue", reg_id)
+    assert early.returncode == 1
+    assert "RegistryNoticeWindowOpen" in early.stderr
+    travel(chain, NOTICE + 1)
+    issued = _run(cli_env, "issue", reg_id, "--json")
+    assert issued.returncode == 0, issued.stderr
+    number = json.loads(issued.stdout)[0]["certificate_number"]
+    shown = _run(cli_env, "certificate", number, "--json")
+    assert json.loads(shown.stdout)["metadata"]["name"] == "港口集装箱吞吐量数据集 2025"
+    text = _run(cli_env, "certificate", number)
+    assert "[resource, general]" in text.stdout  # literal brackets, not console markup
+    typo = number[:-1] + str((int(number[-1]) + 1) % 10)
+    wrong = _run(cli_env, "certificate", typo)
+    assert wrong.returncode == 2
+    assert "mistyped" in wrong.stderr
+    assert wrong.stderr.count("\n") == 1
+
+
+def test_bad_metadata_and_wrong_registrar(cli_env: dict[str, str], tmp_path: Path) -> None:
+    holder = dev_account(1)
+    bad = tmp_path / "bad.json"
+    document = metadata(holder.address).document()
+    document["classification"] = "core"
+    bad.write_text(json.dumps(document), encoding="utf-8")
+    refused = _run(cli_env, "apply", str(bad), "--registrar", str(CODE))
+    assert refused.returncode == 2
+    assert "core data" in refused.stderr
+    assert refused.stderr.count("\n") == 1
+    missing = _run(cli_env, "apply", str(tmp_path / "nope.json"), "--registrar", str(CODE))
+    assert missing.returncode == 2
+    assert "does not exist" in missing.stderr
