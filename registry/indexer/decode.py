@@ -2,8 +2,17 @@
 
 Second stage of the indexer pipeline (fetch -> decode -> store -> serve). Every fetched log is
 kept as a raw event; the ones the registry's ABIs know are decoded, and the ones that have a
-domain meaning (so far: ``EvidenceRegistry.EvidenceAnchored`` -> :class:`EvidenceRecord`) also
-become a typed record. Events without a mapping stay raw events only.
+domain meaning also become a typed record: ``EvidenceRegistry.EvidenceAnchored`` ->
+:class:`EvidenceRecord`, and the registration lifecycle of ``DataAssetRegistry`` (applications,
+review, notice, objections, certificates, registrars) -> one frozen dataclass per event, the
+:data:`RegistryRecord` union, which :mod:`.store` applies to the mirror. Events without a
+mapping (ERC-721 ``Transfer``, ``RoleGranted``, ``ValidityPeriodSet`` ...) stay raw events only.
+
+Records are built from the event alone plus the timestamp of its block (from the header the
+fetcher already holds): no contract is called. Numbers the contract computed are recomputed and
+must agree: an ``ApplicationSubmitted`` whose ``registrationNumber`` differs from
+:func:`registry.domain.numbers.registration_number` of its own fields raises
+:class:`IndexerError`.
 
 Which contract a log belongs to is decided by its address (from the deployment manifest), not
 by its topic, so two contracts sharing an event signature cannot be confused.
@@ -13,16 +22,226 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, TypeAlias
+from datetime import UTC, datetime
+from typing import Any, TypeAlias, TypeGuard
+
+from eth_utils.crypto import keccak
 
 from registry.chain.abi import AbiCodec
 from registry.domain.chain import ChainEvent, ChainLog
 from registry.domain.evidence import EvidenceRecord
+from registry.domain.numbers import registration_number
+from registry.domain.registration import AssetKind, Classification
 from registry.errors import IndexerError
 from registry.indexer.fetch import FetchedBatch
 
-#: A typed record derived from one event. Grows into a union as the registry gains contracts.
-DomainRecord: TypeAlias = EvidenceRecord
+REGISTRY = "DataAssetRegistry"
+
+#: ``DataAssetRegistry.REGISTRAR_ROLE``: revoking it unbinds a registrar account.
+REGISTRAR_ROLE = "0x" + keccak(text="REGISTRAR_ROLE").hex()
+
+
+# --- records of the registration lifecycle ----------------------------------------------------
+# Hashes are 0x-prefixed lowercase hex, addresses EIP-55 checksummed, times timezone-aware UTC.
+
+
+@dataclass(frozen=True)
+class RegistrarConfiguredRecord:
+    code: int
+    active: bool
+    objections_open_to_all: bool
+    evidence_required: bool
+    notice_period: int
+
+
+@dataclass(frozen=True)
+class RegistrarAccountSetRecord:
+    code: int
+    account: str
+    enabled: bool
+
+
+@dataclass(frozen=True)
+class RegistrarRoleRevokedRecord:
+    """``RoleRevoked`` of ``REGISTRAR_ROLE``: the account no longer acts for any registrar."""
+
+    account: str
+
+
+@dataclass(frozen=True)
+class ApplicationSubmittedRecord:
+    registration_id: int
+    applicant: str
+    registrar_code: int
+    registration_number: str
+    kind: AssetKind
+    rights: int
+    level: Classification
+    data_source: int
+    applicant_type: int
+    source_agreement_end: int | None
+    fingerprint: str
+    metadata_hash: str
+    parents: tuple[int, ...]
+    relayer: str
+    submitted_at: datetime
+
+
+@dataclass(frozen=True)
+class ApplicationAcceptedRecord:
+    registration_id: int
+    registrar: str
+
+
+@dataclass(frozen=True)
+class ApplicationReturnedRecord:
+    registration_id: int
+    registrar: str
+    reason_code: int
+    reason_hash: str
+
+
+@dataclass(frozen=True)
+class ApplicationResubmittedRecord:
+    registration_id: int
+    fingerprint: str
+    metadata_hash: str
+
+
+@dataclass(frozen=True)
+class ApplicationRejectedRecord:
+    registration_id: int
+    registrar: str
+    reason_code: int
+    reason_hash: str
+
+
+@dataclass(frozen=True)
+class NoticeOpenedRecord:
+    registration_id: int
+    registrar: str
+    notice_start: datetime
+    notice_end: datetime
+
+
+@dataclass(frozen=True)
+class ObjectionFiledRecord:
+    objection_id: int
+    registration_id: int
+    objector: str
+    evidence_hash: str
+    filed_at: datetime
+
+
+@dataclass(frozen=True)
+class ObjectionRuledRecord:
+    objection_id: int
+    registration_id: int
+    upheld: bool
+    reason_hash: str
+    registrar: str
+    ruled_at: datetime
+
+
+@dataclass(frozen=True)
+class StandingGrantedRecord:
+    registration_id: int
+    party: str
+
+
+@dataclass(frozen=True)
+class CertificateIssuedRecord:
+    registration_id: int
+    holder: str
+    certificate_number: str
+    issued_at: datetime
+    valid_until: datetime
+    fingerprint: str
+    metadata_hash: str
+
+
+@dataclass(frozen=True)
+class AssetChangedRecord:
+    registration_id: int
+    version: int
+    fingerprint: str
+    metadata_hash: str
+    correction: bool
+    by: str
+    changed_at: datetime
+
+
+@dataclass(frozen=True)
+class CertificateRenewedRecord:
+    registration_id: int
+    valid_until: datetime
+    source_agreement_end: int | None
+
+
+@dataclass(frozen=True)
+class CertificateCancelledRecord:
+    registration_id: int
+    holder: str
+    reason_hash: str
+
+
+@dataclass(frozen=True)
+class CertificateRevokedRecord:
+    registration_id: int
+    registrar: str
+    reason_code: int
+    reason_hash: str
+
+
+#: A record of the registration lifecycle (one per ``DataAssetRegistry`` event that has one).
+RegistryRecord: TypeAlias = (
+    RegistrarConfiguredRecord
+    | RegistrarAccountSetRecord
+    | RegistrarRoleRevokedRecord
+    | ApplicationSubmittedRecord
+    | ApplicationAcceptedRecord
+    | ApplicationReturnedRecord
+    | ApplicationResubmittedRecord
+    | ApplicationRejectedRecord
+    | NoticeOpenedRecord
+    | ObjectionFiledRecord
+    | ObjectionRuledRecord
+    | StandingGrantedRecord
+    | CertificateIssuedRecord
+    | AssetChangedRecord
+    | CertificateRenewedRecord
+    | CertificateCancelledRecord
+    | CertificateRevokedRecord
+)
+
+#: The classes of :data:`RegistryRecord`, for ``isinstance``.
+REGISTRY_RECORD_TYPES: tuple[type, ...] = (
+    RegistrarConfiguredRecord,
+    RegistrarAccountSetRecord,
+    RegistrarRoleRevokedRecord,
+    ApplicationSubmittedRecord,
+    ApplicationAcceptedRecord,
+    ApplicationReturnedRecord,
+    ApplicationResubmittedRecord,
+    ApplicationRejectedRecord,
+    NoticeOpenedRecord,
+    ObjectionFiledRecord,
+    ObjectionRuledRecord,
+    StandingGrantedRecord,
+    CertificateIssuedRecord,
+    AssetChangedRecord,
+    CertificateRenewedRecord,
+    CertificateCancelledRecord,
+    CertificateRevokedRecord,
+)
+
+#: A typed record derived from one event.
+DomainRecord: TypeAlias = EvidenceRecord | RegistryRecord
+
+
+def is_registry_record(record: object) -> TypeGuard[RegistryRecord]:
+    """Whether ``record`` belongs to the registration lifecycle."""
+    return isinstance(record, REGISTRY_RECORD_TYPES)
 
 
 @dataclass(frozen=True)
@@ -56,6 +275,12 @@ class DecodedBatch:
         """The evidence records of the batch, each with the log it came from."""
         return [(d.log, d.record) for d in self.logs if isinstance(d.record, EvidenceRecord)]
 
+    @property
+    def registry(self) -> list[tuple[ChainLog, RegistryRecord]]:
+        """The registration-lifecycle records of the batch with their logs, in chain order."""
+        found = [(d.log, d.record) for d in self.logs if is_registry_record(d.record)]
+        return sorted(found, key=lambda pair: (pair[0].block_number, pair[0].log_index))
+
 
 def json_safe(value: Any) -> Any:
     """``value`` with bytes as ``0x`` hex and tuples as lists, recursively."""
@@ -74,7 +299,55 @@ def _fingerprint(value: Any) -> bytes:
     return bytes.fromhex(str(value).removeprefix("0x"))
 
 
-def evidence_from_event(event: ChainEvent) -> EvidenceRecord:
+def _where(event: ChainEvent) -> str:
+    log = event.log
+    return f"{event.name} (log {log.log_index} of block {log.block_number}, tx {log.tx_hash})"
+
+
+def _hash(value: Any) -> str:
+    """A ``bytes32`` argument as ``0x`` and 64 lowercase hex digits."""
+    return "0x" + _fingerprint(value).hex()
+
+
+def _utc(event: ChainEvent, seconds: int) -> datetime:
+    try:
+        return datetime.fromtimestamp(seconds, tz=UTC)
+    except (OverflowError, OSError, ValueError) as exc:
+        raise IndexerError(
+            f"{_where(event)} carries the time {seconds}, which is not a representable date",
+            block_number=event.log.block_number,
+            log_index=event.log.log_index,
+        ) from exc
+
+
+def _block_time(event: ChainEvent, timestamp: int | None) -> datetime:
+    if timestamp is None:
+        raise IndexerError(
+            f"{_where(event)} needs the timestamp of its block, and none was given",
+            block_number=event.log.block_number,
+            log_index=event.log.log_index,
+        )
+    return _utc(event, timestamp)
+
+
+def _optional_time(seconds: Any) -> int | None:
+    """A ``uint48`` time where 0 means "none" (kept as unix seconds)."""
+    value = int(seconds)
+    return value or None
+
+
+def _member(event: ChainEvent, members: list[Any], index: Any, what: str) -> Any:
+    try:
+        return members[int(index)]
+    except IndexError:
+        raise IndexerError(
+            f"{_where(event)} names {what} {index}, which the registry does not define",
+            block_number=event.log.block_number,
+            log_index=event.log.log_index,
+        ) from None
+
+
+def evidence_from_event(event: ChainEvent, _timestamp: int | None = None) -> EvidenceRecord:
     """The :class:`EvidenceRecord` an ``EvidenceAnchored`` event states."""
     args = event.args
     return EvidenceRecord(
@@ -87,20 +360,229 @@ def evidence_from_event(event: ChainEvent) -> EvidenceRecord:
     )
 
 
+def _submitted(event: ChainEvent, timestamp: int | None) -> ApplicationSubmittedRecord:
+    a = event.args
+    reg_id = int(a["id"])
+    submitted_at = _block_time(event, timestamp)
+    data_source = int(a["dataSource"])
+    applicant_type = int(a["applicantType"])
+    stated = str(int(a["registrationNumber"]))
+    computed = registration_number(
+        int(submitted_at.timestamp()), data_source, applicant_type, reg_id
+    )
+    if computed != stated:
+        raise IndexerError(
+            f"{_where(event)} states registration number {stated} for registration {reg_id}, but "
+            f"its fields and block time give {computed}: the contract and "
+            "registry.domain.numbers disagree",
+            block_number=event.log.block_number,
+            log_index=event.log.log_index,
+        )
+    return ApplicationSubmittedRecord(
+        registration_id=reg_id,
+        applicant=str(a["applicant"]),
+        registrar_code=int(a["registrarCode"]),
+        registration_number=computed,
+        kind=_member(event, list(AssetKind), a["kind"], "asset kind"),
+        rights=int(a["rights"]),
+        level=_member(event, list(Classification), a["level"], "classification"),
+        data_source=data_source,
+        applicant_type=applicant_type,
+        source_agreement_end=_optional_time(a["sourceAgreementEnd"]),
+        fingerprint=_hash(a["fingerprint"]),
+        metadata_hash=_hash(a["metadataHash"]),
+        parents=tuple(int(p) for p in a["parents"]),
+        relayer=str(a["relayer"]),
+        submitted_at=submitted_at,
+    )
+
+
+def _configured(event: ChainEvent, _timestamp: int | None) -> RegistrarConfiguredRecord:
+    a = event.args
+    return RegistrarConfiguredRecord(
+        code=int(a["code"]),
+        active=bool(a["active"]),
+        objections_open_to_all=bool(a["objectionsOpenToAll"]),
+        evidence_required=bool(a["evidenceRequired"]),
+        notice_period=int(a["noticePeriod"]),
+    )
+
+
+def _account_set(event: ChainEvent, _timestamp: int | None) -> RegistrarAccountSetRecord:
+    a = event.args
+    return RegistrarAccountSetRecord(
+        code=int(a["code"]), account=str(a["account"]), enabled=bool(a["enabled"])
+    )
+
+
+def _role_revoked(event: ChainEvent, _timestamp: int | None) -> RegistrarRoleRevokedRecord | None:
+    if _hash(event.args["role"]) != REGISTRAR_ROLE:
+        return None
+    return RegistrarRoleRevokedRecord(account=str(event.args["account"]))
+
+
+def _accepted(event: ChainEvent, _timestamp: int | None) -> ApplicationAcceptedRecord:
+    a = event.args
+    return ApplicationAcceptedRecord(registration_id=int(a["id"]), registrar=str(a["registrar"]))
+
+
+def _returned(event: ChainEvent, _timestamp: int | None) -> ApplicationReturnedRecord:
+    a = event.args
+    return ApplicationReturnedRecord(
+        registration_id=int(a["id"]),
+        registrar=str(a["registrar"]),
+        reason_code=int(a["reasonCode"]),
+        reason_hash=_hash(a["reasonHash"]),
+    )
+
+
+def _resubmitted(event: ChainEvent, _timestamp: int | None) -> ApplicationResubmittedRecord:
+    a = event.args
+    return ApplicationResubmittedRecord(
+        registration_id=int(a["id"]),
+        fingerprint=_hash(a["fingerprint"]),
+        metadata_hash=_hash(a["metadataHash"]),
+    )
+
+
+def _rejected(event: ChainEvent, _timestamp: int | None) -> ApplicationRejectedRecord:
+    a = event.args
+    return ApplicationRejectedRecord(
+        registration_id=int(a["id"]),
+        registrar=str(a["registrar"]),
+        reason_code=int(a["reasonCode"]),
+        reason_hash=_hash(a["reasonHash"]),
+    )
+
+
+def _notice(event: ChainEvent, _timestamp: int | None) -> NoticeOpenedRecord:
+    a = event.args
+    return NoticeOpenedRecord(
+        registration_id=int(a["id"]),
+        registrar=str(a["registrar"]),
+        notice_start=_utc(event, int(a["noticeStart"])),
+        notice_end=_utc(event, int(a["noticeEnd"])),
+    )
+
+
+def _filed(event: ChainEvent, timestamp: int | None) -> ObjectionFiledRecord:
+    a = event.args
+    return ObjectionFiledRecord(
+        objection_id=int(a["objectionId"]),
+        registration_id=int(a["id"]),
+        objector=str(a["objector"]),
+        evidence_hash=_hash(a["evidenceHash"]),
+        filed_at=_block_time(event, timestamp),
+    )
+
+
+def _ruled(event: ChainEvent, timestamp: int | None) -> ObjectionRuledRecord:
+    a = event.args
+    return ObjectionRuledRecord(
+        objection_id=int(a["objectionId"]),
+        registration_id=int(a["id"]),
+        upheld=bool(a["upheld"]),
+        reason_hash=_hash(a["reasonHash"]),
+        registrar=str(a["registrar"]),
+        ruled_at=_block_time(event, timestamp),
+    )
+
+
+def _standing(event: ChainEvent, _timestamp: int | None) -> StandingGrantedRecord:
+    a = event.args
+    return StandingGrantedRecord(registration_id=int(a["id"]), party=str(a["party"]))
+
+
+def _issued(event: ChainEvent, _timestamp: int | None) -> CertificateIssuedRecord:
+    a = event.args
+    return CertificateIssuedRecord(
+        registration_id=int(a["id"]),
+        holder=str(a["holder"]),
+        certificate_number=str(int(a["certificateNumber"])),
+        issued_at=_utc(event, int(a["issuedAt"])),
+        valid_until=_utc(event, int(a["validUntil"])),
+        fingerprint=_hash(a["fingerprint"]),
+        metadata_hash=_hash(a["metadataHash"]),
+    )
+
+
+def _changed(event: ChainEvent, timestamp: int | None) -> AssetChangedRecord:
+    a = event.args
+    return AssetChangedRecord(
+        registration_id=int(a["id"]),
+        version=int(a["version"]),
+        fingerprint=_hash(a["fingerprint"]),
+        metadata_hash=_hash(a["metadataHash"]),
+        correction=bool(a["correction"]),
+        by=str(a["by"]),
+        changed_at=_block_time(event, timestamp),
+    )
+
+
+def _renewed(event: ChainEvent, _timestamp: int | None) -> CertificateRenewedRecord:
+    a = event.args
+    return CertificateRenewedRecord(
+        registration_id=int(a["id"]),
+        valid_until=_utc(event, int(a["validUntil"])),
+        source_agreement_end=_optional_time(a["sourceAgreementEnd"]),
+    )
+
+
+def _cancelled(event: ChainEvent, _timestamp: int | None) -> CertificateCancelledRecord:
+    a = event.args
+    return CertificateCancelledRecord(
+        registration_id=int(a["id"]), holder=str(a["holder"]), reason_hash=_hash(a["reasonHash"])
+    )
+
+
+def _revoked(event: ChainEvent, _timestamp: int | None) -> CertificateRevokedRecord:
+    a = event.args
+    return CertificateRevokedRecord(
+        registration_id=int(a["id"]),
+        registrar=str(a["registrar"]),
+        reason_code=int(a["reasonCode"]),
+        reason_hash=_hash(a["reasonHash"]),
+    )
+
+
+#: How to make a domain record from an event and the timestamp of its block (``None`` when
+#: the caller has no header; the records that need it then raise :class:`IndexerError`).
+RecordMaker: TypeAlias = Callable[[ChainEvent, int | None], DomainRecord | None]
+
 #: (contract, event) -> how to make its domain record.
-RECORD_MAKERS: dict[tuple[str, str], Callable[[ChainEvent], DomainRecord]] = {
+RECORD_MAKERS: dict[tuple[str, str], RecordMaker] = {
     ("EvidenceRegistry", "EvidenceAnchored"): evidence_from_event,
+    (REGISTRY, "RegistrarConfigured"): _configured,
+    (REGISTRY, "RegistrarAccountSet"): _account_set,
+    (REGISTRY, "RoleRevoked"): _role_revoked,
+    (REGISTRY, "ApplicationSubmitted"): _submitted,
+    (REGISTRY, "ApplicationAccepted"): _accepted,
+    (REGISTRY, "ApplicationReturned"): _returned,
+    (REGISTRY, "ApplicationResubmitted"): _resubmitted,
+    (REGISTRY, "ApplicationRejected"): _rejected,
+    (REGISTRY, "NoticeOpened"): _notice,
+    (REGISTRY, "ObjectionFiled"): _filed,
+    (REGISTRY, "ObjectionRuled"): _ruled,
+    (REGISTRY, "StandingGranted"): _standing,
+    (REGISTRY, "CertificateIssued"): _issued,
+    (REGISTRY, "AssetChanged"): _changed,
+    (REGISTRY, "CertificateRenewed"): _renewed,
+    (REGISTRY, "CertificateCancelled"): _cancelled,
+    (REGISTRY, "CertificateRevoked"): _revoked,
 }
 
 
-def to_record(event: ChainEvent, contract: str | None = None) -> DomainRecord | None:
+def to_record(
+    event: ChainEvent, contract: str | None = None, *, timestamp: int | None = None
+) -> DomainRecord | None:
     """The domain record ``event`` states, or ``None`` if it has no domain meaning (yet).
 
     ``contract`` is the emitting contract's manifest name; it defaults to the contract whose
-    ABI decoded the event.
+    ABI decoded the event. ``timestamp`` is the unix time of the event's block; records that
+    carry the block time (applications, objections, rulings, changes) need it.
     """
     maker = RECORD_MAKERS.get((contract or event.contract, event.name))
-    return None if maker is None else maker(event)
+    return None if maker is None else maker(event, timestamp)
 
 
 class Decoder:
@@ -113,8 +595,11 @@ class Decoder:
         self._codec = codec
         self._names = {address.lower(): name for name, address in contracts.items()}
 
-    def decode_log(self, log: ChainLog) -> DecodedLog:
-        """Decode one log; a log of a known event that does not decode is an error."""
+    def decode_log(self, log: ChainLog, timestamp: int | None = None) -> DecodedLog:
+        """Decode one log; a log of a known event that does not decode is an error.
+
+        ``timestamp`` is the unix time of the log's block (see :func:`to_record`).
+        """
         contract = self._names.get(log.address.lower())
         try:
             event = self._codec.decode_log(log)
@@ -128,9 +613,13 @@ class Decoder:
             ) from exc
         record = None
         if event is not None and contract is not None:
-            record = to_record(event, contract)
+            record = to_record(event, contract, timestamp=timestamp)
         return DecodedLog(log=log, contract=contract, event=event, record=record)
 
     def decode(self, batch: FetchedBatch) -> DecodedBatch:
-        """Decode every log of ``batch``."""
-        return DecodedBatch(fetched=batch, logs=tuple(self.decode_log(x) for x in batch.logs))
+        """Decode every log of ``batch``, with the block times of the batch's headers."""
+        times = {h.number: h.timestamp for h in (*batch.headers, batch.tip)}
+        return DecodedBatch(
+            fetched=batch,
+            logs=tuple(self.decode_log(x, times.get(x.block_number)) for x in batch.logs),
+        )

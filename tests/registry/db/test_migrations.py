@@ -27,7 +27,17 @@ from registry.db.engine import (
 from registry.db.models import cursor_table
 from registry.settings import Settings
 
-MIRROR_TABLES = {"indexer_cursor", "block", "raw_event", "evidence"}
+MIRROR_TABLES = {
+    "indexer_cursor",
+    "block",
+    "raw_event",
+    "evidence",
+    "registration",
+    "asset_version",
+    "objection",
+    "registrar",
+    "registrar_account",
+}
 SERVICE_TABLES = {"document", "registrar_profile"}
 
 

@@ -1,0 +1,199 @@
+"""Mirror of the registration lifecycle: registrations, asset versions, objections, registrars.
+
+Revision ID: 0003
+Revises: 0002
+Create Date: 2026-11-23
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0003"
+down_revision: str | Sequence[str] | None = "0002"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+HASH = sa.String(length=66)
+ADDRESS = sa.String(length=42)
+
+
+def _raw_event_fk(block: str, log_index: str, name: str) -> sa.ForeignKeyConstraint:
+    return sa.ForeignKeyConstraint(
+        ["chain_id", block, log_index],
+        ["raw_event.chain_id", "raw_event.block_number", "raw_event.log_index"],
+        name=name,
+        ondelete="CASCADE",
+    )
+
+
+def _registration_fk(name: str) -> sa.ForeignKeyConstraint:
+    return sa.ForeignKeyConstraint(
+        ["chain_id", "registration_id"],
+        ["registration.chain_id", "registration.id"],
+        name=name,
+        ondelete="CASCADE",
+    )
+
+
+def upgrade() -> None:
+    """Create the five tables of the registration mirror and their indexes."""
+    op.create_table(
+        "registrar",
+        sa.Column("chain_id", sa.BigInteger(), nullable=False),
+        sa.Column("code", sa.Integer(), nullable=False),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("objections_open_to_all", sa.Boolean(), nullable=False),
+        sa.Column("evidence_required", sa.Boolean(), nullable=False),
+        sa.Column("notice_period", sa.BigInteger(), nullable=False),
+        sa.Column("updated_block", sa.BigInteger(), nullable=False),
+        sa.Column("updated_log_index", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("chain_id", "code"),
+    )
+    op.create_index(
+        "ix_registrar_updated", "registrar", ["chain_id", "updated_block", "updated_log_index"]
+    )
+    op.create_table(
+        "registrar_account",
+        sa.Column("chain_id", sa.BigInteger(), nullable=False),
+        sa.Column("account", ADDRESS, nullable=False),
+        sa.Column("code", sa.Integer(), nullable=False),
+        sa.Column("enabled", sa.Boolean(), nullable=False),
+        sa.Column("updated_block", sa.BigInteger(), nullable=False),
+        sa.Column("updated_log_index", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("chain_id", "account"),
+    )
+    op.create_index("ix_registrar_account_code", "registrar_account", ["chain_id", "code"])
+    op.create_index(
+        "ix_registrar_account_updated",
+        "registrar_account",
+        ["chain_id", "updated_block", "updated_log_index"],
+    )
+    op.create_table(
+        "registration",
+        sa.Column("chain_id", sa.BigInteger(), nullable=False),
+        sa.Column("id", sa.BigInteger(), nullable=False),
+        sa.Column("registration_number", sa.String(length=16), nullable=False),
+        sa.Column("holder", ADDRESS, nullable=False),
+        sa.Column("registrar_code", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("rights", sa.Integer(), nullable=False),
+        sa.Column("level", sa.String(length=16), nullable=False),
+        sa.Column("data_source", sa.Integer(), nullable=False),
+        sa.Column("applicant_type", sa.Integer(), nullable=False),
+        sa.Column("source_agreement_end", sa.BigInteger(), nullable=True),
+        sa.Column("fingerprint", HASH, nullable=False),
+        sa.Column("metadata_hash", HASH, nullable=False),
+        sa.Column("parents", sa.JSON(), nullable=False),
+        sa.Column("relayer", ADDRESS, nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("submitted_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("notice_start", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("notice_end", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("issued_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("valid_until", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("certificate_number", sa.String(length=17), nullable=True),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("open_objections", sa.Integer(), nullable=False),
+        sa.Column("submitted_block", sa.BigInteger(), nullable=False),
+        sa.Column("submitted_log_index", sa.Integer(), nullable=False),
+        sa.Column("submitted_tx_hash", HASH, nullable=False),
+        sa.Column("last_block", sa.BigInteger(), nullable=False),
+        sa.Column("last_log_index", sa.Integer(), nullable=False),
+        _raw_event_fk("submitted_block", "submitted_log_index", "fk_registration_raw_event"),
+        sa.PrimaryKeyConstraint("chain_id", "id"),
+    )
+    op.create_index("ix_registration_holder", "registration", ["holder"])
+    op.create_index("ix_registration_status", "registration", ["status"])
+    op.create_index("ix_registration_registrar_code", "registration", ["registrar_code"])
+    op.create_index(
+        "ux_registration_certificate_number", "registration", ["certificate_number"], unique=True
+    )
+    op.create_index(
+        "ux_registration_registration_number", "registration", ["registration_number"], unique=True
+    )
+    op.create_index(
+        "ix_registration_submitted",
+        "registration",
+        ["chain_id", "submitted_block", "submitted_log_index"],
+    )
+    op.create_index(
+        "ix_registration_last", "registration", ["chain_id", "last_block", "last_log_index"]
+    )
+    op.create_table(
+        "asset_version",
+        sa.Column("chain_id", sa.BigInteger(), nullable=False),
+        sa.Column("registration_id", sa.BigInteger(), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("fingerprint", HASH, nullable=False),
+        sa.Column("metadata_hash", HASH, nullable=False),
+        sa.Column("correction", sa.Boolean(), nullable=False),
+        sa.Column("changed_by", ADDRESS, nullable=False),
+        sa.Column("block_number", sa.BigInteger(), nullable=False),
+        sa.Column("log_index", sa.Integer(), nullable=False),
+        sa.Column("tx_hash", HASH, nullable=False),
+        sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
+        _raw_event_fk("block_number", "log_index", "fk_asset_version_raw_event"),
+        _registration_fk("fk_asset_version_registration"),
+        sa.PrimaryKeyConstraint("chain_id", "registration_id", "version"),
+    )
+    op.create_index(
+        "ix_asset_version_position", "asset_version", ["chain_id", "block_number", "log_index"]
+    )
+    op.create_table(
+        "objection",
+        sa.Column("chain_id", sa.BigInteger(), nullable=False),
+        sa.Column("objection_id", sa.BigInteger(), nullable=False),
+        sa.Column("registration_id", sa.BigInteger(), nullable=False),
+        sa.Column("objector", ADDRESS, nullable=False),
+        sa.Column("evidence_hash", HASH, nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("filed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("filed_tx_hash", HASH, nullable=False),
+        sa.Column("filed_block", sa.BigInteger(), nullable=False),
+        sa.Column("filed_log_index", sa.Integer(), nullable=False),
+        sa.Column("ruled_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("ruling_reason_hash", HASH, nullable=True),
+        sa.Column("ruled_by", ADDRESS, nullable=True),
+        sa.Column("ruled_block", sa.BigInteger(), nullable=True),
+        sa.Column("ruled_log_index", sa.Integer(), nullable=True),
+        _raw_event_fk("filed_block", "filed_log_index", "fk_objection_raw_event"),
+        _registration_fk("fk_objection_registration"),
+        sa.PrimaryKeyConstraint("chain_id", "objection_id"),
+    )
+    op.create_index("ix_objection_registration", "objection", ["chain_id", "registration_id"])
+    op.create_index(
+        "ix_objection_filed", "objection", ["chain_id", "filed_block", "filed_log_index"]
+    )
+    op.create_index(
+        "ix_objection_ruled", "objection", ["chain_id", "ruled_block", "ruled_log_index"]
+    )
+
+
+def downgrade() -> None:
+    """Drop the registration mirror (it can be rebuilt from the chain)."""
+    op.drop_index("ix_objection_ruled", table_name="objection")
+    op.drop_index("ix_objection_filed", table_name="objection")
+    op.drop_index("ix_objection_registration", table_name="objection")
+    op.drop_table("objection")
+    op.drop_index("ix_asset_version_position", table_name="asset_version")
+    op.drop_table("asset_version")
+    for index in (
+        "ix_registration_last",
+        "ix_registration_submitted",
+        "ux_registration_registration_number",
+        "ux_registration_certificate_number",
+        "ix_registration_registrar_code",
+        "ix_registration_status",
+        "ix_registration_holder",
+    ):
+        op.drop_index(index, table_name="registration")
+    op.drop_table("registration")
+    op.drop_index("ix_registrar_account_updated", table_name="registrar_account")
+    op.drop_index("ix_registrar_account_code", table_name="registrar_account")
+    op.drop_table("registrar_account")
+    op.drop_index("ix_registrar_updated", table_name="registrar")
+    op.drop_table("registrar")
