@@ -18,6 +18,7 @@ from registry.domain.registration import (
     Right,
     Status,
 )
+from registry.indexer.queries import RegistrationRow
 
 
 class ErrorDetail(BaseModel):
@@ -203,6 +204,52 @@ class RegistrationPublic(BaseModel):
             metadata_hash=r.metadata_hash,
             parents=list(r.parents),
         )
+
+
+class RegistrationSummary(BaseModel):
+    """A registration as mirrored in SQL (for lists); the chain remains the truth."""
+
+    id: int
+    registration_number: str
+    certificate_number: str | None
+    status: Status
+    holder: str
+    registrar_code: int
+    asset_kind: AssetKind
+    rights: list[Right]
+    classification: Classification
+    submitted_at: datetime
+    valid_until: datetime | None
+    version: int
+    open_objections: int
+    fingerprint: str
+
+    @classmethod
+    def of(cls, row: RegistrationRow) -> RegistrationSummary:
+        return cls(
+            id=row.id,
+            registration_number=row.registration_number,
+            certificate_number=row.certificate_number,
+            status=row.effective_status,
+            holder=row.holder,
+            registrar_code=row.registrar_code,
+            asset_kind=row.kind,
+            rights=sorted(row.rights_set, key=list(Right).index),
+            classification=row.level,
+            submitted_at=row.submitted_at,
+            valid_until=row.valid_until,
+            version=row.version,
+            open_objections=row.open_objections,
+            fingerprint=row.fingerprint,
+        )
+
+
+class RegistrationList(BaseModel):
+    items: list[RegistrationSummary]
+    total: int
+    limit: int
+    offset: int
+    indexed_block: int | None = Field(description="the mirror's head: the list is as of this block")
 
 
 class VersionPublic(BaseModel):

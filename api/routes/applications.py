@@ -7,9 +7,9 @@ the application's registrar: the contract refuses anyone else (403).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Query, status
 
 from api.deps import Registry
 from api.schemas import (
@@ -21,13 +21,18 @@ from api.schemas import (
     ObjectionPublic,
     ReasonCreate,
     RegistrarPublic,
+    RegistrationList,
     RegistrationPublic,
+    RegistrationSummary,
     RenewalCreate,
     RulingCreate,
     StandingCreate,
     VersionPublic,
 )
+from registry.domain.registration import AssetKind, Status
 from registry.domain.signatures import parse_signature
+from registry.evidence.service import checked_address
+from registry.indexer.queries import count_registrations, indexer_head, list_registrations
 
 router = APIRouter(tags=["registration"])
 
@@ -65,6 +70,43 @@ def submit_application(body: ApplicationCreate, registry: Registry) -> Registrat
         registry.operator,
     )
     return RegistrationPublic.of(registration)
+
+
+@router.get("/applications", response_model=RegistrationList, responses=_ERRORS)
+def list_applications(
+    registry: Registry,
+    status_: Annotated[
+        Status | None, Query(alias="status", description="e.g. in_notice, issued, expired")
+    ] = None,
+    holder: Annotated[str | None, Query(description="holder address")] = None,
+    registrar_code: Annotated[int | None, Query(ge=1, le=999)] = None,
+    kind: Annotated[AssetKind | None, Query()] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> RegistrationList:
+    """Registrations as mirrored in SQL, newest first (registrar queue: ``status=submitted``)."""
+    who = checked_address(holder, "holder") if holder else None
+    state = status_.value if status_ else None
+    kind_ = kind.value if kind else None
+    rows = list_registrations(
+        registry.engine,
+        status=state,
+        holder=who,
+        registrar_code=registrar_code,
+        kind=kind_,
+        limit=limit,
+        offset=offset,
+    )
+    total = count_registrations(
+        registry.engine, status=state, holder=who, registrar_code=registrar_code, kind=kind_
+    )
+    return RegistrationList(
+        items=[RegistrationSummary.of(r) for r in rows],
+        total=total,
+        limit=limit,
+        offset=offset,
+        indexed_block=indexer_head(registry.engine, registry.manifest.chain_id),
+    )
 
 
 @router.get("/applications/{reg_id}", response_model=RegistrationPublic, responses=_ERRORS)

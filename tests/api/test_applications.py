@@ -145,3 +145,26 @@ def test_forged_application_and_wrong_registrar(
     typo = api.get("/api/v1/registrations/2026110000000120")
     assert typo.status_code == 422
     assert typo.json()["error"]["code"] == "malformed_number"
+
+
+def test_list_from_the_mirror_with_filters(
+    registrar_api: TestClient, registry_context: RegistryContext, chain: ChainClient
+) -> None:
+    from registry.indexer.follow import Indexer
+
+    api = registrar_api
+    first = _apply(api, 1, 0xD1)
+    second = _apply(api, 2, 0xD2)
+    api.post(f"/api/v1/applications/{first['id']}/accept")
+    Indexer(chain, registry_context.manifest, registry_context.engine).sync_once()
+    listed = api.get("/api/v1/applications").json()
+    assert listed["total"] == 2
+    assert [i["id"] for i in listed["items"]] == [second["id"], first["id"]]  # newest first
+    assert listed["indexed_block"] == chain.head()
+    queue = api.get("/api/v1/applications", params={"status": "submitted"}).json()
+    assert [i["id"] for i in queue["items"]] == [second["id"]]
+    mine = api.get("/api/v1/applications", params={"holder": dev_account(1).address}).json()
+    assert [i["id"] for i in mine["items"]] == [first["id"]]
+    bad = api.get("/api/v1/applications", params={"status": "bogus"})
+    assert bad.status_code == 422
+    assert bad.json()["error"]["code"] == "invalid_request"
