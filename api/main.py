@@ -6,7 +6,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.responses import HTMLResponse
 
 from api.errors import install_error_handlers
-from api.routes import applications, deployment, evidence, health
+from api.routes import applications, certificates, deployment, evidence, health
 from registry import __version__
 from registry.context import RegistryContext
 from registry.settings import Settings
@@ -25,7 +25,10 @@ def create_app(context: RegistryContext) -> FastAPI:
     v1.include_router(deployment.router)
     v1.include_router(evidence.router)
     v1.include_router(applications.router)
+    v1.include_router(certificates.router)
+    v1.include_router(certificates.metadata_router)
     app.include_router(v1)
+    app.include_router(certificates.verify_router)
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def home() -> str:

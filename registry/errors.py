@@ -19,7 +19,8 @@ stable, machine-readable ``code`` (the API returns it; clients may switch on it)
     │   └── CertificateNotFoundError
     ├── ConflictError (409)
     │   ├── EvidenceAlreadyAnchoredError
-    │   └── VerificationFailedError   a check ran and found no match (CLI exit code 3)
+    │   ├── VerificationFailedError   a check ran and found no match (CLI exit code 3)
+    │   └── RegistrarKeyUnavailableError  a registrar must sign, this service holds no key of it
     ├── ContractRevertError (403/404/409/422)  the contract refused: custom error name and arguments
     ├── ConfigurationError (500)
     ├── StackError (503)            the embedded stack cannot start or run
@@ -129,6 +130,12 @@ class VerificationFailedError(ConflictError):
     """A verification ran and found no match: not anchored, proof does not verify."""
 
     code = "verification_failed"
+
+
+class RegistrarKeyUnavailableError(ConflictError):
+    """A registrar's signature is needed (a credential) but this service holds none of its keys."""
+
+    code = "registrar_key_unavailable"
 
 
 class ContractRevertError(DaregError):

@@ -1,0 +1,1 @@
+"""Certificate documents: JSON, W3C Verifiable Credential (EIP-712 signed), PDF."""

@@ -1,0 +1,198 @@
+"""The certificate document: every field a certificate shows (../shared/domain.md).
+
+It is assembled from the chain (status, dates, numbers, holder address, fingerprint, version,
+registrar code, token) and from the stored metadata document whose SHA-256 the chain records.
+The JSON answer of ``GET /api/v1/certificates/{number}``, the Verifiable Credential and the PDF
+are all made from it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from registry.context import RegistryContext
+from registry.domain.evidence import parse_fingerprint
+from registry.domain.registration import (
+    AssetKind,
+    AssetMetadata,
+    Classification,
+    Holder,
+    Registration,
+    Right,
+    Status,
+    sha256_hex,
+)
+from registry.errors import CertificateNotFoundError, NotFoundError, VerificationFailedError
+from registry.registration.service import CONTRACT
+
+CERTIFICATE_SCHEMA = "dareg.certificate/1"
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class RegistrarRef(_Frozen):
+    code: int = Field(description="registrar code (used in certificate numbers)")
+    name: str | None = Field(description="the registration agency's name (登记机构)")
+
+
+class NoticePeriod(_Frozen):
+    start: datetime | None = Field(description="public notice opened (公示开始)")
+    end: datetime | None = Field(description="public notice closed (公示结束)")
+
+
+class ChainRef(_Frozen):
+    chain_id: int
+    contract: str = Field(description="the DataAssetRegistry contract (ERC-721)")
+    token_id: int = Field(description="the certificate's ERC-721 token id (= registration id)")
+    token_uri: str = Field(description="tokenURI: where the metadata document is served")
+
+
+class AnchorRef(_Frozen):
+    """The on-chain evidence (存证) of the dataset's fingerprint, read from EvidenceRegistry."""
+
+    chain_id: int
+    contract: str
+    fingerprint: str
+    anchorer: str
+    tx_hash: str | None
+    block_number: int
+    anchored_at: datetime
+
+
+class VersionRef(_Frozen):
+    version: int
+    fingerprint: str
+    metadata_hash: str
+
+
+class CertificateDocument(_Frozen):
+    """A data asset registration certificate (数据资产登记证书) as JSON."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+    schema_: Literal["dareg.certificate/1"] = Field(default="dareg.certificate/1", alias="schema")
+    certificate_number: str = Field(description="17 digits: year, month, registrar, serial, check")
+    registration_number: str = Field(description="16 digits with a check digit")
+    token_id: int
+    status: Status = Field(description="issued (valid), expired, cancelled or revoked")
+    valid: bool = Field(description="true while issued and not expired")
+    holder: Holder = Field(description="the holder; the address is the chain's")
+    asset_name: str
+    asset_kind: AssetKind
+    rights: list[Right] = Field(description="the certified rights")
+    classification: Classification
+    metadata: AssetMetadata = Field(
+        description="the certificate metadata document (its canonical SHA-256 is metadata_hash)"
+    )
+    fingerprint: str = Field(description="the dataset fingerprint of the current version")
+    version: int = Field(description="current version (1 + number of changes)")
+    versions: list[VersionRef] = Field(description="every version, oldest first")
+    evidence: AnchorRef | None = Field(description="on-chain anchor of the fingerprint, if any")
+    registrar: RegistrarRef
+    issued_at: datetime
+    notice_period: NoticePeriod
+    valid_until: datetime
+    source_agreement_end: datetime | None
+    chain: ChainRef
+    verification_url: str = Field(description="the public verification page (QR code target)")
+    metadata_hash: str = Field(description="SHA-256 of the canonical metadata, as on chain")
+
+
+def verification_url(ctx: RegistryContext, number: str) -> str:
+    base = ctx.settings.public_url or ctx.settings.api_url
+    return f"{base.rstrip('/')}/verify/{number}"
+
+
+def _anchor(ctx: RegistryContext, fingerprint: str) -> AnchorRef | None:
+    record = ctx.evidence.lookup(parse_fingerprint(fingerprint))
+    if record is None:
+        return None
+    return AnchorRef(
+        chain_id=ctx.manifest.chain_id,
+        contract=ctx.evidence.contract_address,
+        fingerprint=record.fingerprint_hex,
+        anchorer=record.anchorer,
+        tx_hash=record.tx_hash,
+        block_number=record.block_number,
+        anchored_at=record.anchored_at,
+    )
+
+
+def document_of(ctx: RegistryContext, registration: Registration) -> CertificateDocument:
+    """The certificate document of an issued registration."""
+    number = registration.certificate_number
+    if number is None or registration.issued_at is None or registration.valid_until is None:
+        raise CertificateNotFoundError(
+            f"registration {registration.id} has no certificate (status {registration.status})",
+            id=registration.id,
+        )
+    service = ctx.registrations
+    try:
+        body = service.metadata_document(registration)
+    except NotFoundError as exc:
+        raise NotFoundError(
+            f"certificate {number}: {exc.message}; the certificate document cannot be made",
+            number=number,
+            metadata_hash=registration.metadata_hash,
+        ) from exc
+    if sha256_hex(body) != registration.metadata_hash:
+        raise VerificationFailedError(
+            f"certificate {number}: the stored metadata does not hash to the on-chain "
+            f"metadataHash {registration.metadata_hash}",
+            number=number,
+            metadata_hash=registration.metadata_hash,
+        )
+    metadata = AssetMetadata.model_validate_json(body)
+    token_uri = str(
+        ctx.client.call(CONTRACT, service.contract_address, "tokenURI", [registration.id])
+    )
+    return CertificateDocument(
+        certificate_number=number,
+        registration_number=registration.registration_number,
+        token_id=registration.id,
+        status=registration.status,
+        valid=registration.status is Status.ISSUED,
+        holder=metadata.holder.model_copy(update={"address": registration.holder}),
+        asset_name=metadata.name,
+        asset_kind=registration.asset_kind,
+        rights=sorted(registration.rights, key=list(Right).index),
+        classification=registration.classification,
+        metadata=metadata,
+        fingerprint=registration.fingerprint,
+        version=registration.version,
+        versions=[
+            VersionRef(version=v.version, fingerprint=v.fingerprint, metadata_hash=v.metadata_hash)
+            for v in service.versions(registration.id)
+        ],
+        evidence=_anchor(ctx, registration.fingerprint),
+        registrar=RegistrarRef(
+            code=registration.registrar_code,
+            name=service.registrars.name(registration.registrar_code),
+        ),
+        issued_at=registration.issued_at,
+        notice_period=NoticePeriod(start=registration.notice_start, end=registration.notice_end),
+        valid_until=registration.valid_until,
+        source_agreement_end=registration.source_agreement_end,
+        chain=ChainRef(
+            chain_id=ctx.manifest.chain_id,
+            contract=service.contract_address,
+            token_id=registration.id,
+            token_uri=token_uri,
+        ),
+        verification_url=verification_url(ctx, number),
+        metadata_hash=registration.metadata_hash,
+    )
+
+
+def certificate_document(ctx: RegistryContext, number: str) -> CertificateDocument:
+    """The certificate with ``number``.
+
+    Raises :class:`~registry.errors.MalformedNumberError` for a mistyped number (check digit) and
+    :class:`~registry.errors.CertificateNotFoundError` for a number this registry never issued.
+    """
+    return document_of(ctx, ctx.registrations.by_certificate_number(number))
