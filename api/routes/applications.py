@@ -29,9 +29,8 @@ from api.schemas import (
     StandingCreate,
     VersionPublic,
 )
+from registry.domain.inputs import checked_address, parse_signature
 from registry.domain.registration import AssetKind, Status
-from registry.domain.signatures import parse_signature
-from registry.evidence.service import checked_address
 from registry.indexer.queries import count_registrations, indexer_head, list_registrations
 
 router = APIRouter(tags=["registration"])

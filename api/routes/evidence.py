@@ -9,8 +9,7 @@ from fastapi import APIRouter, Query, Response, status
 from api.deps import Registry
 from api.schemas import ErrorPublic, EvidenceCreate, EvidenceList, EvidencePublic, TypedDataCreate
 from registry.domain.evidence import parse_fingerprint
-from registry.domain.signatures import parse_signature
-from registry.evidence.service import checked_address
+from registry.domain.inputs import checked_address, parse_signature
 from registry.indexer.queries import count_evidence, list_evidence
 
 router = APIRouter(prefix="/evidence", tags=["evidence"])

@@ -25,10 +25,10 @@ from eth_utils.address import is_address, to_checksum_address
 
 from registry.certificates.document import CertificateDocument, certificate_document
 from registry.certificates.labels import iso_utc
+from registry.chain.eip712 import DOMAIN_TYPES, sign_typed_data
 from registry.context import RegistryContext
 from registry.domain.registration import canonical_json
 from registry.errors import DaregError, RegistrarKeyUnavailableError
-from registry.evidence.service import sign_typed_data
 from registry.registration.service import RegistrationService
 
 VC_CONTEXT = "https://www.w3.org/ns/credentials/v2"
@@ -42,12 +42,6 @@ EIP712_VERSION = "1"
 PRIMARY_TYPE = "DataAssetCertificateCredential"
 CREDENTIAL_NAME = "数据资产登记证书 Data Asset Registration Certificate"
 
-DOMAIN_TYPES: list[dict[str, str]] = [
-    {"name": "name", "type": "string"},
-    {"name": "version", "type": "string"},
-    {"name": "chainId", "type": "uint256"},
-    {"name": "verifyingContract", "type": "address"},
-]
 CREDENTIAL_TYPES: dict[str, list[dict[str, str]]] = {
     "EIP712Domain": DOMAIN_TYPES,
     PRIMARY_TYPE: [

@@ -5,17 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from eth_account.messages import encode_typed_data
 from eth_account.signers.local import LocalAccount
-from eth_utils.address import is_address, to_checksum_address
 
 from registry.chain.client import ChainClient
+from registry.chain.eip712 import sign_typed_data, typed_data
 from registry.domain.deployment import DeploymentManifest
 from registry.domain.evidence import ZERO_ADDRESS, EvidenceRecord, format_fingerprint
+from registry.domain.inputs import checked_address
 from registry.errors import (
     ContractRevertError,
     EvidenceNotFoundError,
-    InputError,
 )
 
 CONTRACT = "EvidenceRegistry"
@@ -27,12 +26,6 @@ ANCHOR_TYPES: list[dict[str, str]] = [
     {"name": "nonce", "type": "uint256"},
     {"name": "deadline", "type": "uint256"},
 ]
-_DOMAIN_TYPES: list[dict[str, str]] = [
-    {"name": "name", "type": "string"},
-    {"name": "version", "type": "string"},
-    {"name": "chainId", "type": "uint256"},
-    {"name": "verifyingContract", "type": "address"},
-]
 
 
 @dataclass(frozen=True)
@@ -41,12 +34,6 @@ class AnchorOutcome:
 
     record: EvidenceRecord
     created: bool
-
-
-def checked_address(value: str, field: str) -> str:
-    if not is_address(value):
-        raise InputError(f"{field} {value!r} is not an Ethereum address")
-    return to_checksum_address(value)
 
 
 class EvidenceService:
@@ -144,22 +131,20 @@ class EvidenceService:
         """The EIP-712 message ``anchorer`` signs so the service can anchor for it."""
         anchorer = checked_address(anchorer, "anchorer")
         nonce = int(self._client.call(CONTRACT, self._address, "anchorNonce", [anchorer]))
-        return {
-            "types": {"EIP712Domain": _DOMAIN_TYPES, "Anchor": ANCHOR_TYPES},
-            "primaryType": "Anchor",
-            "domain": {
-                "name": EIP712_NAME,
-                "version": EIP712_VERSION,
-                "chainId": self._chain_id,
-                "verifyingContract": self._address,
-            },
-            "message": {
+        return typed_data(
+            name=EIP712_NAME,
+            version=EIP712_VERSION,
+            chain_id=self._chain_id,
+            contract=self._address,
+            primary_type="Anchor",
+            types={"Anchor": ANCHOR_TYPES},
+            message={
                 "fingerprint": format_fingerprint(fingerprint),
                 "anchorer": anchorer,
                 "nonce": nonce,
                 "deadline": deadline,
             },
-        }
+        )
 
     def sign_and_relay(
         self, fingerprint: bytes, anchorer: LocalAccount, relayer: LocalAccount, ttl: int = 600
@@ -170,7 +155,3 @@ class EvidenceService:
             self.typed_data(fingerprint, anchorer.address, deadline), anchorer
         )
         return self.relay(fingerprint, anchorer.address, deadline, signature, relayer)
-
-
-def sign_typed_data(typed: dict[str, Any], signer: LocalAccount) -> bytes:
-    return bytes(signer.sign_message(encode_typed_data(full_message=typed)).signature)

@@ -15,9 +15,11 @@ from typing import Any
 from eth_account.signers.local import LocalAccount
 
 from registry.chain.client import ChainClient
+from registry.chain.eip712 import sign_typed_data, typed_data
 from registry.documents import DocumentStore, RegistrarDirectory
 from registry.domain.chain import ChainEvent, Receipt
 from registry.domain.deployment import DeploymentManifest
+from registry.domain.inputs import checked_address
 from registry.domain.numbers import parse_certificate_number, parse_registration_number
 from registry.domain.registration import (
     AssetMetadata,
@@ -34,7 +36,6 @@ from registry.errors import (
     NotFoundError,
     RegistrationNotFoundError,
 )
-from registry.evidence.service import checked_address, sign_typed_data
 
 CONTRACT = "DataAssetRegistry"
 EIP712_NAME = "dareg.DataAssetRegistry"
@@ -55,12 +56,6 @@ APPLICATION_TYPES: list[dict[str, str]] = [
     {"name": "applicant", "type": "address"},
     {"name": "nonce", "type": "uint256"},
     {"name": "deadline", "type": "uint256"},
-]
-_DOMAIN_TYPES: list[dict[str, str]] = [
-    {"name": "name", "type": "string"},
-    {"name": "version", "type": "string"},
-    {"name": "chainId", "type": "uint256"},
-    {"name": "verifyingContract", "type": "address"},
 ]
 
 
@@ -213,17 +208,15 @@ class RegistrationService:
             nonce=int(self._call("applicationNonce", [applicant])),
             deadline=deadline,
         )
-        return {
-            "types": {"EIP712Domain": _DOMAIN_TYPES, "Application": APPLICATION_TYPES},
-            "primaryType": "Application",
-            "domain": {
-                "name": EIP712_NAME,
-                "version": EIP712_VERSION,
-                "chainId": self._chain_id,
-                "verifyingContract": self._address,
-            },
-            "message": message,
-        }
+        return typed_data(
+            name=EIP712_NAME,
+            version=EIP712_VERSION,
+            chain_id=self._chain_id,
+            contract=self._address,
+            primary_type="Application",
+            types={"Application": APPLICATION_TYPES},
+            message=message,
+        )
 
     def submit_signed(
         self,

@@ -8,9 +8,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from registry.chain.client import ChainClient, dev_account
+from registry.chain.eip712 import sign_typed_data
 from registry.context import RegistryContext
 from registry.domain.registration import RegistrarPolicy
-from registry.evidence.service import sign_typed_data
 from tests.registry.registration.conftest import metadata, travel
 
 CODE = 441

@@ -3,8 +3,8 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 from registry.chain.client import dev_account
+from registry.chain.eip712 import sign_typed_data
 from registry.context import RegistryContext
-from registry.evidence.service import sign_typed_data
 from registry.indexer.follow import Indexer
 
 FP = "0x" + "1f" * 32

@@ -1,6 +1,8 @@
-"""Parsing of signatures sent by clients."""
+"""Parsing of what clients send: signatures and addresses."""
 
 from __future__ import annotations
+
+from eth_utils.address import is_address, to_checksum_address
 
 from registry.errors import InputError
 
@@ -14,3 +16,10 @@ def parse_signature(text: str) -> bytes:
     if len(raw) != 65:
         raise InputError(f"signature must be 65 bytes, got {len(raw)}")
     return raw
+
+
+def checked_address(value: str, field: str) -> str:
+    """``value`` as a checksummed address, or a clear :class:`InputError` naming ``field``."""
+    if not is_address(value):
+        raise InputError(f"{field} {value!r} is not an Ethereum address")
+    return to_checksum_address(value)
