@@ -10,10 +10,12 @@ import {Strings} from "@openzeppelin/contracts/utils/Strings.sol";
 import {IDataAssetRegistry} from "./interfaces/IDataAssetRegistry.sol";
 import {IEvidenceRegistry} from "./interfaces/IEvidenceRegistry.sol";
 import {RegistryNumbers} from "./libraries/RegistryNumbers.sol";
+import {ICertificateLedger} from "./interfaces/ICertificateLedger.sol";
+import {ITransferAgent} from "./interfaces/ITransferAgent.sol";
 
 /// @title DataAssetRegistry
 /// @notice Registration lifecycle and ERC-721 certificates of data assets. See {IDataAssetRegistry}.
-contract DataAssetRegistry is IDataAssetRegistry, ERC721, AccessControl, EIP712, Nonces {
+contract DataAssetRegistry is IDataAssetRegistry, ICertificateLedger, ERC721, AccessControl, EIP712, Nonces {
     /// @notice Registration agencies' staff accounts (bound to one registrar code each).
     bytes32 public constant REGISTRAR_ROLE = keccak256("REGISTRAR_ROLE");
     /// @notice Regulators (data bureau, court, market supervisor).
@@ -42,6 +44,8 @@ contract DataAssetRegistry is IDataAssetRegistry, ERC721, AccessControl, EIP712,
     uint256 private _lastObjectionId;
     uint48 private _validityPeriod;
     string private _baseTokenURI;
+    address private _transferAgent;
+    address private _licenceRegistry;
 
     /// @param admin         holder of DEFAULT_ADMIN_ROLE (configures registrars and policy)
     /// @param evidence      the EvidenceRegistry consulted when a registrar requires evidence first
@@ -70,6 +74,7 @@ contract DataAssetRegistry is IDataAssetRegistry, ERC721, AccessControl, EIP712,
             _registrarCodes[account] = code;
             _grantRole(REGISTRAR_ROLE, account);
         } else {
+            if (_registrarCodes[account] != code) revert RegistryNotRegistrarOf(account, code);
             _revokeRole(REGISTRAR_ROLE, account);
         }
         emit RegistrarAccountSet(code, account, enabled);
@@ -86,6 +91,16 @@ contract DataAssetRegistry is IDataAssetRegistry, ERC721, AccessControl, EIP712,
     function setBaseURI(string calldata baseURI) external onlyRole(DEFAULT_ADMIN_ROLE) {
         _baseTokenURI = baseURI;
         emit BaseURISet(baseURI);
+    }
+
+    /// @notice Set the transfer agent (the only mover of certificates) and the licence registry; once.
+    function setModules(address agent, address licences) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        if (_transferAgent != address(0) || agent == address(0) || licences == address(0)) {
+            revert LedgerModulesLocked();
+        }
+        _transferAgent = agent;
+        _licenceRegistry = licences;
+        emit ModulesSet(agent, licences);
     }
 
     /// @inheritdoc IDataAssetRegistry
@@ -165,6 +180,9 @@ contract DataAssetRegistry is IDataAssetRegistry, ERC721, AccessControl, EIP712,
         _requireStatus(r, id, Status.Issued);
         r.status = Status.Cancelled;
         emit CertificateCancelled(id, msg.sender, reasonHash);
+        // interaction last: the agent refuses (reverting the cancellation) while frozen or pledged
+        address agent = _transferAgent;
+        if (agent != address(0)) ITransferAgent(agent).authorizeCancellation(id, msg.sender);
     }
 
     // --- registrar ----------------------------------------------------------------------
@@ -272,7 +290,7 @@ contract DataAssetRegistry is IDataAssetRegistry, ERC721, AccessControl, EIP712,
     // --- views --------------------------------------------------------------------------
 
     /// @inheritdoc IDataAssetRegistry
-    function registration(uint256 id) external view returns (Registration memory) {
+    function registration(uint256 id) external view override(IDataAssetRegistry, ICertificateLedger) returns (Registration memory) {
         return _existing(id);
     }
 
@@ -358,17 +376,54 @@ contract DataAssetRegistry is IDataAssetRegistry, ERC721, AccessControl, EIP712,
         return string.concat(_baseTokenURI, Strings.toString(certificateNumber(tokenId)));
     }
 
+    /// @inheritdoc ICertificateLedger
+    function certificateState(uint256 tokenId)
+        external
+        view
+        returns (address holder, Status status, Classification level, uint48 validUntil, uint8 rights)
+    {
+        Registration storage r = _existing(tokenId);
+        return (r.holder, statusOf(tokenId), r.level, r.validUntil, r.rights);
+    }
+
+    /// @inheritdoc ICertificateLedger
+    function transferAgent() external view returns (address) {
+        return _transferAgent;
+    }
+
+    /// @inheritdoc ICertificateLedger
+    function licenceRegistry() external view returns (address) {
+        return _licenceRegistry;
+    }
+
+    /// @inheritdoc ICertificateLedger
+    function moveCertificate(address to, uint256 tokenId) external {
+        _transfer(_requireOwned(tokenId), to, tokenId);
+    }
+
     /// @inheritdoc ERC721
-    function supportsInterface(bytes4 interfaceId) public view override(ERC721, AccessControl) returns (bool) {
+    function supportsInterface(bytes4 interfaceId)
+        public
+        view
+        override(ERC721, AccessControl)
+        returns (bool)
+    {
         return interfaceId == type(IDataAssetRegistry).interfaceId || super.supportsInterface(interfaceId);
     }
 
     // --- internals ----------------------------------------------------------------------
 
-    /// @dev The one override point for token movements: certificates are minted at issuance;
-    ///      transfers wait for the transfer rules (licences, pledges, freezes) to be enforced here.
+    /// @dev The one override point for token movements. Certificates are minted at issuance; every
+    ///      later movement must come from the transfer agent, which enforces the transfer rules
+    ///      (freezes, pledges, approvals, cross-border records) first. Plain `transferFrom` and
+    ///      `safeTransferFrom` therefore revert. The registration's holder follows the token.
     function _update(address to, uint256 tokenId, address auth) internal override returns (address) {
-        if (_ownerOf(tokenId) != address(0)) revert RegistryTransfersDisabled(tokenId);
+        if (_ownerOf(tokenId) != address(0)) {
+            if (msg.sender != _transferAgent || _transferAgent == address(0)) {
+                revert LedgerTransferViaAgentOnly(tokenId, msg.sender);
+            }
+            _registrations[tokenId].holder = to;
+        }
         return super._update(to, tokenId, auth);
     }
 
@@ -443,9 +498,12 @@ contract DataAssetRegistry is IDataAssetRegistry, ERC721, AccessControl, EIP712,
         // slither-disable-next-line timestamp
         if (block.timestamp < r.noticeEnd) revert RegistryNoticeWindowOpen(id, r.noticeEnd);
         if (r.openObjections != 0) revert RegistryObjectionsOpen(id, r.openObjections);
-        uint256 parentCount = r.parents.length;
-        for (uint256 i = 0; i < parentCount; ++i) {
-            _requireIssuedParent(r.parents[i]);
+        if (r.kind == AssetKind.Product) {
+            // only products have parents (enforced at submission): resources skip a cold read
+            uint256 parentCount = r.parents.length;
+            for (uint256 i = 0; i < parentCount; ++i) {
+                _requireIssuedParent(r.parents[i]);
+            }
         }
         uint48 validUntil = _capped(r.noticeStart + _validityPeriod, r.sourceAgreementEnd);
         // slither-disable-next-line timestamp
@@ -463,7 +521,8 @@ contract DataAssetRegistry is IDataAssetRegistry, ERC721, AccessControl, EIP712,
     function _newVersion(Registration storage r, uint256 id, bytes32 fingerprint, bytes32 metadataHash, bool correction)
         private
     {
-        _checkContent(0, fingerprint, metadataHash);
+        // A new dataset fingerprint is held to the registrar's evidence policy like the first one.
+        _checkContent(fingerprint == r.fingerprint ? 0 : r.registrarCode, fingerprint, metadataHash);
         uint32 current = r.version;
         _pastVersions[id][current] = [r.fingerprint, r.metadataHash];
         r.fingerprint = fingerprint;

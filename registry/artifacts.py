@@ -17,7 +17,12 @@ from typing import Any
 from registry.errors import ConfigurationError
 
 #: Contracts the registry deploys, in deployment order.
-DEPLOYED_CONTRACTS: tuple[str, ...] = ("EvidenceRegistry", "DataAssetRegistry")
+DEPLOYED_CONTRACTS: tuple[str, ...] = (
+    "EvidenceRegistry",
+    "DataAssetRegistry",
+    "TransferAgent",
+    "LicenceRegistry",
+)
 
 
 @dataclass(frozen=True)

@@ -191,7 +191,6 @@ interface IDataAssetRegistry {
     error RegistryInvalidSignature(address applicant);
     error RegistryFull(uint256 id);
     error RegistryInvalidNumber(uint64 number);
-    error RegistryTransfersDisabled(uint256 id);
     error RegistryInvalidPolicy();
 
     // --- registrant ---------------------------------------------------------------------

@@ -55,6 +55,13 @@ library RegistryNumbers {
         return uint64(body * 10 + checkDigit(body, 16));
     }
 
+    /// @notice 16 digits: grant year(4) right(1) exclusive(1) licence id(9) check(1).
+    function voucherNumber(uint256 grantedAt, uint256 right, bool exclusive, uint256 id) internal pure returns (uint64) {
+        (uint256 year,) = yearMonth(grantedAt);
+        uint256 body = year * 1e11 + right * 1e10 + (exclusive ? 1e9 : 0) + id;
+        return uint64(body * 10 + checkDigit(body, 15));
+    }
+
     /// @notice True when the last digit of `number` is the check digit of the `digits - 1` before it.
     function hasValidCheckDigit(uint256 number, uint256 digits) internal pure returns (bool) {
         return number < 10 ** digits && checkDigit(number / 10, digits - 1) == number % 10;

@@ -210,7 +210,8 @@ class ChainClient:
         if to is not None:
             tx["to"] = to
         try:
-            gas = int(self._guard(self._w3.eth.estimate_gas, tx))
+            # against the pending block, where the transaction will run (time-bound rules)
+            gas = int(self._guard(self._w3.eth.estimate_gas, tx, "pending"))
         except ContractLogicError as exc:
             raise self._revert(exc) from exc
         with self._nonce_lock:

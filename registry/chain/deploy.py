@@ -44,6 +44,8 @@ def _constructor_args(
 ) -> list[Any]:
     if name == "DataAssetRegistry":
         return [deployer.address, deployed["EvidenceRegistry"].address, token_base_uri]
+    if name in ("TransferAgent", "LicenceRegistry"):
+        return [deployed["DataAssetRegistry"].address]
     return []
 
 
@@ -69,6 +71,14 @@ def deploy_all(
         )
         first_block = receipt.block_number if first_block is None else first_block
     assert first_block is not None
+    # the certificate contract lets only its transfer agent move tokens; wire the modules once
+    client.transact(
+        "DataAssetRegistry",
+        contracts["DataAssetRegistry"].address,
+        "setModules",
+        [contracts["TransferAgent"].address, contracts["LicenceRegistry"].address],
+        deployer,
+    )
     return DeploymentManifest(
         chain_id=client.chain_id(),
         deploy_block=first_block,

@@ -7,6 +7,7 @@ mistyped number is refused before any chain call and the service can cross-check
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -64,8 +65,9 @@ class RegistrationNumber:
 
 
 def _digits(text: str, length: int, what: str) -> str:
-    cleaned = re.sub(r"[\s-]", "", text)
-    if not re.fullmatch(rf"\d{{{length}}}", cleaned):
+    # full-width digits (common with Chinese input methods) become ASCII; other digits are refused
+    cleaned = re.sub(r"[\s-]", "", unicodedata.normalize("NFKC", text))
+    if not re.fullmatch(rf"[0-9]{{{length}}}", cleaned):
         raise MalformedNumberError(f"{what} {text!r} must be {length} digits")
     if check_digit(cleaned[:-1]) != int(cleaned[-1]):
         raise MalformedNumberError(

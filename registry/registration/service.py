@@ -101,9 +101,9 @@ class RegistrationService:
         except ContractRevertError as exc:
             raise self._not_found(exc) or exc from exc
 
-    def _call(self, function: str, args: Sequence[Any] = ()) -> Any:
+    def _call(self, function: str, args: Sequence[Any] = (), block: int | str = "latest") -> Any:
         try:
-            return self._client.call(CONTRACT, self._address, function, args)
+            return self._client.call(CONTRACT, self._address, function, args, block)
         except ContractRevertError as exc:
             raise self._not_found(exc) or exc from exc
 
@@ -345,16 +345,17 @@ class RegistrationService:
     # --- reads --------------------------------------------------------------------------
 
     def get(self, reg_id: int, block: int | str = "latest") -> Registration:
-        raw = self._call("registration", [reg_id])
-        status = int(self._client.call(CONTRACT, self._address, "statusOf", [reg_id], block))
+        """The registration as of ``block`` (both reads pinned to the same block)."""
+        raw = self._call("registration", [reg_id], block)
+        status = int(self._call("statusOf", [reg_id], block))
         return Registration.from_chain(reg_id, tuple(raw), status)
 
-    def by_certificate_number(self, number: str) -> Registration:
+    def by_certificate_number(self, number: str, block: int | str = "latest") -> Registration:
         parsed = parse_certificate_number(number)  # a mistyped number never reaches the chain
         try:
             reg_id = int(
                 self._client.call(
-                    CONTRACT, self._address, "idOfCertificateNumber", [int(parsed.text)]
+                    CONTRACT, self._address, "idOfCertificateNumber", [int(parsed.text)], block
                 )
             )
         except ContractRevertError as exc:
@@ -363,7 +364,7 @@ class RegistrationService:
                     f"no certificate {parsed.text} on this registry", number=parsed.text
                 ) from exc
             raise
-        return self.get(reg_id)
+        return self.get(reg_id, block)
 
     def by_registration_number(self, number: str) -> Registration:
         parsed = parse_registration_number(number)
@@ -381,11 +382,11 @@ class RegistrationService:
             raise
         return self.get(reg_id)
 
-    def versions(self, reg_id: int) -> list[Version]:
-        current = self.get(reg_id)
+    def versions(self, reg_id: int, block: int | str = "latest") -> list[Version]:
+        current = self.get(reg_id, block)
         out = []
         for v in range(1, current.version + 1):
-            fingerprint, metadata_hash = self._call("versionOf", [reg_id, v])
+            fingerprint, metadata_hash = self._call("versionOf", [reg_id, v], block)
             out.append(
                 Version(v, "0x" + bytes(fingerprint).hex(), "0x" + bytes(metadata_hash).hex())
             )

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
+from registry.artifacts import DEPLOYED_CONTRACTS
 from registry.context import RegistryContext
 from registry.indexer.follow import Indexer
 
@@ -44,4 +45,4 @@ def test_deployment_endpoint_returns_the_manifest(
     body = api.get("/api/v1/deployment").json()
     assert body["chain_id"] == registry_context.manifest.chain_id
     assert body["artifacts_hash"] == registry_context.manifest.artifacts_hash
-    assert set(body["contracts"]) == {"EvidenceRegistry", "DataAssetRegistry"}
+    assert set(body["contracts"]) == set(DEPLOYED_CONTRACTS)

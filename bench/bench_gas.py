@@ -1,0 +1,317 @@
+"""Gas benchmark of DataAssetRegistry against a plain OpenZeppelin certificate mint.
+
+Deploys the registry on a fresh anvil whose clock is pinned (fixed genesis time, one second per
+block, time travel by setting the next block's timestamp), so the figures are reproducible to the
+unit: the registry's numbers embed the date, and their check-digit loop costs slightly different
+gas for different digits (see TOLERANCE_GAS for the one exception). Measures the lifecycle
+transactions, single issuance, per-certificate issuance in a batch of 100 (one holder, the
+bulk-registration case, and 100 distinct holders), and the baseline:
+``contracts/bench/BaselineCertificate.sol``, a ``_safeMint`` plus ``ERC721URIStorage._setTokenURI``
+with a 59-character ``ipfs://`` URI.
+
+    .venv/bin/python bench/bench_gas.py            # measure, print the table and the snapshot diff
+    .venv/bin/python bench/bench_gas.py --update   # measure and rewrite gas-snapshot.json
+
+Goals: single issuance <= the baseline; per-certificate issuance in a batch of 100 for one holder
+<= 0.6 x single issuance. Exits 1 if a goal is missed or, without ``--update``, a figure grew
+beyond the committed snapshot (tests/contracts/test_gas_snapshot.py enforces the same).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import socket
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+if str(REPO) not in sys.path:  # run as a script: make `tests.contracts` importable
+    sys.path.insert(0, str(REPO))
+
+from eth_account import Account  # noqa: E402
+from eth_account.signers.local import LocalAccount  # noqa: E402
+from eth_utils.crypto import keccak  # noqa: E402
+
+from registry.artifacts import DEPLOYED_CONTRACTS, artifacts_hash, load_artifact  # noqa: E402
+from registry.chain.client import ChainClient, dev_account  # noqa: E402
+from registry.chain.deploy import deploy_all  # noqa: E402
+from registry.chain.node import AnvilNode, anvil_binary  # noqa: E402
+from registry.settings import Settings  # noqa: E402
+from tests.contracts.registry_helpers import (  # noqa: E402
+    DAY,
+    Application,
+    Registry,
+    digest,
+    fund,
+)
+
+SNAPSHOT = REPO / "gas-snapshot.json"
+#: Allowed growth over the snapshot, in gas. With the pinned clock every figure is exact except
+#: one: the relayed application's signature changes when the registry's address does (another
+#: contract deployed before it), and each of its bytes that turns from zero to non-zero costs 12
+#: gas of calldata. 48 gas absorbs that; any change to the contracts' code costs more than that.
+TOLERANCE_GAS = 48
+BATCH = 100
+SINGLE_ISSUE_GOAL = 1.0  # single issue / baseline mint
+BATCH_GOAL = 0.6  # per-certificate in a batch of 100 (one holder) / single issue
+
+#: 2026-03-02T00:00:00Z, the pinned genesis time of the benchmark chain.
+GENESIS_TIME = 1_772_409_600
+REGISTRAR_CODE = 101
+BASELINE_URI = "ipfs://bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy"
+BASE_TOKEN_URI = "https://registry.example/api/v1/certificates/"
+
+#: Figure keys in table order, with their labels.
+LABELS: dict[str, str] = {
+    "submitApplication": "submitApplication (direct)",
+    "submitApplicationFor": "submitApplicationFor (relayed, EIP-712)",
+    "accept": "accept",
+    "openNotice": "openNotice",
+    "issue": "issue (holder's first certificate)",
+    "issue_existing_holder": "issue (holder already holds one)",
+    "full_path": "full path: apply + accept + notice + issue",
+    "issueBatch100_one_holder": f"issueBatch of {BATCH}, one holder (whole tx)",
+    "issueBatch100_distinct_holders": f"issueBatch of {BATCH}, distinct holders (whole tx)",
+    "baseline_mint": "baseline: _safeMint + _setTokenURI (59 chars)",
+}
+
+assert len(BASELINE_URI) == 59
+
+
+class _PinnedClockAnvil(AnvilNode):
+    """anvil whose genesis block carries :data:`GENESIS_TIME`."""
+
+    def command(self) -> list[str]:
+        return [*super().command(), "--timestamp", str(GENESIS_TIME)]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _advance(chain: ChainClient, seconds: int) -> None:
+    """Pinned-clock time travel: the next block is ``seconds`` after the latest one."""
+    chain.rpc("evm_setNextBlockTimestamp", [chain.block().timestamp + seconds])
+    chain.rpc("evm_mine")
+
+
+def _bench_account(index: int) -> LocalAccount:
+    key = keccak(text=f"dareg gas benchmark holder {index}")
+    account: LocalAccount = Account.from_key(key)
+    return account
+
+
+def _application(label: str) -> Application:
+    return Application(
+        REGISTRAR_CODE, fingerprint=digest(f"fp {label}"), metadata_hash=digest(f"md {label}")
+    )
+
+
+def _issue_batch(
+    registry: Registry, registrar: LocalAccount, holders: list[LocalAccount], label: str
+) -> int:
+    """Gas of one issueBatch over applications of ``holders`` (set up in bulk, unmeasured)."""
+    submitted = registry.bulk(
+        [
+            (holder, "submitApplication", [_application(f"{label} {n}").as_tuple()])
+            for n, holder in enumerate(holders)
+        ]
+    )
+    ids = [int(e.args["id"]) for events in submitted for e in events]
+    registry.bulk(
+        [(registrar, "accept", [i]) for i in ids] + [(registrar, "openNotice", [i]) for i in ids]
+    )
+    _advance(registry.chain, DAY + 1)
+    return registry.tx("issueBatch", [ids], registrar).gas_used
+
+
+def _measure_on(chain: ChainClient, settings: Settings) -> dict[str, int]:
+    admin, registrar = dev_account(0), dev_account(1)
+    holder, relayed_holder, relayer = dev_account(3), dev_account(4), dev_account(5)
+    chain.rpc("anvil_setBlockTimestampInterval", [1])
+    manifest = deploy_all(chain, admin, artifacts_hash(settings.artifacts_dir), BASE_TOKEN_URI)
+    registry = Registry(chain, manifest.address_of("DataAssetRegistry"), admin)
+    registry.add_registrar(REGISTRAR_CODE, registrar, notice_period=DAY)
+    g: dict[str, int] = {}
+
+    # Steady state: the id counter and the relayed applicant's nonce are already in use.
+    registry.submit(dev_account(9), _application("warm-up"))
+    registry.submit_for(_application("relayed warm-up"), relayed_holder, relayer)
+
+    first, receipt = registry.submit(holder, _application("first"))
+    g["submitApplication"] = receipt.gas_used
+    _, receipt = registry.submit_for(_application("relayed"), relayed_holder, relayer)
+    g["submitApplicationFor"] = receipt.gas_used
+    g["accept"] = registry.tx("accept", [first], registrar).gas_used
+    g["openNotice"] = registry.tx("openNotice", [first], registrar).gas_used
+    second, _ = registry.submit(holder, _application("second"))
+    registry.to_notice(second, registrar)
+    _advance(chain, DAY + 1)
+    g["issue"] = registry.tx("issue", [first], registrar).gas_used
+    g["issue_existing_holder"] = registry.tx("issue", [second], registrar).gas_used
+    g["full_path"] = g["submitApplication"] + g["accept"] + g["openNotice"] + g["issue"]
+
+    g["issueBatch100_one_holder"] = _issue_batch(
+        registry, registrar, [dev_account(6)] * BATCH, "one holder"
+    )
+    distinct = [_bench_account(n) for n in range(BATCH)]
+    for account in distinct:
+        fund(chain, account.address)
+    g["issueBatch100_distinct_holders"] = _issue_batch(registry, registrar, distinct, "distinct")
+
+    baseline = chain.deploy("BaselineCertificate", admin).contract_address
+    assert baseline is not None
+    mint_to = _bench_account(10_000).address
+    g["baseline_mint"] = chain.transact(
+        "BaselineCertificate", baseline, "mint", [mint_to, 1, BASELINE_URI], admin
+    ).gas_used
+    return g
+
+
+def measure(settings: Settings | None = None) -> dict[str, int]:
+    """Every figure, measured on a fresh pinned-clock anvil that is stopped afterwards."""
+    settings = settings or Settings()
+    names = [*DEPLOYED_CONTRACTS, "BaselineCertificate"]
+    artifacts = [load_artifact(settings.artifacts_dir, n) for n in names]
+    with tempfile.TemporaryDirectory(prefix="dareg-gas-") as tmp:
+        node = _PinnedClockAnvil(
+            anvil_binary(settings.node_modules_dir),
+            host="127.0.0.1",
+            port=_free_port(),
+            chain_id=31337,
+            state_path=None,
+            log_path=Path(tmp) / "anvil.log",
+        )
+        node.start()
+        try:
+            return _measure_on(ChainClient(node.url, artifacts), settings)
+        finally:
+            node.stop()
+
+
+@dataclass(frozen=True)
+class Ratios:
+    single_issue_vs_baseline: float
+    batch_one_holder_vs_single: float
+    batch_distinct_holders_vs_single: float
+    full_path_vs_baseline: float
+
+    @property
+    def goals_met(self) -> bool:
+        return (
+            self.single_issue_vs_baseline <= SINGLE_ISSUE_GOAL
+            and self.batch_one_holder_vs_single <= BATCH_GOAL
+        )
+
+
+def ratios(g: dict[str, int]) -> Ratios:
+    return Ratios(
+        single_issue_vs_baseline=g["issue"] / g["baseline_mint"],
+        batch_one_holder_vs_single=g["issueBatch100_one_holder"] / BATCH / g["issue"],
+        batch_distinct_holders_vs_single=g["issueBatch100_distinct_holders"] / BATCH / g["issue"],
+        full_path_vs_baseline=g["full_path"] / g["baseline_mint"],
+    )
+
+
+def load_snapshot(path: Path = SNAPSHOT) -> dict[str, int]:
+    if not path.exists():
+        return {}
+    gas: dict[str, int] = json.loads(path.read_text(encoding="utf-8"))["gas"]
+    return gas
+
+
+def write_snapshot(figures: dict[str, int], path: Path = SNAPSHOT) -> None:
+    body = {
+        "about": "gas used per operation; written by `bench/bench_gas.py --update`, "
+        "checked by tests/contracts/test_gas_snapshot.py",
+        "gas": {k: figures[k] for k in LABELS},
+    }
+    path.write_text(json.dumps(body, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def regressions(figures: dict[str, int], snapshot: dict[str, int]) -> list[str]:
+    """Figures above the snapshot (beyond :data:`TOLERANCE_GAS`), and figures it lacks."""
+    problems = []
+    for key, value in figures.items():
+        if key not in snapshot:
+            problems.append(f"{key}: {value} is not in the snapshot")
+        elif value > snapshot[key] + TOLERANCE_GAS:
+            grown = value - snapshot[key]
+            problems.append(
+                f"{key}: {value} gas, snapshot {snapshot[key]} (+{grown}, "
+                f"+{100 * grown / snapshot[key]:.2f}%)"
+            )
+    return problems
+
+
+def table(figures: dict[str, int], snapshot: dict[str, int]) -> str:
+    lines = [f"{'operation':<52} {'gas':>10} {'snapshot':>10} {'diff':>9}"]
+    for key, label in LABELS.items():
+        value, old = figures[key], snapshot.get(key)
+        diff = "new" if old is None else f"{value - old:+d}"
+        lines.append(f"{label:<52} {value:>10,} {old or 0:>10,} {diff:>9}")
+        if key.startswith("issueBatch"):
+            lines.append(f"{'  per certificate':<52} {value / BATCH:>10,.0f}")
+    r = ratios(figures)
+
+    def verdict(value: float, goal: float) -> str:
+        return f"goal <= {goal}: " + ("met" if value <= goal else "MISSED")
+
+    rows = [
+        (
+            "single issue / baseline mint",
+            r.single_issue_vs_baseline,
+            verdict(r.single_issue_vs_baseline, SINGLE_ISSUE_GOAL),
+        ),
+        (
+            "batch per certificate, one holder / single issue",
+            r.batch_one_holder_vs_single,
+            verdict(r.batch_one_holder_vs_single, BATCH_GOAL),
+        ),
+        (
+            "batch per certificate, distinct holders / single",
+            r.batch_distinct_holders_vs_single,
+            "no goal: each certificate pays a fresh ERC-721 balance slot",
+        ),
+        (
+            "full path (apply .. issue) / baseline mint",
+            r.full_path_vs_baseline,
+            "no goal: the registration record is stored at apply",
+        ),
+    ]
+    lines.append("")
+    lines += [f"{label:<52} {value:>10.3f}  ({note})" for label, value, note in rows]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--update", action="store_true", help="rewrite gas-snapshot.json")
+    args = parser.parse_args(argv)
+    figures = measure()
+    snapshot = load_snapshot()
+    print(table(figures, snapshot))
+    status = 0 if ratios(figures).goals_met else 1
+    if args.update:
+        write_snapshot(figures)
+        print(f"\nwrote {SNAPSHOT.relative_to(REPO)}")
+        return status
+    problems = regressions(figures, snapshot)
+    if problems:
+        print("\ngas grew beyond the snapshot:\n  " + "\n  ".join(problems))
+        print(
+            "if the increase is intended, run `bench/bench_gas.py --update` and explain it in "
+            "the commit message"
+        )
+        return 1
+    print("\nno figure grew beyond the snapshot")
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())

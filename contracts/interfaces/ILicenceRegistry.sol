@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity 0.8.28;
+
+/// @title ILicenceRegistry
+/// @notice Licences (数据许可) of the processing-use or product-operation right of a certificate,
+///         and sublicence chains, all publicly listable (disclosure of authorised operation).
+///
+/// Rules: the holder grants licences of a right its certificate certifies, within the
+/// certificate's validity and while it is issued and not frozen; an exclusive licence conflicts
+/// with any other active licence of the same right whose term overlaps (and needs the pledgee's
+/// consent while the certificate is pledged), and an exclusive sublicence likewise with the other
+/// sublicences of its parent; a licensee of a sublicensable licence may grant
+/// sublicences whose purposes, territories and term stay inside its own (a chain of at most
+/// {MAX_DEPTH} links). A licence is live while active, inside its term, its parent is live and
+/// the certificate is issued. Purposes and territories are bit sets (codes in docs/licences.md);
+/// the machine-readable terms (an ODRL policy) and the fee terms are kept off chain by hash.
+/// Voucher numbers: year(4) right(1) exclusive(1) licence id(9) check digit(1), ISO 7064 MOD 11,10.
+interface ILicenceRegistry {
+    enum LicenceStatus {
+        None,
+        Active,
+        Terminated
+    }
+
+    struct LicenceInput {
+        address licensee;
+        uint8 right;
+        bool exclusive;
+        bool sublicensable;
+        uint64 purposes;
+        uint64 territories;
+        uint48 start;
+        uint48 end;
+        bytes32 termsHash;
+        bytes32 feeTermsHash;
+    }
+
+    struct Licence {
+        uint256 tokenId;
+        uint256 parentId;
+        address licensor;
+        uint48 grantedAt;
+        uint48 start;
+        address licensee;
+        uint48 end;
+        uint8 right;
+        bool exclusive;
+        bool sublicensable;
+        LicenceStatus status;
+        uint64 purposes;
+        uint64 territories;
+        bytes32 termsHash;
+        bytes32 feeTermsHash;
+    }
+
+    /// @notice A licence or sublicence was granted; `licence` is the full stored record.
+    event LicenceGranted(
+        uint256 indexed licenceId,
+        uint256 indexed tokenId,
+        address indexed licensee,
+        uint64 voucherNumber,
+        Licence licence,
+        address relayer
+    );
+    event LicenceTerminated(uint256 indexed licenceId, uint256 indexed tokenId, address indexed by, bytes32 reasonHash);
+
+    error LicenceUnknown(uint256 licenceId);
+    error LicenceNotHolder(uint256 tokenId, address account);
+    error LicenceNotLicensee(uint256 licenceId, address account);
+    error LicenceNotParty(uint256 licenceId, address account);
+    error LicenceCertificateNotIssued(uint256 tokenId, uint8 status);
+    error LicenceRightNotCertified(uint256 tokenId, uint8 right);
+    error LicenceInvalidRight(uint8 right);
+    error LicenceInvalidTerm(uint48 start, uint48 end);
+    error LicenceOutlastsCertificate(uint48 end, uint48 validUntil);
+    error LicenceInvalidScope();
+    error LicenceInvalidLicensee(address licensee);
+    error LicenceZeroTerms();
+    error LicenceExclusiveConflict(uint256 tokenId, uint256 conflictingLicenceId);
+    error LicenceNotSublicensable(uint256 parentId);
+    error LicenceParentNotActive(uint256 parentId);
+    error LicenceExceedsParent(uint256 parentId, string field);
+    error LicenceChainTooDeep(uint256 parentId);
+    error LicenceNotActive(uint256 licenceId);
+
+    function grantLicence(uint256 tokenId, LicenceInput calldata input) external returns (uint256 licenceId);
+    function grantSublicence(uint256 parentId, LicenceInput calldata input) external returns (uint256 licenceId);
+    function terminate(uint256 licenceId, bytes32 reasonHash) external;
+
+    function licence(uint256 licenceId) external view returns (Licence memory);
+    function isLive(uint256 licenceId) external view returns (bool);
+    function licencesOf(uint256 tokenId) external view returns (uint256[] memory);
+    function voucherNumber(uint256 licenceId) external view returns (uint64);
+}

@@ -1,0 +1,1281 @@
+"""DataAssetRegistry against a real anvil: every allowed transition and every refusal."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from eth_account.signers.local import LocalAccount
+from eth_utils.crypto import keccak
+
+from registry.artifacts import load_artifact
+from registry.chain.client import ChainClient, dev_account
+from registry.domain.deployment import DeploymentManifest
+from registry.domain.numbers import (
+    certificate_number,
+    parse_certificate_number,
+    parse_registration_number,
+    registration_number,
+)
+from registry.errors import ContractRevertError, MalformedNumberError
+from registry.settings import Settings
+from tests.contracts.registry_helpers import (
+    DAY,
+    EVIDENCE,
+    HOLDING,
+    NOTICE_PERIOD,
+    PROCESSING_USE,
+    PRODUCT_OPERATION,
+    VALIDITY_PERIOD,
+    Application,
+    Kind,
+    Level,
+    ObjectionStatus,
+    Registry,
+    Status,
+    block_time,
+    digest,
+    event,
+    events,
+    hex32,
+    latest_timestamp,
+    time_travel,
+)
+
+CODE_A, CODE_B = 101, 202  # A: anyone may object; B: interested parties only
+NOTICE_B = 10 * DAY
+REGISTRAR_A, REGISTRAR_B = dev_account(1), dev_account(2)
+ALICE, BOB, CAROL, OUTSIDER, RELAYER, MALLORY = (dev_account(i) for i in range(3, 9))
+REASON = digest("reason")
+EVIDENCE_HASH = digest("objection evidence")
+ZERO = bytes(32)
+
+REGISTRAR_ROLE = keccak(text="REGISTRAR_ROLE")
+ERC721_ID, ERC721_METADATA_ID, ACCESS_CONTROL_ID, ERC165_ID = (
+    "0x80ac58cd",
+    "0x5b5e139f",
+    "0x7965db0b",
+    "0x01ffc9a7",
+)
+
+
+@pytest.fixture
+def reg(chain: ChainClient, deployment: DeploymentManifest, operator: LocalAccount) -> Registry:
+    registry = Registry(chain, deployment.address_of("DataAssetRegistry"), operator)
+    registry.add_registrar(CODE_A, REGISTRAR_A, open_to_all=True, notice_period=NOTICE_PERIOD)
+    registry.add_registrar(CODE_B, REGISTRAR_B, open_to_all=False, notice_period=NOTICE_B)
+    return registry
+
+
+def app(code: int = CODE_A, label: str = "asset", **changes: Any) -> Application:
+    base = Application(code, fingerprint=digest(f"fp {label}"), metadata_hash=digest(f"md {label}"))
+    return base.replace(**changes)
+
+
+def in_notice(reg: Registry, applicant: LocalAccount, application: Application) -> int:
+    registrar = REGISTRAR_A if application.registrar_code == CODE_A else REGISTRAR_B
+    reg_id, _ = reg.submit(applicant, application)
+    reg.to_notice(reg_id, registrar)
+    return reg_id
+
+
+def issued(reg: Registry, applicant: LocalAccount, application: Application) -> int:
+    if application.registrar_code == CODE_A:
+        reg_id, _ = reg.issued(applicant, REGISTRAR_A, application)
+    else:
+        reg_id, _ = reg.issued(applicant, REGISTRAR_B, application, notice_period=NOTICE_B)
+    return reg_id
+
+
+def mine_at(chain: ChainClient, timestamp: int) -> None:
+    """Mine an empty block at exactly ``timestamp`` (views then see that time)."""
+    chain.rpc("evm_setNextBlockTimestamp", [timestamp])
+    chain.rpc("evm_mine")
+
+
+# --- application ---------------------------------------------------------------------------
+
+
+def test_submit_stores_the_application_and_the_event_carries_every_field(reg: Registry) -> None:
+    sae = latest_timestamp(reg.chain) + 400 * DAY
+    application = app(
+        kind=Kind.RESOURCE,
+        rights=HOLDING | PROCESSING_USE,
+        level=Level.IMPORTANT,
+        data_source=2,
+        applicant_type=9,
+        source_agreement_end=sae,
+    )
+    reg_id, receipt = reg.submit(ALICE, application)
+    now = block_time(reg.chain, receipt)
+    submitted = event(receipt, "ApplicationSubmitted").args
+    expected_number = registration_number(now, 2, 9, reg_id)
+    assert submitted == {
+        "id": reg_id,
+        "applicant": ALICE.address,
+        "registrarCode": CODE_A,
+        "registrationNumber": int(expected_number),
+        "kind": Kind.RESOURCE,
+        "rights": 3,
+        "level": Level.IMPORTANT,
+        "dataSource": 2,
+        "applicantType": 9,
+        "sourceAgreementEnd": sae,
+        "fingerprint": hex32(application.fingerprint),
+        "metadataHash": hex32(application.metadata_hash),
+        "parents": [],
+        "relayer": ALICE.address,
+    }
+    record = reg.registration(reg_id)
+    assert record["holder"] == ALICE.address
+    assert record["submittedAt"] == now
+    assert record["registrarCode"] == CODE_A
+    assert record["status"] == Status.SUBMITTED
+    assert (record["rights"], record["level"], record["dataSource"]) == (3, Level.IMPORTANT, 2)
+    assert record["sourceAgreementEnd"] == sae
+    assert record["version"] == 0
+    assert record["issuedAt"] == 0
+    assert record["validUntil"] == 0
+    assert record["fingerprint"] == application.fingerprint
+    assert reg.status(reg_id) == Status.SUBMITTED
+    assert reg.call("registrationNumber", [reg_id]) == int(expected_number)
+    assert reg.call("idOfRegistrationNumber", [int(expected_number)]) == reg_id
+
+
+def test_ids_are_sequential_and_registration_numbers_distinct(reg: Registry) -> None:
+    first, _ = reg.submit(ALICE, app(label="one"))
+    second, _ = reg.submit(BOB, app(label="two"))
+    assert second == first + 1
+    numbers = {reg.call("registrationNumber", [i]) for i in (first, second)}
+    assert len(numbers) == 2
+
+
+def test_submit_for_relays_a_signed_application(reg: Registry) -> None:
+    application = app(label="relayed", rights=PRODUCT_OPERATION)
+    assert reg.call("applicationNonce", [ALICE.address]) == 0
+    reg_id, receipt = reg.submit_for(application, ALICE, RELAYER)
+    submitted = event(receipt, "ApplicationSubmitted").args
+    assert submitted["applicant"] == ALICE.address
+    assert submitted["relayer"] == RELAYER.address
+    assert submitted["rights"] == PRODUCT_OPERATION
+    assert reg.registration(reg_id)["holder"] == ALICE.address
+    assert reg.call("applicationNonce", [ALICE.address]) == 1
+    # the registrant paid nothing: the relayer sent the transaction
+    second, _ = reg.submit_for(application.replace(metadata_hash=digest("v2")), ALICE, RELAYER)
+    assert reg.registration(second)["holder"] == ALICE.address
+    assert reg.call("applicationNonce", [ALICE.address]) == 2
+
+
+def test_accept(reg: Registry) -> None:
+    reg_id, _ = reg.submit(ALICE, app())
+    receipt = reg.tx("accept", [reg_id], REGISTRAR_A)
+    assert event(receipt, "ApplicationAccepted").args == {
+        "id": reg_id,
+        "registrar": REGISTRAR_A.address,
+    }
+    assert reg.status(reg_id) == Status.ACCEPTED
+
+
+@pytest.mark.parametrize("accept_first", [False, True])
+def test_return_for_correction_then_resubmit(reg: Registry, accept_first: bool) -> None:
+    reg_id, _ = reg.submit(ALICE, app())
+    if accept_first:
+        reg.tx("accept", [reg_id], REGISTRAR_A)
+    receipt = reg.tx("returnForCorrection", [reg_id, 7, REASON], REGISTRAR_A)
+    assert event(receipt, "ApplicationReturned").args == {
+        "id": reg_id,
+        "registrar": REGISTRAR_A.address,
+        "reasonCode": 7,
+        "reasonHash": hex32(REASON),
+    }
+    assert reg.status(reg_id) == Status.RETURNED
+    fixed_fp, fixed_md = digest("fixed fp"), digest("fixed md")
+    receipt = reg.tx("resubmit", [reg_id, fixed_fp, fixed_md], ALICE)
+    assert event(receipt, "ApplicationResubmitted").args == {
+        "id": reg_id,
+        "fingerprint": hex32(fixed_fp),
+        "metadataHash": hex32(fixed_md),
+    }
+    record = reg.registration(reg_id)
+    assert record["status"] == Status.SUBMITTED
+    assert (record["fingerprint"], record["metadataHash"]) == (fixed_fp, fixed_md)
+    reg.tx("accept", [reg_id], REGISTRAR_A)  # review starts over
+
+
+@pytest.mark.parametrize("accept_first", [False, True])
+def test_reject_from_submitted_or_accepted(reg: Registry, accept_first: bool) -> None:
+    reg_id, _ = reg.submit(ALICE, app())
+    if accept_first:
+        reg.tx("accept", [reg_id], REGISTRAR_A)
+    receipt = reg.tx("reject", [reg_id, 3, REASON], REGISTRAR_A)
+    assert event(receipt, "ApplicationRejected").args == {
+        "id": reg_id,
+        "registrar": REGISTRAR_A.address,
+        "reasonCode": 3,
+        "reasonHash": hex32(REASON),
+    }
+    assert reg.status(reg_id) == Status.REJECTED
+    error = reg.refused("accept", [reg_id], REGISTRAR_A)
+    assert error.error_name == "RegistryWrongStatus"
+
+
+@pytest.mark.parametrize(("code", "period"), [(CODE_A, NOTICE_PERIOD), (CODE_B, NOTICE_B)])
+def test_open_notice_uses_the_registrars_window(reg: Registry, code: int, period: int) -> None:
+    registrar = REGISTRAR_A if code == CODE_A else REGISTRAR_B
+    reg_id, _ = reg.submit(ALICE, app(code))
+    reg.tx("accept", [reg_id], registrar)
+    receipt = reg.tx("openNotice", [reg_id], registrar)
+    start = block_time(reg.chain, receipt)
+    assert event(receipt, "NoticeOpened").args == {
+        "id": reg_id,
+        "registrar": registrar.address,
+        "noticeStart": start,
+        "noticeEnd": start + period,
+    }
+    record = reg.registration(reg_id)
+    assert (record["noticeStart"], record["noticeEnd"]) == (start, start + period)
+    assert reg.status(reg_id) == Status.IN_NOTICE
+
+
+# --- objections ----------------------------------------------------------------------------
+
+
+def test_anyone_may_object_when_the_registrar_allows_it(reg: Registry) -> None:
+    reg_id = in_notice(reg, ALICE, app())
+    receipt = reg.tx("fileObjection", [reg_id, EVIDENCE_HASH], OUTSIDER)
+    filed = event(receipt, "ObjectionFiled").args
+    assert filed == {
+        "objectionId": filed["objectionId"],
+        "id": reg_id,
+        "objector": OUTSIDER.address,
+        "evidenceHash": hex32(EVIDENCE_HASH),
+    }
+    assert reg.registration(reg_id)["openObjections"] == 1
+    record = reg.call("objection", [filed["objectionId"]])
+    assert tuple(record) == (
+        reg_id,
+        OUTSIDER.address,
+        block_time(reg.chain, receipt),
+        ObjectionStatus.OPEN,
+    )
+
+
+def test_interested_only_objection_needs_standing_granted_by_the_registrar(reg: Registry) -> None:
+    reg_id = in_notice(reg, ALICE, app(CODE_B))
+    error = reg.refused("fileObjection", [reg_id, EVIDENCE_HASH], OUTSIDER)
+    assert error.error_name == "RegistryNoStanding"
+    assert error.args_by_name == {"id": reg_id, "objector": OUTSIDER.address}
+    receipt = reg.tx("grantStanding", [reg_id, OUTSIDER.address], REGISTRAR_B)
+    assert event(receipt, "StandingGranted").args == {"id": reg_id, "party": OUTSIDER.address}
+    reg.tx("fileObjection", [reg_id, EVIDENCE_HASH], OUTSIDER)
+    assert reg.registration(reg_id)["openObjections"] == 1
+    # standing is per party: someone else is still refused
+    assert reg.refused("fileObjection", [reg_id, EVIDENCE_HASH], MALLORY).error_name == (
+        "RegistryNoStanding"
+    )
+
+
+def test_holder_of_a_parent_has_standing_to_object_to_a_product(reg: Registry) -> None:
+    parent = issued(reg, BOB, app(CODE_B, "parent"))
+    product = in_notice(reg, ALICE, app(CODE_B, "product", kind=Kind.PRODUCT, parents=(parent,)))
+    reg.tx("fileObjection", [product, EVIDENCE_HASH], BOB)
+    assert reg.registration(product)["openObjections"] == 1
+    assert reg.refused("fileObjection", [product, EVIDENCE_HASH], OUTSIDER).error_name == (
+        "RegistryNoStanding"
+    )
+
+
+def test_upheld_objection_rejects_the_application(reg: Registry) -> None:
+    reg_id = in_notice(reg, ALICE, app())
+    receipt = reg.tx("fileObjection", [reg_id, EVIDENCE_HASH], OUTSIDER)
+    objection_id = event(receipt, "ObjectionFiled").args["objectionId"]
+    receipt = reg.tx("ruleObjection", [objection_id, True, REASON], REGISTRAR_A)
+    assert event(receipt, "ObjectionRuled").args == {
+        "objectionId": objection_id,
+        "id": reg_id,
+        "upheld": True,
+        "reasonHash": hex32(REASON),
+        "registrar": REGISTRAR_A.address,
+    }
+    rejected = event(receipt, "ApplicationRejected").args
+    assert rejected["reasonCode"] == 1
+    assert rejected["id"] == reg_id
+    assert reg.status(reg_id) == Status.REJECTED
+    assert reg.registration(reg_id)["openObjections"] == 0
+    assert reg.call("objection", [objection_id])[3] == ObjectionStatus.UPHELD
+    error = reg.refused("ruleObjection", [objection_id, False, REASON], REGISTRAR_A)
+    assert error.error_name == "RegistryObjectionNotOpen"
+
+
+def test_dismissed_objection_lets_issuance_proceed(reg: Registry) -> None:
+    reg_id = in_notice(reg, ALICE, app())
+    receipt = reg.tx("fileObjection", [reg_id, EVIDENCE_HASH], OUTSIDER)
+    objection_id = event(receipt, "ObjectionFiled").args["objectionId"]
+    receipt = reg.tx("ruleObjection", [objection_id, False, REASON], REGISTRAR_A)
+    assert event(receipt, "ObjectionRuled").args["upheld"] is False
+    assert not events(receipt, "ApplicationRejected")
+    assert reg.status(reg_id) == Status.IN_NOTICE
+    assert reg.call("objection", [objection_id])[3] == ObjectionStatus.DISMISSED
+    time_travel(reg.chain, NOTICE_PERIOD)
+    reg.tx("issue", [reg_id], REGISTRAR_A)
+    assert reg.status(reg_id) == Status.ISSUED
+
+
+def test_open_objection_blocks_issuance_until_ruled(reg: Registry) -> None:
+    reg_id = in_notice(reg, ALICE, app())
+    receipt = reg.tx("fileObjection", [reg_id, EVIDENCE_HASH], OUTSIDER)
+    objection_id = event(receipt, "ObjectionFiled").args["objectionId"]
+    time_travel(reg.chain, NOTICE_PERIOD)
+    error = reg.refused("issue", [reg_id], REGISTRAR_A)
+    assert error.error_name == "RegistryObjectionsOpen"
+    assert error.args_by_name == {"id": reg_id, "openObjections": 1}
+    # ruling after the window has closed is allowed, and unblocks issuance
+    reg.tx("ruleObjection", [objection_id, False, REASON], REGISTRAR_A)
+    reg.tx("issue", [reg_id], REGISTRAR_A)
+
+
+def test_objection_window_boundaries(reg: Registry) -> None:
+    reg_id = in_notice(reg, ALICE, app())
+    notice_end = reg.registration(reg_id)["noticeEnd"]
+    # the last second of the window, then its end: the window is [start, end)
+    reg.tx_at(notice_end - 1, "fileObjection", [reg_id, EVIDENCE_HASH], OUTSIDER)
+    error = reg.refused_at(notice_end, "fileObjection", [reg_id, digest("late")], OUTSIDER)
+    assert error.error_name == "RegistryNoticeWindowClosed"
+    assert error.args_by_name == {"id": reg_id, "noticeEnd": notice_end}
+
+
+def test_objection_outside_public_notice_is_refused(reg: Registry) -> None:
+    reg_id, _ = reg.submit(ALICE, app())
+    reg.tx("accept", [reg_id], REGISTRAR_A)
+    error = reg.refused("fileObjection", [reg_id, EVIDENCE_HASH], OUTSIDER)
+    assert error.error_name == "RegistryWrongStatus"
+    assert error.args_by_name == {"id": reg_id, "actual": Status.ACCEPTED}
+
+
+def test_objection_needs_evidence(reg: Registry) -> None:
+    reg_id = in_notice(reg, ALICE, app())
+    error = reg.refused("fileObjection", [reg_id, ZERO], OUTSIDER)
+    assert error.error_name == "RegistryZeroHash"
+    assert error.args_by_name == {"field": "evidenceHash"}
+
+
+def test_objections_are_ruled_by_the_registrar_of_the_application_only(reg: Registry) -> None:
+    reg_id = in_notice(reg, ALICE, app())
+    receipt = reg.tx("fileObjection", [reg_id, EVIDENCE_HASH], OUTSIDER)
+    objection_id = event(receipt, "ObjectionFiled").args["objectionId"]
+    for intruder in (REGISTRAR_B, ALICE):
+        error = reg.refused("ruleObjection", [objection_id, True, REASON], intruder)
+        assert error.error_name == "RegistryNotRegistrarOf"
+    assert reg.refused("ruleObjection", [999, True, REASON], REGISTRAR_A).error_name == (
+        "RegistryObjectionNotOpen"
+    )
+    assert reg.refused("grantStanding", [reg_id, BOB.address], REGISTRAR_B).error_name == (
+        "RegistryNotRegistrarOf"
+    )
+
+
+# --- issuance ------------------------------------------------------------------------------
+
+
+def test_issue_after_the_window_mints_the_certificate(reg: Registry) -> None:
+    application = app(rights=7)
+    reg_id = in_notice(reg, ALICE, application)
+    notice_start = reg.registration(reg_id)["noticeStart"]
+    time_travel(reg.chain, NOTICE_PERIOD)
+    receipt = reg.tx("issue", [reg_id], REGISTRAR_A)
+    now = block_time(reg.chain, receipt)
+    number = int(certificate_number(now, CODE_A, reg_id))
+    assert event(receipt, "CertificateIssued").args == {
+        "id": reg_id,
+        "holder": ALICE.address,
+        "certificateNumber": number,
+        "issuedAt": now,
+        "validUntil": notice_start + VALIDITY_PERIOD,
+        "fingerprint": hex32(application.fingerprint),
+        "metadataHash": hex32(application.metadata_hash),
+    }
+    transfer = event(receipt, "Transfer").args
+    assert transfer == {"from": "0x" + "00" * 20, "to": ALICE.address, "tokenId": reg_id}
+    record = reg.registration(reg_id)
+    assert record["status"] == Status.ISSUED
+    assert record["issuedAt"] == now
+    assert record["validUntil"] == notice_start + VALIDITY_PERIOD
+    assert record["version"] == 1
+    assert reg.call("ownerOf", [reg_id]) == ALICE.address
+    assert reg.call("balanceOf", [ALICE.address]) == 1
+    assert reg.call("certificateNumber", [reg_id]) == number
+
+
+def test_issue_returns_the_certificate_number(reg: Registry) -> None:
+    reg_id = in_notice(reg, ALICE, app())
+    time_travel(reg.chain, NOTICE_PERIOD)
+    # simulate as the registrar: the return value is the number the event then carries
+    data = reg.encode_call("issue", [reg_id])
+    raw = reg.chain.rpc(
+        "eth_call", [{"from": REGISTRAR_A.address, "to": reg.address, "data": "0x" + data.hex()}]
+    )
+    receipt = reg.tx("issue", [reg_id], REGISTRAR_A)
+    assert int(raw, 16) == event(receipt, "CertificateIssued").args["certificateNumber"]
+
+
+def test_notice_window_must_be_over(reg: Registry) -> None:
+    reg_id = in_notice(reg, ALICE, app())
+    notice_end = reg.registration(reg_id)["noticeEnd"]
+    error = reg.refused("issue", [reg_id], REGISTRAR_A)
+    assert error.error_name == "RegistryNoticeWindowOpen"
+    assert error.args_by_name == {"id": reg_id, "noticeEnd": notice_end}
+    late = reg.refused_at(notice_end - 1, "issue", [reg_id], REGISTRAR_A)
+    assert late.error_name == "RegistryNoticeWindowOpen"
+    reg.tx_at(notice_end, "issue", [reg_id], REGISTRAR_A)
+    assert reg.status(reg_id) == Status.ISSUED
+
+
+def test_issue_batch(reg: Registry) -> None:
+    holders = (ALICE, BOB, CAROL)
+    ids = [in_notice(reg, h, app(label=f"batch {n}")) for n, h in enumerate(holders)]
+    time_travel(reg.chain, NOTICE_PERIOD)
+    receipt = reg.tx("issueBatch", [ids], REGISTRAR_A)
+    issued_events = events(receipt, "CertificateIssued")
+    assert [e.args["id"] for e in issued_events] == ids
+    assert [e.args["holder"] for e in issued_events] == [h.address for h in holders]
+    now = block_time(reg.chain, receipt)
+    for reg_id, holder, e in zip(ids, holders, issued_events, strict=True):
+        assert reg.status(reg_id) == Status.ISSUED
+        assert reg.call("ownerOf", [reg_id]) == holder.address
+        assert e.args["certificateNumber"] == int(certificate_number(now, CODE_A, reg_id))
+
+
+def test_issue_batch_is_all_or_nothing(reg: Registry) -> None:
+    ready = in_notice(reg, ALICE, app(label="ready"))
+    time_travel(reg.chain, NOTICE_PERIOD)
+    not_ready = in_notice(reg, BOB, app(label="still in notice"))
+    error = reg.refused("issueBatch", [[ready, not_ready]], REGISTRAR_A)
+    assert error.error_name == "RegistryNoticeWindowOpen"
+    assert reg.status(ready) == Status.IN_NOTICE
+    assert reg.refused("issueBatch", [[ready, ready]], REGISTRAR_A).error_name == (
+        "RegistryWrongStatus"
+    )
+    other = in_notice(reg, BOB, app(CODE_B, "other registrar"))
+    time_travel(reg.chain, NOTICE_PERIOD)
+    error = reg.refused("issueBatch", [[ready, other]], REGISTRAR_A)
+    assert error.error_name == "RegistryNotRegistrarOf"
+    assert error.args_by_name == {"account": REGISTRAR_A.address, "registrarCode": CODE_B}
+
+
+def test_validity_is_capped_by_the_source_agreement_end(reg: Registry) -> None:
+    sae = latest_timestamp(reg.chain) + 200 * DAY
+    reg_id = issued(reg, ALICE, app(source_agreement_end=sae))
+    assert reg.registration(reg_id)["validUntil"] == sae
+
+
+def test_issue_after_the_source_agreement_ended_is_refused(reg: Registry) -> None:
+    sae = latest_timestamp(reg.chain) + 5 * DAY  # ends inside the notice window
+    reg_id = in_notice(reg, ALICE, app(source_agreement_end=sae))
+    time_travel(reg.chain, NOTICE_PERIOD)
+    error = reg.refused("issue", [reg_id], REGISTRAR_A)
+    assert error.error_name == "RegistrySourceAgreementEnded"
+    assert error.args_by_name == {"id": reg_id, "sourceAgreementEnd": sae}
+
+
+# --- after issuance ------------------------------------------------------------------------
+
+
+def test_change_records_a_new_version_and_keeps_history(reg: Registry) -> None:
+    original = app(label="v1")
+    reg_id = issued(reg, ALICE, original)
+    v2_fp, v2_md = digest("v2 fp"), digest("v2 md")
+    receipt = reg.tx("change", [reg_id, v2_fp, v2_md], ALICE)
+    assert event(receipt, "AssetChanged").args == {
+        "id": reg_id,
+        "version": 2,
+        "fingerprint": hex32(v2_fp),
+        "metadataHash": hex32(v2_md),
+        "correction": False,
+        "by": ALICE.address,
+    }
+    v3_md = digest("v3 md")
+    reg.tx("change", [reg_id, v2_fp, v3_md], ALICE)  # metadata only
+    record = reg.registration(reg_id)
+    assert record["version"] == 3
+    assert (record["fingerprint"], record["metadataHash"]) == (v2_fp, v3_md)
+    assert tuple(reg.call("versionOf", [reg_id, 1])) == (
+        original.fingerprint,
+        original.metadata_hash,
+    )
+    assert tuple(reg.call("versionOf", [reg_id, 2])) == (v2_fp, v2_md)
+    assert tuple(reg.call("versionOf", [reg_id, 3])) == (v2_fp, v3_md)
+    for missing in (0, 4):
+        assert reg.refused_call("versionOf", [reg_id, missing]).error_name == (
+            "RegistryWrongStatus"
+        )
+    assert reg.status(reg_id) == Status.ISSUED
+
+
+def test_correct_by_the_registrar(reg: Registry) -> None:
+    reg_id = issued(reg, ALICE, app())
+    fixed = digest("corrected md")
+    receipt = reg.tx("correct", [reg_id, app().fingerprint, fixed], REGISTRAR_A)
+    changed = event(receipt, "AssetChanged").args
+    assert changed["correction"] is True
+    assert changed["by"] == REGISTRAR_A.address
+    assert changed["version"] == 2
+    assert reg.registration(reg_id)["metadataHash"] == fixed
+    assert reg.refused("correct", [reg_id, app().fingerprint, fixed], ALICE).error_name == (
+        "RegistryNotRegistrarOf"
+    )
+
+
+def test_renew_before_expiry_extends_by_the_validity_period(reg: Registry) -> None:
+    reg_id = issued(reg, ALICE, app())
+    valid_until = reg.registration(reg_id)["validUntil"]
+    time_travel(reg.chain, VALIDITY_PERIOD - 30 * DAY)  # a month before expiry
+    receipt = reg.tx("renew", [reg_id, 0], REGISTRAR_A)
+    assert event(receipt, "CertificateRenewed").args == {
+        "id": reg_id,
+        "validUntil": valid_until + VALIDITY_PERIOD,
+        "sourceAgreementEnd": 0,
+    }
+    assert reg.registration(reg_id)["validUntil"] == valid_until + VALIDITY_PERIOD
+    time_travel(reg.chain, 60 * DAY)  # past the old date: still valid
+    assert reg.status(reg_id) == Status.ISSUED
+
+
+def test_renewal_is_capped_by_the_source_agreement_end(reg: Registry) -> None:
+    reg_id = issued(reg, ALICE, app())
+    valid_until = reg.registration(reg_id)["validUntil"]
+    sae = valid_until + 100 * DAY
+    receipt = reg.tx("renew", [reg_id, sae], REGISTRAR_A)
+    assert event(receipt, "CertificateRenewed").args["validUntil"] == sae
+    record = reg.registration(reg_id)
+    assert (record["validUntil"], record["sourceAgreementEnd"]) == (sae, sae)
+    # an agreement ending before the current validity cannot extend it
+    error = reg.refused("renew", [reg_id, sae - DAY], REGISTRAR_A)
+    assert error.error_name == "RegistrySourceAgreementEnded"
+
+
+def test_cancel_by_the_holder(reg: Registry) -> None:
+    reg_id = issued(reg, ALICE, app())
+    receipt = reg.tx("cancel", [reg_id, REASON], ALICE)
+    assert event(receipt, "CertificateCancelled").args == {
+        "id": reg_id,
+        "holder": ALICE.address,
+        "reasonHash": hex32(REASON),
+    }
+    assert reg.status(reg_id) == Status.CANCELLED
+    cases: list[tuple[str, list[Any], LocalAccount]] = [
+        ("change", [reg_id, digest("x"), digest("y")], ALICE),
+        ("renew", [reg_id, 0], REGISTRAR_A),
+        ("revoke", [reg_id, 1, REASON], REGISTRAR_A),
+        ("cancel", [reg_id, REASON], ALICE),
+    ]
+    for function, args, signer in cases:
+        error = reg.refused(function, args, signer)
+        assert error.error_name == "RegistryWrongStatus", function
+        assert error.args_by_name["actual"] == Status.CANCELLED
+
+
+def test_revoke_by_the_registrar(reg: Registry) -> None:
+    reg_id = issued(reg, ALICE, app())
+    receipt = reg.tx("revoke", [reg_id, 9, REASON], REGISTRAR_A)
+    assert event(receipt, "CertificateRevoked").args == {
+        "id": reg_id,
+        "registrar": REGISTRAR_A.address,
+        "reasonCode": 9,
+        "reasonHash": hex32(REASON),
+    }
+    assert reg.status(reg_id) == Status.REVOKED
+    assert reg.refused("cancel", [reg_id, REASON], ALICE).error_name == "RegistryWrongStatus"
+
+
+def test_expiry_by_time_needs_no_transaction(reg: Registry) -> None:
+    reg_id = issued(reg, ALICE, app())
+    valid_until = reg.registration(reg_id)["validUntil"]
+    mine_at(reg.chain, valid_until)  # the last valid second
+    assert reg.status(reg_id) == Status.ISSUED
+    mine_at(reg.chain, valid_until + 1)  # only a block was mined, no transaction
+    assert reg.status(reg_id) == Status.EXPIRED
+    assert reg.registration(reg_id)["status"] == Status.ISSUED  # stored status is unchanged
+    assert reg.call("ownerOf", [reg_id]) == ALICE.address
+
+
+def test_change_and_renew_after_expiry_are_refused(reg: Registry) -> None:
+    reg_id = issued(reg, ALICE, app())
+    valid_until = reg.registration(reg_id)["validUntil"]
+    mine_at(reg.chain, valid_until + 1)
+    error = reg.refused("change", [reg_id, digest("late fp"), digest("late md")], ALICE)
+    assert error.error_name == "RegistryExpired"
+    assert error.args_by_name == {"id": reg_id, "validUntil": valid_until}
+    error = reg.refused("renew", [reg_id, 0], REGISTRAR_A)
+    assert error.error_name == "RegistryExpired"
+
+
+def test_product_with_issued_parents(reg: Registry) -> None:
+    first = issued(reg, BOB, app(label="resource 1"))
+    second = issued(reg, CAROL, app(label="resource 2"))
+    product = app(
+        label="product", kind=Kind.PRODUCT, rights=PRODUCT_OPERATION, parents=(first, second)
+    )
+    reg_id, receipt = reg.submit(ALICE, product)
+    assert event(receipt, "ApplicationSubmitted").args["parents"] == [first, second]
+    record = reg.registration(reg_id)
+    assert record["kind"] == Kind.PRODUCT
+    assert list(record["parents"]) == [first, second]
+    reg.to_notice(reg_id, REGISTRAR_A)
+    time_travel(reg.chain, NOTICE_PERIOD)
+    reg.tx("issue", [reg_id], REGISTRAR_A)
+    assert reg.status(reg_id) == Status.ISSUED
+
+
+# --- refusals at application ---------------------------------------------------------------
+
+
+def test_core_data_is_not_registrable(reg: Registry) -> None:
+    error = reg.refused("submitApplication", [app(level=Level.CORE).as_tuple()], ALICE)
+    assert error.error_name == "RegistryCoreDataNotRegistrable"
+
+
+def test_product_without_parent_is_refused(reg: Registry) -> None:
+    error = reg.refused("submitApplication", [app(kind=Kind.PRODUCT).as_tuple()], ALICE)
+    assert error.error_name == "RegistryProductWithoutParent"
+
+
+def test_resource_with_parents_is_refused(reg: Registry) -> None:
+    parent = issued(reg, BOB, app(label="parent"))
+    error = reg.refused("submitApplication", [app(parents=(parent, parent)).as_tuple()], ALICE)
+    assert error.error_name == "RegistryResourceWithParents"
+    assert error.args_by_name == {"count": 2}
+
+
+def test_parent_that_is_not_issued_is_refused(reg: Registry) -> None:
+    pending, _ = reg.submit(BOB, app(label="pending"))
+    good = issued(reg, BOB, app(label="good"))
+    revoked = issued(reg, BOB, app(label="revoked"))
+    reg.tx("revoke", [revoked, 1, REASON], REGISTRAR_A)
+    for parent, status in [
+        (pending, Status.SUBMITTED),
+        (revoked, Status.REVOKED),
+        (9_999, Status.NONE),
+    ]:
+        product = app(kind=Kind.PRODUCT, parents=(good, parent))
+        error = reg.refused("submitApplication", [product.as_tuple()], ALICE)
+        assert error.error_name == "RegistryParentNotIssued"
+        assert error.args_by_name == {"parentId": parent, "status": status}
+
+
+def test_expired_parent_is_refused(reg: Registry) -> None:
+    parent = issued(reg, BOB, app(label="parent"))
+    mine_at(reg.chain, reg.registration(parent)["validUntil"] + 1)
+    error = reg.refused(
+        "submitApplication", [app(kind=Kind.PRODUCT, parents=(parent,)).as_tuple()], ALICE
+    )
+    assert error.error_name == "RegistryParentNotIssued"
+    assert error.args_by_name == {"parentId": parent, "status": Status.EXPIRED}
+
+
+def test_parent_revoked_before_issue_blocks_the_product(reg: Registry) -> None:
+    parent = issued(reg, BOB, app(label="parent"))
+    product = in_notice(reg, ALICE, app(kind=Kind.PRODUCT, parents=(parent,)))
+    reg.tx("revoke", [parent, 2, REASON], REGISTRAR_A)
+    time_travel(reg.chain, NOTICE_PERIOD)
+    error = reg.refused("issue", [product], REGISTRAR_A)
+    assert error.error_name == "RegistryParentNotIssued"
+    assert error.args_by_name == {"parentId": parent, "status": Status.REVOKED}
+
+
+@pytest.mark.parametrize("rights", [0, 8, 255])
+def test_invalid_rights_are_refused(reg: Registry, rights: int) -> None:
+    error = reg.refused("submitApplication", [app(rights=rights).as_tuple()], ALICE)
+    assert error.error_name == "RegistryInvalidRights"
+    assert error.args_by_name == {"rights": rights}
+
+
+@pytest.mark.parametrize("rights", [1, 2, 4, 7])
+def test_every_combination_of_rights_is_accepted(reg: Registry, rights: int) -> None:
+    reg_id, _ = reg.submit(ALICE, app(rights=rights))
+    assert reg.registration(reg_id)["rights"] == rights
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "value"),
+    [
+        ({"data_source": 0}, "dataSource", 0),
+        ({"data_source": 5}, "dataSource", 5),
+        ({"applicant_type": 0}, "applicantType", 0),
+        ({"applicant_type": 5}, "applicantType", 5),
+        ({"applicant_type": 8}, "applicantType", 8),
+    ],
+)
+def test_invalid_codes_are_refused(
+    reg: Registry, changes: dict[str, Any], field: str, value: int
+) -> None:
+    error = reg.refused("submitApplication", [app(**changes).as_tuple()], ALICE)
+    assert error.error_name == "RegistryInvalidCode"
+    assert error.args_by_name == {"field": field, "value": value}
+
+
+def test_valid_edge_codes_are_accepted(reg: Registry) -> None:
+    reg_id, _ = reg.submit(ALICE, app(data_source=4, applicant_type=9))
+    record = reg.registration(reg_id)
+    assert (record["dataSource"], record["applicantType"]) == (4, 9)
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [({"fingerprint": ZERO}, "fingerprint"), ({"metadata_hash": ZERO}, "metadataHash")],
+)
+def test_zero_hashes_are_refused_everywhere(
+    reg: Registry, changes: dict[str, Any], field: str
+) -> None:
+    error = reg.refused("submitApplication", [app(**changes).as_tuple()], ALICE)
+    assert (error.error_name, error.args_by_name) == ("RegistryZeroHash", {"field": field})
+    fp = changes.get("fingerprint", digest("fp"))
+    md = changes.get("metadata_hash", digest("md"))
+    returned, _ = reg.submit(ALICE, app(label="returned"))
+    reg.tx("returnForCorrection", [returned, 1, REASON], REGISTRAR_A)
+    certified = issued(reg, ALICE, app(label="issued"))
+    cases: list[tuple[str, list[Any], LocalAccount]] = [
+        ("resubmit", [returned, fp, md], ALICE),
+        ("change", [certified, fp, md], ALICE),
+        ("correct", [certified, fp, md], REGISTRAR_A),
+    ]
+    for function, args, signer in cases:
+        error = reg.refused(function, args, signer)
+        assert (error.error_name, error.args_by_name) == ("RegistryZeroHash", {"field": field})
+
+
+def test_unknown_registrar_code_is_refused(reg: Registry) -> None:
+    error = reg.refused("submitApplication", [app(303).as_tuple()], ALICE)
+    assert error.error_name == "RegistryUnknownRegistrar"
+    assert error.args_by_name == {"registrarCode": 303}
+
+
+def test_retired_registrar_takes_no_new_applications(reg: Registry) -> None:
+    reg.configure_registrar(CODE_A, active=False)
+    error = reg.refused("submitApplication", [app().as_tuple()], ALICE)
+    assert error.error_name == "RegistryUnknownRegistrar"
+
+
+@pytest.mark.parametrize("code", [0, 1000, 65535])
+def test_registrar_codes_outside_1_to_999_are_refused(reg: Registry, code: int) -> None:
+    error = reg.refused("configureRegistrar", [code, (True, True, False, DAY)], reg.admin)
+    assert error.error_name == "RegistryInvalidRegistrarCode"
+    assert error.args_by_name == {"registrarCode": code}
+
+
+def test_registrar_codes_1_and_999_work_and_appear_in_numbers(reg: Registry) -> None:
+    for code, registrar in [(1, dev_account(10)), (999, dev_account(11))]:
+        reg.chain.rpc("anvil_setBalance", [registrar.address, hex(10**20)])
+        reg.add_registrar(code, registrar, notice_period=DAY)
+        reg_id, _ = reg.issued(ALICE, registrar, app(code, f"code {code}"), notice_period=DAY)
+        number = f"{reg.call('certificateNumber', [reg_id]):017d}"
+        assert parse_certificate_number(number).registrar_code == code
+
+
+def test_zero_notice_period_is_refused(reg: Registry) -> None:
+    error = reg.refused("configureRegistrar", [303, (True, True, False, 0)], reg.admin)
+    assert error.error_name == "RegistryInvalidPolicy"
+
+
+# --- evidence policy -----------------------------------------------------------------------
+
+
+def test_evidence_required_until_the_fingerprint_is_anchored(
+    reg: Registry, deployment: DeploymentManifest
+) -> None:
+    registrar = dev_account(10)
+    reg.chain.rpc("anvil_setBalance", [registrar.address, hex(10**20)])
+    reg.add_registrar(303, registrar, evidence_required=True, notice_period=DAY)
+    application = app(303, "needs evidence")
+    error = reg.refused("submitApplication", [application.as_tuple()], ALICE)
+    assert error.error_name == "RegistryEvidenceNotAnchored"
+    assert error.args_by_name == {"fingerprint": hex32(application.fingerprint)}
+    evidence = deployment.address_of(EVIDENCE)
+    reg.chain.transact(EVIDENCE, evidence, "anchor", [application.fingerprint], ALICE)
+    reg_id, _ = reg.submit(ALICE, application)
+    # a registrar without the policy takes unanchored fingerprints
+    reg.submit(ALICE, app(CODE_A, "unanchored"))
+    # resubmission and a new version are held to the same policy
+    reg.tx("returnForCorrection", [reg_id, 1, REASON], registrar)
+    unanchored = digest("unanchored new data")
+    error = reg.refused("resubmit", [reg_id, unanchored, digest("md")], ALICE)
+    assert error.error_name == "RegistryEvidenceNotAnchored"
+    reg.tx("resubmit", [reg_id, application.fingerprint, digest("md")], ALICE)
+    reg.to_notice(reg_id, registrar)
+    time_travel(reg.chain, DAY)
+    reg.tx("issue", [reg_id], registrar)
+    error = reg.refused("change", [reg_id, unanchored, digest("md 2")], ALICE)
+    assert error.error_name == "RegistryEvidenceNotAnchored"
+    error = reg.refused("correct", [reg_id, unanchored, digest("md 2")], registrar)
+    assert error.error_name == "RegistryEvidenceNotAnchored"
+    reg.tx("change", [reg_id, application.fingerprint, digest("md 2")], ALICE)  # metadata only
+    reg.chain.transact(EVIDENCE, evidence, "anchor", [unanchored], ALICE)
+    reg.tx("change", [reg_id, unanchored, digest("md 3")], ALICE)
+    assert reg.registration(reg_id)["version"] == 3
+
+
+# --- roles ---------------------------------------------------------------------------------
+
+
+def test_registrar_actions_need_the_registrar_of_the_application(reg: Registry) -> None:
+    reg_id, _ = reg.submit(ALICE, app())
+    for intruder, code in [(ALICE, 0), (REGISTRAR_B, CODE_B), (reg.admin, 0)]:
+        cases: list[tuple[str, list[Any]]] = [
+            ("accept", [reg_id]),
+            ("returnForCorrection", [reg_id, 1, REASON]),
+            ("reject", [reg_id, 1, REASON]),
+        ]
+        for function, args in cases:
+            error = reg.refused(function, args, intruder)
+            assert error.error_name == "RegistryNotRegistrarOf", (function, code)
+            assert error.args_by_name == {
+                "account": intruder.address,
+                "registrarCode": CODE_A,
+            }
+    reg.tx("accept", [reg_id], REGISTRAR_A)
+    assert reg.refused("openNotice", [reg_id], REGISTRAR_B).error_name == "RegistryNotRegistrarOf"
+    reg.tx("openNotice", [reg_id], REGISTRAR_A)
+    time_travel(reg.chain, NOTICE_PERIOD)
+    error = reg.refused("issue", [reg_id], ALICE)
+    assert error.args_by_name == {"account": ALICE.address, "registrarCode": 0}
+    error = reg.refused("issue", [reg_id], REGISTRAR_B)
+    assert error.args_by_name == {"account": REGISTRAR_B.address, "registrarCode": CODE_A}
+    reg.tx("issue", [reg_id], REGISTRAR_A)
+    after_issue: list[tuple[str, list[Any]]] = [
+        ("correct", [reg_id, digest("a"), digest("b")]),
+        ("renew", [reg_id, 0]),
+        ("revoke", [reg_id, 1, REASON]),
+    ]
+    for function, args in after_issue:
+        assert reg.refused(function, args, REGISTRAR_B).error_name == "RegistryNotRegistrarOf"
+
+
+def test_holder_actions_need_the_holder(reg: Registry) -> None:
+    returned, _ = reg.submit(ALICE, app(label="returned"))
+    reg.tx("returnForCorrection", [returned, 1, REASON], REGISTRAR_A)
+    certified = issued(reg, ALICE, app(label="issued"))
+    cases: list[tuple[str, list[Any]]] = [
+        ("resubmit", [returned, digest("a"), digest("b")]),
+        ("change", [certified, digest("a"), digest("b")]),
+        ("cancel", [certified, REASON]),
+    ]
+    for function, args in cases:
+        for intruder in (BOB, REGISTRAR_A):
+            error = reg.refused(function, args, intruder)
+            assert error.error_name == "RegistryNotHolder", function
+            assert error.args_by_name == {"id": args[0], "account": intruder.address}
+
+
+def test_admin_functions_need_the_admin(reg: Registry) -> None:
+    cases: list[tuple[str, list[Any]]] = [
+        ("configureRegistrar", [303, (True, True, False, DAY)]),
+        ("setRegistrarAccount", [CODE_A, BOB.address, True]),
+        ("setValidityPeriod", [DAY]),
+        ("setBaseURI", ["https://evil.example/"]),
+    ]
+    for function, args in cases:
+        error = reg.refused(function, args, REGISTRAR_A)
+        assert error.error_name == "AccessControlUnauthorizedAccount", function
+
+
+def test_registrar_sets_its_own_policy_only(reg: Registry) -> None:
+    reg.tx("setRegistrarPolicy", [CODE_A, (True, False, False, 5 * DAY)], REGISTRAR_A)
+    assert tuple(reg.call("registrarPolicy", [CODE_A])) == (True, False, False, 5 * DAY)
+    error = reg.refused("setRegistrarPolicy", [CODE_B, (True, True, False, DAY)], REGISTRAR_A)
+    assert error.error_name == "RegistryNotRegistrarOf"
+    error = reg.refused("setRegistrarPolicy", [CODE_A, (False, True, False, DAY)], REGISTRAR_A)
+    assert error.error_name == "RegistryInvalidPolicy"  # only the admin retires a registrar
+
+
+def test_revoking_the_registrar_role_removes_the_powers(reg: Registry) -> None:
+    reg_id, _ = reg.submit(ALICE, app())
+    assert reg.call("hasRole", [REGISTRAR_ROLE, REGISTRAR_A.address]) is True
+    assert reg.call("registrarCodeOf", [REGISTRAR_A.address]) == CODE_A
+    reg.tx("revokeRole", [REGISTRAR_ROLE, REGISTRAR_A.address], reg.admin)
+    assert reg.call("hasRole", [REGISTRAR_ROLE, REGISTRAR_A.address]) is False
+    assert reg.call("registrarCodeOf", [REGISTRAR_A.address]) == 0
+    error = reg.refused("accept", [reg_id], REGISTRAR_A)
+    assert error.error_name == "RegistryNotRegistrarOf"
+    assert reg.refused("issueBatch", [[reg_id]], REGISTRAR_A).error_name == (
+        "RegistryNotRegistrarOf"
+    )
+    # granting the bare role back does not restore a registrar code
+    reg.tx("grantRole", [REGISTRAR_ROLE, REGISTRAR_A.address], reg.admin)
+    assert reg.refused("accept", [reg_id], REGISTRAR_A).error_name == "RegistryNotRegistrarOf"
+    reg.tx("setRegistrarAccount", [CODE_A, REGISTRAR_A.address, True], reg.admin)
+    reg.tx("accept", [reg_id], REGISTRAR_A)
+
+
+def test_unbinding_and_renouncing_remove_the_powers(reg: Registry) -> None:
+    reg_id, _ = reg.submit(ALICE, app())
+    receipt = reg.tx("setRegistrarAccount", [CODE_A, REGISTRAR_A.address, False], reg.admin)
+    assert event(receipt, "RegistrarAccountSet").args == {
+        "code": CODE_A,
+        "account": REGISTRAR_A.address,
+        "enabled": False,
+    }
+    assert reg.refused("accept", [reg_id], REGISTRAR_A).error_name == "RegistryNotRegistrarOf"
+    other, _ = reg.submit(ALICE, app(CODE_B))
+    reg.tx("renounceRole", [REGISTRAR_ROLE, REGISTRAR_B.address], REGISTRAR_B)
+    assert reg.call("registrarCodeOf", [REGISTRAR_B.address]) == 0
+    assert reg.refused("accept", [other], REGISTRAR_B).error_name == "RegistryNotRegistrarOf"
+
+
+# --- wrong state ---------------------------------------------------------------------------
+
+
+def test_wrong_state_is_refused_at_every_step(reg: Registry) -> None:
+    reg_id, _ = reg.submit(ALICE, app())
+
+    def wrong(function: str, args: list[Any], signer: LocalAccount, actual: Status) -> None:
+        error = reg.refused(function, args, signer)
+        assert error.error_name == "RegistryWrongStatus", function
+        assert error.args_by_name == {"id": reg_id, "actual": actual}, function
+
+    # Submitted
+    wrong("openNotice", [reg_id], REGISTRAR_A, Status.SUBMITTED)
+    wrong("resubmit", [reg_id, digest("a"), digest("b")], ALICE, Status.SUBMITTED)
+    wrong("change", [reg_id, digest("a"), digest("b")], ALICE, Status.SUBMITTED)
+    wrong("cancel", [reg_id, REASON], ALICE, Status.SUBMITTED)
+    wrong("revoke", [reg_id, 1, REASON], REGISTRAR_A, Status.SUBMITTED)
+    wrong("renew", [reg_id, 0], REGISTRAR_A, Status.SUBMITTED)
+    wrong("correct", [reg_id, digest("a"), digest("b")], REGISTRAR_A, Status.SUBMITTED)
+    wrong("grantStanding", [reg_id, BOB.address], REGISTRAR_A, Status.SUBMITTED)
+    assert reg.refused_call("certificateNumber", [reg_id]).error_name == "RegistryWrongStatus"
+    # Accepted
+    reg.tx("accept", [reg_id], REGISTRAR_A)
+    wrong("accept", [reg_id], REGISTRAR_A, Status.ACCEPTED)
+    wrong("issue", [reg_id], REGISTRAR_A, Status.ACCEPTED)
+    # In notice: no more review
+    reg.tx("openNotice", [reg_id], REGISTRAR_A)
+    wrong("reject", [reg_id, 1, REASON], REGISTRAR_A, Status.IN_NOTICE)
+    wrong("returnForCorrection", [reg_id, 1, REASON], REGISTRAR_A, Status.IN_NOTICE)
+    wrong("openNotice", [reg_id], REGISTRAR_A, Status.IN_NOTICE)
+    # Issued
+    time_travel(reg.chain, NOTICE_PERIOD)
+    reg.tx("issue", [reg_id], REGISTRAR_A)
+    wrong("issue", [reg_id], REGISTRAR_A, Status.ISSUED)
+    wrong("fileObjection", [reg_id, EVIDENCE_HASH], OUTSIDER, Status.ISSUED)
+    wrong("accept", [reg_id], REGISTRAR_A, Status.ISSUED)
+
+
+def test_unknown_registration_is_refused(reg: Registry) -> None:
+    cases: list[tuple[str, list[Any], LocalAccount]] = [
+        ("accept", [42], REGISTRAR_A),
+        ("issue", [42], REGISTRAR_A),
+        ("change", [42, digest("a"), digest("b")], ALICE),
+        ("fileObjection", [42, EVIDENCE_HASH], OUTSIDER),
+    ]
+    for function, args, signer in cases:
+        error = reg.refused(function, args, signer)
+        assert error.error_name == "RegistryUnknownRegistration", function
+        assert error.args_by_name == {"id": 42}
+    assert reg.refused_call("registration", [42]).error_name == "RegistryUnknownRegistration"
+    assert reg.status(42) == Status.NONE
+
+
+# --- delegated applications ----------------------------------------------------------------
+
+
+def test_replayed_signature_is_refused(reg: Registry) -> None:
+    application = app(label="once")
+    deadline = latest_timestamp(reg.chain) + 3600
+    signature = reg.sign_application(application, ALICE, deadline)
+    args = [application.as_tuple(), ALICE.address, deadline, signature]
+    reg.tx("submitApplicationFor", args, RELAYER)
+    error = reg.refused("submitApplicationFor", args, RELAYER)
+    assert error.error_name == "RegistryInvalidSignature"
+    assert error.args_by_name == {"applicant": ALICE.address}
+    assert reg.call("applicationNonce", [ALICE.address]) == 1
+
+
+def test_expired_signature_is_refused(reg: Registry) -> None:
+    application = app(label="late")
+    deadline = latest_timestamp(reg.chain) + 60
+    signature = reg.sign_application(application, ALICE, deadline)
+    args = [application.as_tuple(), ALICE.address, deadline, signature]
+    error = reg.refused_at(deadline + 1, "submitApplicationFor", args, RELAYER)
+    assert error.error_name == "RegistryExpiredSignature"
+    assert error.args_by_name == {"deadline": deadline}
+    assert reg.call("applicationNonce", [ALICE.address]) == 0
+
+
+def test_deadline_second_itself_is_still_valid(reg: Registry) -> None:
+    application = app(label="just in time")
+    deadline = latest_timestamp(reg.chain) + 60
+    signature = reg.sign_application(application, ALICE, deadline)
+    args = [application.as_tuple(), ALICE.address, deadline, signature]
+    (submitted,) = reg.tx_at(deadline, "submitApplicationFor", args, RELAYER)
+    assert submitted.args["applicant"] == ALICE.address
+
+
+def test_signature_by_someone_else_is_refused(reg: Registry) -> None:
+    application = app(label="forged")
+    deadline = latest_timestamp(reg.chain) + 3600
+    forged = reg.sign_application(application, MALLORY, deadline, applicant=ALICE.address)
+    error = reg.refused(
+        "submitApplicationFor", [application.as_tuple(), ALICE.address, deadline, forged], RELAYER
+    )
+    assert error.error_name == "RegistryInvalidSignature"
+    assert error.args_by_name == {"applicant": ALICE.address}
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        {"rights": 7},
+        {"metadata_hash": digest("swapped")},
+        {"source_agreement_end": 1},
+        {"registrar_code": CODE_B},
+    ],
+)
+def test_relayer_cannot_alter_the_signed_application(reg: Registry, tamper: dict[str, Any]) -> None:
+    application = app(label="signed")
+    deadline = latest_timestamp(reg.chain) + 3600
+    signature = reg.sign_application(application, ALICE, deadline)
+    altered = application.replace(**tamper)
+    error = reg.refused(
+        "submitApplicationFor", [altered.as_tuple(), ALICE.address, deadline, signature], RELAYER
+    )
+    assert error.error_name == "RegistryInvalidSignature"
+    later = reg.refused(
+        "submitApplicationFor",
+        [application.as_tuple(), ALICE.address, deadline + 1, signature],
+        RELAYER,
+    )
+    assert later.error_name == "RegistryInvalidSignature"  # the deadline is signed too
+
+
+def test_signed_product_application_covers_its_parents(reg: Registry) -> None:
+    first = issued(reg, BOB, app(label="p1"))
+    second = issued(reg, BOB, app(label="p2"))
+    product = app(label="signed product", kind=Kind.PRODUCT, parents=(first, second))
+    reg_id, _ = reg.submit_for(product, ALICE, RELAYER)
+    assert list(reg.registration(reg_id)["parents"]) == [first, second]
+    deadline = latest_timestamp(reg.chain) + 3600
+    signature = reg.sign_application(product, ALICE, deadline)
+    reordered = product.replace(parents=(second, first))
+    error = reg.refused(
+        "submitApplicationFor",
+        [reordered.as_tuple(), ALICE.address, deadline, signature],
+        RELAYER,
+    )
+    assert error.error_name == "RegistryInvalidSignature"
+
+
+# --- numbers -------------------------------------------------------------------------------
+
+
+def _mistype(number: str, position: int) -> str:
+    digit = str((int(number[position]) + 3) % 10)
+    return number[:position] + digit + number[position + 1 :]
+
+
+def test_numbers_round_trip_and_match_the_python_implementation(reg: Registry) -> None:
+    application = app(data_source=3, applicant_type=2)
+    reg_id, submit_receipt = reg.submit(ALICE, application)
+    reg_number = event(submit_receipt, "ApplicationSubmitted").args["registrationNumber"]
+    reg_text = registration_number(block_time(reg.chain, submit_receipt), 3, 2, reg_id)
+    assert reg_number == int(reg_text)
+    parsed = parse_registration_number(reg_text)
+    assert (parsed.data_source, parsed.applicant_type, parsed.registration_id) == (3, 2, reg_id)
+    assert reg.call("registrationNumber", [reg_id]) == reg_number
+    assert reg.call("idOfRegistrationNumber", [reg_number]) == reg_id
+
+    reg.to_notice(reg_id, REGISTRAR_A)
+    time_travel(reg.chain, NOTICE_PERIOD)
+    receipt = reg.tx("issue", [reg_id], REGISTRAR_A)
+    issued_event = event(receipt, "CertificateIssued").args
+    cert_text = certificate_number(issued_event["issuedAt"], CODE_A, reg_id)
+    assert issued_event["certificateNumber"] == int(cert_text)
+    assert reg.call("certificateNumber", [reg_id]) == int(cert_text)
+    assert reg.call("idOfCertificateNumber", [int(cert_text)]) == reg_id
+    assert parse_certificate_number(cert_text).registration_id == reg_id
+
+
+def test_mistyped_numbers_are_refused_by_check_digit(reg: Registry) -> None:
+    reg_id = issued(reg, ALICE, app())
+    cert = f"{reg.call('certificateNumber', [reg_id]):017d}"
+    reg_number = f"{reg.call('registrationNumber', [reg_id]):016d}"
+    for position in range(17):
+        typo = _mistype(cert, position)
+        error = reg.refused_call("idOfCertificateNumber", [int(typo)])
+        assert error.error_name == "RegistryInvalidNumber"
+        assert error.args_by_name == {"number": int(typo)}
+        with pytest.raises(MalformedNumberError):
+            parse_certificate_number(typo)
+    for position in range(16):
+        typo = _mistype(reg_number, position)
+        error = reg.refused_call("idOfRegistrationNumber", [int(typo)])
+        assert error.error_name == "RegistryInvalidNumber"
+        with pytest.raises(MalformedNumberError):
+            parse_registration_number(typo)
+    # swapping the two numbers' roles, or dropping a digit, is refused too
+    for function, number in [
+        ("idOfCertificateNumber", int(reg_number)),
+        ("idOfRegistrationNumber", int(cert)),
+        ("idOfCertificateNumber", int(cert[:-1])),
+    ]:
+        assert reg.refused_call(function, [number]).error_name == "RegistryInvalidNumber"
+
+
+def test_well_formed_numbers_of_no_certificate_are_refused(reg: Registry) -> None:
+    reg_id = issued(reg, ALICE, app())
+    cert = parse_certificate_number(f"{reg.call('certificateNumber', [reg_id]):017d}")
+    now = latest_timestamp(reg.chain)
+    for text in [
+        certificate_number(now, CODE_A, reg_id + 1),  # an id never issued
+        certificate_number(now, CODE_B, reg_id),  # the wrong registrar
+        certificate_number(now + 40 * DAY, CODE_A, reg_id),  # the wrong month
+    ]:
+        assert text != cert.text
+        error = reg.refused_call("idOfCertificateNumber", [int(text)])
+        assert error.error_name == "RegistryInvalidNumber"
+    pending, receipt = reg.submit(ALICE, app(label="pending"))
+    pending_cert = certificate_number(block_time(reg.chain, receipt), CODE_A, pending)
+    assert reg.refused_call("idOfCertificateNumber", [int(pending_cert)]).error_name == (
+        "RegistryInvalidNumber"
+    )
+    wrong_type = registration_number(block_time(reg.chain, receipt), 1, 2, pending)
+    assert reg.refused_call("idOfRegistrationNumber", [int(wrong_type)]).error_name == (
+        "RegistryInvalidNumber"
+    )
+
+
+def test_certificate_month_is_china_standard_time(reg: Registry) -> None:
+    first = in_notice(reg, ALICE, app(label="december"))
+    second = in_notice(reg, BOB, app(label="january"))
+    now = latest_timestamp(reg.chain)
+    year = int(certificate_number(now, 1, 1)[:4]) + 1
+    # 16:00 UTC on 31 December is midnight, 1 January, in UTC+8
+    new_year = int(datetime(year, 12, 31, 16, tzinfo=UTC).timestamp())
+    reg.tx_at(new_year - 1, "issue", [first], REGISTRAR_A)
+    reg.tx_at(new_year, "issue", [second], REGISTRAR_A)
+    assert f"{reg.call('certificateNumber', [first]):017d}"[:6] == f"{year}12"
+    assert f"{reg.call('certificateNumber', [second]):017d}"[:6] == f"{year + 1}01"
+
+
+# --- ERC-721 -------------------------------------------------------------------------------
+
+
+def test_token_uri_is_the_base_uri_plus_the_certificate_number(
+    reg: Registry, base_settings: Settings
+) -> None:
+    reg_id = issued(reg, ALICE, app())
+    number = reg.call("certificateNumber", [reg_id])
+    assert reg.call("tokenURI", [reg_id]) == f"{base_settings.token_base_uri}{number}"
+    receipt = reg.tx("setBaseURI", ["https://registry.example/meta/"], reg.admin)
+    assert event(receipt, "BaseURISet").args == {"baseURI": "https://registry.example/meta/"}
+    assert reg.call("tokenURI", [reg_id]) == f"https://registry.example/meta/{number}"
+    pending, _ = reg.submit(ALICE, app(label="pending"))
+    assert reg.refused_call("tokenURI", [pending]).error_name == "ERC721NonexistentToken"
+
+
+def test_erc721_ownership_and_metadata(reg: Registry) -> None:
+    assert reg.call("name") == "dareg Data Asset Certificate"
+    assert reg.call("symbol") == "DAC"
+    first = issued(reg, ALICE, app(label="one"))
+    second = issued(reg, ALICE, app(label="two"))
+    third = issued(reg, BOB, app(label="three"))
+    assert reg.call("balanceOf", [ALICE.address]) == 2
+    assert reg.call("balanceOf", [BOB.address]) == 1
+    assert [reg.call("ownerOf", [i]) for i in (first, second, third)] == [
+        ALICE.address,
+        ALICE.address,
+        BOB.address,
+    ]
+    pending, _ = reg.submit(CAROL, app(label="pending"))
+    assert reg.refused_call("ownerOf", [pending]).error_name == "ERC721NonexistentToken"
+    assert reg.call("balanceOf", [CAROL.address]) == 0
+
+
+def _interface_id(abi: list[dict[str, Any]]) -> str:
+    value = 0
+    for item in abi:
+        if item["type"] == "function":
+            types = ",".join(_canonical(p) for p in item["inputs"])
+            value ^= int.from_bytes(keccak(text=f"{item['name']}({types})")[:4], "big")
+    return f"0x{value:08x}"
+
+
+def _canonical(param: dict[str, Any]) -> str:
+    kind = str(param["type"])
+    if kind.startswith("tuple"):
+        return "(" + ",".join(_canonical(c) for c in param["components"]) + ")" + kind[5:]
+    return kind
+
+
+def test_supports_interface(reg: Registry, base_settings: Settings) -> None:
+    registry_id = _interface_id(
+        load_artifact(base_settings.artifacts_dir, "IDataAssetRegistry").abi
+    )
+    for interface in (ERC721_ID, ERC721_METADATA_ID, ACCESS_CONTROL_ID, ERC165_ID, registry_id):
+        assert reg.call("supportsInterface", [bytes.fromhex(interface[2:])]) is True, interface
+    for interface in ("0xffffffff", "0x780e9d63", "0x12345678"):  # 0x780e9d63: enumerable
+        assert reg.call("supportsInterface", [bytes.fromhex(interface[2:])]) is False, interface
+
+
+def _refuses_plain_transfer(error: ContractRevertError, reg_id: int) -> bool:
+    """Whether ``error`` refuses a plain ERC-721 transfer of ``reg_id``.
+
+    Before the transfer agent existed the error was ``RegistryTransfersDisabled(id)``; with it, it
+    is ``LedgerTransferViaAgentOnly(tokenId, caller)``.
+    """
+    if error.error_name == "RegistryTransfersDisabled":
+        return error.args_by_name == {"id": reg_id}
+    return error.error_name == "LedgerTransferViaAgentOnly" and (
+        error.args_by_name["tokenId"] == reg_id
+    )
+
+
+def test_plain_erc721_transfers_are_refused(reg: Registry) -> None:
+    reg_id = issued(reg, ALICE, app())
+    cases: list[tuple[str, list[Any]]] = [
+        ("transferFrom", [ALICE.address, BOB.address, reg_id]),
+        ("safeTransferFrom", [ALICE.address, BOB.address, reg_id]),
+        ("safeTransferFrom", [ALICE.address, BOB.address, reg_id, b""]),
+    ]
+    for function, args in cases:
+        error = reg.refused(function, args, ALICE)
+        assert _refuses_plain_transfer(error, reg_id), (function, error)
+    reg.tx("approve", [BOB.address, reg_id], ALICE)
+    error = reg.refused("transferFrom", [ALICE.address, BOB.address, reg_id], BOB)
+    assert _refuses_plain_transfer(error, reg_id), error
+    assert reg.registration(reg_id)["holder"] == ALICE.address
+    assert reg.call("ownerOf", [reg_id]) == ALICE.address
+
+
+# --- admin ---------------------------------------------------------------------------------
+
+
+def test_validity_period_is_admin_policy(reg: Registry) -> None:
+    assert reg.call("validityPeriod") == VALIDITY_PERIOD
+    receipt = reg.tx("setValidityPeriod", [365 * DAY], reg.admin)
+    assert event(receipt, "ValidityPeriodSet").args == {"validityPeriod": 365 * DAY}
+    reg_id = issued(reg, ALICE, app())
+    record = reg.registration(reg_id)
+    assert record["validUntil"] == record["noticeStart"] + 365 * DAY
+    assert reg.refused("setValidityPeriod", [0], reg.admin).error_name == "RegistryInvalidPolicy"
+
+
+def test_registrar_configuration_events(reg: Registry) -> None:
+    registrar = dev_account(10)
+    receipt = reg.configure_registrar(
+        440, open_to_all=False, evidence_required=True, notice_period=DAY
+    )
+    assert event(receipt, "RegistrarConfigured").args == {
+        "code": 440,
+        "active": True,
+        "objectionsOpenToAll": False,
+        "evidenceRequired": True,
+        "noticePeriod": DAY,
+    }
+    receipt = reg.tx("setRegistrarAccount", [440, registrar.address, True], reg.admin)
+    assert event(receipt, "RegistrarAccountSet").args == {
+        "code": 440,
+        "account": registrar.address,
+        "enabled": True,
+    }
+    assert reg.call("registrarCodeOf", [registrar.address]) == 440
+    error = reg.refused("setRegistrarAccount", [441, registrar.address, True], reg.admin)
+    assert error.error_name == "RegistryUnknownRegistrar"
