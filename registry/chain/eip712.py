@@ -42,4 +42,3 @@ def typed_data(
 def sign_typed_data(typed: dict[str, Any], signer: LocalAccount) -> bytes:
     """The 65-byte signature of ``typed`` by ``signer``."""
     return bytes(signer.sign_message(encode_typed_data(full_message=typed)).signature)
-
