@@ -6,7 +6,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.responses import HTMLResponse
 
 from api.errors import install_error_handlers
-from api.routes import applications, certificates, deployment, evidence, health
+from api.routes import applications, certificates, deployment, evidence, health, verify
 from registry import __version__
 from registry.context import RegistryContext
 from registry.settings import Settings
@@ -27,6 +27,7 @@ def create_app(context: RegistryContext) -> FastAPI:
     v1.include_router(applications.router)
     v1.include_router(certificates.router)
     v1.include_router(certificates.metadata_router)
+    v1.include_router(verify.router)
     app.include_router(v1)
     app.include_router(certificates.verify_router)
 

@@ -19,6 +19,7 @@ from registry.domain.registration import (
     Status,
 )
 from registry.indexer.queries import RegistrationRow
+from registry.verification.service import DataMatch, Verification
 
 
 class ErrorDetail(BaseModel):
@@ -283,3 +284,167 @@ class RegistrarPublic(BaseModel):
     objections_open_to_all: bool
     evidence_required: bool
     notice_period_seconds: int
+
+
+# --- financier verification ---------------------------------------------------------------
+
+
+class PartyPublic(BaseModel):
+    address: str
+    name: str | None
+
+
+class PledgePublic(BaseModel):
+    id: int
+    pledgor: str
+    pledgee: str
+    secured_amount: int = Field(description="minor units of the currency")
+    currency: str
+    registered_at: datetime
+    maturity: datetime
+
+
+class LicencePublic(BaseModel):
+    id: int
+    voucher_number: str
+    licensee: str
+    right: Right
+    exclusive: bool
+    sublicensable: bool
+    start: datetime
+    end: datetime
+
+
+class FreezePublic(BaseModel):
+    since: datetime | None
+    by: str | None
+    case_ref: str | None
+
+
+class VerificationPublic(BaseModel):
+    """The one-call answer a lender needs, as of ``as_of_block``."""
+
+    number: str
+    genuine: bool = Field(description="the number exists on this registry's contract on this chain")
+    chain_id: int
+    contract: str
+    as_of_block: int
+    as_of_time: datetime
+    status: Status | None = None
+    holder: PartyPublic | None = None
+    asset_name: str | None = None
+    registrar_code: int | None = None
+    registrar_name: str | None = None
+    classification: Classification | None = None
+    issued_at: datetime | None = None
+    valid_until: datetime | None = None
+    fingerprint: str | None = None
+    version: int | None = None
+    open_objections: int = 0
+    pledges: list[PledgePublic] = Field(default_factory=list, description="live pledges")
+    licences: list[LicencePublic] = Field(default_factory=list, description="live licences")
+    frozen: bool = False
+    freeze: FreezePublic | None = None
+    latest_valuation: None = Field(default=None, description="valuations arrive with appraisals")
+    lendable: bool
+    blockers: list[str]
+    cautions: list[str]
+
+    @classmethod
+    def of(cls, v: Verification) -> VerificationPublic:
+        base: dict[str, Any] = {
+            "number": v.number,
+            "genuine": v.genuine,
+            "chain_id": v.chain_id,
+            "contract": v.contract,
+            "as_of_block": v.as_of_block,
+            "as_of_time": v.as_of_time,
+            "lendable": v.verdict.lendable,
+            "blockers": list(v.verdict.blockers),
+            "cautions": list(v.verdict.cautions),
+        }
+        r = v.registration
+        if r is None:
+            return cls(**base)
+        return cls(
+            **base,
+            status=r.status,
+            holder=PartyPublic(address=r.holder, name=v.holder_name),
+            asset_name=v.asset_name,
+            registrar_code=r.registrar_code,
+            registrar_name=v.registrar_name,
+            classification=r.classification,
+            issued_at=r.issued_at,
+            valid_until=r.valid_until,
+            fingerprint=r.fingerprint,
+            version=r.version,
+            open_objections=r.open_objections,
+            pledges=[
+                PledgePublic(
+                    id=p.id,
+                    pledgor=p.pledgor,
+                    pledgee=p.pledgee,
+                    secured_amount=p.secured_amount,
+                    currency=p.currency,
+                    registered_at=p.registered_at,
+                    maturity=p.maturity,
+                )
+                for p in v.pledges
+            ],
+            licences=[
+                LicencePublic(
+                    id=lic.id,
+                    voucher_number=lic.voucher_number,
+                    licensee=lic.licensee,
+                    right=lic.right,
+                    exclusive=lic.exclusive,
+                    sublicensable=lic.sublicensable,
+                    start=lic.start,
+                    end=lic.end,
+                )
+                for lic in v.licences
+            ],
+            frozen=v.freeze is not None,
+            freeze=(
+                FreezePublic(since=v.freeze.since, by=v.freeze.by, case_ref=v.freeze.case_ref)
+                if v.freeze is not None
+                else None
+            ),
+        )
+
+
+class DataMatchCreate(BaseModel):
+    """A dataset fingerprint, or an inclusion proof (`dareg prove`) of one of its files."""
+
+    fingerprint: str | None = None
+    proof: dict[str, Any] | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> DataMatchCreate:
+        if (self.fingerprint is None) == (self.proof is None):
+            raise ValueError("send either a fingerprint or an inclusion proof")
+        return self
+
+
+class DataMatchPublic(BaseModel):
+    number: str
+    fingerprint: str
+    matches: bool
+    version: int | None = Field(description="the registered version with this fingerprint")
+    current_version: int
+    is_current: bool
+    as_of_block: int
+    member: dict[str, Any] | None = Field(default=None, description="the proven file, if a proof")
+
+    @classmethod
+    def of(cls, m: DataMatch, *, member: dict[str, Any] | None = None) -> DataMatchPublic:
+        return cls(
+            number=m.number,
+            fingerprint=m.fingerprint,
+            matches=m.matches,
+            version=m.version,
+            current_version=m.current_version,
+            is_current=m.is_current,
+            as_of_block=m.as_of_block,
+            member=member,
+        )

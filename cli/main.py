@@ -14,7 +14,7 @@ from typing import Annotated, Any
 import click
 import typer
 
-from cli import registration
+from cli import registration, verification
 from cli.common import (
     DatasetPath,
     JsonFlag,
@@ -201,6 +201,7 @@ def verify_proof(
 
 
 registration.register(app)
+verification.register(app)
 
 
 def main(argv: list[str] | None = None) -> None:

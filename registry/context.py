@@ -20,6 +20,7 @@ from registry.domain.deployment import DeploymentManifest
 from registry.errors import ConfigurationError, DeploymentError
 from registry.evidence.service import EvidenceService
 from registry.registration.service import RegistrationService
+from registry.rights.service import RightsService
 from registry.settings import Settings
 
 #: Chain ids of local development nodes (anvil, Hardhat), whose accounts are public test keys.
@@ -53,15 +54,15 @@ class RegistryContext:
     operator_account: LocalAccount | None
     evidence: EvidenceService = field(init=False)
     registrations: RegistrationService = field(init=False)
+    rights: RightsService = field(init=False)
 
     def __post_init__(self) -> None:
         self.evidence = EvidenceService(self.client, self.manifest)
+        documents = DocumentStore(self.engine)
         self.registrations = RegistrationService(
-            self.client,
-            self.manifest,
-            DocumentStore(self.engine),
-            RegistrarDirectory(self.engine),
+            self.client, self.manifest, documents, RegistrarDirectory(self.engine)
         )
+        self.rights = RightsService(self.client, self.manifest, documents)
 
     @property
     def operator(self) -> LocalAccount:

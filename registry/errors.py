@@ -16,7 +16,9 @@ stable, machine-readable ``code`` (the API returns it; clients may switch on it)
     ├── NotFoundError (404)
     │   ├── EvidenceNotFoundError
     │   ├── RegistrationNotFoundError
-    │   └── CertificateNotFoundError
+    │   ├── CertificateNotFoundError
+    │   ├── PledgeNotFoundError
+    │   └── LicenceNotFoundError
     ├── ConflictError (409)
     │   ├── EvidenceAlreadyAnchoredError
     │   ├── VerificationFailedError   a check ran and found no match (CLI exit code 3)
@@ -117,6 +119,14 @@ class CertificateNotFoundError(NotFoundError):
     code = "certificate_not_found"
 
 
+class PledgeNotFoundError(NotFoundError):
+    code = "pledge_not_found"
+
+
+class LicenceNotFoundError(NotFoundError):
+    code = "licence_not_found"
+
+
 class ConflictError(DaregError):
     code = "conflict"
     status = 409
@@ -149,7 +159,17 @@ class ContractRevertError(DaregError):
     status = 422
 
     #: Custom errors that mean "you may not", "not in this state now" or "no such thing".
-    _FORBIDDEN = ("NotRegistrarOf", "NotHolder", "NoStanding", "AccessControlUnauthorizedAccount")
+    _FORBIDDEN = (
+        "NotRegistrarOf",
+        "NotHolder",
+        "NoStanding",
+        "AccessControlUnauthorizedAccount",
+        "NotPledgee",
+        "NotRegulator",
+        "NotLicensee",
+        "NotParty",
+        "ViaAgentOnly",
+    )
     _CONFLICT = (
         "WrongStatus",
         "NoticeWindowOpen",
@@ -160,6 +180,21 @@ class ContractRevertError(DaregError):
         "AlreadyAnchored",
         "SourceAgreementEnded",
         "TransfersDisabled",
+        # transfers, pledges, freezes (TransferAgent) and licences (LicenceRegistry)
+        "NotIssued",
+        "Frozen",
+        "Pledged",
+        "PledgeAlreadyLive",
+        "PledgeNotLive",
+        "PledgeNotMatured",
+        "BadNonce",
+        "ApprovalRequired",
+        "CrossBorderRecordRequired",
+        "OutlastsCertificate",
+        "ExclusiveConflict",
+        "NotSublicensable",
+        "NotActive",
+        "ChainTooDeep",
     )
 
     def __init__(self, error_name: str, args: dict[str, Any], message: str | None = None) -> None:

@@ -92,3 +92,7 @@ def test_settings(tmp_path: Path, anvil_url: str) -> Settings:
         rpc_url=anvil_url,
         database_url=f"sqlite:///{tmp_path / 'registry.db'}",
     )
+
+
+# The registry context with registrar 440 configured, shared by the registry, API and CLI tests.
+from tests.registry.registration.conftest import ctx  # noqa: E402, F401

@@ -18,6 +18,7 @@ from registry.certificates.pdf import certificate_fonts, render_certificate_pdf
 from registry.domain.registration import Status
 from registry.errors import CertificateNotFoundError, MalformedNumberError
 from registry.registration.service import METADATA_MEDIA_TYPE
+from registry.verification.service import Verification, VerificationService
 
 router = APIRouter(prefix="/certificates", tags=["certificates"])
 metadata_router = APIRouter(prefix="/metadata", tags=["certificates"])
@@ -122,7 +123,57 @@ def verify_page(number: str, registry: Registry) -> HTMLResponse:
             "it was not issued here. Treat it with caution.</p></section>" + _FORM
         )
         return HTMLResponse(_page("未找到证书 Certificate not found", body), status_code=404)
-    return HTMLResponse(_page(f"证书核验 {doc.certificate_number}", _verified(doc)))
+    answer = VerificationService(registry).verify(doc.certificate_number)
+    return HTMLResponse(
+        _page(f"证书核验 {doc.certificate_number}", _verified(doc) + _encumbrances(answer))
+    )
+
+
+_EXCLUSIVE = {True: "独占 exclusive", False: "非独占 non-exclusive"}
+
+
+def _encumbrances(answer: Verification) -> str:
+    """Pledges, licences, freeze and the lending verdict: the financier's answer, for people."""
+    rows: list[tuple[str, str, str]] = [
+        ("冻结", "Freeze", "已冻结 Frozen" if answer.freeze else "无 None"),
+        (
+            "质押",
+            "Pledges",
+            "；".join(
+                f"质押 {p.id}：质权人 {p.pledgee}，到期 {labels.cst_date(p.maturity)} "
+                f"· pledge {p.id} to {p.pledgee}, matures {p.maturity:%Y-%m-%d}"
+                for p in answer.pledges
+            )
+            or "无 None",
+        ),
+        (
+            "有效许可",
+            "Live licences",
+            "；".join(
+                f"{lic.voucher_number}（{_EXCLUSIVE[lic.exclusive]}）" for lic in answer.licences
+            )
+            or "无 None",
+        ),
+        (
+            "融资结论",
+            "Lending verdict",
+            (
+                "可作为融资质押物 Lendable"
+                if answer.verdict.lendable
+                else "暂不宜质押融资 Not lendable"
+            )
+            + "".join(f"；{b}" for b in answer.verdict.blockers),
+        ),
+    ]
+    table = "".join(
+        f"<tr><th>{escape(a)}<small>{escape(b)}</small></th><td>{escape(c)}</td></tr>"
+        for a, b, c in rows
+    )
+    return (
+        f"<h2>权利负担与融资核验 · Encumbrances and lending check</h2>"
+        f"<p>截至区块 {answer.as_of_block} · as of block {answer.as_of_block}</p>"
+        f"<table>{table}</table>"
+    )
 
 
 _VERDICTS: dict[Status, tuple[str, str, str]] = {

@@ -10,6 +10,9 @@ The chain is the source of truth; these tables are a rebuildable, queryable copy
 * ``registration``, ``asset_version``, ``objection``, ``registrar``, ``registrar_account``: the
   registration lifecycle of ``DataAssetRegistry``, derived from its events (see
   :mod:`registry.indexer.store`).
+* ``transfer``, ``pledge``, ``pledge_event``, ``freeze``, ``freeze_event``, ``licence``,
+  ``transfer_approval``, ``cross_border_record``, ``party_country``: rights over certificates,
+  derived from the events of ``TransferAgent`` and ``LicenceRegistry``.
 
 Derived rows reference their raw event, and raw events their block, with ``ON DELETE CASCADE``:
 rolling back a block range later (reorg handling) is one ``DELETE FROM block`` for rows that one
@@ -375,6 +378,266 @@ class RegistrarAccount(SQLModel, table=True):
     updated_log_index: int = Field(sa_type=Integer)
 
 
+def _registration_fk(name: str, column: str = "token_id") -> ForeignKeyConstraint:
+    """``(chain_id, column)`` -> the registration (= certificate) it is about."""
+    return ForeignKeyConstraint(
+        ["chain_id", column],
+        ["registration.chain_id", "registration.id"],
+        name=name,
+        ondelete="CASCADE",
+    )
+
+
+#: Decimal digits of the largest ``uint128`` (amounts) and ``uint64`` (bit sets), which do not
+#: fit a signed 64-bit integer column: they are stored as decimal text, exactly.
+UINT128_DIGITS = 39
+UINT64_DIGITS = 20
+
+
+class TransferRecord(SQLModel, table=True):
+    """One movement of a certificate (``TransferAgent.CertificateTransferred``), with its reason.
+
+    ``document_hash`` is the SHA-256 of the contract or court order (``None``: none given); for
+    a pledge enforcement it is the pledge id as 32 bytes.
+    """
+
+    __tablename__: ClassVar[str] = "transfer"
+    __table_args__ = (
+        _raw_event_fk("block_number", "log_index", "fk_transfer_raw_event"),
+        _registration_fk("fk_transfer_registration"),
+        Index("ix_transfer_token", "chain_id", "token_id"),
+        Index("ix_transfer_from", "from_address"),
+        Index("ix_transfer_to", "to_address"),
+    )
+
+    chain_id: int = Field(sa_type=BigInteger, primary_key=True)
+    block_number: int = Field(sa_type=BigInteger, primary_key=True)
+    log_index: int = Field(sa_type=Integer, primary_key=True)
+    token_id: int = Field(sa_type=BigInteger)
+    from_address: str = Field(sa_type=String(ADDRESS_LENGTH))
+    to_address: str = Field(sa_type=String(ADDRESS_LENGTH))
+    reason: str = Field(sa_type=String(24), description="TransferReason value")
+    document_hash: str | None = Field(default=None, sa_type=String(HASH_LENGTH))
+    tx_hash: str = Field(sa_type=String(HASH_LENGTH))
+    transferred_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class PledgeRecord(SQLModel, table=True):
+    """A pledge (质押) as its events leave it: registered (``registered_*``), its pledgor
+    following the certificate (``PledgorChanged``), then released or enforced (``closed_*``).
+
+    ``secured_amount`` is the ``uint128`` in the currency's minor unit, as decimal text.
+    ``last_*`` is the position of the last event applied to the row.
+    """
+
+    __tablename__: ClassVar[str] = "pledge"
+    __table_args__ = (
+        _raw_event_fk("registered_block", "registered_log_index", "fk_pledge_raw_event"),
+        _registration_fk("fk_pledge_registration"),
+        Index("ix_pledge_token", "chain_id", "token_id"),
+        Index("ix_pledge_pledgor", "pledgor"),
+        Index("ix_pledge_pledgee", "pledgee"),
+        Index("ix_pledge_status", "status"),
+        Index("ix_pledge_last", "chain_id", "last_block", "last_log_index"),
+    )
+
+    chain_id: int = Field(sa_type=BigInteger, primary_key=True)
+    id: int = Field(sa_type=BigInteger, primary_key=True)
+    token_id: int = Field(sa_type=BigInteger)
+    pledgor: str = Field(sa_type=String(ADDRESS_LENGTH))
+    pledgee: str = Field(sa_type=String(ADDRESS_LENGTH))
+    secured_amount: str = Field(sa_type=String(UINT128_DIGITS))
+    currency: str = Field(sa_type=String(3))
+    loan_ref: str = Field(sa_type=String(HASH_LENGTH))
+    registered_at: datetime = Field(sa_type=UTCDateTime)
+    maturity: datetime = Field(sa_type=UTCDateTime)
+    status: str = Field(sa_type=String(16), description="PledgeStatus value")
+    relayer: str = Field(sa_type=String(ADDRESS_LENGTH))
+    registered_block: int = Field(sa_type=BigInteger)
+    registered_log_index: int = Field(sa_type=Integer)
+    registered_tx_hash: str = Field(sa_type=String(HASH_LENGTH))
+    closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    enforced_to: str | None = Field(default=None, sa_type=String(ADDRESS_LENGTH))
+    last_block: int = Field(sa_type=BigInteger)
+    last_log_index: int = Field(sa_type=Integer)
+
+
+class PledgeEventRecord(SQLModel, table=True):
+    """Every event of every pledge, in chain order: the lien history of a certificate.
+
+    ``kind`` is registered, released, enforced, consent_granted, consent_used or
+    pledgor_changed; ``action`` is the consent's ``ConsentAction`` value; ``party`` is the
+    pledgor (registered, pledgor_changed), the pledgee (released), the recipient (enforced) or
+    the counterparty (consents).
+    """
+
+    __tablename__: ClassVar[str] = "pledge_event"
+    __table_args__ = (
+        _raw_event_fk("block_number", "log_index", "fk_pledge_event_raw_event"),
+        Index("ix_pledge_event_pledge", "chain_id", "pledge_id"),
+        Index("ix_pledge_event_token", "chain_id", "token_id"),
+    )
+
+    chain_id: int = Field(sa_type=BigInteger, primary_key=True)
+    block_number: int = Field(sa_type=BigInteger, primary_key=True)
+    log_index: int = Field(sa_type=Integer, primary_key=True)
+    pledge_id: int = Field(sa_type=BigInteger)
+    token_id: int = Field(sa_type=BigInteger)
+    kind: str = Field(sa_type=String(24))
+    action: str | None = Field(default=None, sa_type=String(24))
+    party: str = Field(sa_type=String(ADDRESS_LENGTH))
+    tx_hash: str = Field(sa_type=String(HASH_LENGTH))
+    at: datetime = Field(sa_type=UTCDateTime)
+
+
+class FreezeRecord(SQLModel, table=True):
+    """Whether a certificate is frozen now (冻结): one row per certificate ever frozen.
+
+    ``since``, ``frozen_by`` and ``case_ref`` describe the current freeze (``None`` once
+    unfrozen, as the contract clears them); ``last_*`` is the last freeze or unfreeze applied.
+    """
+
+    __tablename__: ClassVar[str] = "freeze"
+    __table_args__ = (
+        _registration_fk("fk_freeze_registration"),
+        Index("ix_freeze_last", "chain_id", "last_block", "last_log_index"),
+    )
+
+    chain_id: int = Field(sa_type=BigInteger, primary_key=True)
+    token_id: int = Field(sa_type=BigInteger, primary_key=True)
+    frozen: bool = Field(sa_type=Boolean)
+    since: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    frozen_by: str | None = Field(default=None, sa_type=String(ADDRESS_LENGTH))
+    case_ref: str | None = Field(default=None, sa_type=String(HASH_LENGTH))
+    last_block: int = Field(sa_type=BigInteger)
+    last_log_index: int = Field(sa_type=Integer)
+
+
+class FreezeEventRecord(SQLModel, table=True):
+    """Every freeze and unfreeze, in chain order, with the regulator and the case reference."""
+
+    __tablename__: ClassVar[str] = "freeze_event"
+    __table_args__ = (
+        _raw_event_fk("block_number", "log_index", "fk_freeze_event_raw_event"),
+        Index("ix_freeze_event_token", "chain_id", "token_id"),
+    )
+
+    chain_id: int = Field(sa_type=BigInteger, primary_key=True)
+    block_number: int = Field(sa_type=BigInteger, primary_key=True)
+    log_index: int = Field(sa_type=Integer, primary_key=True)
+    token_id: int = Field(sa_type=BigInteger)
+    frozen: bool = Field(sa_type=Boolean, description="true: frozen, false: unfrozen")
+    regulator: str = Field(sa_type=String(ADDRESS_LENGTH))
+    case_ref: str = Field(sa_type=String(HASH_LENGTH))
+    tx_hash: str = Field(sa_type=String(HASH_LENGTH))
+    at: datetime = Field(sa_type=UTCDateTime)
+
+
+class LicenceRecord(SQLModel, table=True):
+    """A licence or sublicence (数据许可) of ``LicenceRegistry``: granted (``granted_*``), and
+    terminated once a party ends it (``terminated_*``).
+
+    ``right`` is the :class:`~registry.domain.registration.Right` value; ``purposes`` and
+    ``territories`` are the ``uint64`` bit sets (docs/licences.md) as decimal text. Whether a
+    licence is *live* depends on the time and on its parents, so it is derived when read.
+    """
+
+    __tablename__: ClassVar[str] = "licence"
+    __table_args__ = (
+        _raw_event_fk("granted_block", "granted_log_index", "fk_licence_raw_event"),
+        _registration_fk("fk_licence_registration"),
+        Index("ix_licence_token", "chain_id", "token_id"),
+        Index("ix_licence_parent", "chain_id", "parent_id"),
+        Index("ix_licence_licensee", "licensee"),
+        Index("ix_licence_licensor", "licensor"),
+        Index("ux_licence_voucher_number", "voucher_number", unique=True),
+        Index("ix_licence_last", "chain_id", "last_block", "last_log_index"),
+    )
+
+    chain_id: int = Field(sa_type=BigInteger, primary_key=True)
+    id: int = Field(sa_type=BigInteger, primary_key=True)
+    voucher_number: str = Field(sa_type=String(16))
+    token_id: int = Field(sa_type=BigInteger)
+    parent_id: int | None = Field(default=None, sa_type=BigInteger)
+    licensor: str = Field(sa_type=String(ADDRESS_LENGTH))
+    licensee: str = Field(sa_type=String(ADDRESS_LENGTH))
+    right: str = Field(sa_type=String(24))
+    exclusive: bool = Field(sa_type=Boolean)
+    sublicensable: bool = Field(sa_type=Boolean)
+    purposes: str = Field(sa_type=String(UINT64_DIGITS))
+    territories: str = Field(sa_type=String(UINT64_DIGITS))
+    granted_at: datetime = Field(sa_type=UTCDateTime)
+    start: datetime = Field(sa_type=UTCDateTime)
+    end: datetime = Field(sa_type=UTCDateTime)
+    status: str = Field(sa_type=String(16), description="LicenceStatus value")
+    terms_hash: str = Field(sa_type=String(HASH_LENGTH))
+    fee_terms_hash: str | None = Field(default=None, sa_type=String(HASH_LENGTH))
+    relayer: str = Field(sa_type=String(ADDRESS_LENGTH))
+    granted_block: int = Field(sa_type=BigInteger)
+    granted_log_index: int = Field(sa_type=Integer)
+    granted_tx_hash: str = Field(sa_type=String(HASH_LENGTH))
+    terminated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    terminated_by: str | None = Field(default=None, sa_type=String(ADDRESS_LENGTH))
+    termination_reason_hash: str | None = Field(default=None, sa_type=String(HASH_LENGTH))
+    last_block: int = Field(sa_type=BigInteger)
+    last_log_index: int = Field(sa_type=Integer)
+
+
+class TransferApprovalRecord(SQLModel, table=True):
+    """A regulator's approval of a transfer of important data to one recipient, as last set
+    (``expiry`` ``None``: withdrawn). Not tied to a registration: the contract accepts any id."""
+
+    __tablename__: ClassVar[str] = "transfer_approval"
+    __table_args__ = (
+        Index("ix_transfer_approval_updated", "chain_id", "updated_block", "updated_log_index"),
+    )
+
+    chain_id: int = Field(sa_type=BigInteger, primary_key=True)
+    token_id: int = Field(sa_type=BigInteger, primary_key=True)
+    recipient: str = Field(sa_type=String(ADDRESS_LENGTH), primary_key=True)
+    expiry: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    regulator: str = Field(sa_type=String(ADDRESS_LENGTH))
+    updated_block: int = Field(sa_type=BigInteger)
+    updated_log_index: int = Field(sa_type=Integer)
+
+
+class CrossBorderRecordRow(SQLModel, table=True):
+    """The basis of a transfer abroad (数据出境) of one certificate to one recipient, as last
+    recorded: mechanism, expiry, recipient country, hash of the approval (filing) number."""
+
+    __tablename__: ClassVar[str] = "cross_border_record"
+    __table_args__ = (
+        Index("ix_cross_border_record_updated", "chain_id", "updated_block", "updated_log_index"),
+    )
+
+    chain_id: int = Field(sa_type=BigInteger, primary_key=True)
+    token_id: int = Field(sa_type=BigInteger, primary_key=True)
+    recipient: str = Field(sa_type=String(ADDRESS_LENGTH), primary_key=True)
+    mechanism: str = Field(sa_type=String(24), description="CrossBorderMechanism value")
+    expiry: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    country: str = Field(sa_type=String(2))
+    approval_number_hash: str = Field(sa_type=String(HASH_LENGTH))
+    regulator: str = Field(sa_type=String(ADDRESS_LENGTH))
+    updated_block: int = Field(sa_type=BigInteger)
+    updated_log_index: int = Field(sa_type=Integer)
+
+
+class PartyCountry(SQLModel, table=True):
+    """The country a regulator recorded for a party (``None``: cleared, i.e. domestic, CN)."""
+
+    __tablename__: ClassVar[str] = "party_country"
+    __table_args__ = (
+        Index("ix_party_country_updated", "chain_id", "updated_block", "updated_log_index"),
+    )
+
+    chain_id: int = Field(sa_type=BigInteger, primary_key=True)
+    party: str = Field(sa_type=String(ADDRESS_LENGTH), primary_key=True)
+    country: str | None = Field(default=None, sa_type=String(2))
+    regulator: str = Field(sa_type=String(ADDRESS_LENGTH))
+    updated_block: int = Field(sa_type=BigInteger)
+    updated_log_index: int = Field(sa_type=Integer)
+
+
 def table_of(model: type[SQLModel]) -> Table:
     """The Core :class:`~sqlalchemy.Table` of a table model (for bulk statements)."""
     return SQLModel.metadata.tables[str(model.__tablename__)]
@@ -391,6 +654,15 @@ asset_version_table = table_of(AssetVersion)
 objection_table = table_of(ObjectionRecord)
 registrar_table = table_of(RegistrarRecord)
 registrar_account_table = table_of(RegistrarAccount)
+transfer_table = table_of(TransferRecord)
+pledge_table = table_of(PledgeRecord)
+pledge_event_table = table_of(PledgeEventRecord)
+freeze_table = table_of(FreezeRecord)
+freeze_event_table = table_of(FreezeEventRecord)
+licence_table = table_of(LicenceRecord)
+transfer_approval_table = table_of(TransferApprovalRecord)
+cross_border_record_table = table_of(CrossBorderRecordRow)
+party_country_table = table_of(PartyCountry)
 
 #: Every table of the mirror, in an order safe for inserts (referenced tables first).
 MIRROR_TABLES: tuple[Table, ...] = (
@@ -403,4 +675,13 @@ MIRROR_TABLES: tuple[Table, ...] = (
     registration_table,
     asset_version_table,
     objection_table,
+    transfer_table,
+    pledge_table,
+    pledge_event_table,
+    freeze_table,
+    freeze_event_table,
+    licence_table,
+    transfer_approval_table,
+    cross_border_record_table,
+    party_country_table,
 )

@@ -5,14 +5,18 @@ kept as a raw event; the ones the registry's ABIs know are decoded, and the ones
 domain meaning also become a typed record: ``EvidenceRegistry.EvidenceAnchored`` ->
 :class:`EvidenceRecord`, and the registration lifecycle of ``DataAssetRegistry`` (applications,
 review, notice, objections, certificates, registrars) -> one frozen dataclass per event, the
-:data:`RegistryRecord` union, which :mod:`.store` applies to the mirror. Events without a
-mapping (ERC-721 ``Transfer``, ``RoleGranted``, ``ValidityPeriodSet`` ...) stay raw events only.
+:data:`RegistryRecord` union, which :mod:`.store` applies to the mirror; the events of
+``TransferAgent`` (transfers, pledges, consents, freezes, approvals, cross-border records, party
+countries) and ``LicenceRegistry`` (licences granted and terminated) likewise become the
+:data:`RightsRecord` union. Events without a mapping (ERC-721 ``Transfer``, ``RoleGranted``,
+``ValidityPeriodSet``, ``ImportantDataApprovalRequired`` ...) stay raw events only.
 
 Records are built from the event alone plus the timestamp of its block (from the header the
 fetcher already holds): no contract is called. Numbers the contract computed are recomputed and
 must agree: an ``ApplicationSubmitted`` whose ``registrationNumber`` differs from
 :func:`registry.domain.numbers.registration_number` of its own fields raises
-:class:`IndexerError`.
+:class:`IndexerError`, and so does a ``LicenceGranted`` whose ``voucherNumber`` is not
+:func:`registry.domain.rights.voucher_number` of its licence.
 
 Which contract a log belongs to is decided by its address (from the deployment manifest), not
 by its topic, so two contracts sharing an event signature cannot be confused.
@@ -25,17 +29,27 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeAlias, TypeGuard
 
+from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 
 from registry.chain.abi import AbiCodec
 from registry.domain.chain import ChainEvent, ChainLog
 from registry.domain.evidence import EvidenceRecord
 from registry.domain.numbers import registration_number
-from registry.domain.registration import AssetKind, Classification
-from registry.errors import IndexerError
+from registry.domain.registration import AssetKind, Classification, Right
+from registry.domain.rights import (
+    ConsentAction,
+    CrossBorderMechanism,
+    TransferReason,
+    right_of_bit,
+    voucher_number,
+)
+from registry.errors import IndexerError, InputError
 from registry.indexer.fetch import FetchedBatch
 
 REGISTRY = "DataAssetRegistry"
+AGENT = "TransferAgent"
+LICENCES = "LicenceRegistry"
 
 #: ``DataAssetRegistry.REGISTRAR_ROLE``: revoking it unbinds a registrar account.
 REGISTRAR_ROLE = "0x" + keccak(text="REGISTRAR_ROLE").hex()
@@ -235,13 +249,204 @@ REGISTRY_RECORD_TYPES: tuple[type, ...] = (
     CertificateRevokedRecord,
 )
 
+# --- records of rights: transfers, pledges, freezes, approvals, licences ------------------------
+
+
+@dataclass(frozen=True)
+class CertificateTransferredRecord:
+    """A movement of a certificate; ``document_hash`` is ``None`` for the zero hash (for an
+    enforcement it is the pledge id as 32 bytes)."""
+
+    token_id: int
+    from_: str
+    to: str
+    reason: TransferReason
+    document_hash: str | None
+    transferred_at: datetime
+
+
+@dataclass(frozen=True)
+class PledgeRegisteredRecord:
+    pledge_id: int
+    token_id: int
+    pledgor: str
+    pledgee: str
+    secured_amount: int
+    currency: str
+    loan_ref: str
+    registered_at: datetime
+    maturity: datetime
+    relayer: str
+
+
+@dataclass(frozen=True)
+class PledgeReleasedRecord:
+    pledge_id: int
+    token_id: int
+    pledgee: str
+    released_at: datetime
+
+
+@dataclass(frozen=True)
+class PledgeEnforcedRecord:
+    pledge_id: int
+    token_id: int
+    to: str
+    pledgee: str
+    enforced_at: datetime
+
+
+@dataclass(frozen=True)
+class PledgeConsentGrantedRecord:
+    pledge_id: int
+    token_id: int
+    action: ConsentAction
+    counterparty: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class PledgeConsentUsedRecord:
+    pledge_id: int
+    token_id: int
+    action: ConsentAction
+    counterparty: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class PledgorChangedRecord:
+    pledge_id: int
+    token_id: int
+    pledgor: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class CertificateFrozenRecord:
+    token_id: int
+    regulator: str
+    case_ref: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class CertificateUnfrozenRecord:
+    token_id: int
+    regulator: str
+    case_ref: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class TransferApprovedRecord:
+    """``expiry`` ``None``: the approval was withdrawn (set to 0)."""
+
+    token_id: int
+    to: str
+    expiry: datetime | None
+    regulator: str
+
+
+@dataclass(frozen=True)
+class CrossBorderRecordedRecord:
+    token_id: int
+    recipient: str
+    mechanism: CrossBorderMechanism
+    expiry: datetime | None
+    country: str
+    approval_number_hash: str
+    regulator: str
+
+
+@dataclass(frozen=True)
+class PartyCountrySetRecord:
+    """``country`` ``None``: cleared (the party counts as domestic again)."""
+
+    party: str
+    country: str | None
+    regulator: str
+
+
+@dataclass(frozen=True)
+class LicenceGrantedRecord:
+    licence_id: int
+    token_id: int
+    parent_id: int | None
+    voucher_number: str
+    licensor: str
+    licensee: str
+    right: Right
+    exclusive: bool
+    sublicensable: bool
+    purposes: int
+    territories: int
+    granted_at: datetime
+    start: datetime
+    end: datetime
+    terms_hash: str
+    fee_terms_hash: str | None
+    relayer: str
+
+
+@dataclass(frozen=True)
+class LicenceTerminatedRecord:
+    licence_id: int
+    token_id: int
+    by: str
+    reason_hash: str | None
+    terminated_at: datetime
+
+
+#: A record of rights over certificates (one per TransferAgent / LicenceRegistry event that has
+#: one).
+RightsRecord: TypeAlias = (
+    CertificateTransferredRecord
+    | PledgeRegisteredRecord
+    | PledgeReleasedRecord
+    | PledgeEnforcedRecord
+    | PledgeConsentGrantedRecord
+    | PledgeConsentUsedRecord
+    | PledgorChangedRecord
+    | CertificateFrozenRecord
+    | CertificateUnfrozenRecord
+    | TransferApprovedRecord
+    | CrossBorderRecordedRecord
+    | PartyCountrySetRecord
+    | LicenceGrantedRecord
+    | LicenceTerminatedRecord
+)
+
+#: The classes of :data:`RightsRecord`, for ``isinstance``.
+RIGHTS_RECORD_TYPES: tuple[type, ...] = (
+    CertificateTransferredRecord,
+    PledgeRegisteredRecord,
+    PledgeReleasedRecord,
+    PledgeEnforcedRecord,
+    PledgeConsentGrantedRecord,
+    PledgeConsentUsedRecord,
+    PledgorChangedRecord,
+    CertificateFrozenRecord,
+    CertificateUnfrozenRecord,
+    TransferApprovedRecord,
+    CrossBorderRecordedRecord,
+    PartyCountrySetRecord,
+    LicenceGrantedRecord,
+    LicenceTerminatedRecord,
+)
+
 #: A typed record derived from one event.
-DomainRecord: TypeAlias = EvidenceRecord | RegistryRecord
+DomainRecord: TypeAlias = EvidenceRecord | RegistryRecord | RightsRecord
 
 
 def is_registry_record(record: object) -> TypeGuard[RegistryRecord]:
     """Whether ``record`` belongs to the registration lifecycle."""
     return isinstance(record, REGISTRY_RECORD_TYPES)
+
+
+def is_rights_record(record: object) -> TypeGuard[RightsRecord]:
+    """Whether ``record`` is about transfers, pledges, freezes, approvals or licences."""
+    return isinstance(record, RIGHTS_RECORD_TYPES)
 
 
 @dataclass(frozen=True)
@@ -279,6 +484,13 @@ class DecodedBatch:
     def registry(self) -> list[tuple[ChainLog, RegistryRecord]]:
         """The registration-lifecycle records of the batch with their logs, in chain order."""
         found = [(d.log, d.record) for d in self.logs if is_registry_record(d.record)]
+        return sorted(found, key=lambda pair: (pair[0].block_number, pair[0].log_index))
+
+    @property
+    def rights(self) -> list[tuple[ChainLog, RightsRecord]]:
+        """The rights records of the batch (transfers, pledges, freezes, approvals, licences)
+        with their logs, in chain order."""
+        found = [(d.log, d.record) for d in self.logs if is_rights_record(d.record)]
         return sorted(found, key=lambda pair: (pair[0].block_number, pair[0].log_index))
 
 
@@ -545,6 +757,252 @@ def _revoked(event: ChainEvent, _timestamp: int | None) -> CertificateRevokedRec
     )
 
 
+def _address(value: Any) -> str:
+    """An address from an event argument or a struct member (eth-abi leaves those lowercase)."""
+    return str(to_checksum_address(str(value)))
+
+
+def _optional_hash(value: Any) -> str | None:
+    text = _hash(value)
+    return None if int(text, 16) == 0 else text
+
+
+def _ascii(event: ChainEvent, value: Any, what: str) -> str:
+    raw = _fingerprint(value).rstrip(b"\0")
+    try:
+        return raw.decode("ascii")
+    except UnicodeDecodeError:
+        raise IndexerError(
+            f"{_where(event)} carries the {what} {raw!r}, which is not ASCII",
+            block_number=event.log.block_number,
+            log_index=event.log.log_index,
+        ) from None
+
+
+def _transferred(event: ChainEvent, timestamp: int | None) -> CertificateTransferredRecord:
+    a = event.args
+    return CertificateTransferredRecord(
+        token_id=int(a["tokenId"]),
+        from_=_address(a["from"]),
+        to=_address(a["to"]),
+        reason=_member(event, list(TransferReason), a["reason"], "transfer reason"),
+        document_hash=_optional_hash(a["documentHash"]),
+        transferred_at=_block_time(event, timestamp),
+    )
+
+
+def _pledge_registered(event: ChainEvent, _timestamp: int | None) -> PledgeRegisteredRecord:
+    a = event.args
+    token_id, pledgor, pledgee, amount, currency, registered_at, maturity, status, loan_ref = a[
+        "record"
+    ]
+    if int(token_id) != int(a["tokenId"]) or _address(pledgee) != _address(a["pledgee"]):
+        raise IndexerError(
+            f"{_where(event)} indexes token {a['tokenId']} and pledgee {a['pledgee']} but its "
+            f"record states token {token_id} and pledgee {pledgee}",
+            block_number=event.log.block_number,
+            log_index=event.log.log_index,
+        )
+    if int(status) != 1:
+        raise IndexerError(
+            f"{_where(event)} registers pledge {a['pledgeId']} with status {status}, not live",
+            block_number=event.log.block_number,
+            log_index=event.log.log_index,
+        )
+    return PledgeRegisteredRecord(
+        pledge_id=int(a["pledgeId"]),
+        token_id=int(token_id),
+        pledgor=_address(pledgor),
+        pledgee=_address(pledgee),
+        secured_amount=int(amount),
+        currency=_ascii(event, currency, "currency"),
+        loan_ref=_hash(loan_ref),
+        registered_at=_utc(event, int(registered_at)),
+        maturity=_utc(event, int(maturity)),
+        relayer=_address(a["relayer"]),
+    )
+
+
+def _pledge_released(event: ChainEvent, timestamp: int | None) -> PledgeReleasedRecord:
+    a = event.args
+    return PledgeReleasedRecord(
+        pledge_id=int(a["pledgeId"]),
+        token_id=int(a["tokenId"]),
+        pledgee=_address(a["pledgee"]),
+        released_at=_block_time(event, timestamp),
+    )
+
+
+def _pledge_enforced(event: ChainEvent, timestamp: int | None) -> PledgeEnforcedRecord:
+    a = event.args
+    return PledgeEnforcedRecord(
+        pledge_id=int(a["pledgeId"]),
+        token_id=int(a["tokenId"]),
+        to=_address(a["to"]),
+        pledgee=_address(a["pledgee"]),
+        enforced_at=_block_time(event, timestamp),
+    )
+
+
+def _consent_granted(event: ChainEvent, timestamp: int | None) -> PledgeConsentGrantedRecord:
+    a = event.args
+    return PledgeConsentGrantedRecord(
+        pledge_id=int(a["pledgeId"]),
+        token_id=int(a["tokenId"]),
+        action=_member(event, list(ConsentAction), a["action"], "consent action"),
+        counterparty=_address(a["counterparty"]),
+        at=_block_time(event, timestamp),
+    )
+
+
+def _consent_used(event: ChainEvent, timestamp: int | None) -> PledgeConsentUsedRecord:
+    a = event.args
+    return PledgeConsentUsedRecord(
+        pledge_id=int(a["pledgeId"]),
+        token_id=int(a["tokenId"]),
+        action=_member(event, list(ConsentAction), a["action"], "consent action"),
+        counterparty=_address(a["counterparty"]),
+        at=_block_time(event, timestamp),
+    )
+
+
+def _pledgor_changed(event: ChainEvent, timestamp: int | None) -> PledgorChangedRecord:
+    a = event.args
+    return PledgorChangedRecord(
+        pledge_id=int(a["pledgeId"]),
+        token_id=int(a["tokenId"]),
+        pledgor=_address(a["pledgor"]),
+        at=_block_time(event, timestamp),
+    )
+
+
+def _frozen(event: ChainEvent, timestamp: int | None) -> CertificateFrozenRecord:
+    a = event.args
+    return CertificateFrozenRecord(
+        token_id=int(a["tokenId"]),
+        regulator=_address(a["regulator"]),
+        case_ref=_hash(a["caseRef"]),
+        at=_block_time(event, timestamp),
+    )
+
+
+def _unfrozen(event: ChainEvent, timestamp: int | None) -> CertificateUnfrozenRecord:
+    a = event.args
+    return CertificateUnfrozenRecord(
+        token_id=int(a["tokenId"]),
+        regulator=_address(a["regulator"]),
+        case_ref=_hash(a["caseRef"]),
+        at=_block_time(event, timestamp),
+    )
+
+
+def _approved(event: ChainEvent, _timestamp: int | None) -> TransferApprovedRecord:
+    a = event.args
+    expiry = int(a["expiry"])
+    return TransferApprovedRecord(
+        token_id=int(a["tokenId"]),
+        to=_address(a["to"]),
+        expiry=_utc(event, expiry) if expiry else None,
+        regulator=_address(a["regulator"]),
+    )
+
+
+def _cross_border(event: ChainEvent, _timestamp: int | None) -> CrossBorderRecordedRecord:
+    a = event.args
+    expiry = int(a["expiry"])
+    return CrossBorderRecordedRecord(
+        token_id=int(a["tokenId"]),
+        recipient=_address(a["recipient"]),
+        mechanism=_member(event, list(CrossBorderMechanism), a["mechanism"], "mechanism"),
+        expiry=_utc(event, expiry) if expiry else None,
+        country=_ascii(event, a["country"], "country"),
+        approval_number_hash=_hash(a["approvalNumberHash"]),
+        regulator=_address(a["regulator"]),
+    )
+
+
+def _country(event: ChainEvent, _timestamp: int | None) -> PartyCountrySetRecord:
+    a = event.args
+    return PartyCountrySetRecord(
+        party=_address(a["party"]),
+        country=_ascii(event, a["country"], "country") or None,
+        regulator=_address(a["regulator"]),
+    )
+
+
+def _licence_granted(event: ChainEvent, _timestamp: int | None) -> LicenceGrantedRecord:
+    a = event.args
+    licence_id = int(a["licenceId"])
+    (
+        token_id,
+        parent_id,
+        licensor,
+        granted_at,
+        start,
+        licensee,
+        end,
+        right,
+        exclusive,
+        sublicensable,
+        _status,
+        purposes,
+        territories,
+        terms_hash,
+        fee_terms_hash,
+    ) = a["licence"]
+    where = {"block_number": event.log.block_number, "log_index": event.log.log_index}
+    if int(token_id) != int(a["tokenId"]) or _address(licensee) != _address(a["licensee"]):
+        raise IndexerError(
+            f"{_where(event)} indexes token {a['tokenId']} and licensee {a['licensee']} but its "
+            f"record states token {token_id} and licensee {licensee}",
+            **where,
+        )
+    try:
+        licensed = right_of_bit(int(right))
+    except InputError:
+        raise IndexerError(
+            f"{_where(event)} licenses right {right}, which is no right", **where
+        ) from None
+    stated = str(int(a["voucherNumber"]))
+    computed = voucher_number(int(granted_at), licensed, bool(exclusive), licence_id)
+    if stated != computed:
+        raise IndexerError(
+            f"{_where(event)} states voucher number {stated} for licence {licence_id}, but its "
+            f"fields give {computed}: the contract and registry.domain.rights disagree",
+            **where,
+        )
+    return LicenceGrantedRecord(
+        licence_id=licence_id,
+        token_id=int(token_id),
+        parent_id=int(parent_id) or None,
+        voucher_number=computed,
+        licensor=_address(licensor),
+        licensee=_address(licensee),
+        right=licensed,
+        exclusive=bool(exclusive),
+        sublicensable=bool(sublicensable),
+        purposes=int(purposes),
+        territories=int(territories),
+        granted_at=_utc(event, int(granted_at)),
+        start=_utc(event, int(start)),
+        end=_utc(event, int(end)),
+        terms_hash=_hash(terms_hash),
+        fee_terms_hash=_optional_hash(fee_terms_hash),
+        relayer=_address(a["relayer"]),
+    )
+
+
+def _licence_terminated(event: ChainEvent, timestamp: int | None) -> LicenceTerminatedRecord:
+    a = event.args
+    return LicenceTerminatedRecord(
+        licence_id=int(a["licenceId"]),
+        token_id=int(a["tokenId"]),
+        by=_address(a["by"]),
+        reason_hash=_optional_hash(a["reasonHash"]),
+        terminated_at=_block_time(event, timestamp),
+    )
+
+
 #: How to make a domain record from an event and the timestamp of its block (``None`` when
 #: the caller has no header; the records that need it then raise :class:`IndexerError`).
 RecordMaker: TypeAlias = Callable[[ChainEvent, int | None], DomainRecord | None]
@@ -569,6 +1027,20 @@ RECORD_MAKERS: dict[tuple[str, str], RecordMaker] = {
     (REGISTRY, "CertificateRenewed"): _renewed,
     (REGISTRY, "CertificateCancelled"): _cancelled,
     (REGISTRY, "CertificateRevoked"): _revoked,
+    (AGENT, "CertificateTransferred"): _transferred,
+    (AGENT, "PledgeRegistered"): _pledge_registered,
+    (AGENT, "PledgeReleased"): _pledge_released,
+    (AGENT, "PledgeEnforced"): _pledge_enforced,
+    (AGENT, "PledgeConsentGranted"): _consent_granted,
+    (AGENT, "PledgeConsentUsed"): _consent_used,
+    (AGENT, "PledgorChanged"): _pledgor_changed,
+    (AGENT, "CertificateFrozen"): _frozen,
+    (AGENT, "CertificateUnfrozen"): _unfrozen,
+    (AGENT, "TransferApproved"): _approved,
+    (AGENT, "CrossBorderRecorded"): _cross_border,
+    (AGENT, "PartyCountrySet"): _country,
+    (LICENCES, "LicenceGranted"): _licence_granted,
+    (LICENCES, "LicenceTerminated"): _licence_terminated,
 }
 
 

@@ -23,6 +23,17 @@ the position of the last event applied to it; an event at or before that positio
 a registration the mirror does not hold, or one the contract could not have emitted in the
 row's state (say ``CertificateIssued`` for an application never put on notice) means the mirror
 no longer matches the chain: :class:`IndexerError`, and nothing of the batch is written.
+
+Rights over certificates (``transfer``, ``pledge``, ``pledge_event``, ``freeze``,
+``freeze_event``, ``licence``, ``transfer_approval``, ``cross_border_record``,
+``party_country``) are applied the same way and in the same pass: the records of
+``TransferAgent`` and ``LicenceRegistry`` are merged with the registration records into one
+sequence in chain order, because they touch the same rows (``CertificateTransferred`` moves
+``registration.holder``; a cancellation may follow a pledgee's consent in the same
+transaction). The checks mirror the contracts: a transfer moves a certificate from its mirrored
+holder, a pledge is registered only while no other pledge of the certificate is live, only a
+live pledge is released, enforced or consented on, only a frozen certificate is unfrozen, only an
+active licence is terminated, and only by a party to it.
 """
 
 from __future__ import annotations
@@ -33,6 +44,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
+    ColumnElement,
     Connection,
     Engine,
     Table,
@@ -48,17 +60,27 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from registry.db.models import (
     asset_version_table,
     block_table,
+    cross_border_record_table,
     cursor_table,
     evidence_table,
+    freeze_event_table,
+    freeze_table,
+    licence_table,
     objection_table,
+    party_country_table,
+    pledge_event_table,
+    pledge_table,
     raw_event_table,
     registrar_account_table,
     registrar_table,
     registration_table,
+    transfer_approval_table,
+    transfer_table,
 )
 from registry.domain.chain import BlockHeader, ChainLog
 from registry.domain.numbers import certificate_number
 from registry.domain.registration import ObjectionStatus, Status
+from registry.domain.rights import LicenceStatus, PledgeStatus
 from registry.errors import IndexerError
 from registry.indexer.decode import (
     ApplicationAcceptedRecord,
@@ -68,18 +90,33 @@ from registry.indexer.decode import (
     ApplicationSubmittedRecord,
     AssetChangedRecord,
     CertificateCancelledRecord,
+    CertificateFrozenRecord,
     CertificateIssuedRecord,
     CertificateRenewedRecord,
     CertificateRevokedRecord,
+    CertificateTransferredRecord,
+    CertificateUnfrozenRecord,
+    CrossBorderRecordedRecord,
     DecodedBatch,
+    LicenceGrantedRecord,
+    LicenceTerminatedRecord,
     NoticeOpenedRecord,
     ObjectionFiledRecord,
     ObjectionRuledRecord,
+    PartyCountrySetRecord,
+    PledgeConsentGrantedRecord,
+    PledgeConsentUsedRecord,
+    PledgeEnforcedRecord,
+    PledgeRegisteredRecord,
+    PledgeReleasedRecord,
+    PledgorChangedRecord,
     RegistrarAccountSetRecord,
     RegistrarConfiguredRecord,
     RegistrarRoleRevokedRecord,
     RegistryRecord,
+    RightsRecord,
     StandingGrantedRecord,
+    TransferApprovedRecord,
 )
 
 
@@ -102,15 +139,17 @@ class StoreResult:
     evidence: int
     cursor_moved: bool
     registry_events: int = 0
+    rights_events: int = 0
 
     @property
     def rows(self) -> int:
-        """All rows written, the cursor included (registry events count once each)."""
+        """All rows written, the cursor included (registry and rights events count once each)."""
         return (
             self.blocks
             + self.raw_events
             + self.evidence
             + self.registry_events
+            + self.rights_events
             + int(self.cursor_moved)
         )
 
@@ -284,7 +323,7 @@ _TRANSITIONS: dict[type, tuple[frozenset[Status], Status]] = {
 }
 
 
-def _event_name(record: RegistryRecord) -> str:
+def _event_name(record: object) -> str:
     return type(record).__name__.removesuffix("Record")
 
 
@@ -312,7 +351,11 @@ def _update_rows(
 
 
 class _Rows:
-    """The rows of one table that a batch touches, loaded once and written back once."""
+    """The rows of one table that a batch touches, loaded once and written back once.
+
+    ``keys`` is the primary key, ``chain_id`` first; a row is known by the value of its second
+    key column, or by the tuple of all its key columns after ``chain_id`` when there are more.
+    """
 
     def __init__(self, table: Table, keys: Sequence[str]) -> None:
         self.table = table
@@ -321,17 +364,34 @@ class _Rows:
         self.new: set[Any] = set()
         self.dirty: set[Any] = set()
 
+    def key_of(self, row: Row) -> Any:
+        if len(self.keys) == 2:
+            return row[self.keys[1]]
+        return tuple(row[k] for k in self.keys[1:])
+
     def load(self, connection: Connection, chain_id: int, wanted: Collection[Any]) -> None:
-        """Read the stored rows of ``chain_id`` whose second key column is in ``wanted``."""
+        """Read the stored rows of ``chain_id`` whose key is in ``wanted`` (rows already held
+        are kept as they are)."""
+        wanted = [w for w in wanted if w not in self.rows]
         if not wanted:
             return
         column = self.table.c[self.keys[1]]
+        firsts = {w[0] for w in wanted} if len(self.keys) > 2 else set(wanted)
         statement = select(self.table).where(
-            self.table.c.chain_id == chain_id, column.in_(sorted(wanted))
+            self.table.c.chain_id == chain_id, column.in_(sorted(firsts))
         )
+        keep = set(wanted)
         for row in connection.execute(statement):
             mapping = dict(row._mapping)
-            self.rows[mapping[self.keys[1]]] = mapping
+            key = self.key_of(mapping)
+            if key in keep:
+                self.rows[key] = mapping
+
+    def load_where(self, connection: Connection, *where: ColumnElement[bool]) -> None:
+        """Read the stored rows matching ``where`` that are not held yet."""
+        for row in connection.execute(select(self.table).where(*where)):
+            mapping = dict(row._mapping)
+            self.rows.setdefault(self.key_of(mapping), mapping)
 
     def get(self, key: Any) -> Row | None:
         return self.rows.get(key)
@@ -719,19 +779,495 @@ class _Lifecycle:
         )
 
 
-def _apply_registry(
-    connection: Connection, chain_id: int, records: Sequence[tuple[ChainLog, RegistryRecord]]
-) -> int:
-    """Apply ``records`` (new events only) in chain order; how many were applied."""
-    if not records:
-        return 0
-    ordered = sorted(records, key=lambda pair: _position(pair[0]))
+# --- rights: transfers, pledges, freezes, approvals, licences ----------------------------------
+
+#: ``pledge_event.kind`` of each pledge record.
+_PLEDGE_EVENT_KINDS: dict[type, str] = {
+    PledgeRegisteredRecord: "registered",
+    PledgeReleasedRecord: "released",
+    PledgeEnforcedRecord: "enforced",
+    PledgeConsentGrantedRecord: "consent_granted",
+    PledgeConsentUsedRecord: "consent_used",
+    PledgorChangedRecord: "pledgor_changed",
+}
+
+#: A record about one existing pledge.
+PledgeChange = (
+    PledgeReleasedRecord
+    | PledgeEnforcedRecord
+    | PledgeConsentGrantedRecord
+    | PledgeConsentUsedRecord
+    | PledgorChangedRecord
+)
+
+
+class _Rights:
+    """Applies the records of TransferAgent and LicenceRegistry, one event at a time, beside
+    the registration lifecycle (whose rows it shares: a transfer moves ``registration.holder``).
+    """
+
+    def __init__(self, lifecycle: _Lifecycle) -> None:
+        self.lifecycle = lifecycle
+        self.chain_id = lifecycle.chain_id
+        self.pledges = _Rows(pledge_table, ("chain_id", "id"))
+        self.freezes = _Rows(freeze_table, ("chain_id", "token_id"))
+        self.licences = _Rows(licence_table, ("chain_id", "id"))
+        self.approvals = _Rows(transfer_approval_table, ("chain_id", "token_id", "recipient"))
+        self.cross_border = _Rows(cross_border_record_table, ("chain_id", "token_id", "recipient"))
+        self.countries = _Rows(party_country_table, ("chain_id", "party"))
+        self.transfers: list[Row] = []
+        self.pledge_events: list[Row] = []
+        self.freeze_events: list[Row] = []
+
+    # --- loading and writing --------------------------------------------------------------
+
+    def load(
+        self, connection: Connection, records: Sequence[tuple[ChainLog, RightsRecord]]
+    ) -> None:
+        tokens: set[int] = set()
+        pledging: set[int] = set()
+        pledge_ids: set[int] = set()
+        frozen: set[int] = set()
+        licence_ids: set[int] = set()
+        approvals: set[tuple[int, str]] = set()
+        cross_border: set[tuple[int, str]] = set()
+        parties: set[str] = set()
+        for _, record in records:
+            if isinstance(record, CertificateTransferredRecord | CertificateFrozenRecord):
+                tokens.add(record.token_id)
+            if isinstance(record, PledgeRegisteredRecord):
+                tokens.add(record.token_id)
+                pledging.add(record.token_id)
+            if isinstance(record, PledgeRegisteredRecord | PledgeChange):
+                pledge_ids.add(record.pledge_id)
+            elif isinstance(record, CertificateFrozenRecord | CertificateUnfrozenRecord):
+                frozen.add(record.token_id)
+            elif isinstance(record, LicenceGrantedRecord):
+                tokens.add(record.token_id)
+                licence_ids.add(record.licence_id)
+                if record.parent_id is not None:
+                    licence_ids.add(record.parent_id)
+            elif isinstance(record, LicenceTerminatedRecord):
+                licence_ids.add(record.licence_id)
+            elif isinstance(record, TransferApprovedRecord):
+                approvals.add((record.token_id, record.to))
+            elif isinstance(record, CrossBorderRecordedRecord):
+                cross_border.add((record.token_id, record.recipient))
+            elif isinstance(record, PartyCountrySetRecord):
+                parties.add(record.party)
+        self.lifecycle.registrations.load(connection, self.chain_id, tokens)
+        self.pledges.load(connection, self.chain_id, pledge_ids)
+        if pledging:  # the live pledges of certificates pledged again, to refuse a second one
+            t = pledge_table
+            self.pledges.load_where(
+                connection,
+                t.c.chain_id == self.chain_id,
+                t.c.token_id.in_(sorted(pledging)),
+                t.c.status == PledgeStatus.LIVE.value,
+            )
+        self.freezes.load(connection, self.chain_id, frozen)
+        self.licences.load(connection, self.chain_id, licence_ids)
+        self.approvals.load(connection, self.chain_id, approvals)
+        self.cross_border.load(connection, self.chain_id, cross_border)
+        self.countries.load(connection, self.chain_id, parties)
+
+    def flush(self, connection: Connection) -> None:
+        # after the registration lifecycle: these rows point at registrations
+        for rows in (
+            self.pledges,
+            self.freezes,
+            self.licences,
+            self.approvals,
+            self.cross_border,
+            self.countries,
+        ):
+            rows.flush(connection)
+        for table, appended in (
+            (transfer_table, self.transfers),
+            (pledge_event_table, self.pledge_events),
+            (freeze_event_table, self.freeze_events),
+        ):
+            if appended:
+                connection.execute(insert(table), appended)
+
+    # --- helpers --------------------------------------------------------------------------
+
+    def _mismatch(self, log: ChainLog, message: str) -> IndexerError:
+        return self.lifecycle._mismatch(log, message)
+
+    def _certificate(self, log: ChainLog, token_id: int, event: str) -> Row:
+        """The registration of ``token_id``, which must be an issued certificate."""
+        row = self.lifecycle.registrations.get(token_id)
+        if row is None:
+            raise self._mismatch(
+                log, f"{event} refers to certificate {token_id}, which the mirror does not hold"
+            )
+        if row["status"] != Status.ISSUED:
+            raise self._mismatch(
+                log,
+                f"{event} cannot happen to registration {token_id} while it is {row['status']} "
+                "(the mirror's state)",
+            )
+        return row
+
+    def _pledge(self, log: ChainLog, record: PledgeChange) -> Row:
+        """The live pledge ``record`` is about."""
+        event = _event_name(record)
+        row = self.pledges.get(record.pledge_id)
+        if row is None or row["status"] != PledgeStatus.LIVE:
+            state = "unknown" if row is None else row["status"]
+            raise self._mismatch(
+                log, f"{event} refers to pledge {record.pledge_id}, which is {state}"
+            )
+        if row["token_id"] != record.token_id:
+            raise self._mismatch(
+                log,
+                f"{event} names certificate {record.token_id} for pledge {record.pledge_id} of "
+                f"certificate {row['token_id']}",
+            )
+        return row
+
+    def _touch(self, rows: _Rows, log: ChainLog, row: Row, what: str) -> None:
+        self.lifecycle._after(log, (row["last_block"], row["last_log_index"]), what)
+        row["last_block"], row["last_log_index"] = _position(log)
+        rows.touch(rows.key_of(row))
+
+    def _upsert(self, rows: _Rows, log: ChainLog, row: Row, what: str) -> None:
+        """Insert or replace a row kept as last set (``updated_*``)."""
+        row = {**row, "updated_block": log.block_number, "updated_log_index": log.log_index}
+        key = rows.key_of(row)
+        stored = rows.get(key)
+        if stored is None:
+            rows.add(key, row)
+            return
+        self.lifecycle._after(log, (stored["updated_block"], stored["updated_log_index"]), what)
+        stored.update(row)
+        rows.touch(key)
+
+    def _pledge_event(
+        self,
+        log: ChainLog,
+        record: PledgeRegisteredRecord | PledgeChange,
+        party: str,
+        at: datetime,
+        action: str | None = None,
+    ) -> None:
+        self.pledge_events.append(
+            {
+                "chain_id": self.chain_id,
+                "block_number": log.block_number,
+                "log_index": log.log_index,
+                "pledge_id": record.pledge_id,
+                "token_id": record.token_id,
+                "kind": _PLEDGE_EVENT_KINDS[type(record)],
+                "action": action,
+                "party": party,
+                "tx_hash": log.tx_hash,
+                "at": at,
+            }
+        )
+
+    # --- applying -------------------------------------------------------------------------
+
+    def apply(self, log: ChainLog, record: RightsRecord) -> None:
+        """Apply one record (``log`` is where it was emitted)."""
+        if isinstance(record, CertificateTransferredRecord):
+            self._transferred(log, record)
+        elif isinstance(record, PledgeRegisteredRecord):
+            self._pledge_registered(log, record)
+        elif isinstance(record, PledgeChange):
+            self._pledge_changed(log, record)
+        elif isinstance(record, CertificateFrozenRecord | CertificateUnfrozenRecord):
+            self._freeze(log, record)
+        elif isinstance(record, LicenceGrantedRecord):
+            self._licence_granted(log, record)
+        elif isinstance(record, LicenceTerminatedRecord):
+            self._licence_terminated(log, record)
+        elif isinstance(record, TransferApprovedRecord):
+            self._upsert(
+                self.approvals,
+                log,
+                {
+                    "chain_id": self.chain_id,
+                    "token_id": record.token_id,
+                    "recipient": record.to,
+                    "expiry": record.expiry,
+                    "regulator": record.regulator,
+                },
+                f"the approval of certificate {record.token_id} to {record.to}",
+            )
+        elif isinstance(record, CrossBorderRecordedRecord):
+            self._upsert(
+                self.cross_border,
+                log,
+                {
+                    "chain_id": self.chain_id,
+                    "token_id": record.token_id,
+                    "recipient": record.recipient,
+                    "mechanism": record.mechanism.value,
+                    "expiry": record.expiry,
+                    "country": record.country,
+                    "approval_number_hash": record.approval_number_hash,
+                    "regulator": record.regulator,
+                },
+                f"the cross-border record of certificate {record.token_id} to {record.recipient}",
+            )
+        else:
+            self._upsert(
+                self.countries,
+                log,
+                {
+                    "chain_id": self.chain_id,
+                    "party": record.party,
+                    "country": record.country,
+                    "regulator": record.regulator,
+                },
+                f"the country of {record.party}",
+            )
+
+    def _transferred(self, log: ChainLog, record: CertificateTransferredRecord) -> None:
+        row = self._certificate(log, record.token_id, "CertificateTransferred")
+        if row["holder"] != record.from_:
+            raise self._mismatch(
+                log,
+                f"certificate {record.token_id} moves from {record.from_}, but its holder is "
+                f"{row['holder']} (the mirror's state)",
+            )
+        self.lifecycle._touch(log, row)
+        row["holder"] = record.to
+        self.transfers.append(
+            {
+                "chain_id": self.chain_id,
+                "block_number": log.block_number,
+                "log_index": log.log_index,
+                "token_id": record.token_id,
+                "from_address": record.from_,
+                "to_address": record.to,
+                "reason": record.reason.value,
+                "document_hash": record.document_hash,
+                "tx_hash": log.tx_hash,
+                "transferred_at": record.transferred_at,
+            }
+        )
+
+    def _pledge_registered(self, log: ChainLog, record: PledgeRegisteredRecord) -> None:
+        row = self._certificate(log, record.token_id, "PledgeRegistered")
+        if row["holder"] != record.pledgor:
+            raise self._mismatch(
+                log,
+                f"pledge {record.pledge_id} is given by {record.pledgor}, but certificate "
+                f"{record.token_id} is held by {row['holder']} (the mirror's state)",
+            )
+        if self.pledges.get(record.pledge_id) is not None:
+            raise self._mismatch(log, f"pledge {record.pledge_id} is registered a second time")
+        live = [
+            p["id"]
+            for p in self.pledges.rows.values()
+            if p["token_id"] == record.token_id and p["status"] == PledgeStatus.LIVE
+        ]
+        if live:
+            raise self._mismatch(
+                log,
+                f"pledge {record.pledge_id} is registered on certificate {record.token_id}, "
+                f"which is already pledged (pledge {live[0]})",
+            )
+        self.pledges.add(
+            record.pledge_id,
+            {
+                "chain_id": self.chain_id,
+                "id": record.pledge_id,
+                "token_id": record.token_id,
+                "pledgor": record.pledgor,
+                "pledgee": record.pledgee,
+                "secured_amount": str(record.secured_amount),
+                "currency": record.currency,
+                "loan_ref": record.loan_ref,
+                "registered_at": record.registered_at,
+                "maturity": record.maturity,
+                "status": PledgeStatus.LIVE.value,
+                "relayer": record.relayer,
+                "registered_block": log.block_number,
+                "registered_log_index": log.log_index,
+                "registered_tx_hash": log.tx_hash,
+                "closed_at": None,
+                "enforced_to": None,
+                "last_block": log.block_number,
+                "last_log_index": log.log_index,
+            },
+        )
+        self._pledge_event(log, record, record.pledgor, record.registered_at)
+
+    def _pledge_changed(self, log: ChainLog, record: PledgeChange) -> None:
+        row = self._pledge(log, record)
+        what = f"pledge {record.pledge_id}"
+        if isinstance(record, PledgeReleasedRecord | PledgeEnforcedRecord):
+            if record.pledgee != row["pledgee"]:
+                raise self._mismatch(
+                    log, f"{record.pledgee} closes {what}, whose pledgee is {row['pledgee']}"
+                )
+            self._touch(self.pledges, log, row, what)
+            if isinstance(record, PledgeReleasedRecord):
+                row.update(status=PledgeStatus.RELEASED.value, closed_at=record.released_at)
+                self._pledge_event(log, record, record.pledgee, record.released_at)
+            else:
+                row.update(
+                    status=PledgeStatus.ENFORCED.value,
+                    closed_at=record.enforced_at,
+                    enforced_to=record.to,
+                )
+                self._pledge_event(log, record, record.to, record.enforced_at)
+        elif isinstance(record, PledgorChangedRecord):
+            self._touch(self.pledges, log, row, what)
+            row["pledgor"] = record.pledgor
+            self._pledge_event(log, record, record.pledgor, record.at)
+        else:  # consents change nothing the pledge row keeps; the history records them
+            self._pledge_event(log, record, record.counterparty, record.at, record.action.value)
+
+    def _freeze(
+        self, log: ChainLog, record: CertificateFrozenRecord | CertificateUnfrozenRecord
+    ) -> None:
+        freezing = isinstance(record, CertificateFrozenRecord)
+        row = self.freezes.get(record.token_id)
+        what = f"the freeze of certificate {record.token_id}"
+        if freezing:
+            if self.lifecycle.registrations.get(record.token_id) is None:
+                raise self._mismatch(
+                    log,
+                    f"CertificateFrozen refers to certificate {record.token_id}, which the "
+                    "mirror does not hold",
+                )
+            if row is not None and row["frozen"]:
+                raise self._mismatch(log, f"certificate {record.token_id} is frozen twice")
+        elif row is None or not row["frozen"]:
+            raise self._mismatch(
+                log, f"certificate {record.token_id} is unfrozen, but it is not frozen"
+            )
+        values = {
+            "frozen": freezing,
+            "since": record.at if freezing else None,
+            "frozen_by": record.regulator if freezing else None,
+            "case_ref": record.case_ref if freezing else None,
+        }
+        if row is None:
+            self.freezes.add(
+                record.token_id,
+                {
+                    "chain_id": self.chain_id,
+                    "token_id": record.token_id,
+                    **values,
+                    "last_block": log.block_number,
+                    "last_log_index": log.log_index,
+                },
+            )
+        else:
+            self._touch(self.freezes, log, row, what)
+            row.update(values)
+        self.freeze_events.append(
+            {
+                "chain_id": self.chain_id,
+                "block_number": log.block_number,
+                "log_index": log.log_index,
+                "token_id": record.token_id,
+                "frozen": freezing,
+                "regulator": record.regulator,
+                "case_ref": record.case_ref,
+                "tx_hash": log.tx_hash,
+                "at": record.at,
+            }
+        )
+
+    def _licence_granted(self, log: ChainLog, record: LicenceGrantedRecord) -> None:
+        self._certificate(log, record.token_id, "LicenceGranted")
+        if self.licences.get(record.licence_id) is not None:
+            raise self._mismatch(log, f"licence {record.licence_id} is granted a second time")
+        if record.parent_id is not None:
+            parent = self.licences.get(record.parent_id)
+            if parent is None or parent["token_id"] != record.token_id:
+                raise self._mismatch(
+                    log,
+                    f"sublicence {record.licence_id} of certificate {record.token_id} names "
+                    f"parent {record.parent_id}, which the mirror does not hold for it",
+                )
+        self.licences.add(
+            record.licence_id,
+            {
+                "chain_id": self.chain_id,
+                "id": record.licence_id,
+                "voucher_number": record.voucher_number,
+                "token_id": record.token_id,
+                "parent_id": record.parent_id,
+                "licensor": record.licensor,
+                "licensee": record.licensee,
+                "right": record.right.value,
+                "exclusive": record.exclusive,
+                "sublicensable": record.sublicensable,
+                "purposes": str(record.purposes),
+                "territories": str(record.territories),
+                "granted_at": record.granted_at,
+                "start": record.start,
+                "end": record.end,
+                "status": LicenceStatus.ACTIVE.value,
+                "terms_hash": record.terms_hash,
+                "fee_terms_hash": record.fee_terms_hash,
+                "relayer": record.relayer,
+                "granted_block": log.block_number,
+                "granted_log_index": log.log_index,
+                "granted_tx_hash": log.tx_hash,
+                "terminated_at": None,
+                "terminated_by": None,
+                "termination_reason_hash": None,
+                "last_block": log.block_number,
+                "last_log_index": log.log_index,
+            },
+        )
+
+    def _licence_terminated(self, log: ChainLog, record: LicenceTerminatedRecord) -> None:
+        row = self.licences.get(record.licence_id)
+        if row is None or row["status"] != LicenceStatus.ACTIVE:
+            state = "unknown" if row is None else row["status"]
+            raise self._mismatch(
+                log, f"LicenceTerminated ends licence {record.licence_id}, which is {state}"
+            )
+        if record.by not in (row["licensor"], row["licensee"]):
+            raise self._mismatch(
+                log, f"{record.by} terminates licence {record.licence_id} without being a party"
+            )
+        self._touch(self.licences, log, row, f"licence {record.licence_id}")
+        row.update(
+            status=LicenceStatus.TERMINATED.value,
+            terminated_at=record.terminated_at,
+            terminated_by=record.by,
+            termination_reason_hash=record.reason_hash,
+        )
+
+
+def _apply_records(
+    connection: Connection,
+    chain_id: int,
+    registry: Sequence[tuple[ChainLog, RegistryRecord]],
+    rights: Sequence[tuple[ChainLog, RightsRecord]],
+) -> tuple[int, int]:
+    """Apply the registry and rights records (new events only) together, in chain order;
+    how many of each were applied."""
+    if not registry and not rights:
+        return 0, 0
     lifecycle = _Lifecycle(chain_id)
-    lifecycle.load(connection, ordered)
-    for log, record in ordered:
-        lifecycle.apply(log, record)
+    lifecycle.load(connection, registry)
+    holdings = _Rights(lifecycle)
+    holdings.load(connection, rights)
+    # one sequence in chain order: (position, which list, index in it)
+    steps = sorted(
+        [(_position(log), 0, i) for i, (log, _) in enumerate(registry)]
+        + [(_position(log), 1, i) for i, (log, _) in enumerate(rights)]
+    )
+    for _, source, index in steps:
+        if source == 0:
+            lifecycle.apply(*registry[index])
+        else:
+            holdings.apply(*rights[index])
     lifecycle.flush(connection)
-    return len(ordered)
+    holdings.flush(connection)
+    return len(registry), len(rights)
 
 
 def store_batch(engine: Engine, batch: DecodedBatch) -> StoreResult:
@@ -791,7 +1327,12 @@ def store_batch(engine: Engine, batch: DecodedBatch) -> StoreResult:
             for log, record in batch.registry
             if (chain_id, log.block_number, log.log_index) in raw
         ]
-        applied = _apply_registry(connection, chain_id, fresh)
+        fresh_rights = [
+            (log, record)
+            for log, record in batch.rights
+            if (chain_id, log.block_number, log.log_index) in raw
+        ]
+        applied, applied_rights = _apply_records(connection, chain_id, fresh, fresh_rights)
         moved = _advance_cursor(connection, batch)
     return StoreResult(
         blocks=len(blocks),
@@ -799,6 +1340,7 @@ def store_batch(engine: Engine, batch: DecodedBatch) -> StoreResult:
         evidence=len(evidence),
         cursor_moved=moved,
         registry_events=applied,
+        rights_events=applied_rights,
     )
 
 

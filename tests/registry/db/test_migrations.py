@@ -37,6 +37,15 @@ MIRROR_TABLES = {
     "objection",
     "registrar",
     "registrar_account",
+    "transfer",
+    "pledge",
+    "pledge_event",
+    "freeze",
+    "freeze_event",
+    "licence",
+    "transfer_approval",
+    "cross_border_record",
+    "party_country",
 }
 SERVICE_TABLES = {"document", "registrar_profile"}
 

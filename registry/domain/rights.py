@@ -1,0 +1,598 @@
+"""Rights over a certificate after issuance: transfers, pledges, freezes, cross-border records
+and licences, as typed objects mirroring ``TransferAgent`` and ``LicenceRegistry``.
+
+Enum members are listed in the order of the contracts' Solidity enums, so a member's position is
+its chain value (``.chain`` / ``of_chain``). Purposes and territories of licences are bit sets on
+chain: :class:`Purpose` and :class:`Territory` name the bits (documented in docs/licences.md;
+a code, once published, never changes its bit). Amounts are integers in the currency's minor
+unit (fen, cents); currencies are ISO 4217 codes from :data:`ISO_4217`.
+
+:class:`PledgeTerms` and :class:`LicenceTerms` are what clients send (pydantic, validated with
+messages that name the field); :class:`Pledge`, :class:`Licence`, :class:`Freeze` and
+:class:`CrossBorderRecord` are what the chain holds.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any, Self
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from registry.domain.inputs import checked_address
+from registry.domain.numbers import CST, check_digit
+from registry.domain.registration import Right
+from registry.errors import InputError, MalformedNumberError
+
+ZERO_HASH = "0x" + "00" * 32
+VOUCHER_DIGITS = 16
+_MAX_UINT48 = 2**48 - 1
+_MAX_UINT128 = 2**128 - 1
+
+
+class _ChainEnum(StrEnum):
+    """A Solidity enum: the member's position is its chain value."""
+
+    @property
+    def chain(self) -> int:
+        return list(type(self)).index(self)
+
+    @classmethod
+    def of_chain(cls, value: int) -> Self:
+        members = list(cls)
+        if not 0 <= int(value) < len(members):
+            raise InputError(f"{value} is not a {cls.__name__} the contracts define")
+        return members[int(value)]
+
+
+class TransferReason(_ChainEnum):
+    """Why a certificate moved (``ITransferAgent.TransferReason``)."""
+
+    NONE = "none"
+    SALE = "sale"  # 买卖
+    INHERITANCE = "inheritance"  # 继承
+    MERGER = "merger"  # 合并分立
+    COURT_ORDER = "court_order"  # 司法划转
+    PLEDGE_ENFORCEMENT = "pledge_enforcement"  # 质权实现
+
+
+#: Reasons a holder may give for a transfer it makes itself.
+HOLDER_REASONS = frozenset({TransferReason.SALE, TransferReason.INHERITANCE, TransferReason.MERGER})
+
+
+class PledgeStatus(_ChainEnum):
+    NONE = "none"
+    LIVE = "live"
+    RELEASED = "released"  # 解押
+    ENFORCED = "enforced"  # 质权实现
+
+
+class ConsentAction(_ChainEnum):
+    """What a pledgee's consent unlocks while its pledge is live."""
+
+    TRANSFER = "transfer"
+    CANCEL = "cancel"
+    EXCLUSIVE_LICENCE = "exclusive_licence"
+
+
+class CrossBorderMechanism(_ChainEnum):
+    """Legal basis of a transfer abroad (数据出境)."""
+
+    NONE = "none"
+    SECURITY_ASSESSMENT = "security_assessment"  # 数据出境安全评估
+    STANDARD_CONTRACT = "standard_contract"  # 个人信息出境标准合同
+    CERTIFICATION = "certification"  # 个人信息保护认证
+
+
+class LicenceStatus(_ChainEnum):
+    """The stored status; whether a licence is *live* also depends on time and its parents."""
+
+    NONE = "none"
+    ACTIVE = "active"
+    TERMINATED = "terminated"
+
+
+#: Rights a licence can grant (the holding right is transferred, never licensed).
+LICENSABLE_RIGHTS = (Right.PROCESSING_USE, Right.PRODUCT_OPERATION)
+
+
+# --- purposes and territories: named bits --------------------------------------------------------
+
+
+class _Bits(StrEnum):
+    """Named bits of a ``uint64`` set; the bit is the member's position (never reorder)."""
+
+    @property
+    def bit(self) -> int:
+        return 1 << list(type(self)).index(self)
+
+    @classmethod
+    def mask(cls, members: Any) -> int:
+        value = 0
+        for member in members:
+            value |= cls(member).bit
+        return value
+
+    @classmethod
+    def of_mask(cls, mask: int) -> frozenset[Self]:
+        return frozenset(m for m in cls if mask & m.bit)
+
+    @classmethod
+    def unknown_bits(cls, mask: int) -> int:
+        """Bits of ``mask`` that no member names."""
+        return mask & ~((1 << len(cls)) - 1)
+
+
+class Purpose(_Bits):
+    """Purposes a licence permits (docs/licences.md). Bit = position."""
+
+    INTERNAL_ANALYSIS = "internal_analysis"  # 0 内部分析
+    PRODUCT_DEVELOPMENT = "product_development"  # 1 产品研发
+    MODEL_TRAINING = "model_training"  # 2 模型训练
+    RESALE = "resale"  # 3 转售
+    MARKETING = "marketing"  # 4 营销推广
+    CREDIT_ASSESSMENT = "credit_assessment"  # 5 信用评估
+    RISK_CONTROL = "risk_control"  # 6 风险控制
+    PUBLIC_SERVICE = "public_service"  # 7 公共服务
+    RESEARCH = "research"  # 8 科学研究
+    STATISTICS = "statistics"  # 9 统计分析
+    URBAN_GOVERNANCE = "urban_governance"  # 10 城市治理
+    INSURANCE = "insurance"  # 11 保险精算
+    SUPPLY_CHAIN = "supply_chain"  # 12 供应链管理
+    HEALTHCARE = "healthcare"  # 13 医疗健康
+
+
+class Territory(_Bits):
+    """Territories a licence covers (docs/licences.md). Bit = position."""
+
+    MAINLAND_CHINA = "mainland_china"  # 0 中国大陆
+    HONG_KONG = "hong_kong"  # 1 香港
+    MACAO = "macao"  # 2 澳门
+    TAIWAN = "taiwan"  # 3 台湾
+    ASEAN = "asean"  # 4 东盟
+    EU = "eu"  # 5 欧盟
+    USA = "usa"  # 6 美国
+    UNITED_KINGDOM = "united_kingdom"  # 7 英国
+    JAPAN = "japan"  # 8 日本
+    SOUTH_KOREA = "south_korea"  # 9 韩国
+    MIDDLE_EAST = "middle_east"  # 10 中东
+    WORLDWIDE_OTHER = "worldwide_other"  # 11 其他国家和地区
+
+
+# --- currencies ----------------------------------------------------------------------------------
+
+#: ISO 4217 codes accepted for secured amounts, with the digits of their minor unit.
+ISO_4217: dict[str, int] = {
+    "AED": 2, "ARS": 2, "AUD": 2, "BDT": 2, "BHD": 3, "BND": 2, "BRL": 2, "CAD": 2,
+    "CHF": 2, "CLP": 0, "CNY": 2, "COP": 2, "CZK": 2, "DKK": 2, "EGP": 2, "EUR": 2,
+    "GBP": 2, "HKD": 2, "HUF": 2, "IDR": 2, "ILS": 2, "INR": 2, "ISK": 0, "JPY": 0,
+    "KES": 2, "KHR": 2, "KRW": 0, "KWD": 3, "KZT": 2, "LAK": 2, "LKR": 2, "MAD": 2,
+    "MMK": 2, "MNT": 2, "MOP": 2, "MXN": 2, "MYR": 2, "NGN": 2, "NOK": 2, "NZD": 2,
+    "OMR": 3, "PEN": 2, "PHP": 2, "PKR": 2, "PLN": 2, "QAR": 2, "RON": 2, "RUB": 2,
+    "SAR": 2, "SEK": 2, "SGD": 2, "THB": 2, "TRY": 2, "TWD": 2, "UAH": 2, "USD": 2,
+    "UZS": 2, "VND": 0, "ZAR": 2,
+}  # fmt: skip
+
+
+def check_currency(code: str) -> str:
+    """``code`` upper-cased if it is an ISO 4217 code this registry accepts."""
+    upper = code.strip().upper()
+    if upper not in ISO_4217:
+        raise InputError(
+            f"currency {code[:20]!r} is not an ISO 4217 code this registry accepts "
+            f"(e.g. CNY, USD, EUR, HKD); accepted: {', '.join(sorted(ISO_4217))}"
+        )
+    return upper
+
+
+def format_amount(amount: int, currency: str) -> str:
+    """``amount`` minor units as a decimal string (``123456`` in CNY -> ``1234.56``)."""
+    digits = ISO_4217[check_currency(currency)]
+    if digits == 0:
+        return str(amount)
+    sign = "-" if amount < 0 else ""
+    whole, minor = divmod(abs(amount), 10**digits)
+    return f"{sign}{whole}.{minor:0{digits}d}"
+
+
+_COUNTRY = re.compile(r"^[A-Z]{2}$")
+
+
+def check_country(code: str) -> str:
+    """An ISO 3166-1 alpha-2 country code (two letters), upper-cased."""
+    upper = code.strip().upper()
+    if not _COUNTRY.match(upper):
+        raise InputError(f"country {code[:20]!r} must be an ISO 3166-1 alpha-2 code such as US")
+    return upper
+
+
+# --- times -------------------------------------------------------------------------------------
+
+
+def timestamp_of(moment: datetime, field: str) -> int:
+    """Unix seconds of an aware ``moment`` that fits a ``uint48``."""
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise InputError(f"{field} {moment.isoformat()} has no timezone; give an aware time")
+    seconds = int(moment.timestamp())
+    if not 0 < seconds <= _MAX_UINT48:
+        raise InputError(f"{field} {moment.isoformat()} is out of range")
+    return seconds
+
+
+def _when(seconds: int) -> datetime | None:
+    return datetime.fromtimestamp(int(seconds), tz=UTC) if int(seconds) else None
+
+
+def _utc(seconds: int) -> datetime:
+    return datetime.fromtimestamp(int(seconds), tz=UTC)
+
+
+def _hex(value: Any) -> str:
+    if isinstance(value, bytes | bytearray):
+        return "0x" + bytes(value).hex()
+    text = str(value)
+    return text if text.startswith("0x") else "0x" + text
+
+
+def _optional_hash(value: Any) -> str | None:
+    text = _hex(value).lower()
+    return None if text == ZERO_HASH else text
+
+
+def _ascii(value: Any) -> str:
+    raw = value if isinstance(value, bytes | bytearray) else bytes.fromhex(_hex(value)[2:])
+    return bytes(raw).rstrip(b"\0").decode("ascii", errors="replace")
+
+
+def _seconds_normalised(value: datetime) -> datetime:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"{value.isoformat()} has no timezone; give an aware time")
+    return value.astimezone(UTC).replace(microsecond=0)
+
+
+# --- voucher numbers ---------------------------------------------------------------------------
+
+
+def voucher_number(granted_at: int, right: Right | int, exclusive: bool, licence_id: int) -> str:
+    """The 16-digit licence voucher number (许可凭证号), as ``LicenceRegistry`` computes it:
+    grant year in UTC+8 (4), right (1: 2 processing-use, 4 product-operation), exclusive (1),
+    licence id (9), ISO 7064 MOD 11,10 check digit (1)."""
+    year = (datetime.fromtimestamp(granted_at, tz=UTC) + CST).year
+    digit = right.bit if isinstance(right, Right) else int(right)
+    body = f"{year:04d}{digit:01d}{int(exclusive):01d}{licence_id:09d}"
+    return body + str(check_digit(body))
+
+
+@dataclass(frozen=True)
+class VoucherNumber:
+    text: str
+    year: int
+    right: Right
+    exclusive: bool
+    licence_id: int
+
+
+def parse_voucher_number(text: str) -> VoucherNumber:
+    """Validate a voucher number's shape and check digit (spaces and hyphens are ignored)."""
+    digits = re.sub(r"[\s-]", "", text)
+    if not re.fullmatch(rf"\d{{{VOUCHER_DIGITS}}}", digits):
+        raise MalformedNumberError(f"voucher number {text[:40]!r} must be {VOUCHER_DIGITS} digits")
+    expected = check_digit(digits[:-1])
+    if expected != int(digits[-1]):
+        raise MalformedNumberError(
+            f"voucher number {text!r} fails its check digit: it is mistyped (expected last "
+            f"digit {expected})"
+        )
+    rights = {r.bit: r for r in LICENSABLE_RIGHTS}
+    if int(digits[4]) not in rights or digits[5] not in "01":
+        raise MalformedNumberError(f"voucher number {text!r} names no licensable right")
+    return VoucherNumber(
+        digits, int(digits[:4]), rights[int(digits[4])], digits[5] == "1", int(digits[6:15])
+    )
+
+
+# --- what the chain holds ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Pledge:
+    """A registered pledge (质押登记) of a certificate."""
+
+    id: int
+    token_id: int
+    pledgor: str
+    pledgee: str
+    secured_amount: int  # minor units of ``currency``
+    currency: str
+    loan_ref: str  # SHA-256 of the loan reference text
+    registered_at: datetime
+    maturity: datetime
+    status: PledgeStatus
+
+    @property
+    def live(self) -> bool:
+        return self.status is PledgeStatus.LIVE
+
+    @property
+    def amount_text(self) -> str:
+        return f"{format_amount(self.secured_amount, self.currency)} {self.currency}"
+
+    @classmethod
+    def from_chain(cls, pledge_id: int, raw: tuple[Any, ...]) -> Pledge:
+        token_id, pledgor, pledgee, amount, currency, registered_at, maturity, status, loan = raw
+        return cls(
+            id=pledge_id,
+            token_id=int(token_id),
+            pledgor=str(pledgor),
+            pledgee=str(pledgee),
+            secured_amount=int(amount),
+            currency=_ascii(currency),
+            loan_ref=_hex(loan).lower(),
+            registered_at=_utc(registered_at),
+            maturity=_utc(maturity),
+            status=PledgeStatus.of_chain(int(status)),
+        )
+
+
+@dataclass(frozen=True)
+class Freeze:
+    """Whether a certificate is frozen (冻结), since when, by whom, for which case."""
+
+    token_id: int
+    frozen: bool
+    since: datetime | None
+    by: str | None
+    case_ref: str | None  # SHA-256 of the case reference text
+
+    @classmethod
+    def from_chain(cls, token_id: int, raw: tuple[Any, ...]) -> Freeze:
+        frozen, since, by, case_ref = raw
+        return cls(
+            token_id=token_id,
+            frozen=bool(frozen),
+            since=_when(since),
+            by=None if int(str(by), 16) == 0 else str(by),
+            case_ref=_optional_hash(case_ref),
+        )
+
+
+@dataclass(frozen=True)
+class CrossBorderRecord:
+    """The basis on which a certificate may go to one recipient abroad (数据出境)."""
+
+    token_id: int
+    recipient: str
+    mechanism: CrossBorderMechanism
+    expiry: datetime | None
+    country: str | None
+    approval_number_hash: str | None
+
+    @classmethod
+    def from_chain(cls, token_id: int, recipient: str, raw: tuple[Any, ...]) -> CrossBorderRecord:
+        mechanism, expiry, country, approval = raw
+        return cls(
+            token_id=token_id,
+            recipient=recipient,
+            mechanism=CrossBorderMechanism.of_chain(int(mechanism)),
+            expiry=_when(expiry),
+            country=_ascii(country) or None,
+            approval_number_hash=_optional_hash(approval),
+        )
+
+    def valid_at(self, moment: datetime) -> bool:
+        return (
+            self.mechanism is not CrossBorderMechanism.NONE
+            and self.expiry is not None
+            and self.expiry >= moment
+        )
+
+
+@dataclass(frozen=True)
+class Transfer:
+    """One movement of a certificate (``CertificateTransferred``)."""
+
+    token_id: int
+    from_: str
+    to: str
+    reason: TransferReason
+    document_hash: str | None  # contract or court order (SHA-256); pledge id for enforcement
+    tx_hash: str
+    block_number: int
+
+
+@dataclass(frozen=True)
+class Licence:
+    """A licence (数据许可) or sublicence, with its voucher number and liveness.
+
+    ``live`` is the contract's ``isLive`` at the block read: active, inside its term, every
+    parent live, the certificate issued and not expired.
+    """
+
+    id: int
+    voucher_number: str
+    token_id: int
+    parent_id: int | None
+    licensor: str
+    licensee: str
+    right: Right
+    exclusive: bool
+    sublicensable: bool
+    purposes: frozenset[Purpose]
+    territories: frozenset[Territory]
+    granted_at: datetime
+    start: datetime
+    end: datetime
+    status: LicenceStatus
+    terms_hash: str
+    fee_terms_hash: str | None
+    live: bool
+
+    @classmethod
+    def from_chain(cls, licence_id: int, raw: tuple[Any, ...], live: bool) -> Licence:
+        (
+            token_id,
+            parent_id,
+            licensor,
+            granted_at,
+            start,
+            licensee,
+            end,
+            right,
+            exclusive,
+            sublicensable,
+            status,
+            purposes,
+            territories,
+            terms_hash,
+            fee_terms_hash,
+        ) = raw
+        return cls(
+            id=licence_id,
+            voucher_number=voucher_number(int(granted_at), int(right), bool(exclusive), licence_id),
+            token_id=int(token_id),
+            parent_id=int(parent_id) or None,
+            licensor=str(licensor),
+            licensee=str(licensee),
+            right=right_of_bit(int(right)),
+            exclusive=bool(exclusive),
+            sublicensable=bool(sublicensable),
+            purposes=Purpose.of_mask(int(purposes)),
+            territories=Territory.of_mask(int(territories)),
+            granted_at=_utc(granted_at),
+            start=_utc(start),
+            end=_utc(end),
+            status=LicenceStatus.of_chain(int(status)),
+            terms_hash=_hex(terms_hash).lower(),
+            fee_terms_hash=_optional_hash(fee_terms_hash),
+            live=bool(live),
+        )
+
+
+def right_of_bit(bit: int) -> Right:
+    for right in Right:
+        if right.bit == bit:
+            return right
+    raise InputError(f"{bit} is not the bit of a right")
+
+
+# --- what clients send -------------------------------------------------------------------------
+
+
+class _Terms(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
+
+
+class PledgeTerms(_Terms):
+    """A pledge both the holder (pledgor) and the lender (pledgee) sign (EIP-712).
+
+    The certificate is named by ``token_id`` or ``certificate_number`` (one of them). The loan
+    reference (loan contract number) is kept off chain; its SHA-256 is signed and recorded.
+    ``deadline`` is when the two signatures stop being accepted.
+    """
+
+    token_id: int | None = Field(default=None, gt=0)
+    certificate_number: str | None = Field(default=None, description="17 digits")
+    pledgee: str = Field(description="the lender's chain address")
+    secured_amount: int = Field(gt=0, le=_MAX_UINT128, description="minor units (fen, cents)")
+    currency: str = Field(description="ISO 4217 code, e.g. CNY")
+    loan_reference: str = Field(min_length=1, max_length=500, description="loan contract no.")
+    maturity: datetime = Field(description="when the secured loan falls due")
+    deadline: datetime | None = Field(default=None, description="the signatures expire then")
+
+    @field_validator("pledgee")
+    @classmethod
+    def _pledgee(cls, value: str) -> str:
+        try:
+            return checked_address(value, "pledgee")
+        except InputError as exc:
+            raise ValueError(str(exc)) from None
+
+    @field_validator("currency")
+    @classmethod
+    def _currency(cls, value: str) -> str:
+        try:
+            return check_currency(value)
+        except InputError as exc:
+            raise ValueError(str(exc)) from None
+
+    @field_validator("maturity", "deadline")
+    @classmethod
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        return None if value is None else _seconds_normalised(value)
+
+    @model_validator(mode="after")
+    def _one_certificate(self) -> PledgeTerms:
+        if (self.token_id is None) == (self.certificate_number is None):
+            raise ValueError("name the certificate by token_id or by certificate_number (one)")
+        return self
+
+    @property
+    def minor_units(self) -> int:
+        return ISO_4217[self.currency]
+
+
+class LicenceTerms(_Terms):
+    """A licence (or sublicence) to grant: who, which right, scope, term and terms documents.
+
+    ``odrl`` is the machine-readable policy; when omitted the service builds it from these
+    fields (:mod:`registry.rights.odrl`), when given it must state exactly these terms.
+    ``fee_terms`` (text) is stored off chain and its SHA-256 recorded.
+    """
+
+    licensee: str
+    right: Right = Field(description="processing_use or product_operation")
+    purposes: list[Purpose] = Field(min_length=1)
+    territories: list[Territory] = Field(min_length=1)
+    start: datetime
+    end: datetime
+    exclusive: bool = False
+    sublicensable: bool = False
+    odrl: dict[str, Any] | None = None
+    fee_terms: str | None = Field(default=None, min_length=1, max_length=20_000)
+
+    @field_validator("licensee")
+    @classmethod
+    def _licensee(cls, value: str) -> str:
+        try:
+            return checked_address(value, "licensee")
+        except InputError as exc:
+            raise ValueError(str(exc)) from None
+
+    @field_validator("right")
+    @classmethod
+    def _licensable(cls, value: Right) -> Right:
+        if value not in LICENSABLE_RIGHTS:
+            raise ValueError(
+                "only the processing_use and product_operation rights are licensed "
+                "(the holding right is transferred)"
+            )
+        return value
+
+    @field_validator("purposes", "territories")
+    @classmethod
+    def _distinct(cls, value: list[Any]) -> list[Any]:
+        if len(set(value)) != len(value):
+            raise ValueError("each code may be listed once")
+        return sorted(value, key=lambda member: member.bit)
+
+    @field_validator("start", "end")
+    @classmethod
+    def _aware(cls, value: datetime) -> datetime:
+        return _seconds_normalised(value)
+
+    @model_validator(mode="after")
+    def _term(self) -> LicenceTerms:
+        if self.end <= self.start:
+            raise ValueError("a licence must end after it starts")
+        return self
+
+    @property
+    def purpose_mask(self) -> int:
+        return Purpose.mask(self.purposes)
+
+    @property
+    def territory_mask(self) -> int:
+        return Territory.mask(self.territories)

@@ -1,0 +1,558 @@
+"""The rights service: transfers, pledges, freezes, approvals and licences of issued certificates.
+
+Every rule is enforced by the contracts (``TransferAgent`` moves certificates and keeps pledges,
+freezes, approvals and cross-border records; ``LicenceRegistry`` keeps licences). This service
+validates input early with clear messages, keeps the off-chain documents whose SHA-256 goes on
+chain (transfer contracts, case references, loan references, approval numbers, ODRL policies,
+fee terms, termination reasons) in the :class:`~registry.documents.DocumentStore`, builds and
+relays the EIP-712 pledge consents, and turns chain reads into :mod:`registry.domain.rights`
+objects. Every read takes ``block`` (a number or ``"latest"``) to answer as of that block.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from eth_account.signers.local import LocalAccount
+
+from registry.chain.client import ChainClient
+from registry.chain.eip712 import sign_typed_data, typed_data
+from registry.documents import DocumentStore, sha256
+from registry.domain.chain import ChainEvent, Receipt
+from registry.domain.deployment import DeploymentManifest
+from registry.domain.inputs import checked_address
+from registry.domain.numbers import parse_certificate_number
+from registry.domain.rights import (
+    HOLDER_REASONS,
+    ConsentAction,
+    CrossBorderMechanism,
+    CrossBorderRecord,
+    Freeze,
+    Licence,
+    LicenceTerms,
+    Pledge,
+    PledgeStatus,
+    PledgeTerms,
+    Transfer,
+    TransferReason,
+    check_country,
+    timestamp_of,
+)
+from registry.errors import (
+    CertificateNotFoundError,
+    ContractRevertError,
+    InputError,
+    LicenceNotFoundError,
+    NotFoundError,
+    PledgeNotFoundError,
+    RegistrationNotFoundError,
+)
+from registry.rights.odrl import (
+    MEDIA_TYPE,
+    PolicyStatement,
+    build_policy,
+    canonical_policy,
+    certificate_iri,
+    check_policy,
+    new_policy_uid,
+)
+
+AGENT = "TransferAgent"
+LICENCES = "LicenceRegistry"
+LEDGER = "DataAssetRegistry"
+EIP712_NAME = "dareg.TransferAgent"
+EIP712_VERSION = "1"
+ZERO32 = bytes(32)
+
+#: The fields of ``TransferAgent``'s EIP-712 ``Pledge`` type, in its typehash's order.
+PLEDGE_TYPES: list[dict[str, str]] = [
+    {"name": "tokenId", "type": "uint256"},
+    {"name": "pledgor", "type": "address"},
+    {"name": "pledgee", "type": "address"},
+    {"name": "securedAmount", "type": "uint128"},
+    {"name": "currency", "type": "bytes3"},
+    {"name": "loanRef", "type": "bytes32"},
+    {"name": "maturity", "type": "uint48"},
+    {"name": "nonce", "type": "uint256"},
+    {"name": "deadline", "type": "uint256"},
+]
+
+Block = int | str
+
+
+def _hex(value: bytes) -> str:
+    return "0x" + value.hex()
+
+
+class RightsService:
+    """Talks to TransferAgent and LicenceRegistry; stores the documents whose hashes they record."""
+
+    def __init__(
+        self, client: ChainClient, manifest: DeploymentManifest, documents: DocumentStore
+    ) -> None:
+        self._client = client
+        self._chain_id = manifest.chain_id
+        self._addresses = {name: manifest.address_of(name) for name in (AGENT, LICENCES, LEDGER)}
+        self.documents = documents
+
+    @property
+    def agent_address(self) -> str:
+        return self._addresses[AGENT]
+
+    @property
+    def licence_registry_address(self) -> str:
+        return self._addresses[LICENCES]
+
+    # --- plumbing ---------------------------------------------------------------------
+
+    def _send(
+        self, contract: str, function: str, args: Sequence[Any], signer: LocalAccount
+    ) -> Receipt:
+        try:
+            return self._client.transact(
+                contract, self._addresses[contract], function, args, signer
+            )
+        except ContractRevertError as exc:
+            raise self._not_found(exc) or exc from exc
+
+    def _call(
+        self, contract: str, function: str, args: Sequence[Any] = (), block: Block = "latest"
+    ) -> Any:
+        try:
+            return self._client.call(contract, self._addresses[contract], function, args, block)
+        except ContractRevertError as exc:
+            raise self._not_found(exc) or exc from exc
+
+    @staticmethod
+    def _not_found(exc: ContractRevertError) -> NotFoundError | None:
+        if exc.error_name == "LicenceUnknown":
+            licence_id = exc.args_by_name.get("licenceId")
+            return LicenceNotFoundError(f"there is no licence {licence_id}", id=licence_id)
+        if exc.error_name == "RegistryUnknownRegistration":
+            reg_id = exc.args_by_name.get("id")
+            return RegistrationNotFoundError(f"there is no certificate {reg_id}", id=reg_id)
+        return None
+
+    @staticmethod
+    def _events(receipt: Receipt, name: str) -> list[ChainEvent]:
+        found = [e for e in receipt.events if e.name == name]
+        if not found:
+            raise InputError(f"transaction {receipt.tx_hash} emitted no {name}")
+        return found
+
+    def _text(self, text: str | None) -> bytes:
+        """Store ``text`` and return its SHA-256 (32 zero bytes for no text)."""
+        return self.documents.put_text(text) if text else ZERO32
+
+    def _required_text(self, text: str, what: str) -> bytes:
+        if not text or not text.strip():
+            raise InputError(f"{what} is required")
+        return self.documents.put_text(text)
+
+    def _now(self) -> int:
+        return self._client.block().timestamp
+
+    # --- certificates -----------------------------------------------------------------
+
+    def token_id_of(self, certificate_number: str) -> int:
+        """The token id of a certificate number (validated before any chain call)."""
+        parsed = parse_certificate_number(certificate_number)
+        try:
+            return int(
+                self._client.call(
+                    LEDGER, self._addresses[LEDGER], "idOfCertificateNumber", [int(parsed.text)]
+                )
+            )
+        except ContractRevertError as exc:
+            if exc.error_name == "RegistryInvalidNumber":
+                raise CertificateNotFoundError(
+                    f"no certificate {parsed.text} on this registry", number=parsed.text
+                ) from exc
+            raise
+
+    def certificate_number(self, token_id: int) -> str:
+        return str(int(self._call(LEDGER, "certificateNumber", [token_id])))
+
+    def holder_of(self, token_id: int, block: Block = "latest") -> str:
+        holder, *_ = self._call(LEDGER, "certificateState", [token_id], block)
+        return str(holder)
+
+    # --- transfers --------------------------------------------------------------------
+
+    def _transfer_of(self, receipt: Receipt) -> Transfer:
+        event = self._events(receipt, "CertificateTransferred")[-1]
+        a = event.args
+        document = str(a["documentHash"]).lower()
+        return Transfer(
+            token_id=int(a["tokenId"]),
+            from_=str(a["from"]),
+            to=str(a["to"]),
+            reason=TransferReason.of_chain(int(a["reason"])),
+            document_hash=None if int(document, 16) == 0 else document,
+            tx_hash=receipt.tx_hash,
+            block_number=receipt.block_number,
+        )
+
+    def transfer(
+        self,
+        token_id: int,
+        to: str,
+        reason: TransferReason | str,
+        document_text: str | None,
+        holder: LocalAccount,
+    ) -> Transfer:
+        """The holder transfers for a sale, inheritance or merger; ``document_text`` (the
+        underlying contract) is stored and its hash recorded."""
+        reason = TransferReason(reason)
+        if reason not in HOLDER_REASONS:
+            allowed = ", ".join(sorted(r.value for r in HOLDER_REASONS))
+            raise InputError(
+                f"a holder transfers for {allowed}; {reason.value} transfers are made by a "
+                "regulator (court order) or a pledgee (enforcement)"
+            )
+        receipt = self._send(
+            AGENT,
+            "transfer",
+            [token_id, checked_address(to, "to"), reason.chain, self._text(document_text)],
+            holder,
+        )
+        return self._transfer_of(receipt)
+
+    def court_order_transfer(
+        self, token_id: int, to: str, case_ref_text: str, regulator: LocalAccount
+    ) -> Transfer:
+        """A regulator executes a court order (the only movement a freeze allows)."""
+        case_ref = self._required_text(case_ref_text, "the case reference of a court order")
+        receipt = self._send(
+            AGENT, "courtOrderTransfer", [token_id, checked_address(to, "to"), case_ref], regulator
+        )
+        return self._transfer_of(receipt)
+
+    # --- regulators -------------------------------------------------------------------
+
+    def approve_transfer(
+        self, token_id: int, to: str, expiry: datetime, regulator: LocalAccount
+    ) -> datetime:
+        """Approve a transfer of important data to ``to`` until ``expiry``."""
+        seconds = timestamp_of(expiry, "expiry")
+        self._send(
+            AGENT, "approveTransfer", [token_id, checked_address(to, "to"), seconds], regulator
+        )
+        return datetime.fromtimestamp(seconds, tz=UTC)
+
+    def record_cross_border(
+        self,
+        token_id: int,
+        recipient: str,
+        mechanism: CrossBorderMechanism | str,
+        approval_number: str,
+        expiry: datetime,
+        country: str,
+        regulator: LocalAccount,
+    ) -> CrossBorderRecord:
+        """Record the basis of a transfer abroad to ``recipient`` (the approval number is
+        stored off chain, its hash on chain)."""
+        mechanism = CrossBorderMechanism(mechanism)
+        if mechanism is CrossBorderMechanism.NONE:
+            raise InputError(
+                "a cross-border record names its mechanism: security_assessment, "
+                "standard_contract or certification"
+            )
+        recipient = checked_address(recipient, "recipient")
+        record = (
+            mechanism.chain,
+            timestamp_of(expiry, "expiry"),
+            check_country(country).encode("ascii"),
+            self._required_text(approval_number, "the approval (filing) number"),
+        )
+        self._send(AGENT, "recordCrossBorder", [token_id, recipient, record], regulator)
+        return self.cross_border_record(token_id, recipient)
+
+    def set_party_country(self, party: str, country: str | None, regulator: LocalAccount) -> None:
+        """Record the country of a party (``None`` or ``CN``: domestic)."""
+        code = b"\0\0" if country is None else check_country(country).encode("ascii")
+        self._send(AGENT, "setPartyCountry", [checked_address(party, "party"), code], regulator)
+
+    def set_important_data_approval_required(self, required: bool, admin: LocalAccount) -> None:
+        self._send(AGENT, "setImportantDataApprovalRequired", [required], admin)
+
+    def freeze(self, token_id: int, case_ref_text: str, regulator: LocalAccount) -> Freeze:
+        case_ref = self._required_text(case_ref_text, "the case reference of a freeze")
+        self._send(AGENT, "freeze", [token_id, case_ref], regulator)
+        return self.freeze_of(token_id)
+
+    def unfreeze(self, token_id: int, case_ref_text: str, regulator: LocalAccount) -> Freeze:
+        case_ref = self._required_text(case_ref_text, "the case reference of an unfreeze")
+        self._send(AGENT, "unfreeze", [token_id, case_ref], regulator)
+        return self.freeze_of(token_id)
+
+    # --- pledges ----------------------------------------------------------------------
+
+    def _pledge_token(self, terms: PledgeTerms) -> int:
+        if terms.token_id is not None:
+            return terms.token_id
+        assert terms.certificate_number is not None
+        return self.token_id_of(terms.certificate_number)
+
+    def _pledge_message(
+        self, terms: PledgeTerms, pledgor: str | None, nonce: int | None
+    ) -> dict[str, Any]:
+        if terms.deadline is None:
+            raise InputError(
+                "the pledge terms need a deadline: the time until which the two signatures "
+                "are accepted"
+            )
+        token_id = self._pledge_token(terms)
+        return {
+            "tokenId": token_id,
+            "pledgor": checked_address(pledgor, "pledgor")
+            if pledgor is not None
+            else self.holder_of(token_id),
+            "pledgee": terms.pledgee,
+            "securedAmount": terms.secured_amount,
+            "currency": _hex(terms.currency.encode("ascii")),
+            "loanRef": _hex(sha256(terms.loan_reference.encode("utf-8"))),
+            "maturity": timestamp_of(terms.maturity, "maturity"),
+            "nonce": self.pledge_nonce(token_id) if nonce is None else nonce,
+            "deadline": timestamp_of(terms.deadline, "deadline"),
+        }
+
+    def pledge_typed_data(
+        self, terms: PledgeTerms, *, pledgor: str | None = None, nonce: int | None = None
+    ) -> dict[str, Any]:
+        """The EIP-712 ``Pledge`` both the holder and the lender sign.
+
+        ``pledgor`` defaults to the certificate's current holder and ``nonce`` to its current
+        pledge nonce, so both parties (and the relayer) derive the same document.
+        """
+        return typed_data(
+            name=EIP712_NAME,
+            version=EIP712_VERSION,
+            chain_id=self._chain_id,
+            contract=self.agent_address,
+            primary_type="Pledge",
+            types={"Pledge": PLEDGE_TYPES},
+            message=self._pledge_message(terms, pledgor, nonce),
+        )
+
+    def register_pledge(
+        self,
+        terms: PledgeTerms,
+        pledgor_signature: bytes,
+        pledgee_signature: bytes,
+        relayer: LocalAccount,
+        *,
+        pledgor: str | None = None,
+        nonce: int | None = None,
+    ) -> Pledge:
+        """Relay a pledge both parties signed (one transaction; ``relayer`` pays gas)."""
+        message = self._pledge_message(terms, pledgor, nonce)
+        self.documents.put_text(terms.loan_reference)
+        struct = (
+            message["tokenId"],
+            message["pledgor"],
+            message["pledgee"],
+            message["securedAmount"],
+            terms.currency.encode("ascii"),
+            bytes.fromhex(message["loanRef"][2:]),
+            message["maturity"],
+            message["nonce"],
+            message["deadline"],
+        )
+        receipt = self._send(
+            AGENT, "registerPledge", [struct, pledgor_signature, pledgee_signature], relayer
+        )
+        return self.pledge(int(self._events(receipt, "PledgeRegistered")[0].args["pledgeId"]))
+
+    def sign_and_register(
+        self,
+        terms: PledgeTerms,
+        pledgor: LocalAccount,
+        pledgee: LocalAccount,
+        relayer: LocalAccount,
+        ttl: int = 600,
+    ) -> Pledge:
+        """Sign the pledge as both parties (keys this process holds) and relay it."""
+        if terms.deadline is None:
+            deadline = datetime.fromtimestamp(self._now() + ttl, tz=UTC)
+            terms = terms.model_copy(update={"deadline": deadline})
+        if pledgee.address != terms.pledgee:
+            raise InputError(
+                f"the terms name pledgee {terms.pledgee}, but {pledgee.address} would sign"
+            )
+        typed = self.pledge_typed_data(terms, pledgor=pledgor.address)
+        nonce = int(typed["message"]["nonce"])
+        return self.register_pledge(
+            terms,
+            sign_typed_data(typed, pledgor),
+            sign_typed_data(typed, pledgee),
+            relayer,
+            pledgor=pledgor.address,
+            nonce=nonce,
+        )
+
+    def release(self, pledge_id: int, pledgee: LocalAccount) -> Pledge:
+        """The pledgee releases its pledge (解押)."""
+        self._send(AGENT, "releasePledge", [pledge_id], pledgee)
+        return self.pledge(pledge_id)
+
+    def enforce(self, pledge_id: int, to: str, pledgee: LocalAccount) -> Pledge:
+        """After maturity the pledgee enforces: the certificate goes to ``to`` (itself or a
+        buyer it names), recorded as a pledge enforcement."""
+        self._send(AGENT, "enforcePledge", [pledge_id, checked_address(to, "to")], pledgee)
+        return self.pledge(pledge_id)
+
+    def grant_consent(
+        self,
+        pledge_id: int,
+        action: ConsentAction | str,
+        counterparty: str,
+        pledgee: LocalAccount,
+    ) -> None:
+        """The pledgee consents to one transfer to, cancellation by, or exclusive licence to
+        ``counterparty`` while its pledge is live (each consent is used once)."""
+        self._send(
+            AGENT,
+            "grantConsent",
+            [
+                pledge_id,
+                ConsentAction(action).chain,
+                checked_address(counterparty, "counterparty"),
+            ],
+            pledgee,
+        )
+
+    # --- licences ---------------------------------------------------------------------
+
+    def _licence_input(self, terms: LicenceTerms, licensor: str, target: str) -> tuple[Any, ...]:
+        """The ``LicenceInput`` struct, after storing the policy and the fee terms."""
+        uid = new_policy_uid()
+        if terms.odrl is not None and isinstance(terms.odrl.get("uid"), str):
+            uid = terms.odrl["uid"]
+        statement = PolicyStatement.of_terms(
+            terms, uid=uid, chain_id=self._chain_id, licensor=licensor, target=target
+        )
+        fee_hash = self._text(terms.fee_terms)
+        if terms.odrl is not None:
+            check_policy(terms.odrl, statement)
+            policy = terms.odrl
+        else:
+            policy = build_policy(
+                statement, fee_terms_hash=_hex(fee_hash) if terms.fee_terms else None
+            )
+        terms_hash = self.documents.put(canonical_policy(policy), MEDIA_TYPE)
+        return (
+            terms.licensee,
+            terms.right.bit,
+            terms.exclusive,
+            terms.sublicensable,
+            terms.purpose_mask,
+            terms.territory_mask,
+            timestamp_of(terms.start, "start"),
+            timestamp_of(terms.end, "end"),
+            terms_hash,
+            fee_hash,
+        )
+
+    def grant_licence(self, token_id: int, terms: LicenceTerms, holder: LocalAccount) -> Licence:
+        """The holder licenses a right of its certificate; the ODRL policy (built from the
+        terms, or the client's checked against them) and the fee terms are stored, their
+        hashes recorded."""
+        target = certificate_iri(self.certificate_number(token_id))
+        licence_input = self._licence_input(terms, holder.address, target)
+        receipt = self._send(LICENCES, "grantLicence", [token_id, licence_input], holder)
+        return self.licence(int(self._events(receipt, "LicenceGranted")[0].args["licenceId"]))
+
+    def grant_sublicence(
+        self, parent_id: int, terms: LicenceTerms, licensee: LocalAccount
+    ) -> Licence:
+        """The licensee of a sublicensable licence grants a sublicence within its scope."""
+        parent = self.licence(parent_id)
+        target = certificate_iri(self.certificate_number(parent.token_id))
+        licence_input = self._licence_input(terms, licensee.address, target)
+        receipt = self._send(LICENCES, "grantSublicence", [parent_id, licence_input], licensee)
+        return self.licence(int(self._events(receipt, "LicenceGranted")[0].args["licenceId"]))
+
+    def terminate(self, licence_id: int, reason: str | None, party: LocalAccount) -> Licence:
+        """The licensor or the licensee terminates a licence (reason stored, hash recorded)."""
+        self._send(LICENCES, "terminate", [licence_id, self._text(reason)], party)
+        return self.licence(licence_id)
+
+    def policy_document(self, licence: Licence) -> dict[str, Any]:
+        """The stored ODRL policy whose hash ``licence`` records."""
+        found = self.documents.get(bytes.fromhex(licence.terms_hash[2:]))
+        if found is None:
+            raise NotFoundError(
+                f"the ODRL policy {licence.terms_hash} of licence {licence.id} is not held by "
+                "this service",
+                terms_hash=licence.terms_hash,
+            )
+        policy: dict[str, Any] = json.loads(found[0])
+        return policy
+
+    def fee_terms(self, licence: Licence) -> str | None:
+        """The stored fee terms of ``licence`` (``None``: none recorded, or not held here)."""
+        if licence.fee_terms_hash is None:
+            return None
+        found = self.documents.get(bytes.fromhex(licence.fee_terms_hash[2:]))
+        return None if found is None else found[0].decode("utf-8")
+
+    # --- reads ------------------------------------------------------------------------
+
+    def pledge(self, pledge_id: int, block: Block = "latest") -> Pledge:
+        raw = tuple(self._call(AGENT, "pledge", [pledge_id], block))
+        found = Pledge.from_chain(pledge_id, raw)
+        if found.status is PledgeStatus.NONE:
+            raise PledgeNotFoundError(f"there is no pledge {pledge_id}", id=pledge_id)
+        return found
+
+    def live_pledge_of(self, token_id: int, block: Block = "latest") -> Pledge | None:
+        pledge_id = int(self._call(AGENT, "livePledgeOf", [token_id], block))
+        return None if pledge_id == 0 else self.pledge(pledge_id, block)
+
+    def pledge_nonce(self, token_id: int, block: Block = "latest") -> int:
+        return int(self._call(AGENT, "pledgeNonce", [token_id], block))
+
+    def freeze_of(self, token_id: int, block: Block = "latest") -> Freeze:
+        return Freeze.from_chain(token_id, tuple(self._call(AGENT, "freezeOf", [token_id], block)))
+
+    def cross_border_record(
+        self, token_id: int, recipient: str, block: Block = "latest"
+    ) -> CrossBorderRecord:
+        recipient = checked_address(recipient, "recipient")
+        raw = tuple(self._call(AGENT, "crossBorderRecord", [token_id, recipient], block))
+        return CrossBorderRecord.from_chain(token_id, recipient, raw)
+
+    def party_country(self, party: str, block: Block = "latest") -> str:
+        """ISO 3166-1 alpha-2 country of ``party`` (``CN`` unless a regulator recorded another)."""
+        raw = self._call(AGENT, "partyCountry", [checked_address(party, "party")], block)
+        return bytes(raw).decode("ascii")
+
+    def transfer_approval_expiry(
+        self, token_id: int, to: str, block: Block = "latest"
+    ) -> datetime | None:
+        seconds = int(
+            self._call(
+                AGENT, "transferApprovalExpiry", [token_id, checked_address(to, "to")], block
+            )
+        )
+        return datetime.fromtimestamp(seconds, tz=UTC) if seconds else None
+
+    def important_data_approval_required(self, block: Block = "latest") -> bool:
+        return bool(self._call(AGENT, "importantDataApprovalRequired", [], block))
+
+    def licence(self, licence_id: int, block: Block = "latest") -> Licence:
+        raw = tuple(self._call(LICENCES, "licence", [licence_id], block))
+        live = bool(self._call(LICENCES, "isLive", [licence_id], block))
+        return Licence.from_chain(licence_id, raw, live)
+
+    def licences_of(self, token_id: int, block: Block = "latest") -> list[Licence]:
+        """Every licence and sublicence of a certificate, in the order granted."""
+        ids = self._call(LICENCES, "licencesOf", [token_id], block)
+        return [self.licence(int(i), block) for i in ids]
+
+    def live_licences_of(self, token_id: int, block: Block = "latest") -> list[Licence]:
+        return [licence for licence in self.licences_of(token_id, block) if licence.live]

@@ -1,0 +1,190 @@
+"""Financier verification: one answer, as of one block, to "can I lend against this certificate?".
+
+Every fact is read from the chain at the same block number (the head when the question is
+asked, unless one is given), so the answer is consistent and reproducible: genuine (this
+registry's contract on this chain knows the number), status, holder, validity, live pledges,
+live licences (exclusive ones flagged), freeze, open objections, and a ``lendable`` verdict with
+the reasons. Nothing here comes from the SQL mirror.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from pydantic import ValidationError
+
+from registry.domain.registration import Classification, Registration, Status
+from registry.errors import CertificateNotFoundError, NotFoundError
+
+if TYPE_CHECKING:
+    from registry.context import RegistryContext
+    from registry.domain.rights import Freeze, Licence, Pledge
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """``lendable`` with the reasons against it (``blockers``) and what a lender should weigh."""
+
+    lendable: bool
+    blockers: tuple[str, ...]
+    cautions: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Verification:
+    number: str
+    genuine: bool
+    chain_id: int
+    contract: str
+    as_of_block: int
+    as_of_time: datetime
+    registration: Registration | None = None
+    holder_name: str | None = None
+    asset_name: str | None = None
+    registrar_name: str | None = None
+    pledges: tuple[Pledge, ...] = ()
+    licences: tuple[Licence, ...] = ()
+    freeze: Freeze | None = None
+    verdict: Verdict = field(default_factory=lambda: Verdict(False, ("not found",), ()))
+
+
+@dataclass(frozen=True)
+class DataMatch:
+    """Whether a dataset fingerprint is one of the certificate's registered versions."""
+
+    number: str
+    fingerprint: str
+    matches: bool
+    version: int | None
+    current_version: int
+    is_current: bool
+    as_of_block: int
+
+
+def verdict(
+    registration: Registration,
+    *,
+    pledges: tuple[Pledge, ...],
+    licences: tuple[Licence, ...],
+    freeze: Freeze | None,
+    now: datetime,
+    loan_maturity: datetime | None = None,
+) -> Verdict:
+    """The lending verdict: every blocker is one clear sentence."""
+    blockers: list[str] = []
+    cautions: list[str] = []
+    if registration.status is not Status.ISSUED:
+        state = registration.status.value.replace("_", " ")
+        blockers.append(f"the certificate is {state}, not issued and valid")
+    if freeze is not None and freeze.frozen:
+        blockers.append("the certificate is frozen by a regulator or court")
+    for pledge in pledges:
+        blockers.append(
+            f"the certificate is already pledged (pledge {pledge.id} to {pledge.pledgee} until "
+            f"{pledge.maturity:%Y-%m-%d}); a second pledge is refused while it is live"
+        )
+    if registration.open_objections:
+        blockers.append(f"{registration.open_objections} objection(s) are open")
+    valid_until = registration.valid_until
+    if loan_maturity is not None and valid_until is not None and valid_until < loan_maturity:
+        blockers.append(
+            f"the certificate expires on {valid_until:%Y-%m-%d}, before the loan matures on "
+            f"{loan_maturity:%Y-%m-%d}; a pledge cannot outlast it"
+        )
+    exclusive = [lic for lic in licences if lic.exclusive]
+    if exclusive:
+        cautions.append(
+            f"{len(exclusive)} exclusive licence(s) are live; the licensee keeps its right "
+            "after an enforcement"
+        )
+    if registration.classification is Classification.IMPORTANT:
+        cautions.append("important data: a transfer on enforcement needs a regulator's approval")
+    if valid_until is not None and registration.status is Status.ISSUED:
+        days = (valid_until - now).days
+        if days < 90:
+            cautions.append(f"the certificate expires in {days} days; renewal is due")
+    cautions.append("no valuation is recorded yet; valuations come with the appraisal module")
+    return Verdict(lendable=not blockers, blockers=tuple(blockers), cautions=tuple(cautions))
+
+
+class VerificationService:
+    """Answers a financier's questions about a certificate in one consistent read."""
+
+    def __init__(self, context: RegistryContext) -> None:
+        self._ctx = context
+
+    def _block(self, block: int | None) -> tuple[int, datetime]:
+        header = self._ctx.client.block(block if block is not None else "latest")
+        return header.number, datetime.fromtimestamp(header.timestamp, tz=UTC)
+
+    def verify(
+        self, number: str, *, block: int | None = None, loan_maturity: datetime | None = None
+    ) -> Verification:
+        """The full answer for certificate ``number`` as of ``block`` (default: the head)."""
+        ctx = self._ctx
+        at_block, at_time = self._block(block)
+        try:
+            reg = ctx.registrations.by_certificate_number(number, at_block)
+        except CertificateNotFoundError:
+            return Verification(
+                number=number,
+                genuine=False,
+                chain_id=ctx.manifest.chain_id,
+                contract=ctx.registrations.contract_address,
+                as_of_block=at_block,
+                as_of_time=at_time,
+            )
+        rights = ctx.rights
+        live = rights.live_pledge_of(reg.id, block=at_block)
+        pledges = (live,) if live is not None else ()
+        licences = tuple(rights.live_licences_of(reg.id, block=at_block))
+        freeze = rights.freeze_of(reg.id, block=at_block)
+        holder_name: str | None = None
+        asset_name: str | None = None
+        try:  # names come from the off-chain metadata; its absence must not hide the chain facts
+            metadata = ctx.registrations.metadata(reg)
+            holder_name, asset_name = metadata.holder.name, metadata.name
+        except (NotFoundError, ValidationError):
+            pass
+        return Verification(
+            number=number,
+            genuine=True,
+            chain_id=ctx.manifest.chain_id,
+            contract=ctx.registrations.contract_address,
+            as_of_block=at_block,
+            as_of_time=at_time,
+            registration=reg,
+            holder_name=holder_name,
+            asset_name=asset_name,
+            registrar_name=ctx.registrations.registrars.name(reg.registrar_code),
+            pledges=pledges,
+            licences=licences,
+            freeze=freeze if freeze.frozen else None,
+            verdict=verdict(
+                reg,
+                pledges=pledges,
+                licences=licences,
+                freeze=freeze,
+                now=at_time,
+                loan_maturity=loan_maturity,
+            ),
+        )
+
+    def match_data(self, number: str, fingerprint: bytes, *, block: int | None = None) -> DataMatch:
+        """Which registered version (if any) has ``fingerprint``."""
+        at_block, _ = self._block(block)
+        reg = self._ctx.registrations.by_certificate_number(number, at_block)
+        wanted = "0x" + fingerprint.hex()
+        versions = self._ctx.registrations.versions(reg.id, at_block)
+        found = next((v.version for v in versions if v.fingerprint == wanted), None)
+        return DataMatch(
+            number=number,
+            fingerprint=wanted,
+            matches=found is not None,
+            version=found,
+            current_version=reg.version,
+            is_current=found == reg.version,
+            as_of_block=at_block,
+        )

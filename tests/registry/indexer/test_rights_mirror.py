@@ -1,0 +1,609 @@
+"""Transfers, pledges, freezes, approvals and licences mirrored into SQL, checked against the
+real TransferAgent and LicenceRegistry on anvil."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, select
+
+from registry.context import RegistryContext
+from registry.db.engine import make_engine, migrate
+from registry.db.models import (
+    MIRROR_TABLES,
+    cursor_table,
+    licence_table,
+    pledge_event_table,
+    raw_event_table,
+    registration_table,
+    transfer_table,
+)
+from registry.domain.rights import (
+    ConsentAction,
+    CrossBorderMechanism,
+    LicenceStatus,
+    PledgeStatus,
+    TransferReason,
+)
+from registry.errors import IndexerError, InputError, MalformedNumberError
+from registry.indexer.decode import Decoder
+from registry.indexer.fetch import LogFetcher
+from registry.indexer.follow import Indexer
+from registry.indexer.queries import (
+    count_licences,
+    cross_border_records,
+    freeze_of,
+    licence_by_voucher_number,
+    licences_of_token,
+    party_country,
+    pledges_of_holder,
+    pledges_of_token,
+    public_licences,
+    registration_row,
+    transfer_approvals,
+    transfers_of_token,
+)
+from registry.indexer.store import store_batch
+from tests.registry.registration.conftest import travel
+from tests.registry.rights.test_service import (
+    bank,
+    buyer,
+    chain_now,
+    foreigner,
+    grant_regulator,
+    holder,
+    issue,
+    licence_terms,
+    licensee,
+    pledge_terms,
+    regulator,
+    sublicensee,
+)
+
+DAY = 86_400
+YEAR = 365 * DAY
+
+
+@dataclass
+class Scenario:
+    """Token ids by name, pledge and licence ids in the order made."""
+
+    tokens: dict[str, int] = field(default_factory=dict)
+    pledges: list[int] = field(default_factory=list)
+    licences: list[int] = field(default_factory=list)
+
+
+def run_scenario(ctx: RegistryContext, after: Callable[[], object] = lambda: None) -> Scenario:
+    """Every event of TransferAgent and LicenceRegistry; ``after`` called between steps."""
+    rights = ctx.rights
+    s = Scenario()
+    reg = grant_regulator(ctx)
+    s.tokens["A"] = issue(ctx, holder(), 0xA1)
+    s.tokens["B"] = issue(ctx, buyer(), 0xB1, classification="important")
+    s.tokens["C"] = issue(ctx, holder(), 0xC1)
+    a, b, c = s.tokens["A"], s.tokens["B"], s.tokens["C"]
+    after()
+
+    # A is pledged, and sold with the pledgee's consent: the pledge follows it
+    first = rights.sign_and_register(pledge_terms(ctx, a), holder(), bank(), ctx.operator)
+    s.pledges.append(first.id)
+    rights.grant_consent(first.id, ConsentAction.TRANSFER, buyer().address, bank())
+    after()
+    rights.transfer(a, buyer().address, "sale", "转让合同 2026-01", holder())
+    after()
+
+    # licences of A: a sublicensable one, a sublicence, an exclusive one by consent
+    parent = rights.grant_licence(a, licence_terms(ctx, licensee(), days=400), buyer())
+    sub = rights.grant_sublicence(
+        parent.id,
+        licence_terms(
+            ctx,
+            sublicensee(),
+            days=200,
+            purposes=["research"],
+            territories=["hong_kong"],
+            sublicensable=False,
+            fee_terms=None,
+        ),
+        licensee(),
+    )
+    rights.grant_consent(first.id, ConsentAction.EXCLUSIVE_LICENCE, licensee().address, bank())
+    exclusive = rights.grant_licence(
+        a,
+        licence_terms(
+            ctx,
+            licensee(),
+            days=100,
+            right="product_operation",
+            exclusive=True,
+            purposes=["resale", "marketing"],
+            territories=["mainland_china", "asean"],
+        ),
+        buyer(),
+    )
+    s.licences += [parent.id, sub.id, exclusive.id]
+    after()
+    rights.terminate(sub.id, "次级被许可方退出", sublicensee())
+    rights.release(first.id, bank())
+    after()
+
+    # C: frozen, moved by court order while frozen, unfrozen
+    rights.freeze(c, "(2026)粤01执保7号", reg)
+    rights.court_order_transfer(c, buyer().address, "(2026)粤01执7号", reg)
+    after()
+    rights.unfreeze(c, "(2026)粤01执保7号之一", reg)
+
+    # B is important data: moved with the regulator's approval
+    rights.approve_transfer(b, holder().address, chain_now(ctx.client) + timedelta(days=10), reg)
+    rights.transfer(b, holder().address, "merger", None, buyer())
+    after()
+
+    # C goes abroad on a cross-border record, is pledged there and enforced after maturity
+    rights.set_party_country(foreigner().address, "US", reg)
+    rights.record_cross_border(
+        c,
+        foreigner().address,
+        CrossBorderMechanism.STANDARD_CONTRACT,
+        "粤网信备〔2026〕88号",
+        chain_now(ctx.client) + timedelta(days=365),
+        "US",
+        reg,
+    )
+    rights.transfer(c, foreigner().address, "sale", None, buyer())
+    second = rights.sign_and_register(
+        pledge_terms(ctx, c, days=30, currency="USD", secured_amount=250_000_00),
+        foreigner(),
+        bank(),
+        ctx.operator,
+    )
+    s.pledges.append(second.id)
+    after()
+    travel(ctx.client, 31 * DAY)
+    rights.enforce(second.id, bank().address, bank())
+    after()
+
+    # A is pledged again and cancelled with the pledgee's consent; its licences die with it
+    third = rights.sign_and_register(pledge_terms(ctx, a), buyer(), bank(), ctx.operator)
+    s.pledges.append(third.id)
+    rights.grant_consent(third.id, "cancel", buyer().address, bank())
+    ctx.registrations.cancel(a, "业务终止", buyer())
+    rights.set_party_country(foreigner().address, None, reg)
+    rights.set_important_data_approval_required(False, ctx.operator)
+    after()
+    return s
+
+
+@pytest.fixture
+def scenario(ctx: RegistryContext) -> Scenario:
+    return run_scenario(ctx)
+
+
+def sync(ctx: RegistryContext, engine: Engine | None = None, **kwargs: Any) -> int:
+    return Indexer(ctx.client, ctx.manifest, engine or ctx.engine, **kwargs).sync_once()
+
+
+@pytest.fixture
+def other_engine(tmp_path: Path) -> Iterator[Engine]:
+    url = f"sqlite:///{tmp_path / 'other.db'}"
+    migrate(url)
+    engine = make_engine(url)
+    yield engine
+    engine.dispose()
+
+
+def dump(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
+    with engine.connect() as connection:
+        out = {}
+        for table in MIRROR_TABLES:
+            columns = [c for c in table.c if not (table is cursor_table and c.name == "updated_at")]
+            out[table.name] = sorted(
+                (tuple(r) for r in connection.execute(select(*columns)).all()), key=repr
+            )
+    return out
+
+
+def assert_mirrors_chain(ctx: RegistryContext, engine: Engine, s: Scenario) -> None:
+    """Every pledge, licence, freeze, record and holder of the mirror equals a chain read."""
+    rights = ctx.rights
+    now = chain_now(ctx.client)
+    for name, token in s.tokens.items():
+        row = registration_row(engine, token, now=now)
+        assert row is not None
+        assert row.holder == ctx.registrations.get(token).holder, name
+        live = rights.live_pledge_of(token)
+        assert [p.id for p in pledges_of_token(engine, token, live_only=True)] == (
+            [live.id] if live else []
+        ), name
+        on_chain = rights.freeze_of(token)
+        mirrored = freeze_of(engine, token)
+        assert (mirrored.frozen, mirrored.since, mirrored.by, mirrored.case_ref) == (
+            on_chain.frozen,
+            on_chain.since,
+            on_chain.by,
+            on_chain.case_ref,
+        ), name
+        chain_licences = rights.licences_of(token)
+        assert [
+            (
+                m.id,
+                m.voucher_number,
+                m.token_id,
+                m.parent_id,
+                m.licensor,
+                m.licensee,
+                m.right,
+                m.exclusive,
+                m.sublicensable,
+                m.purposes,
+                m.territories,
+                m.granted_at,
+                m.start,
+                m.end,
+                m.status,
+                m.live,
+                m.terms_hash,
+                m.fee_terms_hash,
+            )
+            for m in licences_of_token(engine, token, now=now)
+        ] == [
+            (
+                c.id,
+                c.voucher_number,
+                c.token_id,
+                c.parent_id,
+                c.licensor,
+                c.licensee,
+                c.right,
+                c.exclusive,
+                c.sublicensable,
+                c.purposes,
+                c.territories,
+                c.granted_at,
+                c.start,
+                c.end,
+                c.status,
+                c.live,
+                c.terms_hash,
+                c.fee_terms_hash,
+            )
+            for c in chain_licences
+        ], name
+        assert [m.id for m in licences_of_token(engine, token, live_only=True, now=now)] == [
+            c.id for c in chain_licences if c.live
+        ], name
+        for record in cross_border_records(engine, token):
+            expected = rights.cross_border_record(token, record.recipient)
+            assert (
+                record.mechanism,
+                record.expiry,
+                record.country,
+                record.approval_number_hash,
+            ) == (
+                expected.mechanism,
+                expected.expiry,
+                expected.country,
+                expected.approval_number_hash,
+            )
+        for approval in transfer_approvals(engine, token):
+            assert approval.expiry == rights.transfer_approval_expiry(token, approval.recipient)
+    mirrored_pledges = {
+        p.id: p for token in s.tokens.values() for p in pledges_of_token(engine, token)
+    }
+    assert sorted(mirrored_pledges) == sorted(s.pledges)
+    for pledge_id, m in mirrored_pledges.items():
+        c = rights.pledge(pledge_id)
+        assert (
+            m.token_id,
+            m.pledgor,
+            m.pledgee,
+            m.secured_amount,
+            m.currency,
+            m.loan_ref,
+            m.registered_at,
+            m.maturity,
+            m.status,
+        ) == (
+            c.token_id,
+            c.pledgor,
+            c.pledgee,
+            c.secured_amount,
+            c.currency,
+            c.loan_ref,
+            c.registered_at,
+            c.maturity,
+            c.status,
+        )
+    for account in (holder(), buyer(), bank(), foreigner(), sublicensee()):
+        assert party_country(engine, account.address) == rights.party_country(account.address)
+    # every movement the chain logged, in order
+    logs = ctx.client.decode(
+        ctx.client.get_logs([rights.agent_address], ctx.manifest.deploy_block, ctx.client.head())
+    )
+    for token in s.tokens.values():
+        moves = [
+            (e.args["from"], e.args["to"], TransferReason.of_chain(e.args["reason"]))
+            for e in logs
+            if e.name == "CertificateTransferred" and e.args["tokenId"] == token
+        ]
+        assert [(t.from_, t.to, t.reason) for t in transfers_of_token(engine, token)] == moves
+
+
+# --- the mirror equals the chain ---------------------------------------------------------------
+
+
+def test_every_pledge_licence_freeze_and_transfer_matches_the_chain(
+    ctx: RegistryContext, scenario: Scenario
+) -> None:
+    assert sync(ctx) == ctx.client.head()
+    assert_mirrors_chain(ctx, ctx.engine, scenario)
+    a, b, c = (scenario.tokens[k] for k in "ABC")
+    first, second, third = scenario.pledges
+    parent, sub, exclusive = scenario.licences
+
+    assert [(t.reason, t.to) for t in transfers_of_token(ctx.engine, c)] == [
+        (TransferReason.COURT_ORDER, buyer().address),
+        (TransferReason.SALE, foreigner().address),
+        (TransferReason.PLEDGE_ENFORCEMENT, bank().address),
+    ]
+    enforcement = transfers_of_token(ctx.engine, c)[-1]
+    assert enforcement.document_hash is not None
+    assert int(enforcement.document_hash, 16) == second
+    sale = transfers_of_token(ctx.engine, a)[0]
+    assert sale.document_hash is not None
+    assert ctx.rights.documents.get(bytes.fromhex(sale.document_hash[2:])) is not None
+    assert [t.reason for t in transfers_of_token(ctx.engine, b)] == [TransferReason.MERGER]
+
+    # lien search by asset and by holder, with the pledge's history
+    a_pledges = pledges_of_token(ctx.engine, a)
+    assert [(p.id, p.status) for p in a_pledges] == [
+        (first, PledgeStatus.RELEASED),
+        (third, PledgeStatus.LIVE),
+    ]
+    assert [(h.kind, h.action) for h in a_pledges[0].history] == [
+        ("registered", None),
+        ("consent_granted", ConsentAction.TRANSFER),
+        ("consent_used", ConsentAction.TRANSFER),
+        ("pledgor_changed", None),
+        ("consent_granted", ConsentAction.EXCLUSIVE_LICENCE),
+        ("consent_used", ConsentAction.EXCLUSIVE_LICENCE),
+        ("released", None),
+    ]
+    assert a_pledges[0].pledgor == buyer().address
+    assert a_pledges[0].certificate_number == ctx.registrations.get(a).certificate_number
+    enforced = pledges_of_token(ctx.engine, c)[0]
+    assert (enforced.status, enforced.enforced_to, enforced.currency) == (
+        PledgeStatus.ENFORCED,
+        bank().address,
+        "USD",
+    )
+    assert enforced.secured_amount == 250_000_00
+    assert enforced.closed_at is not None
+    assert [p.id for p in pledges_of_holder(ctx.engine, buyer().address.lower())] == [
+        first,
+        third,
+    ]
+    assert [p.id for p in pledges_of_holder(ctx.engine, buyer().address, live_only=True)] == [third]
+    assert [p.id for p in pledges_of_holder(ctx.engine, foreigner().address)] == [second]
+    assert pledges_of_holder(ctx.engine, holder().address) == []
+    with pytest.raises(InputError):
+        pledges_of_holder(ctx.engine, "0x12")
+
+    # licences: A was cancelled, so none is live although two are still active
+    now = chain_now(ctx.client)
+    rows = {r.id: r for r in licences_of_token(ctx.engine, a, now=now)}
+    assert (rows[sub].status, rows[sub].terminated_by) == (
+        LicenceStatus.TERMINATED,
+        sublicensee().address,
+    )
+    assert rows[sub].termination_reason_hash is not None
+    assert rows[parent].status is LicenceStatus.ACTIVE
+    assert not any(r.live for r in rows.values())
+    assert rows[exclusive].exclusive
+    assert rows[sub].parent_id == parent
+    found = licence_by_voucher_number(ctx.engine, rows[parent].voucher_number)
+    assert found is not None
+    assert found.id == parent
+    with pytest.raises(MalformedNumberError):
+        licence_by_voucher_number(ctx.engine, "2026200000000010")
+
+    # freezes: C is free again, with its history
+    c_freeze = freeze_of(ctx.engine, c)
+    assert not c_freeze.frozen
+    assert [e.frozen for e in c_freeze.history] == [True, False]
+    assert all(e.regulator == regulator().address for e in c_freeze.history)
+    assert freeze_of(ctx.engine, a).history == ()
+    assert [r.recipient for r in cross_border_records(ctx.engine, c)] == [foreigner().address]
+    assert [r.recipient for r in transfer_approvals(ctx.engine, b)] == [holder().address]
+    assert party_country(ctx.engine, foreigner().address) == "CN"  # cleared again
+
+    # the registration's holder followed every move
+    assert registration_row(ctx.engine, c) is not None
+    with ctx.engine.connect() as connection:
+        raw = {
+            (r.block_number, r.log_index): r.event
+            for r in connection.execute(select(raw_event_table)).all()
+        }
+    assert {
+        "CertificateTransferred",
+        "PledgeRegistered",
+        "PledgeReleased",
+        "PledgeEnforced",
+        "PledgeConsentGranted",
+        "PledgeConsentUsed",
+        "PledgorChanged",
+        "CertificateFrozen",
+        "CertificateUnfrozen",
+        "TransferApproved",
+        "CrossBorderRecorded",
+        "PartyCountrySet",
+        "ImportantDataApprovalRequired",
+        "LicenceGranted",
+        "LicenceTerminated",
+    } <= set(raw.values())
+    c_row = registration_row(ctx.engine, c)
+    assert c_row is not None
+    assert raw[(c_row.last_block, c_row.last_log_index)] == "CertificateTransferred"
+
+
+def test_licences_are_disclosed_and_liveness_is_judged_at_query_time(
+    ctx: RegistryContext,
+) -> None:
+    token = issue(ctx, holder(), 0xD1)
+    rights = ctx.rights
+    short = rights.grant_licence(token, licence_terms(ctx, licensee(), days=30), holder())
+    long = rights.grant_licence(
+        token, licence_terms(ctx, buyer(), days=300, right="product_operation"), holder()
+    )
+    sync(ctx)
+    now = chain_now(ctx.client)
+    assert [r.id for r in public_licences(ctx.engine, now=now)] == [long.id, short.id]
+    assert [r.id for r in public_licences(ctx.engine, limit=1, offset=1, now=now)] == [short.id]
+    assert count_licences(ctx.engine) == 2
+    assert all(r.live for r in public_licences(ctx.engine, now=now))
+    # a sublicence stops being live when its parent is terminated, though it stays active
+    sub = rights.grant_sublicence(
+        short.id,
+        licence_terms(ctx, sublicensee(), days=10, purposes=["research"], fee_terms=None),
+        licensee(),
+    )
+    rights.terminate(short.id, None, holder())
+    sync(ctx)
+    now = chain_now(ctx.client)
+    sub_row = next(r for r in licences_of_token(ctx.engine, token, now=now) if r.id == sub.id)
+    assert (sub_row.status, sub_row.live) == (LicenceStatus.ACTIVE, False)
+    assert sub_row.live == rights.licence(sub.id).live
+    assert [r.id for r in licences_of_token(ctx.engine, token, live_only=True, now=now)] == [
+        long.id
+    ]
+    travel(ctx.client, 31 * DAY)  # nothing indexed since
+    later = chain_now(ctx.client)
+    assert [r.id for r in licences_of_token(ctx.engine, token, live_only=True, now=later)] == [
+        long.id
+    ]
+    assert [r.id for r in rights.live_licences_of(token)] == [long.id]
+    travel(ctx.client, 3 * YEAR)  # the certificate expired
+    assert licences_of_token(ctx.engine, token, live_only=True, now=chain_now(ctx.client)) == []
+    assert rights.live_licences_of(token) == []
+    for bad in ({"limit": 0}, {"offset": -1}, {"now": datetime(2030, 1, 1)}):
+        with pytest.raises(InputError):
+            public_licences(ctx.engine, **bad)
+    row = licences_of_token(ctx.engine, token, now=datetime.now(tz=UTC))[0]
+    assert row.certificate_number == ctx.registrations.get(token).certificate_number
+
+
+def test_following_step_by_step_gives_the_same_tables(
+    ctx: RegistryContext, other_engine: Engine
+) -> None:
+    indexer = Indexer(ctx.client, ctx.manifest, other_engine)
+    s = run_scenario(ctx, after=indexer.sync_once)
+    assert indexer.sync_once() == ctx.client.head()
+    sync(ctx)
+    assert dump(other_engine) == dump(ctx.engine)
+    assert_mirrors_chain(ctx, other_engine, s)
+    assert sync(ctx, other_engine, log_range=1) == ctx.client.head()  # nothing new: no change
+    assert dump(other_engine) == dump(ctx.engine)
+
+
+def test_one_block_batches_give_the_same_tables(
+    ctx: RegistryContext, scenario: Scenario, other_engine: Engine
+) -> None:
+    sync(ctx)
+    sync(ctx, other_engine, log_range=1)
+    assert dump(other_engine) == dump(ctx.engine)
+
+
+def test_storing_a_stored_batch_again_changes_nothing(
+    ctx: RegistryContext, scenario: Scenario
+) -> None:
+    contracts = {name: c.address for name, c in ctx.manifest.contracts.items()}
+    fetcher = LogFetcher(
+        ctx.client, ctx.manifest.chain_id, list(contracts.values()), ctx.client.codec.topics
+    )
+    batch = Decoder(ctx.client.codec, contracts).decode(
+        fetcher.fetch(ctx.manifest.deploy_block, ctx.client.head())
+    )
+    first = store_batch(ctx.engine, batch)
+    assert first.rights_events == len(batch.rights) > 20
+    before = dump(ctx.engine)
+    assert store_batch(ctx.engine, batch).rows == 0
+    assert dump(ctx.engine) == before
+    assert_mirrors_chain(ctx, ctx.engine, scenario)
+
+
+# --- refusing what the contracts could not have done -------------------------------------------
+
+
+def test_a_transfer_from_someone_the_mirror_does_not_see_as_holder_is_refused(
+    ctx: RegistryContext,
+) -> None:
+    token = issue(ctx, holder(), 0xE1)
+    sync(ctx)
+    with ctx.engine.begin() as connection:
+        connection.execute(
+            registration_table.update()
+            .where(registration_table.c.id == token)
+            .values(holder=buyer().address)
+        )
+    before = dump(ctx.engine)
+    ctx.rights.transfer(token, licensee().address, "sale", None, holder())
+    with pytest.raises(IndexerError, match="its holder is"):
+        sync(ctx)
+    assert dump(ctx.engine) == before
+
+
+def test_a_second_live_pledge_in_the_mirror_is_refused(ctx: RegistryContext) -> None:
+    token = issue(ctx, holder(), 0xE2)
+    pledge = ctx.rights.sign_and_register(pledge_terms(ctx, token), holder(), bank(), ctx.operator)
+    sync(ctx)
+    ctx.rights.release(pledge.id, bank())
+    ctx.rights.sign_and_register(pledge_terms(ctx, token), holder(), bank(), ctx.operator)
+    # the release is lost from the raw events: the mirror still sees the first pledge as live
+    head = ctx.client.head()
+    contracts = {name: c.address for name, c in ctx.manifest.contracts.items()}
+    fetcher = LogFetcher(
+        ctx.client, ctx.manifest.chain_id, list(contracts.values()), ctx.client.codec.topics
+    )
+    with ctx.engine.connect() as connection:
+        start = int(connection.execute(select(cursor_table.c.last_block)).scalar_one()) + 1
+    batch = Decoder(ctx.client.codec, contracts).decode(fetcher.fetch(start, head))
+    without_release = type(batch)(
+        fetched=batch.fetched,
+        logs=tuple(
+            d for d in batch.logs if not (d.event is not None and d.event.name == "PledgeReleased")
+        ),
+    )
+    before = dump(ctx.engine)
+    with pytest.raises(IndexerError, match="already pledged"):
+        store_batch(ctx.engine, without_release)
+    assert dump(ctx.engine) == before
+
+
+def test_rows_point_back_at_their_raw_events(ctx: RegistryContext, scenario: Scenario) -> None:
+    sync(ctx)
+    with ctx.engine.connect() as connection:
+        raw = {
+            (r.block_number, r.log_index): r.event
+            for r in connection.execute(select(raw_event_table)).all()
+        }
+        transfers = connection.execute(select(transfer_table)).all()
+        licences = connection.execute(select(licence_table)).all()
+        pledge_events = connection.execute(select(pledge_event_table)).all()
+    assert {raw[(t.block_number, t.log_index)] for t in transfers} == {"CertificateTransferred"}
+    assert {raw[(r.granted_block, r.granted_log_index)] for r in licences} == {"LicenceGranted"}
+    assert {raw[(r.last_block, r.last_log_index)] for r in licences} == {
+        "LicenceGranted",
+        "LicenceTerminated",
+    }
+    assert {raw[(e.block_number, e.log_index)] for e in pledge_events} == {
+        "PledgeRegistered",
+        "PledgeReleased",
+        "PledgeEnforced",
+        "PledgeConsentGranted",
+        "PledgeConsentUsed",
+        "PledgorChanged",
+    }
