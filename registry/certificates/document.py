@@ -157,7 +157,7 @@ def document_of(ctx: RegistryContext, registration: Registration) -> Certificate
         token_id=registration.id,
         status=registration.status,
         valid=registration.status is Status.ISSUED,
-        holder=metadata.holder.model_copy(update={"address": registration.holder}),
+        holder=current_holder(metadata, registration.holder),
         asset_name=metadata.name,
         asset_kind=registration.asset_kind,
         rights=sorted(registration.rights, key=list(Right).index),
@@ -186,6 +186,21 @@ def document_of(ctx: RegistryContext, registration: Registration) -> Certificate
         ),
         verification_url=verification_url(ctx, number),
         metadata_hash=registration.metadata_hash,
+    )
+
+
+#: Shown for a holder who acquired the certificate by transfer and has not yet registered a
+#: change (变更) naming itself: the chain knows the address, not the name.
+PENDING_HOLDER_NAME = "受让人（待变更登记） Transferee, pending change registration"
+
+
+def current_holder(metadata: AssetMetadata, chain_holder: str) -> Holder:
+    """The holder as of now: the registered particulars if the chain's holder is the one they
+    name, otherwise (after a transfer) the chain's address with no name attributed to it."""
+    if metadata.holder.address.lower() == chain_holder.lower():
+        return metadata.holder
+    return Holder(
+        name=PENDING_HOLDER_NAME, identifier_type="other", identifier="—", address=chain_holder
     )
 
 

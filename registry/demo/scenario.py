@@ -14,7 +14,7 @@ import json
 import random
 import time
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +24,8 @@ from registry.chain.client import dev_account
 from registry.context import DEV_CHAIN_IDS, RegistryContext
 from registry.demo import datasets as ds
 from registry.domain.identifiers import make_uscc
-from registry.domain.registration import AssetMetadata, RegistrarPolicy
+from registry.domain.registration import AssetMetadata, RegistrarPolicy, Right
+from registry.domain.rights import LicenceTerms, PledgeTerms, Purpose, Territory, TransferReason
 from registry.errors import ConfigurationError
 from registry.evidence.fingerprint import fingerprint_path
 
@@ -64,6 +65,11 @@ REGISTRANTS: dict[str, Party] = {
 #: A competitor with an interest in the clinic data (objects during its notice).
 OBJECTOR = Party(
     "深圳康联健康数据有限公司", make_uscc("91440300MA5KL3RG7"), "440300", "卫生健康", 5
+)
+#: The lender of the data-backed loan, and the data bureau acting as regulator.
+BANK = Party("粤海农村商业银行股份有限公司", make_uscc("91440100MA59BNK4X"), "440100", "金融业", 6)
+REGULATOR = Party(
+    "广东省数据管理局（示例）", make_uscc("11440000MB2D8GDJ5"), "440000", "公共管理", 7
 )
 
 #: code -> (name, region, staff account index or None for the operator, policy)
@@ -421,8 +427,9 @@ class _Demo:
         reg.change(self.ids["vessels"], self.metadata(vessels, self.fingerprints["vessels"]), owner)
         reg.cancel(self.ids["drugs"], "业务调整，不再对外提供该数据", REGISTRANTS["clinic"].account)
         reg.revoke(self.ids["typhoon"], 2, "复核发现数据来源授权已失效", self.staff(442))
+        self._rights()
         # recent weeks: notice with an open objection, a return, a rejection, new applications
-        self.advance(60)
+        self.advance(40)
         self.apply("clinic")
         self.to_notice("clinic")
         reg.grant_standing(self.ids["clinic"], OBJECTOR.account.address, self.staff(441))
@@ -447,9 +454,85 @@ class _Demo:
         self._record(objection)
         return self.out
 
+    def _rights(self) -> None:
+        """Licences, a data-backed loan, a sale and a court freeze (day 41 .. 60)."""
+        ctx, rights = self.ctx, self.ctx.rights
+        port, weather, factory, clinic = (
+            REGISTRANTS[k].account for k in ("port", "weather", "factory", "clinic")
+        )
+        ctx.registrations.set_regulator(REGULATOR.account.address, ctx.operator)
+        self.advance(1)
+        now = datetime.fromtimestamp(self.now(), tz=UTC)
+        day = timedelta(days=1)
+        licence = rights.grant_licence(
+            self.ids["port"],
+            LicenceTerms(
+                licensee=weather.address,
+                right=Right.PROCESSING_USE,
+                purposes=[Purpose.INTERNAL_ANALYSIS, Purpose.PRODUCT_DEVELOPMENT],
+                territories=[Territory.MAINLAND_CHINA],
+                start=now,
+                end=now + 365 * day,
+                sublicensable=True,
+                fee_terms="许可费每年人民币 80,000 元，按季度支付",
+            ),
+            port,
+        )
+        rights.grant_sublicence(
+            licence.id,
+            LicenceTerms(
+                licensee=factory.address,
+                right=Right.PROCESSING_USE,
+                purposes=[Purpose.INTERNAL_ANALYSIS],
+                territories=[Territory.MAINLAND_CHINA],
+                start=now + day,
+                end=now + 180 * day,
+            ),
+            weather,
+        )
+        rights.grant_licence(
+            self.ids["index"],
+            LicenceTerms(
+                licensee=clinic.address,
+                right=Right.PRODUCT_OPERATION,
+                purposes=[Purpose.RESALE],
+                territories=[Territory.MAINLAND_CHINA, Territory.HONG_KONG],
+                start=now,
+                end=now + 730 * day,
+                exclusive=True,
+                fee_terms="独家经营权许可费人民币 600,000 元，一次性支付",
+            ),
+            port,
+        )
+        self.advance(4)
+        rights.sign_and_register(
+            PledgeTerms(
+                token_id=self.ids["vessels"],
+                pledgee=BANK.account.address,
+                secured_amount=5_000_000_00,
+                currency="CNY",
+                loan_reference="粤海农商贷字（2026）第0815号",
+                maturity=datetime.fromtimestamp(self.now(), tz=UTC) + 365 * day,
+            ),
+            port,
+            BANK.account,
+            ctx.operator,
+        )
+        self.advance(5)
+        rights.transfer(
+            self.ids["port"],
+            factory.address,
+            TransferReason.SALE,
+            "数据资产转让协议（2026）第12号",
+            port,
+        )
+        self.advance(10)
+        rights.freeze(self.ids["port"], "（2026）粤0115民初3456号 财产保全", REGULATOR.account)
+
     def _record(self, objection: int) -> None:
         reg = self.ctx.registrations
-        for key, party in REGISTRANTS.items():
+        parties = {**REGISTRANTS, "objector": OBJECTOR, "bank": BANK, "regulator": REGULATOR}
+        for key, party in parties.items():
             self.out.registrants.append(
                 {"key": key, **asdict(party), "address": party.account.address}
             )
@@ -498,7 +581,7 @@ def seed_demo(context: RegistryContext, directory: Path, seed: int = 2025) -> st
     )
     states = sorted({r["status"] for r in out.registrations.values()})
     return (
-        f"{len(out.registrants)} registrants, {len(out.datasets)} datasets anchored, "
+        f"{len(out.registrants)} parties, {len(out.datasets)} datasets anchored, "
         f"{len(out.registrations)} registrations ({', '.join(states)}); see {manifest}"
     )
 

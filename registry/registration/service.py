@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 
 from eth_account.signers.local import LocalAccount
+from eth_utils.crypto import keccak
 
 from registry.chain.client import ChainClient
 from registry.chain.eip712 import sign_typed_data, typed_data
@@ -162,6 +163,12 @@ class RegistrationService:
         self._send(
             "setRegistrarAccount", [code, checked_address(account, "account"), enabled], admin
         )
+
+    def set_regulator(self, account: str, admin: LocalAccount, *, enabled: bool = True) -> None:
+        """Grant (or revoke) REGULATOR_ROLE: freezes, court orders, approvals (admin only)."""
+        role = keccak(text="REGULATOR_ROLE")
+        function = "grantRole" if enabled else "revokeRole"
+        self._send(function, [role, checked_address(account, "account")], admin)
 
     def registrar_policy(self, code: int) -> RegistrarPolicy:
         active, open_to_all, evidence_required, period = self._call("registrarPolicy", [code])

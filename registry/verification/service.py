@@ -145,7 +145,9 @@ class VerificationService:
         asset_name: str | None = None
         try:  # names come from the off-chain metadata; its absence must not hide the chain facts
             metadata = ctx.registrations.metadata(reg)
-            holder_name, asset_name = metadata.holder.name, metadata.name
+            asset_name = metadata.name
+            if metadata.holder.address.lower() == reg.holder.lower():
+                holder_name = metadata.holder.name  # else transferred: the name awaits a change
         except (NotFoundError, ValidationError):
             pass
         return Verification(

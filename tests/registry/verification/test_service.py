@@ -100,3 +100,20 @@ def test_data_match_names_the_version(ctx: RegistryContext) -> None:
     assert new.version == 2
     assert new.is_current
     assert not service.match_data(number, bytes([0xC3]) * 32).matches
+
+
+def test_after_a_transfer_no_name_is_attributed_to_the_new_holder(ctx: RegistryContext) -> None:
+    from registry.certificates.document import PENDING_HOLDER_NAME, certificate_document
+    from registry.domain.rights import TransferReason
+    from tests.registry.rights.test_service import buyer
+
+    token = issue(ctx)
+    number = _number(ctx, token)
+    ctx.rights.transfer(token, buyer().address, TransferReason.SALE, "转让协议", holder())
+    answer = VerificationService(ctx).verify(number)
+    assert answer.registration is not None
+    assert answer.registration.holder == buyer().address
+    assert answer.holder_name is None  # the registered name is the seller's
+    doc = certificate_document(ctx, number)
+    assert doc.holder.address == buyer().address
+    assert doc.holder.name == PENDING_HOLDER_NAME
