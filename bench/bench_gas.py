@@ -38,7 +38,10 @@ from eth_utils.crypto import keccak  # noqa: E402
 from registry.artifacts import DEPLOYED_CONTRACTS, artifacts_hash, load_artifact  # noqa: E402
 from registry.chain.client import ChainClient, dev_account  # noqa: E402
 from registry.chain.deploy import deploy_all  # noqa: E402
+from registry.chain.eip712 import sign_typed_data, typed_data  # noqa: E402
 from registry.chain.node import AnvilNode, anvil_binary  # noqa: E402
+from registry.domain.deployment import DeploymentManifest  # noqa: E402
+from registry.rights.service import PLEDGE_TYPES  # noqa: E402
 from registry.settings import Settings  # noqa: E402
 from tests.contracts.registry_helpers import (  # noqa: E402
     DAY,
@@ -76,6 +79,10 @@ LABELS: dict[str, str] = {
     "issueBatch100_one_holder": f"issueBatch of {BATCH}, one holder (whole tx)",
     "issueBatch100_distinct_holders": f"issueBatch of {BATCH}, distinct holders (whole tx)",
     "baseline_mint": "baseline: _safeMint + _setTokenURI (59 chars)",
+    "grantLicence": "grantLicence (non-exclusive, processing-use)",
+    "transfer": "transfer (sale, by the holder via the agent)",
+    "registerPledge": "registerPledge (two EIP-712 consents, relayed)",
+    "releasePledge": "releasePledge (by the pledgee)",
 }
 
 assert len(BASELINE_URI) == 59
@@ -164,11 +171,82 @@ def _measure_on(chain: ChainClient, settings: Settings) -> dict[str, int]:
         fund(chain, account.address)
     g["issueBatch100_distinct_holders"] = _issue_batch(registry, registrar, distinct, "distinct")
 
+    g.update(_measure_rights(chain, manifest, registry, registrar, holder, relayer))
+
     baseline = chain.deploy("BaselineCertificate", admin).contract_address
     assert baseline is not None
     mint_to = _bench_account(10_000).address
     g["baseline_mint"] = chain.transact(
         "BaselineCertificate", baseline, "mint", [mint_to, 1, BASELINE_URI], admin
+    ).gas_used
+    return g
+
+
+def _measure_rights(
+    chain: ChainClient,
+    manifest: DeploymentManifest,
+    registry: Registry,
+    registrar: LocalAccount,
+    holder: LocalAccount,
+    relayer: LocalAccount,
+) -> dict[str, int]:
+    """Licence, transfer and pledge on fresh certificates certifying every right."""
+    agent, licences = manifest.address_of("TransferAgent"), manifest.address_of("LicenceRegistry")
+    ids = []
+    for label in ("licensed", "sold", "pledged"):
+        reg_id, _ = registry.submit(holder, _application(label).replace(rights=7))
+        registry.to_notice(reg_id, registrar)
+        ids.append(reg_id)
+    _advance(chain, DAY + 1)
+    for reg_id in ids:
+        registry.tx("issue", [reg_id], registrar)
+    licensed, sold, pledged = ids
+    now = chain.block().timestamp
+    licence = (
+        dev_account(7).address, 2, False, True, 0b11, 0b1, now, now + 180 * DAY,
+        digest("odrl policy"), digest("fee terms"),
+    )  # fmt: skip
+    g = {
+        "grantLicence": chain.transact(
+            "LicenceRegistry", licences, "grantLicence", [licensed, licence], holder
+        ).gas_used,
+        "transfer": chain.transact(
+            "TransferAgent",
+            agent,
+            "transfer",
+            [sold, dev_account(7).address, 1, digest("deed")],
+            holder,
+        ).gas_used,
+    }
+    pledgee = dev_account(8)
+    terms = {
+        "tokenId": pledged,
+        "pledgor": holder.address,
+        "pledgee": pledgee.address,
+        "securedAmount": 5_000_000_00,
+        "currency": b"CNY",
+        "loanRef": digest("loan"),
+        "maturity": now + 90 * DAY,
+        "nonce": 0,
+        "deadline": now + DAY,
+    }
+    typed = typed_data(
+        name="dareg.TransferAgent",
+        version="1",
+        chain_id=chain.chain_id(),
+        contract=agent,
+        primary_type="Pledge",
+        types={"Pledge": PLEDGE_TYPES},
+        message=terms,
+    )
+    signatures = [sign_typed_data(typed, holder), sign_typed_data(typed, pledgee)]
+    receipt = chain.transact(
+        "TransferAgent", agent, "registerPledge", [tuple(terms.values()), *signatures], relayer
+    )
+    g["registerPledge"] = receipt.gas_used
+    pledge_id = next(e.args["pledgeId"] for e in receipt.events if e.name == "PledgeRegistered")
+    g["releasePledge"] = chain.transact(
+        "TransferAgent", agent, "releasePledge", [pledge_id], pledgee
     ).gas_used
     return g
 
