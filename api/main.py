@@ -6,7 +6,15 @@ from fastapi import APIRouter, FastAPI
 from fastapi.responses import HTMLResponse
 
 from api.errors import install_error_handlers
-from api.routes import applications, certificates, deployment, evidence, health, verify
+from api.routes import (
+    applications,
+    certificates,
+    deployment,
+    evidence,
+    health,
+    rights,
+    verify,
+)
 from registry import __version__
 from registry.context import RegistryContext
 from registry.settings import Settings
@@ -28,6 +36,8 @@ def create_app(context: RegistryContext) -> FastAPI:
     v1.include_router(certificates.router)
     v1.include_router(certificates.metadata_router)
     v1.include_router(verify.router)
+    v1.include_router(rights.router)
+    v1.include_router(rights.regulator_router)
     app.include_router(v1)
     app.include_router(certificates.verify_router)
 

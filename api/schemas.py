@@ -18,7 +18,22 @@ from registry.domain.registration import (
     Right,
     Status,
 )
-from registry.indexer.queries import RegistrationRow
+from registry.domain.rights import (
+    CrossBorderMechanism,
+    CrossBorderRecord,
+    Freeze,
+    Licence,
+    LicenceStatus,
+    Pledge,
+    PledgeStatus,
+    PledgeTerms,
+    Purpose,
+    Territory,
+    Transfer,
+    TransferReason,
+    format_amount,
+)
+from registry.indexer.queries import LicenceRow, PledgeRow, RegistrationRow, TransferRow
 from registry.verification.service import DataMatch, Verification
 
 
@@ -448,3 +463,321 @@ class DataMatchPublic(BaseModel):
             as_of_block=m.as_of_block,
             member=member,
         )
+
+
+# --- rights: pledges, licences, transfers, freezes and the regulator ----------------------
+
+
+class PledgeTypedDataCreate(BaseModel):
+    """Pledge terms to be signed (EIP-712) by both the holder (pledgor) and the lender."""
+
+    terms: PledgeTerms
+    pledgor: str | None = Field(
+        default=None, description="the signing holder; default: the certificate's holder now"
+    )
+    ttl_seconds: int = Field(
+        default=600, ge=30, le=86_400, description="used when terms.deadline is not given"
+    )
+
+
+class PledgeTypedData(BaseModel):
+    typed_data: dict[str, Any] = Field(description="the EIP-712 document both parties sign")
+    terms: PledgeTerms = Field(description="the terms with their deadline: send these to POST")
+    pledgor: str
+    nonce: int
+
+
+class PledgeCreate(BaseModel):
+    """A pledge both parties signed; the service relays it in one transaction."""
+
+    terms: PledgeTerms
+    pledgor_signature: str = Field(description="0x-hex EIP-712 signature of the holder")
+    pledgee_signature: str = Field(description="0x-hex EIP-712 signature of the lender")
+    pledgor: str | None = Field(default=None, description="default: the certificate's holder")
+    nonce: int | None = Field(
+        default=None, ge=0, description="the signed nonce; default: the certificate's current one"
+    )
+
+
+class PledgeRecordPublic(BaseModel):
+    """A registered pledge (质押登记); the ``registered_*`` and closing fields come with mirror
+    reads (lien search)."""
+
+    id: int
+    token_id: int
+    certificate_number: str | None
+    pledgor: str
+    pledgee: str
+    secured_amount: int = Field(description="minor units of the currency (fen, cents)")
+    amount: str = Field(description="the secured amount as a decimal, e.g. 5000000.00")
+    currency: str
+    loan_ref: str = Field(description="SHA-256 of the loan reference")
+    registered_at: datetime
+    maturity: datetime
+    status: PledgeStatus
+    live: bool
+    closed_at: datetime | None = None
+    enforced_to: str | None = None
+    registered_block: int | None = None
+    registered_tx_hash: str | None = None
+
+    @classmethod
+    def of(cls, p: Pledge, certificate_number: str | None) -> PledgeRecordPublic:
+        return cls(
+            id=p.id,
+            token_id=p.token_id,
+            certificate_number=certificate_number,
+            pledgor=p.pledgor,
+            pledgee=p.pledgee,
+            secured_amount=p.secured_amount,
+            amount=format_amount(p.secured_amount, p.currency),
+            currency=p.currency,
+            loan_ref=p.loan_ref,
+            registered_at=p.registered_at,
+            maturity=p.maturity,
+            status=p.status,
+            live=p.live,
+        )
+
+    @classmethod
+    def of_row(cls, r: PledgeRow) -> PledgeRecordPublic:
+        return cls(
+            id=r.id,
+            token_id=r.token_id,
+            certificate_number=r.certificate_number,
+            pledgor=r.pledgor,
+            pledgee=r.pledgee,
+            secured_amount=r.secured_amount,
+            amount=format_amount(r.secured_amount, r.currency),
+            currency=r.currency,
+            loan_ref=r.loan_ref,
+            registered_at=r.registered_at,
+            maturity=r.maturity,
+            status=r.status,
+            live=r.live,
+            closed_at=r.closed_at,
+            enforced_to=r.enforced_to,
+            registered_block=r.registered_block,
+            registered_tx_hash=r.registered_tx_hash,
+        )
+
+
+class PledgeList(BaseModel):
+    """Lien search (the mirror), as of ``indexer_head``."""
+
+    items: list[PledgeRecordPublic]
+    indexer_head: int | None = Field(description="the mirror's head: the answer is as of it")
+
+
+class LicenceRecordPublic(BaseModel):
+    """A licence (数据许可) or sublicence with its voucher number (许可凭证号)."""
+
+    id: int
+    voucher_number: str
+    token_id: int
+    certificate_number: str | None
+    parent_id: int | None
+    licensor: str
+    licensee: str
+    right: Right
+    exclusive: bool
+    sublicensable: bool
+    purposes: list[Purpose]
+    territories: list[Territory]
+    granted_at: datetime
+    start: datetime
+    end: datetime
+    status: LicenceStatus
+    live: bool
+    terms_hash: str = Field(description="SHA-256 of the ODRL policy (GET .../policy)")
+    fee_terms_hash: str | None
+    granted_tx_hash: str | None = None
+
+    @classmethod
+    def of(cls, lic: Licence, certificate_number: str | None) -> LicenceRecordPublic:
+        return cls(
+            id=lic.id,
+            voucher_number=lic.voucher_number,
+            token_id=lic.token_id,
+            certificate_number=certificate_number,
+            parent_id=lic.parent_id,
+            licensor=lic.licensor,
+            licensee=lic.licensee,
+            right=lic.right,
+            exclusive=lic.exclusive,
+            sublicensable=lic.sublicensable,
+            purposes=sorted(lic.purposes, key=lambda m: m.bit),
+            territories=sorted(lic.territories, key=lambda m: m.bit),
+            granted_at=lic.granted_at,
+            start=lic.start,
+            end=lic.end,
+            status=lic.status,
+            live=lic.live,
+            terms_hash=lic.terms_hash,
+            fee_terms_hash=lic.fee_terms_hash,
+        )
+
+    @classmethod
+    def of_row(cls, r: LicenceRow) -> LicenceRecordPublic:
+        return cls(
+            id=r.id,
+            voucher_number=r.voucher_number,
+            token_id=r.token_id,
+            certificate_number=r.certificate_number,
+            parent_id=r.parent_id,
+            licensor=r.licensor,
+            licensee=r.licensee,
+            right=r.right,
+            exclusive=r.exclusive,
+            sublicensable=r.sublicensable,
+            purposes=sorted(r.purposes, key=lambda m: m.bit),
+            territories=sorted(r.territories, key=lambda m: m.bit),
+            granted_at=r.granted_at,
+            start=r.start,
+            end=r.end,
+            status=r.status,
+            live=r.live,
+            terms_hash=r.terms_hash,
+            fee_terms_hash=r.fee_terms_hash,
+            granted_tx_hash=r.granted_tx_hash,
+        )
+
+
+class LicenceList(BaseModel):
+    """Licences as mirrored (public disclosure, 授权运营公示), as of ``indexer_head``."""
+
+    items: list[LicenceRecordPublic]
+    total: int | None = None
+    limit: int | None = None
+    offset: int | None = None
+    indexer_head: int | None = Field(description="the mirror's head: the answer is as of it")
+
+
+class TransferRecordPublic(BaseModel):
+    token_id: int
+    from_address: str
+    to: str
+    reason: TransferReason
+    document_hash: str | None = Field(
+        description="SHA-256 of the contract or court order; the pledge id for an enforcement"
+    )
+    transferred_at: datetime | None = None
+    block_number: int
+    tx_hash: str
+
+    @classmethod
+    def of(cls, t: Transfer) -> TransferRecordPublic:
+        return cls(
+            token_id=t.token_id,
+            from_address=t.from_,
+            to=t.to,
+            reason=t.reason,
+            document_hash=t.document_hash,
+            block_number=t.block_number,
+            tx_hash=t.tx_hash,
+        )
+
+    @classmethod
+    def of_row(cls, r: TransferRow) -> TransferRecordPublic:
+        return cls(
+            token_id=r.token_id,
+            from_address=r.from_,
+            to=r.to,
+            reason=r.reason,
+            document_hash=r.document_hash,
+            transferred_at=r.transferred_at,
+            block_number=r.block_number,
+            tx_hash=r.tx_hash,
+        )
+
+
+class TransferList(BaseModel):
+    certificate_number: str
+    items: list[TransferRecordPublic]
+    indexer_head: int | None = Field(description="the mirror's head: the answer is as of it")
+
+
+class FreezeCreate(BaseModel):
+    certificate_number: str
+    case_reference: str = Field(min_length=1, max_length=4000, description="kept off chain")
+
+
+class FreezeRelease(BaseModel):
+    case_reference: str = Field(min_length=1, max_length=4000, description="kept off chain")
+
+
+class FreezeStatePublic(BaseModel):
+    certificate_number: str
+    token_id: int
+    frozen: bool
+    since: datetime | None
+    by: str | None
+    case_ref: str | None = Field(description="SHA-256 of the case reference")
+
+    @classmethod
+    def of(cls, f: Freeze, certificate_number: str) -> FreezeStatePublic:
+        return cls(
+            certificate_number=certificate_number,
+            token_id=f.token_id,
+            frozen=f.frozen,
+            since=f.since,
+            by=f.by,
+            case_ref=f.case_ref,
+        )
+
+
+class CourtOrderCreate(BaseModel):
+    certificate_number: str
+    to: str
+    case_reference: str = Field(min_length=1, max_length=4000, description="kept off chain")
+
+
+class TransferApprovalCreate(BaseModel):
+    certificate_number: str
+    to: str
+    expiry: datetime = Field(description="timezone-aware")
+
+
+class TransferApprovalPublic(BaseModel):
+    certificate_number: str
+    to: str
+    expiry: datetime
+
+
+class CrossBorderRecordCreate(BaseModel):
+    certificate_number: str
+    recipient: str
+    mechanism: CrossBorderMechanism
+    approval_number: str = Field(min_length=1, max_length=500, description="kept off chain")
+    expiry: datetime = Field(description="timezone-aware")
+    country: str = Field(description="ISO 3166-1 alpha-2 country of the recipient")
+
+
+class CrossBorderRecordPublic(BaseModel):
+    certificate_number: str
+    recipient: str
+    mechanism: CrossBorderMechanism
+    expiry: datetime | None
+    country: str | None
+    approval_number_hash: str | None
+
+    @classmethod
+    def of(cls, r: CrossBorderRecord, certificate_number: str) -> CrossBorderRecordPublic:
+        return cls(
+            certificate_number=certificate_number,
+            recipient=r.recipient,
+            mechanism=r.mechanism,
+            expiry=r.expiry,
+            country=r.country,
+            approval_number_hash=r.approval_number_hash,
+        )
+
+
+class PartyCountryCreate(BaseModel):
+    party: str
+    country: str | None = Field(default=None, description="ISO 3166-1 alpha-2; null: domestic")
+
+
+class PartyCountryPublic(BaseModel):
+    party: str
+    country: str

@@ -14,7 +14,7 @@ from typing import Annotated, Any
 import click
 import typer
 
-from cli import registration, verification
+from cli import registration, rights, verification
 from cli.common import (
     DatasetPath,
     JsonFlag,
@@ -202,6 +202,7 @@ def verify_proof(
 
 registration.register(app)
 verification.register(app)
+rights.register(app)
 
 
 def main(argv: list[str] | None = None) -> None:
