@@ -29,10 +29,13 @@ stable, machine-readable ``code`` (the API returns it; clients may switch on it)
     │   ├── PortInUseError
     │   ├── StackAlreadyRunningError
     │   └── NodeStartError
-    └── ChainError (503)
-        ├── ChainUnreachableError
-        └── DeploymentError
-            └── ContractsMissingError
+    ├── ChainError (503)
+    │   ├── ChainUnreachableError
+    │   └── DeploymentError
+    │       └── ContractsMissingError
+    └── IndexerError (500)          the mirror cannot follow the chain safely; it stops
+
+``translate_revert`` turns a contract's "unknown X" revert into the matching NotFoundError.
 """
 
 from __future__ import annotations
@@ -267,3 +270,20 @@ class ContractsMissingError(DeploymentError):
 class IndexerError(DaregError):
     code = "indexer_error"
     status = 500
+
+
+#: Custom errors that mean "no such thing", with the error they become and the id argument.
+_NOT_FOUND: dict[str, tuple[type[NotFoundError], str, str]] = {
+    "RegistryUnknownRegistration": (RegistrationNotFoundError, "id", "registration"),
+    "LicenceUnknown": (LicenceNotFoundError, "licenceId", "licence"),
+}
+
+
+def translate_revert(exc: ContractRevertError) -> DaregError:
+    """A contract's "unknown X" revert as the matching :class:`NotFoundError`; others unchanged."""
+    found = _NOT_FOUND.get(exc.error_name)
+    if found is None:
+        return exc
+    error, argument, what = found
+    value = exc.args_by_name.get(argument)
+    return error(f"there is no {what} {value}", id=value)

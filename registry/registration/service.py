@@ -36,6 +36,7 @@ from registry.errors import (
     InputError,
     NotFoundError,
     RegistrationNotFoundError,
+    translate_revert,
 )
 
 CONTRACT = "DataAssetRegistry"
@@ -100,20 +101,13 @@ class RegistrationService:
         try:
             return self._client.transact(CONTRACT, self._address, function, args, signer)
         except ContractRevertError as exc:
-            raise self._not_found(exc) or exc from exc
+            raise translate_revert(exc) from exc
 
     def _call(self, function: str, args: Sequence[Any] = (), block: int | str = "latest") -> Any:
         try:
             return self._client.call(CONTRACT, self._address, function, args, block)
         except ContractRevertError as exc:
-            raise self._not_found(exc) or exc from exc
-
-    @staticmethod
-    def _not_found(exc: ContractRevertError) -> RegistrationNotFoundError | None:
-        if exc.error_name == "RegistryUnknownRegistration":
-            reg_id = exc.args_by_name.get("id")
-            return RegistrationNotFoundError(f"there is no registration {reg_id}", id=reg_id)
-        return None
+            raise translate_revert(exc) from exc
 
     @staticmethod
     def _event(receipt: Receipt, name: str) -> ChainEvent:

@@ -45,10 +45,9 @@ from registry.errors import (
     CertificateNotFoundError,
     ContractRevertError,
     InputError,
-    LicenceNotFoundError,
     NotFoundError,
     PledgeNotFoundError,
-    RegistrationNotFoundError,
+    translate_revert,
 )
 from registry.rights.odrl import (
     MEDIA_TYPE,
@@ -116,7 +115,7 @@ class RightsService:
                 contract, self._addresses[contract], function, args, signer
             )
         except ContractRevertError as exc:
-            raise self._not_found(exc) or exc from exc
+            raise translate_revert(exc) from exc
 
     def _call(
         self, contract: str, function: str, args: Sequence[Any] = (), block: Block = "latest"
@@ -124,17 +123,7 @@ class RightsService:
         try:
             return self._client.call(contract, self._addresses[contract], function, args, block)
         except ContractRevertError as exc:
-            raise self._not_found(exc) or exc from exc
-
-    @staticmethod
-    def _not_found(exc: ContractRevertError) -> NotFoundError | None:
-        if exc.error_name == "LicenceUnknown":
-            licence_id = exc.args_by_name.get("licenceId")
-            return LicenceNotFoundError(f"there is no licence {licence_id}", id=licence_id)
-        if exc.error_name == "RegistryUnknownRegistration":
-            reg_id = exc.args_by_name.get("id")
-            return RegistrationNotFoundError(f"there is no certificate {reg_id}", id=reg_id)
-        return None
+            raise translate_revert(exc) from exc
 
     @staticmethod
     def _events(receipt: Receipt, name: str) -> list[ChainEvent]:
