@@ -75,6 +75,7 @@ class ChainClient:
         self._nonce_lock = threading.Lock()
         self._nonces: dict[str, int] = {}
         self._chain_id: int | None = None
+        self._bound: dict[tuple[str, str], Any] = {}
 
     # --- connectivity ---------------------------------------------------------------------
 
@@ -265,9 +266,16 @@ class ChainClient:
     # --- helpers ---------------------------------------------------------------------------
 
     def _contract(self, name: str, address: str) -> Any:
-        return self._w3.eth.contract(
-            address=to_checksum_address(address), abi=self._artifacts[name].abi
-        )
+        """The web3 contract object, built once per (contract, address): building one parses
+        the whole ABI, which dominated the cost of every call."""
+        key = (name, address.lower())
+        bound = self._bound.get(key)
+        if bound is None:
+            bound = self._w3.eth.contract(
+                address=to_checksum_address(address), abi=self._artifacts[name].abi
+            )
+            self._bound[key] = bound
+        return bound
 
     def _revert(self, exc: ContractLogicError) -> ContractRevertError:
         data = exc.data if isinstance(exc.data, str) else None
