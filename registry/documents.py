@@ -50,6 +50,10 @@ class DocumentStore:
     def put_text(self, text: str) -> bytes:
         return self.put(text.encode("utf-8"), "text/plain; charset=utf-8")
 
+    def put_optional_text(self, text: str | None) -> bytes:
+        """Store ``text`` and return its SHA-256; 32 zero bytes (the chain's "none") for no text."""
+        return self.put_text(text) if text else bytes(32)
+
     def get(self, digest: bytes) -> tuple[bytes, str] | None:
         with self._engine.connect() as connection:
             row = connection.execute(
@@ -79,8 +83,3 @@ class RegistrarDirectory:
                 select(registrar_profile_table.c.name).where(registrar_profile_table.c.code == code)
             ).scalar_one_or_none()
         return None if value is None else str(value)
-
-    def all(self) -> dict[int, tuple[str, str | None]]:
-        with self._engine.connect() as connection:
-            rows = connection.execute(select(registrar_profile_table)).all()
-        return {int(r.code): (str(r.name), r.region) for r in rows}

@@ -101,13 +101,6 @@ class ChainClient:
     def head(self) -> int:
         return int(self._guard(lambda: self._w3.eth.block_number))
 
-    def is_reachable(self) -> bool:
-        try:
-            self.head()
-        except ChainUnreachableError:
-            return False
-        return True
-
     def rpc(self, method: str, params: Sequence[Any] = ()) -> Any:
         """A raw JSON-RPC call (``evm_snapshot``, ``anvil_reorg`` ...)."""
         response = self._guard(self._w3.provider.make_request, method, list(params))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime
 from enum import IntEnum, StrEnum
 from typing import Annotated, Any, Literal
 
@@ -22,8 +22,6 @@ from registry.domain.evidence import format_fingerprint, parse_fingerprint
 from registry.domain.identifiers import uscc_problem
 from registry.domain.numbers import certificate_number, registration_number
 from registry.errors import InputError
-
-METADATA_SCHEMA = "dareg.asset-metadata/1"
 
 _ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
 _REGION = re.compile(r"^\d{6}$")
@@ -286,14 +284,6 @@ class AssetMetadata(_Strict):
     def digest(self) -> bytes:
         """SHA-256 of the canonical bytes: the ``metadataHash`` recorded on chain."""
         return hashlib.sha256(self.canonical()).digest()
-
-    @property
-    def source_agreement_end_timestamp(self) -> int:
-        """End of the source agreement as the last second of that day in UTC+8 (0: none)."""
-        if self.source_agreement_end is None:
-            return 0
-        end = datetime.combine(self.source_agreement_end, time(23, 59, 59), tzinfo=UTC)
-        return int(end.timestamp()) - 8 * 3600
 
 
 def canonical_json(value: Any) -> bytes:

@@ -133,9 +133,6 @@ class RegistrationService:
     def store_metadata(self, metadata: AssetMetadata) -> bytes:
         return self.documents.put(metadata.canonical(), METADATA_MEDIA_TYPE)
 
-    def _reason(self, text: str | None) -> bytes:
-        return self.documents.put_text(text) if text else bytes(32)
-
     # --- registrars (admin) -----------------------------------------------------------
 
     def configure_registrar(
@@ -271,7 +268,7 @@ class RegistrationService:
         return self.get(reg_id)
 
     def cancel(self, reg_id: int, reason: str | None, holder: LocalAccount) -> Registration:
-        self._send("cancel", [reg_id, self._reason(reason)], holder)
+        self._send("cancel", [reg_id, self.documents.put_optional_text(reason)], holder)
         return self.get(reg_id)
 
     def file_objection(
@@ -290,13 +287,19 @@ class RegistrationService:
     def return_for_correction(
         self, reg_id: int, reason_code: int, reason: str, registrar: LocalAccount
     ) -> Registration:
-        self._send("returnForCorrection", [reg_id, reason_code, self._reason(reason)], registrar)
+        self._send(
+            "returnForCorrection",
+            [reg_id, reason_code, self.documents.put_optional_text(reason)],
+            registrar,
+        )
         return self.get(reg_id)
 
     def reject(
         self, reg_id: int, reason_code: int, reason: str, registrar: LocalAccount
     ) -> Registration:
-        self._send("reject", [reg_id, reason_code, self._reason(reason)], registrar)
+        self._send(
+            "reject", [reg_id, reason_code, self.documents.put_optional_text(reason)], registrar
+        )
         return self.get(reg_id)
 
     def open_notice(self, reg_id: int, registrar: LocalAccount) -> Registration:
@@ -309,7 +312,11 @@ class RegistrationService:
     def rule_objection(
         self, objection_id: int, upheld: bool, reason: str, registrar: LocalAccount
     ) -> Objection:
-        self._send("ruleObjection", [objection_id, upheld, self._reason(reason)], registrar)
+        self._send(
+            "ruleObjection",
+            [objection_id, upheld, self.documents.put_optional_text(reason)],
+            registrar,
+        )
         return self.objection(objection_id)
 
     def issue(self, reg_id: int, registrar: LocalAccount) -> Registration:
@@ -340,7 +347,9 @@ class RegistrationService:
     def revoke(
         self, reg_id: int, reason_code: int, reason: str, registrar: LocalAccount
     ) -> Registration:
-        self._send("revoke", [reg_id, reason_code, self._reason(reason)], registrar)
+        self._send(
+            "revoke", [reg_id, reason_code, self.documents.put_optional_text(reason)], registrar
+        )
         return self.get(reg_id)
 
     # --- reads --------------------------------------------------------------------------

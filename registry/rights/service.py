@@ -64,7 +64,6 @@ LICENCES = "LicenceRegistry"
 LEDGER = "DataAssetRegistry"
 EIP712_NAME = "dareg.TransferAgent"
 EIP712_VERSION = "1"
-ZERO32 = bytes(32)
 
 #: The fields of ``TransferAgent``'s EIP-712 ``Pledge`` type, in its typehash's order.
 PLEDGE_TYPES: list[dict[str, str]] = [
@@ -131,10 +130,6 @@ class RightsService:
         if not found:
             raise InputError(f"transaction {receipt.tx_hash} emitted no {name}")
         return found
-
-    def _text(self, text: str | None) -> bytes:
-        """Store ``text`` and return its SHA-256 (32 zero bytes for no text)."""
-        return self.documents.put_text(text) if text else ZERO32
 
     def _required_text(self, text: str, what: str) -> bytes:
         if not text or not text.strip():
@@ -205,7 +200,12 @@ class RightsService:
         receipt = self._send(
             AGENT,
             "transfer",
-            [token_id, checked_address(to, "to"), reason.chain, self._text(document_text)],
+            [
+                token_id,
+                checked_address(to, "to"),
+                reason.chain,
+                self.documents.put_optional_text(document_text),
+            ],
             holder,
         )
         return self._transfer_of(receipt)
@@ -424,7 +424,7 @@ class RightsService:
         statement = PolicyStatement.of_terms(
             terms, uid=uid, chain_id=self._chain_id, licensor=licensor, target=target
         )
-        fee_hash = self._text(terms.fee_terms)
+        fee_hash = self.documents.put_optional_text(terms.fee_terms)
         if terms.odrl is not None:
             check_policy(terms.odrl, statement)
             policy = terms.odrl
@@ -467,7 +467,9 @@ class RightsService:
 
     def terminate(self, licence_id: int, reason: str | None, party: LocalAccount) -> Licence:
         """The licensor or the licensee terminates a licence (reason stored, hash recorded)."""
-        self._send(LICENCES, "terminate", [licence_id, self._text(reason)], party)
+        self._send(
+            LICENCES, "terminate", [licence_id, self.documents.put_optional_text(reason)], party
+        )
         return self.licence(licence_id)
 
     def policy_document(self, licence: Licence) -> dict[str, Any]:
