@@ -6,6 +6,8 @@ import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
 import {Nonces} from "@openzeppelin/contracts/utils/Nonces.sol";
+import {Context} from "@openzeppelin/contracts/utils/Context.sol";
+import {ERC2771Context} from "@openzeppelin/contracts/metatx/ERC2771Context.sol";
 import {Strings} from "@openzeppelin/contracts/utils/Strings.sol";
 import {IDataAssetRegistry} from "./interfaces/IDataAssetRegistry.sol";
 import {IEvidenceRegistry} from "./interfaces/IEvidenceRegistry.sol";
@@ -15,7 +17,15 @@ import {ITransferAgent} from "./interfaces/ITransferAgent.sol";
 
 /// @title DataAssetRegistry
 /// @notice Registration lifecycle and ERC-721 certificates of data assets. See {IDataAssetRegistry}.
-contract DataAssetRegistry is IDataAssetRegistry, ICertificateLedger, ERC721, AccessControl, EIP712, Nonces {
+contract DataAssetRegistry is
+    IDataAssetRegistry,
+    ICertificateLedger,
+    ERC721,
+    AccessControl,
+    EIP712,
+    Nonces,
+    ERC2771Context
+{
     /// @notice Registration agencies' staff accounts (bound to one registrar code each).
     bytes32 public constant REGISTRAR_ROLE = keccak256("REGISTRAR_ROLE");
     /// @notice Regulators (data bureau, court, market supervisor).
@@ -50,9 +60,11 @@ contract DataAssetRegistry is IDataAssetRegistry, ICertificateLedger, ERC721, Ac
     /// @param admin         holder of DEFAULT_ADMIN_ROLE (configures registrars and policy)
     /// @param evidence      the EvidenceRegistry consulted when a registrar requires evidence first
     /// @param baseTokenURI  prefix of every tokenURI; the certificate number is appended
-    constructor(address admin, IEvidenceRegistry evidence, string memory baseTokenURI)
+    /// @param forwarder     the registry's ERC-2771 forwarder, whose relayed calls act for their signer
+    constructor(address admin, IEvidenceRegistry evidence, string memory baseTokenURI, address forwarder)
         ERC721("dareg Data Asset Certificate", "DAC")
         EIP712("dareg.DataAssetRegistry", "1")
+        ERC2771Context(forwarder)
     {
         _evidence = evidence;
         _baseTokenURI = baseTokenURI;
@@ -105,7 +117,7 @@ contract DataAssetRegistry is IDataAssetRegistry, ICertificateLedger, ERC721, Ac
 
     /// @inheritdoc IDataAssetRegistry
     function setRegistrarPolicy(uint16 code, RegistrarPolicy calldata policy) external {
-        if (_registrarCodes[msg.sender] != code) revert RegistryNotRegistrarOf(msg.sender, code);
+        if (_registrarCodes[_msgSender()] != code) revert RegistryNotRegistrarOf(_msgSender(), code);
         if (!policy.active) revert RegistryInvalidPolicy(); // only the admin retires a registrar
         _setPolicy(code, policy);
     }
@@ -114,7 +126,7 @@ contract DataAssetRegistry is IDataAssetRegistry, ICertificateLedger, ERC721, Ac
 
     /// @inheritdoc IDataAssetRegistry
     function submitApplication(ApplicationInput calldata input) external returns (uint256) {
-        return _submit(input, msg.sender);
+        return _submit(input, _msgSender());
     }
 
     /// @inheritdoc IDataAssetRegistry
@@ -136,7 +148,7 @@ contract DataAssetRegistry is IDataAssetRegistry, ICertificateLedger, ERC721, Ac
     /// @inheritdoc IDataAssetRegistry
     function resubmit(uint256 id, bytes32 fingerprint, bytes32 metadataHash) external {
         Registration storage r = _existing(id);
-        if (r.holder != msg.sender) revert RegistryNotHolder(id, msg.sender);
+        if (r.holder != _msgSender()) revert RegistryNotHolder(id, _msgSender());
         _requireStatus(r, id, Status.Returned);
         _checkContent(r.registrarCode, fingerprint, metadataHash);
         r.fingerprint = fingerprint;
@@ -152,37 +164,37 @@ contract DataAssetRegistry is IDataAssetRegistry, ICertificateLedger, ERC721, Ac
         // slither-disable-next-line timestamp
         if (block.timestamp >= r.noticeEnd) revert RegistryNoticeWindowClosed(id, r.noticeEnd);
         if (evidenceHash == bytes32(0)) revert RegistryZeroHash("evidenceHash");
-        if (!_policies[r.registrarCode].objectionsOpenToAll && !_hasStanding(r, id, msg.sender)) {
-            revert RegistryNoStanding(id, msg.sender);
+        if (!_policies[r.registrarCode].objectionsOpenToAll && !_hasStanding(r, id, _msgSender())) {
+            revert RegistryNoStanding(id, _msgSender());
         }
         objectionId = ++_lastObjectionId;
         _objections[objectionId] = Objection({
             registrationId: uint64(id),
-            objector: msg.sender,
+            objector: _msgSender(),
             filedAt: uint48(block.timestamp),
             status: ObjectionStatus.Open
         });
         ++r.openObjections;
-        emit ObjectionFiled(objectionId, id, msg.sender, evidenceHash);
+        emit ObjectionFiled(objectionId, id, _msgSender(), evidenceHash);
     }
 
     /// @inheritdoc IDataAssetRegistry
     function change(uint256 id, bytes32 fingerprint, bytes32 metadataHash) external {
         Registration storage r = _live(id);
-        if (r.holder != msg.sender) revert RegistryNotHolder(id, msg.sender);
+        if (r.holder != _msgSender()) revert RegistryNotHolder(id, _msgSender());
         _newVersion(r, id, fingerprint, metadataHash, false);
     }
 
     /// @inheritdoc IDataAssetRegistry
     function cancel(uint256 id, bytes32 reasonHash) external {
         Registration storage r = _existing(id);
-        if (r.holder != msg.sender) revert RegistryNotHolder(id, msg.sender);
+        if (r.holder != _msgSender()) revert RegistryNotHolder(id, _msgSender());
         _requireStatus(r, id, Status.Issued);
         r.status = Status.Cancelled;
-        emit CertificateCancelled(id, msg.sender, reasonHash);
+        emit CertificateCancelled(id, _msgSender(), reasonHash);
         // interaction last: the agent refuses (reverting the cancellation) while frozen or pledged
         address agent = _transferAgent;
-        if (agent != address(0)) ITransferAgent(agent).authorizeCancellation(id, msg.sender);
+        if (agent != address(0)) ITransferAgent(agent).authorizeCancellation(id, _msgSender());
     }
 
     // --- registrar ----------------------------------------------------------------------
@@ -192,7 +204,7 @@ contract DataAssetRegistry is IDataAssetRegistry, ICertificateLedger, ERC721, Ac
         Registration storage r = _asRegistrar(id);
         _requireStatus(r, id, Status.Submitted);
         r.status = Status.Accepted;
-        emit ApplicationAccepted(id, msg.sender);
+        emit ApplicationAccepted(id, _msgSender());
     }
 
     /// @inheritdoc IDataAssetRegistry
@@ -200,7 +212,7 @@ contract DataAssetRegistry is IDataAssetRegistry, ICertificateLedger, ERC721, Ac
         Registration storage r = _asRegistrar(id);
         _requireReviewable(r, id);
         r.status = Status.Returned;
-        emit ApplicationReturned(id, msg.sender, reasonCode, reasonHash);
+        emit ApplicationReturned(id, _msgSender(), reasonCode, reasonHash);
     }
 
     /// @inheritdoc IDataAssetRegistry
@@ -208,7 +220,7 @@ contract DataAssetRegistry is IDataAssetRegistry, ICertificateLedger, ERC721, Ac
         Registration storage r = _asRegistrar(id);
         _requireReviewable(r, id);
         r.status = Status.Rejected;
-        emit ApplicationRejected(id, msg.sender, reasonCode, reasonHash);
+        emit ApplicationRejected(id, _msgSender(), reasonCode, reasonHash);
     }
 
     /// @inheritdoc IDataAssetRegistry
@@ -220,7 +232,7 @@ contract DataAssetRegistry is IDataAssetRegistry, ICertificateLedger, ERC721, Ac
         r.noticeStart = start;
         r.noticeEnd = end;
         r.status = Status.InNotice;
-        emit NoticeOpened(id, msg.sender, start, end);
+        emit NoticeOpened(id, _msgSender(), start, end);
     }
 
     /// @inheritdoc IDataAssetRegistry
@@ -239,10 +251,10 @@ contract DataAssetRegistry is IDataAssetRegistry, ICertificateLedger, ERC721, Ac
         Registration storage r = _asRegistrar(id);
         o.status = upheld ? ObjectionStatus.Upheld : ObjectionStatus.Dismissed;
         --r.openObjections;
-        emit ObjectionRuled(objectionId, id, upheld, reasonHash, msg.sender);
+        emit ObjectionRuled(objectionId, id, upheld, reasonHash, _msgSender());
         if (upheld && r.status == Status.InNotice) {
             r.status = Status.Rejected;
-            emit ApplicationRejected(id, msg.sender, _REASON_OBJECTION_UPHELD, reasonHash);
+            emit ApplicationRejected(id, _msgSender(), _REASON_OBJECTION_UPHELD, reasonHash);
         }
     }
 
@@ -284,7 +296,7 @@ contract DataAssetRegistry is IDataAssetRegistry, ICertificateLedger, ERC721, Ac
         Registration storage r = _asRegistrar(id);
         _requireStatus(r, id, Status.Issued);
         r.status = Status.Revoked;
-        emit CertificateRevoked(id, msg.sender, reasonCode, reasonHash);
+        emit CertificateRevoked(id, _msgSender(), reasonCode, reasonHash);
     }
 
     // --- views --------------------------------------------------------------------------
@@ -427,6 +439,18 @@ contract DataAssetRegistry is IDataAssetRegistry, ICertificateLedger, ERC721, Ac
         return super._update(to, tokenId, auth);
     }
 
+    function _msgSender() internal view override(Context, ERC2771Context) returns (address) {
+        return ERC2771Context._msgSender();
+    }
+
+    function _msgData() internal view override(Context, ERC2771Context) returns (bytes calldata) {
+        return ERC2771Context._msgData();
+    }
+
+    function _contextSuffixLength() internal view override(Context, ERC2771Context) returns (uint256) {
+        return ERC2771Context._contextSuffixLength();
+    }
+
     function _revokeRole(bytes32 role, address account) internal override returns (bool) {
         if (role == REGISTRAR_ROLE) delete _registrarCodes[account];
         return super._revokeRole(role, account);
@@ -487,13 +511,13 @@ contract DataAssetRegistry is IDataAssetRegistry, ICertificateLedger, ERC721, Ac
             input.fingerprint,
             input.metadataHash,
             input.parents,
-            msg.sender
+            _msgSender()
         );
     }
 
     function _issue(uint256 id, uint16 callerCode) private returns (uint64 number) {
         Registration storage r = _existing(id);
-        if (r.registrarCode != callerCode) revert RegistryNotRegistrarOf(msg.sender, r.registrarCode);
+        if (r.registrarCode != callerCode) revert RegistryNotRegistrarOf(_msgSender(), r.registrarCode);
         _requireStatus(r, id, Status.InNotice);
         // slither-disable-next-line timestamp
         if (block.timestamp < r.noticeEnd) revert RegistryNoticeWindowOpen(id, r.noticeEnd);
@@ -528,7 +552,7 @@ contract DataAssetRegistry is IDataAssetRegistry, ICertificateLedger, ERC721, Ac
         r.fingerprint = fingerprint;
         r.metadataHash = metadataHash;
         r.version = current + 1;
-        emit AssetChanged(id, current + 1, fingerprint, metadataHash, correction, msg.sender);
+        emit AssetChanged(id, current + 1, fingerprint, metadataHash, correction, _msgSender());
     }
 
     function _setPolicy(uint16 code, RegistrarPolicy calldata policy) private {
@@ -593,13 +617,13 @@ contract DataAssetRegistry is IDataAssetRegistry, ICertificateLedger, ERC721, Ac
     }
 
     function _callerRegistrarCode() private view returns (uint16 code) {
-        code = _registrarCodes[msg.sender];
-        if (code == 0) revert RegistryNotRegistrarOf(msg.sender, 0);
+        code = _registrarCodes[_msgSender()];
+        if (code == 0) revert RegistryNotRegistrarOf(_msgSender(), 0);
     }
 
     function _asRegistrar(uint256 id) private view returns (Registration storage r) {
         r = _existing(id);
-        if (_registrarCodes[msg.sender] != r.registrarCode) revert RegistryNotRegistrarOf(msg.sender, r.registrarCode);
+        if (_registrarCodes[_msgSender()] != r.registrarCode) revert RegistryNotRegistrarOf(_msgSender(), r.registrarCode);
     }
 
     function _existing(uint256 id) private view returns (Registration storage r) {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.28;
 
+import {ERC2771Context} from "@openzeppelin/contracts/metatx/ERC2771Context.sol";
 import {ILicenceRegistry} from "./interfaces/ILicenceRegistry.sol";
 import {ICertificateLedger} from "./interfaces/ICertificateLedger.sol";
 import {IDataAssetRegistry} from "./interfaces/IDataAssetRegistry.sol";
@@ -9,7 +10,7 @@ import {RegistryNumbers} from "./libraries/RegistryNumbers.sol";
 
 /// @title LicenceRegistry
 /// @notice Licences and sublicences of certificates' usage rights. See {ILicenceRegistry}.
-contract LicenceRegistry is ILicenceRegistry {
+contract LicenceRegistry is ILicenceRegistry, ERC2771Context {
     /// @notice Longest sublicence chain (a direct licence has depth 1).
     uint256 public constant MAX_DEPTH = 8;
     uint8 private constant _PROCESSING_USE = 2;
@@ -21,8 +22,9 @@ contract LicenceRegistry is ILicenceRegistry {
     mapping(uint256 tokenId => uint256[] licenceIds) private _byToken;
     uint256 private _lastId;
 
-    /// @param ledger the certificate contract whose rights are licensed
-    constructor(ICertificateLedger ledger) {
+    /// @param ledger    the certificate contract whose rights are licensed
+    /// @param forwarder the registry's ERC-2771 forwarder, whose relayed calls act for their signer
+    constructor(ICertificateLedger ledger, address forwarder) ERC2771Context(forwarder) {
         _ledger = ledger;
     }
 
@@ -32,7 +34,7 @@ contract LicenceRegistry is ILicenceRegistry {
         (address holder, IDataAssetRegistry.Status status,, uint48 validUntil, uint8 rights) =
             _ledger.certificateState(tokenId);
         if (status != IDataAssetRegistry.Status.Issued) revert LicenceCertificateNotIssued(tokenId, uint8(status));
-        if (holder != msg.sender) revert LicenceNotHolder(tokenId, msg.sender);
+        if (holder != _msgSender()) revert LicenceNotHolder(tokenId, _msgSender());
         if (input.right != _PROCESSING_USE && input.right != _PRODUCT_OPERATION) revert LicenceInvalidRight(input.right);
         if (rights & input.right == 0) revert LicenceRightNotCertified(tokenId, input.right);
         _checkInput(input, holder);
@@ -49,17 +51,18 @@ contract LicenceRegistry is ILicenceRegistry {
     /// @inheritdoc ILicenceRegistry
     function grantSublicence(uint256 parentId, LicenceInput calldata input) external returns (uint256) {
         Licence storage parent = _existing(parentId);
-        if (parent.licensee != msg.sender) revert LicenceNotLicensee(parentId, msg.sender);
+        if (parent.licensee != _msgSender()) revert LicenceNotLicensee(parentId, _msgSender());
         if (!parent.sublicensable) revert LicenceNotSublicensable(parentId);
         if (parent.status != LicenceStatus.Active || !isLive(parentId)) revert LicenceParentNotActive(parentId);
         if (_depth(parentId) >= MAX_DEPTH) revert LicenceChainTooDeep(parentId);
-        _checkInput(input, msg.sender);
+        _checkInput(input, _msgSender());
         if (input.right != parent.right) revert LicenceExceedsParent(parentId, "right");
         if (input.purposes & ~parent.purposes != 0) revert LicenceExceedsParent(parentId, "purposes");
         if (input.territories & ~parent.territories != 0) revert LicenceExceedsParent(parentId, "territories");
         if (input.start < parent.start || input.end > parent.end) revert LicenceExceedsParent(parentId, "term");
         if (input.exclusive && !parent.exclusive) revert LicenceExceedsParent(parentId, "exclusive");
         uint256 tokenId = parent.tokenId;
+        if (ITransferAgent(_ledger.transferAgent()).freezeOf(tokenId).frozen) revert ITransferAgent.AgentFrozen(tokenId);
         _checkExclusivity(tokenId, parentId, input);
         return _record(tokenId, parentId, input);
     }
@@ -67,10 +70,10 @@ contract LicenceRegistry is ILicenceRegistry {
     /// @inheritdoc ILicenceRegistry
     function terminate(uint256 licenceId, bytes32 reasonHash) external {
         Licence storage l = _existing(licenceId);
-        if (msg.sender != l.licensor && msg.sender != l.licensee) revert LicenceNotParty(licenceId, msg.sender);
+        if (_msgSender() != l.licensor && _msgSender() != l.licensee) revert LicenceNotParty(licenceId, _msgSender());
         if (l.status != LicenceStatus.Active) revert LicenceNotActive(licenceId);
         l.status = LicenceStatus.Terminated;
-        emit LicenceTerminated(licenceId, l.tokenId, msg.sender, reasonHash);
+        emit LicenceTerminated(licenceId, l.tokenId, _msgSender(), reasonHash);
     }
 
     /// @inheritdoc ILicenceRegistry
@@ -107,7 +110,7 @@ contract LicenceRegistry is ILicenceRegistry {
         Licence storage l = _licences[id];
         l.tokenId = tokenId;
         l.parentId = parentId;
-        l.licensor = msg.sender;
+        l.licensor = _msgSender();
         l.grantedAt = nowTs;
         l.start = input.start;
         l.licensee = input.licensee;
@@ -122,7 +125,7 @@ contract LicenceRegistry is ILicenceRegistry {
         l.feeTermsHash = input.feeTermsHash;
         _byToken[tokenId].push(id);
         emit LicenceGranted(
-            id, tokenId, input.licensee, RegistryNumbers.voucherNumber(nowTs, input.right, input.exclusive, id), l, msg.sender
+            id, tokenId, input.licensee, RegistryNumbers.voucherNumber(nowTs, input.right, input.exclusive, id), l, _msgSender()
         );
     }
 

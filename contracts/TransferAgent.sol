@@ -3,6 +3,7 @@ pragma solidity 0.8.28;
 
 import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {ERC2771Context} from "@openzeppelin/contracts/metatx/ERC2771Context.sol";
 import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
 import {ITransferAgent} from "./interfaces/ITransferAgent.sol";
 import {IDataAssetRegistry} from "./interfaces/IDataAssetRegistry.sol";
@@ -10,7 +11,7 @@ import {ICertificateLedger} from "./interfaces/ICertificateLedger.sol";
 
 /// @title TransferAgent
 /// @notice Transfers, pledges, freezes, approvals and cross-border records. See {ITransferAgent}.
-contract TransferAgent is ITransferAgent, EIP712 {
+contract TransferAgent is ITransferAgent, EIP712, ERC2771Context {
     bytes32 private constant _PLEDGE_TYPEHASH = keccak256(
         "Pledge(uint256 tokenId,address pledgor,address pledgee,uint128 securedAmount,bytes3 currency,"
         "bytes32 loanRef,uint48 maturity,uint256 nonce,uint256 deadline)"
@@ -32,14 +33,18 @@ contract TransferAgent is ITransferAgent, EIP712 {
     uint256 private _lastPledgeId;
     bool private _importantNeedsApproval;
 
-    /// @param ledger the certificate contract whose tokens this agent moves
-    constructor(ICertificateLedger ledger) EIP712("dareg.TransferAgent", "1") {
+    /// @param ledger    the certificate contract whose tokens this agent moves
+    /// @param forwarder the registry's ERC-2771 forwarder, whose relayed calls act for their signer
+    constructor(ICertificateLedger ledger, address forwarder)
+        EIP712("dareg.TransferAgent", "1")
+        ERC2771Context(forwarder)
+    {
         _ledger = ledger;
         _importantNeedsApproval = true;
     }
 
     modifier onlyRegulator() {
-        if (!IAccessControl(address(_ledger)).hasRole(_REGULATOR_ROLE, msg.sender)) revert AgentNotRegulator(msg.sender);
+        if (!IAccessControl(address(_ledger)).hasRole(_REGULATOR_ROLE, _msgSender())) revert AgentNotRegulator(_msgSender());
         _;
     }
 
@@ -51,7 +56,7 @@ contract TransferAgent is ITransferAgent, EIP712 {
             revert AgentInvalidReason(reason);
         }
         (address holder,,) = _requireLive(tokenId);
-        if (holder != msg.sender) revert AgentNotHolder(tokenId, msg.sender);
+        if (holder != _msgSender()) revert AgentNotHolder(tokenId, _msgSender());
         _requireNotFrozen(tokenId);
         uint256 pledgeId = _livePledge[tokenId];
         if (pledgeId != 0) {
@@ -98,7 +103,7 @@ contract TransferAgent is ITransferAgent, EIP712 {
         Pledge storage p = _livePledgeAsPledgee(pledgeId);
         p.status = PledgeStatus.Released;
         delete _livePledge[p.tokenId];
-        emit PledgeReleased(pledgeId, p.tokenId, msg.sender);
+        emit PledgeReleased(pledgeId, p.tokenId, _msgSender());
     }
 
     /// @inheritdoc ITransferAgent
@@ -112,7 +117,7 @@ contract TransferAgent is ITransferAgent, EIP712 {
         _checkRecipient(tokenId, to);
         p.status = PledgeStatus.Enforced;
         delete _livePledge[tokenId];
-        emit PledgeEnforced(pledgeId, tokenId, to, msg.sender);
+        emit PledgeEnforced(pledgeId, tokenId, to, _msgSender());
         _move(tokenId, holder, to, TransferReason.PledgeEnforcement, bytes32(pledgeId));
     }
 
@@ -125,7 +130,7 @@ contract TransferAgent is ITransferAgent, EIP712 {
 
     /// @inheritdoc ITransferAgent
     function authorizeCancellation(uint256 tokenId, address holder) external {
-        if (msg.sender != address(_ledger)) revert AgentNotHolder(tokenId, msg.sender);
+        if (msg.sender != address(_ledger)) revert AgentUnauthorizedModule(msg.sender);
         _requireNotFrozen(tokenId);
         uint256 pledgeId = _livePledge[tokenId];
         if (pledgeId != 0) _useConsent(pledgeId, tokenId, ConsentAction.Cancel, holder);
@@ -133,7 +138,7 @@ contract TransferAgent is ITransferAgent, EIP712 {
 
     /// @inheritdoc ITransferAgent
     function authorizeExclusiveLicence(uint256 tokenId, address licensee) external {
-        if (msg.sender != _ledger.licenceRegistry()) revert AgentNotHolder(tokenId, msg.sender);
+        if (msg.sender != _ledger.licenceRegistry()) revert AgentUnauthorizedModule(msg.sender);
         _requireNotFrozen(tokenId);
         uint256 pledgeId = _livePledge[tokenId];
         if (pledgeId != 0) _useConsent(pledgeId, tokenId, ConsentAction.ExclusiveLicence, licensee);
@@ -146,21 +151,21 @@ contract TransferAgent is ITransferAgent, EIP712 {
         // slither-disable-next-line unused-return
         _ledger.certificateState(tokenId); // reverts for an unknown registration
         if (_freezes[tokenId].frozen) revert AgentFrozen(tokenId);
-        _freezes[tokenId] = Freeze({frozen: true, since: uint48(block.timestamp), by: msg.sender, caseRef: caseRef});
-        emit CertificateFrozen(tokenId, msg.sender, caseRef);
+        _freezes[tokenId] = Freeze({frozen: true, since: uint48(block.timestamp), by: _msgSender(), caseRef: caseRef});
+        emit CertificateFrozen(tokenId, _msgSender(), caseRef);
     }
 
     /// @inheritdoc ITransferAgent
     function unfreeze(uint256 tokenId, bytes32 caseRef) external onlyRegulator {
         if (!_freezes[tokenId].frozen) revert AgentNotFrozen(tokenId);
         delete _freezes[tokenId];
-        emit CertificateUnfrozen(tokenId, msg.sender, caseRef);
+        emit CertificateUnfrozen(tokenId, _msgSender(), caseRef);
     }
 
     /// @inheritdoc ITransferAgent
     function approveTransfer(uint256 tokenId, address to, uint48 expiry) external onlyRegulator {
         _approvals[tokenId][to] = expiry;
-        emit TransferApproved(tokenId, to, expiry, msg.sender);
+        emit TransferApproved(tokenId, to, expiry, _msgSender());
     }
 
     /// @inheritdoc ITransferAgent
@@ -173,19 +178,19 @@ contract TransferAgent is ITransferAgent, EIP712 {
         }
         _crossBorder[tokenId][recipient] = record;
         emit CrossBorderRecorded(
-            tokenId, recipient, record.mechanism, record.expiry, record.country, record.approvalNumberHash, msg.sender
+            tokenId, recipient, record.mechanism, record.expiry, record.country, record.approvalNumberHash, _msgSender()
         );
     }
 
     /// @inheritdoc ITransferAgent
     function setPartyCountry(address party, bytes2 country) external onlyRegulator {
         _countries[party] = country;
-        emit PartyCountrySet(party, country, msg.sender);
+        emit PartyCountrySet(party, country, _msgSender());
     }
 
     /// @inheritdoc ITransferAgent
     function setImportantDataApprovalRequired(bool required) external {
-        if (!IAccessControl(address(_ledger)).hasRole(_ADMIN_ROLE, msg.sender)) revert AgentNotRegulator(msg.sender);
+        if (!IAccessControl(address(_ledger)).hasRole(_ADMIN_ROLE, _msgSender())) revert AgentNotRegulator(_msgSender());
         _importantNeedsApproval = required;
         emit ImportantDataApprovalRequired(required);
     }
@@ -307,13 +312,13 @@ contract TransferAgent is ITransferAgent, EIP712 {
             status: PledgeStatus.Live,
             loanRef: terms.loanRef
         });
-        emit PledgeRegistered(pledgeId, tokenId, terms.pledgee, _pledges[pledgeId], msg.sender);
+        emit PledgeRegistered(pledgeId, tokenId, terms.pledgee, _pledges[pledgeId], _msgSender());
     }
 
     function _livePledgeAsPledgee(uint256 pledgeId) private view returns (Pledge storage p) {
         p = _pledges[pledgeId];
         if (p.status != PledgeStatus.Live) revert AgentPledgeNotLive(pledgeId);
-        if (p.pledgee != msg.sender) revert AgentNotPledgee(pledgeId, msg.sender);
+        if (p.pledgee != _msgSender()) revert AgentNotPledgee(pledgeId, _msgSender());
     }
 
     function _useConsent(uint256 pledgeId, uint256 tokenId, ConsentAction action, address counterparty) private {

@@ -19,6 +19,7 @@ from registry.errors import ConfigurationError
 #: Contracts the registry deploys, in deployment order.
 DEPLOYED_CONTRACTS: tuple[str, ...] = (
     "EvidenceRegistry",
+    "RegistryForwarder",
     "DataAssetRegistry",
     "TransferAgent",
     "LicenceRegistry",

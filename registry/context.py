@@ -20,6 +20,7 @@ from registry.domain.deployment import DeploymentManifest
 from registry.errors import ConfigurationError, DeploymentError
 from registry.evidence.service import EvidenceService
 from registry.registration.service import RegistrationService
+from registry.relay.service import RelayService
 from registry.rights.service import RightsService
 from registry.settings import Settings
 
@@ -55,6 +56,7 @@ class RegistryContext:
     evidence: EvidenceService = field(init=False)
     registrations: RegistrationService = field(init=False)
     rights: RightsService = field(init=False)
+    relay: RelayService = field(init=False)
 
     def __post_init__(self) -> None:
         self.evidence = EvidenceService(self.client, self.manifest)
@@ -63,6 +65,7 @@ class RegistryContext:
             self.client, self.manifest, documents, RegistrarDirectory(self.engine)
         )
         self.rights = RightsService(self.client, self.manifest, documents)
+        self.relay = RelayService(self.client, self.manifest)
 
     @property
     def operator(self) -> LocalAccount:

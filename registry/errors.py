@@ -12,7 +12,12 @@ stable, machine-readable ``code`` (the API returns it; clients may switch on it)
     │   ├── UnsupportedFileError
     │   ├── MalformedFingerprintError
     │   ├── MalformedProofError
-    │   └── MalformedNumberError
+    │   ├── MalformedNumberError
+    │   ├── UnknownCurrencyError      not an active ISO 4217 code known to the valuation module
+    │   ├── NonPositiveValuationError a valuation came out zero or negative
+    │   ├── MissingComparablesError   the market approach has too few comparable transactions
+    │   ├── InvalidRelayRequestError  a forward request the relayer will not send
+    │   └── RelaySignatureError       its signature is not the signer's
     ├── NotFoundError (404)
     │   ├── EvidenceNotFoundError
     │   ├── RegistrationNotFoundError
@@ -22,7 +27,9 @@ stable, machine-readable ``code`` (the API returns it; clients may switch on it)
     ├── ConflictError (409)
     │   ├── EvidenceAlreadyAnchoredError
     │   ├── VerificationFailedError   a check ran and found no match (CLI exit code 3)
-    │   └── RegistrarKeyUnavailableError  a registrar must sign, this service holds no key of it
+    │   ├── RegistrarKeyUnavailableError  a registrar must sign, this service holds no key of it
+    │   ├── RelayRequestExpiredError  a forward request past its deadline
+    │   └── StaleRelayRequestError    a forward request whose nonce was used (replay)
     ├── ContractRevertError (403/404/409/422)  the contract refused: custom error name and arguments
     ├── ConfigurationError (500)
     ├── StackError (503)            the embedded stack cannot start or run
@@ -105,6 +112,37 @@ class MalformedNumberError(InputError):
     code = "malformed_number"
 
 
+class UnknownCurrencyError(InputError):
+    """A currency code that is not an active ISO 4217 code with a known minor unit."""
+
+    code = "unknown_currency"
+
+
+class NonPositiveValuationError(InputError):
+    """A valuation whose result is zero or negative (or rounds to zero minor units)."""
+
+    code = "non_positive_valuation"
+
+
+class MissingComparablesError(InputError):
+    """The market approach was given fewer comparable transactions than it requires."""
+
+    code = "missing_comparables"
+
+
+class InvalidRelayRequestError(InputError):
+    """A forward request the relayer will not send (not a registry contract, value attached,
+    not one of its functions)."""
+
+    code = "invalid_relay_request"
+
+
+class RelaySignatureError(InputError):
+    """A forward request's signature is malformed or was not made by its signer."""
+
+    code = "invalid_signature"
+
+
 class NotFoundError(DaregError):
     code = "not_found"
     status = 404
@@ -151,6 +189,16 @@ class RegistrarKeyUnavailableError(ConflictError):
     code = "registrar_key_unavailable"
 
 
+class RelayRequestExpiredError(ConflictError):
+    code = "relay_request_expired"
+
+
+class StaleRelayRequestError(ConflictError):
+    """The signer's forwarder nonce moved on: the request was sent already or superseded."""
+
+    code = "stale_relay_request"
+
+
 class ContractRevertError(DaregError):
     """The contract refused a transaction with a custom error.
 
@@ -172,6 +220,7 @@ class ContractRevertError(DaregError):
         "NotLicensee",
         "NotParty",
         "ViaAgentOnly",
+        "UnauthorizedModule",
     )
     _CONFLICT = (
         "WrongStatus",

@@ -123,6 +123,8 @@ interface ITransferAgent {
     error AgentNotIssued(uint256 tokenId, uint8 status);
     error AgentNotHolder(uint256 tokenId, address account);
     error AgentNotRegulator(address account);
+    /// @notice An authorisation hook was called by someone other than the ledger or the licence registry.
+    error AgentUnauthorizedModule(address caller);
     error AgentNotPledgee(uint256 pledgeId, address account);
     error AgentFrozen(uint256 tokenId);
     error AgentNotFrozen(uint256 tokenId);

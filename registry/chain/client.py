@@ -24,7 +24,7 @@ from web3.providers.base import BaseProvider
 from registry.artifacts import ContractArtifact
 from registry.chain.abi import AbiCodec
 from registry.domain.chain import BlockHeader, ChainEvent, ChainLog, Receipt
-from registry.errors import ChainError, ChainUnreachableError, ContractRevertError
+from registry.errors import ChainError, ChainUnreachableError, ContractRevertError, InputError
 
 #: Mnemonic of the embedded chain's public development accounts (anvil and Hardhat defaults).
 DEV_MNEMONIC = "test test test test test test test test test test test junk"
@@ -53,6 +53,10 @@ def account_from_key(private_key: str) -> LocalAccount:
     except (ValueError, TypeError) as exc:
         raise ChainError(f"the configured private key is not a valid secp256k1 key: {exc}") from exc
     return account
+
+
+#: Where a contract object is only used to encode or decode.
+_NO_ADDRESS = "0x" + "00" * 20
 
 
 class ChainClient:
@@ -139,6 +143,29 @@ class ChainClient:
         bound = self._contract(contract, address)
         try:
             return self._guard(bound.functions[function](*args).call, block_identifier=block)
+        except ContractLogicError as exc:
+            raise self._revert(exc) from exc
+
+    def encode_call(self, contract: str, address: str, function: str, args: Sequence[Any]) -> str:
+        """The calldata (hex) of ``function(*args)`` on ``contract``."""
+        return str(self._contract(contract, address).encode_abi(function, args=list(args)))
+
+    def decode_call(self, contract: str, data: str) -> tuple[str, dict[str, Any]]:
+        """The function name and arguments of calldata sent to ``contract``; an
+        :class:`InputError` when ``contract`` has no such function."""
+        bound = self._contract(contract, _NO_ADDRESS)
+        try:
+            function, args = bound.decode_function_input(data)
+        except (ValueError, TypeError) as exc:
+            raise InputError(f"the data is not a call of a {contract} function") from exc
+        return str(function.fn_name), dict(args)
+
+    def simulate(self, to: str, data: str, sender: str) -> int:
+        """Run a call as ``sender`` against the pending block without sending it; returns
+        the gas it needs, or raises the contract's refusal as :class:`ContractRevertError`."""
+        tx = {"from": to_checksum_address(sender), "to": to_checksum_address(to), "data": data}
+        try:
+            return int(self._guard(self._w3.eth.estimate_gas, tx, "pending"))
         except ContractLogicError as exc:
             raise self._revert(exc) from exc
 

@@ -43,9 +43,14 @@ def _constructor_args(
     name: str, deployed: dict[str, DeployedContract], deployer: LocalAccount, token_base_uri: str
 ) -> list[Any]:
     if name == "DataAssetRegistry":
-        return [deployer.address, deployed["EvidenceRegistry"].address, token_base_uri]
+        return [
+            deployer.address,
+            deployed["EvidenceRegistry"].address,
+            token_base_uri,
+            deployed["RegistryForwarder"].address,
+        ]
     if name in ("TransferAgent", "LicenceRegistry"):
-        return [deployed["DataAssetRegistry"].address]
+        return [deployed["DataAssetRegistry"].address, deployed["RegistryForwarder"].address]
     return []
 
 

@@ -45,3 +45,41 @@ class Receipt:
     gas_used: int
     contract_address: str | None = None
     events: tuple[ChainEvent, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class ContractCall:
+    """One state-changing call of a registry contract, not yet signed: which contract, which
+    function, its arguments (ABI-ready). A service builds it; a signer sends it directly or
+    signs it as an ERC-2771 forward request for the registry's relayer."""
+
+    contract: str
+    function: str
+    args: tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class ForwardRequest:
+    """An ERC-2771 ``ForwardRequest`` (OpenZeppelin's forwarder): ``signer`` asks the forwarder
+    to call ``to`` with ``data`` (``value`` is always 0 here), at most ``gas``, with its
+    forwarder ``nonce``, until ``deadline`` (seconds since the epoch)."""
+
+    signer: str
+    to: str
+    gas: int
+    nonce: int
+    deadline: int
+    data: str
+    value: int = 0
+
+    def message(self) -> dict[str, Any]:
+        """The EIP-712 message, field names as in the forwarder's typehash."""
+        return {
+            "from": self.signer,
+            "to": self.to,
+            "value": self.value,
+            "gas": self.gas,
+            "nonce": self.nonce,
+            "deadline": self.deadline,
+            "data": self.data,
+        }

@@ -18,7 +18,7 @@ from eth_utils.crypto import keccak
 from registry.chain.client import ChainClient
 from registry.chain.eip712 import sign_typed_data, typed_data
 from registry.documents import DocumentStore, RegistrarDirectory
-from registry.domain.chain import ChainEvent, Receipt
+from registry.domain.chain import ChainEvent, ContractCall, Receipt
 from registry.domain.deployment import DeploymentManifest
 from registry.domain.inputs import checked_address
 from registry.domain.numbers import parse_certificate_number, parse_registration_number
@@ -267,8 +267,14 @@ class RegistrationService:
         self._send("change", [reg_id, bytes.fromhex(metadata.fingerprint[2:]), digest], holder)
         return self.get(reg_id)
 
+    def cancellation_call(self, reg_id: int, reason: str | None) -> ContractCall:
+        """The holder cancels its certificate (注销); the reason is stored, its hash recorded.
+        Refused while frozen, or pledged without the pledgee's consent."""
+        return ContractCall(CONTRACT, "cancel", (reg_id, self.documents.put_optional_text(reason)))
+
     def cancel(self, reg_id: int, reason: str | None, holder: LocalAccount) -> Registration:
-        self._send("cancel", [reg_id, self.documents.put_optional_text(reason)], holder)
+        call = self.cancellation_call(reg_id, reason)
+        self._send(call.function, call.args, holder)
         return self.get(reg_id)
 
     def file_objection(

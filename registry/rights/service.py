@@ -21,7 +21,7 @@ from eth_account.signers.local import LocalAccount
 from registry.chain.client import ChainClient
 from registry.chain.eip712 import sign_typed_data, typed_data
 from registry.documents import DocumentStore, sha256
-from registry.domain.chain import ChainEvent, Receipt
+from registry.domain.chain import ChainEvent, ContractCall, Receipt
 from registry.domain.deployment import DeploymentManifest
 from registry.domain.inputs import checked_address
 from registry.domain.numbers import parse_certificate_number
@@ -116,6 +116,10 @@ class RightsService:
         except ContractRevertError as exc:
             raise translate_revert(exc) from exc
 
+    def send(self, call: ContractCall, signer: LocalAccount) -> Receipt:
+        """Send ``call`` as ``signer``'s own transaction."""
+        return self._send(call.contract, call.function, call.args, signer)
+
     def _call(
         self, contract: str, function: str, args: Sequence[Any] = (), block: Block = "latest"
     ) -> Any:
@@ -166,7 +170,8 @@ class RightsService:
 
     # --- transfers --------------------------------------------------------------------
 
-    def _transfer_of(self, receipt: Receipt) -> Transfer:
+    def transfer_of(self, receipt: Receipt) -> Transfer:
+        """The transfer a receipt records."""
         event = self._events(receipt, "CertificateTransferred")[-1]
         a = event.args
         document = str(a["documentHash"]).lower()
@@ -180,15 +185,14 @@ class RightsService:
             block_number=receipt.block_number,
         )
 
-    def transfer(
+    def transfer_call(
         self,
         token_id: int,
         to: str,
         reason: TransferReason | str,
         document_text: str | None,
-        holder: LocalAccount,
-    ) -> Transfer:
-        """The holder transfers for a sale, inheritance or merger; ``document_text`` (the
+    ) -> ContractCall:
+        """The holder's transfer for a sale, inheritance or merger; ``document_text`` (the
         underlying contract) is stored and its hash recorded."""
         reason = TransferReason(reason)
         if reason not in HOLDER_REASONS:
@@ -197,18 +201,29 @@ class RightsService:
                 f"a holder transfers for {allowed}; {reason.value} transfers are made by a "
                 "regulator (court order) or a pledgee (enforcement)"
             )
-        receipt = self._send(
+        return ContractCall(
             AGENT,
             "transfer",
-            [
+            (
                 token_id,
                 checked_address(to, "to"),
                 reason.chain,
                 self.documents.put_optional_text(document_text),
-            ],
-            holder,
+            ),
         )
-        return self._transfer_of(receipt)
+
+    def transfer(
+        self,
+        token_id: int,
+        to: str,
+        reason: TransferReason | str,
+        document_text: str | None,
+        holder: LocalAccount,
+    ) -> Transfer:
+        """The holder transfers (see :meth:`transfer_call`)."""
+        return self.transfer_of(
+            self.send(self.transfer_call(token_id, to, reason, document_text), holder)
+        )
 
     def court_order_transfer(
         self, token_id: int, to: str, case_ref_text: str, regulator: LocalAccount
@@ -218,7 +233,7 @@ class RightsService:
         receipt = self._send(
             AGENT, "courtOrderTransfer", [token_id, checked_address(to, "to"), case_ref], regulator
         )
-        return self._transfer_of(receipt)
+        return self.transfer_of(receipt)
 
     # --- regulators -------------------------------------------------------------------
 
@@ -383,16 +398,37 @@ class RightsService:
             nonce=nonce,
         )
 
+    def release_call(self, pledge_id: int) -> ContractCall:
+        """The pledgee's release of its pledge (解押)."""
+        return ContractCall(AGENT, "releasePledge", (pledge_id,))
+
     def release(self, pledge_id: int, pledgee: LocalAccount) -> Pledge:
-        """The pledgee releases its pledge (解押)."""
-        self._send(AGENT, "releasePledge", [pledge_id], pledgee)
+        self.send(self.release_call(pledge_id), pledgee)
         return self.pledge(pledge_id)
 
-    def enforce(self, pledge_id: int, to: str, pledgee: LocalAccount) -> Pledge:
+    def enforcement_call(self, pledge_id: int, to: str) -> ContractCall:
         """After maturity the pledgee enforces: the certificate goes to ``to`` (itself or a
         buyer it names), recorded as a pledge enforcement."""
-        self._send(AGENT, "enforcePledge", [pledge_id, checked_address(to, "to")], pledgee)
+        return ContractCall(AGENT, "enforcePledge", (pledge_id, checked_address(to, "to")))
+
+    def enforce(self, pledge_id: int, to: str, pledgee: LocalAccount) -> Pledge:
+        self.send(self.enforcement_call(pledge_id, to), pledgee)
         return self.pledge(pledge_id)
+
+    def consent_call(
+        self, pledge_id: int, action: ConsentAction | str, counterparty: str
+    ) -> ContractCall:
+        """The pledgee consents to one transfer to, cancellation by, or exclusive licence to
+        ``counterparty`` while its pledge is live (each consent is used once)."""
+        return ContractCall(
+            AGENT,
+            "grantConsent",
+            (
+                pledge_id,
+                ConsentAction(action).chain,
+                checked_address(counterparty, "counterparty"),
+            ),
+        )
 
     def grant_consent(
         self,
@@ -401,18 +437,7 @@ class RightsService:
         counterparty: str,
         pledgee: LocalAccount,
     ) -> None:
-        """The pledgee consents to one transfer to, cancellation by, or exclusive licence to
-        ``counterparty`` while its pledge is live (each consent is used once)."""
-        self._send(
-            AGENT,
-            "grantConsent",
-            [
-                pledge_id,
-                ConsentAction(action).chain,
-                checked_address(counterparty, "counterparty"),
-            ],
-            pledgee,
-        )
+        self.send(self.consent_call(pledge_id, action, counterparty), pledgee)
 
     # --- licences ---------------------------------------------------------------------
 
@@ -446,30 +471,45 @@ class RightsService:
             fee_hash,
         )
 
-    def grant_licence(self, token_id: int, terms: LicenceTerms, holder: LocalAccount) -> Licence:
-        """The holder licenses a right of its certificate; the ODRL policy (built from the
+    def licence_call(self, token_id: int, terms: LicenceTerms, holder: str) -> ContractCall:
+        """The holder's licence of a right of its certificate; the ODRL policy (built from the
         terms, or the client's checked against them) and the fee terms are stored, their
         hashes recorded."""
         target = certificate_iri(self.certificate_number(token_id))
-        licence_input = self._licence_input(terms, holder.address, target)
-        receipt = self._send(LICENCES, "grantLicence", [token_id, licence_input], holder)
+        licence_input = self._licence_input(terms, checked_address(holder, "holder"), target)
+        return ContractCall(LICENCES, "grantLicence", (token_id, licence_input))
+
+    def licence_of(self, receipt: Receipt) -> Licence:
+        """The licence a receipt records as granted."""
         return self.licence(int(self._events(receipt, "LicenceGranted")[0].args["licenceId"]))
+
+    def grant_licence(self, token_id: int, terms: LicenceTerms, holder: LocalAccount) -> Licence:
+        return self.licence_of(
+            self.send(self.licence_call(token_id, terms, holder.address), holder)
+        )
+
+    def sublicence_call(self, parent_id: int, terms: LicenceTerms, licensee: str) -> ContractCall:
+        """The licensee of a sublicensable licence grants a sublicence within its scope."""
+        parent = self.licence(parent_id)
+        target = certificate_iri(self.certificate_number(parent.token_id))
+        licence_input = self._licence_input(terms, checked_address(licensee, "licensee"), target)
+        return ContractCall(LICENCES, "grantSublicence", (parent_id, licence_input))
 
     def grant_sublicence(
         self, parent_id: int, terms: LicenceTerms, licensee: LocalAccount
     ) -> Licence:
-        """The licensee of a sublicensable licence grants a sublicence within its scope."""
-        parent = self.licence(parent_id)
-        target = certificate_iri(self.certificate_number(parent.token_id))
-        licence_input = self._licence_input(terms, licensee.address, target)
-        receipt = self._send(LICENCES, "grantSublicence", [parent_id, licence_input], licensee)
-        return self.licence(int(self._events(receipt, "LicenceGranted")[0].args["licenceId"]))
+        return self.licence_of(
+            self.send(self.sublicence_call(parent_id, terms, licensee.address), licensee)
+        )
+
+    def termination_call(self, licence_id: int, reason: str | None) -> ContractCall:
+        """The licensor or the licensee terminates a licence (reason stored, hash recorded)."""
+        return ContractCall(
+            LICENCES, "terminate", (licence_id, self.documents.put_optional_text(reason))
+        )
 
     def terminate(self, licence_id: int, reason: str | None, party: LocalAccount) -> Licence:
-        """The licensor or the licensee terminates a licence (reason stored, hash recorded)."""
-        self._send(
-            LICENCES, "terminate", [licence_id, self.documents.put_optional_text(reason)], party
-        )
+        self.send(self.termination_call(licence_id, reason), party)
         return self.licence(licence_id)
 
     def policy_document(self, licence: Licence) -> dict[str, Any]:

@@ -442,6 +442,8 @@ class RightsMachine(RuleBasedStateMachine):
             predicted = "LicenceExceedsParent", {"field": "term"}
         elif lic.exclusive and not parent.exclusive:
             predicted = "LicenceExceedsParent", {"field": "exclusive"}
+        elif self.tokens[parent.token].frozen:
+            predicted = "AgentFrozen", {"tokenId": parent.token}
         elif conflict := self._conflict(parent.token, parent_id, lic, now):
             predicted = "LicenceExclusiveConflict", {"conflictingLicenceId": conflict}
         licence = LicenceInput(

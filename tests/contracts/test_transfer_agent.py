@@ -512,11 +512,11 @@ def test_only_the_ledger_and_the_licence_registry_call_the_authorisation_hooks(
 ) -> None:
     expect(
         rights.refused(AGENT, "authorizeCancellation", [token, HOLDER.address], HOLDER),
-        "AgentNotHolder",
+        "AgentUnauthorizedModule",
     )
     expect(
         rights.refused(AGENT, "authorizeExclusiveLicence", [token, OTHER.address], HOLDER),
-        "AgentNotHolder",
+        "AgentUnauthorizedModule",
     )
 
 

@@ -1,0 +1,193 @@
+"""The relay service: any party acts on the registry without holding gas.
+
+The contracts read the caller through OpenZeppelin's ``ERC2771Context``; calls that come through
+the registry's ``RegistryForwarder`` act for the account that signed the forward request. The
+flow has two steps:
+
+1. :meth:`RelayService.prepare` turns a :class:`ContractCall` a service built (a transfer, a
+   licence, a release ...) into a :class:`ForwardRequest` for one signer: it runs the call as
+   that signer first, so a refusal (frozen, pledged, not the holder ...) comes back before anyone
+   signs; it fixes the gas, the signer's forwarder nonce and a deadline.
+2. The signer signs :meth:`typed_data` (EIP-712, domain ``dareg.Forwarder``) with its own key,
+   anywhere; :meth:`submit` checks the request and the signature, runs the call once more as the
+   signer (so the contract's own error comes back, not the forwarder's ``FailedCall``) and sends
+   ``execute`` signed by the relayer.
+
+Only the registry's own contracts are relayed, never with value.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from eth_account import Account
+from eth_account.messages import encode_typed_data
+from eth_account.signers.local import LocalAccount
+
+from registry.chain.client import ChainClient
+from registry.chain.eip712 import sign_typed_data, typed_data
+from registry.domain.chain import ContractCall, ForwardRequest, Receipt
+from registry.domain.deployment import DeploymentManifest
+from registry.domain.inputs import checked_address
+from registry.errors import (
+    ContractRevertError,
+    InputError,
+    InvalidRelayRequestError,
+    RelayRequestExpiredError,
+    RelaySignatureError,
+    StaleRelayRequestError,
+    translate_revert,
+)
+
+FORWARDER = "RegistryForwarder"
+EIP712_NAME = "dareg.Forwarder"
+EIP712_VERSION = "1"
+#: The contracts that trust the forwarder (and so the only ones relayed).
+RELAYED_CONTRACTS: tuple[str, ...] = ("DataAssetRegistry", "TransferAgent", "LicenceRegistry")
+#: Seconds a prepared request stays valid unless the caller asks otherwise.
+DEFAULT_TTL = 900
+MAX_TTL = 7 * 24 * 3600
+
+#: The fields of the forwarder's EIP-712 ``ForwardRequest`` type, in its typehash's order.
+FORWARD_REQUEST_TYPES: list[dict[str, str]] = [
+    {"name": "from", "type": "address"},
+    {"name": "to", "type": "address"},
+    {"name": "value", "type": "uint256"},
+    {"name": "gas", "type": "uint256"},
+    {"name": "nonce", "type": "uint256"},
+    {"name": "deadline", "type": "uint48"},
+    {"name": "data", "type": "bytes"},
+]
+
+
+def _gas_allowance(estimate: int) -> int:
+    """Gas to forward: the estimate plus half (the forwarded call reads the appended sender)."""
+    return estimate * 3 // 2 + 10_000
+
+
+class RelayService:
+    """Prepares, checks and relays forward requests to the registry's contracts."""
+
+    def __init__(self, client: ChainClient, manifest: DeploymentManifest) -> None:
+        self._client = client
+        self._chain_id = manifest.chain_id
+        self._forwarder = manifest.address_of(FORWARDER)
+        self._targets = {manifest.address_of(name).lower(): name for name in RELAYED_CONTRACTS}
+        self._addresses = {name: manifest.address_of(name) for name in RELAYED_CONTRACTS}
+
+    @property
+    def forwarder_address(self) -> str:
+        return self._forwarder
+
+    def nonce_of(self, signer: str) -> int:
+        return int(self._client.call(FORWARDER, self._forwarder, "nonces", [signer]))
+
+    def _run_as(self, signer: str, to: str, data: str) -> int:
+        try:
+            return self._client.simulate(to, data, signer)
+        except ContractRevertError as exc:
+            raise translate_revert(exc) from exc
+
+    def prepare(self, call: ContractCall, signer: str, ttl: int = DEFAULT_TTL) -> ForwardRequest:
+        """The forward request ``signer`` signs to make ``call``; refused now (with the
+        contract's error) if the call would fail for that signer."""
+        if call.contract not in self._addresses:
+            raise InvalidRelayRequestError(f"{call.contract} calls are not relayed")
+        if not 0 < ttl <= MAX_TTL:
+            raise InvalidRelayRequestError(
+                f"a request stays valid between 1 second and {MAX_TTL} seconds, not {ttl}"
+            )
+        signer = checked_address(signer, "signer")
+        to = self._addresses[call.contract]
+        data = self._client.encode_call(call.contract, to, call.function, call.args)
+        gas = _gas_allowance(self._run_as(signer, to, data))
+        return ForwardRequest(
+            signer=signer,
+            to=to,
+            gas=gas,
+            nonce=self.nonce_of(signer),
+            deadline=self._client.block().timestamp + ttl,
+            data=data,
+        )
+
+    def typed_data(self, request: ForwardRequest) -> dict[str, Any]:
+        """The EIP-712 document the signer signs (``eth_signTypedData_v4``)."""
+        return typed_data(
+            name=EIP712_NAME,
+            version=EIP712_VERSION,
+            chain_id=self._chain_id,
+            contract=self._forwarder,
+            primary_type="ForwardRequest",
+            types={"ForwardRequest": FORWARD_REQUEST_TYPES},
+            message=request.message(),
+        )
+
+    def describe(self, request: ForwardRequest) -> tuple[str, str, dict[str, Any]]:
+        """``(contract, function, arguments)`` of a request to a registry contract."""
+        contract = self._targets.get(request.to.lower())
+        if contract is None:
+            raise InvalidRelayRequestError(
+                f"{request.to} is not one of this registry's relayed contracts "
+                f"({', '.join(RELAYED_CONTRACTS)})"
+            )
+        try:
+            function, args = self._client.decode_call(contract, request.data)
+        except InputError as exc:
+            raise InvalidRelayRequestError(str(exc)) from exc
+        return contract, function, args
+
+    def check(self, request: ForwardRequest, signature: bytes) -> None:
+        """Everything the forwarder and the target would check, with clear errors."""
+        self.describe(request)
+        if request.value != 0:
+            raise InvalidRelayRequestError("the registry's calls carry no value")
+        now = self._client.block().timestamp
+        if request.deadline < now:
+            raise RelayRequestExpiredError(
+                f"the request expired at {request.deadline} (chain time {now}); prepare a new one",
+                deadline=request.deadline,
+            )
+        try:
+            recovered = Account.recover_message(
+                encode_typed_data(full_message=self.typed_data(request)), signature=signature
+            )
+        except Exception as exc:  # eth_keys raises several unrelated types for junk input
+            raise RelaySignatureError("the signature cannot be recovered") from exc
+        if recovered.lower() != request.signer.lower():
+            raise RelaySignatureError(
+                f"the request was signed by {recovered}, not by its signer {request.signer}"
+            )
+        expected = self.nonce_of(request.signer)
+        if request.nonce != expected:
+            raise StaleRelayRequestError(
+                f"the request carries nonce {request.nonce}, but {request.signer}'s next is "
+                f"{expected}: it was sent already or superseded; prepare a new one",
+                nonce=request.nonce,
+                expected=expected,
+            )
+        self._run_as(request.signer, request.to, request.data)
+
+    def submit(self, request: ForwardRequest, signature: bytes, relayer: LocalAccount) -> Receipt:
+        """Check ``request`` and send it through the forwarder, paid by ``relayer``."""
+        self.check(request, signature)
+        struct = (
+            request.signer,
+            request.to,
+            request.value,
+            request.gas,
+            request.deadline,
+            bytes.fromhex(request.data.removeprefix("0x")),
+            signature,
+        )
+        try:
+            return self._client.transact(FORWARDER, self._forwarder, "execute", [struct], relayer)
+        except ContractRevertError as exc:
+            raise translate_revert(exc) from exc
+
+    def sign(self, request: ForwardRequest, signer: LocalAccount) -> bytes:
+        return sign_typed_data(self.typed_data(request), signer)
+
+    def relay(self, call: ContractCall, signer: LocalAccount, relayer: LocalAccount) -> Receipt:
+        """Prepare, sign (with a key this process holds) and relay ``call`` in one step."""
+        request = self.prepare(call, signer.address)
+        return self.submit(request, self.sign(request, signer), relayer)
