@@ -12,6 +12,7 @@ from api.routes import (
     deployment,
     evidence,
     health,
+    relay,
     rights,
     verify,
 )
@@ -38,6 +39,7 @@ def create_app(context: RegistryContext) -> FastAPI:
     v1.include_router(verify.router)
     v1.include_router(rights.router)
     v1.include_router(rights.regulator_router)
+    v1.include_router(relay.router)
     app.include_router(v1)
     app.include_router(certificates.verify_router)
 

@@ -1,15 +1,12 @@
 """Rights over issued certificates over REST: pledges, licences, transfers, freezes.
 
-The contracts require the acting party to send its own transaction for what a holder, licensee
-or pledgee does (transfer, grant a licence, release, enforce, consent), and this service signs
-only with its operator key. So over REST:
-
 - pledge *registration* is relayed: both parties sign the EIP-712 ``Pledge`` (from
   ``POST /pledges/typed-data``) and the operator sends the one transaction;
 - *regulator* actions (freezes, court orders, approvals, cross-border records, party countries)
   are sent by the operator: they succeed only if the operator holds the regulator role, else the
   contract's refusal comes back as 403;
-- everything else is read-only here (done from the CLI with ``--key-file``).
+- what a holder, licensee or pledgee does (transfer, licence, cancel, release, enforce, consent)
+  the party signs itself as a forward request: see :mod:`api.routes.relay`.
 
 Lists (lien search, licence disclosure, transfer history) come from the SQL mirror and state the
 block they are as of (``indexer_head``); single items are read from the chain.

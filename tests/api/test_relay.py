@@ -1,0 +1,460 @@
+"""Every rule of transfers, pledges, cancellations and licences through the REST API: the acting
+party signs a forward request, the operator relays it, the real contracts decide."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from eth_account.signers.local import LocalAccount
+from fastapi.testclient import TestClient
+from httpx import Response
+
+from api.main import create_app
+from registry.chain.eip712 import sign_typed_data
+from registry.context import RegistryContext
+from tests.api.test_rights import _number, _signed, _sync, _terms
+from tests.registry.registration.conftest import travel
+from tests.registry.rights.test_service import (
+    DAY,
+    bank,
+    buyer,
+    chain_now,
+    foreigner,
+    grant_regulator,
+    holder,
+    issue,
+    licensee,
+    sublicensee,
+)
+
+V1 = "/api/v1"
+REPO = Path(__file__).resolve().parents[2]
+CASE = "(2026)粤01执保77号"
+
+
+@pytest.fixture
+def client(ctx: RegistryContext) -> Iterator[TestClient]:
+    grant_regulator(ctx, ctx.operator)  # the regulator endpoints act with the operator key
+    with TestClient(create_app(ctx)) as api:
+        yield api
+
+
+def act(client: TestClient, path: str, body: dict[str, Any], signer: LocalAccount) -> Response:
+    """Prepare the action for ``signer``, sign it with its key, relay it; the last response."""
+    prepared = client.post(V1 + path, json={**body, "signer": signer.address})
+    if prepared.status_code != 200:
+        return prepared
+    p = prepared.json()
+    signature = "0x" + sign_typed_data(p["typed_data"], signer).hex()
+    return client.post(f"{V1}/relay", json={"request": p["request"], "signature": signature})
+
+
+def done(response: Response) -> dict[str, Any]:
+    assert response.status_code == 201, response.text
+    result: dict[str, Any] = response.json()
+    return result
+
+
+def refused(response: Response, status: int, code: str) -> None:
+    assert response.status_code == status, response.text
+    assert response.json()["error"]["code"] == code, response.text
+
+
+def event(result: dict[str, Any], name: str) -> dict[str, Any]:
+    found = [e["args"] for e in result["events"] if e["name"] == name]
+    assert found, f"no {name} in {[e['name'] for e in result['events']]}"
+    return found[0]
+
+
+def sale(to: LocalAccount | str, document: str | None = "数据资产转让合同") -> dict[str, Any]:
+    address = to if isinstance(to, str) else to.address
+    return {"to": address, "reason": "sale", "document": document}
+
+
+def licence(ctx: RegistryContext, to: LocalAccount, days: int = 365, **changes: Any) -> Any:
+    now = chain_now(ctx.client)
+    terms: dict[str, Any] = {
+        "licensee": to.address,
+        "right": "processing_use",
+        "purposes": ["internal_analysis", "research"],
+        "territories": ["mainland_china"],
+        "start": now.isoformat(),
+        "end": (now + timedelta(days=days)).isoformat(),
+        "sublicensable": True,
+    }
+    terms.update(changes)
+    return {"terms": terms}
+
+
+def freeze(client: TestClient, number: str) -> None:
+    body = {"certificate_number": number, "case_reference": CASE}
+    assert client.post(f"{V1}/regulator/freezes", json=body).status_code == 201
+
+
+def unfreeze(client: TestClient, number: str) -> None:
+    body = {"case_reference": CASE + "之一"}
+    assert client.post(f"{V1}/regulator/freezes/{number}/release", json=body).status_code == 200
+
+
+# --- transfers -----------------------------------------------------------------------------------
+
+
+def test_the_holder_transfers_and_a_freeze_stops_it(
+    client: TestClient, ctx: RegistryContext
+) -> None:
+    number = _number(ctx, issue(ctx))
+    path = f"/certificates/{number}/transfers/prepare"
+    refused(act(client, path, sale(holder()), buyer()), 403, "contract_agent_not_holder")
+    court = {**sale(buyer()), "reason": "court_order"}
+    refused(act(client, path, court, holder()), 422, "invalid_input")
+    refused(act(client, path, sale("0x12"), holder()), 422, "invalid_input")
+
+    freeze(client, number)
+    refused(act(client, path, sale(buyer()), holder()), 409, "contract_agent_frozen")
+    unfreeze(client, number)
+
+    result = done(act(client, path, sale(buyer()), holder()))
+    assert (result["contract"], result["function"], result["signer"]) == (
+        "TransferAgent",
+        "transfer",
+        holder().address,
+    )
+    moved = event(result, "CertificateTransferred")
+    assert (moved["from"], moved["to"], moved["reason"]) == (holder().address, buyer().address, 1)
+    assert ctx.rights.holder_of(ctx.rights.token_id_of(number)) == buyer().address
+    _sync(ctx)
+    history = client.get(f"{V1}/certificates/{number}/transfers").json()["items"]
+    assert [(t["from_address"], t["to"], t["reason"]) for t in history] == [
+        (holder().address, buyer().address, "sale")
+    ]
+    assert history[0]["document_hash"] is not None
+
+
+def test_cancelled_and_expired_certificates_do_not_move(
+    client: TestClient, ctx: RegistryContext
+) -> None:
+    cancelled = _number(ctx, issue(ctx))
+    cancel = f"/certificates/{cancelled}/cancellation/prepare"
+    refused(
+        act(client, cancel, {"reason": "业务终止"}, buyer()), 403, "contract_registry_not_holder"
+    )
+    done(act(client, cancel, {"reason": "业务终止"}, holder()))
+    path = f"/certificates/{cancelled}/transfers/prepare"
+    refused(act(client, path, sale(buyer()), holder()), 409, "contract_agent_not_issued")
+
+    expiring = _number(ctx, issue(ctx, fp=0xA2))
+    valid_until = ctx.registrations.by_certificate_number(expiring).valid_until
+    assert valid_until is not None
+    travel(ctx.client, int(valid_until.timestamp()) - ctx.client.block().timestamp + DAY)
+    path = f"/certificates/{expiring}/transfers/prepare"
+    refused(act(client, path, sale(buyer()), holder()), 409, "contract_agent_not_issued")
+    licences = f"/certificates/{expiring}/licences/prepare"
+    refused(
+        act(client, licences, licence(ctx, licensee()), holder()),
+        409,
+        "contract_licence_certificate_not_issued",
+    )
+
+
+def test_important_data_moves_only_with_the_regulators_approval(
+    client: TestClient, ctx: RegistryContext
+) -> None:
+    number = _number(ctx, issue(ctx, classification="important"))
+    path = f"/certificates/{number}/transfers/prepare"
+    refused(act(client, path, sale(buyer()), holder()), 409, "contract_agent_approval_required")
+    expiry = (chain_now(ctx.client) + timedelta(days=30)).isoformat()
+    approval = {"certificate_number": number, "to": buyer().address, "expiry": expiry}
+    assert client.post(f"{V1}/regulator/transfer-approvals", json=approval).status_code == 201
+    # the approval names one recipient
+    refused(act(client, path, sale(bank()), holder()), 409, "contract_agent_approval_required")
+    done(act(client, path, sale(buyer()), holder()))
+
+
+def test_a_recipient_abroad_needs_a_valid_cross_border_record(
+    client: TestClient, ctx: RegistryContext
+) -> None:
+    number = _number(ctx, issue(ctx))
+    country = {"party": foreigner().address, "country": "SG"}
+    assert client.post(f"{V1}/regulator/party-countries", json=country).status_code == 200
+    path = f"/certificates/{number}/transfers/prepare"
+    refused(
+        act(client, path, sale(foreigner()), holder()),
+        409,
+        "contract_agent_cross_border_record_required",
+    )
+    record = {
+        "certificate_number": number,
+        "recipient": foreigner().address,
+        "mechanism": "standard_contract",
+        "approval_number": "粤网信备〔2026〕出境字第88号",
+        "expiry": (chain_now(ctx.client) + timedelta(days=10)).isoformat(),
+        "country": "SG",
+    }
+    assert client.post(f"{V1}/regulator/cross-border-records", json=record).status_code == 201
+    # a record for another country does not count; an expired one neither
+    travel(ctx.client, 11 * DAY)
+    refused(
+        act(client, path, sale(foreigner()), holder()),
+        409,
+        "contract_agent_cross_border_record_required",
+    )
+    record["expiry"] = (chain_now(ctx.client) + timedelta(days=10)).isoformat()
+    assert client.post(f"{V1}/regulator/cross-border-records", json=record).status_code == 201
+    done(act(client, path, sale(foreigner()), holder()))
+    assert ctx.rights.holder_of(ctx.rights.token_id_of(number)) == foreigner().address
+
+
+# --- pledges -------------------------------------------------------------------------------------
+
+
+def _pledge(client: TestClient, ctx: RegistryContext, number: str, days: int = 180) -> int:
+    created = client.post(f"{V1}/pledges", json=_signed(client, _terms(ctx, number, days=days)))
+    assert created.status_code == 201, created.text
+    return int(created.json()["id"])
+
+
+def test_a_pledged_certificate_is_not_moved_cancelled_or_exclusively_licensed_without_consent(
+    client: TestClient, ctx: RegistryContext
+) -> None:
+    number = _number(ctx, issue(ctx))
+    pledge = _pledge(client, ctx, number)
+    transfer = f"/certificates/{number}/transfers/prepare"
+    cancel = f"/certificates/{number}/cancellation/prepare"
+    licences = f"/certificates/{number}/licences/prepare"
+    consents = f"/pledges/{pledge}/consents/prepare"
+    exclusive = licence(ctx, licensee(), exclusive=True)
+    refused(act(client, transfer, sale(buyer()), holder()), 409, "contract_agent_pledged")
+    refused(act(client, cancel, {}, holder()), 409, "contract_agent_pledged")
+    refused(act(client, licences, exclusive, holder()), 409, "contract_agent_pledged")
+    # a non-exclusive licence needs no consent
+    done(act(client, licences, licence(ctx, bank(), right="product_operation"), holder()))
+
+    # only the pledgee consents, and a consent unlocks one act with one counterparty
+    to_buyer = {"action": "transfer", "counterparty": buyer().address}
+    refused(act(client, consents, to_buyer, holder()), 403, "contract_agent_not_pledgee")
+    done(
+        act(
+            client,
+            consents,
+            {"action": "exclusive_licence", "counterparty": licensee().address},
+            bank(),
+        )
+    )
+    refused(
+        act(client, licences, licence(ctx, sublicensee(), exclusive=True), holder()),
+        409,
+        "contract_agent_pledged",
+    )
+    done(act(client, licences, exclusive, holder()))
+    refused(act(client, licences, exclusive, holder()), 409, "contract_licence_exclusive_conflict")
+
+    done(act(client, consents, to_buyer, bank()))
+    refused(act(client, transfer, sale(licensee()), holder()), 409, "contract_agent_pledged")
+    moved = done(act(client, transfer, sale(buyer()), holder()))
+    assert event(moved, "PledgorChanged")["pledgor"] == buyer().address
+    shown = client.get(f"{V1}/pledges/{pledge}").json()
+    assert (shown["pledgor"], shown["status"]) == (buyer().address, "live")
+
+    # the new holder cancels only with a consent naming it
+    refused(act(client, cancel, {}, buyer()), 409, "contract_agent_pledged")
+    done(act(client, consents, {"action": "cancel", "counterparty": buyer().address}, bank()))
+    done(act(client, cancel, {"reason": "资产处置完毕"}, buyer()))
+    assert ctx.registrations.by_certificate_number(number).status.value == "cancelled"
+
+
+def test_only_the_pledgee_releases_and_enforces_after_maturity(
+    client: TestClient, ctx: RegistryContext
+) -> None:
+    number = _number(ctx, issue(ctx))
+    pledge = _pledge(client, ctx, number, days=30)
+    release = f"/pledges/{pledge}/release/prepare"
+    enforce = f"/pledges/{pledge}/enforcement/prepare"
+    refused(act(client, release, {}, holder()), 403, "contract_agent_not_pledgee")
+    refused(
+        act(client, enforce, {"to": buyer().address}, bank()),
+        409,
+        "contract_agent_pledge_not_matured",
+    )
+    travel(ctx.client, 31 * DAY)
+    refused(
+        act(client, enforce, {"to": buyer().address}, holder()), 403, "contract_agent_not_pledgee"
+    )
+    # a freeze stops enforcement as well
+    freeze(client, number)
+    refused(act(client, enforce, {"to": buyer().address}, bank()), 409, "contract_agent_frozen")
+    unfreeze(client, number)
+    result = done(act(client, enforce, {"to": buyer().address}, bank()))
+    assert event(result, "PledgeEnforced")["to"] == buyer().address
+    assert event(result, "CertificateTransferred")["reason"] == 5  # pledge enforcement
+    assert client.get(f"{V1}/pledges/{pledge}").json()["status"] == "enforced"
+    refused(act(client, release, {}, bank()), 409, "contract_agent_pledge_not_live")
+    _sync(ctx)
+    history = client.get(f"{V1}/certificates/{number}/transfers").json()["items"]
+    assert [(t["to"], t["reason"]) for t in history] == [(buyer().address, "pledge_enforcement")]
+
+    # a second certificate: released by its pledgee
+    other = _number(ctx, issue(ctx, fp=0xA2))
+    second = _pledge(client, ctx, other)
+    done(act(client, f"/pledges/{second}/release/prepare", {}, bank()))
+    assert client.get(f"{V1}/pledges/{second}").json()["status"] == "released"
+    done(act(client, f"/certificates/{other}/transfers/prepare", sale(buyer()), holder()))
+    missing = act(client, "/pledges/999/release/prepare", {}, bank())
+    refused(missing, 404, "pledge_not_found")
+
+
+# --- licences ------------------------------------------------------------------------------------
+
+
+def test_licences_sublicences_and_termination(client: TestClient, ctx: RegistryContext) -> None:
+    number = _number(ctx, issue(ctx))
+    licences = f"/certificates/{number}/licences/prepare"
+    refused(
+        act(client, licences, licence(ctx, buyer()), licensee()), 403, "contract_licence_not_holder"
+    )
+    granted = done(act(client, licences, licence(ctx, licensee(), days=200), holder()))
+    parent = int(event(granted, "LicenceGranted")["licenceId"])
+    shown = client.get(f"{V1}/licences/{parent}").json()
+    assert (shown["licensor"], shown["licensee"]) == (holder().address, licensee().address)
+    # an exclusive licence conflicts with any live licence of the same right
+    exclusive = licence(ctx, bank(), exclusive=True)
+    refused(act(client, licences, exclusive, holder()), 409, "contract_licence_exclusive_conflict")
+    other_right = licence(ctx, bank(), exclusive=True, right="product_operation")
+    done(act(client, licences, other_right, holder()))
+
+    subs = f"/licences/{parent}/sublicences/prepare"
+    refused(
+        act(client, subs, licence(ctx, sublicensee()), holder()),
+        403,
+        "contract_licence_not_licensee",
+    )
+    wider = licence(ctx, sublicensee(), days=100, purposes=["model_training"])
+    refused(act(client, subs, wider, licensee()), 422, "contract_licence_exceeds_parent")
+    longer = licence(ctx, sublicensee(), days=201)
+    refused(act(client, subs, longer, licensee()), 422, "contract_licence_exceeds_parent")
+    abroad = licence(ctx, sublicensee(), days=100, territories=["hong_kong"])
+    refused(act(client, subs, abroad, licensee()), 422, "contract_licence_exceeds_parent")
+    sub = done(
+        act(client, subs, licence(ctx, sublicensee(), days=100, sublicensable=False), licensee())
+    )
+    sub_id = int(event(sub, "LicenceGranted")["licenceId"])
+    assert client.get(f"{V1}/licences/{sub_id}").json()["parent_id"] == parent
+    refused(
+        act(
+            client,
+            f"/licences/{sub_id}/sublicences/prepare",
+            licence(ctx, buyer(), days=50),
+            sublicensee(),
+        ),
+        409,
+        "contract_licence_not_sublicensable",
+    )
+
+    freeze(client, number)
+    refused(act(client, licences, licence(ctx, buyer()), holder()), 409, "contract_agent_frozen")
+    refused(
+        act(client, subs, licence(ctx, buyer(), days=50), licensee()), 409, "contract_agent_frozen"
+    )
+    unfreeze(client, number)
+
+    terminate = f"/licences/{parent}/termination/prepare"
+    refused(act(client, terminate, {}, buyer()), 403, "contract_licence_not_party")
+    done(act(client, terminate, {"reason": "被许可方违约"}, licensee()))
+    assert client.get(f"{V1}/licences/{parent}").json()["status"] == "terminated"
+    refused(act(client, terminate, {}, holder()), 409, "contract_licence_not_active")
+    # the sublicence falls with its parent
+    assert client.get(f"{V1}/licences/{sub_id}").json()["live"] is False
+    refused(
+        act(client, "/licences/999/termination/prepare", {}, holder()), 404, "licence_not_found"
+    )
+
+
+# --- the relay itself ----------------------------------------------------------------------------
+
+
+def test_forged_altered_replayed_and_expired_requests_are_refused(
+    client: TestClient, ctx: RegistryContext
+) -> None:
+    number = _number(ctx, issue(ctx))
+    path = f"{V1}/certificates/{number}/transfers/prepare"
+    prepared = client.post(path, json={**sale(buyer()), "signer": holder().address})
+    assert prepared.status_code == 200, prepared.text
+    p = prepared.json()
+    assert p["request"]["from"] == holder().address
+    assert p["typed_data"]["domain"]["verifyingContract"] == ctx.relay.forwarder_address
+    assert (p["contract"], p["function"]) == ("TransferAgent", "transfer")
+    good = "0x" + sign_typed_data(p["typed_data"], holder()).hex()
+    forged = "0x" + sign_typed_data(p["typed_data"], buyer()).hex()
+
+    def send(request: dict[str, Any], signature: str) -> Response:
+        return client.post(f"{V1}/relay", json={"request": request, "signature": signature})
+
+    refused(send(p["request"], forged), 422, "invalid_signature")
+    refused(send(p["request"], "0x12"), 422, "invalid_input")
+    refused(send({**p["request"], "gas": p["request"]["gas"] + 1}, good), 422, "invalid_signature")
+    refused(
+        send({**p["request"], "to": ctx.relay.forwarder_address}, good),
+        422,
+        "invalid_relay_request",
+    )
+    refused(send({**p["request"], "value": 1}, good), 422, "invalid_relay_request")
+    missing = client.post(f"{V1}/relay", json={"signature": good})
+    assert missing.status_code == 422
+    done(send(p["request"], good))
+    refused(send(p["request"], good), 409, "stale_relay_request")
+
+    late = client.post(
+        f"/api/v1/certificates/{number}/transfers/prepare",
+        json={**sale(holder()), "signer": buyer().address, "ttl_seconds": 60},
+    ).json()
+    travel(ctx.client, 61)
+    refused(
+        send(late["request"], "0x" + sign_typed_data(late["typed_data"], buyer()).hex()),
+        409,
+        "relay_request_expired",
+    )
+    bad_signer = client.post(path, json={**sale(buyer()), "signer": "0x12"})
+    refused(bad_signer, 422, "invalid_input")
+    too_long = client.post(
+        path, json={**sale(buyer()), "signer": holder().address, "ttl_seconds": 10**9}
+    )
+    assert too_long.status_code == 422
+
+
+def test_a_request_signed_with_ethers_is_relayed(client: TestClient, ctx: RegistryContext) -> None:
+    """An independent EIP-712 implementation (ethers v6, tests/js/sign_forward_request.mjs)
+    signs what the API prepared; the forwarder accepts it and the holder is the actor."""
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed")
+    number = _number(ctx, issue(ctx))
+    path = f"{V1}/certificates/{number}/transfers/prepare"
+    p = client.post(path, json={**sale(buyer()), "signer": holder().address}).json()
+    completed = subprocess.run(
+        [node, str(REPO / "tests" / "js" / "sign_forward_request.mjs")],
+        input=json.dumps(
+            {
+                "key": "0x" + bytes(holder().key).hex(),
+                "domain": p["typed_data"]["domain"],
+                "request": p["request"],
+            }
+        ),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        cwd=REPO,
+    )
+    assert completed.returncode == 0, completed.stderr
+    signed = json.loads(completed.stdout)
+    assert signed["address"] == holder().address
+    relayed = client.post(
+        f"{V1}/relay", json={"request": p["request"], "signature": signed["signature"]}
+    )
+    assert event(done(relayed), "CertificateTransferred")["from"] == holder().address
