@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from registry.domain.chain import ForwardRequest, Receipt
 from registry.domain.evidence import EvidenceRecord
+from registry.domain.money import format_minor
 from registry.domain.registration import (
     AssetKind,
     AssetMetadata,
@@ -34,7 +35,6 @@ from registry.domain.rights import (
     Territory,
     Transfer,
     TransferReason,
-    format_amount,
 )
 from registry.indexer.queries import LicenceRow, PledgeRow, RegistrationRow, TransferRow
 from registry.verification.service import DataMatch, Verification
@@ -533,7 +533,7 @@ class PledgeRecordPublic(BaseModel):
             pledgor=p.pledgor,
             pledgee=p.pledgee,
             secured_amount=p.secured_amount,
-            amount=format_amount(p.secured_amount, p.currency),
+            amount=format_minor(p.secured_amount, p.currency),
             currency=p.currency,
             loan_ref=p.loan_ref,
             registered_at=p.registered_at,
@@ -551,7 +551,7 @@ class PledgeRecordPublic(BaseModel):
             pledgor=r.pledgor,
             pledgee=r.pledgee,
             secured_amount=r.secured_amount,
-            amount=format_amount(r.secured_amount, r.currency),
+            amount=format_minor(r.secured_amount, r.currency),
             currency=r.currency,
             loan_ref=r.loan_ref,
             registered_at=r.registered_at,

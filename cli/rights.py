@@ -67,9 +67,9 @@ def _date(text: str, option: str) -> datetime:
 def _minor_units(amount: str, currency: str) -> int:
     """``5000000.00`` in ``CNY`` -> 500000000 (fen); more decimals than the currency has is an
     error, not a rounding."""
-    from registry.domain.rights import ISO_4217, check_currency
+    from registry.domain.money import minor_unit_exponent, normalise_currency
 
-    digits = ISO_4217[check_currency(currency)]
+    digits = minor_unit_exponent(normalise_currency(currency))
     try:
         value = Decimal(amount.replace(",", "").strip())
     except InvalidOperation:

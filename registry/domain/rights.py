@@ -5,7 +5,7 @@ Enum members are listed in the order of the contracts' Solidity enums, so a memb
 its chain value (``.chain`` / ``of_chain``). Purposes and territories of licences are bit sets on
 chain: :class:`Purpose` and :class:`Territory` name the bits (documented in docs/licences.md;
 a code, once published, never changes its bit). Amounts are integers in the currency's minor
-unit (fen, cents); currencies are ISO 4217 codes from :data:`ISO_4217`.
+unit (fen, cents); currencies are ISO 4217 codes (:mod:`registry.domain.money`).
 
 :class:`PledgeTerms` and :class:`LicenceTerms` are what clients send (pydantic, validated with
 messages that name the field); :class:`Pledge`, :class:`Licence`, :class:`Freeze` and
@@ -23,6 +23,7 @@ from typing import Any, Self
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from registry.domain.inputs import checked_address
+from registry.domain.money import format_minor, minor_unit_exponent, normalise_currency
 from registry.domain.numbers import CST, check_digit
 from registry.domain.registration import Right
 from registry.errors import InputError, MalformedNumberError
@@ -165,39 +166,6 @@ class Territory(_Bits):
 # --- currencies ----------------------------------------------------------------------------------
 
 #: ISO 4217 codes accepted for secured amounts, with the digits of their minor unit.
-ISO_4217: dict[str, int] = {
-    "AED": 2, "ARS": 2, "AUD": 2, "BDT": 2, "BHD": 3, "BND": 2, "BRL": 2, "CAD": 2,
-    "CHF": 2, "CLP": 0, "CNY": 2, "COP": 2, "CZK": 2, "DKK": 2, "EGP": 2, "EUR": 2,
-    "GBP": 2, "HKD": 2, "HUF": 2, "IDR": 2, "ILS": 2, "INR": 2, "ISK": 0, "JPY": 0,
-    "KES": 2, "KHR": 2, "KRW": 0, "KWD": 3, "KZT": 2, "LAK": 2, "LKR": 2, "MAD": 2,
-    "MMK": 2, "MNT": 2, "MOP": 2, "MXN": 2, "MYR": 2, "NGN": 2, "NOK": 2, "NZD": 2,
-    "OMR": 3, "PEN": 2, "PHP": 2, "PKR": 2, "PLN": 2, "QAR": 2, "RON": 2, "RUB": 2,
-    "SAR": 2, "SEK": 2, "SGD": 2, "THB": 2, "TRY": 2, "TWD": 2, "UAH": 2, "USD": 2,
-    "UZS": 2, "VND": 0, "ZAR": 2,
-}  # fmt: skip
-
-
-def check_currency(code: str) -> str:
-    """``code`` upper-cased if it is an ISO 4217 code this registry accepts."""
-    upper = code.strip().upper()
-    if upper not in ISO_4217:
-        raise InputError(
-            f"currency {code[:20]!r} is not an ISO 4217 code this registry accepts "
-            f"(e.g. CNY, USD, EUR, HKD); accepted: {', '.join(sorted(ISO_4217))}"
-        )
-    return upper
-
-
-def format_amount(amount: int, currency: str) -> str:
-    """``amount`` minor units as a decimal string (``123456`` in CNY -> ``1234.56``)."""
-    digits = ISO_4217[check_currency(currency)]
-    if digits == 0:
-        return str(amount)
-    sign = "-" if amount < 0 else ""
-    whole, minor = divmod(abs(amount), 10**digits)
-    return f"{sign}{whole}.{minor:0{digits}d}"
-
-
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
 
 
@@ -318,7 +286,7 @@ class Pledge:
 
     @property
     def amount_text(self) -> str:
-        return f"{format_amount(self.secured_amount, self.currency)} {self.currency}"
+        return f"{format_minor(self.secured_amount, self.currency)} {self.currency}"
 
     @classmethod
     def from_chain(cls, pledge_id: int, raw: tuple[Any, ...]) -> Pledge:
@@ -514,7 +482,7 @@ class PledgeTerms(_Terms):
     @classmethod
     def _currency(cls, value: str) -> str:
         try:
-            return check_currency(value)
+            return normalise_currency(value)
         except InputError as exc:
             raise ValueError(str(exc)) from None
 
@@ -531,7 +499,7 @@ class PledgeTerms(_Terms):
 
     @property
     def minor_units(self) -> int:
-        return ISO_4217[self.currency]
+        return minor_unit_exponent(self.currency)
 
 
 class LicenceTerms(_Terms):

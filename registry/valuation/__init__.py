@@ -9,6 +9,13 @@ canonical JSON hashes to the 32-byte valuation report hash. Formulas: ``docs/val
 
 from __future__ import annotations
 
+from registry.domain.money import (
+    CURRENCY_EXPONENTS,
+    format_minor,
+    from_minor_units,
+    minor_unit_exponent,
+    to_minor_units,
+)
 from registry.valuation.calculators import (
     METHODS,
     CombinedInputs,
@@ -25,13 +32,6 @@ from registry.valuation.income import IncomeInputs
 from registry.valuation.income import compute as compute_income
 from registry.valuation.market import Comparable, MarketInputs
 from registry.valuation.market import compute as compute_market
-from registry.valuation.money import (
-    CURRENCY_EXPONENTS,
-    format_minor,
-    from_minor_units,
-    minor_unit_exponent,
-    to_minor_units,
-)
 from registry.valuation.record import ComputationRecord, Step, ValuationResult
 
 __all__ = [

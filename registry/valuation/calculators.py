@@ -20,18 +20,18 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Final, TypeAlias, TypeVar, cast
 
-from registry.errors import InputError, UnknownCurrencyError
-from registry.valuation import cost, income, market
-from registry.valuation.cost import CostBasis, CostCategory, CostInputs, CostLine
-from registry.valuation.income import IncomeInputs
-from registry.valuation.market import Comparable, MarketInputs
-from registry.valuation.money import (
+from registry.domain.money import (
     MAX_INTEGER_DIGITS,
     check_currency,
     check_decimal,
     decimal_context,
     render_decimal,
 )
+from registry.errors import InputError, UnknownCurrencyError
+from registry.valuation import cost, income, market
+from registry.valuation.cost import CostBasis, CostCategory, CostInputs, CostLine
+from registry.valuation.income import IncomeInputs
+from registry.valuation.market import Comparable, MarketInputs
 from registry.valuation.record import JSONValue, Step, ValuationResult, finalise
 
 COMBINED: Final = "combined"

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Final
 
+from registry.domain.money import check_currency, check_decimal, decimal_context, render_decimal
 from registry.errors import InputError, NonPositiveValuationError
-from registry.valuation.money import check_currency, check_decimal, decimal_context, render_decimal
 from registry.valuation.record import JSONValue, Step, ValuationResult, finalise
 
 METHOD: Final = "income"

@@ -1,7 +1,7 @@
 """The computation record of a valuation and its report hash.
 
 A :class:`ComputationRecord` states what was computed and how: the method, the currency, every
-input (decimals as plain strings, see :func:`~registry.valuation.money.render_decimal`), each
+input (decimals as plain strings, see :func:`~registry.domain.money.render_decimal`), each
 intermediate step (a label, the formula with the numbers substituted, the resulting value) and
 the final value in minor units. :meth:`ComputationRecord.to_json` serialises it as RFC 8785 (JCS)
 canonical JSON, so the same inputs always give the same bytes, and :meth:`~ComputationRecord.digest`
@@ -23,8 +23,7 @@ from typing import Any, Final, TypeAlias
 
 import rfc8785
 
-from registry.errors import InputError, NonPositiveValuationError
-from registry.valuation.money import (
+from registry.domain.money import (
     check_currency,
     format_minor,
     from_minor_units,
@@ -32,6 +31,7 @@ from registry.valuation.money import (
     render_decimal,
     to_minor_units,
 )
+from registry.errors import InputError, NonPositiveValuationError
 
 RECORD_VERSION: Final = "dareg-valuation/1"
 """Version tag written into every record; changes whenever the record layout or a formula does."""

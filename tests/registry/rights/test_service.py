@@ -15,6 +15,7 @@ from pydantic import ValidationError
 from registry.chain.client import ChainClient, dev_account
 from registry.chain.eip712 import sign_typed_data
 from registry.context import RegistryContext
+from registry.domain.money import format_minor
 from registry.domain.registration import Right, Status
 from registry.domain.rights import (
     ConsentAction,
@@ -26,7 +27,6 @@ from registry.domain.rights import (
     Purpose,
     Territory,
     TransferReason,
-    format_amount,
     parse_voucher_number,
     voucher_number,
 )
@@ -198,8 +198,8 @@ def test_terms_are_validated_with_clear_messages(ctx: RegistryContext) -> None:
     with pytest.raises(ValidationError, match="timezone"):
         pledge_terms(ctx, 1, maturity=datetime(2027, 1, 1))
     assert pledge_terms(ctx, 1, currency="usd").currency == "USD"
-    assert format_amount(5_000_000_00, "CNY") == "5000000.00"
-    assert format_amount(1200, "JPY") == "1200"
+    assert format_minor(5_000_000_00, "CNY") == "5000000.00"
+    assert format_minor(1200, "JPY") == "1200"
     with pytest.raises(ValidationError, match="holding right is transferred"):
         licence_terms(ctx, right="holding")
     with pytest.raises(ValidationError, match="end after it starts"):

@@ -190,6 +190,11 @@ def check_currency(currency: str) -> str:
     return currency
 
 
+def normalise_currency(code: str) -> str:
+    """``code`` stripped and upper-cased (``" usd"`` → ``"USD"``), then checked."""
+    return check_currency(code.strip().upper())
+
+
 def to_minor_units(amount: Decimal, currency: str) -> int:
     """``amount`` (major units) as an integer of minor units, rounded half to even.
 

@@ -9,8 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from registry.errors import InputError, UnknownCurrencyError
-from registry.valuation.money import (
+from registry.domain.money import (
     CURRENCY_EXPONENTS,
     PRECISION,
     check_currency,
@@ -22,6 +21,7 @@ from registry.valuation.money import (
     render_decimal,
     to_minor_units,
 )
+from registry.errors import InputError, UnknownCurrencyError
 
 
 @pytest.mark.parametrize(
