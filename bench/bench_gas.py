@@ -83,6 +83,8 @@ LABELS: dict[str, str] = {
     "transfer": "transfer (sale, by the holder via the agent)",
     "registerPledge": "registerPledge (two EIP-712 consents, relayed)",
     "releasePledge": "releasePledge (by the pledgee)",
+    "submitValuation": "submitValuation (certificate's first, 59-char URI)",
+    "withdrawValuation": "withdrawValuation (by its appraiser)",
 }
 
 assert len(BASELINE_URI) == 59
@@ -172,6 +174,7 @@ def _measure_on(chain: ChainClient, settings: Settings) -> dict[str, int]:
     g["issueBatch100_distinct_holders"] = _issue_batch(registry, registrar, distinct, "distinct")
 
     g.update(_measure_rights(chain, manifest, registry, registrar, holder, relayer))
+    g.update(_measure_valuation(chain, manifest, registry, registrar, holder))
 
     baseline = chain.deploy("BaselineCertificate", admin).contract_address
     assert baseline is not None
@@ -249,6 +252,60 @@ def _measure_rights(
         "TransferAgent", agent, "releasePledge", [pledge_id], pledgee
     ).gas_used
     return g
+
+
+def _measure_valuation(
+    chain: ChainClient,
+    manifest: DeploymentManifest,
+    registry: Registry,
+    registrar: LocalAccount,
+    holder: LocalAccount,
+) -> dict[str, int]:
+    """An accredited appraiser values a fresh certificate (the id counter already in use:
+    a warm-up valuation of another certificate comes first), then withdraws the valuation."""
+    valuations = manifest.address_of("ValuationRegistry")
+    appraiser = dev_account(2)
+    chain.transact(
+        "ValuationRegistry",
+        valuations,
+        "accreditAppraiser",
+        [appraiser.address, digest("accreditation")],
+        registry.admin,
+    )
+    ids = []
+    for label in ("valued warm-up", "valued"):
+        reg_id, _ = registry.submit(holder, _application(label))
+        registry.to_notice(reg_id, registrar)
+        ids.append(reg_id)
+    _advance(chain, DAY + 1)
+    for reg_id in ids:
+        registry.tx("issue", [reg_id], registrar)
+    base_date = chain.block().timestamp - DAY
+    receipts = []
+    for reg_id in ids:
+        # income method, CNY 3,987,720.00, market value, for pledge financing, asset version 1
+        valuation = (
+            2, 3_987_720_00, b"CNY", 1, base_date, 1, 1,
+            digest(f"report {reg_id}"), digest(f"facts {reg_id}"), BASELINE_URI,
+        )  # fmt: skip
+        receipts.append(
+            chain.transact(
+                "ValuationRegistry", valuations, "submitValuation", [reg_id, valuation], appraiser
+            )
+        )
+    valuation_id = next(
+        e.args["valuationId"] for e in receipts[1].events if e.name == "ValuationSubmitted"
+    )
+    return {
+        "submitValuation": receipts[1].gas_used,
+        "withdrawValuation": chain.transact(
+            "ValuationRegistry",
+            valuations,
+            "withdrawValuation",
+            [valuation_id, digest("superseded")],
+            appraiser,
+        ).gas_used,
+    }
 
 
 def measure(settings: Settings | None = None) -> dict[str, int]:

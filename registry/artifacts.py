@@ -23,6 +23,7 @@ DEPLOYED_CONTRACTS: tuple[str, ...] = (
     "DataAssetRegistry",
     "TransferAgent",
     "LicenceRegistry",
+    "ValuationRegistry",
 )
 
 

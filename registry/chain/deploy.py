@@ -49,7 +49,7 @@ def _constructor_args(
             token_base_uri,
             deployed["RegistryForwarder"].address,
         ]
-    if name in ("TransferAgent", "LicenceRegistry"):
+    if name in ("TransferAgent", "LicenceRegistry", "ValuationRegistry"):
         return [deployed["DataAssetRegistry"].address, deployed["RegistryForwarder"].address]
     return []
 

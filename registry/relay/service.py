@@ -43,7 +43,12 @@ FORWARDER = "RegistryForwarder"
 EIP712_NAME = "dareg.Forwarder"
 EIP712_VERSION = "1"
 #: The contracts that trust the forwarder (and so the only ones relayed).
-RELAYED_CONTRACTS: tuple[str, ...] = ("DataAssetRegistry", "TransferAgent", "LicenceRegistry")
+RELAYED_CONTRACTS: tuple[str, ...] = (
+    "DataAssetRegistry",
+    "TransferAgent",
+    "LicenceRegistry",
+    "ValuationRegistry",
+)
 #: Seconds a prepared request stays valid unless the caller asks otherwise.
 DEFAULT_TTL = 900
 MAX_TTL = 7 * 24 * 3600
