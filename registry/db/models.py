@@ -13,6 +13,9 @@ The chain is the source of truth; these tables are a rebuildable, queryable copy
 * ``transfer``, ``pledge``, ``pledge_event``, ``freeze``, ``freeze_event``, ``licence``,
   ``transfer_approval``, ``cross_border_record``, ``party_country``: rights over certificates,
   derived from the events of ``TransferAgent`` and ``LicenceRegistry``.
+* ``appraiser``, ``valuation``, ``accounting_class``: appraisers' accreditations, their
+  valuations of certificates and holders' accounting classes, derived from the events of
+  ``ValuationRegistry``.
 
 Derived rows reference their raw event, and raw events their block, with ``ON DELETE CASCADE``:
 rolling back a block range later (reorg handling) is one ``DELETE FROM block`` for rows that one
@@ -638,6 +641,96 @@ class PartyCountry(SQLModel, table=True):
     updated_log_index: int = Field(sa_type=Integer)
 
 
+class AppraiserRecord(SQLModel, table=True):
+    """An appraiser's accreditation (评估机构), kept after removal so its valuations can be
+    judged: accredited (again) by ``AppraiserAccredited``, removed by ``AppraiserRemoved``.
+
+    As in the contract, ``accredited_at`` and ``accreditation_hash`` are those of the latest
+    accreditation and ``removed_at`` is ``None`` while accredited (cleared on re-accreditation,
+    with ``removed_by`` and ``removal_reason_hash``). ``last_*`` is the last event applied.
+    """
+
+    __tablename__: ClassVar[str] = "appraiser"
+    __table_args__ = (Index("ix_appraiser_last", "chain_id", "last_block", "last_log_index"),)
+
+    chain_id: int = Field(sa_type=BigInteger, primary_key=True)
+    address: str = Field(sa_type=String(ADDRESS_LENGTH), primary_key=True)
+    accredited: bool = Field(sa_type=Boolean)
+    accredited_at: datetime = Field(sa_type=UTCDateTime)
+    accreditation_hash: str = Field(sa_type=String(HASH_LENGTH))
+    accredited_by: str = Field(sa_type=String(ADDRESS_LENGTH))
+    removed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    removed_by: str | None = Field(default=None, sa_type=String(ADDRESS_LENGTH))
+    removal_reason_hash: str | None = Field(default=None, sa_type=String(HASH_LENGTH))
+    last_block: int = Field(sa_type=BigInteger)
+    last_log_index: int = Field(sa_type=Integer)
+
+
+class ValuationRecordRow(SQLModel, table=True):
+    """A valuation (数据资产评估) of a certificate: submitted by an accredited appraiser
+    (``submitted_*``: its ``ValuationSubmitted`` log), withdrawn by that appraiser
+    (``withdrawn_at``, ``withdraw_reason_hash``); never edited otherwise.
+
+    ``value`` is the ``uint128`` in minor units of ``currency``, as decimal text; ``method``,
+    ``value_type``, ``purpose`` and ``status`` are the snake_case names of the contract's enums;
+    ``facts_hash`` and ``report_uri`` are ``None`` when the appraiser gave none (the URI is
+    carried only by the event). ``last_*`` is the position of the last event applied.
+    """
+
+    __tablename__: ClassVar[str] = "valuation"
+    __table_args__ = (
+        _raw_event_fk("submitted_block", "submitted_log_index", "fk_valuation_raw_event"),
+        _registration_fk("fk_valuation_registration"),
+        Index("ix_valuation_token", "chain_id", "token_id"),
+        Index("ix_valuation_appraiser", "appraiser"),
+        Index("ix_valuation_last", "chain_id", "last_block", "last_log_index"),
+    )
+
+    chain_id: int = Field(sa_type=BigInteger, primary_key=True)
+    id: int = Field(sa_type=BigInteger, primary_key=True)
+    token_id: int = Field(sa_type=BigInteger)
+    appraiser: str = Field(sa_type=String(ADDRESS_LENGTH))
+    asset_version: int = Field(sa_type=Integer)
+    value: str = Field(sa_type=String(UINT128_DIGITS))
+    currency: str = Field(sa_type=String(3))
+    method: str = Field(sa_type=String(16), description="ValuationMethod value")
+    value_type: str = Field(sa_type=String(32), description="ValueType value")
+    purpose: str = Field(sa_type=String(24), description="ValuationPurpose value")
+    base_date: datetime = Field(sa_type=UTCDateTime)
+    submitted_at: datetime = Field(sa_type=UTCDateTime)
+    report_hash: str = Field(sa_type=String(HASH_LENGTH))
+    facts_hash: str | None = Field(default=None, sa_type=String(HASH_LENGTH))
+    report_uri: str | None = Field(default=None, sa_type=Text)
+    status: str = Field(sa_type=String(16), description="ValuationStatus value")
+    withdrawn_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    withdraw_reason_hash: str | None = Field(default=None, sa_type=String(HASH_LENGTH))
+    submitted_block: int = Field(sa_type=BigInteger)
+    submitted_log_index: int = Field(sa_type=Integer)
+    submitted_tx_hash: str = Field(sa_type=String(HASH_LENGTH))
+    last_block: int = Field(sa_type=BigInteger)
+    last_log_index: int = Field(sa_type=Integer)
+
+
+class AccountingClassRecord(SQLModel, table=True):
+    """The accounting class (数据资源入表: ``intangible_asset`` or ``inventory``) a holder last
+    recorded for a certificate, and that holder. The choice lapses when the certificate moves to
+    another holder; that is judged when read, against ``registration.holder``."""
+
+    __tablename__: ClassVar[str] = "accounting_class"
+    __table_args__ = (
+        _registration_fk("fk_accounting_class_registration"),
+        Index("ix_accounting_class_last", "chain_id", "last_block", "last_log_index"),
+    )
+
+    chain_id: int = Field(sa_type=BigInteger, primary_key=True)
+    token_id: int = Field(sa_type=BigInteger, primary_key=True)
+    accounting_class: str = Field(sa_type=String(24), description="AccountingClass value")
+    holder: str = Field(sa_type=String(ADDRESS_LENGTH))
+    set_at: datetime = Field(sa_type=UTCDateTime)
+    last_block: int = Field(sa_type=BigInteger)
+    last_log_index: int = Field(sa_type=Integer)
+
+
 def table_of(model: type[SQLModel]) -> Table:
     """The Core :class:`~sqlalchemy.Table` of a table model (for bulk statements)."""
     return SQLModel.metadata.tables[str(model.__tablename__)]
@@ -663,6 +756,9 @@ licence_table = table_of(LicenceRecord)
 transfer_approval_table = table_of(TransferApprovalRecord)
 cross_border_record_table = table_of(CrossBorderRecordRow)
 party_country_table = table_of(PartyCountry)
+appraiser_table = table_of(AppraiserRecord)
+valuation_table = table_of(ValuationRecordRow)
+accounting_class_table = table_of(AccountingClassRecord)
 
 #: Every table of the mirror, in an order safe for inserts (referenced tables first).
 MIRROR_TABLES: tuple[Table, ...] = (
@@ -684,4 +780,7 @@ MIRROR_TABLES: tuple[Table, ...] = (
     transfer_approval_table,
     cross_border_record_table,
     party_country_table,
+    appraiser_table,
+    valuation_table,
+    accounting_class_table,
 )

@@ -8,7 +8,9 @@ review, notice, objections, certificates, registrars) -> one frozen dataclass pe
 :data:`RegistryRecord` union, which :mod:`.store` applies to the mirror; the events of
 ``TransferAgent`` (transfers, pledges, consents, freezes, approvals, cross-border records, party
 countries) and ``LicenceRegistry`` (licences granted and terminated) likewise become the
-:data:`RightsRecord` union. Events without a mapping (ERC-721 ``Transfer``, ``RoleGranted``,
+:data:`RightsRecord` union; the events of ``ValuationRegistry`` (appraisers accredited and
+removed, valuations submitted and withdrawn, accounting classes set) become the
+:data:`ValuationRecord` union. Events without a mapping (ERC-721 ``Transfer``, ``RoleGranted``,
 ``ValidityPeriodSet``, ``ImportantDataApprovalRequired`` ...) stay raw events only.
 
 Records are built from the event alone plus the timestamp of its block (from the header the
@@ -44,12 +46,19 @@ from registry.domain.rights import (
     right_of_bit,
     voucher_number,
 )
+from registry.domain.valuation import (
+    AccountingClass,
+    ValuationMethod,
+    ValuationPurpose,
+    ValueType,
+)
 from registry.errors import IndexerError, InputError
 from registry.indexer.fetch import FetchedBatch
 
 REGISTRY = "DataAssetRegistry"
 AGENT = "TransferAgent"
 LICENCES = "LicenceRegistry"
+VALUATIONS = "ValuationRegistry"
 
 #: ``DataAssetRegistry.REGISTRAR_ROLE``: revoking it unbinds a registrar account.
 REGISTRAR_ROLE = "0x" + keccak(text="REGISTRAR_ROLE").hex()
@@ -435,8 +444,85 @@ RIGHTS_RECORD_TYPES: tuple[type, ...] = (
     LicenceTerminatedRecord,
 )
 
+# --- records of valuations: appraisers, valuations, accounting classes ---------------------------
+
+
+@dataclass(frozen=True)
+class AppraiserAccreditedRecord:
+    appraiser: str
+    accreditation_hash: str
+    by: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class AppraiserRemovedRecord:
+    """``reason_hash`` ``None``: no reasons document (the zero hash)."""
+
+    appraiser: str
+    reason_hash: str | None
+    by: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class ValuationSubmittedRecord:
+    """A valuation as the contract stored it; ``value`` is in minor units of ``currency``;
+    ``facts_hash`` and ``report_uri`` are ``None`` when zero or empty."""
+
+    valuation_id: int
+    token_id: int
+    appraiser: str
+    asset_version: int
+    value: int
+    currency: str
+    method: ValuationMethod
+    value_type: ValueType
+    purpose: ValuationPurpose
+    base_date: datetime
+    submitted_at: datetime
+    report_hash: str
+    facts_hash: str | None
+    report_uri: str | None
+
+
+@dataclass(frozen=True)
+class ValuationWithdrawnRecord:
+    valuation_id: int
+    token_id: int
+    appraiser: str
+    reason_hash: str | None
+    withdrawn_at: datetime
+
+
+@dataclass(frozen=True)
+class AccountingClassSetRecord:
+    token_id: int
+    accounting_class: AccountingClass
+    holder: str
+    set_at: datetime
+
+
+#: A record of ``ValuationRegistry`` (one per event).
+ValuationRecord: TypeAlias = (
+    AppraiserAccreditedRecord
+    | AppraiserRemovedRecord
+    | ValuationSubmittedRecord
+    | ValuationWithdrawnRecord
+    | AccountingClassSetRecord
+)
+
+#: The classes of :data:`ValuationRecord`, for ``isinstance``.
+VALUATION_RECORD_TYPES: tuple[type, ...] = (
+    AppraiserAccreditedRecord,
+    AppraiserRemovedRecord,
+    ValuationSubmittedRecord,
+    ValuationWithdrawnRecord,
+    AccountingClassSetRecord,
+)
+
 #: A typed record derived from one event.
-DomainRecord: TypeAlias = EvidenceRecord | RegistryRecord | RightsRecord
+DomainRecord: TypeAlias = EvidenceRecord | RegistryRecord | RightsRecord | ValuationRecord
 
 
 def is_registry_record(record: object) -> TypeGuard[RegistryRecord]:
@@ -447,6 +533,11 @@ def is_registry_record(record: object) -> TypeGuard[RegistryRecord]:
 def is_rights_record(record: object) -> TypeGuard[RightsRecord]:
     """Whether ``record`` is about transfers, pledges, freezes, approvals or licences."""
     return isinstance(record, RIGHTS_RECORD_TYPES)
+
+
+def is_valuation_record(record: object) -> TypeGuard[ValuationRecord]:
+    """Whether ``record`` is about appraisers, valuations or accounting classes."""
+    return isinstance(record, VALUATION_RECORD_TYPES)
 
 
 @dataclass(frozen=True)
@@ -491,6 +582,13 @@ class DecodedBatch:
         """The rights records of the batch (transfers, pledges, freezes, approvals, licences)
         with their logs, in chain order."""
         found = [(d.log, d.record) for d in self.logs if is_rights_record(d.record)]
+        return sorted(found, key=lambda pair: (pair[0].block_number, pair[0].log_index))
+
+    @property
+    def valuation(self) -> list[tuple[ChainLog, ValuationRecord]]:
+        """The valuation records of the batch (appraisers, valuations, accounting classes)
+        with their logs, in chain order."""
+        found = [(d.log, d.record) for d in self.logs if is_valuation_record(d.record)]
         return sorted(found, key=lambda pair: (pair[0].block_number, pair[0].log_index))
 
 
@@ -1003,6 +1101,115 @@ def _licence_terminated(event: ChainEvent, timestamp: int | None) -> LicenceTerm
     )
 
 
+def _chosen(event: ChainEvent, members: list[Any], index: Any, what: str) -> Any:
+    """A member of a valuation enum other than its ``None`` (which the contract refuses)."""
+    member = _member(event, members, index, what)
+    if member is members[0]:
+        raise IndexerError(
+            f"{_where(event)} names {what} {index} (none), which the contract refuses",
+            block_number=event.log.block_number,
+            log_index=event.log.log_index,
+        )
+    return member
+
+
+def _accredited(event: ChainEvent, timestamp: int | None) -> AppraiserAccreditedRecord:
+    a = event.args
+    return AppraiserAccreditedRecord(
+        appraiser=_address(a["appraiser"]),
+        accreditation_hash=_hash(a["accreditationHash"]),
+        by=_address(a["by"]),
+        at=_block_time(event, timestamp),
+    )
+
+
+def _removed(event: ChainEvent, timestamp: int | None) -> AppraiserRemovedRecord:
+    a = event.args
+    return AppraiserRemovedRecord(
+        appraiser=_address(a["appraiser"]),
+        reason_hash=_optional_hash(a["reasonHash"]),
+        by=_address(a["by"]),
+        at=_block_time(event, timestamp),
+    )
+
+
+def _valuation_submitted(event: ChainEvent, _timestamp: int | None) -> ValuationSubmittedRecord:
+    a = event.args
+    (
+        token_id,
+        appraiser,
+        asset_version,
+        value,
+        submitted_at,
+        base_date,
+        currency,
+        method,
+        value_type,
+        purpose,
+        status,
+        withdrawn_at,
+        report_hash,
+        facts_hash,
+    ) = a["valuation"]
+    where = {"block_number": event.log.block_number, "log_index": event.log.log_index}
+    if int(token_id) != int(a["tokenId"]) or _address(appraiser) != _address(a["appraiser"]):
+        raise IndexerError(
+            f"{_where(event)} indexes token {a['tokenId']} and appraiser {a['appraiser']} but "
+            f"its record states token {token_id} and appraiser {appraiser}",
+            **where,
+        )
+    if int(status) != 1 or int(withdrawn_at) != 0:
+        raise IndexerError(
+            f"{_where(event)} submits valuation {a['valuationId']} with status {status} and "
+            f"withdrawal time {withdrawn_at}, not active",
+            **where,
+        )
+    if int(value) <= 0:
+        raise IndexerError(
+            f"{_where(event)} submits valuation {a['valuationId']} of value {value}", **where
+        )
+    report_uri = str(a["reportURI"])
+    return ValuationSubmittedRecord(
+        valuation_id=int(a["valuationId"]),
+        token_id=int(token_id),
+        appraiser=_address(appraiser),
+        asset_version=int(asset_version),
+        value=int(value),
+        currency=_ascii(event, currency, "currency"),
+        method=_chosen(event, list(ValuationMethod), method, "valuation method"),
+        value_type=_chosen(event, list(ValueType), value_type, "value type"),
+        purpose=_chosen(event, list(ValuationPurpose), purpose, "valuation purpose"),
+        base_date=_utc(event, int(base_date)),
+        submitted_at=_utc(event, int(submitted_at)),
+        report_hash=_hash(report_hash),
+        facts_hash=_optional_hash(facts_hash),
+        report_uri=report_uri or None,
+    )
+
+
+def _valuation_withdrawn(event: ChainEvent, timestamp: int | None) -> ValuationWithdrawnRecord:
+    a = event.args
+    return ValuationWithdrawnRecord(
+        valuation_id=int(a["valuationId"]),
+        token_id=int(a["tokenId"]),
+        appraiser=_address(a["appraiser"]),
+        reason_hash=_optional_hash(a["reasonHash"]),
+        withdrawn_at=_block_time(event, timestamp),
+    )
+
+
+def _accounting_class(event: ChainEvent, timestamp: int | None) -> AccountingClassSetRecord:
+    a = event.args
+    return AccountingClassSetRecord(
+        token_id=int(a["tokenId"]),
+        accounting_class=_chosen(
+            event, list(AccountingClass), a["accountingClass"], "accounting class"
+        ),
+        holder=_address(a["holder"]),
+        set_at=_block_time(event, timestamp),
+    )
+
+
 #: How to make a domain record from an event and the timestamp of its block (``None`` when
 #: the caller has no header; the records that need it then raise :class:`IndexerError`).
 RecordMaker: TypeAlias = Callable[[ChainEvent, int | None], DomainRecord | None]
@@ -1041,6 +1248,11 @@ RECORD_MAKERS: dict[tuple[str, str], RecordMaker] = {
     (AGENT, "PartyCountrySet"): _country,
     (LICENCES, "LicenceGranted"): _licence_granted,
     (LICENCES, "LicenceTerminated"): _licence_terminated,
+    (VALUATIONS, "AppraiserAccredited"): _accredited,
+    (VALUATIONS, "AppraiserRemoved"): _removed,
+    (VALUATIONS, "ValuationSubmitted"): _valuation_submitted,
+    (VALUATIONS, "ValuationWithdrawn"): _valuation_withdrawn,
+    (VALUATIONS, "AccountingClassSet"): _accounting_class,
 }
 
 

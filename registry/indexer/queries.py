@@ -17,6 +17,8 @@ from eth_utils.address import is_address, to_checksum_address
 from sqlalchemy import ColumnElement, Connection, Engine, Select, and_, func, select
 
 from registry.db.models import (
+    accounting_class_table,
+    appraiser_table,
     asset_version_table,
     cross_border_record_table,
     cursor_table,
@@ -33,6 +35,7 @@ from registry.db.models import (
     registration_table,
     transfer_approval_table,
     transfer_table,
+    valuation_table,
 )
 from registry.domain.evidence import EvidenceRecord, format_fingerprint
 from registry.domain.numbers import (
@@ -57,6 +60,12 @@ from registry.domain.rights import (
     Territory,
     TransferReason,
     parse_voucher_number,
+)
+from registry.domain.valuation import (
+    ValuationMethod,
+    ValuationPurpose,
+    ValuationStatus,
+    ValueType,
 )
 from registry.errors import InputError, MalformedFingerprintError
 
@@ -931,3 +940,179 @@ def party_country(engine: Engine, party: str) -> str:
             select(t.c.country).where(t.c.party == normalise_address(party))
         ).scalar_one_or_none()
     return str(value) if value else "CN"
+
+
+# --- valuations: appraisers, valuations, accounting classes -----------------------------------
+
+
+@dataclass(frozen=True)
+class AppraiserRow:
+    """An appraiser's accreditation as its events leave it: ``accredited`` now or not;
+    ``accredited_at``, ``accreditation_hash`` and ``accredited_by`` of the latest accreditation;
+    ``removed_*`` of the removal while removed (``None`` while accredited)."""
+
+    address: str
+    accredited: bool
+    accredited_at: datetime
+    accreditation_hash: str
+    accredited_by: str
+    removed_at: datetime | None
+    removed_by: str | None
+    removal_reason_hash: str | None
+    last_block: int
+    last_log_index: int
+
+    @property
+    def removed(self) -> bool:
+        return not self.accredited
+
+
+@dataclass(frozen=True)
+class ValuationRow:
+    """One mirrored valuation. ``value`` is in minor units of ``currency`` (fen for CNY);
+    ``appraiser_removed`` is whether its appraiser's accreditation is withdrawn now (the
+    valuation stays; a client judges it). ``facts_hash`` and ``report_uri`` are ``None`` when
+    none was given; ``withdrawn_at`` and ``withdraw_reason_hash`` are set once withdrawn.
+    ``submitted_*`` is where its ``ValuationSubmitted`` log is, ``last_*`` the last event applied.
+    """
+
+    id: int
+    token_id: int
+    certificate_number: str | None
+    appraiser: str
+    appraiser_removed: bool
+    asset_version: int
+    value: int
+    currency: str
+    method: ValuationMethod
+    value_type: ValueType
+    purpose: ValuationPurpose
+    base_date: datetime
+    submitted_at: datetime
+    report_hash: str
+    facts_hash: str | None
+    report_uri: str | None
+    status: ValuationStatus
+    withdrawn_at: datetime | None
+    withdraw_reason_hash: str | None
+    submitted_block: int
+    submitted_log_index: int
+    submitted_tx_hash: str
+    last_block: int
+    last_log_index: int
+
+    @property
+    def active(self) -> bool:
+        return self.status is ValuationStatus.ACTIVE
+
+
+def _valuation_rows(engine: Engine, where: list[ColumnElement[bool]]) -> list[ValuationRow]:
+    """Valuations matching ``where``, oldest first, with their appraiser's standing."""
+    v, a = valuation_table, appraiser_table
+    statement = (
+        select(v, a.c.accredited.label("appraiser_accredited"))
+        .select_from(
+            v.outerjoin(a, and_(a.c.chain_id == v.c.chain_id, a.c.address == v.c.appraiser))
+        )
+        .where(*where)
+        .order_by(v.c.id, v.c.chain_id)
+    )
+    with engine.connect() as connection:
+        rows = connection.execute(statement).all()
+        numbers = _certificate_numbers(connection, {int(r.token_id) for r in rows})
+    return [
+        ValuationRow(
+            id=r.id,
+            token_id=r.token_id,
+            certificate_number=numbers.get(r.token_id),
+            appraiser=r.appraiser,
+            appraiser_removed=r.appraiser_accredited is not None and not r.appraiser_accredited,
+            asset_version=r.asset_version,
+            value=int(r.value),
+            currency=r.currency,
+            method=ValuationMethod(r.method),
+            value_type=ValueType(r.value_type),
+            purpose=ValuationPurpose(r.purpose),
+            base_date=r.base_date,
+            submitted_at=r.submitted_at,
+            report_hash=r.report_hash,
+            facts_hash=r.facts_hash,
+            report_uri=r.report_uri,
+            status=ValuationStatus(r.status),
+            withdrawn_at=r.withdrawn_at,
+            withdraw_reason_hash=r.withdraw_reason_hash,
+            submitted_block=r.submitted_block,
+            submitted_log_index=r.submitted_log_index,
+            submitted_tx_hash=r.submitted_tx_hash,
+            last_block=r.last_block,
+            last_log_index=r.last_log_index,
+        )
+        for r in rows
+    ]
+
+
+def valuations_of_token(engine: Engine, token_id: int) -> list[ValuationRow]:
+    """Every valuation of certificate ``token_id``, active or withdrawn, oldest first (as
+    ``ValuationRegistry.valuationsOf``)."""
+    return _valuation_rows(engine, [valuation_table.c.token_id == token_id])
+
+
+def latest_valuation_of_token(engine: Engine, token_id: int) -> ValuationRow | None:
+    """The newest active valuation of certificate ``token_id`` (a withdrawn one never counts),
+    or ``None`` (as ``ValuationRegistry.latestValuationOf``)."""
+    v = valuation_table
+    with engine.connect() as connection:
+        newest = connection.execute(
+            select(func.max(v.c.id)).where(
+                v.c.token_id == token_id, v.c.status == ValuationStatus.ACTIVE.value
+            )
+        ).scalar_one_or_none()
+    if newest is None:
+        return None
+    found = _valuation_rows(engine, [v.c.id == newest])
+    return found[0] if found else None
+
+
+def valuation_row(engine: Engine, valuation_id: int) -> ValuationRow | None:
+    """Valuation ``valuation_id`` as mirrored, or ``None`` if the mirror does not hold it."""
+    found = _valuation_rows(engine, [valuation_table.c.id == valuation_id])
+    return found[0] if found else None
+
+
+def appraiser_row(engine: Engine, address: str) -> AppraiserRow | None:
+    """The accreditation record of ``address`` (any letter case; :class:`InputError` if
+    malformed), or ``None`` if it was never accredited."""
+    t = appraiser_table
+    with engine.connect() as connection:
+        r = connection.execute(
+            select(t).where(t.c.address == normalise_address(address))
+        ).one_or_none()
+    if r is None:
+        return None
+    return AppraiserRow(
+        address=r.address,
+        accredited=bool(r.accredited),
+        accredited_at=r.accredited_at,
+        accreditation_hash=r.accreditation_hash,
+        accredited_by=r.accredited_by,
+        removed_at=r.removed_at,
+        removed_by=r.removed_by,
+        removal_reason_hash=r.removal_reason_hash,
+        last_block=r.last_block,
+        last_log_index=r.last_log_index,
+    )
+
+
+def accounting_class_of(engine: Engine, token_id: int) -> str | None:
+    """The accounting class the current holder of certificate ``token_id`` recorded
+    (``intangible_asset`` or ``inventory``), or ``None`` if it recorded none: a choice lapses
+    when the certificate moves to another holder (as ``ValuationRegistry.accountingClassOf``)."""
+    c, reg = accounting_class_table, registration_table
+    statement = (
+        select(c.c.accounting_class)
+        .select_from(c.join(reg, and_(reg.c.chain_id == c.c.chain_id, reg.c.id == c.c.token_id)))
+        .where(c.c.token_id == token_id, c.c.holder == reg.c.holder)
+    )
+    with engine.connect() as connection:
+        value = connection.execute(statement).scalar_one_or_none()
+    return None if value is None else str(value)

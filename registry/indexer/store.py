@@ -34,6 +34,13 @@ transaction). The checks mirror the contracts: a transfer moves a certificate fr
 holder, a pledge is registered only while no other pledge of the certificate is live, only a
 live pledge is released, enforced or consented on, only a frozen certificate is unfrozen, only an
 active licence is terminated, and only by a party to it.
+
+Valuations (``appraiser``, ``valuation``, ``accounting_class``) join the same sequence, because
+``ValuationRegistry`` reads the certificate's state: a valuation is submitted only by an
+accredited appraiser, of an issued certificate and one of its recorded asset versions; only an
+active valuation is withdrawn, and only by its appraiser; only an accredited appraiser is
+removed, only one not accredited now is accredited; an accounting class is set only by the
+holder of an issued certificate (the mirror's ``registration.holder``).
 """
 
 from __future__ import annotations
@@ -58,6 +65,8 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from registry.db.models import (
+    accounting_class_table,
+    appraiser_table,
     asset_version_table,
     block_table,
     cross_border_record_table,
@@ -76,18 +85,23 @@ from registry.db.models import (
     registration_table,
     transfer_approval_table,
     transfer_table,
+    valuation_table,
 )
 from registry.domain.chain import BlockHeader, ChainLog
 from registry.domain.numbers import certificate_number
 from registry.domain.registration import ObjectionStatus, Status
 from registry.domain.rights import LicenceStatus, PledgeStatus
+from registry.domain.valuation import ValuationStatus
 from registry.errors import IndexerError
 from registry.indexer.decode import (
+    AccountingClassSetRecord,
     ApplicationAcceptedRecord,
     ApplicationRejectedRecord,
     ApplicationResubmittedRecord,
     ApplicationReturnedRecord,
     ApplicationSubmittedRecord,
+    AppraiserAccreditedRecord,
+    AppraiserRemovedRecord,
     AssetChangedRecord,
     CertificateCancelledRecord,
     CertificateFrozenRecord,
@@ -117,6 +131,9 @@ from registry.indexer.decode import (
     RightsRecord,
     StandingGrantedRecord,
     TransferApprovedRecord,
+    ValuationRecord,
+    ValuationSubmittedRecord,
+    ValuationWithdrawnRecord,
 )
 
 
@@ -140,16 +157,19 @@ class StoreResult:
     cursor_moved: bool
     registry_events: int = 0
     rights_events: int = 0
+    valuation_events: int = 0
 
     @property
     def rows(self) -> int:
-        """All rows written, the cursor included (registry and rights events count once each)."""
+        """All rows written, the cursor included (registry, rights and valuation events count
+        once each)."""
         return (
             self.blocks
             + self.raw_events
             + self.evidence
             + self.registry_events
             + self.rights_events
+            + self.valuation_events
             + int(self.cursor_moved)
         )
 
@@ -1241,33 +1261,265 @@ class _Rights:
         )
 
 
+# --- valuations: appraisers, valuations, accounting classes ------------------------------------
+
+
+class _Valuations:
+    """Applies the records of ValuationRegistry, one event at a time, beside the registration
+    lifecycle (whose rows it reads: a certificate's status, version and holder)."""
+
+    def __init__(self, lifecycle: _Lifecycle) -> None:
+        self.lifecycle = lifecycle
+        self.chain_id = lifecycle.chain_id
+        self.appraisers = _Rows(appraiser_table, ("chain_id", "address"))
+        self.valuations = _Rows(valuation_table, ("chain_id", "id"))
+        self.classes = _Rows(accounting_class_table, ("chain_id", "token_id"))
+
+    # --- loading and writing --------------------------------------------------------------
+
+    def load(
+        self, connection: Connection, records: Sequence[tuple[ChainLog, ValuationRecord]]
+    ) -> None:
+        tokens: set[int] = set()
+        appraisers: set[str] = set()
+        valuation_ids: set[int] = set()
+        classes: set[int] = set()
+        for _, record in records:
+            if isinstance(record, AppraiserAccreditedRecord | AppraiserRemovedRecord):
+                appraisers.add(record.appraiser)
+            elif isinstance(record, ValuationSubmittedRecord | ValuationWithdrawnRecord):
+                valuation_ids.add(record.valuation_id)
+                if isinstance(record, ValuationSubmittedRecord):
+                    tokens.add(record.token_id)
+                    appraisers.add(record.appraiser)
+            else:
+                tokens.add(record.token_id)
+                classes.add(record.token_id)
+        self.lifecycle.registrations.load(connection, self.chain_id, tokens)
+        self.appraisers.load(connection, self.chain_id, appraisers)
+        self.valuations.load(connection, self.chain_id, valuation_ids)
+        self.classes.load(connection, self.chain_id, classes)
+
+    def flush(self, connection: Connection) -> None:
+        # after the registration lifecycle: valuations and classes point at registrations
+        for rows in (self.appraisers, self.valuations, self.classes):
+            rows.flush(connection)
+
+    # --- helpers --------------------------------------------------------------------------
+
+    def _mismatch(self, log: ChainLog, message: str) -> IndexerError:
+        return self.lifecycle._mismatch(log, message)
+
+    def _certificate(self, log: ChainLog, token_id: int, event: str) -> Row:
+        """The registration of ``token_id``, which must be an issued certificate."""
+        row = self.lifecycle.registrations.get(token_id)
+        if row is None:
+            raise self._mismatch(
+                log, f"{event} refers to certificate {token_id}, which the mirror does not hold"
+            )
+        if row["status"] != Status.ISSUED:
+            raise self._mismatch(
+                log,
+                f"{event} cannot happen to registration {token_id} while it is {row['status']} "
+                "(the mirror's state)",
+            )
+        return row
+
+    def _touch(self, rows: _Rows, log: ChainLog, row: Row, what: str) -> None:
+        self.lifecycle._after(log, (row["last_block"], row["last_log_index"]), what)
+        row["last_block"], row["last_log_index"] = _position(log)
+        rows.touch(rows.key_of(row))
+
+    # --- applying -------------------------------------------------------------------------
+
+    def apply(self, log: ChainLog, record: ValuationRecord) -> None:
+        """Apply one record (``log`` is where it was emitted)."""
+        if isinstance(record, AppraiserAccreditedRecord):
+            self._accredited(log, record)
+        elif isinstance(record, AppraiserRemovedRecord):
+            self._removed(log, record)
+        elif isinstance(record, ValuationSubmittedRecord):
+            self._submitted(log, record)
+        elif isinstance(record, ValuationWithdrawnRecord):
+            self._withdrawn(log, record)
+        else:
+            self._accounting_class(log, record)
+
+    def _accredited(self, log: ChainLog, record: AppraiserAccreditedRecord) -> None:
+        row = self.appraisers.get(record.appraiser)
+        values = {
+            "accredited": True,
+            "accredited_at": record.at,
+            "accreditation_hash": record.accreditation_hash,
+            "accredited_by": record.by,
+            "removed_at": None,
+            "removed_by": None,
+            "removal_reason_hash": None,
+        }
+        if row is None:
+            self.appraisers.add(
+                record.appraiser,
+                {
+                    "chain_id": self.chain_id,
+                    "address": record.appraiser,
+                    **values,
+                    "last_block": log.block_number,
+                    "last_log_index": log.log_index,
+                },
+            )
+            return
+        if row["accredited"]:
+            raise self._mismatch(log, f"appraiser {record.appraiser} is accredited twice")
+        self._touch(self.appraisers, log, row, f"appraiser {record.appraiser}")
+        row.update(values)
+
+    def _removed(self, log: ChainLog, record: AppraiserRemovedRecord) -> None:
+        row = self.appraisers.get(record.appraiser)
+        if row is None or not row["accredited"]:
+            raise self._mismatch(
+                log, f"appraiser {record.appraiser} is removed, but it is not accredited"
+            )
+        self._touch(self.appraisers, log, row, f"appraiser {record.appraiser}")
+        row.update(
+            accredited=False,
+            removed_at=record.at,
+            removed_by=record.by,
+            removal_reason_hash=record.reason_hash,
+        )
+
+    def _submitted(self, log: ChainLog, record: ValuationSubmittedRecord) -> None:
+        certificate = self._certificate(log, record.token_id, "ValuationSubmitted")
+        if self.valuations.get(record.valuation_id) is not None:
+            raise self._mismatch(log, f"valuation {record.valuation_id} is submitted a second time")
+        appraiser = self.appraisers.get(record.appraiser)
+        if appraiser is None or not appraiser["accredited"]:
+            raise self._mismatch(
+                log,
+                f"valuation {record.valuation_id} is submitted by {record.appraiser}, which is "
+                "not an accredited appraiser (the mirror's state)",
+            )
+        if not 1 <= record.asset_version <= certificate["version"]:
+            raise self._mismatch(
+                log,
+                f"valuation {record.valuation_id} values version {record.asset_version} of "
+                f"certificate {record.token_id}, which is at version {certificate['version']}",
+            )
+        self.valuations.add(
+            record.valuation_id,
+            {
+                "chain_id": self.chain_id,
+                "id": record.valuation_id,
+                "token_id": record.token_id,
+                "appraiser": record.appraiser,
+                "asset_version": record.asset_version,
+                "value": str(record.value),
+                "currency": record.currency,
+                "method": record.method.value,
+                "value_type": record.value_type.value,
+                "purpose": record.purpose.value,
+                "base_date": record.base_date,
+                "submitted_at": record.submitted_at,
+                "report_hash": record.report_hash,
+                "facts_hash": record.facts_hash,
+                "report_uri": record.report_uri,
+                "status": ValuationStatus.ACTIVE.value,
+                "withdrawn_at": None,
+                "withdraw_reason_hash": None,
+                "submitted_block": log.block_number,
+                "submitted_log_index": log.log_index,
+                "submitted_tx_hash": log.tx_hash,
+                "last_block": log.block_number,
+                "last_log_index": log.log_index,
+            },
+        )
+
+    def _withdrawn(self, log: ChainLog, record: ValuationWithdrawnRecord) -> None:
+        row = self.valuations.get(record.valuation_id)
+        if row is None or row["status"] != ValuationStatus.ACTIVE:
+            state = "unknown" if row is None else row["status"]
+            raise self._mismatch(
+                log, f"ValuationWithdrawn ends valuation {record.valuation_id}, which is {state}"
+            )
+        if (row["token_id"], row["appraiser"]) != (record.token_id, record.appraiser):
+            raise self._mismatch(
+                log,
+                f"ValuationWithdrawn names certificate {record.token_id} and appraiser "
+                f"{record.appraiser} for valuation {record.valuation_id} of certificate "
+                f"{row['token_id']} by {row['appraiser']}",
+            )
+        self._touch(self.valuations, log, row, f"valuation {record.valuation_id}")
+        row.update(
+            status=ValuationStatus.WITHDRAWN.value,
+            withdrawn_at=record.withdrawn_at,
+            withdraw_reason_hash=record.reason_hash,
+        )
+
+    def _accounting_class(self, log: ChainLog, record: AccountingClassSetRecord) -> None:
+        certificate = self._certificate(log, record.token_id, "AccountingClassSet")
+        if certificate["holder"] != record.holder:
+            raise self._mismatch(
+                log,
+                f"{record.holder} sets the accounting class of certificate {record.token_id}, "
+                f"which is held by {certificate['holder']} (the mirror's state)",
+            )
+        values = {
+            "accounting_class": record.accounting_class.value,
+            "holder": record.holder,
+            "set_at": record.set_at,
+        }
+        row = self.classes.get(record.token_id)
+        if row is None:
+            self.classes.add(
+                record.token_id,
+                {
+                    "chain_id": self.chain_id,
+                    "token_id": record.token_id,
+                    **values,
+                    "last_block": log.block_number,
+                    "last_log_index": log.log_index,
+                },
+            )
+            return
+        self._touch(
+            self.classes, log, row, f"the accounting class of certificate {record.token_id}"
+        )
+        row.update(values)
+
+
 def _apply_records(
     connection: Connection,
     chain_id: int,
     registry: Sequence[tuple[ChainLog, RegistryRecord]],
     rights: Sequence[tuple[ChainLog, RightsRecord]],
-) -> tuple[int, int]:
-    """Apply the registry and rights records (new events only) together, in chain order;
-    how many of each were applied."""
-    if not registry and not rights:
-        return 0, 0
+    valuation: Sequence[tuple[ChainLog, ValuationRecord]] = (),
+) -> tuple[int, int, int]:
+    """Apply the registry, rights and valuation records (new events only) together, in chain
+    order; how many of each were applied."""
+    if not registry and not rights and not valuation:
+        return 0, 0, 0
     lifecycle = _Lifecycle(chain_id)
     lifecycle.load(connection, registry)
     holdings = _Rights(lifecycle)
     holdings.load(connection, rights)
+    valuations = _Valuations(lifecycle)
+    valuations.load(connection, valuation)
     # one sequence in chain order: (position, which list, index in it)
     steps = sorted(
         [(_position(log), 0, i) for i, (log, _) in enumerate(registry)]
         + [(_position(log), 1, i) for i, (log, _) in enumerate(rights)]
+        + [(_position(log), 2, i) for i, (log, _) in enumerate(valuation)]
     )
     for _, source, index in steps:
         if source == 0:
             lifecycle.apply(*registry[index])
-        else:
+        elif source == 1:
             holdings.apply(*rights[index])
+        else:
+            valuations.apply(*valuation[index])
     lifecycle.flush(connection)
     holdings.flush(connection)
-    return len(registry), len(rights)
+    valuations.flush(connection)
+    return len(registry), len(rights), len(valuation)
 
 
 def store_batch(engine: Engine, batch: DecodedBatch) -> StoreResult:
@@ -1332,7 +1584,14 @@ def store_batch(engine: Engine, batch: DecodedBatch) -> StoreResult:
             for log, record in batch.rights
             if (chain_id, log.block_number, log.log_index) in raw
         ]
-        applied, applied_rights = _apply_records(connection, chain_id, fresh, fresh_rights)
+        fresh_valuation = [
+            (log, record)
+            for log, record in batch.valuation
+            if (chain_id, log.block_number, log.log_index) in raw
+        ]
+        applied, applied_rights, applied_valuation = _apply_records(
+            connection, chain_id, fresh, fresh_rights, fresh_valuation
+        )
         moved = _advance_cursor(connection, batch)
     return StoreResult(
         blocks=len(blocks),
@@ -1341,6 +1600,7 @@ def store_batch(engine: Engine, batch: DecodedBatch) -> StoreResult:
         cursor_moved=moved,
         registry_events=applied,
         rights_events=applied_rights,
+        valuation_events=applied_valuation,
     )
 
 

@@ -46,6 +46,9 @@ MIRROR_TABLES = {
     "transfer_approval",
     "cross_border_record",
     "party_country",
+    "appraiser",
+    "valuation",
+    "accounting_class",
 }
 SERVICE_TABLES = {"document", "registrar_profile"}
 
