@@ -14,6 +14,7 @@ from api.routes import (
     health,
     relay,
     rights,
+    valuations,
     verify,
 )
 from registry import __version__
@@ -40,6 +41,8 @@ def create_app(context: RegistryContext) -> FastAPI:
     v1.include_router(rights.router)
     v1.include_router(rights.regulator_router)
     v1.include_router(relay.router)
+    v1.include_router(valuations.router)
+    v1.include_router(valuations.regulator_router)
     app.include_router(v1)
     app.include_router(certificates.verify_router)
 

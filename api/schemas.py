@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any, Literal
 
@@ -35,6 +36,16 @@ from registry.domain.rights import (
     Territory,
     Transfer,
     TransferReason,
+)
+from registry.domain.valuation import (
+    AccountingClass,
+    Appraiser,
+    Valuation,
+    ValuationMethod,
+    ValuationPurpose,
+    ValuationStatus,
+    ValuationSubmission,
+    ValueType,
 )
 from registry.indexer.queries import LicenceRow, PledgeRow, RegistrationRow, TransferRow
 from registry.verification.service import DataMatch, Verification
@@ -339,6 +350,54 @@ class FreezePublic(BaseModel):
     case_ref: str | None
 
 
+class ValuationPublic(BaseModel):
+    """A valuation (资产评估) as recorded on chain, with whether it still counts as current."""
+
+    id: int
+    token_id: int
+    appraiser: str
+    appraiser_removed: bool = Field(description="the appraiser has since lost its accreditation")
+    method: ValuationMethod
+    value: int = Field(description="minor units of currency")
+    amount: str = Field(description="value in major units, e.g. 12000000.00")
+    currency: str
+    value_type: ValueType
+    purpose: ValuationPurpose
+    base_date: date = Field(description="评估基准日 (China Standard Time)")
+    asset_version: int
+    report_hash: str
+    facts_hash: str | None
+    submitted_at: datetime
+    status: ValuationStatus
+    withdrawn_at: datetime | None
+    stale: bool
+    stale_reasons: list[str]
+
+    @classmethod
+    def of(cls, v: Valuation, *, stale_reasons: Sequence[str], removed: bool) -> ValuationPublic:
+        return cls(
+            id=v.id,
+            token_id=v.token_id,
+            appraiser=v.appraiser,
+            appraiser_removed=removed,
+            method=v.method,
+            value=v.value,
+            amount=format_minor(v.value, v.currency),
+            currency=v.currency,
+            value_type=v.value_type,
+            purpose=v.purpose,
+            base_date=v.base_date,
+            asset_version=v.asset_version,
+            report_hash=v.report_hash,
+            facts_hash=v.facts_hash,
+            submitted_at=v.submitted_at,
+            status=v.status,
+            withdrawn_at=v.withdrawn_at,
+            stale=bool(stale_reasons),
+            stale_reasons=list(stale_reasons),
+        )
+
+
 class VerificationPublic(BaseModel):
     """The one-call answer a lender needs, as of ``as_of_block``."""
 
@@ -363,7 +422,10 @@ class VerificationPublic(BaseModel):
     licences: list[LicencePublic] = Field(default_factory=list, description="live licences")
     frozen: bool = False
     freeze: FreezePublic | None = None
-    latest_valuation: None = Field(default=None, description="valuations arrive with appraisals")
+    latest_valuation: ValuationPublic | None = Field(
+        default=None, description="the newest valuation not withdrawn, with its staleness"
+    )
+    accounting_class: AccountingClass | None = None
     lendable: bool
     blockers: list[str]
     cautions: list[str]
@@ -428,6 +490,14 @@ class VerificationPublic(BaseModel):
                 if v.freeze is not None
                 else None
             ),
+            latest_valuation=(
+                ValuationPublic.of(
+                    v.valuation, stale_reasons=v.valuation_stale, removed=v.appraiser_removed
+                )
+                if v.valuation is not None
+                else None
+            ),
+            accounting_class=v.accounting_class,
         )
 
 
@@ -918,3 +988,75 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_jsonable(v) for v in value]
     return value
+
+
+# --- valuations --------------------------------------------------------------------------------
+
+
+class ComputationCreate(BaseModel):
+    method: str = Field(description="cost, income, market or combined")
+    inputs: dict[str, Any] = Field(description="the calculator's inputs (docs/valuation.md)")
+
+
+class ComputationPublic(BaseModel):
+    """A calculator's result; ``report_hash`` is the SHA-256 of ``record`` (RFC 8785 JSON)."""
+
+    method: str
+    value: int = Field(description="minor units of currency")
+    amount: str
+    currency: str
+    report_hash: str
+    record: dict[str, Any]
+
+
+class ValuationPrepare(RelayPrepare):
+    """An appraiser's valuation; ``signer`` is the appraiser."""
+
+    submission: ValuationSubmission
+
+
+class WithdrawalPrepare(RelayPrepare):
+    reason: str = Field(min_length=1, max_length=20_000)
+
+
+class AccountingClassPrepare(RelayPrepare):
+    accounting_class: AccountingClass
+
+
+class ValuationList(BaseModel):
+    """A certificate's valuation history (oldest first), read from the chain as of a block."""
+
+    certificate_number: str
+    as_of_block: int
+    latest_id: int | None = Field(description="the newest valuation not withdrawn")
+    accounting_class: AccountingClass | None
+    items: list[ValuationPublic]
+
+
+class AppraiserCreate(BaseModel):
+    appraiser: str
+    accreditation: str = Field(
+        min_length=1, max_length=2_000, description="firm name and accreditation number"
+    )
+
+
+class AppraiserRemoval(BaseModel):
+    reason: str | None = Field(default=None, min_length=1, max_length=20_000)
+
+
+class AppraiserPublic(BaseModel):
+    address: str
+    accredited: bool
+    accredited_at: datetime | None
+    removed_at: datetime | None
+    accreditation_hash: str | None
+
+    @classmethod
+    def of(cls, a: Appraiser) -> AppraiserPublic:
+        return cls(
+            address=a.address,
+            accredited=a.accredited,
+            accredited_at=a.accredited_at,
+            removed_at=a.removed_at,
+            accreditation_hash=a.accreditation_hash,
+        )

@@ -13,6 +13,7 @@ from registry.errors import InputError
 
 if TYPE_CHECKING:
     from eth_account.signers.local import LocalAccount
+    from pydantic import ValidationError
 
     from registry.context import RegistryContext
     from registry.settings import Settings
@@ -67,6 +68,13 @@ def emit(data: Any, as_json: bool, text: list[str]) -> None:
     else:
         for line in text:
             out.print(line, markup=False)
+
+
+def problems(exc: ValidationError) -> str:
+    """A pydantic validation error as one line naming each field."""
+    return "; ".join(
+        f"{'.'.join(str(p) for p in e['loc']) or 'document'}: {e['msg']}" for e in exc.errors()
+    )
 
 
 def read_json(path: Path, what: str) -> Any:

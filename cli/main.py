@@ -14,7 +14,7 @@ from typing import Annotated, Any
 import click
 import typer
 
-from cli import registration, rights, verification
+from cli import registration, rights, valuation, verification
 from cli.common import (
     DatasetPath,
     JsonFlag,
@@ -203,6 +203,7 @@ def verify_proof(
 registration.register(app)
 verification.register(app)
 rights.register(app)
+valuation.register(app)
 
 
 def main(argv: list[str] | None = None) -> None:

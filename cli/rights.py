@@ -23,13 +23,14 @@ from cli.common import (
     emit,
     load_key,
     open_context,
+    problems,
     read_json,
     signer_or_operator,
 )
 from registry.errors import InputError
 
 if TYPE_CHECKING:
-    from pydantic import BaseModel, ValidationError
+    from pydantic import BaseModel
 
     from registry.context import RegistryContext
     from registry.domain.rights import Licence, LicenceTerms, Pledge
@@ -45,12 +46,6 @@ TermsFile = Annotated[
 Case = Annotated[
     str, typer.Option("--case", help="case reference, kept off chain; its hash on chain")
 ]
-
-
-def _problems(exc: ValidationError) -> str:
-    return "; ".join(
-        f"{'.'.join(str(p) for p in e['loc']) or 'document'}: {e['msg']}" for e in exc.errors()
-    )
 
 
 def _date(text: str, option: str) -> datetime:
@@ -134,7 +129,7 @@ def _licence_terms(path: Path) -> LicenceTerms:
     try:
         return LicenceTerms.model_validate(raw)
     except ValidationError as exc:
-        raise InputError(f"terms file {path} is not valid: {_problems(exc)}") from None
+        raise InputError(f"terms file {path} is not valid: {problems(exc)}") from None
 
 
 # --- transfers -----------------------------------------------------------------------------
@@ -260,7 +255,7 @@ def pledge(
             maturity=_date(maturity, "--maturity"),
         )
     except ValidationError as exc:
-        raise InputError(f"pledge terms are not valid: {_problems(exc)}") from None
+        raise InputError(f"pledge terms are not valid: {problems(exc)}") from None
     holder, lender = load_key(holder_key), load_key(pledgee_key)
     ctx = open_context()
     registered = ctx.rights.sign_and_register(terms, holder, lender, ctx.operator)

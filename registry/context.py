@@ -23,6 +23,7 @@ from registry.registration.service import RegistrationService
 from registry.relay.service import RelayService
 from registry.rights.service import RightsService
 from registry.settings import Settings
+from registry.valuation.service import ValuationService
 
 #: Chain ids of local development nodes (anvil, Hardhat), whose accounts are public test keys.
 DEV_CHAIN_IDS = frozenset({31337})
@@ -57,6 +58,7 @@ class RegistryContext:
     registrations: RegistrationService = field(init=False)
     rights: RightsService = field(init=False)
     relay: RelayService = field(init=False)
+    valuations: ValuationService = field(init=False)
 
     def __post_init__(self) -> None:
         self.evidence = EvidenceService(self.client, self.manifest)
@@ -66,6 +68,13 @@ class RegistryContext:
         )
         self.rights = RightsService(self.client, self.manifest, documents)
         self.relay = RelayService(self.client, self.manifest)
+        self.valuations = ValuationService(
+            self.client,
+            self.manifest,
+            documents,
+            self.registrations,
+            self.settings.valuation_max_age_days,
+        )
 
     @property
     def operator(self) -> LocalAccount:

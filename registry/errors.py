@@ -23,7 +23,8 @@ stable, machine-readable ``code`` (the API returns it; clients may switch on it)
     │   ├── RegistrationNotFoundError
     │   ├── CertificateNotFoundError
     │   ├── PledgeNotFoundError
-    │   └── LicenceNotFoundError
+    │   ├── LicenceNotFoundError
+    │   └── ValuationNotFoundError
     ├── ConflictError (409)
     │   ├── EvidenceAlreadyAnchoredError
     │   ├── VerificationFailedError   a check ran and found no match (CLI exit code 3)
@@ -168,6 +169,10 @@ class LicenceNotFoundError(NotFoundError):
     code = "licence_not_found"
 
 
+class ValuationNotFoundError(NotFoundError):
+    code = "valuation_not_found"
+
+
 class ConflictError(DaregError):
     code = "conflict"
     status = 409
@@ -221,6 +226,10 @@ class ContractRevertError(DaregError):
         "NotParty",
         "ViaAgentOnly",
         "UnauthorizedModule",
+        # valuations (ValuationRegistry)
+        "NotAppraiser",
+        "NotAuthorized",
+        "NotOwnAppraisal",
     )
     _CONFLICT = (
         "WrongStatus",
@@ -247,6 +256,9 @@ class ContractRevertError(DaregError):
         "NotSublicensable",
         "NotActive",
         "ChainTooDeep",
+        # valuations (ValuationRegistry); "CertificateNotIssued" and "NotActive" are covered above
+        "AlreadyAccredited",
+        "NotAccredited",
     )
 
     def __init__(self, error_name: str, args: dict[str, Any], message: str | None = None) -> None:
@@ -325,6 +337,7 @@ class IndexerError(DaregError):
 _NOT_FOUND: dict[str, tuple[type[NotFoundError], str, str]] = {
     "RegistryUnknownRegistration": (RegistrationNotFoundError, "id", "registration"),
     "LicenceUnknown": (LicenceNotFoundError, "licenceId", "licence"),
+    "ValuationUnknown": (ValuationNotFoundError, "valuationId", "valuation"),
 }
 
 

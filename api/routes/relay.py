@@ -42,7 +42,7 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _prepared(registry: RegistryContext, call: ContractCall, body: RelayPrepare) -> Any:
+def prepared(registry: RegistryContext, call: ContractCall, body: RelayPrepare) -> Any:
     request = registry.relay.prepare(call, body.signer, body.ttl_seconds)
     return PreparedRequestPublic(
         contract=call.contract,
@@ -69,7 +69,7 @@ def prepare_transfer(number: str, body: TransferPrepare, registry: Registry) -> 
     call = registry.rights.transfer_call(
         _token(registry, number), body.to, body.reason, body.document
     )
-    return _prepared(registry, call, body)
+    return prepared(registry, call, body)
 
 
 @router.post(
@@ -80,7 +80,7 @@ def prepare_transfer(number: str, body: TransferPrepare, registry: Registry) -> 
 def prepare_licence(number: str, body: LicencePrepare, registry: Registry) -> Any:
     """The holder grants a licence of the processing-use or product-operation right."""
     call = registry.rights.licence_call(_token(registry, number), body.terms, body.signer)
-    return _prepared(registry, call, body)
+    return prepared(registry, call, body)
 
 
 @router.post(
@@ -92,7 +92,7 @@ def prepare_cancellation(number: str, body: ReasonPrepare, registry: Registry) -
     """The holder cancels its certificate (注销); refused while frozen, or pledged without the
     pledgee's consent."""
     call = registry.registrations.cancellation_call(_token(registry, number), body.reason)
-    return _prepared(registry, call, body)
+    return prepared(registry, call, body)
 
 
 @router.post(
@@ -103,7 +103,7 @@ def prepare_cancellation(number: str, body: ReasonPrepare, registry: Registry) -
 def prepare_sublicence(licence_id: int, body: LicencePrepare, registry: Registry) -> Any:
     """The licensee of a sublicensable licence grants a sublicence within its scope and term."""
     call = registry.rights.sublicence_call(licence_id, body.terms, body.signer)
-    return _prepared(registry, call, body)
+    return prepared(registry, call, body)
 
 
 @router.post(
@@ -114,7 +114,7 @@ def prepare_sublicence(licence_id: int, body: LicencePrepare, registry: Registry
 def prepare_termination(licence_id: int, body: ReasonPrepare, registry: Registry) -> Any:
     """The licensor or the licensee terminates a licence."""
     registry.rights.licence(licence_id)  # 404 for an unknown licence
-    return _prepared(registry, registry.rights.termination_call(licence_id, body.reason), body)
+    return prepared(registry, registry.rights.termination_call(licence_id, body.reason), body)
 
 
 @router.post(
@@ -125,7 +125,7 @@ def prepare_termination(licence_id: int, body: ReasonPrepare, registry: Registry
 def prepare_release(pledge_id: int, body: RelayPrepare, registry: Registry) -> Any:
     """The pledgee releases its pledge (解押)."""
     registry.rights.pledge(pledge_id)  # 404 for an unknown pledge
-    return _prepared(registry, registry.rights.release_call(pledge_id), body)
+    return prepared(registry, registry.rights.release_call(pledge_id), body)
 
 
 @router.post(
@@ -137,7 +137,7 @@ def prepare_enforcement(pledge_id: int, body: EnforcementPrepare, registry: Regi
     """After maturity the pledgee enforces: the certificate goes to itself or a buyer it names
     (the transfer rules for the recipient still apply)."""
     registry.rights.pledge(pledge_id)
-    return _prepared(registry, registry.rights.enforcement_call(pledge_id, body.to), body)
+    return prepared(registry, registry.rights.enforcement_call(pledge_id, body.to), body)
 
 
 @router.post(
@@ -149,7 +149,7 @@ def prepare_consent(pledge_id: int, body: ConsentPrepare, registry: Registry) ->
     """The pledgee consents once to a transfer, a cancellation or an exclusive licence."""
     registry.rights.pledge(pledge_id)
     call = registry.rights.consent_call(pledge_id, body.action, body.counterparty)
-    return _prepared(registry, call, body)
+    return prepared(registry, call, body)
 
 
 @router.post(

@@ -3,7 +3,26 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from enum import StrEnum
+from typing import Any, Self
+
+from registry.errors import InputError
+
+
+class ChainEnum(StrEnum):
+    """A Solidity enum: members are listed in the contract's order, so a member's position is
+    its chain value (``.chain`` / ``of_chain``)."""
+
+    @property
+    def chain(self) -> int:
+        return list(type(self)).index(self)
+
+    @classmethod
+    def of_chain(cls, value: int) -> Self:
+        members = list(cls)
+        if not 0 <= int(value) < len(members):
+            raise InputError(f"{value} is not a {cls.__name__} the contracts define")
+        return members[int(value)]
 
 
 @dataclass(frozen=True)

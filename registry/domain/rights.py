@@ -22,6 +22,7 @@ from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from registry.domain.chain import ChainEnum
 from registry.domain.inputs import checked_address
 from registry.domain.money import format_minor, minor_unit_exponent, normalise_currency
 from registry.domain.numbers import CST, check_digit
@@ -34,22 +35,7 @@ _MAX_UINT48 = 2**48 - 1
 _MAX_UINT128 = 2**128 - 1
 
 
-class _ChainEnum(StrEnum):
-    """A Solidity enum: the member's position is its chain value."""
-
-    @property
-    def chain(self) -> int:
-        return list(type(self)).index(self)
-
-    @classmethod
-    def of_chain(cls, value: int) -> Self:
-        members = list(cls)
-        if not 0 <= int(value) < len(members):
-            raise InputError(f"{value} is not a {cls.__name__} the contracts define")
-        return members[int(value)]
-
-
-class TransferReason(_ChainEnum):
+class TransferReason(ChainEnum):
     """Why a certificate moved (``ITransferAgent.TransferReason``)."""
 
     NONE = "none"
@@ -64,14 +50,14 @@ class TransferReason(_ChainEnum):
 HOLDER_REASONS = frozenset({TransferReason.SALE, TransferReason.INHERITANCE, TransferReason.MERGER})
 
 
-class PledgeStatus(_ChainEnum):
+class PledgeStatus(ChainEnum):
     NONE = "none"
     LIVE = "live"
     RELEASED = "released"  # 解押
     ENFORCED = "enforced"  # 质权实现
 
 
-class ConsentAction(_ChainEnum):
+class ConsentAction(ChainEnum):
     """What a pledgee's consent unlocks while its pledge is live."""
 
     TRANSFER = "transfer"
@@ -79,7 +65,7 @@ class ConsentAction(_ChainEnum):
     EXCLUSIVE_LICENCE = "exclusive_licence"
 
 
-class CrossBorderMechanism(_ChainEnum):
+class CrossBorderMechanism(ChainEnum):
     """Legal basis of a transfer abroad (数据出境)."""
 
     NONE = "none"
@@ -88,7 +74,7 @@ class CrossBorderMechanism(_ChainEnum):
     CERTIFICATION = "certification"  # 个人信息保护认证
 
 
-class LicenceStatus(_ChainEnum):
+class LicenceStatus(ChainEnum):
     """The stored status; whether a licence is *live* also depends on time and its parents."""
 
     NONE = "none"

@@ -3,8 +3,9 @@
 Every fact is read from the chain at the same block number (the head when the question is
 asked, unless one is given), so the answer is consistent and reproducible: genuine (this
 registry's contract on this chain knows the number), status, holder, validity, live pledges,
-live licences (exclusive ones flagged), freeze, open objections, and a ``lendable`` verdict with
-the reasons. Nothing here comes from the SQL mirror.
+live licences (exclusive ones flagged), freeze, open objections, the latest valuation (flagged
+when stale or made by a since-removed appraiser), the accounting class, and a ``lendable``
+verdict with the reasons. Nothing here comes from the SQL mirror.
 """
 
 from __future__ import annotations
@@ -16,11 +17,13 @@ from typing import TYPE_CHECKING
 from pydantic import ValidationError
 
 from registry.domain.registration import Classification, Registration, Status
+from registry.domain.valuation import staleness
 from registry.errors import CertificateNotFoundError, NotFoundError
 
 if TYPE_CHECKING:
     from registry.context import RegistryContext
     from registry.domain.rights import Freeze, Licence, Pledge
+    from registry.domain.valuation import AccountingClass, Valuation
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,10 @@ class Verification:
     pledges: tuple[Pledge, ...] = ()
     licences: tuple[Licence, ...] = ()
     freeze: Freeze | None = None
+    valuation: Valuation | None = None
+    valuation_stale: tuple[str, ...] = ()
+    appraiser_removed: bool = False
+    accounting_class: AccountingClass | None = None
     verdict: Verdict = field(default_factory=lambda: Verdict(False, ("not found",), ()))
 
 
@@ -71,6 +78,9 @@ def verdict(
     freeze: Freeze | None,
     now: datetime,
     loan_maturity: datetime | None = None,
+    valuation: Valuation | None = None,
+    valuation_stale: tuple[str, ...] = (),
+    appraiser_removed: bool = False,
 ) -> Verdict:
     """The lending verdict: every blocker is one clear sentence."""
     blockers: list[str] = []
@@ -105,7 +115,16 @@ def verdict(
         days = (valid_until - now).days
         if days < 90:
             cautions.append(f"the certificate expires in {days} days; renewal is due")
-    cautions.append("no valuation is recorded yet; valuations come with the appraisal module")
+    if valuation is None:
+        cautions.append("no valuation is recorded: ask an accredited appraiser for one")
+    else:
+        if valuation_stale:
+            cautions.append("the latest valuation is stale: " + "; ".join(valuation_stale))
+        if appraiser_removed:
+            cautions.append(
+                f"the latest valuation's appraiser {valuation.appraiser} has since lost its "
+                "accreditation"
+            )
     return Verdict(lendable=not blockers, blockers=tuple(blockers), cautions=tuple(cautions))
 
 
@@ -141,6 +160,20 @@ class VerificationService:
         pledges = (live,) if live is not None else ()
         licences = tuple(rights.live_licences_of(reg.id, block=at_block))
         freeze = rights.freeze_of(reg.id, block=at_block)
+        valuations = ctx.valuations
+        valuation = valuations.latest_of(reg.id, block=at_block)
+        stale: tuple[str, ...] = ()
+        removed = False
+        if valuation is not None:
+            stale = tuple(
+                staleness(
+                    valuation,
+                    now=at_time,
+                    current_version=reg.version,
+                    max_age_days=valuations.max_age_days,
+                )
+            )
+            removed = valuations.appraiser(valuation.appraiser, block=at_block).removed
         holder_name: str | None = None
         asset_name: str | None = None
         try:  # names come from the off-chain metadata; its absence must not hide the chain facts
@@ -164,6 +197,10 @@ class VerificationService:
             pledges=pledges,
             licences=licences,
             freeze=freeze if freeze.frozen else None,
+            valuation=valuation,
+            valuation_stale=stale,
+            appraiser_removed=removed,
+            accounting_class=valuations.accounting_class_of(reg.id, block=at_block),
             verdict=verdict(
                 reg,
                 pledges=pledges,
@@ -171,6 +208,9 @@ class VerificationService:
                 freeze=freeze,
                 now=at_time,
                 loan_maturity=loan_maturity,
+                valuation=valuation,
+                valuation_stale=stale,
+                appraiser_removed=removed,
             ),
         )
 

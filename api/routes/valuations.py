@@ -1,0 +1,157 @@
+"""Valuations (资产评估), appraisers and accounting classes over REST.
+
+Anyone reads a certificate's valuation history and computes with the calculators. Appraisers
+attest and withdraw, and holders record their accounting class, by signing a forward request
+(``…/prepare`` then ``POST /relay``, see :mod:`api.routes.relay`). Regulators accredit and
+remove appraisers with the operator key (which must hold the regulator or admin role).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import APIRouter, status
+
+from api.deps import Registry
+from api.routes.relay import prepared
+from api.schemas import (
+    AccountingClassPrepare,
+    AppraiserCreate,
+    AppraiserPublic,
+    AppraiserRemoval,
+    ComputationCreate,
+    ComputationPublic,
+    ErrorPublic,
+    PreparedRequestPublic,
+    ValuationList,
+    ValuationPrepare,
+    ValuationPublic,
+    WithdrawalPrepare,
+)
+from registry.context import RegistryContext
+from registry.domain.money import format_minor
+from registry.domain.numbers import parse_certificate_number
+from registry.domain.valuation import Valuation
+
+router = APIRouter(tags=["valuations"])
+regulator_router = APIRouter(prefix="/regulator", tags=["regulator"])
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"model": ErrorPublic} for code in (403, 404, 409, 422, 503)
+}
+
+
+def _token(registry: RegistryContext, number: str) -> tuple[int, str]:
+    text = parse_certificate_number(number).text
+    return registry.rights.token_id_of(text), text
+
+
+def _public(
+    registry: RegistryContext, v: Valuation, block: int | str = "latest"
+) -> ValuationPublic:
+    service = registry.valuations
+    return ValuationPublic.of(
+        v,
+        stale_reasons=service.stale_reasons(v, block) if v.active else [],
+        removed=service.appraiser(v.appraiser, block).removed,
+    )
+
+
+@router.post("/valuations/compute", response_model=ComputationPublic, responses=_ERRORS)
+def compute(body: ComputationCreate, registry: Registry) -> Any:
+    """Run a calculator (no chain call): the value, and the computation record whose SHA-256
+    can be the valuation's report hash."""
+    result = registry.valuations.compute(body.method, body.inputs)
+    return ComputationPublic(
+        method=body.method,
+        value=result.value_minor,
+        amount=format_minor(result.value_minor, result.currency),
+        currency=result.currency,
+        report_hash="0x" + result.digest().hex(),
+        record=json.loads(result.record.to_json()),
+    )
+
+
+@router.get("/certificates/{number}/valuations", response_model=ValuationList, responses=_ERRORS)
+def certificate_valuations(number: str, registry: Registry) -> Any:
+    """Every valuation of a certificate, withdrawn ones included (append-only history)."""
+    token_id, text = _token(registry, number)
+    block = registry.client.head()
+    service = registry.valuations
+    latest = service.latest_of(token_id, block)
+    return ValuationList(
+        certificate_number=text,
+        as_of_block=block,
+        latest_id=latest.id if latest is not None else None,
+        accounting_class=service.accounting_class_of(token_id, block),
+        items=[_public(registry, v, block) for v in service.valuations_of(token_id, block)],
+    )
+
+
+@router.get("/valuations/{valuation_id}", response_model=ValuationPublic, responses=_ERRORS)
+def get_valuation(valuation_id: int, registry: Registry) -> Any:
+    return _public(registry, registry.valuations.valuation(valuation_id))
+
+
+@router.get("/appraisers/{address}", response_model=AppraiserPublic, responses=_ERRORS)
+def get_appraiser(address: str, registry: Registry) -> Any:
+    return AppraiserPublic.of(registry.valuations.appraiser(address))
+
+
+@router.post(
+    "/certificates/{number}/valuations/prepare",
+    response_model=PreparedRequestPublic,
+    responses=_ERRORS,
+)
+def prepare_valuation(number: str, body: ValuationPrepare, registry: Registry) -> Any:
+    """An accredited appraiser attests a valuation (refused for anyone else, a certificate not
+    issued, a base date in the future, an asset version that does not exist)."""
+    token_id, _ = _token(registry, number)
+    call = registry.valuations.submission_call(token_id, body.submission)
+    return prepared(registry, call, body)
+
+
+@router.post(
+    "/valuations/{valuation_id}/withdrawal/prepare",
+    response_model=PreparedRequestPublic,
+    responses=_ERRORS,
+)
+def prepare_withdrawal(valuation_id: int, body: WithdrawalPrepare, registry: Registry) -> Any:
+    """The appraiser withdraws its own valuation; it stays in the history, marked withdrawn."""
+    registry.valuations.valuation(valuation_id)  # 404 for an unknown valuation
+    call = registry.valuations.withdrawal_call(valuation_id, body.reason)
+    return prepared(registry, call, body)
+
+
+@router.post(
+    "/certificates/{number}/accounting-class/prepare",
+    response_model=PreparedRequestPublic,
+    responses=_ERRORS,
+)
+def prepare_accounting_class(number: str, body: AccountingClassPrepare, registry: Registry) -> Any:
+    """The holder records its accounting class: intangible asset (used internally) or
+    inventory (held for sale)."""
+    token_id, _ = _token(registry, number)
+    call = registry.valuations.accounting_call(token_id, body.accounting_class)
+    return prepared(registry, call, body)
+
+
+@regulator_router.post(
+    "/appraisers",
+    response_model=AppraiserPublic,
+    status_code=status.HTTP_201_CREATED,
+    responses=_ERRORS,
+)
+def accredit(body: AppraiserCreate, registry: Registry) -> Any:
+    """Accredit an appraisal firm's account."""
+    appraiser = registry.valuations.accredit(body.appraiser, body.accreditation, registry.operator)
+    return AppraiserPublic.of(appraiser)
+
+
+@regulator_router.post(
+    "/appraisers/{address}/removal", response_model=AppraiserPublic, responses=_ERRORS
+)
+def remove(address: str, body: AppraiserRemoval, registry: Registry) -> Any:
+    """Remove an appraiser's accreditation; its past valuations stay, marked so."""
+    return AppraiserPublic.of(registry.valuations.remove(address, body.reason, registry.operator))
