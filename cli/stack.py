@@ -133,6 +133,7 @@ class Stack:
             context.engine,
             finality_depth=settings.finality_depth,
             log_range=settings.log_range,
+            reorg_window=settings.reorg_window,
         )
         indexer.sync_once()
         if self.demo:

@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     finality_depth: int = Field(default=0, ge=0, description="blocks behind head the indexer stays")
     poll_interval: float = Field(default=0.5, gt=0, description="indexer follow-mode poll, seconds")
     log_range: int = Field(default=2000, ge=1, description="initial eth_getLogs block range")
+    reorg_window: int = Field(
+        default=64, ge=0, description="blocks below the head the indexer can still roll back"
+    )
     valuation_max_age_days: int = Field(
         default=365, ge=1, description="a valuation whose base date is older is stale"
     )

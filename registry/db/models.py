@@ -101,6 +101,65 @@ class IndexerCursor(SQLModel, table=True):
     updated_at: datetime = Field(sa_type=UTCDateTime)
 
 
+class MirrorBatch(SQLModel, table=True):
+    """A batch of blocks not yet final that the mirror applied, kept (with its undo entries) so
+    a reorganisation can be rolled back; pruned once its last block is final."""
+
+    __tablename__: ClassVar[str] = "mirror_batch"
+
+    chain_id: int = Field(sa_type=BigInteger, primary_key=True)
+    to_block: int = Field(sa_type=BigInteger, primary_key=True)
+    from_block: int = Field(sa_type=BigInteger)
+    tip_hash: str = Field(sa_type=String(HASH_LENGTH))
+    tip_parent_hash: str = Field(sa_type=String(HASH_LENGTH))
+    base_hash: str | None = Field(
+        default=None, sa_type=String(HASH_LENGTH), description="hash of block from_block - 1"
+    )
+    stored_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class MirrorUndo(SQLModel, table=True):
+    """How to undo one write of a batch: delete the row (``prior`` null) or put ``prior`` back."""
+
+    __tablename__: ClassVar[str] = "mirror_undo"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["chain_id", "to_block"],
+            ["mirror_batch.chain_id", "mirror_batch.to_block"],
+            name="fk_mirror_undo_batch",
+            ondelete="CASCADE",
+        ),
+    )
+
+    chain_id: int = Field(sa_type=BigInteger, primary_key=True)
+    to_block: int = Field(sa_type=BigInteger, primary_key=True)
+    seq: int = Field(sa_type=Integer, primary_key=True, sa_column_kwargs={"autoincrement": False})
+    table_name: str = Field(sa_type=String(64))
+    row_key: dict[str, Any] = Field(sa_type=JSON)
+    prior: dict[str, Any] | None = Field(default=None, sa_type=JSON)
+
+
+class ReorgRollback(SQLModel, table=True):
+    """Permanent record of every rollback of the mirror after a chain reorganisation."""
+
+    __tablename__: ClassVar[str] = "reorg_rollback"
+
+    id: int | None = Field(default=None, sa_type=Integer, primary_key=True)
+    chain_id: int = Field(sa_type=BigInteger, index=True)
+    detected_at: datetime = Field(sa_type=UTCDateTime)
+    mirrored_block: int = Field(sa_type=BigInteger, description="the mirror's head before")
+    mirrored_hash: str = Field(sa_type=String(HASH_LENGTH))
+    chain_hash: str | None = Field(
+        default=None, sa_type=String(HASH_LENGTH), description="the chain's hash of that block"
+    )
+    restored_block: int = Field(sa_type=BigInteger, description="the mirror's head after")
+    restored_hash: str | None = Field(default=None, sa_type=String(HASH_LENGTH))
+    depth: int = Field(sa_type=BigInteger, description="blocks rolled back")
+    batches_undone: int = Field(sa_type=Integer)
+    rows_restored: int = Field(sa_type=Integer, description="derived rows deleted or put back")
+    raw_events_removed: int = Field(sa_type=Integer)
+
+
 class Block(SQLModel, table=True):
     """Header of a block that holds at least one registry log."""
 
@@ -737,6 +796,9 @@ def table_of(model: type[SQLModel]) -> Table:
 
 
 cursor_table = table_of(IndexerCursor)
+mirror_batch_table = table_of(MirrorBatch)
+mirror_undo_table = table_of(MirrorUndo)
+reorg_rollback_table = table_of(ReorgRollback)
 block_table = table_of(Block)
 raw_event_table = table_of(RawEvent)
 evidence_table = table_of(Evidence)

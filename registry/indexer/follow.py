@@ -5,9 +5,12 @@ store (:mod:`.store`) in block batches, from its stored cursor (or the deploymen
 ``head - finality_depth``; :mod:`.queries` serves what it stored. ``sync_once`` catches up once;
 ``follow`` keeps catching up until told to stop, riding out node outages with backoff.
 
-This first version refuses to continue when the chain no longer matches the mirror (another
-chain id, or a different hash at the cursor block): it raises :class:`IndexerError` and deletes
-nothing. Rolling back reorganised blocks comes later.
+Blocks within ``reorg_window`` of the head are not final: their batches are journaled, and when
+the chain no longer holds the block the cursor names (or its head fell below it) the mirror is
+rolled back to the newest journaled block the chain still holds and re-indexed from there
+(:mod:`.reorg`; each rollback is recorded in ``reorg_rollback``). A reorganisation deeper than
+the window raises :class:`~registry.indexer.reorg.ReorgTooDeepError` and deletes nothing; so
+does a mirror of another chain (:class:`IndexerError`).
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from registry.errors import ChainError, ConfigurationError, DaregError, IndexerE
 from registry.indexer import queries
 from registry.indexer.decode import Decoder
 from registry.indexer.fetch import LogFetcher
+from registry.indexer.reorg import Rollback, rollback
 from registry.indexer.store import Cursor, cursor_chain_ids, read_cursor, store_batch
 
 log = logging.getLogger(__name__)
@@ -58,9 +62,12 @@ class Indexer:
         *,
         finality_depth: int = 0,
         log_range: int = 2000,
+        reorg_window: int = 64,
     ) -> None:
         if finality_depth < 0:
             raise ConfigurationError(f"finality_depth must not be negative, not {finality_depth}")
+        if reorg_window < 0:
+            raise ConfigurationError(f"reorg_window must not be negative, not {reorg_window}")
         if log_range < 1:
             raise ConfigurationError(f"log_range must be at least 1, not {log_range}")
         if not manifest.contracts:
@@ -69,6 +76,7 @@ class Indexer:
         self.manifest = manifest
         self.engine = engine
         self.finality_depth = finality_depth
+        self.reorg_window = reorg_window
         self.chain_id = manifest.chain_id
         contracts = {name: c.address for name, c in manifest.contracts.items()}
         self._fetcher = LogFetcher(
@@ -79,6 +87,8 @@ class Indexer:
             log_range=log_range,
         )
         self._decoder = Decoder(client.codec, contracts)
+        #: The last rollback this indexer made, if any (also in ``reorg_rollback``).
+        self.last_rollback: Rollback | None = None
 
     # --- reading --------------------------------------------------------------------------
 
@@ -120,21 +130,17 @@ class Indexer:
             )
         if cursor is None:
             return None
-        if head < cursor.last_block:
-            raise IndexerError(
-                f"the chain's head is block {head}, behind block {cursor.last_block} that the "
-                f"mirror already holds: the chain was reset or reorganised; rebuild the mirror",
-                chain_id=self.chain_id,
-            )
-        found = self.client.block(cursor.last_block).hash
-        if found != cursor.last_block_hash:
-            raise IndexerError(
-                f"block {cursor.last_block} has hash {found} on chain {self.chain_id}, not the "
-                f"{cursor.last_block_hash} the mirror recorded: the chain reorganised below the "
-                "indexed head; rebuild the mirror",
-                chain_id=self.chain_id,
-            )
-        return cursor
+        if head >= cursor.last_block and self._hash_at(cursor.last_block) == cursor.last_block_hash:
+            return cursor
+        self.last_rollback = rollback(self.engine, self.chain_id, self._hash_at)
+        with self.engine.connect() as connection:
+            return read_cursor(connection, self.chain_id)
+
+    def _hash_at(self, number: int) -> str | None:
+        """The chain's hash of block ``number`` now, ``None`` beyond its head."""
+        if number > self.client.head():
+            return None
+        return self.client.block(number).hash
 
     def _sync(self, stop: threading.Event | None) -> int:
         head = self.client.head()
@@ -142,11 +148,14 @@ class Indexer:
         start = self.manifest.deploy_block if cursor is None else cursor.last_block + 1
         indexed = start - 1
         target = head - self.finality_depth
+        final = head - self.reorg_window
         while start <= target:
             if stop is not None and stop.is_set():
                 break
-            fetched = self._fetcher.fetch(start, target)
-            result = store_batch(self.engine, self._decoder.decode(fetched))
+            # blocks not yet final come in batches of their own, so a rollback undoes few
+            last = final if start <= final < target else target
+            fetched = self._fetcher.fetch(start, last)
+            result = store_batch(self.engine, self._decoder.decode(fetched), final_block=final)
             log.debug(
                 "indexed blocks %d..%d of chain %d: %d events, %d evidence",
                 fetched.from_block,

@@ -12,7 +12,8 @@ second time. The cursor only moves forward and refuses to skip blocks.
 
 A key that is already stored with *different* chain facts (another block hash, an anchor at
 another position) means the chain reorganised under the mirror; that raises
-:class:`IndexerError` and nothing is written. Reorg handling comes later.
+:class:`IndexerError` and nothing is written. Batches not yet final are journaled so the indexer
+can roll them back when the chain reorganises (:mod:`registry.indexer.reorg`).
 
 The registration lifecycle (``registration``, ``asset_version``, ``objection``, ``registrar``,
 ``registrar_account``) is state that events *change*, so it cannot be insert-or-ignored. Its
@@ -135,6 +136,7 @@ from registry.indexer.decode import (
     ValuationSubmittedRecord,
     ValuationWithdrawnRecord,
 )
+from registry.indexer.reorg import Journal, prune, record_batch
 
 
 @dataclass(frozen=True)
@@ -381,6 +383,7 @@ class _Rows:
         self.table = table
         self.keys = tuple(keys)
         self.rows: dict[Any, Row] = {}
+        self.original: dict[Any, Row] = {}
         self.new: set[Any] = set()
         self.dirty: set[Any] = set()
 
@@ -406,12 +409,16 @@ class _Rows:
             key = self.key_of(mapping)
             if key in keep:
                 self.rows[key] = mapping
+                self.original[key] = dict(mapping)
 
     def load_where(self, connection: Connection, *where: ColumnElement[bool]) -> None:
         """Read the stored rows matching ``where`` that are not held yet."""
         for row in connection.execute(select(self.table).where(*where)):
             mapping = dict(row._mapping)
-            self.rows.setdefault(self.key_of(mapping), mapping)
+            key = self.key_of(mapping)
+            if key not in self.rows:
+                self.rows[key] = mapping
+                self.original[key] = dict(mapping)
 
     def get(self, key: Any) -> Row | None:
         return self.rows.get(key)
@@ -424,10 +431,24 @@ class _Rows:
         if key not in self.new:
             self.dirty.add(key)
 
-    def flush(self, connection: Connection) -> None:
-        if self.new:
-            connection.execute(insert(self.table), [self.rows[k] for k in sorted(self.new)])
+    def flush(self, connection: Connection, journal: Journal | None) -> None:
+        new = [self.rows[k] for k in sorted(self.new)]
+        if new:
+            connection.execute(insert(self.table), new)
         _update_rows(connection, self.table, self.keys, [self.rows[k] for k in sorted(self.dirty)])
+        if journal is not None:
+            journal.inserted(self.table, new)
+            journal.updated(self.table, [self.original[k] for k in sorted(self.dirty)])
+
+
+def _append(
+    connection: Connection, table: Table, rows: Sequence[Row], journal: Journal | None
+) -> None:
+    """Insert rows of an append-only table (journaled for a rollback)."""
+    if rows:
+        connection.execute(insert(table), rows)
+        if journal is not None:
+            journal.inserted(table, rows)
 
 
 class _Lifecycle:
@@ -464,14 +485,13 @@ class _Lifecycle:
         self.registrars.load(connection, self.chain_id, codes)
         self.accounts.load(connection, self.chain_id, accounts)
 
-    def flush(self, connection: Connection) -> None:
+    def flush(self, connection: Connection, journal: Journal | None) -> None:
         # referenced rows first: versions and objections point at their registration
-        self.registrars.flush(connection)
-        self.accounts.flush(connection)
-        self.registrations.flush(connection)
-        self.objections.flush(connection)
-        if self.versions:
-            connection.execute(insert(asset_version_table), self.versions)
+        self.registrars.flush(connection, journal)
+        self.accounts.flush(connection, journal)
+        self.registrations.flush(connection, journal)
+        self.objections.flush(connection, journal)
+        _append(connection, asset_version_table, self.versions, journal)
 
     # --- consistency ----------------------------------------------------------------------
 
@@ -891,7 +911,7 @@ class _Rights:
         self.cross_border.load(connection, self.chain_id, cross_border)
         self.countries.load(connection, self.chain_id, parties)
 
-    def flush(self, connection: Connection) -> None:
+    def flush(self, connection: Connection, journal: Journal | None) -> None:
         # after the registration lifecycle: these rows point at registrations
         for rows in (
             self.pledges,
@@ -901,14 +921,13 @@ class _Rights:
             self.cross_border,
             self.countries,
         ):
-            rows.flush(connection)
+            rows.flush(connection, journal)
         for table, appended in (
             (transfer_table, self.transfers),
             (pledge_event_table, self.pledge_events),
             (freeze_event_table, self.freeze_events),
         ):
-            if appended:
-                connection.execute(insert(table), appended)
+            _append(connection, table, appended, journal)
 
     # --- helpers --------------------------------------------------------------------------
 
@@ -1300,10 +1319,10 @@ class _Valuations:
         self.valuations.load(connection, self.chain_id, valuation_ids)
         self.classes.load(connection, self.chain_id, classes)
 
-    def flush(self, connection: Connection) -> None:
+    def flush(self, connection: Connection, journal: Journal | None) -> None:
         # after the registration lifecycle: valuations and classes point at registrations
         for rows in (self.appraisers, self.valuations, self.classes):
-            rows.flush(connection)
+            rows.flush(connection, journal)
 
     # --- helpers --------------------------------------------------------------------------
 
@@ -1492,6 +1511,7 @@ def _apply_records(
     registry: Sequence[tuple[ChainLog, RegistryRecord]],
     rights: Sequence[tuple[ChainLog, RightsRecord]],
     valuation: Sequence[tuple[ChainLog, ValuationRecord]] = (),
+    journal: Journal | None = None,
 ) -> tuple[int, int, int]:
     """Apply the registry, rights and valuation records (new events only) together, in chain
     order; how many of each were applied."""
@@ -1516,15 +1536,23 @@ def _apply_records(
             holdings.apply(*rights[index])
         else:
             valuations.apply(*valuation[index])
-    lifecycle.flush(connection)
-    holdings.flush(connection)
-    valuations.flush(connection)
+    lifecycle.flush(connection, journal)
+    holdings.flush(connection, journal)
+    valuations.flush(connection, journal)
     return len(registry), len(rights), len(valuation)
 
 
-def store_batch(engine: Engine, batch: DecodedBatch) -> StoreResult:
-    """Write ``batch`` (headers, raw events, records, cursor) in one transaction."""
+def store_batch(
+    engine: Engine, batch: DecodedBatch, *, final_block: int | None = None
+) -> StoreResult:
+    """Write ``batch`` (headers, raw events, records, cursor) in one transaction.
+
+    With ``final_block`` (the newest block taken as final: ``head - reorg_window``) a batch
+    ending above it is journaled so it can be rolled back (:mod:`.reorg`), and the journal of
+    batches now final is pruned.
+    """
     fetched = batch.fetched
+    journal = Journal() if final_block is not None and fetched.tip.number > final_block else None
     chain_id = fetched.chain_id
     block_rows = [
         {
@@ -1590,9 +1618,19 @@ def store_batch(engine: Engine, batch: DecodedBatch) -> StoreResult:
             if (chain_id, log.block_number, log.log_index) in raw
         ]
         applied, applied_rights, applied_valuation = _apply_records(
-            connection, chain_id, fresh, fresh_rights, fresh_valuation
+            connection, chain_id, fresh, fresh_rights, fresh_valuation, journal
         )
+        before = read_cursor(connection, chain_id)
         moved = _advance_cursor(connection, batch)
+        if journal is not None and moved:
+            base = (
+                before.last_block_hash
+                if before is not None and before.last_block == fetched.from_block - 1
+                else None
+            )
+            record_batch(connection, chain_id, fetched.from_block, fetched.tip, base, journal)
+        if final_block is not None:
+            prune(connection, chain_id, final_block)
     return StoreResult(
         blocks=len(blocks),
         raw_events=len(raw),

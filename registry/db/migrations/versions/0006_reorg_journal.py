@@ -1,0 +1,77 @@
+"""Reorg safety: batches not yet final with their undo entries, and the rollback audit trail.
+
+Revision ID: 0006
+Revises: 0005
+Create Date: 2026-11-22
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0006"
+down_revision: str | Sequence[str] | None = "0005"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+HASH = sa.String(length=66)
+WHEN = sa.DateTime(timezone=True)
+
+
+def upgrade() -> None:
+    """Create ``mirror_batch``, ``mirror_undo`` and ``reorg_rollback``."""
+    op.create_table(
+        "mirror_batch",
+        sa.Column("chain_id", sa.BigInteger(), nullable=False),
+        sa.Column("to_block", sa.BigInteger(), nullable=False),
+        sa.Column("from_block", sa.BigInteger(), nullable=False),
+        sa.Column("tip_hash", HASH, nullable=False),
+        sa.Column("tip_parent_hash", HASH, nullable=False),
+        sa.Column("base_hash", HASH, nullable=True),
+        sa.Column("stored_at", WHEN, nullable=False),
+        sa.PrimaryKeyConstraint("chain_id", "to_block"),
+    )
+    op.create_table(
+        "mirror_undo",
+        sa.Column("chain_id", sa.BigInteger(), nullable=False),
+        sa.Column("to_block", sa.BigInteger(), nullable=False),
+        sa.Column("seq", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("table_name", sa.String(length=64), nullable=False),
+        sa.Column("row_key", sa.JSON(), nullable=False),
+        sa.Column("prior", sa.JSON(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["chain_id", "to_block"],
+            ["mirror_batch.chain_id", "mirror_batch.to_block"],
+            name="fk_mirror_undo_batch",
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("chain_id", "to_block", "seq"),
+    )
+    op.create_table(
+        "reorg_rollback",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("chain_id", sa.BigInteger(), nullable=False),
+        sa.Column("detected_at", WHEN, nullable=False),
+        sa.Column("mirrored_block", sa.BigInteger(), nullable=False),
+        sa.Column("mirrored_hash", HASH, nullable=False),
+        sa.Column("chain_hash", HASH, nullable=True),
+        sa.Column("restored_block", sa.BigInteger(), nullable=False),
+        sa.Column("restored_hash", HASH, nullable=True),
+        sa.Column("depth", sa.BigInteger(), nullable=False),
+        sa.Column("batches_undone", sa.Integer(), nullable=False),
+        sa.Column("rows_restored", sa.Integer(), nullable=False),
+        sa.Column("raw_events_removed", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index("ix_reorg_rollback_chain_id", "reorg_rollback", ["chain_id"])
+
+
+def downgrade() -> None:
+    """Drop the three tables."""
+    op.drop_index("ix_reorg_rollback_chain_id", table_name="reorg_rollback")
+    op.drop_table("reorg_rollback")
+    op.drop_table("mirror_undo")
+    op.drop_table("mirror_batch")
