@@ -28,6 +28,7 @@ stable, machine-readable ``code`` (the API returns it; clients may switch on it)
     ├── ConflictError (409)
     │   ├── EvidenceAlreadyAnchoredError
     │   ├── VerificationFailedError   a check ran and found no match (CLI exit code 3)
+    │   │   └── MirrorDriftError      the SQL mirror differs from the chain (dareg audit)
     │   ├── RegistrarKeyUnavailableError  a registrar must sign, this service holds no key of it
     │   ├── RelayRequestExpiredError  a forward request past its deadline
     │   └── StaleRelayRequestError    a forward request whose nonce was used (replay)
@@ -42,6 +43,7 @@ stable, machine-readable ``code`` (the API returns it; clients may switch on it)
     │   └── DeploymentError
     │       └── ContractsMissingError
     └── IndexerError (500)          the mirror cannot follow the chain safely; it stops
+        └── ReorgTooDeepError       a reorganisation below the undo window: nothing deleted
 
 ``translate_revert`` turns a contract's "unknown X" revert into the matching NotFoundError.
 """
@@ -188,6 +190,12 @@ class VerificationFailedError(ConflictError):
     code = "verification_failed"
 
 
+class MirrorDriftError(VerificationFailedError):
+    """An audit compared the SQL mirror with the chain and found rows that differ."""
+
+    code = "mirror_drift"
+
+
 class RegistrarKeyUnavailableError(ConflictError):
     """A registrar's signature is needed (a credential) but this service holds none of its keys."""
 
@@ -331,6 +339,12 @@ class ContractsMissingError(DeploymentError):
 class IndexerError(DaregError):
     code = "indexer_error"
     status = 500
+
+
+class ReorgTooDeepError(IndexerError):
+    """The chain reorganised below every block the mirror kept an undo journal for."""
+
+    code = "reorg_too_deep"
 
 
 #: Custom errors that mean "no such thing", with the error they become and the id argument.

@@ -47,17 +47,11 @@ from registry.db.models import (
     reorg_rollback_table,
 )
 from registry.domain.chain import BlockHeader
-from registry.errors import IndexerError
+from registry.errors import IndexerError, ReorgTooDeepError
 
 log = logging.getLogger(__name__)
 
 Row = dict[str, Any]
-
-
-class ReorgTooDeepError(IndexerError):
-    """The chain reorganised below every block the mirror kept an undo journal for."""
-
-    code = "reorg_too_deep"
 
 
 # --- values as JSON ------------------------------------------------------------------------------

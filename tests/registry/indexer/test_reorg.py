@@ -30,8 +30,9 @@ from registry.db.models import (
 )
 from registry.domain.deployment import DeploymentManifest
 from registry.domain.registration import RegistrarPolicy
+from registry.errors import ReorgTooDeepError
 from registry.indexer.follow import Indexer
-from registry.indexer.reorg import ReorgTooDeepError, decode_value, encode_value
+from registry.indexer.reorg import decode_value, encode_value
 from registry.settings import Settings
 from tests.conftest import free_port
 from tests.registry.registration.conftest import NOTICE, REGISTRAR_CODE, registrar
