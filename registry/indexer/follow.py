@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
@@ -27,6 +28,7 @@ from registry.errors import ChainError, ConfigurationError, DaregError, IndexerE
 from registry.indexer import queries
 from registry.indexer.decode import Decoder
 from registry.indexer.fetch import LogFetcher
+from registry.indexer.lock import WriterLock
 from registry.indexer.reorg import Rollback, rollback
 from registry.indexer.store import Cursor, cursor_chain_ids, read_cursor, store_batch
 
@@ -46,6 +48,16 @@ def is_transient(exc: BaseException) -> bool:
     if isinstance(exc, ChainError):
         return True
     return not isinstance(exc, DaregError)
+
+
+@dataclass(frozen=True)
+class BatchProgress:
+    """One stored batch, for progress displays: its blocks and the target of this sync."""
+
+    from_block: int
+    to_block: int
+    target: int
+    events: int
 
 
 class Indexer:
@@ -89,6 +101,7 @@ class Indexer:
         self._decoder = Decoder(client.codec, contracts)
         #: The last rollback this indexer made, if any (also in ``reorg_rollback``).
         self.last_rollback: Rollback | None = None
+        self._lock = WriterLock(engine, manifest.chain_id)
 
     # --- reading --------------------------------------------------------------------------
 
@@ -98,16 +111,19 @@ class Indexer:
 
     # --- catching up ----------------------------------------------------------------------
 
-    def sync_once(self) -> int:
+    def sync_once(self, progress: Callable[[BatchProgress], None] | None = None) -> int:
         """Index every block from the cursor up to ``head - finality_depth``.
 
         Returns the indexed head: the last block the mirror now holds completely. Before the
         chain reaches ``deploy_block + finality_depth`` that is ``deploy_block - 1`` (nothing of
         the registry exists before its deployment block). Raises :class:`IndexerError` if the
         mirror belongs to another chain or the chain changed below the cursor, and
-        :class:`ChainUnreachableError` if the node cannot be reached.
+        :class:`ChainUnreachableError` if the node cannot be reached. ``progress`` is called
+        after each stored batch. Holds the mirror's writer lock meanwhile
+        (:class:`IndexerLockedError` if another indexer holds it).
         """
-        return self._sync(None)
+        with self._lock:
+            return self._sync(None, progress)
 
     def _check(self, head: int) -> Cursor | None:
         """The cursor, after making sure the database and node still match the deployment."""
@@ -142,7 +158,11 @@ class Indexer:
             return None
         return self.client.block(number).hash
 
-    def _sync(self, stop: threading.Event | None) -> int:
+    def _sync(
+        self,
+        stop: threading.Event | None,
+        progress: Callable[[BatchProgress], None] | None = None,
+    ) -> int:
         head = self.client.head()
         cursor = self._check(head)
         start = self.manifest.deploy_block if cursor is None else cursor.last_block + 1
@@ -166,6 +186,15 @@ class Indexer:
             )
             indexed = fetched.to_block
             start = indexed + 1
+            if progress is not None:
+                progress(
+                    BatchProgress(
+                        from_block=fetched.from_block,
+                        to_block=fetched.to_block,
+                        target=target,
+                        events=result.raw_events,
+                    )
+                )
         return indexed
 
     # --- following ------------------------------------------------------------------------
@@ -189,6 +218,16 @@ class Indexer:
         """
         if poll_interval <= 0:
             raise ConfigurationError(f"poll_interval must be positive, not {poll_interval}")
+        with self._lock:
+            self._follow(stop, poll_interval, on_error, max_backoff)
+
+    def _follow(
+        self,
+        stop: threading.Event,
+        poll_interval: float,
+        on_error: Callable[[Exception], None] | None,
+        max_backoff: float,
+    ) -> None:
         failures = 0
         while not stop.is_set():
             try:
