@@ -4,7 +4,8 @@ First stage of the indexer pipeline (fetch -> decode -> store -> serve). A :clas
 asks the node for the logs of the registry's contracts with the registry's event topics, in
 ranges of at most ``log_range`` blocks. Nodes cap ``eth_getLogs`` (by block span, result count
 or response size); when the node refuses a range as too large the fetcher halves it and tries
-again, and after each success grows it back towards ``log_range``.
+again (or takes the range the node suggests in its refusal, as several providers do), and after
+each success grows it back towards ``log_range``.
 
 Block headers are fetched only for blocks that hold logs, plus the last block of each batch,
 whose hash becomes the indexer's cursor.
@@ -31,6 +32,22 @@ _RANGE_REFUSAL = re.compile(
     r"|block range|response size|too large|query timeout|result window",
     re.IGNORECASE,
 )
+
+
+#: "Try with this block range [0x1, 0x2]" and the like: the range a provider says would work.
+_SUGGESTED = re.compile(r"\[\s*(0x[0-9a-fA-F]+)\s*,\s*(0x[0-9a-fA-F]+)\s*\]")
+
+
+def suggested_range(exc: BaseException, from_block: int) -> int | None:
+    """The span (in blocks) the node suggests in its refusal, if it names a usable range
+    starting at ``from_block``."""
+    match = _SUGGESTED.search(str(exc))
+    if match is None:
+        return None
+    start, end = int(match.group(1), 16), int(match.group(2), 16)
+    if start != from_block or end < start:
+        return None
+    return end - start + 1
 
 
 def is_range_refusal(exc: BaseException) -> bool:
@@ -112,7 +129,9 @@ class LogFetcher:
                         f"the node refuses the registry's logs of block {from_block} even on "
                         f"their own ({exc})"
                     ) from exc
-                self.range = max(1, (to_block - from_block + 1) // 2)
+                span = to_block - from_block + 1
+                hint = suggested_range(exc, from_block)
+                self.range = hint if hint is not None and hint < span else max(1, span // 2)
                 log.info(
                     "node refused logs of blocks %d..%d (%s); retrying with %d blocks",
                     from_block,

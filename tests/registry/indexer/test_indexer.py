@@ -28,7 +28,7 @@ from registry.domain.deployment import DeploymentManifest
 from registry.domain.evidence import EvidenceRecord
 from registry.errors import ChainUnreachableError, IndexerError, InputError
 from registry.indexer.decode import Decoder, to_record
-from registry.indexer.fetch import FetchedBatch, LogFetcher, is_range_refusal
+from registry.indexer.fetch import FetchedBatch, LogFetcher, is_range_refusal, suggested_range
 from registry.indexer.follow import Indexer, is_transient
 from registry.indexer.queries import (
     count_evidence,
@@ -379,6 +379,37 @@ def test_a_node_refusing_wide_ranges_makes_the_fetcher_halve_and_grow_back(
     assert all(span <= 2 for span, ok in spans if ok)
     # after a success the range grows again (and is refused again), so it never gets stuck at 1
     assert any(not ok for _, ok in spans[3:])
+
+
+def test_the_fetcher_takes_the_range_the_node_suggests(
+    chain: ChainClient,
+    deployment: DeploymentManifest,
+    engine: Engine,
+    anchored: list[Receipt],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    real_get_logs = chain.get_logs
+    spans: list[int] = []
+
+    def suggesting(
+        addresses: Sequence[str], from_block: int, to_block: int, topics: Any = None
+    ) -> list[ChainLog]:
+        spans.append(to_block - from_block + 1)
+        if to_block - from_block + 1 > 3:
+            raise ValueError(
+                "{'code': -32602, 'message': 'query returned more than 10000 results. Try with "
+                f"this block range [{hex(from_block)}, {hex(from_block + 2)}].'}}"
+            )
+        return real_get_logs(addresses, from_block, to_block, topics)
+
+    monkeypatch.setattr(chain, "get_logs", suggesting)
+    assert Indexer(chain, deployment, engine, log_range=64).sync_once() == chain.head()
+    monkeypatch.undo()
+    assert spans[:2] == [min(64, chain.head() - deployment.deploy_block + 1), 3]
+    assert count(engine, raw_event_table) == len(node_logs(chain, deployment))
+    assert suggested_range(ValueError("try [0x10, 0x1f]"), 16) == 16
+    assert suggested_range(ValueError("try [0x10, 0x1f]"), 15) is None  # not where we start
+    assert suggested_range(ValueError("no hint"), 16) is None
 
 
 def test_a_node_refusing_a_single_block_is_a_chain_error(
