@@ -120,12 +120,22 @@ class ChainClient:
         return _hex(keccak(code)) if code else None
 
     def block(self, number: int | str = "latest") -> BlockHeader:
-        raw = self._guard(self._w3.eth.get_block, number)
+        """A block's header (raw JSON-RPC: web3's block formatters are slow)."""
+        tag = hex(number) if isinstance(number, int) else number
+        response = self._guard(self._w3.provider.make_request, "eth_getBlockByNumber", [tag, False])
+        if "error" in response:
+            raise ChainError(f"block {number} is not available: {response['error']}")
+        raw = response.get("result")
+        if raw is None:
+            raise InputError(
+                f"block {number} does not exist (yet): the chain's head is block {self.head()}",
+                block=number,
+            )
         return BlockHeader(
-            number=int(raw["number"]),
-            hash=_hex(raw["hash"]),
-            parent_hash=_hex(raw["parentHash"]),
-            timestamp=int(raw["timestamp"]),
+            number=int(raw["number"], 16),
+            hash=str(raw["hash"]).lower(),
+            parent_hash=str(raw["parentHash"]).lower(),
+            timestamp=int(raw["timestamp"], 16),
         )
 
     def balance(self, address: str) -> int:
@@ -177,24 +187,30 @@ class ChainClient:
         topics: Sequence[Sequence[str] | str | None] | None = None,
     ) -> list[ChainLog]:
         params: dict[str, Any] = {
-            "fromBlock": from_block,
-            "toBlock": to_block,
+            "fromBlock": hex(from_block),
+            "toBlock": hex(to_block),
             "address": [to_checksum_address(a) for a in addresses],
         }
         if topics is not None:
             params["topics"] = [list(t) if isinstance(t, list | tuple) else t for t in topics]
-        raw_logs = self._guard(self._w3.eth.get_logs, params)
+        # raw JSON-RPC: web3's result formatters cost more than the node's answer itself
+        response = self._guard(self._w3.provider.make_request, "eth_getLogs", [params])
+        if "error" in response:
+            raise ChainError(f"eth_getLogs failed: {response['error']}")
+        checksummed: dict[str, str] = {}
         return [
             ChainLog(
-                address=to_checksum_address(raw["address"]),
-                topics=tuple(_hex(t) for t in raw["topics"]),
-                data=_hex(raw["data"]),
-                block_number=int(raw["blockNumber"]),
-                block_hash=_hex(raw["blockHash"]),
-                tx_hash=_hex(raw["transactionHash"]),
-                log_index=int(raw["logIndex"]),
+                address=checksummed.get(raw["address"])
+                or checksummed.setdefault(raw["address"], to_checksum_address(raw["address"])),
+                topics=tuple(str(t).lower() for t in raw["topics"]),
+                data=str(raw["data"]).lower(),
+                block_number=int(raw["blockNumber"], 16),
+                block_hash=str(raw["blockHash"]).lower(),
+                tx_hash=str(raw["transactionHash"]).lower(),
+                log_index=int(raw["logIndex"], 16),
             )
-            for raw in raw_logs
+            for raw in response["result"]
+            if not raw.get("removed")
         ]
 
     def decode(self, logs: Sequence[ChainLog]) -> list[ChainEvent]:

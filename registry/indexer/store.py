@@ -64,6 +64,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
 
 from registry.db.models import (
     accounting_class_table,
@@ -136,6 +137,7 @@ from registry.indexer.decode import (
     ValuationSubmittedRecord,
     ValuationWithdrawnRecord,
 )
+from registry.indexer.fetch import FetchedBatch
 from registry.indexer.reorg import Journal, prune, record_batch
 
 
@@ -220,6 +222,37 @@ def _insert_ignore(
             connection.execute(insert(table), dict(row))
             inserted.add(key)
     return inserted
+
+
+def _holds_any_of(connection: Connection, chain_id: int, fetched: FetchedBatch) -> bool:
+    """Whether the mirror already holds raw events of the batch's block range."""
+    t = raw_event_table
+    stored = connection.execute(
+        select(t.c.block_number)
+        .where(
+            t.c.chain_id == chain_id,
+            t.c.block_number >= fetched.from_block,
+            t.c.block_number <= fetched.to_block,
+        )
+        .limit(1)
+    ).first()
+    return stored is not None
+
+
+def _insert_all(
+    connection: Connection, table: Table, rows: Sequence[Row], keys: Sequence[str]
+) -> set[tuple[Any, ...]]:
+    """Insert ``rows`` known to be new (one multi-row insert); their keys."""
+    if rows:
+        try:
+            connection.execute(insert(table), list(rows))
+        except IntegrityError as exc:
+            raise IndexerError(
+                f"the mirror already holds a {table.name} row of a block range it never "
+                f"indexed ({exc.orig}); it no longer matches the chain: rebuild it",
+                table=table.name,
+            ) from exc
+    return {tuple(row[k] for k in keys) for row in rows}
 
 
 def _check_blocks(connection: Connection, chain_id: int, headers: Sequence[BlockHeader]) -> None:
@@ -1597,10 +1630,14 @@ def store_batch(
     with engine.begin() as connection:
         _check_blocks(connection, chain_id, fetched.headers)
         blocks = _insert_ignore(connection, block_table, block_rows, ("chain_id", "number"))
-        raw = _insert_ignore(
+        # the usual case, a range the mirror holds nothing of, needs no insert-or-ignore
+        insert_rows = (
+            _insert_ignore if _holds_any_of(connection, chain_id, fetched) else _insert_all
+        )
+        raw = insert_rows(
             connection, raw_event_table, raw_rows, ("chain_id", "block_number", "log_index")
         )
-        evidence = _insert_ignore(connection, evidence_table, evidence_rows, ("fingerprint",))
+        evidence = insert_rows(connection, evidence_table, evidence_rows, ("fingerprint",))
         _check_evidence(connection, evidence_rows, evidence)
         fresh = [
             (log, record)

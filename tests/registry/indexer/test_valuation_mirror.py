@@ -7,7 +7,6 @@ import hashlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -51,6 +50,7 @@ from registry.indexer.queries import (
     valuations_of_token,
 )
 from registry.indexer.store import store_batch
+from tests.databases import NewDatabaseUrl
 from tests.registry.rights.test_service import (
     buyer,
     chain_now,
@@ -188,7 +188,7 @@ def run_scenario(ctx: RegistryContext, after: Callable[[], object] = lambda: Non
         purpose=ValuationPurpose.FINANCIAL_REPORTING,
         days_ago=10,
         facts=digest("规模 1344 条, 按月更新"),
-        uri="https://appraiser.example/报告/2026-042.pdf",
+        uri="https://appraiser.example/%E6%8A%A5%E5%91%8A/2026-042.pdf",
     )
     after()
     s.valuations["a3"] = submit(
@@ -249,8 +249,9 @@ def sync(ctx: RegistryContext, engine: Engine | None = None, **kwargs: Any) -> i
 
 
 @pytest.fixture
-def other_engine(tmp_path: Path) -> Iterator[Engine]:
-    url = f"sqlite:///{tmp_path / 'other.db'}"
+def other_engine(new_database_url: NewDatabaseUrl) -> Iterator[Engine]:
+    """A second migrated database of the test's backend."""
+    url = new_database_url("other")
     migrate(url)
     engine = make_engine(url)
     yield engine
@@ -373,7 +374,7 @@ def test_every_valuation_appraiser_and_accounting_class_matches_the_chain(
     assert (first.facts_hash, first.report_uri) == (None, None)
     assert first.report_hash == "0x" + digest("评估报告").hex()
     assert first.certificate_number == ctx.registrations.get(a).certificate_number
-    assert second.report_uri == "https://appraiser.example/报告/2026-042.pdf"
+    assert second.report_uri == "https://appraiser.example/%E6%8A%A5%E5%91%8A/2026-042.pdf"
     assert second.facts_hash == "0x" + digest("规模 1344 条, 按月更新").hex()
     assert (second.method, second.value_type, second.purpose) == (
         ValuationMethod.INCOME,
