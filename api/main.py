@@ -8,6 +8,7 @@ from fastapi.responses import HTMLResponse
 from api.errors import install_error_handlers
 from api.routes import (
     applications,
+    audit,
     certificates,
     deployment,
     evidence,
@@ -43,6 +44,7 @@ def create_app(context: RegistryContext) -> FastAPI:
     v1.include_router(relay.router)
     v1.include_router(valuations.router)
     v1.include_router(valuations.regulator_router)
+    v1.include_router(audit.router)
     app.include_router(v1)
     app.include_router(certificates.verify_router)
 

@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from registry.domain.audit import AuditReport, CertificateDrift, EventDrift
 from registry.domain.chain import ForwardRequest, Receipt
 from registry.domain.evidence import EvidenceRecord
 from registry.domain.money import format_minor
@@ -1059,4 +1060,126 @@ class AppraiserPublic(BaseModel):
             accredited_at=a.accredited_at,
             removed_at=a.removed_at,
             accreditation_hash=a.accreditation_hash,
+        )
+
+
+# --- the regulator's audit of the mirror ---------------------------------------------------------
+
+
+class RawEventPublic(BaseModel):
+    """One log as the node returns it, or one ``raw_event`` row of the mirror."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    block_number: int
+    log_index: int
+    block_hash: str
+    tx_hash: str
+    address: str
+    topics: list[str]
+    data: str
+
+
+class EventDriftPublic(BaseModel):
+    block_number: int
+    log_index: int
+    kind: Literal["missing", "extra", "different"] = Field(
+        description="missing: on chain, not in the mirror; extra: in the mirror only; "
+        "different: both, with `fields` differing"
+    )
+    fields: list[str]
+    mirror: RawEventPublic | None
+    chain: RawEventPublic | None
+
+    @classmethod
+    def of(cls, d: EventDrift) -> EventDriftPublic:
+        return cls(
+            block_number=d.block_number,
+            log_index=d.log_index,
+            kind=d.kind,
+            fields=list(d.fields),
+            mirror=None if d.mirror is None else RawEventPublic.model_validate(d.mirror),
+            chain=None if d.chain is None else RawEventPublic.model_validate(d.chain),
+        )
+
+
+class CertificateDriftPublic(BaseModel):
+    token_id: int
+    certificate_number: str | None
+    field: str = Field(description="`exists`, or the compared fact (holder, status, frozen, ...)")
+    mirror: str | int | bool | None
+    chain: str | int | bool | None
+
+    @classmethod
+    def of(cls, d: CertificateDrift) -> CertificateDriftPublic:
+        return cls(
+            token_id=d.token_id,
+            certificate_number=d.certificate_number,
+            field=d.field,
+            mirror=d.mirror,
+            chain=d.chain,
+        )
+
+
+class BlockDigestPublic(BaseModel):
+    block_number: int
+    mirror: str | None = Field(description="digest of the mirror's rows; null: none there")
+    chain: str | None = Field(description="digest of the node's logs; null: none there")
+
+
+class AuditPublic(BaseModel):
+    """The mirror compared with the chain over a block range, chain reads as of ``as_of_block``
+    (digests: docs/audit.md)."""
+
+    consistent: bool
+    chain_id: int
+    contracts: list[str]
+    from_block: int
+    to_block: int = Field(description="never beyond the mirror's indexed head")
+    requested_to_block: int | None
+    indexed_head: int
+    as_of_block: int
+    as_of_time: datetime
+    certificates_checked: int
+    certificates_skipped: list[int] = Field(
+        description="token ids the mirror shows changed after to_block (not compared)"
+    )
+    events_on_chain: int
+    events_in_mirror: int
+    blocks_compared: int
+    drift_count: int
+    certificate_drifts: list[CertificateDriftPublic]
+    event_drifts: list[EventDriftPublic]
+    block_digests: list[BlockDigestPublic] = Field(description="only the blocks that differ")
+    mirror_digest: str = Field(description="range digest of the mirror's raw events")
+    chain_digest: str = Field(description="range digest of the node's logs")
+    notes: list[str]
+
+    @classmethod
+    def of(cls, r: AuditReport) -> AuditPublic:
+        return cls(
+            consistent=r.consistent,
+            chain_id=r.chain_id,
+            contracts=list(r.contracts),
+            from_block=r.from_block,
+            to_block=r.to_block,
+            requested_to_block=r.requested_to_block,
+            indexed_head=r.indexed_head,
+            as_of_block=r.as_of_block,
+            as_of_time=r.as_of_time,
+            certificates_checked=r.certificates_checked,
+            certificates_skipped=list(r.certificates_skipped),
+            events_on_chain=r.events_on_chain,
+            events_in_mirror=r.events_in_mirror,
+            blocks_compared=r.blocks_compared,
+            drift_count=r.drift_count,
+            certificate_drifts=[CertificateDriftPublic.of(d) for d in r.certificate_drifts],
+            event_drifts=[EventDriftPublic.of(d) for d in r.event_drifts],
+            block_digests=[
+                BlockDigestPublic(block_number=b.block_number, mirror=b.mirror, chain=b.chain)
+                for b in r.block_digests
+            ],
+            mirror_digest=r.mirror_digest,
+            chain_digest=r.chain_digest,
+            notes=list(r.notes),
         )

@@ -14,7 +14,7 @@ from typing import Annotated, Any
 import click
 import typer
 
-from cli import registration, rights, valuation, verification
+from cli import audit, index, registration, rights, valuation, verification
 from cli.common import (
     DatasetPath,
     JsonFlag,
@@ -204,6 +204,8 @@ registration.register(app)
 verification.register(app)
 rights.register(app)
 valuation.register(app)
+index.register(app)
+audit.register(app)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -216,11 +218,16 @@ def main(argv: list[str] | None = None) -> None:
     except DaregError as exc:
         err.print(f"dareg: error: {exc}")
         sys.exit(EXIT_INPUT if isinstance(exc, InputError) else EXIT_FAILURE)
-    except click.exceptions.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
-    except click.exceptions.Abort:
+    except (click.exceptions.Abort, typer.Abort):
         err.print("dareg: aborted")
         sys.exit(130)
+    except (click.exceptions.ClickException, typer.TyperException) as exc:
+        # Typer parses with its own copy of click: its usage errors are TyperExceptions
+        show = getattr(exc, "show", None)
+        if callable(show):
+            show()
+        else:
+            err.print(f"dareg: error: {exc}")
+        sys.exit(int(getattr(exc, "exit_code", EXIT_INPUT)))
     except KeyboardInterrupt:
         sys.exit(130)

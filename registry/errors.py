@@ -43,6 +43,7 @@ stable, machine-readable ``code`` (the API returns it; clients may switch on it)
     │   └── DeploymentError
     │       └── ContractsMissingError
     └── IndexerError (500)          the mirror cannot follow the chain safely; it stops
+        ├── IndexerLockedError      another indexer is writing the same mirror
         └── ReorgTooDeepError       a reorganisation below the undo window: nothing deleted
 
 ``translate_revert`` turns a contract's "unknown X" revert into the matching NotFoundError.
@@ -339,6 +340,13 @@ class ContractsMissingError(DeploymentError):
 class IndexerError(DaregError):
     code = "indexer_error"
     status = 500
+
+
+class IndexerLockedError(IndexerError):
+    """Another indexer holds the mirror's writer lock."""
+
+    code = "indexer_locked"
+    status = 409
 
 
 class ReorgTooDeepError(IndexerError):

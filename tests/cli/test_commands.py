@@ -83,3 +83,15 @@ def test_prove_and_offline_verify(stack_env: StackEnv, tmp_path: Path) -> None:
     garbage.write_text("{not json")
     assert stack_env.run("verify-proof", str(garbage)).returncode == 2
     assert stack_env.run("prove", str(data)).returncode == 2
+
+
+def test_a_mistyped_option_is_a_usage_error_not_a_traceback(stack_env: StackEnv) -> None:
+    for args in (
+        ["check-certificate", "20261144000000124", "--block", "abc"],
+        ["audit", "--from-block", "abc"],
+        ["index", "--nonsense"],
+    ):
+        done = stack_env.run(*args)
+        assert done.returncode == 2, (args, done.stderr)
+        assert "Traceback" not in done.stderr
+        assert "Invalid value" in done.stderr or "No such option" in done.stderr
