@@ -54,6 +54,7 @@ from sqlmodel import Field, SQLModel
 
 HASH_LENGTH = 66  # "0x" + 64 hex digits
 ADDRESS_LENGTH = 42  # "0x" + 40 hex digits
+REGISTRAR_NAME_LENGTH = 200
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -137,6 +138,24 @@ class MirrorUndo(SQLModel, table=True):
     table_name: str = Field(sa_type=String(64))
     row_key: dict[str, Any] = Field(sa_type=JSON)
     prior: dict[str, Any] | None = Field(default=None, sa_type=JSON)
+
+
+class RowVersion(SQLModel, table=True):
+    """The state of one derived row after each event that changed it: the mirror's history, so
+    it can answer "as of" any block (the latest version at or before that block)."""
+
+    __tablename__: ClassVar[str] = "row_version"
+    __table_args__ = (
+        Index("ix_row_version_lookup", "chain_id", "table_name", "row_key", "block_number"),
+        Index("ix_row_version_block", "chain_id", "block_number"),
+    )
+
+    chain_id: int = Field(sa_type=BigInteger, primary_key=True)
+    block_number: int = Field(sa_type=BigInteger, primary_key=True)
+    log_index: int = Field(sa_type=Integer, primary_key=True)
+    table_name: str = Field(sa_type=String(64), primary_key=True)
+    row_key: str = Field(sa_type=String(200), primary_key=True, description="canonical JSON")
+    image: dict[str, Any] = Field(sa_type=JSON)
 
 
 class ReorgRollback(SQLModel, table=True):
@@ -250,7 +269,7 @@ class RegistrarProfile(SQLModel, table=True):
     __tablename__: ClassVar[str] = "registrar_profile"
 
     code: int = Field(sa_column_kwargs={"autoincrement": False}, sa_type=Integer, primary_key=True)
-    name: str = Field(sa_type=String(200))
+    name: str = Field(sa_type=String(REGISTRAR_NAME_LENGTH))
     region: str | None = Field(default=None, sa_type=String(6))
     updated_at: datetime = Field(sa_type=UTCDateTime)
 
@@ -799,6 +818,7 @@ cursor_table = table_of(IndexerCursor)
 mirror_batch_table = table_of(MirrorBatch)
 mirror_undo_table = table_of(MirrorUndo)
 reorg_rollback_table = table_of(ReorgRollback)
+row_version_table = table_of(RowVersion)
 block_table = table_of(Block)
 raw_event_table = table_of(RawEvent)
 evidence_table = table_of(Evidence)
@@ -845,4 +865,5 @@ MIRROR_TABLES: tuple[Table, ...] = (
     appraiser_table,
     valuation_table,
     accounting_class_table,
+    row_version_table,
 )

@@ -26,12 +26,10 @@ undo rows as new batches are stored.
 
 from __future__ import annotations
 
-import base64
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
-from decimal import Decimal
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Table, and_, delete, insert, select, update
@@ -45,61 +43,15 @@ from registry.db.models import (
     mirror_undo_table,
     raw_event_table,
     reorg_rollback_table,
+    row_version_table,
 )
 from registry.domain.chain import BlockHeader
 from registry.errors import IndexerError, ReorgTooDeepError
+from registry.indexer.history import decode_row, encode_row
 
 log = logging.getLogger(__name__)
 
 Row = dict[str, Any]
-
-
-# --- values as JSON ------------------------------------------------------------------------------
-
-
-def encode_value(value: Any) -> Any:
-    """A row value as JSON, tagged where JSON has no type for it (exactly reversible)."""
-    if isinstance(value, datetime):
-        return {"$datetime": value.isoformat()}
-    if isinstance(value, date):
-        return {"$date": value.isoformat()}
-    if isinstance(value, bytes):
-        return {"$bytes": base64.b64encode(value).decode("ascii")}
-    if isinstance(value, Decimal):
-        return {"$decimal": str(value)}
-    if isinstance(value, dict):
-        return {"$dict": {str(k): encode_value(v) for k, v in value.items()}}
-    if isinstance(value, list | tuple):
-        return [encode_value(v) for v in value]
-    return value
-
-
-def decode_value(value: Any) -> Any:
-    """The inverse of :func:`encode_value`."""
-    if isinstance(value, list):
-        return [decode_value(v) for v in value]
-    if isinstance(value, dict):
-        ((tag, body),) = value.items()
-        if tag == "$datetime":
-            return datetime.fromisoformat(body)
-        if tag == "$date":
-            return date.fromisoformat(body)
-        if tag == "$bytes":
-            return base64.b64decode(body)
-        if tag == "$decimal":
-            return Decimal(body)
-        if tag == "$dict":
-            return {k: decode_value(v) for k, v in body.items()}
-        raise IndexerError(f"undo journal holds an unknown value tag {tag!r}")
-    return value
-
-
-def _encode_row(row: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: encode_value(v) for k, v in row.items()}
-
-
-def _decode_row(row: Mapping[str, Any]) -> Row:
-    return {k: decode_value(v) for k, v in row.items()}
 
 
 def _key_of(table: Table, row: Mapping[str, Any]) -> Row:
@@ -159,8 +111,8 @@ def record_batch(
                     "to_block": tip.number,
                     "seq": seq,
                     "table_name": table.name,
-                    "row_key": _encode_row(key),
-                    "prior": None if prior is None else _encode_row(prior),
+                    "row_key": encode_row(key),
+                    "prior": None if prior is None else encode_row(prior),
                 }
                 for seq, (table, key, prior) in enumerate(journal.entries)
             ],
@@ -277,6 +229,7 @@ def rollback(
                 rows += _undo(connection, tables[table_name], key_json, prior_json)
         removed = 0
         for table, column in (
+            (row_version_table, row_version_table.c.block_number),
             (evidence_table, evidence_table.c.block_number),
             (raw_event_table, raw_event_table.c.block_number),
             (block_table, block_table.c.number),
@@ -337,11 +290,11 @@ def rollback(
 
 
 def _undo(connection: Connection, table: Table, key_json: Any, prior_json: Any) -> int:
-    key = _decode_row(key_json)
+    key = decode_row(key_json)
     where = and_(*(table.c[k] == v for k, v in key.items()))
     if prior_json is None:
         return int(connection.execute(delete(table).where(where)).rowcount or 0)
-    prior = _decode_row(prior_json)
+    prior = decode_row(prior_json)
     changed = connection.execute(update(table).where(where).values(**prior)).rowcount
     if not changed:
         connection.execute(insert(table), prior)

@@ -85,6 +85,7 @@ from registry.db.models import (
     registrar_account_table,
     registrar_table,
     registration_table,
+    row_version_table,
     transfer_approval_table,
     transfer_table,
     valuation_table,
@@ -138,6 +139,7 @@ from registry.indexer.decode import (
     ValuationWithdrawnRecord,
 )
 from registry.indexer.fetch import FetchedBatch
+from registry.indexer.history import encode_row, history_key
 from registry.indexer.reorg import Journal, prune, record_batch
 
 
@@ -419,6 +421,8 @@ class _Rows:
         self.original: dict[Any, Row] = {}
         self.new: set[Any] = set()
         self.dirty: set[Any] = set()
+        #: keys changed by the event being applied (see :meth:`versions`)
+        self.changed: set[Any] = set()
 
     def key_of(self, row: Row) -> Any:
         if len(self.keys) == 2:
@@ -459,10 +463,28 @@ class _Rows:
     def add(self, key: Any, row: Row) -> None:
         self.rows[key] = row
         self.new.add(key)
+        self.changed.add(key)
 
     def touch(self, key: Any) -> None:
         if key not in self.new:
             self.dirty.add(key)
+        self.changed.add(key)
+
+    def versions(self, chain_id: int, log: ChainLog) -> list[Row]:
+        """The rows the event at ``log`` changed, as ``row_version`` rows (then forgotten)."""
+        found = [
+            {
+                "chain_id": chain_id,
+                "table_name": self.table.name,
+                "row_key": history_key(_key_of_row(self.table, self.rows[k])),
+                "block_number": log.block_number,
+                "log_index": log.log_index,
+                "image": encode_row(self.rows[k]),
+            }
+            for k in sorted(self.changed, key=repr)
+        ]
+        self.changed.clear()
+        return found
 
     def flush(self, connection: Connection, journal: Journal | None) -> None:
         new = [self.rows[k] for k in sorted(self.new)]
@@ -472,6 +494,10 @@ class _Rows:
         if journal is not None:
             journal.inserted(self.table, new)
             journal.updated(self.table, [self.original[k] for k in sorted(self.dirty)])
+
+
+def _key_of_row(table: Table, row: Row) -> dict[str, Any]:
+    return {c.name: row[c.name] for c in table.primary_key.columns}
 
 
 def _append(
@@ -517,6 +543,9 @@ class _Lifecycle:
         self.objections.load(connection, self.chain_id, objection_ids)
         self.registrars.load(connection, self.chain_id, codes)
         self.accounts.load(connection, self.chain_id, accounts)
+
+    def tables(self) -> list[_Rows]:
+        return [self.registrars, self.accounts, self.registrations, self.objections]
 
     def flush(self, connection: Connection, journal: Journal | None) -> None:
         # referenced rows first: versions and objections point at their registration
@@ -944,6 +973,16 @@ class _Rights:
         self.cross_border.load(connection, self.chain_id, cross_border)
         self.countries.load(connection, self.chain_id, parties)
 
+    def tables(self) -> list[_Rows]:
+        return [
+            self.pledges,
+            self.freezes,
+            self.licences,
+            self.approvals,
+            self.cross_border,
+            self.countries,
+        ]
+
     def flush(self, connection: Connection, journal: Journal | None) -> None:
         # after the registration lifecycle: these rows point at registrations
         for rows in (
@@ -1352,6 +1391,9 @@ class _Valuations:
         self.valuations.load(connection, self.chain_id, valuation_ids)
         self.classes.load(connection, self.chain_id, classes)
 
+    def tables(self) -> list[_Rows]:
+        return [self.appraisers, self.valuations, self.classes]
+
     def flush(self, connection: Connection, journal: Journal | None) -> None:
         # after the registration lifecycle: valuations and classes point at registrations
         for rows in (self.appraisers, self.valuations, self.classes):
@@ -1562,16 +1604,25 @@ def _apply_records(
         + [(_position(log), 1, i) for i, (log, _) in enumerate(rights)]
         + [(_position(log), 2, i) for i, (log, _) in enumerate(valuation)]
     )
+    tracked = lifecycle.tables() + holdings.tables() + valuations.tables()
+    versions: list[Row] = []
     for _, source, index in steps:
         if source == 0:
+            log = registry[index][0]
             lifecycle.apply(*registry[index])
         elif source == 1:
+            log = rights[index][0]
             holdings.apply(*rights[index])
         else:
+            log = valuation[index][0]
             valuations.apply(*valuation[index])
+        for rows in tracked:  # the state after this event, for answers "as of" a block
+            versions.extend(rows.versions(chain_id, log))
     lifecycle.flush(connection, journal)
     holdings.flush(connection, journal)
     valuations.flush(connection, journal)
+    if versions:
+        connection.execute(insert(row_version_table), versions)
     return len(registry), len(rights), len(valuation)
 
 

@@ -32,9 +32,10 @@ from registry.domain.deployment import DeploymentManifest
 from registry.domain.registration import RegistrarPolicy
 from registry.errors import ReorgTooDeepError
 from registry.indexer.follow import Indexer
-from registry.indexer.reorg import decode_value, encode_value
+from registry.indexer.history import decode_value, encode_value
 from registry.settings import Settings
 from tests.conftest import free_port
+from tests.databases import NewDatabaseUrl
 from tests.registry.registration.conftest import NOTICE, REGISTRAR_CODE, registrar
 from tests.registry.rights.test_service import (
     bank,
@@ -97,9 +98,13 @@ def manifest(client: ChainClient, tmp_path_factory: pytest.TempPathFactory) -> D
     return deployed
 
 
-def _context(client: ChainClient, manifest: DeploymentManifest, where: Path) -> RegistryContext:
+def _context(
+    client: ChainClient, manifest: DeploymentManifest, where: Path, url: str | None = None
+) -> RegistryContext:
     settings = Settings(
-        var_dir=where / "var", rpc_url=client.rpc_url, database_url=f"sqlite:///{where / 'r.db'}"
+        var_dir=where / "var",
+        rpc_url=client.rpc_url,
+        database_url=url or f"sqlite:///{where / 'r.db'}",
     )
     manifest.save(settings.manifest_path)
     migrate(settings.effective_database_url)
@@ -107,17 +112,24 @@ def _context(client: ChainClient, manifest: DeploymentManifest, where: Path) -> 
 
 
 @pytest.fixture
-def ctx(client: ChainClient, manifest: DeploymentManifest, tmp_path: Path) -> RegistryContext:
+def ctx(
+    client: ChainClient, manifest: DeploymentManifest, tmp_path: Path, database_url: str
+) -> RegistryContext:
     client.reset_nonces()
-    return _context(client, manifest, tmp_path)
+    return _context(client, manifest, tmp_path, database_url)
+
+
+@pytest.fixture
+def fresh_url(new_database_url: NewDatabaseUrl) -> str:
+    """A second database, of the same backend, for a fresh full sync."""
+    return new_database_url("fresh")
 
 
 def indexer(ctx: RegistryContext, engine: Engine | None = None) -> Indexer:
     return Indexer(ctx.client, ctx.manifest, engine or ctx.engine, reorg_window=WINDOW)
 
 
-def fresh_sync(ctx: RegistryContext, where: Path) -> Engine:
-    url = f"sqlite:///{where / 'fresh.db'}"
+def fresh_sync(ctx: RegistryContext, url: str) -> Engine:
     migrate(url)
     engine = make_engine(url)
     indexer(ctx, engine).sync_once()
@@ -184,7 +196,7 @@ def different_history(ctx: RegistryContext, token: int) -> None:
 
 @pytest.mark.parametrize("depth", [1, 3, 7])
 def test_a_rollback_then_other_events_leave_the_mirror_equal_to_a_fresh_sync(
-    ctx: RegistryContext, tmp_path: Path, depth: int
+    ctx: RegistryContext, fresh_url: str, depth: int
 ) -> None:
     token = activity(ctx)
     index = indexer(ctx)
@@ -197,7 +209,7 @@ def test_a_rollback_then_other_events_leave_the_mirror_equal_to_a_fresh_sync(
     index.sync_once()
     assert index.last_rollback is not None
     assert index.last_rollback.restored_block <= before - depth
-    assert mirror(ctx.engine) == mirror(fresh_sync(ctx, tmp_path))
+    assert mirror(ctx.engine) == mirror(fresh_sync(ctx, fresh_url))
     [audit] = rollbacks(ctx.engine)
     assert audit["mirrored_block"] == before
     assert audit["depth"] >= depth
@@ -206,7 +218,7 @@ def test_a_rollback_then_other_events_leave_the_mirror_equal_to_a_fresh_sync(
 
 @pytest.mark.parametrize("depth", [1, 2, 5])
 def test_a_reorg_with_replacement_events_leaves_the_mirror_equal_to_a_fresh_sync(
-    ctx: RegistryContext, tmp_path: Path, depth: int
+    ctx: RegistryContext, fresh_url: str, depth: int
 ) -> None:
     token = activity(ctx)
     index = indexer(ctx)
@@ -226,14 +238,14 @@ def test_a_reorg_with_replacement_events_leaves_the_mirror_equal_to_a_fresh_sync
     assert ctx.client.block().hash != mirrored
     index.sync_once()
     assert index.last_rollback is not None
-    assert mirror(ctx.engine) == mirror(fresh_sync(ctx, tmp_path))
+    assert mirror(ctx.engine) == mirror(fresh_sync(ctx, fresh_url))
     assert len(rollbacks(ctx.engine)) == 1
     # the replacement event is what the mirror now holds
     state = ctx.rights.freeze_of(token)
     assert state.frozen is (not frozen)
 
 
-def test_two_reorgs_in_a_row(ctx: RegistryContext, tmp_path: Path) -> None:
+def test_two_reorgs_in_a_row(ctx: RegistryContext, fresh_url: str) -> None:
     activity(ctx)
     index = indexer(ctx)
     index.sync_once()
@@ -242,7 +254,7 @@ def test_two_reorgs_in_a_row(ctx: RegistryContext, tmp_path: Path) -> None:
         ctx.client.reset_nonces()
         activity(ctx)
         index.sync_once()
-    assert mirror(ctx.engine) == mirror(fresh_sync(ctx, tmp_path))
+    assert mirror(ctx.engine) == mirror(fresh_sync(ctx, fresh_url))
     assert [r["depth"] >= d for r, d in zip(rollbacks(ctx.engine), (2, 4), strict=True)] == [
         True,
         True,
