@@ -903,14 +903,45 @@ PledgeChange = (
 )
 
 
-class _Rights:
+class _Module:
+    """What the rights and valuation appliers share: the lifecycle they read certificates from,
+    and the checks and position bookkeeping of the rows they change."""
+
+    def __init__(self, lifecycle: _Lifecycle) -> None:
+        self.lifecycle = lifecycle
+        self.chain_id = lifecycle.chain_id
+
+    def _mismatch(self, log: ChainLog, message: str) -> IndexerError:
+        return self.lifecycle._mismatch(log, message)
+
+    def _certificate(self, log: ChainLog, token_id: int, event: str) -> Row:
+        """The registration of ``token_id``, which must be an issued certificate."""
+        row = self.lifecycle.registrations.get(token_id)
+        if row is None:
+            raise self._mismatch(
+                log, f"{event} refers to certificate {token_id}, which the mirror does not hold"
+            )
+        if row["status"] != Status.ISSUED:
+            raise self._mismatch(
+                log,
+                f"{event} cannot happen to registration {token_id} while it is {row['status']} "
+                "(the mirror's state)",
+            )
+        return row
+
+    def _touch(self, rows: _Rows, log: ChainLog, row: Row, what: str) -> None:
+        self.lifecycle._after(log, (row["last_block"], row["last_log_index"]), what)
+        row["last_block"], row["last_log_index"] = _position(log)
+        rows.touch(rows.key_of(row))
+
+
+class _Rights(_Module):
     """Applies the records of TransferAgent and LicenceRegistry, one event at a time, beside
     the registration lifecycle (whose rows it shares: a transfer moves ``registration.holder``).
     """
 
     def __init__(self, lifecycle: _Lifecycle) -> None:
-        self.lifecycle = lifecycle
-        self.chain_id = lifecycle.chain_id
+        super().__init__(lifecycle)
         self.pledges = _Rows(pledge_table, ("chain_id", "id"))
         self.freezes = _Rows(freeze_table, ("chain_id", "token_id"))
         self.licences = _Rows(licence_table, ("chain_id", "id"))
@@ -1003,24 +1034,6 @@ class _Rights:
 
     # --- helpers --------------------------------------------------------------------------
 
-    def _mismatch(self, log: ChainLog, message: str) -> IndexerError:
-        return self.lifecycle._mismatch(log, message)
-
-    def _certificate(self, log: ChainLog, token_id: int, event: str) -> Row:
-        """The registration of ``token_id``, which must be an issued certificate."""
-        row = self.lifecycle.registrations.get(token_id)
-        if row is None:
-            raise self._mismatch(
-                log, f"{event} refers to certificate {token_id}, which the mirror does not hold"
-            )
-        if row["status"] != Status.ISSUED:
-            raise self._mismatch(
-                log,
-                f"{event} cannot happen to registration {token_id} while it is {row['status']} "
-                "(the mirror's state)",
-            )
-        return row
-
     def _pledge(self, log: ChainLog, record: PledgeChange) -> Row:
         """The live pledge ``record`` is about."""
         event = _event_name(record)
@@ -1037,11 +1050,6 @@ class _Rights:
                 f"certificate {row['token_id']}",
             )
         return row
-
-    def _touch(self, rows: _Rows, log: ChainLog, row: Row, what: str) -> None:
-        self.lifecycle._after(log, (row["last_block"], row["last_log_index"]), what)
-        row["last_block"], row["last_log_index"] = _position(log)
-        rows.touch(rows.key_of(row))
 
     def _upsert(self, rows: _Rows, log: ChainLog, row: Row, what: str) -> None:
         """Insert or replace a row kept as last set (``updated_*``)."""
@@ -1355,13 +1363,12 @@ class _Rights:
 # --- valuations: appraisers, valuations, accounting classes ------------------------------------
 
 
-class _Valuations:
+class _Valuations(_Module):
     """Applies the records of ValuationRegistry, one event at a time, beside the registration
     lifecycle (whose rows it reads: a certificate's status, version and holder)."""
 
     def __init__(self, lifecycle: _Lifecycle) -> None:
-        self.lifecycle = lifecycle
-        self.chain_id = lifecycle.chain_id
+        super().__init__(lifecycle)
         self.appraisers = _Rows(appraiser_table, ("chain_id", "address"))
         self.valuations = _Rows(valuation_table, ("chain_id", "id"))
         self.classes = _Rows(accounting_class_table, ("chain_id", "token_id"))
@@ -1400,29 +1407,6 @@ class _Valuations:
             rows.flush(connection, journal)
 
     # --- helpers --------------------------------------------------------------------------
-
-    def _mismatch(self, log: ChainLog, message: str) -> IndexerError:
-        return self.lifecycle._mismatch(log, message)
-
-    def _certificate(self, log: ChainLog, token_id: int, event: str) -> Row:
-        """The registration of ``token_id``, which must be an issued certificate."""
-        row = self.lifecycle.registrations.get(token_id)
-        if row is None:
-            raise self._mismatch(
-                log, f"{event} refers to certificate {token_id}, which the mirror does not hold"
-            )
-        if row["status"] != Status.ISSUED:
-            raise self._mismatch(
-                log,
-                f"{event} cannot happen to registration {token_id} while it is {row['status']} "
-                "(the mirror's state)",
-            )
-        return row
-
-    def _touch(self, rows: _Rows, log: ChainLog, row: Row, what: str) -> None:
-        self.lifecycle._after(log, (row["last_block"], row["last_log_index"]), what)
-        row["last_block"], row["last_log_index"] = _position(log)
-        rows.touch(rows.key_of(row))
 
     # --- applying -------------------------------------------------------------------------
 
