@@ -22,7 +22,7 @@ from api.main import create_app
 from registry.chain.deploy import ensure_deployment
 from registry.chain.node import AnvilNode, anvil_binary, ensure_port_free
 from registry.context import RegistryContext, current_artifacts_hash, make_client, operator_account
-from registry.db.engine import make_engine, migrate
+from registry.db.engine import make_engine, migrate, shown_url
 from registry.demo import history_start, seed_demo
 from registry.errors import ConfigurationError, StackAlreadyRunningError
 from registry.indexer.follow import Indexer
@@ -189,7 +189,7 @@ class Stack:
                 f"contract  {name} {verb} at {c.address} (block {c.block_number})"
                 for name, c in manifest.contracts.items()
             ),
-            f"database  {settings.effective_database_url}",
+            f"database  {shown_url(settings.effective_database_url)}",
             f"manifest  {settings.manifest_path}",
             "Press Ctrl-C to stop.",
         ]

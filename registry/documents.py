@@ -7,12 +7,16 @@ can serve them and anyone can check them against the chain.
 from __future__ import annotations
 
 import hashlib
+import re
 from datetime import UTC, datetime
 
 from sqlalchemy import Engine, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from registry.db.models import document_table, registrar_profile_table
+from registry.db.models import REGISTRAR_NAME_LENGTH, document_table, registrar_profile_table
+from registry.errors import InputError
+
+_REGION = re.compile(r"^\d{6}$")
 
 
 def sha256(body: bytes) -> bytes:
@@ -70,7 +74,21 @@ class RegistrarDirectory:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
 
+    @staticmethod
+    def check(name: str, region: str | None) -> None:
+        """Refuse a name or region the table cannot hold, the same way on every database
+        (PostgreSQL enforces column lengths, SQLite would keep any text)."""
+        if not 1 <= len(name) <= REGISTRAR_NAME_LENGTH:
+            raise InputError(
+                f"a registrar's name has 1 to {REGISTRAR_NAME_LENGTH} characters, not {len(name)}"
+            )
+        if region is not None and not _REGION.match(region):
+            raise InputError(
+                f"region {region!r} must be a 6-digit administrative division code", region=region
+            )
+
     def set(self, code: int, name: str, region: str | None = None) -> None:
+        self.check(name, region)
         table = registrar_profile_table
         row = {"code": code, "name": name, "region": region, "updated_at": datetime.now(tz=UTC)}
         with self._engine.begin() as connection:

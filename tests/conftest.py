@@ -16,6 +16,9 @@ from registry.chain.node import AnvilNode, anvil_binary
 from registry.domain.deployment import DeploymentManifest
 from registry.settings import Settings
 
+# database_backend, database_url, new_database_url: SQLite or PostgreSQL, see tests/databases.py.
+pytest_plugins = ("tests.databases",)
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -85,13 +88,9 @@ def deployment(chain: ChainClient, session_deployment: DeploymentManifest) -> De
 
 
 @pytest.fixture
-def test_settings(tmp_path: Path, anvil_url: str) -> Settings:
-    """Settings pointing at the session anvil and a per-test SQLite database."""
-    return Settings(
-        var_dir=tmp_path / "var",
-        rpc_url=anvil_url,
-        database_url=f"sqlite:///{tmp_path / 'registry.db'}",
-    )
+def test_settings(tmp_path: Path, anvil_url: str, database_url: str) -> Settings:
+    """Settings pointing at the session anvil and a per-test database."""
+    return Settings(var_dir=tmp_path / "var", rpc_url=anvil_url, database_url=database_url)
 
 
 # The registry context with registrar 440 configured, shared by the registry, API and CLI tests.

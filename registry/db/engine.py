@@ -4,7 +4,10 @@ The schema is owned by Alembic: :func:`migrate` runs ``upgrade head`` programmat
 nothing calls ``create_all`` at run time. :func:`make_engine` builds an engine for any
 SQLAlchemy URL; for SQLite it tunes every new connection for a single-writer, many-reader
 service (WAL journal, foreign keys enforced, a busy timeout instead of immediate
-``database is locked`` errors, ``synchronous=NORMAL``).
+``database is locked`` errors, ``synchronous=NORMAL``). PostgreSQL is reached through psycopg 3
+(``postgresql+psycopg://user@host:port/db``; a bare ``postgresql://`` gets that driver too) with
+a pool that checks connections before use and renews them hourly; it needs no pragmas (foreign
+keys are always enforced, concurrent writers wait on row locks).
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import URL, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
@@ -26,6 +29,9 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 #: Milliseconds a SQLite connection waits for a competing writer before giving up.
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+#: Seconds after which a pooled PostgreSQL connection is replaced by a new one.
+POSTGRESQL_POOL_RECYCLE_S = 3600
 
 _SQLITE_PRAGMAS = (
     "PRAGMA journal_mode=WAL",
@@ -57,6 +63,24 @@ def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
         cursor.close()
 
 
+def _with_driver(url: URL) -> URL:
+    """``url`` with psycopg 3 as the driver of a PostgreSQL URL that names none.
+
+    SQLAlchemy's default PostgreSQL driver is psycopg2, which dareg does not install.
+    """
+    if url.drivername == "postgresql":
+        return url.set(drivername="postgresql+psycopg")
+    return url
+
+
+def shown_url(url: str) -> str:
+    """``url`` as it may be printed or logged: the password, if any, masked."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine for ``url`` (SQLite, PostgreSQL or any other SQLAlchemy URL).
 
@@ -64,19 +88,21 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     :func:`sqlalchemy.create_engine`.
     """
     try:
-        backend = make_url(url).get_backend_name()
+        parsed = _with_driver(make_url(url))
     except ArgumentError as exc:
         raise ConfigurationError(f"the database URL {url!r} is not a valid SQLAlchemy URL") from exc
+    backend = parsed.get_backend_name()
     path = _sqlite_file(url)
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
     if backend == "postgresql":
         kwargs.setdefault("pool_pre_ping", True)
+        kwargs.setdefault("pool_recycle", POSTGRESQL_POOL_RECYCLE_S)
     try:
-        engine = create_engine(url, **kwargs)
-    except NoSuchModuleError as exc:
+        engine = create_engine(parsed, **kwargs)
+    except (NoSuchModuleError, ImportError) as exc:
         raise ConfigurationError(
-            f"the database URL {make_url(url).render_as_string(hide_password=True)} names a "
+            f"the database URL {parsed.render_as_string(hide_password=True)} names a "
             f"driver that is not installed ({exc})"
         ) from exc
     if backend == "sqlite":

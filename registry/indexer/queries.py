@@ -95,6 +95,13 @@ def normalise_address(address: str) -> str:
     return str(to_checksum_address(candidate))
 
 
+def _text_order(value: str) -> bytes:
+    """Sort key of text such as EIP-55 addresses, the same on every database: lists ordered by
+    text are sorted here, because ``ORDER BY`` on text follows the database's collation
+    (SQLite compares bytes; PostgreSQL's ``en_US.UTF-8`` puts ``0xab`` before ``0xAC``)."""
+    return value.encode("utf-8")
+
+
 def _page(limit: int, offset: int) -> None:
     if not 1 <= limit <= MAX_PAGE:
         raise InputError(f"limit must be between 1 and {MAX_PAGE}, not {limit}", limit=limit)
@@ -497,9 +504,9 @@ def registrars(engine: Engine) -> list[RegistrarRow]:
     with engine.connect() as connection:
         bound: dict[int, list[str]] = {}
         for code, account in connection.execute(
-            select(accounts_table.c.code, accounts_table.c.account)
-            .where(accounts_table.c.enabled.is_(True))
-            .order_by(accounts_table.c.account)
+            select(accounts_table.c.code, accounts_table.c.account).where(
+                accounts_table.c.enabled.is_(True)
+            )
         ):
             bound.setdefault(int(code), []).append(account)
         rows = connection.execute(select(registrar_table).order_by(registrar_table.c.code)).all()
@@ -510,7 +517,7 @@ def registrars(engine: Engine) -> list[RegistrarRow]:
             objections_open_to_all=bool(row.objections_open_to_all),
             evidence_required=bool(row.evidence_required),
             notice_period=row.notice_period,
-            accounts=tuple(bound.get(row.code, ())),
+            accounts=tuple(sorted(bound.get(row.code, ()), key=_text_order)),
             updated_block=row.updated_block,
             updated_log_index=row.updated_log_index,
         )
@@ -905,8 +912,9 @@ def freeze_of(engine: Engine, token_id: int) -> FreezeRow:
 def cross_border_records(engine: Engine, token_id: int) -> list[CrossBorderRow]:
     """The cross-border records of certificate ``token_id``, one per recipient, as last set."""
     t = cross_border_record_table
-    statement = select(t).where(t.c.token_id == token_id).order_by(t.c.recipient)
+    statement = select(t).where(t.c.token_id == token_id)
     with engine.connect() as connection:
+        rows = sorted(connection.execute(statement), key=lambda r: _text_order(r.recipient))
         return [
             CrossBorderRow(
                 token_id=r.token_id,
@@ -917,19 +925,17 @@ def cross_border_records(engine: Engine, token_id: int) -> list[CrossBorderRow]:
                 approval_number_hash=r.approval_number_hash,
                 regulator=r.regulator,
             )
-            for r in connection.execute(statement)
+            for r in rows
         ]
 
 
 def transfer_approvals(engine: Engine, token_id: int) -> list[TransferApprovalRow]:
     """The regulator's transfer approvals of certificate ``token_id``, one per recipient."""
     t = transfer_approval_table
-    statement = select(t).where(t.c.token_id == token_id).order_by(t.c.recipient)
+    statement = select(t).where(t.c.token_id == token_id)
     with engine.connect() as connection:
-        return [
-            TransferApprovalRow(r.token_id, r.recipient, r.expiry, r.regulator)
-            for r in connection.execute(statement)
-        ]
+        rows = sorted(connection.execute(statement), key=lambda r: _text_order(r.recipient))
+        return [TransferApprovalRow(r.token_id, r.recipient, r.expiry, r.regulator) for r in rows]
 
 
 def party_country(engine: Engine, party: str) -> str:

@@ -144,6 +144,8 @@ class RegistrationService:
         name: str | None = None,
         region: str | None = None,
     ) -> None:
+        if name:
+            self.registrars.check(name, region)  # before the transaction, not after
         self._send("configureRegistrar", [code, policy.chain()], admin)
         if name:
             self.registrars.set(code, name, region)

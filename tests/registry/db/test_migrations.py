@@ -23,6 +23,7 @@ from registry.db.engine import (
     current_revision,
     make_engine,
     migrate,
+    shown_url,
 )
 from registry.db.models import cursor_table
 from registry.settings import Settings
@@ -49,13 +50,19 @@ MIRROR_TABLES = {
     "appraiser",
     "valuation",
     "accounting_class",
+    "row_version",
 }
 SERVICE_TABLES = {"document", "registrar_profile"}
+#: The indexer's reorg journal and the permanent record of rollbacks.
+REORG_TABLES = {"mirror_batch", "mirror_undo", "reorg_rollback"}
 
 
 @pytest.fixture
-def url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'nested' / 'dir' / 'mirror.db'}"
+def url(database_backend: str, database_url: str, tmp_path: Path) -> str:
+    """A new database of the test's backend; for SQLite a file in directories not made yet."""
+    if database_backend == "sqlite":
+        return f"sqlite:///{tmp_path / 'nested' / 'dir' / 'mirror.db'}"
+    return database_url
 
 
 @pytest.fixture
@@ -95,14 +102,15 @@ def _schema(engine: Engine) -> dict[str, Any]:
 
 def test_upgrade_head_on_an_empty_database_creates_every_table(url: str) -> None:
     assert current_revision(url) is None
-    assert not Path(url.removeprefix("sqlite:///")).exists()
+    if url.startswith("sqlite:///"):
+        assert not Path(url.removeprefix("sqlite:///")).exists()
     migrate(url)
     engine = make_engine(url)
     try:
         tables = set(inspect(engine).get_table_names())
     finally:
         engine.dispose()
-    assert tables == MIRROR_TABLES | SERVICE_TABLES | {"alembic_version"}
+    assert tables == MIRROR_TABLES | SERVICE_TABLES | REORG_TABLES | {"alembic_version"}
     assert current_revision(url) == _head_revision()
 
 
@@ -138,9 +146,9 @@ def test_downgrade_to_base_and_back(url: str, engine: Engine) -> None:
     assert set(inspect(engine).get_table_names()) == {"alembic_version"}
     assert current_revision(url) is None
     migrate(url)
-    assert set(inspect(engine).get_table_names()) == MIRROR_TABLES | SERVICE_TABLES | {
-        "alembic_version"
-    }
+    assert set(inspect(engine).get_table_names()) == (
+        MIRROR_TABLES | SERVICE_TABLES | REORG_TABLES | {"alembic_version"}
+    )
 
 
 def test_postgresql_sql_renders_offline() -> None:
@@ -154,10 +162,7 @@ def test_postgresql_sql_renders_offline() -> None:
     assert "ON DELETE CASCADE" in sql
 
 
-def test_env_falls_back_to_the_settings_url(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    url = f"sqlite:///{tmp_path / 'from-env.db'}"
+def test_env_falls_back_to_the_settings_url(url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DAREG_DATABASE_URL", url)
     assert Settings().effective_database_url == url
     config = alembic_config(url)
@@ -172,7 +177,13 @@ def test_migrations_ship_with_the_package() -> None:
     assert list((MIGRATIONS_DIR / "versions").glob("0001_*.py"))
 
 
-def test_sqlite_connections_are_tuned(engine: Engine) -> None:
+def test_connections_are_tuned_for_the_backend(engine: Engine, database_backend: str) -> None:
+    if database_backend == "postgresql":
+        assert engine.dialect.driver == "psycopg"
+        assert engine.pool._pre_ping
+        with engine.connect() as connection:
+            assert connection.exec_driver_sql("SHOW server_encoding").scalar() == "UTF8"
+        return
     with engine.connect() as connection:
         pragma = {
             name: connection.exec_driver_sql(f"PRAGMA {name}").scalar()
@@ -194,6 +205,21 @@ def test_make_engine_creates_the_parent_directory(tmp_path: Path) -> None:
     finally:
         engine.dispose()
     assert path.exists()
+
+
+def test_a_postgresql_url_without_driver_gets_psycopg() -> None:
+    engine = make_engine("postgresql://dareg@127.0.0.1:1/dareg")
+    try:
+        assert engine.dialect.driver == "psycopg"
+        assert engine.url.drivername == "postgresql+psycopg"
+    finally:
+        engine.dispose()
+
+
+def test_shown_urls_hide_the_password() -> None:
+    shown = shown_url("postgresql+psycopg://dareg:s3cret@127.0.0.1:5432/dareg")
+    assert shown == "postgresql+psycopg://dareg:***@127.0.0.1:5432/dareg"
+    assert shown_url("sqlite:///var/registry.db") == "sqlite:///var/registry.db"
 
 
 def test_make_engine_accepts_in_memory_sqlite() -> None:
@@ -219,7 +245,10 @@ def test_datetimes_are_stored_in_utc_and_read_back_aware(engine: Engine) -> None
             },
         )
         stored = connection.exec_driver_sql("SELECT updated_at FROM indexer_cursor").scalar()
-    assert str(stored).startswith("2026-01-02 03:30:00")
+    if isinstance(stored, datetime):  # PostgreSQL: a timestamptz, i.e. an instant
+        assert stored == moment
+    else:  # SQLite: text, in UTC
+        assert str(stored).startswith("2026-01-02 03:30:00")
     with engine.connect() as connection:
         read = connection.execute(select(cursor_table.c.updated_at)).scalar_one()
     assert read == moment

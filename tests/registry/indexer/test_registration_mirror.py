@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -52,6 +51,7 @@ from registry.indexer.queries import (
 )
 from registry.indexer.store import store_batch
 from registry.registration.service import CONTRACT
+from tests.databases import NewDatabaseUrl
 from tests.registry.registration.conftest import (
     NOTICE,
     REGISTRAR_CODE,
@@ -215,8 +215,9 @@ def sync(ctx: RegistryContext, engine: Engine | None = None, **kwargs: Any) -> i
 
 
 @pytest.fixture
-def other_engine(tmp_path: Path) -> Iterator[Engine]:
-    url = f"sqlite:///{tmp_path / 'other.db'}"
+def other_engine(new_database_url: NewDatabaseUrl) -> Iterator[Engine]:
+    """A second migrated database of the test's backend."""
+    url = new_database_url("other")
     migrate(url)
     engine = make_engine(url)
     yield engine

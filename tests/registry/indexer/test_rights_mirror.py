@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -49,6 +48,7 @@ from registry.indexer.queries import (
     transfers_of_token,
 )
 from registry.indexer.store import store_batch
+from tests.databases import NewDatabaseUrl
 from tests.registry.registration.conftest import travel
 from tests.registry.rights.test_service import (
     bank,
@@ -188,8 +188,9 @@ def sync(ctx: RegistryContext, engine: Engine | None = None, **kwargs: Any) -> i
 
 
 @pytest.fixture
-def other_engine(tmp_path: Path) -> Iterator[Engine]:
-    url = f"sqlite:///{tmp_path / 'other.db'}"
+def other_engine(new_database_url: NewDatabaseUrl) -> Iterator[Engine]:
+    """A second migrated database of the test's backend."""
+    url = new_database_url("other")
     migrate(url)
     engine = make_engine(url)
     yield engine

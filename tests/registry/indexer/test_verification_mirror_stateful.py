@@ -8,8 +8,8 @@ holder, live pledge, freeze and live licences as direct chain reads at the index
 :class:`VerificationService` (which reads only the chain) must agree with both.
 
 Refused actions (``ContractRevertError``) are part of the game: the invariant is the point.
-Each example runs between ``evm_snapshot`` and ``evm_revert``, on its own SQLite database (a
-copy of the one the certificates were issued with, before any indexing).
+Each example runs between ``evm_snapshot`` and ``evm_revert``, on its own database (a copy of
+the one the certificates were issued with, before any indexing), on SQLite and on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -17,10 +17,8 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import itertools
-import sqlite3
 from collections.abc import Callable
 from datetime import timedelta
-from pathlib import Path
 from typing import ClassVar
 
 import pytest
@@ -44,6 +42,7 @@ from registry.errors import ContractRevertError
 from registry.indexer import queries
 from registry.indexer.follow import Indexer
 from registry.verification.service import VerificationService
+from tests.databases import NewDatabaseUrl
 from tests.registry.registration.conftest import travel
 from tests.registry.rights.test_service import (
     bank,
@@ -79,21 +78,21 @@ def same(a: str | None, b: str | None) -> bool:
 
 class VerificationMirrorMachine(RuleBasedStateMachine):
     base: ClassVar[RegistryContext | None] = None
-    base_db: ClassVar[Path | None] = None
+    new_database_url: ClassVar[NewDatabaseUrl | None] = None
     tokens: ClassVar[list[int]] = []
     counter: ClassVar[itertools.count[int]] = itertools.count()
 
     def __init__(self) -> None:
         super().__init__()
-        base, base_db = self.base, self.base_db
+        base, new_database_url = self.base, type(self).new_database_url
         assert base is not None
-        assert base_db is not None
+        assert new_database_url is not None
         self.chain = base.client
         self.snapshot = self.chain.rpc("evm_snapshot")
-        path = base_db.with_name(f"example-{next(self.counter)}.db")
-        with sqlite3.connect(base_db) as source, sqlite3.connect(path) as target:
-            source.backup(target)
-        self.ctx = dataclasses.replace(base, engine=make_engine(f"sqlite:///{path}"))
+        url = new_database_url(
+            f"example-{next(self.counter)}", copy_of=base.settings.effective_database_url
+        )
+        self.ctx = dataclasses.replace(base, engine=make_engine(url))
         self.rights = self.ctx.rights
         self.verification = VerificationService(self.ctx)
         self.indexer = Indexer(self.ctx.client, self.ctx.manifest, self.ctx.engine)
@@ -322,7 +321,9 @@ class VerificationMirrorMachine(RuleBasedStateMachine):
             assert all(lic.live for lic in verified.licences)
 
 
-def test_verification_answer_equals_the_mirror_after_every_step(ctx: RegistryContext) -> None:
+def test_verification_answer_equals_the_mirror_after_every_step(
+    ctx: RegistryContext, new_database_url: NewDatabaseUrl
+) -> None:
     for party in [*PARTIES, OUTSIDER]:
         ctx.client.rpc("anvil_setBalance", [party.address, hex(10**20)])
     grant_regulator(ctx)
@@ -331,12 +332,10 @@ def test_verification_answer_equals_the_mirror_after_every_step(ctx: RegistryCon
     assert all(
         v is not None and v > chain_now(ctx.client) + timedelta(days=365) for v in valid_until
     )
-    ctx.engine.dispose()
-    url = ctx.settings.effective_database_url
-    assert url.startswith("sqlite:///")
+    ctx.engine.dispose()  # a database is copied only while no one is connected to it
 
     VerificationMirrorMachine.base = ctx
-    VerificationMirrorMachine.base_db = Path(url.removeprefix("sqlite:///"))
+    VerificationMirrorMachine.new_database_url = new_database_url
     VerificationMirrorMachine.tokens = tokens
     try:
         run_state_machine_as_test(
@@ -352,5 +351,5 @@ def test_verification_answer_equals_the_mirror_after_every_step(ctx: RegistryCon
         )
     finally:
         VerificationMirrorMachine.base = None
-        VerificationMirrorMachine.base_db = None
+        VerificationMirrorMachine.new_database_url = None
         VerificationMirrorMachine.tokens = []
