@@ -24,8 +24,15 @@ from registry.chain.client import dev_account
 from registry.context import DEV_CHAIN_IDS, RegistryContext
 from registry.demo import datasets as ds
 from registry.domain.identifiers import make_uscc
+from registry.domain.numbers import CST
 from registry.domain.registration import AssetMetadata, RegistrarPolicy, Right
 from registry.domain.rights import LicenceTerms, PledgeTerms, Purpose, Territory, TransferReason
+from registry.domain.valuation import (
+    Computation,
+    ValuationMethod,
+    ValuationPurpose,
+    ValuationSubmission,
+)
 from registry.errors import ConfigurationError
 from registry.evidence.fingerprint import fingerprint_path
 
@@ -68,6 +75,10 @@ OBJECTOR = Party(
 )
 #: The lender of the data-backed loan, and the data bureau acting as regulator.
 BANK = Party("粤海农村商业银行股份有限公司", make_uscc("91440100MA59BNK4X"), "440100", "金融业", 6)
+#: An appraisal firm, accredited by the regulator (it never holds gas: its acts are relayed).
+APPRAISER = Party(
+    "中联资产评估集团（示例）", make_uscc("91110000MA01APR7X"), "110000", "商务服务", 10
+)
 REGULATOR = Party(
     "广东省数据管理局（示例）", make_uscc("11440000MB2D8GDJ5"), "440000", "公共管理", 7
 )
@@ -504,7 +515,9 @@ class _Demo:
             ),
             port,
         )
-        self.advance(4)
+        self.advance(3)
+        self._valuation(port)
+        self.advance(1)
         rights.sign_and_register(
             PledgeTerms(
                 token_id=self.ids["vessels"],
@@ -529,9 +542,42 @@ class _Demo:
         self.advance(10)
         rights.freeze(self.ids["port"], "（2026）粤0115民初3456号 财产保全", REGULATOR.account)
 
+    def _valuation(self, holder: LocalAccount) -> None:
+        """An accredited appraiser values the vessel-call data before the loan (income
+        approach, its computation record as the report), gasless through the relay; the holder
+        records it as an intangible asset."""
+        ctx = self.ctx
+        ctx.valuations.accredit(APPRAISER.account.address, APPRAISER.name, REGULATOR.account)
+        today = (datetime.fromtimestamp(self.now(), tz=UTC) + CST).date()
+        inputs = {
+            "currency": "CNY",
+            "cash_flows": ["2400000", "2600000", "2700000", "2750000", "2800000"],
+            "discount_rate": "0.12",
+            "contribution_share": "0.35",
+            "horizon": 5,
+            "decay_rate": "0.05",
+        }
+        submission = ValuationSubmission(
+            method=ValuationMethod.INCOME,
+            base_date=today,
+            purpose=ValuationPurpose.PLEDGE_FINANCING,
+            computation=Computation(method="income", inputs=inputs),
+            report_uri="https://appraisal.example/reports/2026-0815.json",
+        )
+        call = ctx.valuations.submission_call(self.ids["vessels"], submission)
+        ctx.relay.relay(call, APPRAISER.account, ctx.operator)
+        accounting = ctx.valuations.accounting_call(self.ids["vessels"], "intangible_asset")
+        ctx.relay.relay(accounting, holder, ctx.operator)
+
     def _record(self, objection: int) -> None:
         reg = self.ctx.registrations
-        parties = {**REGISTRANTS, "objector": OBJECTOR, "bank": BANK, "regulator": REGULATOR}
+        parties = {
+            **REGISTRANTS,
+            "objector": OBJECTOR,
+            "bank": BANK,
+            "regulator": REGULATOR,
+            "appraiser": APPRAISER,
+        }
         for key, party in parties.items():
             self.out.registrants.append(
                 {"key": key, **asdict(party), "address": party.account.address}

@@ -50,6 +50,13 @@ def test_up_demo_restart_keeps_everything_and_never_redeploys(
             status, body = stack_env.get(f"/api/v1/applications/{r['id']}")
             assert status == 200, key
             assert body["status"] == r["status"]
+        # the pledged data was valued first (relayed for a gasless appraiser), as a lender sees it
+        vessels = seeded["registrations"]["vessels"]["certificate_number"]
+        _, answer = stack_env.get(f"/api/v1/verify/{vessels}")
+        assert answer["latest_valuation"]["method"] == "income"
+        assert answer["latest_valuation"]["purpose"] == "pledge_financing"
+        assert answer["accounting_class"] == "intangible_asset"
+        assert len(answer["pledges"]) == 1
         dataset = tmp_path / "mine.csv"
         dataset.write_text("客户,金额\n甲,1\n", encoding="utf-8")
         anchored = stack_env.run("anchor", str(dataset), "--json")
