@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 from sqlalchemy import Engine
@@ -26,7 +27,7 @@ from registry.chain.client import ChainClient
 from registry.domain.deployment import DeploymentManifest
 from registry.errors import ChainError, ConfigurationError, DaregError, IndexerError
 from registry.indexer import queries
-from registry.indexer.decode import Decoder
+from registry.indexer.decode import DecodedBatch, Decoder
 from registry.indexer.fetch import LogFetcher
 from registry.indexer.lock import WriterLock
 from registry.indexer.reorg import Rollback, rollback
@@ -169,32 +170,52 @@ class Indexer:
         indexed = start - 1
         target = head - self.finality_depth
         final = head - self.reorg_window
-        while start <= target:
-            if stop is not None and stop.is_set():
-                break
+
+        def fetch_from(first: int) -> DecodedBatch:
             # blocks not yet final come in batches of their own, so a rollback undoes few
-            last = final if start <= final < target else target
-            fetched = self._fetcher.fetch(start, last)
-            result = store_batch(self.engine, self._decoder.decode(fetched), final_block=final)
-            log.debug(
-                "indexed blocks %d..%d of chain %d: %d events, %d evidence",
-                fetched.from_block,
-                fetched.to_block,
-                self.chain_id,
-                result.raw_events,
-                result.evidence,
+            last = final if first <= final < target else target
+            return self._decoder.decode(self._fetcher.fetch(first, last))
+
+        # while one batch is stored, the next is fetched and decoded (the node's I/O and the
+        # database's work overlap); one fetch at a time, so the adaptive range stays coherent
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="dareg-fetch") as pool:
+            pending: Future[DecodedBatch] | None = (
+                pool.submit(fetch_from, start) if start <= target else None
             )
-            indexed = fetched.to_block
-            start = indexed + 1
-            if progress is not None:
-                progress(
-                    BatchProgress(
-                        from_block=fetched.from_block,
-                        to_block=fetched.to_block,
-                        target=target,
-                        events=result.raw_events,
-                    )
+            while pending is not None:
+                batch = pending.result()
+                fetched = batch.fetched
+                following = fetched.to_block + 1
+                stopping = stop is not None and stop.is_set()
+                pending = (
+                    pool.submit(fetch_from, following)
+                    if following <= target and not stopping
+                    else None
                 )
+                try:
+                    result = store_batch(self.engine, batch, final_block=final)
+                except BaseException:
+                    if pending is not None:
+                        pending.cancel()
+                    raise
+                log.debug(
+                    "indexed blocks %d..%d of chain %d: %d events, %d evidence",
+                    fetched.from_block,
+                    fetched.to_block,
+                    self.chain_id,
+                    result.raw_events,
+                    result.evidence,
+                )
+                indexed = fetched.to_block
+                if progress is not None:
+                    progress(
+                        BatchProgress(
+                            from_block=fetched.from_block,
+                            to_block=fetched.to_block,
+                            target=target,
+                            events=result.raw_events,
+                        )
+                    )
         return indexed
 
     # --- following ------------------------------------------------------------------------
