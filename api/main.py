@@ -13,6 +13,7 @@ from api.routes import (
     deployment,
     evidence,
     health,
+    provenance,
     relay,
     rights,
     valuations,
@@ -45,6 +46,7 @@ def create_app(context: RegistryContext) -> FastAPI:
     v1.include_router(valuations.router)
     v1.include_router(valuations.regulator_router)
     v1.include_router(audit.router)
+    v1.include_router(provenance.router)
     app.include_router(v1)
     app.include_router(certificates.verify_router)
 

@@ -1183,3 +1183,115 @@ class AuditPublic(BaseModel):
             chain_digest=r.chain_digest,
             notes=list(r.notes),
         )
+
+
+# --- provenance (regulator) ----------------------------------------------------------------------
+
+
+class ProvenanceAssetPublic(BaseModel):
+    """The asset a provenance answer is about; ``status``, ``holder`` and ``version`` as of the
+    answer's block (null: not submitted yet then)."""
+
+    token_id: int
+    registration_number: str
+    certificate_number: str | None
+    name: str | None
+    kind: str
+    level: str
+    parents: list[int]
+    status: str | None
+    holder: str | None
+    version: int | None
+
+
+class TimelineEntryPublic(BaseModel):
+    kind: str = Field(description="stable snake_case kind (docs/provenance.md)")
+    event: str
+    contract: str | None
+    block_number: int
+    log_index: int
+    tx_hash: str
+    time: datetime
+    actor: str | None
+    details: dict[str, Any]
+
+
+class TimelinePublic(BaseModel):
+    """Every event about one asset in chain order, up to ``as_of_block``."""
+
+    as_of_block: int
+    as_of_time: datetime | None
+    asset: ProvenanceAssetPublic
+    entries: list[TimelineEntryPublic]
+
+
+class CustodyPeriodPublic(BaseModel):
+    holder: str
+    reason: str = Field(description="how the holder acquired it: issued, sale, inheritance, ...")
+    previous_holder: str | None
+    document_hash: str | None
+    from_block: int
+    from_time: datetime
+    from_tx_hash: str
+    to_block: int | None = Field(description="null: still held as of the answer's block")
+    to_time: datetime | None
+
+
+class CustodyPublic(BaseModel):
+    as_of_block: int
+    as_of_time: datetime | None
+    asset: ProvenanceAssetPublic
+    periods: list[CustodyPeriodPublic]
+
+
+class LineageNodePublic(BaseModel):
+    id: int
+    registration_number: str
+    certificate_number: str | None
+    name: str | None
+    kind: str
+    level: str
+    status: str
+    relation: str = Field(description="subject, ancestor or descendant")
+    depth: int
+
+
+class LineageEdgePublic(BaseModel):
+    """``from`` (a product) derives from ``to``."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    from_: int = Field(alias="from")
+    to: int
+
+
+class LineagePublic(BaseModel):
+    as_of_block: int
+    as_of_time: datetime | None
+    asset: ProvenanceAssetPublic
+    nodes: list[LineageNodePublic]
+    edges: list[LineageEdgePublic]
+
+
+class TraceEntryPublic(BaseModel):
+    relation: str = Field(description="holder, licensor, licensee, pledgor or pledgee")
+    token_id: int
+    certificate_number: str | None
+    registration_number: str
+    level: str
+    reason: str | None
+    counterparty: str | None
+    reference: str | None = Field(description="licence voucher number or pledge id")
+    from_block: int
+    from_time: datetime
+    from_tx_hash: str
+    to_block: int | None
+    to_time: datetime | None
+    details: dict[str, Any]
+
+
+class PartyTracePublic(BaseModel):
+    as_of_block: int
+    as_of_time: datetime | None
+    party: str
+    entries: list[TraceEntryPublic]

@@ -14,7 +14,7 @@ from typing import Annotated, Any
 import click
 import typer
 
-from cli import audit, index, registration, rights, valuation, verification
+from cli import audit, index, registration, rights, trace, valuation, verification
 from cli.common import (
     DatasetPath,
     JsonFlag,
@@ -206,6 +206,7 @@ rights.register(app)
 valuation.register(app)
 index.register(app)
 audit.register(app)
+trace.register(app)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -1,0 +1,174 @@
+"""The regulator's provenance tools over the SQL mirror: timeline, lineage, custody and party
+traces, each "as of" a block or a time (docs/provenance.md).
+
+Every route depends on :func:`api.deps.require_regulator`, the one place the role is checked
+(it lets everyone through until authentication lands).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Path, Query
+from fastapi.responses import Response
+
+from api.deps import Registry, RegulatorOnly
+from api.schemas import (
+    CustodyPublic,
+    ErrorPublic,
+    LineagePublic,
+    PartyTracePublic,
+    TimelinePublic,
+)
+from registry.context import RegistryContext
+from registry.provenance import (
+    AsOf,
+    TraceFilter,
+    custody,
+    lineage,
+    resolve_as_of,
+    timeline,
+    trace_party,
+)
+from registry.provenance.exports import (
+    custody_csv,
+    custody_json,
+    lineage_json,
+    timeline_csv,
+    timeline_json,
+    trace_csv,
+    trace_json,
+)
+
+router = APIRouter(prefix="/regulator", tags=["regulator"], dependencies=[RegulatorOnly])
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"model": ErrorPublic} for code in (403, 404, 422)
+}
+_NUMBER = "17-digit certificate number or 16-digit registration number (check digit verified)"
+Number = Annotated[str, Path(description=_NUMBER)]
+_CSV: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/csv": {}}, "description": "JSON, or CSV with format=csv"}
+}
+
+AsOfBlock = Annotated[
+    int | None, Query(ge=0, description="answer as of this block (not with as_of_time)")
+]
+AsOfTime = Annotated[
+    datetime | None,
+    Query(description="answer as of this time, ISO 8601 with offset (not with as_of_block)"),
+]
+Format = Annotated[Literal["json", "csv"], Query(description="json (default) or csv")]
+FromBlock = Annotated[int | None, Query(ge=0, description="window start (block)")]
+ToBlock = Annotated[int | None, Query(ge=0, description="window end (block)")]
+FromTime = Annotated[datetime | None, Query(description="window start (time)")]
+ToTime = Annotated[datetime | None, Query(description="window end (time)")]
+Level = Annotated[str | None, Query(description="classification level of the asset")]
+Reason = Annotated[
+    str | None, Query(description="how a holding was acquired: issued, sale, inheritance, ...")
+]
+
+
+def _as_of(registry: RegistryContext, block: int | None, time: datetime | None) -> AsOf:
+    return resolve_as_of(registry.engine, registry.manifest.chain_id, block, time)
+
+
+def _csv(body: str, name: str) -> Response:
+    return Response(
+        content=body.encode("utf-8"),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@router.get(
+    "/assets/{number}/timeline",
+    response_model=TimelinePublic,
+    responses={**_ERRORS, **_CSV},
+)
+def asset_timeline(
+    number: Number,
+    registry: Registry,
+    as_of_block: AsOfBlock = None,
+    as_of_time: AsOfTime = None,
+    format: Format = "json",
+) -> Any:
+    """Every event about the asset in chain order (evidence, application and review, notice,
+    objections, issue, versions, licences, transfers, pledges, freezes, approvals, cross-border
+    records, valuations, accounting class), each with block, log index, transaction, time,
+    actor and details; cut at the answer's block."""
+    as_of = _as_of(registry, as_of_block, as_of_time)
+    answer = timeline(registry.engine, registry.manifest.chain_id, number, as_of)
+    if format == "csv":
+        return _csv(timeline_csv(answer), f"timeline-{number}-{as_of.block}.csv")
+    return timeline_json(answer)
+
+
+@router.get("/assets/{number}/lineage", response_model=LineagePublic, responses=_ERRORS)
+def asset_lineage(
+    number: Number,
+    registry: Registry,
+    as_of_block: AsOfBlock = None,
+    as_of_time: AsOfTime = None,
+) -> Any:
+    """The graph of products and the assets they derive from, both directions and transitive:
+    nodes, and edges from each product to its parents."""
+    as_of = _as_of(registry, as_of_block, as_of_time)
+    return lineage_json(lineage(registry.engine, registry.manifest.chain_id, number, as_of))
+
+
+@router.get(
+    "/assets/{number}/custody",
+    response_model=CustodyPublic,
+    responses={**_ERRORS, **_CSV},
+)
+def asset_custody(
+    number: Number,
+    registry: Registry,
+    as_of_block: AsOfBlock = None,
+    as_of_time: AsOfTime = None,
+    from_block: FromBlock = None,
+    to_block: ToBlock = None,
+    from_time: FromTime = None,
+    to_time: ToTime = None,
+    level: Level = None,
+    reason: Reason = None,
+    format: Format = "json",
+) -> Any:
+    """The chain of custody: each holder with its period [from, to) and how it acquired the
+    certificate; filtered by window, level and reason."""
+    filters = TraceFilter(from_block, to_block, from_time, to_time, level, reason)
+    as_of = _as_of(registry, as_of_block, as_of_time)
+    answer = custody(registry.engine, registry.manifest.chain_id, number, as_of, filters)
+    if format == "csv":
+        return _csv(custody_csv(answer), f"custody-{number}-{as_of.block}.csv")
+    return custody_json(answer)
+
+
+@router.get(
+    "/parties/{address}/trace",
+    response_model=PartyTracePublic,
+    responses={**_ERRORS, **_CSV},
+)
+def party_trace(
+    address: Annotated[str, Path(description="the party's address (0x + 40 hex digits)")],
+    registry: Registry,
+    as_of_block: AsOfBlock = None,
+    as_of_time: AsOfTime = None,
+    from_block: FromBlock = None,
+    to_block: ToBlock = None,
+    from_time: FromTime = None,
+    to_time: ToTime = None,
+    level: Level = None,
+    reason: Reason = None,
+    format: Format = "json",
+) -> Any:
+    """Everything the party held, licensed (as licensor or licensee) or pledged (as pledgor
+    or pledgee), each with its period; filtered by window, level and reason."""
+    filters = TraceFilter(from_block, to_block, from_time, to_time, level, reason)
+    as_of = _as_of(registry, as_of_block, as_of_time)
+    answer = trace_party(registry.engine, registry.manifest.chain_id, address, as_of, filters)
+    if format == "csv":
+        return _csv(trace_csv(answer), f"trace-{answer.party}-{as_of.block}.csv")
+    return trace_json(answer)

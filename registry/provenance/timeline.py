@@ -1,0 +1,575 @@
+"""The provenance timeline of one asset: every registry event about it, in chain order.
+
+The events are the mirror's ``raw_event`` rows (with their decoded ``args``) joined with the
+``block`` headers for their time. Which rows are about the asset is found through indexed
+columns only, never by scanning the JSON ``args``:
+
+* the registration's own history (``row_version`` of its ``registration`` row: submission,
+  acceptance, returns, resubmissions, rejection, notice, objections filed and ruled, issue,
+  changes and corrections, renewal, transfers, cancellation, revocation) and of its
+  ``accounting_class``, ``transfer_approval`` and ``cross_border_record`` rows;
+* the append-only tables keyed by token: ``transfer``, ``pledge_event``, ``freeze_event``;
+* the grant and termination of its licences and sublicences, the submission and withdrawal of
+  its valuations, the filing and ruling of its objections (their rows' positions);
+* ``StandingGranted`` (which changes no mirrored row) through the ``(address, topic0)`` index;
+* the ``EvidenceAnchored`` events of every fingerprint the asset's content ever had (as
+  applied, resubmitted, issued or changed), through ``evidence`` by fingerprint.
+
+Each entry has a stable snake_case ``kind`` (the event name in snake_case, except
+``asset_corrected`` for a correction and ``sublicence_granted`` for a licence with a parent),
+its position, transaction and time, the acting account where the event names it, and the
+remaining arguments as ``details`` (structs with their field names, enums by name where the
+mirror knows them, voucher numbers as their 16 digits).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from eth_utils.address import to_checksum_address
+from eth_utils.crypto import keccak
+from sqlalchemy import ColumnElement, Connection, Engine, Table, Text, and_, cast, or_, select
+
+from registry.db.models import (
+    block_table,
+    cross_border_record_table,
+    document_table,
+    evidence_table,
+    freeze_event_table,
+    licence_table,
+    objection_table,
+    pledge_event_table,
+    raw_event_table,
+    row_version_table,
+    transfer_approval_table,
+    transfer_table,
+    valuation_table,
+)
+from registry.domain.numbers import CERTIFICATE_DIGITS
+from registry.domain.registration import AssetKind, Classification, Status
+from registry.domain.rights import TransferReason
+from registry.errors import CertificateNotFoundError, RegistrationNotFoundError
+from registry.indexer.history import decode_row, history_key
+from registry.indexer.queries import RegistrationRow, effective_status, registration_by_number
+from registry.provenance.asof import AsOf
+
+#: ``StandingGranted(uint256 indexed id, address indexed party)``: the one lifecycle event that
+#: changes no mirrored row, found by its topic.
+STANDING_GRANTED_TOPIC = "0x" + keccak(text="StandingGranted(uint256,address)").hex()
+
+_ADDRESS = re.compile(r"0x[0-9a-fA-F]{40}")
+
+#: Events whose fingerprint argument names a content version of the asset.
+_FINGERPRINT_EVENTS = frozenset(
+    {"ApplicationSubmitted", "ApplicationResubmitted", "CertificateIssued", "AssetChanged"}
+)
+
+#: The argument naming the account that acted, per event (where the event names one).
+_ACTOR = {
+    "EvidenceAnchored": "anchorer",
+    "ApplicationSubmitted": "applicant",
+    "ApplicationAccepted": "registrar",
+    "ApplicationReturned": "registrar",
+    "ApplicationRejected": "registrar",
+    "NoticeOpened": "registrar",
+    "ObjectionFiled": "objector",
+    "ObjectionRuled": "registrar",
+    "AssetChanged": "by",
+    "CertificateCancelled": "holder",
+    "CertificateRevoked": "registrar",
+    "LicenceTerminated": "by",
+    "CertificateTransferred": "from",
+    "PledgeReleased": "pledgee",
+    "PledgeEnforced": "pledgee",
+    "CertificateFrozen": "regulator",
+    "CertificateUnfrozen": "regulator",
+    "TransferApproved": "regulator",
+    "CrossBorderRecorded": "regulator",
+    "ValuationSubmitted": "appraiser",
+    "ValuationWithdrawn": "appraiser",
+    "AccountingClassSet": "holder",
+}
+
+#: Field names of the structs events carry (decoded as lists, in declaration order).
+_STRUCTS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "LicenceGranted": (
+        "licence",
+        (
+            "tokenId",
+            "parentId",
+            "licensor",
+            "grantedAt",
+            "start",
+            "licensee",
+            "end",
+            "right",
+            "exclusive",
+            "sublicensable",
+            "status",
+            "purposes",
+            "territories",
+            "termsHash",
+            "feeTermsHash",
+        ),
+    ),
+    "PledgeRegistered": (
+        "record",
+        (
+            "tokenId",
+            "pledgor",
+            "pledgee",
+            "securedAmount",
+            "currency",
+            "registeredAt",
+            "maturity",
+            "status",
+            "loanRef",
+        ),
+    ),
+    "ValuationSubmitted": (
+        "valuation",
+        (
+            "tokenId",
+            "appraiser",
+            "assetVersion",
+            "value",
+            "submittedAt",
+            "baseDate",
+            "currency",
+            "method",
+            "valueType",
+            "purpose",
+            "status",
+            "withdrawnAt",
+            "reportHash",
+            "factsHash",
+        ),
+    ),
+}
+
+#: Arguments that only repeat the asset's id, or struct fields that repeat other arguments.
+_DROPPED = frozenset({"id", "tokenId", "status"})
+
+
+@dataclass(frozen=True)
+class Asset:
+    """The asset a timeline, lineage or custody answer is about, as of its block (``status``,
+    ``holder`` and ``version`` ``None`` when it was not submitted yet by then)."""
+
+    token_id: int
+    registration_number: str
+    certificate_number: str | None
+    name: str | None
+    kind: AssetKind
+    level: Classification
+    parents: tuple[int, ...]
+    status: Status | None
+    holder: str | None
+    version: int | None
+
+
+@dataclass(eq=False)
+class TimelineEntry:
+    """One event of an asset's timeline (read-only by convention: not ``frozen``, whose
+    per-field ``object.__setattr__`` costs a tenth of a 10,000-event timeline).
+
+    The decoded arguments are kept as the mirror stores them (JSON text) and read on first use
+    of :attr:`kind`, :attr:`actor` or :attr:`details`, so listing a long timeline costs one
+    indexed query and no JSON parsing until the entries are shown.
+    """
+
+    event: str
+    contract: str | None
+    block_number: int
+    log_index: int
+    tx_hash: str
+    time: datetime
+    raw_args: str | dict[str, Any] | None = field(default=None, repr=False, compare=False)
+
+    @functools.cached_property
+    def _parsed(self) -> tuple[str | None, dict[str, Any]]:
+        args = self.raw_args
+        if isinstance(args, str):
+            args = json.loads(args)
+        return _details(self.event, args if isinstance(args, dict) else None)
+
+    @property
+    def actor(self) -> str | None:
+        """The account that acted, where the event names it."""
+        return self._parsed[0]
+
+    @property
+    def details(self) -> dict[str, Any]:
+        """The event's other arguments (see the module's documentation)."""
+        return self._parsed[1]
+
+    @property
+    def kind(self) -> str:
+        """The stable snake_case kind of the entry."""
+        if self.event in {"AssetChanged", "LicenceGranted"}:
+            return _kind(self.event, self.details)
+        return _snake(self.event)
+
+
+@dataclass(frozen=True)
+class Timeline:
+    asset: Asset
+    as_of: AsOf
+    entries: list[TimelineEntry]
+
+
+@functools.lru_cache(maxsize=256)
+def _snake(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+def asset_name(engine: Engine, metadata_hash: str) -> str | None:
+    """The asset's name from its stored metadata document (``None`` if the service lacks it)."""
+    with engine.connect() as connection:
+        body = connection.execute(
+            select(document_table.c.body).where(document_table.c.hash == metadata_hash)
+        ).scalar()
+    if body is None:
+        return None
+    try:
+        name = json.loads(bytes(body)).get("name")
+    except (ValueError, AttributeError):
+        return None
+    return name if isinstance(name, str) else None
+
+
+def find_asset(engine: Engine, number: str) -> RegistrationRow:
+    """The registration with certificate number (17 digits) or registration number (16)
+    ``number``: :class:`~registry.errors.MalformedNumberError` (422) if mistyped, a not-found
+    error (404) if the mirror holds none."""
+    found = registration_by_number(engine, number)
+    if found is None:
+        digits = re.sub(r"[\s-]", "", number)
+        if len(digits) == CERTIFICATE_DIGITS:
+            raise CertificateNotFoundError(
+                f"no certificate {digits} in the mirror", certificate_number=digits
+            )
+        raise RegistrationNotFoundError(
+            f"no registration {digits} in the mirror", registration_number=digits
+        )
+    return found
+
+
+def latest_image(
+    engine: Engine, chain_id: int, table_name: str, key: Mapping[str, Any], block: int
+) -> dict[str, Any] | None:
+    """One row as it was after block ``block``: the same answer as
+    :func:`registry.indexer.history.row_as_of`, read as the one newest version through the
+    ``(chain_id, table_name, row_key, block_number)`` index instead of every version (a row
+    changed by thousands of events costs one lookup)."""
+    v = row_version_table
+    with engine.connect() as connection:
+        image = connection.execute(
+            select(v.c.image)
+            .where(
+                v.c.chain_id == chain_id,
+                v.c.table_name == table_name,
+                v.c.row_key == history_key(key),
+                v.c.block_number <= block,
+            )
+            .order_by(v.c.block_number.desc(), v.c.log_index.desc())
+            .limit(1)
+        ).scalar()
+    return None if image is None else decode_row(image)
+
+
+def asset_as_of(engine: Engine, chain_id: int, row: RegistrationRow, as_of: AsOf) -> Asset:
+    """The :class:`Asset` of ``row`` as of ``as_of``: holder, status (``expired`` judged at
+    the answer's time) and version from the registration's latest row version by then, as
+    :func:`registry.indexer.history.certificate_as_of` derives them."""
+    state = latest_image(
+        engine, chain_id, "registration", {"chain_id": chain_id, "id": row.id}, as_of.block
+    )
+    status = None
+    if state is not None:
+        status = Status(state["status"])
+        if as_of.time is not None:
+            status = effective_status(status, state["valid_until"], as_of.time)
+    return Asset(
+        token_id=row.id,
+        registration_number=row.registration_number,
+        certificate_number=None if state is None else state["certificate_number"],
+        name=asset_name(engine, row.metadata_hash),
+        kind=row.kind,
+        level=row.level,
+        parents=row.parents,
+        status=status,
+        holder=None if state is None else str(state["holder"]),
+        version=None if state is None else int(state["version"]),
+    )
+
+
+#: Events that change the registration row but are found through their own tables.
+_FOUND_ELSEWHERE = ("CertificateTransferred", "ObjectionFiled", "ObjectionRuled")
+
+Source = tuple[Table, ColumnElement[Any], ColumnElement[Any], list[ColumnElement[bool]]]
+
+
+def _sources(connection: Connection, chain_id: int, token_id: int, block: int) -> list[Source]:
+    """Where the positions of the events about ``token_id`` are: ``(table, block column,
+    log index column, conditions)``, each condition served by an index on ``token_id`` or the
+    row key (the block cut-off is written ``+ 0`` so no planner prefers the position index)."""
+    v = row_version_table
+    keys = [
+        ("registration", history_key({"chain_id": chain_id, "id": token_id})),
+        ("accounting_class", history_key({"chain_id": chain_id, "token_id": token_id})),
+    ]
+    for table in (transfer_approval_table, cross_border_record_table):
+        for recipient in connection.execute(
+            select(table.c.recipient).where(
+                table.c.chain_id == chain_id, table.c.token_id == token_id
+            )
+        ).scalars():
+            key = {"chain_id": chain_id, "recipient": recipient, "token_id": token_id}
+            keys.append((table.name, history_key(key)))
+    sources: list[Source] = [
+        (
+            v,
+            v.c.block_number,
+            v.c.log_index,
+            [
+                v.c.chain_id == chain_id,
+                v.c.table_name == name,
+                v.c.row_key == key,
+                v.c.block_number <= block,
+            ],
+        )
+        for name, key in keys
+    ]
+    for table in (transfer_table, pledge_event_table, freeze_event_table):
+        sources.append(
+            (
+                table,
+                table.c.block_number,
+                table.c.log_index,
+                [
+                    table.c.chain_id == chain_id,
+                    table.c.token_id == token_id,
+                    table.c.block_number + 0 <= block,
+                ],
+            )
+        )
+    # (table, token column, position, the row's first position when this is its last one)
+    pairs: tuple[tuple[Table, str, tuple[str, str], tuple[str, str] | None], ...] = (
+        (licence_table, "token_id", ("granted_block", "granted_log_index"), None),
+        (
+            licence_table,
+            "token_id",
+            ("last_block", "last_log_index"),
+            ("granted_block", "granted_log_index"),
+        ),
+        (valuation_table, "token_id", ("submitted_block", "submitted_log_index"), None),
+        (
+            valuation_table,
+            "token_id",
+            ("last_block", "last_log_index"),
+            ("submitted_block", "submitted_log_index"),
+        ),
+        (objection_table, "registration_id", ("filed_block", "filed_log_index"), None),
+        (objection_table, "registration_id", ("ruled_block", "ruled_log_index"), None),
+    )
+    for table, column, (b, li), first in pairs:
+        conditions = [
+            table.c.chain_id == chain_id,
+            table.c[column] == token_id,
+            table.c[b] + 0 <= block,  # also false for a null position (not ruled yet)
+        ]
+        if first is not None:  # a row never changed after its first event: fetched already
+            conditions.append(
+                or_(table.c[b] != table.c[first[0]], table.c[li] != table.c[first[1]])
+            )
+        sources.append((table, table.c[b], table.c[li], conditions))
+    return sources
+
+
+@functools.lru_cache(maxsize=4096)
+def _checksum(address: str) -> str:
+    return str(to_checksum_address(address))
+
+
+def _plain(name: str, value: Any) -> Any:
+    """A struct field as the mirror shows values elsewhere: checksummed addresses, currency
+    codes as text (the decoder checksums only the event's own address arguments)."""
+    if isinstance(value, str) and len(value) == 42 and _ADDRESS.fullmatch(value):
+        return _checksum(value)
+    if name in {"currency", "country"} and isinstance(value, str) and value.startswith("0x"):
+        with contextlib.suppress(ValueError):
+            return bytes.fromhex(value[2:]).decode("ascii").rstrip("\x00")
+    return value
+
+
+def _details(event: str, args: Mapping[str, Any] | None) -> tuple[str | None, dict[str, Any]]:
+    """The actor and the details of one decoded event."""
+    if not args:
+        return None, {}
+    details: dict[str, Any] = {}
+    struct = _STRUCTS.get(event)
+    nested: dict[str, Any] = {}
+    for name, value in args.items():
+        if struct is not None and name == struct[0] and isinstance(value, list):
+            nested = dict(zip(struct[1], value, strict=False))
+        elif name not in _DROPPED:
+            details[name] = value
+    for name, value in nested.items():  # the event's own arguments win over the struct's
+        if name not in _DROPPED and name not in details:
+            details[name] = _plain(name, value)
+    actor_arg = _ACTOR.get(event)
+    actor = None
+    if actor_arg is not None:
+        actor = details.get(actor_arg)
+    elif event == "LicenceGranted":
+        actor = details.get("licensor")
+    elif event == "PledgeRegistered":
+        actor = details.get("pledgor")
+    reason = details.get("reason")
+    if event == "CertificateTransferred" and isinstance(reason, int):
+        reasons = list(TransferReason)
+        if 0 <= reason < len(reasons):
+            details["reason"] = reasons[reason].value
+    if event == "LicenceGranted" and isinstance(details.get("voucherNumber"), int):
+        details["voucherNumber"] = f"{details['voucherNumber']:016d}"
+    return (actor if isinstance(actor, str) else None), details
+
+
+def _kind(event: str, details: Mapping[str, Any]) -> str:
+    if event == "AssetChanged" and details.get("correction"):
+        return "asset_corrected"
+    if event == "LicenceGranted" and details.get("parentId"):
+        return "sublicence_granted"
+    return _snake(event)
+
+
+def _entries(rows: Any) -> list[TimelineEntry]:
+    times: dict[int, datetime] = {}  # one datetime per block, shared by its events
+    found = []
+    for number, index, tx_hash, contract, event, args, timestamp in rows:
+        at = times.get(timestamp)
+        if at is None:
+            at = times[timestamp] = datetime.fromtimestamp(int(timestamp), tz=UTC)
+        found.append(
+            TimelineEntry(
+                event=event or "unknown",
+                contract=contract,
+                block_number=number,
+                log_index=index,
+                tx_hash=tx_hash,
+                time=at,
+                raw_args=args,
+            )
+        )
+    return found
+
+
+def timeline_entries(
+    engine: Engine, chain_id: int, row: RegistrationRow, block: int
+) -> list[TimelineEntry]:
+    """Every event about registration ``row`` up to and including block ``block``."""
+    r, b = raw_event_table, block_table
+    columns = (
+        r.c.block_number,
+        r.c.log_index,
+        r.c.tx_hash,
+        r.c.contract,
+        r.c.event,
+        cast(r.c.args, Text),
+    )
+    with engine.connect() as connection:
+        rows: list[Any] = []
+        for table, number, index, conditions in _sources(connection, chain_id, row.id, block):
+            if table is row_version_table:
+                # transfers and objections change the registration too: they are found through
+                # their own tables, so fetch them once, not twice
+                conditions = [*conditions, r.c.event.not_in(_FOUND_ELSEWHERE)]
+            rows.extend(
+                connection.execute(
+                    select(*columns, b.c.timestamp)
+                    .select_from(
+                        table.join(
+                            r,
+                            and_(
+                                r.c.chain_id == chain_id,
+                                r.c.block_number == number,
+                                r.c.log_index == index,
+                            ),
+                        ).join(
+                            b, and_(b.c.chain_id == r.c.chain_id, b.c.number == r.c.block_number)
+                        )
+                    )
+                    .where(*conditions)
+                )
+            )
+        # StandingGranted: the registry contract's address is that of the submission's log
+        address = connection.execute(
+            select(r.c.address).where(
+                r.c.chain_id == chain_id,
+                r.c.block_number == row.submitted_block,
+                r.c.log_index == row.submitted_log_index,
+            )
+        ).scalar()
+        extra = []
+        if address is not None and row.submitted_block <= block:
+            topic_id = "0x" + f"{row.id:064x}"
+            extra = [
+                tuple(e)
+                for e in connection.execute(
+                    select(*columns, b.c.timestamp, r.c.topics)
+                    .join(b, and_(b.c.chain_id == r.c.chain_id, b.c.number == r.c.block_number))
+                    .where(
+                        r.c.address == address,
+                        r.c.topic0 == STANDING_GRANTED_TOPIC,
+                        r.c.chain_id == chain_id,
+                        r.c.block_number >= row.submitted_block,
+                        r.c.block_number <= block,
+                    )
+                )
+                if len(e.topics) > 1 and str(e.topics[1]).lower() == topic_id
+            ]
+        fingerprints = {row.fingerprint}
+        for e in rows:
+            if e[4] in _FINGERPRINT_EVENTS:
+                args = json.loads(e[5]) if isinstance(e[5], str) else e[5]
+                if args and isinstance(args.get("fingerprint"), str):
+                    fingerprints.add(args["fingerprint"].lower())
+        ev = evidence_table
+        anchors = connection.execute(
+            select(*columns, b.c.timestamp)
+            .select_from(
+                ev.join(
+                    r,
+                    and_(
+                        r.c.chain_id == ev.c.chain_id,
+                        r.c.block_number == ev.c.block_number,
+                        r.c.log_index == ev.c.log_index,
+                    ),
+                ).join(b, and_(b.c.chain_id == r.c.chain_id, b.c.number == r.c.block_number))
+            )
+            .where(
+                ev.c.fingerprint.in_(sorted(fingerprints)),
+                ev.c.chain_id == chain_id,
+                ev.c.block_number <= block,
+            )
+        ).all()
+    merged = {(e[0], e[1]): e[:7] for e in [*rows, *extra, *anchors]}
+    return _entries(merged[k] for k in sorted(merged))
+
+
+def timeline(engine: Engine, chain_id: int, number: str, as_of: AsOf) -> Timeline:
+    """The timeline of the asset with certificate or registration number ``number``."""
+    row = find_asset(engine, number)
+    return Timeline(
+        asset=asset_as_of(engine, chain_id, row, as_of),
+        as_of=as_of,
+        entries=timeline_entries(engine, chain_id, row, as_of.block),
+    )
