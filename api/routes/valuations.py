@@ -48,14 +48,16 @@ def _token(registry: RegistryContext, number: str) -> tuple[int, str]:
 
 
 def _public(
-    registry: RegistryContext, v: Valuation, block: int | str = "latest"
-) -> ValuationPublic:
+    registry: RegistryContext, valuations: list[Valuation], block: int | str = "latest"
+) -> list[ValuationPublic]:
+    """Valuations with their staleness (active ones) and whether their appraiser was removed."""
     service = registry.valuations
-    return ValuationPublic.of(
-        v,
-        stale_reasons=service.stale_reasons(v, block) if v.active else [],
-        removed=service.appraiser(v.appraiser, block).removed,
-    )
+    stale = service.staleness_of([v for v in valuations if v.active], block)
+    removed = {a: service.appraiser(a, block).removed for a in {v.appraiser for v in valuations}}
+    return [
+        ValuationPublic.of(v, stale_reasons=stale.get(v.id, []), removed=removed[v.appraiser])
+        for v in valuations
+    ]
 
 
 @router.post("/valuations/compute", response_model=ComputationPublic, responses=_ERRORS)
@@ -85,13 +87,13 @@ def certificate_valuations(number: str, registry: Registry) -> Any:
         as_of_block=block,
         latest_id=latest.id if latest is not None else None,
         accounting_class=service.accounting_class_of(token_id, block),
-        items=[_public(registry, v, block) for v in service.valuations_of(token_id, block)],
+        items=_public(registry, service.valuations_of(token_id, block), block),
     )
 
 
 @router.get("/valuations/{valuation_id}", response_model=ValuationPublic, responses=_ERRORS)
 def get_valuation(valuation_id: int, registry: Registry) -> Any:
-    return _public(registry, registry.valuations.valuation(valuation_id))
+    return _public(registry, [registry.valuations.valuation(valuation_id)])[0]
 
 
 @router.get("/appraisers/{address}", response_model=AppraiserPublic, responses=_ERRORS)

@@ -25,7 +25,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, Table, func, select
 
 from registry.db.models import block_table, row_version_table
 from registry.domain.registration import Status
@@ -81,6 +81,11 @@ def encode_row(row: Mapping[str, Any]) -> dict[str, Any]:
 
 def decode_row(row: Mapping[str, Any]) -> Row:
     return {k: decode_value(v) for k, v in row.items()}
+
+
+def primary_key(table: Table, row: Mapping[str, Any]) -> Row:
+    """The primary-key columns of ``row`` of ``table``."""
+    return {c.name: row[c.name] for c in table.primary_key.columns}
 
 
 def history_key(key: Mapping[str, Any]) -> str:

@@ -47,15 +47,11 @@ from registry.db.models import (
 )
 from registry.domain.chain import BlockHeader
 from registry.errors import IndexerError, ReorgTooDeepError
-from registry.indexer.history import decode_row, encode_row
+from registry.indexer.history import decode_row, encode_row, primary_key
 
 log = logging.getLogger(__name__)
 
 Row = dict[str, Any]
-
-
-def _key_of(table: Table, row: Mapping[str, Any]) -> Row:
-    return {c.name: row[c.name] for c in table.primary_key.columns}
 
 
 # --- writing the journal -------------------------------------------------------------------------
@@ -69,11 +65,11 @@ class Journal:
 
     def inserted(self, table: Table, rows: Iterable[Mapping[str, Any]]) -> None:
         for row in rows:
-            self.entries.append((table, _key_of(table, row), None))
+            self.entries.append((table, primary_key(table, row), None))
 
     def updated(self, table: Table, priors: Iterable[Mapping[str, Any]]) -> None:
         for prior in priors:
-            self.entries.append((table, _key_of(table, prior), dict(prior)))
+            self.entries.append((table, primary_key(table, prior), dict(prior)))
 
 
 def record_batch(

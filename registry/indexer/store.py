@@ -139,7 +139,7 @@ from registry.indexer.decode import (
     ValuationWithdrawnRecord,
 )
 from registry.indexer.fetch import FetchedBatch
-from registry.indexer.history import encode_row, history_key
+from registry.indexer.history import encode_row, history_key, primary_key
 from registry.indexer.reorg import Journal, prune, record_batch
 
 
@@ -503,7 +503,7 @@ class _Rows:
             {
                 "chain_id": chain_id,
                 "table_name": self.table.name,
-                "row_key": history_key(_key_of_row(self.table, self.rows[k])),
+                "row_key": history_key(primary_key(self.table, self.rows[k])),
                 "block_number": log.block_number,
                 "log_index": log.log_index,
                 "image": encode_row(self.rows[k]),
@@ -521,10 +521,6 @@ class _Rows:
         if journal is not None:
             journal.inserted(self.table, new)
             journal.updated(self.table, [self.original[k] for k in sorted(self.dirty)])
-
-
-def _key_of_row(table: Table, row: Row) -> dict[str, Any]:
-    return {c.name: row[c.name] for c in table.primary_key.columns}
 
 
 def _append(

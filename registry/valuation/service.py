@@ -253,11 +253,26 @@ class ValuationService:
     def stale_reasons(self, valuation: Valuation, block: Block = "latest") -> list[str]:
         """Why ``valuation`` is stale as of ``block`` (empty: current); see
         :func:`registry.domain.valuation.staleness`."""
+        return self.staleness_of([valuation], block)[valuation.id]
+
+    def staleness_of(
+        self, valuations: Sequence[Valuation], block: Block = "latest"
+    ) -> dict[int, list[str]]:
+        """:meth:`stale_reasons` of several valuations, reading the block's time and each
+        certificate's current version once."""
+        if not valuations:
+            return {}
         now = datetime.fromtimestamp(self._client.block(block).timestamp, tz=UTC)
-        current = self._registrations.get(valuation.token_id, block).version
-        return staleness(
-            valuation, now=now, current_version=current, max_age_days=self.max_age_days
-        )
+        versions = {
+            token: self._registrations.get(token, block).version
+            for token in {v.token_id for v in valuations}
+        }
+        return {
+            v.id: staleness(
+                v, now=now, current_version=versions[v.token_id], max_age_days=self.max_age_days
+            )
+            for v in valuations
+        }
 
     # --- accounting -------------------------------------------------------------------
 
