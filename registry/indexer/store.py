@@ -252,19 +252,17 @@ def _bulk_insert(connection: Connection, table: Table, rows: Sequence[Row]) -> N
     dialect = connection.dialect
     names = list(rows[0])
     compiled = insert(table).values({n: bindparam(n) for n in names}).compile(dialect=dialect)
-    processors = {n: table.c[n].type._cached_bind_processor(dialect) for n in names}
-
-    def bound(row: Row) -> dict[str, Any]:
-        return {n: row[n] if (process := processors[n]) is None else process(row[n]) for n in names}
-
-    if compiled.positional:
-        order = compiled.positiontup or []
-        values: list[Any] = []
-        for row in rows:
-            one = bound(row)
-            values.append(tuple(one[n] for n in order))
-    else:
-        values = [bound(row) for row in rows]
+    order = list(compiled.positiontup or []) if compiled.positional else names
+    processors = [(n, table.c[n].type._cached_bind_processor(dialect)) for n in order]
+    plain = all(process is None for _, process in processors)
+    values: list[Any] = [
+        tuple(row[n] for n in order)
+        if plain
+        else tuple(row[n] if process is None else process(row[n]) for n, process in processors)
+        for row in rows
+    ]
+    if not compiled.positional:
+        values = [dict(zip(order, one, strict=True)) for one in values]
     connection.exec_driver_sql(str(compiled), values)
 
 
