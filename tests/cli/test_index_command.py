@@ -9,20 +9,20 @@ import random
 import signal
 import subprocess
 from pathlib import Path
-from typing import Any
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import func, select
 
 from registry.chain.client import ChainClient, dev_account
 from registry.db.engine import make_engine, migrate
-from registry.db.models import MIRROR_TABLES, cursor_table, evidence_table, raw_event_table
+from registry.db.models import evidence_table, raw_event_table
 from registry.domain.deployment import DeploymentManifest
 from registry.errors import IndexerLockedError
 from registry.indexer.follow import Indexer
 from registry.indexer.lock import WriterLock
 from registry.settings import Settings
 from tests.cli.conftest import DAREG
+from tests.registry.indexer.mirror import dump
 
 ANCHORS = 90
 REGISTRY = "EvidenceRegistry"
@@ -48,20 +48,6 @@ def env(test_settings: Settings, deployment: DeploymentManifest) -> dict[str, st
         "DAREG_LOG_RANGE": "3",
         "COLUMNS": "200",
     }
-
-
-def rows(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
-    with engine.connect() as connection:
-        found = {
-            t.name: sorted((tuple(r) for r in connection.execute(select(t))), key=repr)
-            for t in MIRROR_TABLES
-            if t is not cursor_table
-        }
-        c = cursor_table.c
-        found["cursor"] = [
-            tuple(r) for r in connection.execute(select(c.last_block, c.last_block_hash))
-        ]
-    return found
 
 
 def run_and_kill(env: dict[str, str], after_batches: int) -> int:
@@ -116,7 +102,7 @@ def test_a_backfill_killed_at_random_points_resumes_without_duplicates_or_gaps(
     migrate(fresh_url)
     fresh = make_engine(fresh_url)
     Indexer(chain, deployment, fresh).sync_once()
-    assert rows(mirror) == rows(fresh)
+    assert dump(mirror) == dump(fresh)
     with mirror.connect() as connection:
         anchors = connection.execute(select(func.count()).select_from(evidence_table)).scalar_one()
         events = connection.execute(select(func.count()).select_from(raw_event_table)).scalar_one()

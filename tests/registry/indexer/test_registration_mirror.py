@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -12,11 +12,8 @@ from sqlalchemy import Engine, delete, select
 
 from registry.chain.client import ChainClient, dev_account
 from registry.context import RegistryContext
-from registry.db.engine import make_engine, migrate
 from registry.db.models import (
-    MIRROR_TABLES,
     asset_version_table,
-    cursor_table,
     objection_table,
     raw_event_table,
     registration_table,
@@ -51,7 +48,7 @@ from registry.indexer.queries import (
 )
 from registry.indexer.store import store_batch
 from registry.registration.service import CONTRACT
-from tests.databases import NewDatabaseUrl
+from tests.registry.indexer.mirror import dump, sync
 from tests.registry.registration.conftest import (
     NOTICE,
     REGISTRAR_CODE,
@@ -208,31 +205,6 @@ def run_scenario(ctx: RegistryContext, after: Callable[[], object] = lambda: Non
 @pytest.fixture
 def scenario(ctx: RegistryContext) -> Scenario:
     return run_scenario(ctx)
-
-
-def sync(ctx: RegistryContext, engine: Engine | None = None, **kwargs: Any) -> int:
-    return Indexer(ctx.client, ctx.manifest, engine or ctx.engine, **kwargs).sync_once()
-
-
-@pytest.fixture
-def other_engine(new_database_url: NewDatabaseUrl) -> Iterator[Engine]:
-    """A second migrated database of the test's backend."""
-    url = new_database_url("other")
-    migrate(url)
-    engine = make_engine(url)
-    yield engine
-    engine.dispose()
-
-
-def dump(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of every mirror table (the cursor without its wall-clock ``updated_at``)."""
-    with engine.connect() as connection:
-        out = {}
-        for table in MIRROR_TABLES:
-            columns = [c for c in table.c if not (table is cursor_table and c.name == "updated_at")]
-            rows = connection.execute(select(*columns)).all()
-            out[table.name] = sorted((tuple(r) for r in rows), key=repr)
-    return out
 
 
 def _seconds(moment: datetime | None) -> int | None:

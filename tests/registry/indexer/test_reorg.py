@@ -23,8 +23,6 @@ from registry.chain.node import AnvilNode, anvil_binary
 from registry.context import RegistryContext
 from registry.db.engine import make_engine, migrate
 from registry.db.models import (
-    MIRROR_TABLES,
-    cursor_table,
     mirror_batch_table,
     reorg_rollback_table,
 )
@@ -36,6 +34,7 @@ from registry.indexer.history import decode_value, encode_value
 from registry.settings import Settings
 from tests.conftest import free_port
 from tests.databases import NewDatabaseUrl
+from tests.registry.indexer.mirror import dump
 from tests.registry.registration.conftest import NOTICE, REGISTRAR_CODE, registrar
 from tests.registry.rights.test_service import (
     bank,
@@ -136,21 +135,6 @@ def fresh_sync(ctx: RegistryContext, url: str) -> Engine:
     return engine
 
 
-def mirror(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
-    """Every mirror row (the cursor without its wall-clock time), in key order."""
-    with engine.connect() as connection:
-        tables = {
-            table.name: sorted((tuple(r) for r in connection.execute(select(table))), key=repr)
-            for table in MIRROR_TABLES
-            if table is not cursor_table
-        }
-        c = cursor_table.c
-        tables["cursor"] = [
-            tuple(connection.execute(select(c.last_block, c.last_block_hash)).one())
-        ]
-    return tables
-
-
 def rollbacks(engine: Engine) -> list[dict[str, Any]]:
     with engine.connect() as connection:
         rows = connection.execute(select(reorg_rollback_table).order_by(reorg_rollback_table.c.id))
@@ -209,7 +193,7 @@ def test_a_rollback_then_other_events_leave_the_mirror_equal_to_a_fresh_sync(
     index.sync_once()
     assert index.last_rollback is not None
     assert index.last_rollback.restored_block <= before - depth
-    assert mirror(ctx.engine) == mirror(fresh_sync(ctx, fresh_url))
+    assert dump(ctx.engine) == dump(fresh_sync(ctx, fresh_url))
     [audit] = rollbacks(ctx.engine)
     assert audit["mirrored_block"] == before
     assert audit["depth"] >= depth
@@ -238,7 +222,7 @@ def test_a_reorg_with_replacement_events_leaves_the_mirror_equal_to_a_fresh_sync
     assert ctx.client.block().hash != mirrored
     index.sync_once()
     assert index.last_rollback is not None
-    assert mirror(ctx.engine) == mirror(fresh_sync(ctx, fresh_url))
+    assert dump(ctx.engine) == dump(fresh_sync(ctx, fresh_url))
     assert len(rollbacks(ctx.engine)) == 1
     # the replacement event is what the mirror now holds
     state = ctx.rights.freeze_of(token)
@@ -254,7 +238,7 @@ def test_two_reorgs_in_a_row(ctx: RegistryContext, fresh_url: str) -> None:
         ctx.client.reset_nonces()
         activity(ctx)
         index.sync_once()
-    assert mirror(ctx.engine) == mirror(fresh_sync(ctx, fresh_url))
+    assert dump(ctx.engine) == dump(fresh_sync(ctx, fresh_url))
     assert [r["depth"] >= d for r, d in zip(rollbacks(ctx.engine), (2, 4), strict=True)] == [
         True,
         True,
@@ -275,12 +259,12 @@ def test_a_reorg_deeper_than_the_window_stops_the_indexer_and_deletes_nothing(
     head = ctx.client.head()
     assert kept
     assert all(b > head - WINDOW for b in kept)  # older batches were pruned
-    before = mirror(ctx.engine)
+    before = dump(ctx.engine)
     ctx.client.rpc("anvil_reorg", [WINDOW + 6, []])
     ctx.client.reset_nonces()
     with pytest.raises(ReorgTooDeepError, match="nothing was deleted"):
         index.sync_once()
-    assert mirror(ctx.engine) == before
+    assert dump(ctx.engine) == before
     assert rollbacks(ctx.engine) == []
 
 

@@ -3,18 +3,15 @@ real TransferAgent and LicenceRegistry on anvil."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
 from sqlalchemy import Engine, select
 
 from registry.context import RegistryContext
-from registry.db.engine import make_engine, migrate
 from registry.db.models import (
-    MIRROR_TABLES,
     cursor_table,
     licence_table,
     pledge_event_table,
@@ -48,7 +45,7 @@ from registry.indexer.queries import (
     transfers_of_token,
 )
 from registry.indexer.store import store_batch
-from tests.databases import NewDatabaseUrl
+from tests.registry.indexer.mirror import dump, sync
 from tests.registry.registration.conftest import travel
 from tests.registry.rights.test_service import (
     bank,
@@ -181,31 +178,6 @@ def run_scenario(ctx: RegistryContext, after: Callable[[], object] = lambda: Non
 @pytest.fixture
 def scenario(ctx: RegistryContext) -> Scenario:
     return run_scenario(ctx)
-
-
-def sync(ctx: RegistryContext, engine: Engine | None = None, **kwargs: Any) -> int:
-    return Indexer(ctx.client, ctx.manifest, engine or ctx.engine, **kwargs).sync_once()
-
-
-@pytest.fixture
-def other_engine(new_database_url: NewDatabaseUrl) -> Iterator[Engine]:
-    """A second migrated database of the test's backend."""
-    url = new_database_url("other")
-    migrate(url)
-    engine = make_engine(url)
-    yield engine
-    engine.dispose()
-
-
-def dump(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
-    with engine.connect() as connection:
-        out = {}
-        for table in MIRROR_TABLES:
-            columns = [c for c in table.c if not (table is cursor_table and c.name == "updated_at")]
-            out[table.name] = sorted(
-                (tuple(r) for r in connection.execute(select(*columns)).all()), key=repr
-            )
-    return out
 
 
 def assert_mirrors_chain(ctx: RegistryContext, engine: Engine, s: Scenario) -> None:

@@ -4,7 +4,7 @@ ValuationRegistry on anvil."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -15,12 +15,9 @@ from sqlalchemy import Engine, select
 
 from registry.chain.client import dev_account
 from registry.context import RegistryContext
-from registry.db.engine import make_engine, migrate
 from registry.db.models import (
-    MIRROR_TABLES,
     accounting_class_table,
     appraiser_table,
-    cursor_table,
     raw_event_table,
     registration_table,
     valuation_table,
@@ -50,7 +47,7 @@ from registry.indexer.queries import (
     valuations_of_token,
 )
 from registry.indexer.store import store_batch
-from tests.databases import NewDatabaseUrl
+from tests.registry.indexer.mirror import dump, sync
 from tests.registry.rights.test_service import (
     buyer,
     chain_now,
@@ -242,31 +239,6 @@ def run_scenario(ctx: RegistryContext, after: Callable[[], object] = lambda: Non
 @pytest.fixture
 def scenario(ctx: RegistryContext) -> Scenario:
     return run_scenario(ctx)
-
-
-def sync(ctx: RegistryContext, engine: Engine | None = None, **kwargs: Any) -> int:
-    return Indexer(ctx.client, ctx.manifest, engine or ctx.engine, **kwargs).sync_once()
-
-
-@pytest.fixture
-def other_engine(new_database_url: NewDatabaseUrl) -> Iterator[Engine]:
-    """A second migrated database of the test's backend."""
-    url = new_database_url("other")
-    migrate(url)
-    engine = make_engine(url)
-    yield engine
-    engine.dispose()
-
-
-def dump(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
-    with engine.connect() as connection:
-        out = {}
-        for table in MIRROR_TABLES:
-            columns = [c for c in table.c if not (table is cursor_table and c.name == "updated_at")]
-            out[table.name] = sorted(
-                (tuple(r) for r in connection.execute(select(*columns)).all()), key=repr
-            )
-    return out
 
 
 def utc(seconds: int) -> datetime:
