@@ -35,8 +35,7 @@ ValuationId = Annotated[int, typer.Argument(help="valuation id", min=1, show_def
 def _show(ctx: RegistryContext, v: Valuation, as_json: bool, headline: str) -> None:
     from api.schemas import ValuationPublic
 
-    stale = ctx.valuations.stale_reasons(v) if v.active else []
-    removed = ctx.valuations.appraiser(v.appraiser).removed
+    [(_, stale, removed)] = ctx.valuations.annotated([v])
     public = ValuationPublic.of(v, stale_reasons=stale, removed=removed)
     lines = [
         headline,
@@ -143,12 +142,8 @@ def valuations(number: Number, as_json: JsonFlag = False) -> None:
         from api.schemas import ValuationPublic
 
         items = [
-            ValuationPublic.of(
-                v,
-                stale_reasons=ctx.valuations.stale_reasons(v) if v.active else [],
-                removed=ctx.valuations.appraiser(v.appraiser).removed,
-            ).model_dump(mode="json")
-            for v in history
+            ValuationPublic.of(v, stale_reasons=stale, removed=removed).model_dump(mode="json")
+            for v, stale, removed in ctx.valuations.annotated(history)
         ]
         data = {
             "certificate_number": number,

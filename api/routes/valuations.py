@@ -51,12 +51,9 @@ def _public(
     registry: RegistryContext, valuations: list[Valuation], block: int | str = "latest"
 ) -> list[ValuationPublic]:
     """Valuations with their staleness (active ones) and whether their appraiser was removed."""
-    service = registry.valuations
-    stale = service.staleness_of([v for v in valuations if v.active], block)
-    removed = {a: service.appraiser(a, block).removed for a in {v.appraiser for v in valuations}}
     return [
-        ValuationPublic.of(v, stale_reasons=stale.get(v.id, []), removed=removed[v.appraiser])
-        for v in valuations
+        ValuationPublic.of(v, stale_reasons=stale, removed=removed)
+        for v, stale, removed in registry.valuations.annotated(valuations, block)
     ]
 
 

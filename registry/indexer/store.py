@@ -569,11 +569,9 @@ class _Lifecycle:
         return [self.registrars, self.accounts, self.registrations, self.objections]
 
     def flush(self, connection: Connection, journal: Journal | None) -> None:
-        # referenced rows first: versions and objections point at their registration
-        self.registrars.flush(connection, journal)
-        self.accounts.flush(connection, journal)
-        self.registrations.flush(connection, journal)
-        self.objections.flush(connection, journal)
+        # referenced rows first (tables() lists them so): objections point at their registration
+        for rows in self.tables():
+            rows.flush(connection, journal)
         _append(connection, asset_version_table, self.versions, journal)
 
     # --- consistency ----------------------------------------------------------------------
@@ -1037,14 +1035,7 @@ class _Rights(_Module):
 
     def flush(self, connection: Connection, journal: Journal | None) -> None:
         # after the registration lifecycle: these rows point at registrations
-        for rows in (
-            self.pledges,
-            self.freezes,
-            self.licences,
-            self.approvals,
-            self.cross_border,
-            self.countries,
-        ):
+        for rows in self.tables():
             rows.flush(connection, journal)
         for table, appended in (
             (transfer_table, self.transfers),
@@ -1424,7 +1415,7 @@ class _Valuations(_Module):
 
     def flush(self, connection: Connection, journal: Journal | None) -> None:
         # after the registration lifecycle: valuations and classes point at registrations
-        for rows in (self.appraisers, self.valuations, self.classes):
+        for rows in self.tables():
             rows.flush(connection, journal)
 
     # --- helpers --------------------------------------------------------------------------

@@ -274,6 +274,15 @@ class ValuationService:
             for v in valuations
         }
 
+    def annotated(
+        self, valuations: Sequence[Valuation], block: Block = "latest"
+    ) -> list[tuple[Valuation, list[str], bool]]:
+        """Each valuation with why it is stale (active ones only) and whether its appraiser
+        has lost its accreditation, as of ``block``; every appraiser is read once."""
+        stale = self.staleness_of([v for v in valuations if v.active], block)
+        removed = {a: self.appraiser(a, block).removed for a in {v.appraiser for v in valuations}}
+        return [(v, stale.get(v.id, []), removed[v.appraiser]) for v in valuations]
+
     # --- accounting -------------------------------------------------------------------
 
     def accounting_call(
