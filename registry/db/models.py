@@ -55,6 +55,7 @@ from sqlmodel import Field, SQLModel
 HASH_LENGTH = 66  # "0x" + 64 hex digits
 ADDRESS_LENGTH = 42  # "0x" + 40 hex digits
 REGISTRAR_NAME_LENGTH = 200
+FACT_LENGTH = 200  # ShortText in registry.domain.registration
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -272,6 +273,24 @@ class RegistrarProfile(SQLModel, table=True):
     name: str = Field(sa_type=String(REGISTRAR_NAME_LENGTH))
     region: str | None = Field(default=None, sa_type=String(6))
     updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class AssetFacts(SQLModel, table=True):
+    """What statistics group certificates by that only the metadata document holds (service
+    data, derived): the asset's name, industry, category and region, keyed by the document's
+    SHA-256 (the ``metadata_hash`` the chain records). A document never changes under its hash,
+    so a row never goes stale; :mod:`registry.reports.facts` fills the table from ``document``
+    on demand. ``readable`` is false for a document that is not asset metadata (its facts stay
+    empty and count as unknown)."""
+
+    __tablename__: ClassVar[str] = "asset_facts"
+
+    metadata_hash: str = Field(sa_type=String(HASH_LENGTH), primary_key=True)
+    readable: bool = Field(sa_type=Boolean)
+    name: str | None = Field(default=None, sa_type=String(FACT_LENGTH))
+    industry: str | None = Field(default=None, sa_type=String(FACT_LENGTH))
+    category: str | None = Field(default=None, sa_type=String(FACT_LENGTH))
+    region: str | None = Field(default=None, sa_type=String(6), description="行政区划代码")
 
 
 def _raw_event_fk(block: str, log_index: str, name: str) -> ForeignKeyConstraint:
@@ -824,6 +843,7 @@ raw_event_table = table_of(RawEvent)
 evidence_table = table_of(Evidence)
 document_table = table_of(Document)
 registrar_profile_table = table_of(RegistrarProfile)
+asset_facts_table = table_of(AssetFacts)
 registration_table = table_of(RegistrationRecord)
 asset_version_table = table_of(AssetVersion)
 objection_table = table_of(ObjectionRecord)

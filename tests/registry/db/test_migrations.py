@@ -52,7 +52,7 @@ MIRROR_TABLES = {
     "accounting_class",
     "row_version",
 }
-SERVICE_TABLES = {"document", "registrar_profile"}
+SERVICE_TABLES = {"document", "registrar_profile", "asset_facts"}
 #: The indexer's reorg journal and the permanent record of rollbacks.
 REORG_TABLES = {"mirror_batch", "mirror_undo", "reorg_rollback"}
 

@@ -1,0 +1,170 @@
+"""Statistics reports on a seeded market with known answers, now and as of earlier blocks."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import delete, select
+
+from registry.context import RegistryContext
+from registry.db.models import asset_facts_table, document_table, registration_table
+from registry.provenance import resolve_as_of
+from registry.reports import statistics as module
+from registry.reports.facts import facts_of, refresh_facts
+from registry.reports.statistics import DIMENSIONS, Statistics, market_statistics
+from tests.registry.reports.scenario import REGISTRAR_NAME, Market, build, month
+from tests.registry.rights.test_service import bank
+
+CNY = "CNY"
+
+
+@pytest.fixture
+def market(ctx: RegistryContext) -> Market:
+    return build(ctx)
+
+
+def report(ctx: RegistryContext, block: int | None = None) -> Statistics:
+    as_of = resolve_as_of(ctx.engine, ctx.manifest.chain_id, block)
+    return market_statistics(ctx.engine, ctx.manifest.chain_id, as_of)
+
+
+def counts(stats: Statistics, dimension: str) -> list[tuple[str, int]]:
+    return [(g.key, g.certificates) for g in stats.groups[dimension]]
+
+
+def test_counts_and_valuations_by_every_dimension_at_the_head(
+    ctx: RegistryContext, market: Market
+) -> None:
+    stats = report(ctx)
+    assert stats.as_of.block == market.final
+    assert (stats.certificates, stats.valued, stats.pledged, stats.frozen) == (4, 2, 1, 1)
+    assert stats.valuation == {CNY: Decimal("18000000.00")}
+    assert counts(stats, "industry") == [("交通运输", 2), ("医疗健康", 1), ("金融", 1)]
+    assert counts(stats, "category") == [("unknown", 3), ("信贷风控", 1)]
+    assert counts(stats, "level") == [("general", 3), ("important", 1)]
+    assert counts(stats, "province") == [("440000", 2), ("310000", 1), ("510000", 1)]
+    assert counts(stats, "region") == [
+        ("310115", 1),
+        ("440100", 1),
+        ("440300", 1),
+        ("510100", 1),
+    ]
+    assert counts(stats, "registrar") == [("440", 4)]
+    assert counts(stats, "kind") == [("resource", 3), ("product", 1)]
+    assert sorted(counts(stats, "status")) == [("cancelled", 1), ("expired", 1), ("issued", 2)]
+    # A's class lapsed when it was sold; B's holder still holds it
+    assert counts(stats, "accounting_class") == [("none", 3), ("inventory", 1)]
+    industry = {g.key: g for g in stats.groups["industry"]}
+    assert (industry["交通运输"].valued, industry["交通运输"].valuation) == (
+        1,
+        {CNY: Decimal("12000000.00")},
+    )
+    assert industry["金融"].valuation == {CNY: Decimal("6000000.00")}  # the latest only
+    assert industry["医疗健康"].valuation == {}
+    labels = {g.key: (g.label, g.label_en) for g in stats.groups["province"]}
+    assert labels["440000"] == ("广东省", "Guangdong")
+    assert stats.groups["registrar"][0].label == REGISTRAR_NAME
+    assert {g.key: g.label for g in stats.groups["level"]} == {
+        "general": "一般数据",
+        "important": "重要数据",
+    }
+    assert {g.key: g.label for g in stats.groups["status"]}["expired"] == "已过期"
+    for dimension in DIMENSIONS:  # every dimension partitions the same certificates
+        assert sum(g.certificates for g in stats.groups[dimension]) == 4
+        assert sum(g.valued for g in stats.groups[dimension]) == 2
+
+
+def test_monthly_volumes_and_pledge_exposure(ctx: RegistryContext, market: Market) -> None:
+    stats = report(ctx)
+    expected: dict[str, list[int]] = {}
+    for at in market.issued.values():
+        expected.setdefault(month(at), [0, 0, 0, 0, 0])[0] += 1
+    busy = expected.setdefault(month(market.busy_at), [0, 0, 0, 0, 0])
+    busy[1:] = [1, 1, 1, 1]  # the sale; B's licence; its sublicence; A's pledge
+    got = {
+        m.month: [m.issued, m.transfers, m.licences, m.sublicences, m.pledges] for m in stats.months
+    }
+    assert {k: v for k, v in got.items() if any(v)} == expected
+    assert list(got) == sorted(got)  # every month from the first to the last, gaps as zeros
+    assert len(got) >= len(expected)
+    pledged = {m.month: m.pledged for m in stats.months if m.pledges}
+    assert pledged == {month(market.busy_at): {CNY: Decimal("5000000.00")}}
+    (exposure,) = stats.lenders
+    assert exposure.lender == bank().address
+    assert (exposure.pledges, exposure.certificates) == (1, 1)
+    assert exposure.secured == {CNY: Decimal("5000000.00")}
+    assert exposure.valuation == {CNY: Decimal("12000000.00")}  # A's latest valuation
+
+
+def test_as_of_before_and_after_the_sale(ctx: RegistryContext, market: Market) -> None:
+    before = report(ctx, market.valued)
+    assert before.as_of.block == market.valued
+    assert (before.certificates, before.valued, before.pledged, before.frozen) == (4, 2, 0, 0)
+    assert before.valuation == {CNY: Decimal("18000000.00")}
+    assert counts(before, "status") == [("issued", 4)]  # C not expired yet, D not cancelled
+    assert sorted(counts(before, "accounting_class")) == [
+        ("intangible_asset", 1),
+        ("inventory", 1),
+        ("none", 2),
+    ]
+    assert before.lenders == ()
+    assert all(m.transfers == m.licences == m.pledges == 0 for m in before.months)
+    after = report(ctx, market.sold)
+    assert sorted(counts(after, "accounting_class")) == [("inventory", 1), ("none", 3)]
+    assert sum(m.transfers for m in after.months) == 1
+    assert sum(m.pledges for m in after.months) == 0  # registered in the next block
+    # the history path and the head path agree at the head
+    head = report(ctx)
+    assert report(ctx, market.final) == head
+    early = report(ctx, 0)
+    assert (early.certificates, early.months, early.lenders) == (0, (), ())
+
+
+def test_history_path_equals_head_path_block_for_block(
+    ctx: RegistryContext, market: Market
+) -> None:
+    """As of the head minus nothing, the row history gives the same answer as the tables."""
+    as_of = resolve_as_of(ctx.engine, ctx.manifest.chain_id)
+    with ctx.engine.connect() as connection:
+        head_state = module._head_state(connection, ctx.manifest.chain_id)
+    history_state = module._history_state(ctx.engine, ctx.manifest.chain_id, as_of.block)
+    assert sorted(head_state.certificates) == sorted(history_state.certificates)
+    assert head_state.latest_valuation == history_state.latest_valuation
+    assert head_state.accounting == history_state.accounting
+    assert sorted(head_state.live_pledges) == sorted(history_state.live_pledges)
+    assert head_state.frozen == history_state.frozen
+    del market
+
+
+def test_facts_come_from_documents_once_and_unknown_without_one(
+    ctx: RegistryContext, market: Market
+) -> None:
+    report(ctx)
+    assert refresh_facts(ctx.engine) == 0  # every document was read by the first report
+    with ctx.engine.begin() as connection:
+        digest = connection.execute(
+            select(registration_table.c.metadata_hash).where(registration_table.c.id == market.d)
+        ).scalar_one()
+        connection.execute(
+            delete(asset_facts_table).where(asset_facts_table.c.metadata_hash == digest)
+        )
+        connection.execute(delete(document_table).where(document_table.c.hash == digest))
+    stats = report(ctx)
+    assert counts(stats, "industry") == [("交通运输", 2), ("unknown", 1), ("金融", 1)]
+    assert ("unknown", 1) in counts(stats, "province")
+
+
+def test_facts_of_other_documents_are_unreadable() -> None:
+    assert facts_of(b"not json")["readable"] is False
+    assert facts_of(b'{"schema": "something/else", "industry": "x"}')["readable"] is False
+    body = {"schema": "dareg.asset-metadata/1", "name": " N ", "industry": "能源", "region": "44"}
+    facts = facts_of(json.dumps(body).encode())
+    assert facts == {
+        "readable": True,
+        "name": "N",
+        "industry": "能源",
+        "category": None,
+        "region": None,  # not a 6-digit code
+    }
