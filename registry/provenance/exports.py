@@ -87,7 +87,8 @@ def _time(value: datetime | None) -> str | None:
     return None if value is None else value.isoformat()
 
 
-def _csv(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+def csv_text(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+    """CSV (RFC 4180 line ends) with a header row; cells as :func:`_cell` writes them."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(columns)
@@ -138,7 +139,7 @@ def timeline_json(answer: Timeline) -> dict[str, Any]:
 
 def timeline_csv(answer: Timeline) -> str:
     a = answer.asset
-    return _csv(
+    return csv_text(
         TIMELINE_COLUMNS,
         (
             (
@@ -183,7 +184,7 @@ def custody_json(answer: Custody) -> dict[str, Any]:
 
 def custody_csv(answer: Custody) -> str:
     a = answer.asset
-    return _csv(
+    return csv_text(
         CUSTODY_COLUMNS,
         (
             (
@@ -232,7 +233,7 @@ def trace_json(answer: PartyTrace) -> dict[str, Any]:
 
 
 def trace_csv(answer: PartyTrace) -> str:
-    return _csv(
+    return csv_text(
         TRACE_COLUMNS,
         (
             (
