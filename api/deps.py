@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
+from fastapi.responses import Response
 
 from registry.context import RegistryContext
+from registry.provenance.asof import AsOf, resolve_as_of
 
 
 def get_context(request: Request) -> RegistryContext:
@@ -30,3 +33,32 @@ def require_regulator(request: Request) -> None:
 
 RegulatorOnly = Depends(require_regulator)
 """``dependencies=[RegulatorOnly]`` on a router or route that only regulators may use."""
+
+
+AsOfBlock = Annotated[
+    int | None, Query(ge=0, description="answer as of this block (not with as_of_time)")
+]
+AsOfTime = Annotated[
+    datetime | None,
+    Query(description="answer as of this time, ISO 8601 with offset (not with as_of_block)"),
+]
+
+
+def answer_as_of(
+    registry: Registry, as_of_block: AsOfBlock = None, as_of_time: AsOfTime = None
+) -> AsOf:
+    """The block a regulator's answer is as of (the mirror's head without either parameter)."""
+    return resolve_as_of(registry.engine, registry.manifest.chain_id, as_of_block, as_of_time)
+
+
+AnswerAsOf = Annotated[AsOf, Depends(answer_as_of)]
+"""``as_of_block`` / ``as_of_time`` query parameters, resolved (400 for both, or beyond head)."""
+
+
+def download(body: bytes, media_type: str, filename: str) -> Response:
+    """``body`` as a file the browser saves as ``filename``."""
+    return Response(
+        content=body,
+        media_type=media_type,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )

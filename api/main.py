@@ -16,6 +16,7 @@ from api.routes import (
     provenance,
     relay,
     rights,
+    statistics,
     valuations,
     verify,
 )
@@ -47,6 +48,7 @@ def create_app(context: RegistryContext) -> FastAPI:
     v1.include_router(valuations.regulator_router)
     v1.include_router(audit.router)
     v1.include_router(provenance.router)
+    v1.include_router(statistics.router)
     app.include_router(v1)
     app.include_router(certificates.verify_router)
 

@@ -1295,3 +1295,56 @@ class PartyTracePublic(BaseModel):
     as_of_time: datetime | None
     party: str
     entries: list[TraceEntryPublic]
+
+
+# --- statistics (regulator) ------------------------------------------------------------------
+
+Amounts = dict[str, str]
+"""Money per ISO 4217 currency, major units as exact decimal strings (``{"CNY": "1200.00"}``)."""
+
+
+class StatisticsGroupPublic(BaseModel):
+    key: str = Field(description="stable key: the value grouped by, or 'unknown'")
+    label: str
+    label_en: str
+    certificates: int
+    valued: int = Field(description="certificates with a latest valuation")
+    valuation: Amounts = Field(description="total of their latest valuations per currency")
+
+
+class MonthVolumePublic(BaseModel):
+    month: str = Field(description="YYYY-MM, Beijing time (UTC+8)")
+    issued: int
+    transfers: int
+    licences: int
+    sublicences: int
+    pledges: int
+    pledged: Amounts = Field(description="amounts secured by the pledges registered")
+
+
+class LenderExposurePublic(BaseModel):
+    lender: str
+    pledges: int = Field(description="live pledges held")
+    certificates: int
+    secured: Amounts
+    valuation: Amounts = Field(description="latest valuations of the pledged certificates")
+
+
+class StatisticsPublic(BaseModel):
+    """数据资产统计 as of ``as_of_block`` (docs/reports.md)."""
+
+    as_of_block: int
+    as_of_time: datetime | None
+    chain_id: int
+    month_zone: str
+    certificates: int
+    valued: int
+    valuation: Amounts
+    pledged: int
+    frozen: int
+    groups: dict[str, list[StatisticsGroupPublic]] = Field(
+        description="industry, category, level, province, region, registrar, kind, status, "
+        "accounting_class"
+    )
+    months: list[MonthVolumePublic]
+    lenders: list[LenderExposurePublic]

@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
 
-from api.deps import Registry, RegulatorOnly
+from api.deps import AnswerAsOf, Registry, RegulatorOnly, download
 from api.schemas import (
     CustodyPublic,
     ErrorPublic,
@@ -21,13 +21,10 @@ from api.schemas import (
     PartyTracePublic,
     TimelinePublic,
 )
-from registry.context import RegistryContext
 from registry.provenance import (
-    AsOf,
     TraceFilter,
     custody,
     lineage,
-    resolve_as_of,
     timeline,
     trace_party,
 )
@@ -52,13 +49,6 @@ _CSV: dict[int | str, dict[str, Any]] = {
     200: {"content": {"text/csv": {}}, "description": "JSON, or CSV with format=csv"}
 }
 
-AsOfBlock = Annotated[
-    int | None, Query(ge=0, description="answer as of this block (not with as_of_time)")
-]
-AsOfTime = Annotated[
-    datetime | None,
-    Query(description="answer as of this time, ISO 8601 with offset (not with as_of_block)"),
-]
 Format = Annotated[Literal["json", "csv"], Query(description="json (default) or csv")]
 FromBlock = Annotated[int | None, Query(ge=0, description="window start (block)")]
 ToBlock = Annotated[int | None, Query(ge=0, description="window end (block)")]
@@ -70,16 +60,8 @@ Reason = Annotated[
 ]
 
 
-def _as_of(registry: RegistryContext, block: int | None, time: datetime | None) -> AsOf:
-    return resolve_as_of(registry.engine, registry.manifest.chain_id, block, time)
-
-
 def _csv(body: str, name: str) -> Response:
-    return Response(
-        content=body.encode("utf-8"),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
+    return download(body.encode("utf-8"), "text/csv; charset=utf-8", name)
 
 
 @router.get(
@@ -90,15 +72,13 @@ def _csv(body: str, name: str) -> Response:
 def asset_timeline(
     number: Number,
     registry: Registry,
-    as_of_block: AsOfBlock = None,
-    as_of_time: AsOfTime = None,
+    as_of: AnswerAsOf,
     format: Format = "json",
 ) -> Any:
     """Every event about the asset in chain order (evidence, application and review, notice,
     objections, issue, versions, licences, transfers, pledges, freezes, approvals, cross-border
     records, valuations, accounting class), each with block, log index, transaction, time,
     actor and details; cut at the answer's block."""
-    as_of = _as_of(registry, as_of_block, as_of_time)
     answer = timeline(registry.engine, registry.manifest.chain_id, number, as_of)
     if format == "csv":
         return _csv(timeline_csv(answer), f"timeline-{number}-{as_of.block}.csv")
@@ -109,12 +89,10 @@ def asset_timeline(
 def asset_lineage(
     number: Number,
     registry: Registry,
-    as_of_block: AsOfBlock = None,
-    as_of_time: AsOfTime = None,
+    as_of: AnswerAsOf,
 ) -> Any:
     """The graph of products and the assets they derive from, both directions and transitive:
     nodes, and edges from each product to its parents."""
-    as_of = _as_of(registry, as_of_block, as_of_time)
     return lineage_json(lineage(registry.engine, registry.manifest.chain_id, number, as_of))
 
 
@@ -126,8 +104,7 @@ def asset_lineage(
 def asset_custody(
     number: Number,
     registry: Registry,
-    as_of_block: AsOfBlock = None,
-    as_of_time: AsOfTime = None,
+    as_of: AnswerAsOf,
     from_block: FromBlock = None,
     to_block: ToBlock = None,
     from_time: FromTime = None,
@@ -139,7 +116,6 @@ def asset_custody(
     """The chain of custody: each holder with its period [from, to) and how it acquired the
     certificate; filtered by window, level and reason."""
     filters = TraceFilter(from_block, to_block, from_time, to_time, level, reason)
-    as_of = _as_of(registry, as_of_block, as_of_time)
     answer = custody(registry.engine, registry.manifest.chain_id, number, as_of, filters)
     if format == "csv":
         return _csv(custody_csv(answer), f"custody-{number}-{as_of.block}.csv")
@@ -154,8 +130,7 @@ def asset_custody(
 def party_trace(
     address: Annotated[str, Path(description="the party's address (0x + 40 hex digits)")],
     registry: Registry,
-    as_of_block: AsOfBlock = None,
-    as_of_time: AsOfTime = None,
+    as_of: AnswerAsOf,
     from_block: FromBlock = None,
     to_block: ToBlock = None,
     from_time: FromTime = None,
@@ -167,7 +142,6 @@ def party_trace(
     """Everything the party held, licensed (as licensor or licensee) or pledged (as pledgor
     or pledgee), each with its period; filtered by window, level and reason."""
     filters = TraceFilter(from_block, to_block, from_time, to_time, level, reason)
-    as_of = _as_of(registry, as_of_block, as_of_time)
     answer = trace_party(registry.engine, registry.manifest.chain_id, address, as_of, filters)
     if format == "csv":
         return _csv(trace_csv(answer), f"trace-{answer.party}-{as_of.block}.csv")
