@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -60,6 +61,19 @@ def load_key(path: Path) -> LocalAccount:
 
 def signer_or_operator(context: RegistryContext, key_file: Path | None) -> LocalAccount:
     return load_key(key_file) if key_file is not None else context.operator
+
+
+def parse_time(text: str | None, option: str) -> datetime | None:
+    """An ISO 8601 time with an offset given to ``option`` (``None`` stays ``None``)."""
+    if text is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise InputError(f"{option} {text!r} is not an ISO 8601 time") from exc
+    if moment.tzinfo is None:
+        raise InputError(f"{option} {text!r} has no offset; add one, e.g. +08:00 or Z")
+    return moment
 
 
 def emit(data: Any, as_json: bool, text: list[str]) -> None:

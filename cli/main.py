@@ -14,7 +14,7 @@ from typing import Annotated, Any
 import click
 import typer
 
-from cli import audit, index, registration, rights, trace, valuation, verification
+from cli import audit, index, registration, report, rights, trace, valuation, verification
 from cli.common import (
     DatasetPath,
     JsonFlag,
@@ -207,6 +207,7 @@ valuation.register(app)
 index.register(app)
 audit.register(app)
 trace.register(app)
+report.register(app)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from cli.common import emit, open_context
+from cli.common import emit, open_context, parse_time
 from registry.errors import InputError
 
 if TYPE_CHECKING:
@@ -27,18 +27,6 @@ if TYPE_CHECKING:
 
 def _time(value: datetime | None) -> str:
     return "-" if value is None else f"{value:%Y-%m-%d %H:%M:%S} UTC"
-
-
-def _parse_time(text: str | None, option: str) -> datetime | None:
-    if text is None:
-        return None
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError as exc:
-        raise InputError(f"{option} {text!r} is not an ISO 8601 time") from exc
-    if moment.tzinfo is None:
-        raise InputError(f"{option} {text!r} has no offset; add one, e.g. +08:00 or Z")
-    return moment
 
 
 def _until(block: int | None, time: datetime | None) -> str:
@@ -171,12 +159,12 @@ def trace(
     filters = TraceFilter(
         from_block,
         to_block,
-        _parse_time(from_time, "--from-time"),
-        _parse_time(to_time, "--to-time"),
+        parse_time(from_time, "--from-time"),
+        parse_time(to_time, "--to-time"),
         level,
         reason,
     )
-    moment = _parse_time(as_of_time, "--as-of-time")
+    moment = parse_time(as_of_time, "--as-of-time")
     context = open_context()
     engine, chain_id = context.engine, context.manifest.chain_id
     as_of = resolve_as_of(engine, chain_id, as_of_block, moment)

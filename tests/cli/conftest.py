@@ -17,9 +17,31 @@ from typing import Any
 
 import pytest
 
+from registry.context import RegistryContext
+from registry.settings import Settings
 from tests.conftest import free_port
 
 DAREG = str(Path(sys.executable).parent / "dareg")
+
+
+def run_dareg(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    """``dareg ARGS`` in ``env``; its exit code, stdout and stderr (never raises on failure)."""
+    return subprocess.run(
+        [DAREG, *args], env=env, capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+@pytest.fixture
+def cli_env(ctx: RegistryContext, test_settings: Settings) -> dict[str, str]:
+    """The environment of a `dareg` subprocess that uses the test's registry context (the
+    session chain, the test's var/ and database), without any other DAREG_ variable."""
+    del ctx  # deploys, migrates and configures registrar 440 first
+    return {k: v for k, v in os.environ.items() if not k.startswith("DAREG_")} | {
+        "DAREG_RPC_URL": str(test_settings.rpc_url),
+        "DAREG_VAR_DIR": str(test_settings.var_dir),
+        "DAREG_DATABASE_URL": str(test_settings.database_url),
+        "COLUMNS": "200",
+    }
 
 
 @dataclass

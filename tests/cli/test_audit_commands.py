@@ -4,35 +4,15 @@ mirror."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 
-import pytest
 from sqlalchemy import update
 
 from registry.context import RegistryContext
 from registry.db.models import pledge_table, raw_event_table, registration_table
 from registry.indexer.queries import indexer_head
-from registry.settings import Settings
-from tests.cli.conftest import DAREG
+from tests.cli.conftest import run_dareg as _run
 from tests.registry.audit.test_service import build_scenario, execute, raw_row
 from tests.registry.rights.test_service import bank, holder
-
-
-@pytest.fixture
-def cli_env(ctx: RegistryContext, test_settings: Settings) -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if not k.startswith("DAREG_")} | {
-        "DAREG_RPC_URL": str(test_settings.rpc_url),
-        "DAREG_VAR_DIR": str(test_settings.var_dir),
-        "DAREG_DATABASE_URL": str(test_settings.database_url),
-        "COLUMNS": "200",
-    }
-
-
-def _run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [DAREG, *args], env=env, capture_output=True, text=True, timeout=120, check=False
-    )
 
 
 def test_consistent_then_drift_exits_3_with_each_drift_on_a_line(

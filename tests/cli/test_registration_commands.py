@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -15,7 +14,7 @@ from registry.db.engine import migrate
 from registry.domain.deployment import DeploymentManifest
 from registry.domain.registration import RegistrarPolicy
 from registry.settings import Settings
-from tests.cli.conftest import DAREG
+from tests.cli.conftest import run_dareg as _run
 from tests.registry.registration.conftest import metadata, travel
 
 CODE = 450
@@ -40,12 +39,6 @@ def cli_env(
         "DAREG_DATABASE_URL": str(test_settings.database_url),
         "COLUMNS": "200",
     }
-
-
-def _run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [DAREG, *args], env=env, capture_output=True, text=True, timeout=60, check=False
-    )
 
 
 def test_apply_review_issue_and_show(

@@ -4,19 +4,16 @@ session chain."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 from datetime import timedelta
 from pathlib import Path
 
-import pytest
 from eth_account.signers.local import LocalAccount
 
 from registry.context import RegistryContext
 from registry.domain.rights import PledgeStatus
 from registry.indexer.follow import Indexer
-from registry.settings import Settings
-from tests.cli.conftest import DAREG
+from tests.cli.conftest import run_dareg as _run
 from tests.registry.rights.test_service import (
     bank,
     buyer,
@@ -27,22 +24,6 @@ from tests.registry.rights.test_service import (
     licence_terms,
     licensee,
 )
-
-
-@pytest.fixture
-def cli_env(ctx: RegistryContext, test_settings: Settings) -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if not k.startswith("DAREG_")} | {
-        "DAREG_RPC_URL": str(test_settings.rpc_url),
-        "DAREG_VAR_DIR": str(test_settings.var_dir),
-        "DAREG_DATABASE_URL": str(test_settings.database_url),
-        "COLUMNS": "200",
-    }
-
-
-def _run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [DAREG, *args], env=env, capture_output=True, text=True, timeout=60, check=False
-    )
 
 
 def _key(tmp_path: Path, account: LocalAccount, name: str) -> str:

@@ -6,37 +6,18 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import subprocess
 
 import pytest
 
 from registry.context import RegistryContext
-from registry.settings import Settings
-from tests.cli.conftest import DAREG
+from tests.cli.conftest import run_dareg as _run
 from tests.registry.provenance.scenario import Scenario, build
 from tests.registry.rights.test_service import buyer, holder
 
 
 @pytest.fixture
-def cli_env(ctx: RegistryContext, test_settings: Settings) -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if not k.startswith("DAREG_")} | {
-        "DAREG_RPC_URL": str(test_settings.rpc_url),
-        "DAREG_VAR_DIR": str(test_settings.var_dir),
-        "DAREG_DATABASE_URL": str(test_settings.database_url),
-        "COLUMNS": "200",
-    }
-
-
-@pytest.fixture
 def s(ctx: RegistryContext) -> Scenario:
     return build(ctx)
-
-
-def _run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [DAREG, *args], env=env, capture_output=True, text=True, timeout=120, check=False
-    )
 
 
 def test_timeline_text_json_and_as_of(cli_env: dict[str, str], s: Scenario) -> None:
