@@ -13,7 +13,7 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import Connection, Engine, select, union
+from sqlalchemy import Connection, Engine, exists, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from registry.db.models import (
@@ -57,19 +57,16 @@ def facts_of(body: bytes) -> dict[str, Any]:
 
 
 def _missing(connection: Connection) -> list[str]:
-    """Metadata hashes the mirror names whose document is stored but not read yet."""
-    named = union(
-        select(registration_table.c.metadata_hash.label("h")),
-        select(asset_version_table.c.metadata_hash.label("h")),
-    ).subquery()
+    """Metadata hashes the mirror names whose document is stored but not read yet (one index
+    probe per registration and version when nothing is missing)."""
     f, d = asset_facts_table, document_table
-    query = (
-        select(named.c.h)
-        .join(d, d.c.hash == named.c.h)
-        .outerjoin(f, f.c.metadata_hash == named.c.h)
-        .where(f.c.metadata_hash.is_(None))
-    )
-    return [str(h) for h in connection.execute(query).scalars()]
+    missing: set[str] = set()
+    for column in (registration_table.c.metadata_hash, asset_version_table.c.metadata_hash):
+        query = select(column).where(
+            ~exists().where(f.c.metadata_hash == column), exists().where(d.c.hash == column)
+        )
+        missing.update(str(h) for h in connection.execute(query).scalars())
+    return sorted(missing)
 
 
 def _chunks(items: list[str], size: int) -> Iterable[list[str]]:

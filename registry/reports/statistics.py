@@ -22,13 +22,27 @@ converted between currencies.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, Engine, and_, func, select
+import numpy as np
+import numpy.typing as npt
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Engine,
+    String,
+    and_,
+    case,
+    cast,
+    func,
+    select,
+    type_coerce,
+)
 
 from registry.certificates.labels import ASSET_KIND, CLASSIFICATION, STATUS
 from registry.db.models import (
@@ -47,7 +61,7 @@ from registry.domain.money import CURRENCY_EXPONENTS
 from registry.domain.registration import AssetKind, Classification, Status
 from registry.domain.rights import PledgeStatus
 from registry.domain.valuation import AccountingClass, ValuationStatus
-from registry.errors import IndexerError
+from registry.errors import ConfigurationError, IndexerError
 from registry.indexer.history import rows_as_of
 from registry.indexer.snapshot import SNAPSHOT_ATTEMPTS
 from registry.provenance.asof import AsOf
@@ -155,21 +169,6 @@ class Statistics:
         return tuple(sorted(seen))
 
 
-# --- what the sources deliver -------------------------------------------------------------
-
-
-class _Certificate(NamedTuple):
-    token_id: int
-    holder: str
-    registrar_code: int
-    kind: str
-    level: str
-    status: str
-    valid_until: datetime | None
-    issued_at: datetime | None
-    metadata_hash: str
-
-
 #: (industry, category, region) of a metadata document
 _Facts = tuple[str | None, str | None, str | None]
 
@@ -181,59 +180,133 @@ class _Pledge(NamedTuple):
     amount: int
 
 
+# --- the certificates as of the block, one entry per certificate ------------------------
+#
+# At the head one SELECT over the current tables gives every certificate with what it is grouped
+# by (the database derives the expiry, the province and the month of issue); as of an earlier
+# block the same columns are built from the row history. The grouping itself runs in numpy
+# (factorised keys, bincount, exact integer sums with reduceat over Python ints), which is much
+# faster than a GROUP BY per dimension on SQLite.
+
+
+#: The keys a certificate row carries (the province is derived from the region when grouping).
+_ROW_KEYS = tuple(d for d in DIMENSIONS if d != "province")
+
+
 @dataclass
-class _State:
-    """Certificates and what hangs on them as of the report's block."""
+class _Certificates:
+    tokens: list[int]
+    keys: dict[str, Sequence[str]]  # each of _ROW_KEYS -> one key per certificate
+    frozen: list[bool]
+    issued_month: list[str | None]
+    currency: list[str | None]
+    value: list[int | None]  # latest valuation, minor units
 
-    certificates: list[_Certificate]
-    latest_valuation: dict[int, tuple[str, int]]
-    accounting: dict[int, tuple[str, str]]
-    live_pledges: list[_Pledge]
-    frozen: set[int]
+
+def _sql_month(column: ColumnElement[Any], dialect: str) -> ColumnElement[Any]:
+    """What to select for the month of a UTC timestamp column: on PostgreSQL the month itself
+    (``YYYY-MM`` in Beijing time); on SQLite the stored UTC text, which :func:`_to_months` turns
+    into months in one vectorised step (cheaper than ``strftime`` for every row)."""
+    if dialect == "sqlite":
+        return type_coerce(column, String)
+    if dialect == "postgresql":
+        return func.to_char(func.timezone("Asia/Shanghai", column), "YYYY-MM", type_=String)
+    raise ConfigurationError(f"statistics need SQLite or PostgreSQL, not {dialect}")
 
 
-def _head_state(connection: Connection, chain_id: int) -> _State:
-    r = registration_table
-    certificates = [
-        _Certificate(*row)
-        for row in connection.execute(
-            select(
-                r.c.id,
-                r.c.holder,
-                r.c.registrar_code,
-                r.c.kind,
-                r.c.level,
-                r.c.status,
-                r.c.valid_until,
-                r.c.issued_at,
-                r.c.metadata_hash,
-            ).where(r.c.chain_id == chain_id, r.c.certificate_number.is_not(None))
-        )
-    ]
-    v = valuation_table
+def _to_months(values: Sequence[str | None], dialect: str) -> list[str | None]:
+    """The months (``YYYY-MM``, Beijing time) of what :func:`_sql_month` selected."""
+    if dialect != "sqlite":
+        return list(values)
+    present = [i for i, v in enumerate(values) if v is not None]
+    months: list[str | None] = [None] * len(values)
+    if present:
+        stamps = np.array([values[i] for i in present], dtype="datetime64[us]")
+        local = (stamps + np.timedelta64(8, "h")).astype("datetime64[M]").astype(str)
+        for i, month in zip(present, local.tolist(), strict=True):
+            months[i] = month
+    return months
+
+
+def month_of(moment: datetime) -> str:
+    """``YYYY-MM`` of ``moment`` in Beijing time."""
+    local = moment.astimezone(MONTH_ZONE)
+    return f"{local.year:04d}-{local.month:02d}"
+
+
+def _columns(rows: Sequence[Sequence[Any]], dialect: str | None = None) -> _Certificates:
+    """Columns of certificate rows (token, keys but the province, frozen, issue month or what
+    :func:`_sql_month` selected for it with ``dialect``, currency, value)."""
+    width = 1 + len(_ROW_KEYS) + 4
+    columns: list[Sequence[Any]] = list(zip(*rows, strict=True)) if rows else [()] * width
+    tokens, *rest = columns
+    keys = dict(zip(_ROW_KEYS, rest[: len(_ROW_KEYS)], strict=True))
+    frozen, issued, currency, value = rest[len(_ROW_KEYS) :]
+    return _Certificates(
+        tokens=[int(t) for t in tokens],
+        keys=keys,
+        frozen=[bool(f) for f in frozen],
+        issued_month=list(issued) if dialect is None else _to_months(issued, dialect),
+        currency=list(currency),
+        value=[None if v is None else int(v) for v in value],
+    )
+
+
+def _at_head(
+    connection: Connection, chain_id: int, moment: datetime | None
+) -> tuple[_Certificates, list[_Pledge]]:
+    r, f, a, fz, v = (
+        registration_table,
+        asset_facts_table,
+        accounting_class_table,
+        freeze_table,
+        valuation_table,
+    )
     newest = (
-        select(func.max(v.c.id).label("id"))
+        select(v.c.token_id, func.max(v.c.id).label("id"))
         .where(v.c.chain_id == chain_id, v.c.status == ValuationStatus.ACTIVE.value)
         .group_by(v.c.token_id)
         .subquery()
     )
-    latest = {
-        int(token): (str(currency), int(value))
-        for token, currency, value in connection.execute(
-            select(v.c.token_id, v.c.currency, v.c.value).join(
-                newest, and_(v.c.chain_id == chain_id, v.c.id == newest.c.id)
-            )
+    latest = v.alias("latest")
+    status: ColumnElement[Any] = r.c.status
+    if moment is not None:
+        status = case(
+            (and_(r.c.status == Status.ISSUED.value, r.c.valid_until < moment), "expired"),
+            else_=r.c.status,
         )
-    }
-    a = accounting_class_table
-    accounting = {
-        int(token): (str(kind), str(holder))
-        for token, kind, holder in connection.execute(
-            select(a.c.token_id, a.c.accounting_class, a.c.holder).where(a.c.chain_id == chain_id)
+    region = f.c.region
+    sources = (
+        r.outerjoin(f, and_(f.c.metadata_hash == r.c.metadata_hash, f.c.readable.is_(True)))
+        .outerjoin(
+            a, and_(a.c.chain_id == r.c.chain_id, a.c.token_id == r.c.id, a.c.holder == r.c.holder)
         )
-    }
+        .outerjoin(fz, and_(fz.c.chain_id == r.c.chain_id, fz.c.token_id == r.c.id))
+        .outerjoin(newest, newest.c.token_id == r.c.id)
+        .outerjoin(latest, and_(latest.c.chain_id == r.c.chain_id, latest.c.id == newest.c.id))
+    )
+    query = (
+        select(
+            r.c.id,
+            func.coalesce(f.c.industry, UNKNOWN),
+            func.coalesce(f.c.category, UNKNOWN),
+            r.c.level,
+            func.coalesce(region, UNKNOWN),
+            cast(r.c.registrar_code, String),
+            r.c.kind,
+            status,
+            func.coalesce(a.c.accounting_class, AccountingClass.NONE.value),
+            func.coalesce(fz.c.frozen, False),
+            _sql_month(r.c.issued_at, connection.dialect.name),
+            latest.c.currency,
+            latest.c.value,
+        )
+        .select_from(sources)
+        .where(r.c.chain_id == chain_id, r.c.certificate_number.is_not(None))
+    )
+    certificates = _columns(connection.execute(query).all(), connection.dialect.name)
     p = pledge_table
-    live = [
+    pledges = [
         _Pledge(int(token), str(pledgee), str(currency), int(amount))
         for token, pledgee, currency, amount in connection.execute(
             select(p.c.token_id, p.c.pledgee, p.c.currency, p.c.secured_amount).where(
@@ -241,32 +314,13 @@ def _head_state(connection: Connection, chain_id: int) -> _State:
             )
         )
     ]
-    fz = freeze_table
-    frozen = {
-        int(token)
-        for token in connection.execute(
-            select(fz.c.token_id).where(fz.c.chain_id == chain_id, fz.c.frozen.is_(True))
-        ).scalars()
-    }
-    return _State(certificates, latest, accounting, live, frozen)
+    return certificates, pledges
 
 
-def _history_state(engine: Engine, chain_id: int, block: int) -> _State:
-    certificates = [
-        _Certificate(
-            token_id=int(row["id"]),
-            holder=str(row["holder"]),
-            registrar_code=int(row["registrar_code"]),
-            kind=str(row["kind"]),
-            level=str(row["level"]),
-            status=str(row["status"]),
-            valid_until=row["valid_until"],
-            issued_at=row["issued_at"],
-            metadata_hash=str(row["metadata_hash"]),
-        )
-        for row in rows_as_of(engine, chain_id, "registration", block)
-        if row["certificate_number"] is not None
-    ]
+def _from_history(
+    engine: Engine, connection: Connection, chain_id: int, block: int, moment: datetime | None
+) -> tuple[_Certificates, list[_Pledge]]:
+    """The certificates as of ``block`` (below the head), from the row history."""
     newest: dict[int, tuple[int, str, int]] = {}
     for row in rows_as_of(engine, chain_id, "valuation", block):
         if row["status"] != ValuationStatus.ACTIVE.value:
@@ -278,7 +332,48 @@ def _history_state(engine: Engine, chain_id: int, block: int) -> _State:
         int(row["token_id"]): (str(row["accounting_class"]), str(row["holder"]))
         for row in rows_as_of(engine, chain_id, "accounting_class", block)
     }
-    live = [
+    frozen = {
+        int(row["token_id"])
+        for row in rows_as_of(engine, chain_id, "freeze", block)
+        if row["frozen"]
+    }
+    facts = _facts(connection)
+    rows: list[tuple[Any, ...]] = []
+    for row in rows_as_of(engine, chain_id, "registration", block):
+        if row["certificate_number"] is None:
+            continue
+        token = int(row["id"])
+        industry, category, region = facts.get(str(row["metadata_hash"]), (None, None, None))
+        status = str(row["status"])
+        valid_until: datetime | None = row["valid_until"]
+        if status == Status.ISSUED.value and valid_until and moment and valid_until < moment:
+            status = Status.EXPIRED.value
+        recorded = accounting.get(token)
+        accounting_class = (
+            recorded[0]
+            if recorded is not None and recorded[1] == row["holder"]
+            else AccountingClass.NONE.value
+        )
+        valuation = newest.get(token)
+        issued_at: datetime | None = row["issued_at"]
+        rows.append(
+            (
+                token,
+                industry or UNKNOWN,
+                category or UNKNOWN,
+                str(row["level"]),
+                region or UNKNOWN,
+                str(row["registrar_code"]),
+                str(row["kind"]),
+                status,
+                accounting_class,
+                token in frozen,
+                None if issued_at is None else month_of(issued_at),
+                None if valuation is None else valuation[1],
+                None if valuation is None else valuation[2],
+            )
+        )
+    pledges = [
         _Pledge(
             int(row["token_id"]),
             str(row["pledgee"]),
@@ -288,18 +383,7 @@ def _history_state(engine: Engine, chain_id: int, block: int) -> _State:
         for row in rows_as_of(engine, chain_id, "pledge", block)
         if row["status"] == PledgeStatus.LIVE.value
     ]
-    frozen = {
-        int(row["token_id"])
-        for row in rows_as_of(engine, chain_id, "freeze", block)
-        if row["frozen"]
-    }
-    return _State(
-        certificates,
-        {token: (currency, value) for token, (_, currency, value) in newest.items()},
-        accounting,
-        live,
-        frozen,
-    )
+    return _columns(rows), pledges
 
 
 # --- aggregation --------------------------------------------------------------------------
@@ -317,30 +401,6 @@ def _money(totals: Mapping[str, int]) -> dict[str, Decimal]:
 
 def _add(totals: dict[str, int], currency: str, amount: int) -> None:
     totals[currency] = totals.get(currency, 0) + amount
-
-
-@dataclass
-class _Tally:
-    certificates: int = 0
-    valued: int = 0
-    totals: dict[str, int] = field(default_factory=dict)
-
-    def merge(self, other: _Tally) -> None:
-        self.certificates += other.certificates
-        self.valued += other.valued
-        for currency, amount in other.totals.items():
-            _add(self.totals, currency, amount)
-
-
-def _effective_status(status: str, valid_until: datetime | None, moment: datetime | None) -> str:
-    if (
-        status == Status.ISSUED.value
-        and valid_until is not None
-        and moment is not None
-        and valid_until < moment
-    ):
-        return Status.EXPIRED.value
-    return status
 
 
 Labeller = Callable[[str], tuple[str, str]]
@@ -381,65 +441,65 @@ def _labeller(registrars: Mapping[int, str]) -> dict[str, Labeller]:
     }
 
 
+def _factorised(keys: Sequence[str]) -> tuple[list[str], npt.NDArray[np.int64]]:
+    """The distinct keys (in first-seen order) and each entry's index among them."""
+    distinct = list(dict.fromkeys(keys))
+    index = {key: i for i, key in enumerate(distinct)}
+    return distinct, np.fromiter(map(index.__getitem__, keys), dtype=np.int64, count=len(keys))
+
+
 def _groups(
-    state: _State,
-    facts: Mapping[str, _Facts],
-    moment: datetime | None,
-    registrars: Mapping[int, str],
+    certificates: _Certificates, registrars: Mapping[int, str]
 ) -> dict[str, tuple[Group, ...]]:
-    combos: dict[tuple[str, ...], _Tally] = {}
-    for c in state.certificates:
-        industry, category, region = facts.get(c.metadata_hash, (None, None, None))
-        recorded = state.accounting.get(c.token_id)
-        accounting = (
-            recorded[0]
-            if recorded is not None and recorded[1] == c.holder
-            else AccountingClass.NONE.value
-        )
-        key = (
-            industry or UNKNOWN,
-            category or UNKNOWN,
-            c.level,
-            province_of(region) if region else UNKNOWN,
-            region or UNKNOWN,
-            str(c.registrar_code),
-            c.kind,
-            _effective_status(c.status, c.valid_until, moment),
-            accounting,
-        )
-        tally = combos.get(key)
-        if tally is None:
-            tally = combos[key] = _Tally()
-        tally.certificates += 1
-        valuation = state.latest_valuation.get(c.token_id)
-        if valuation is not None:
-            tally.valued += 1
-            _add(tally.totals, *valuation)
+    currencies = sorted({c for c in certificates.currency if c is not None})
+    currency_index: dict[str | None, int] = {None: -1}
+    currency_index.update((c, i) for i, c in enumerate(currencies))
+    currency_codes = np.fromiter(
+        map(currency_index.__getitem__, certificates.currency),
+        dtype=np.int64,
+        count=len(certificates.currency),
+    )
+    valued = currency_codes >= 0
+    valued_currency = currency_codes[valued]
+    values = np.array([v for v in certificates.value if v is not None], dtype=object)
     labels = _labeller(registrars)
+    factorised = {d: _factorised(certificates.keys[d]) for d in _ROW_KEYS}
+    regions, region_codes = factorised["region"]
+    provinces = list(dict.fromkeys(province_of(r) if r != UNKNOWN else UNKNOWN for r in regions))
+    province_index = {p: i for i, p in enumerate(provinces)}
+    of_region = np.array(
+        [province_index[province_of(r) if r != UNKNOWN else UNKNOWN] for r in regions],
+        dtype=np.int64,
+    )
+    factorised["province"] = (provinces, of_region[region_codes])
     result: dict[str, tuple[Group, ...]] = {}
-    for position, dimension in enumerate(DIMENSIONS):
-        rolled: dict[str, _Tally] = {}
-        for combo, tally in combos.items():
-            rolled.setdefault(combo[position], _Tally()).merge(tally)
+    for dimension in DIMENSIONS:
+        distinct, codes = factorised[dimension]
+        counts = np.bincount(codes, minlength=len(distinct)).tolist()
+        valued_counts = np.bincount(codes[valued], minlength=len(distinct)).tolist()
+        totals: list[dict[str, int]] = [{} for _ in distinct]
+        if len(values):
+            combined = codes[valued] * len(currencies) + valued_currency
+            order = np.argsort(combined, kind="stable")
+            ranked = combined[order]
+            starts = np.flatnonzero(np.r_[True, ranked[1:] != ranked[:-1]])
+            sums = np.add.reduceat(values[order], starts).tolist()
+            for code, amount in zip(ranked[starts].tolist(), sums, strict=True):
+                key, currency = divmod(int(code), len(currencies))
+                totals[key][currencies[currency]] = int(amount)
         label = labels[dimension]
         result[dimension] = tuple(
             Group(
-                key=k,
-                label=label(k)[0],
-                label_en=label(k)[1],
-                certificates=t.certificates,
-                valued=t.valued,
-                valuation=_money(t.totals),
+                key=key,
+                label=label(key)[0],
+                label_en=label(key)[1],
+                certificates=int(counts[i]),
+                valued=int(valued_counts[i]),
+                valuation=_money(totals[i]),
             )
-            for k, t in sorted(rolled.items(), key=lambda kv: (-kv[1].certificates, kv[0]))
+            for i, key in sorted(enumerate(distinct), key=lambda ik: (-counts[ik[0]], ik[1]))
         )
     return result
-
-
-def month_of(moment: datetime) -> str:
-    """``YYYY-MM`` of ``moment`` in Beijing time."""
-    local = moment.astimezone(MONTH_ZONE)
-    return f"{local.year:04d}-{local.month:02d}"
 
 
 def _month_range(first: str, last: str) -> list[str]:
@@ -451,90 +511,98 @@ def _month_range(first: str, last: str) -> list[str]:
     return months
 
 
-@dataclass
-class _Month:
-    issued: int = 0
-    transfers: int = 0
-    licences: int = 0
-    sublicences: int = 0
-    pledges: int = 0
-    pledged: dict[str, int] = field(default_factory=dict)
-
-
-def _months(connection: Connection, chain_id: int, block: int, state: _State) -> list[MonthVolume]:
-    months: dict[str, _Month] = {}
-
-    def at(moment: datetime) -> _Month:
-        key = month_of(moment)
-        found = months.get(key)
-        if found is None:
-            found = months[key] = _Month()
-        return found
-
-    for c in state.certificates:
-        if c.issued_at is not None:
-            at(c.issued_at).issued += 1
+def _months(
+    connection: Connection, chain_id: int, block: int, certificates: _Certificates
+) -> list[MonthVolume]:
+    dialect = connection.dialect.name
+    issued = Counter(m for m in certificates.issued_month if m is not None)
     t = transfer_table
-    for (moment,) in connection.execute(
-        select(t.c.transferred_at).where(t.c.chain_id == chain_id, t.c.block_number <= block)
-    ):
-        at(moment).transfers += 1
+    transfers = Counter(
+        _to_months(
+            connection.execute(
+                select(_sql_month(t.c.transferred_at, dialect)).where(
+                    t.c.chain_id == chain_id, t.c.block_number <= block
+                )
+            )
+            .scalars()
+            .all(),
+            dialect,
+        )
+    )
     lic = licence_table
-    for moment, parent in connection.execute(
-        select(lic.c.granted_at, lic.c.parent_id).where(
+    granted = connection.execute(
+        select(_sql_month(lic.c.granted_at, dialect), lic.c.parent_id).where(
             lic.c.chain_id == chain_id, lic.c.granted_block <= block
         )
+    ).all()
+    licences: Counter[str | None] = Counter()
+    sublicences: Counter[str | None] = Counter()
+    for month, (_, parent) in zip(
+        _to_months([g[0] for g in granted], dialect), granted, strict=True
     ):
-        if parent is None:
-            at(moment).licences += 1
-        else:
-            at(moment).sublicences += 1
+        (licences if parent is None else sublicences)[month] += 1
     p = pledge_table
-    for moment, currency, amount in connection.execute(
-        select(p.c.registered_at, p.c.currency, p.c.secured_amount).where(
+    registered = connection.execute(
+        select(_sql_month(p.c.registered_at, dialect), p.c.currency, p.c.secured_amount).where(
             p.c.chain_id == chain_id, p.c.registered_block <= block
         )
+    ).all()
+    pledges: Counter[str | None] = Counter()
+    pledged: dict[str, dict[str, int]] = {}
+    for month, (_, currency, amount) in zip(
+        _to_months([r[0] for r in registered], dialect), registered, strict=True
     ):
-        month = at(moment)
-        month.pledges += 1
-        _add(month.pledged, str(currency), int(amount))
-    if not months:
+        pledges[month] += 1
+        _add(pledged.setdefault(str(month), {}), str(currency), int(amount))
+    seen = {
+        m for m in (*issued, *transfers, *licences, *sublicences, *pledges) if isinstance(m, str)
+    }
+    if not seen:
         return []
     return [
         MonthVolume(
-            month=key,
-            issued=(m := months.get(key, _Month())).issued,
-            transfers=m.transfers,
-            licences=m.licences,
-            sublicences=m.sublicences,
-            pledges=m.pledges,
-            pledged=_money(m.pledged),
+            month=month,
+            issued=issued[month],
+            transfers=transfers[month],
+            licences=licences[month],
+            sublicences=sublicences[month],
+            pledges=pledges[month],
+            pledged=_money(pledged.get(month, {})),
         )
-        for key in _month_range(min(months), max(months))
+        for month in _month_range(min(seen), max(seen))
     ]
 
 
-def _lenders(state: _State) -> list[LenderExposure]:
-    by_lender: dict[str, tuple[list[int], dict[str, int], dict[str, int]]] = {}
-    for pledge in state.live_pledges:
-        tokens, secured, valued = by_lender.setdefault(pledge.pledgee, ([], {}, {}))
+def _lenders(certificates: _Certificates, pledges: list[_Pledge]) -> list[LenderExposure]:
+    pledged = {p.token_id for p in pledges}
+    valuation_of = {
+        token: (currency, value)
+        for token, currency, value in zip(
+            certificates.tokens, certificates.currency, certificates.value, strict=True
+        )
+        if token in pledged and currency is not None and value is not None
+    }
+    by_lender: dict[str, tuple[list[int], dict[str, int]]] = {}
+    for pledge in pledges:
+        tokens, secured = by_lender.setdefault(pledge.pledgee, ([], {}))
         tokens.append(pledge.token_id)
         _add(secured, pledge.currency, pledge.amount)
-    for tokens, _, valued in by_lender.values():
+    exposures = []
+    for lender, (tokens, secured) in by_lender.items():
+        valued: dict[str, int] = {}
         for token in set(tokens):
-            valuation = state.latest_valuation.get(token)
-            if valuation is not None:
-                _add(valued, *valuation)
-    exposures = [
-        LenderExposure(
-            lender=lender,
-            pledges=len(tokens),
-            certificates=len(set(tokens)),
-            secured=_money(secured),
-            valuation=_money(valued),
+            found = valuation_of.get(token)
+            if found is not None:
+                _add(valued, *found)
+        exposures.append(
+            LenderExposure(
+                lender=lender,
+                pledges=len(tokens),
+                certificates=len(set(tokens)),
+                secured=_money(secured),
+                valuation=_money(valued),
+            )
         )
-        for lender, (tokens, secured, valued) in by_lender.items()
-    ]
     return sorted(exposures, key=lambda e: (-e.pledges, e.lender))
 
 
@@ -555,17 +623,6 @@ def _registrars(connection: Connection) -> dict[int, str]:
     return {int(code): str(name) for code, name in connection.execute(select(t.c.code, t.c.name))}
 
 
-def _totals(groups: Iterable[Group]) -> tuple[int, int, dict[str, Decimal]]:
-    certificates = valued = 0
-    totals: dict[str, Decimal] = {}
-    for group in groups:
-        certificates += group.certificates
-        valued += group.valued
-        for currency, amount in group.valuation.items():
-            totals[currency] = totals.get(currency, Decimal(0)) + amount
-    return certificates, valued, dict(sorted(totals.items()))
-
-
 def _indexed_head(connection: Connection, chain_id: int) -> int:
     value = connection.execute(
         select(cursor_table.c.last_block).where(cursor_table.c.chain_id == chain_id)
@@ -573,47 +630,54 @@ def _indexed_head(connection: Connection, chain_id: int) -> int:
     return 0 if value is None else int(value)
 
 
-def _read(
-    engine: Engine, chain_id: int, block: int
-) -> tuple[_State, list[MonthVolume], dict[str, _Facts], dict[int, str]]:
-    """Everything a report needs as of ``block``, as one consistent state: at the head the
-    current tables are read between two looks at the indexer's cursor (the indexer stores a batch
-    and moves its cursor in one transaction) and read again if it moved."""
-    for _ in range(SNAPSHOT_ATTEMPTS):
-        with engine.connect() as connection:
-            head = _indexed_head(connection, chain_id)
-            if block < head:
-                state = _history_state(engine, chain_id, block)
-            else:
-                state = _head_state(connection, chain_id)
-            months = _months(connection, chain_id, block, state)
-            facts = _facts(connection)
-            registrars = _registrars(connection)
-            if block < head or _indexed_head(connection, chain_id) == head:
-                return state, months, facts, registrars
-    raise IndexerError(
-        f"the mirror of chain {chain_id} kept changing while it was read "
-        f"({SNAPSHOT_ATTEMPTS} attempts); try again",
+def _report(
+    connection: Connection,
+    chain_id: int,
+    as_of: AsOf,
+    certificates: _Certificates,
+    pledges: list[_Pledge],
+) -> Statistics:
+    groups = _groups(certificates, _registrars(connection))
+    first = groups[DIMENSIONS[0]]
+    totals: dict[str, Decimal] = {}
+    for group in first:
+        for currency, amount in group.valuation.items():
+            totals[currency] = totals.get(currency, Decimal(0)) + amount
+    certified = set(certificates.tokens)
+    return Statistics(
         chain_id=chain_id,
+        as_of=as_of,
+        certificates=len(certificates.tokens),
+        valued=sum(g.valued for g in first),
+        valuation=dict(sorted(totals.items())),
+        pledged=len({p.token_id for p in pledges} & certified),
+        frozen=sum(certificates.frozen),
+        groups=groups,
+        months=tuple(_months(connection, chain_id, as_of.block, certificates)),
+        lenders=tuple(_lenders(certificates, pledges)),
     )
 
 
 def market_statistics(engine: Engine, chain_id: int, as_of: AsOf) -> Statistics:
-    """The statistics report of ``chain_id``'s registry as of ``as_of`` (see the module)."""
+    """The statistics report of ``chain_id``'s registry as of ``as_of`` (see the module).
+
+    At the head the current tables are read between two looks at the indexer's cursor (the
+    indexer stores a batch and moves its cursor in one transaction) and read again if it moved;
+    below the head the row history does not change."""
     refresh_facts(engine)
-    state, months, facts, registrars = _read(engine, chain_id, as_of.block)
-    groups = _groups(state, facts, as_of.time, registrars)
-    certificates, valued, totals = _totals(groups[DIMENSIONS[0]])
-    certified = {c.token_id for c in state.certificates}
-    return Statistics(
+    for _ in range(SNAPSHOT_ATTEMPTS):
+        with engine.connect() as connection:
+            head = _indexed_head(connection, chain_id)
+            if as_of.block < head:
+                found = _from_history(engine, connection, chain_id, as_of.block, as_of.time)
+                return _report(connection, chain_id, as_of, *found)
+            report = _report(
+                connection, chain_id, as_of, *_at_head(connection, chain_id, as_of.time)
+            )
+            if _indexed_head(connection, chain_id) == head:
+                return report
+    raise IndexerError(
+        f"the mirror of chain {chain_id} kept changing while it was read "
+        f"({SNAPSHOT_ATTEMPTS} attempts); try again",
         chain_id=chain_id,
-        as_of=as_of,
-        certificates=certificates,
-        valued=valued,
-        valuation=totals,
-        pledged=len({p.token_id for p in state.live_pledges if p.token_id in certified}),
-        frozen=len(state.frozen & certified),
-        groups=groups,
-        months=tuple(months),
-        lenders=tuple(_lenders(state)),
     )

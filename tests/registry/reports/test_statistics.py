@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from sqlalchemy import delete, select
@@ -122,20 +123,26 @@ def test_as_of_before_and_after_the_sale(ctx: RegistryContext, market: Market) -
     assert (early.certificates, early.months, early.lenders) == (0, (), ())
 
 
-def test_history_path_equals_head_path_block_for_block(
-    ctx: RegistryContext, market: Market
-) -> None:
-    """As of the head minus nothing, the row history gives the same answer as the tables."""
-    as_of = resolve_as_of(ctx.engine, ctx.manifest.chain_id)
+def _rows(found: tuple[module._Certificates, list[module._Pledge]]) -> tuple[list[Any], ...]:
+    c, pledges = found
+    keys = [c.keys[d] for d in module._ROW_KEYS]
+    columns = (c.tokens, *keys, c.frozen, c.issued_month, c.currency, c.value)
+    return sorted(zip(*columns, strict=True)), sorted(pledges)
+
+
+@pytest.mark.parametrize("step", ["valued", "sold", "final"])
+def test_history_path_equals_head_path(ctx: RegistryContext, market: Market, step: str) -> None:
+    """As of the head, the row history gives the same rows as the current tables (at earlier
+    blocks the head path cannot be asked, so the head is compared at each step's time)."""
+    chain = ctx.manifest.chain_id
+    moment = resolve_as_of(ctx.engine, chain, getattr(market, step)).time
+    refresh_facts(ctx.engine)
     with ctx.engine.connect() as connection:
-        head_state = module._head_state(connection, ctx.manifest.chain_id)
-    history_state = module._history_state(ctx.engine, ctx.manifest.chain_id, as_of.block)
-    assert sorted(head_state.certificates) == sorted(history_state.certificates)
-    assert head_state.latest_valuation == history_state.latest_valuation
-    assert head_state.accounting == history_state.accounting
-    assert sorted(head_state.live_pledges) == sorted(history_state.live_pledges)
-    assert head_state.frozen == history_state.frozen
-    del market
+        at_head = _rows(module._at_head(connection, chain, moment))
+        history = _rows(module._from_history(ctx.engine, connection, chain, market.final, moment))
+    assert at_head == history
+    assert len(at_head[0]) == 4
+    assert len(at_head[1]) == 1
 
 
 def test_facts_come_from_documents_once_and_unknown_without_one(
@@ -168,3 +175,27 @@ def test_facts_of_other_documents_are_unreadable() -> None:
         "category": None,
         "region": None,  # not a 6-digit code
     }
+
+
+def test_money_sums_are_exact_up_to_uint128() -> None:
+    largest = 2**128 - 1
+    values = [largest, largest, 1, None, 10**26 - 1, 0, 7]
+    currencies = ["CNY", "CNY", "CNY", None, "USD", "USD", "JPY"]
+    keys = ["a", "a", "b", "b", "a", "b", "a"]
+    certificates = module._Certificates(
+        tokens=list(range(len(values))),
+        keys={d: keys for d in module._ROW_KEYS},
+        frozen=[False] * len(values),
+        issued_month=[None] * len(values),
+        currency=currencies,
+        value=values,
+    )
+    groups = {g.key: g for g in module._groups(certificates, {})["industry"]}
+    assert (groups["a"].certificates, groups["a"].valued) == (4, 4)
+    assert (groups["b"].certificates, groups["b"].valued) == (3, 2)
+    assert groups["a"].valuation == {
+        "CNY": Decimal(f"{2 * largest}E-2"),  # exact: no context rounding
+        "JPY": Decimal(7),
+        "USD": Decimal(f"{10**26 - 1}E-2"),
+    }
+    assert groups["b"].valuation == {"CNY": Decimal("0.01"), "USD": Decimal("0.00")}
