@@ -27,6 +27,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -35,6 +36,7 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     Engine,
+    Select,
     String,
     and_,
     case,
@@ -196,8 +198,8 @@ _ROW_KEYS = tuple(d for d in DIMENSIONS if d != "province")
 @dataclass
 class _Certificates:
     tokens: list[int]
-    keys: dict[str, Sequence[str]]  # each of _ROW_KEYS -> one key per certificate
-    frozen: list[bool]
+    keys: Mapping[str, Sequence[str]]  # each of _ROW_KEYS -> one key per certificate
+    frozen: list[bool]  # or 0/1 as SQLite returns them
     issued_month: list[str | None]
     currency: list[str | None]
     value: list[int | None]  # latest valuation, minor units
@@ -238,18 +240,27 @@ def _columns(rows: Sequence[Sequence[Any]], dialect: str | None = None) -> _Cert
     """Columns of certificate rows (token, keys but the province, frozen, issue month or what
     :func:`_sql_month` selected for it with ``dialect``, currency, value)."""
     width = 1 + len(_ROW_KEYS) + 4
-    columns: list[Sequence[Any]] = list(zip(*rows, strict=True)) if rows else [()] * width
-    tokens, *rest = columns
+    tokens, *rest = [list(map(itemgetter(i), rows)) for i in range(width)]
     keys = dict(zip(_ROW_KEYS, rest[: len(_ROW_KEYS)], strict=True))
     frozen, issued, currency, value = rest[len(_ROW_KEYS) :]
     return _Certificates(
-        tokens=[int(t) for t in tokens],
+        tokens=tokens,
         keys=keys,
-        frozen=[bool(f) for f in frozen],
-        issued_month=list(issued) if dialect is None else _to_months(issued, dialect),
-        currency=list(currency),
+        frozen=frozen,
+        issued_month=issued if dialect is None else _to_months(issued, dialect),
+        currency=currency,
         value=[None if v is None else int(v) for v in value],
     )
+
+
+def _raw_rows(connection: Connection, query: Select[Any]) -> list[tuple[Any, ...]]:
+    """The rows of ``query`` as the driver returns them: plain tuples, without SQLAlchemy's
+    per-row processing (none of the selected columns needs any: no custom types)."""
+    result = connection.execute(query)
+    try:
+        return list(result.cursor.fetchall())
+    finally:
+        result.close()
 
 
 def _at_head(
@@ -304,7 +315,7 @@ def _at_head(
         .select_from(sources)
         .where(r.c.chain_id == chain_id, r.c.certificate_number.is_not(None))
     )
-    certificates = _columns(connection.execute(query).all(), connection.dialect.name)
+    certificates = _columns(_raw_rows(connection, query), connection.dialect.name)
     p = pledge_table
     pledges = [
         _Pledge(int(token), str(pledgee), str(currency), int(amount))
@@ -651,7 +662,7 @@ def _report(
         valued=sum(g.valued for g in first),
         valuation=dict(sorted(totals.items())),
         pledged=len({p.token_id for p in pledges} & certified),
-        frozen=sum(certificates.frozen),
+        frozen=sum(1 for f in certificates.frozen if f),
         groups=groups,
         months=tuple(_months(connection, chain_id, as_of.block, certificates)),
         lenders=tuple(_lenders(certificates, pledges)),
