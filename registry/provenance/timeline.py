@@ -4,14 +4,14 @@ The events are the mirror's ``raw_event`` rows (with their decoded ``args``) joi
 ``block`` headers for their time. Which rows are about the asset is found through indexed
 columns only, never by scanning the JSON ``args``:
 
-* the registration's own history (``row_version`` of its ``registration`` row: submission,
-  acceptance, returns, resubmissions, rejection, notice, objections filed and ruled, issue,
-  changes and corrections, renewal, transfers, cancellation, revocation) and of its
-  ``accounting_class``, ``transfer_approval`` and ``cross_border_record`` rows;
-* the append-only tables keyed by token: ``transfer``, ``pledge_event``, ``freeze_event``;
-* the grant and termination of its licences and sublicences, the submission and withdrawal of
-  its valuations, the filing and ruling of its objections (their rows' positions);
-* ``StandingGranted`` (which changes no mirrored row) through the ``(address, topic0)`` index;
+* every event whose domain record names the asset (its registration / certificate id): the
+  registration lifecycle (submission, acceptance, returns, resubmissions, rejection, notice,
+  objections filed and ruled, standing granted, issue, changes and corrections, renewal,
+  cancellation, revocation), transfers, pledges, freezes, transfer approvals, cross-border
+  records, licences and sublicences, valuations and accounting classes. The indexer's store
+  keeps that id as ``raw_event.token_id``
+  (:func:`registry.indexer.decode.record_asset`), so they are one range of the
+  ``(chain_id, token_id, block_number, log_index)`` index, already in chain order;
 * the ``EvidenceAnchored`` events of every fingerprint the asset's content ever had (as
   applied, resubmitted, issued or changed), through ``evidence`` by fingerprint.
 
@@ -36,35 +36,23 @@ from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 from eth_utils.address import to_checksum_address
-from eth_utils.crypto import keccak
 from sqlalchemy import (
     Connection,
     Engine,
     Select,
-    Table,
     Text,
     and_,
     cast,
     func,
-    or_,
     select,
-    union,
 )
 
 from registry.db.models import (
     block_table,
-    cross_border_record_table,
     document_table,
     evidence_table,
-    freeze_event_table,
-    licence_table,
-    objection_table,
-    pledge_event_table,
     raw_event_table,
     row_version_table,
-    transfer_approval_table,
-    transfer_table,
-    valuation_table,
 )
 from registry.domain.numbers import CERTIFICATE_DIGITS
 from registry.domain.registration import AssetKind, Classification, Status
@@ -73,10 +61,6 @@ from registry.errors import CertificateNotFoundError, RegistrationNotFoundError
 from registry.indexer.history import decode_row, history_key
 from registry.indexer.queries import RegistrationRow, effective_status, registration_by_number
 from registry.provenance.asof import AsOf
-
-#: ``StandingGranted(uint256 indexed id, address indexed party)``: the one lifecycle event that
-#: changes no mirrored row, found by its topic.
-STANDING_GRANTED_TOPIC = "0x" + keccak(text="StandingGranted(uint256,address)").hex()
 
 _ADDRESS = re.compile(r"0x[0-9a-fA-F]{40}")
 
@@ -338,81 +322,6 @@ def asset_as_of(engine: Engine, chain_id: int, row: RegistrationRow, as_of: AsOf
     )
 
 
-#: Events that change the registration row but are found through their own tables.
-_FOUND_ELSEWHERE = ("CertificateTransferred", "ObjectionFiled", "ObjectionRuled")
-
-
-def _positions(
-    connection: Connection, chain_id: int, token_id: int, block: int
-) -> list[Select[tuple[int, int]]]:
-    """The positions ``(block_number, log_index)`` of the events about ``token_id`` up to block
-    ``block``, one query per place they are kept, each served by an index on ``token_id`` or
-    the row key (the block cut-off is written ``+ 0`` where no planner should prefer the
-    position index). A position may be found in more than one place (a transfer changes the
-    registration row too): the caller unites them."""
-    v = row_version_table
-    keys = [
-        ("registration", history_key({"chain_id": chain_id, "id": token_id})),
-        ("accounting_class", history_key({"chain_id": chain_id, "token_id": token_id})),
-    ]
-    for table in (transfer_approval_table, cross_border_record_table):
-        for recipient in connection.execute(
-            select(table.c.recipient).where(
-                table.c.chain_id == chain_id, table.c.token_id == token_id
-            )
-        ).scalars():
-            key = {"chain_id": chain_id, "recipient": recipient, "token_id": token_id}
-            keys.append((table.name, history_key(key)))
-    found: list[Select[tuple[int, int]]] = [
-        select(v.c.block_number.label("block_number"), v.c.log_index.label("log_index")).where(
-            v.c.chain_id == chain_id,
-            v.c.table_name == name,
-            v.c.row_key == key,
-            v.c.block_number <= block,
-        )
-        for name, key in keys
-    ]
-    for table in (transfer_table, pledge_event_table, freeze_event_table):
-        found.append(
-            select(table.c.block_number, table.c.log_index).where(
-                table.c.chain_id == chain_id,
-                table.c.token_id == token_id,
-                table.c.block_number + 0 <= block,
-            )
-        )
-    # (table, token column, position, the row's first position when this is its last one)
-    pairs: tuple[tuple[Table, str, tuple[str, str], tuple[str, str] | None], ...] = (
-        (licence_table, "token_id", ("granted_block", "granted_log_index"), None),
-        (
-            licence_table,
-            "token_id",
-            ("last_block", "last_log_index"),
-            ("granted_block", "granted_log_index"),
-        ),
-        (valuation_table, "token_id", ("submitted_block", "submitted_log_index"), None),
-        (
-            valuation_table,
-            "token_id",
-            ("last_block", "last_log_index"),
-            ("submitted_block", "submitted_log_index"),
-        ),
-        (objection_table, "registration_id", ("filed_block", "filed_log_index"), None),
-        (objection_table, "registration_id", ("ruled_block", "ruled_log_index"), None),
-    )
-    for table, column, (b, li), first in pairs:
-        conditions = [
-            table.c.chain_id == chain_id,
-            table.c[column] == token_id,
-            table.c[b] + 0 <= block,  # also false for a null position (not ruled yet)
-        ]
-        if first is not None:  # a row never changed after its first event: found already
-            conditions.append(
-                or_(table.c[b] != table.c[first[0]], table.c[li] != table.c[first[1]])
-            )
-        found.append(select(table.c[b], table.c[li]).where(*conditions))
-    return found
-
-
 @functools.lru_cache(maxsize=4096)
 def _checksum(address: str) -> str:
     return str(to_checksum_address(address))
@@ -497,51 +406,14 @@ def timeline_entries(
         b.c.timestamp,
     )
     with engine.connect() as connection:
-        # one statement: the union of the positions (so each event is read once) joined once
-        # with raw_event and block; sorted here, as an ORDER BY makes SQLite sort whole rows
-        p = union(*_positions(connection, chain_id, row.id, block)).subquery("p")
+        # the events whose record names the asset: one range of ix_raw_event_token, in order
         rows = _plain_rows(
             connection,
-            select(*columns).select_from(
-                p.join(
-                    r,
-                    and_(
-                        r.c.chain_id == chain_id,
-                        r.c.block_number == p.c.block_number,
-                        r.c.log_index == p.c.log_index,
-                    ),
-                ).join(b, and_(b.c.chain_id == r.c.chain_id, b.c.number == r.c.block_number))
-            ),
+            select(*columns)
+            .join(b, and_(b.c.chain_id == r.c.chain_id, b.c.number == r.c.block_number))
+            .where(r.c.chain_id == chain_id, r.c.token_id == row.id, r.c.block_number <= block)
+            .order_by(r.c.block_number, r.c.log_index),
         )
-        rows.sort(key=_POSITION)
-        # StandingGranted: the registry contract's address is that of the submission's log
-        address = connection.execute(
-            select(r.c.address).where(
-                r.c.chain_id == chain_id,
-                r.c.block_number == row.submitted_block,
-                r.c.log_index == row.submitted_log_index,
-            )
-        ).scalar()
-        more: list[tuple[Any, ...]] = []
-        if address is not None and row.submitted_block <= block:
-            topic_id = "0x" + f"{row.id:064x}"
-            more = [
-                tuple(e)[:7]
-                for e in connection.execute(
-                    select(*columns, r.c.topics)
-                    .join(b, and_(b.c.chain_id == r.c.chain_id, b.c.number == r.c.block_number))
-                    .where(
-                        r.c.address == address,
-                        r.c.topic0 == STANDING_GRANTED_TOPIC,
-                        r.c.chain_id == chain_id,
-                        # + 0: through the (address, topic0) index, not a scan of every event
-                        # since the submission
-                        r.c.block_number + 0 >= row.submitted_block,
-                        r.c.block_number + 0 <= block,
-                    )
-                )
-                if len(e.topics) > 1 and str(e.topics[1]).lower() == topic_id
-            ]
         fingerprints = {row.fingerprint}
         for e in rows:
             if e[4] in _FINGERPRINT_EVENTS:
@@ -549,28 +421,26 @@ def timeline_entries(
                 if args and isinstance(args.get("fingerprint"), str):
                     fingerprints.add(args["fingerprint"].lower())
         ev = evidence_table
-        more.extend(
-            _plain_rows(
-                connection,
-                select(*columns)
-                .select_from(
-                    ev.join(
-                        r,
-                        and_(
-                            r.c.chain_id == ev.c.chain_id,
-                            r.c.block_number == ev.c.block_number,
-                            r.c.log_index == ev.c.log_index,
-                        ),
-                    ).join(b, and_(b.c.chain_id == r.c.chain_id, b.c.number == r.c.block_number))
-                )
-                .where(
-                    ev.c.fingerprint.in_(sorted(fingerprints)),
-                    ev.c.chain_id == chain_id,
-                    ev.c.block_number <= block,
-                ),
+        anchors = _plain_rows(
+            connection,
+            select(*columns)
+            .select_from(
+                ev.join(
+                    r,
+                    and_(
+                        r.c.chain_id == ev.c.chain_id,
+                        r.c.block_number == ev.c.block_number,
+                        r.c.log_index == ev.c.log_index,
+                    ),
+                ).join(b, and_(b.c.chain_id == r.c.chain_id, b.c.number == r.c.block_number))
             )
+            .where(
+                ev.c.fingerprint.in_(sorted(fingerprints)),
+                ev.c.chain_id == chain_id,
+                ev.c.block_number <= block,
+            ),
         )
-    for e in sorted(more, key=_POSITION):  # few: each put where it belongs, once
+    for e in sorted(anchors, key=_POSITION):  # few: each put where it belongs, once
         at = bisect.bisect_left(rows, _POSITION(e), key=_POSITION)
         if at == len(rows) or _POSITION(rows[at]) != _POSITION(e):
             rows.insert(at, e)
