@@ -152,6 +152,9 @@ _STRUCTS: dict[str, tuple[str, tuple[str, ...]]] = {
     ),
 }
 
+#: The names of ``TransferReason`` by the contract's enum value (its position).
+_REASONS = tuple(r.value for r in TransferReason)
+
 #: Arguments that only repeat the asset's id, or struct fields that repeat other arguments.
 _DROPPED = frozenset({"id", "tokenId", "status"})
 
@@ -362,10 +365,12 @@ def _details(event: str, args: Mapping[str, Any] | None) -> tuple[str | None, di
     elif event == "PledgeRegistered":
         actor = details.get("pledgor")
     reason = details.get("reason")
-    if event == "CertificateTransferred" and isinstance(reason, int):
-        reasons = list(TransferReason)
-        if 0 <= reason < len(reasons):
-            details["reason"] = reasons[reason].value
+    if (
+        event == "CertificateTransferred"
+        and isinstance(reason, int)
+        and 0 <= reason < len(_REASONS)
+    ):
+        details["reason"] = _REASONS[reason]
     if event == "LicenceGranted" and isinstance(details.get("voucherNumber"), int):
         details["voucherNumber"] = f"{details['voucherNumber']:016d}"
     return (actor if isinstance(actor, str) else None), details
