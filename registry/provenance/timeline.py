@@ -30,7 +30,8 @@ import functools
 import json
 import operator
 import re
-from collections.abc import Mapping
+import typing
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
@@ -384,13 +385,17 @@ def _kind(event: str, details: Mapping[str, Any]) -> str:
     return _snake(event)
 
 
-def _plain_rows(connection: Connection, statement: Select[Any]) -> list[tuple[Any, ...]]:
-    """Every row of ``statement`` as the driver returns it (a plain tuple), for columns that
-    need no conversion: SQLAlchemy's per-row processing would cost a sixth of a 10,000-event
-    timeline. The statement is still compiled (and cached) by SQLAlchemy."""
+def _entries(connection: Connection, statement: Select[Any]) -> list[TimelineEntry]:
+    """The entries ``statement`` (selecting the fields of :class:`TimelineEntry`) finds, each
+    made from the row as the driver returns it: SQLAlchemy's per-row processing (which these
+    columns do not need) would cost a sixth of a 10,000-event timeline. The statement is
+    still compiled (and cached) by SQLAlchemy."""
     result = connection.execute(statement)
     try:
-        return list(result.cursor.fetchall())
+        # sqlite3's and psycopg's cursors iterate their rows (PEP 249's optional extension)
+        rows = typing.cast("Iterable[tuple[Any, ...]]", result.cursor)
+        new = tuple.__new__
+        return [new(TimelineEntry, e) for e in rows]
     finally:
         result.close()
 
@@ -412,7 +417,7 @@ def timeline_entries(
     )
     with engine.connect() as connection:
         # the events whose record names the asset: one range of ix_raw_event_token, in order
-        rows = _plain_rows(
+        entries = _entries(
             connection,
             select(*columns)
             .join(b, and_(b.c.chain_id == r.c.chain_id, b.c.number == r.c.block_number))
@@ -420,13 +425,13 @@ def timeline_entries(
             .order_by(r.c.block_number, r.c.log_index),
         )
         fingerprints = {row.fingerprint}
-        for e in rows:
-            if e[4] in _FINGERPRINT_EVENTS:
-                args = json.loads(e[5]) if isinstance(e[5], str) else e[5]
+        for e in entries:
+            if e.event in _FINGERPRINT_EVENTS:
+                args = json.loads(e.raw_args) if isinstance(e.raw_args, str) else e.raw_args
                 if args and isinstance(args.get("fingerprint"), str):
                     fingerprints.add(args["fingerprint"].lower())
         ev = evidence_table
-        anchors = _plain_rows(
+        anchors = _entries(
             connection,
             select(*columns)
             .select_from(
@@ -446,14 +451,13 @@ def timeline_entries(
             ),
         )
     for e in sorted(anchors, key=_POSITION):  # few: each put where it belongs, once
-        at = bisect.bisect_left(rows, _POSITION(e), key=_POSITION)
-        if at == len(rows) or _POSITION(rows[at]) != _POSITION(e):
-            rows.insert(at, e)
-    new = tuple.__new__
-    return [new(TimelineEntry, e) for e in rows]
+        at = bisect.bisect_left(entries, _POSITION(e), key=_POSITION)
+        if at == len(entries) or _POSITION(entries[at]) != _POSITION(e):
+            entries.insert(at, e)
+    return entries
 
 
-#: The position ``(block_number, log_index)`` of a row of the timeline's query.
+#: The position ``(block_number, log_index)`` of an entry.
 _POSITION = operator.itemgetter(0, 1)
 
 
