@@ -1,11 +1,11 @@
 """Provenance benchmark: the timeline of one asset with 10,000 events, from the SQL mirror.
 
 Builds a fresh SQLite mirror (``registry.db.engine.migrate``) and fills it directly with
-synthetic but well-formed rows (blocks, raw events with decoded args, the derived rows and the
-row versions the indexer would write): one asset whose life has ``--events`` events (its
-application, notice and issue, then transfers, pledges registered and released, licences and
-freezes), beside ``--other-assets`` other assets with ten events each, so that the timeline must
-pick its rows out of a larger mirror. Then, in the same run:
+synthetic but well-formed rows (blocks, raw events with decoded args and the asset they name,
+the derived rows and the row versions the indexer would write): one asset whose life has
+``--events`` events (its application, notice and issue, then transfers, pledges registered and
+released, licences and freezes), beside ``--other-assets`` other assets with ten events each,
+so that the timeline must pick its rows out of a larger mirror. Then, in the same run:
 
 1. **baseline**: a bare ``SELECT count(*)`` over each table the timeline reads (raw_event,
    block, row_version, transfer, pledge_event, freeze_event, licence), median of ``--runs``;
@@ -132,6 +132,8 @@ class Mirror:
                 "topics": [_hash(3, len(name))],
                 "data": "0x",
                 "args": args,
+                # the asset the event's record names, as the store keeps it (record_asset)
+                "token_id": args["id"] if contract == "DataAssetRegistry" else args["tokenId"],
             }
         )
         return b, li

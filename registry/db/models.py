@@ -205,6 +205,8 @@ class RawEvent(SQLModel, table=True):
         ),
         Index("ix_raw_event_tx_hash", "tx_hash"),
         Index("ix_raw_event_address_topic0", "address", "topic0"),
+        # an asset's events in chain order, one range scan (the provenance timeline)
+        Index("ix_raw_event_token", "chain_id", "token_id", "block_number", "log_index"),
     )
 
     chain_id: int = Field(sa_type=BigInteger, primary_key=True)
@@ -219,6 +221,11 @@ class RawEvent(SQLModel, table=True):
     topics: list[str] = Field(sa_type=JSON)
     data: str = Field(sa_type=Text, description="0x-prefixed hex of the log's data")
     args: dict[str, Any] | None = Field(default=None, sa_type=JSON)
+    token_id: int | None = Field(
+        default=None,
+        sa_type=BigInteger,
+        description="the asset (registration / certificate id) the event's record names",
+    )
 
 
 class Evidence(SQLModel, table=True):

@@ -1269,6 +1269,19 @@ def to_record(
     return None if maker is None else maker(event, timestamp)
 
 
+def record_asset(record: DomainRecord | None) -> int | None:
+    """The asset (registration / certificate id) ``record`` is about: its ``registration_id``
+    (the registration lifecycle) or ``token_id`` (transfers, pledges, freezes, approvals,
+    licences, valuations, accounting classes); ``None`` for the records of no one asset
+    (evidence, registrars, parties' countries, appraisers). The store keeps it as
+    ``raw_event.token_id``, the asset's timeline reads it."""
+    for name in ("registration_id", "token_id"):
+        value = getattr(record, name, None)
+        if isinstance(value, int):
+            return value
+    return None
+
+
 class Decoder:
     """Decodes the logs of one deployment.
 

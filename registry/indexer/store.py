@@ -137,6 +137,7 @@ from registry.indexer.decode import (
     ValuationRecord,
     ValuationSubmittedRecord,
     ValuationWithdrawnRecord,
+    record_asset,
 )
 from registry.indexer.fetch import FetchedBatch
 from registry.indexer.history import encode_row, history_key, primary_key
@@ -1658,6 +1659,7 @@ def store_batch(
             "topics": list(d.log.topics),
             "data": d.log.data,
             "args": d.args,
+            "token_id": record_asset(d.record),
         }
         for d in batch.logs
     ]
