@@ -1,4 +1,4 @@
-"""Migration 0009_provenance_index: ``raw_event.token_id`` filled for the events mirrored before
+"""Migration 0009: ``raw_event.token_id`` filled for the events mirrored before
 it, by the rule the store follows (:func:`registry.indexer.decode.record_asset`)."""
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ def test_the_migration_names_the_asset_of_every_mirrored_event(
     database_url: str,
 ) -> None:
     config = alembic_config(database_url)
-    command.upgrade(config, "0007")
+    command.upgrade(config, "0008")
     engine = make_engine(database_url)
     try:
         with engine.begin() as connection:
@@ -94,7 +94,7 @@ def test_the_migration_names_the_asset_of_every_mirrored_event(
                     for index, (contract, event, args, _) in enumerate(EVENTS)
                 ],
             )
-        command.upgrade(config, "0009_provenance_index")
+        command.upgrade(config, "0009")
         with engine.connect() as connection:
             got = connection.execute(
                 sa.text("SELECT log_index, token_id FROM raw_event ORDER BY log_index")
@@ -107,7 +107,7 @@ def test_the_migration_names_the_asset_of_every_mirrored_event(
             "block_number",
             "log_index",
         ]
-        command.downgrade(config, "0007")
+        command.downgrade(config, "0008")
         columns = {c["name"] for c in inspect(engine).get_columns("raw_event")}
         assert "token_id" not in columns
         assert "ix_raw_event_token" not in {

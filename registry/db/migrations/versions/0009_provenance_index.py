@@ -10,8 +10,8 @@ an asset's timeline as one range scan in chain order.
 Rows mirrored before this revision are filled here from their decoded ``args``, by the same
 rule (the list below is frozen with the revision).
 
-Revision ID: 0009_provenance_index
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-11-22
 """
 
@@ -22,8 +22,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0009_provenance_index"
-down_revision: str | Sequence[str] | None = "0007"
+revision: str = "0009"
+down_revision: str | Sequence[str] | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
