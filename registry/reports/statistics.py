@@ -528,24 +528,20 @@ def _months(
     dialect = connection.dialect.name
     issued = Counter(m for m in certificates.issued_month if m is not None)
     t = transfer_table
-    transfers = Counter(
-        _to_months(
-            connection.execute(
-                select(_sql_month(t.c.transferred_at, dialect)).where(
-                    t.c.chain_id == chain_id, t.c.block_number <= block
-                )
-            )
-            .scalars()
-            .all(),
-            dialect,
-        )
+    moved = _raw_rows(
+        connection,
+        select(_sql_month(t.c.transferred_at, dialect)).where(
+            t.c.chain_id == chain_id, t.c.block_number <= block
+        ),
     )
+    transfers = Counter(_to_months([m for (m,) in moved], dialect))
     lic = licence_table
-    granted = connection.execute(
+    granted = _raw_rows(
+        connection,
         select(_sql_month(lic.c.granted_at, dialect), lic.c.parent_id).where(
             lic.c.chain_id == chain_id, lic.c.granted_block <= block
-        )
-    ).all()
+        ),
+    )
     licences: Counter[str | None] = Counter()
     sublicences: Counter[str | None] = Counter()
     for month, (_, parent) in zip(
@@ -553,11 +549,12 @@ def _months(
     ):
         (licences if parent is None else sublicences)[month] += 1
     p = pledge_table
-    registered = connection.execute(
+    registered = _raw_rows(
+        connection,
         select(_sql_month(p.c.registered_at, dialect), p.c.currency, p.c.secured_amount).where(
             p.c.chain_id == chain_id, p.c.registered_block <= block
-        )
-    ).all()
+        ),
+    )
     pledges: Counter[str | None] = Counter()
     pledged: dict[str, dict[str, int]] = {}
     for month, (_, currency, amount) in zip(
