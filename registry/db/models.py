@@ -202,7 +202,6 @@ class RawEvent(SQLModel, table=True):
             name="fk_raw_event_block",
             ondelete="CASCADE",
         ),
-        Index("ix_raw_event_tx_hash", "tx_hash"),
         Index("ix_raw_event_address_topic0", "address", "topic0"),
     )
 
