@@ -306,11 +306,21 @@ def _bulk_insert(connection: Connection, bulk: _Bulk) -> None:
     ]
     values: list[Any] = bulk.values
     if processors:
+        # a processor depends on the value only, and values repeat (every anchor of a block
+        # has the block's time): process each distinct value once
+        seen: list[dict[Any, Any]] = [{} for _ in processors]
         processed: list[Any] = []
         for one in bulk.values:
             row = list(one)
-            for i, process in processors:
-                row[i] = process(row[i])
+            for (i, process), known in zip(processors, seen, strict=True):
+                value = row[i]
+                key = (value.__class__, value)  # 1 == True == 1.0, but not to a processor
+                try:
+                    row[i] = known[key]
+                except KeyError:
+                    row[i] = known[key] = process(value)
+                except TypeError:  # unhashable
+                    row[i] = process(value)
             processed.append(tuple(row))
         values = processed
     if dialect.name == "postgresql":

@@ -188,13 +188,22 @@ def test_connections_are_tuned_for_the_backend(engine: Engine, database_backend:
     with engine.connect() as connection:
         pragma = {
             name: connection.exec_driver_sql(f"PRAGMA {name}").scalar()
-            for name in ("journal_mode", "foreign_keys", "busy_timeout", "synchronous")
+            for name in (
+                "journal_mode",
+                "foreign_keys",
+                "busy_timeout",
+                "synchronous",
+                "cache_size",
+                "wal_autocheckpoint",
+            )
         }
     assert pragma["journal_mode"] == "wal"
     assert pragma["foreign_keys"] == 1
     assert pragma["busy_timeout"] is not None
     assert pragma["busy_timeout"] >= 1000
     assert pragma["synchronous"] == 1  # NORMAL
+    assert pragma["cache_size"] == -64 * 1024  # KiB
+    assert pragma["wal_autocheckpoint"] == 16_384
 
 
 def test_make_engine_creates_the_parent_directory(tmp_path: Path) -> None:

@@ -29,6 +29,8 @@ LOG = ChainLog(
         {"fingerprint": b"\x01" * 32, "anchorer": "0x" + "Ab" * 20, "at": 1_700_000_000},
         {"big": 2**255, "flag": True, "none": None, "text": 'quote " and é ✓'},
         {"nested": (b"\xff", [1, (b"", "x")], {"k": b"\x00"}), "raw": bytearray(b"\x02")},
+        {"negative": -(2**200), "zero": 0, "false": False, "empty": b"", "ctrl": "a\nb\x00"},
+        {"fraction": 0.5, "last": b"\x00"},
     ],
 )
 def test_args_json_is_json_dumps_of_the_json_safe_args(args: dict[str, Any]) -> None:
