@@ -203,7 +203,6 @@ class RawEvent(SQLModel, table=True):
             name="fk_raw_event_block",
             ondelete="CASCADE",
         ),
-        Index("ix_raw_event_tx_hash", "tx_hash"),
         Index("ix_raw_event_address_topic0", "address", "topic0"),
         # an asset's events in chain order, one range scan (the provenance timeline)
         Index("ix_raw_event_token", "chain_id", "token_id", "block_number", "log_index"),

@@ -26,9 +26,11 @@ by its topic, so two contracts sharing an event signature cannot be confused.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import json
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from json.encoder import encode_basestring_ascii
 from typing import Any, TypeAlias, TypeGuard
 
 from eth_utils.address import to_checksum_address
@@ -558,6 +560,15 @@ class DecodedLog:
         """The decoded arguments in JSON-safe form (hex strings for bytes, lists for tuples)."""
         return None if self.event is None else {k: json_safe(v) for k, v in self.event.args.items()}
 
+    @property
+    def args_json(self) -> str:
+        """:attr:`args` as the JSON text the mirror stores (``null`` for an unknown event).
+
+        The same text as ``json.dumps(self.args)``, written straight from the decoded values
+        (bytes become hex as they are met) instead of through a JSON-safe copy first.
+        """
+        return "null" if self.event is None else args_json(self.event.args)
+
 
 @dataclass(frozen=True)
 class DecodedBatch:
@@ -601,6 +612,50 @@ def json_safe(value: Any) -> Any:
     if isinstance(value, dict):
         return {str(k): json_safe(v) for k, v in value.items()}
     return value
+
+
+def _bytes_as_hex(value: Any) -> Any:
+    """JSON for what :mod:`json` has no type for: bytes as ``0x`` hex (as :func:`json_safe`)."""
+    if isinstance(value, bytes | bytearray):
+        return "0x" + bytes(value).hex()
+    raise TypeError(f"a {type(value).__name__} has no JSON form")
+
+
+#: ``json.dumps``'s output (same separators, ASCII only), with bytes as ``0x`` hex.
+_ARGS_ENCODER = json.JSONEncoder(default=_bytes_as_hex)
+
+
+def args_json(args: Mapping[str, Any]) -> str:
+    """Decoded event arguments as JSON text, exactly as ``json.dumps(json_safe(args))``.
+
+    The flat case (names to strings, integers, booleans, ``None`` and bytes: most events) is
+    written directly, a few times faster than :mod:`json`'s encoder calling back for every
+    bytes value; anything else (tuples, lists) goes through the encoder.
+    """
+    parts: list[str] = []
+    for name, value in args.items():
+        kind = value.__class__
+        if kind is str:
+            text = encode_basestring_ascii(value)
+        elif kind is bytes:
+            text = '"0x' + value.hex() + '"'
+        elif kind is int:
+            text = int.__repr__(value)
+        elif kind is bool:
+            text = "true" if value else "false"
+        elif value is None:
+            text = "null"
+        else:
+            return _ARGS_ENCODER.encode(args)
+        if name.__class__ is not str:
+            return _ARGS_ENCODER.encode(args)
+        parts.append(encode_basestring_ascii(name) + ": " + text)
+    return "{" + ", ".join(parts) + "}"
+
+
+def topics_json(topics: Sequence[str]) -> str:
+    """``topics`` as JSON text, exactly as ``json.dumps(list(topics))`` writes it."""
+    return "[" + ", ".join(map(encode_basestring_ascii, topics)) + "]"
 
 
 def _fingerprint(value: Any) -> bytes:

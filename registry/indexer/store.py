@@ -46,6 +46,7 @@ holder of an issued certificate (the mirror's ``registration.holder``).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -138,6 +139,7 @@ from registry.indexer.decode import (
     ValuationSubmittedRecord,
     ValuationWithdrawnRecord,
     record_asset,
+    topics_json,
 )
 from registry.indexer.fetch import FetchedBatch
 from registry.indexer.history import encode_row, history_key, primary_key
@@ -242,45 +244,110 @@ def _holds_any_of(connection: Connection, chain_id: int, fetched: FetchedBatch) 
     return stored is not None
 
 
-def _bulk_insert(connection: Connection, table: Table, rows: Sequence[Row]) -> None:
-    """``INSERT`` many rows through the driver's ``executemany``.
+@dataclass(frozen=True)
+class _Bulk:
+    """Rows of one table as parameter tuples in the order of ``names``.
 
-    The statement is compiled once for the dialect and each value goes through its column
-    type's bind processor (JSON, UTC datetimes) exactly as :func:`sqlalchemy.insert` would, but
-    without SQLAlchemy's per-row parameter handling, which costs more than the database's own
-    work for large batches.
+    The values of the ``encoded`` columns (JSON columns) are already JSON text, so they skip
+    the column type's bind processor; every other value still goes through it.
+    """
+
+    table: Table
+    names: tuple[str, ...]
+    values: list[tuple[Any, ...]]
+    encoded: frozenset[str] = frozenset()
+
+    def dicts(self) -> list[Row]:
+        """The rows as SQLAlchemy takes them (JSON columns decoded back to values)."""
+        encoded = [i for i, n in enumerate(self.names) if n in self.encoded]
+        rows: list[Row] = []
+        for one in self.values:
+            row = dict(zip(self.names, one, strict=True))
+            for i in encoded:
+                row[self.names[i]] = json.loads(one[i])
+            rows.append(row)
+        return rows
+
+
+def _copy_into(
+    connection: Connection, table: Table, names: Sequence[str], values: list[Any]
+) -> None:
+    """PostgreSQL's ``COPY ... FROM STDIN`` for ``values`` (psycopg 3), in the connection's
+    transaction. A constraint violation is raised as SQLAlchemy's :class:`IntegrityError`."""
+    import psycopg
+
+    quote = connection.dialect.identifier_preparer.quote
+    statement = f"COPY {quote(table.name)} ({', '.join(quote(n) for n in names)}) FROM STDIN"
+    driver = connection.connection.driver_connection
+    if driver is None:  # pragma: no cover (an open connection always has one)
+        raise IndexerError("the database connection is closed")
+    try:
+        with driver.cursor() as cursor, cursor.copy(statement) as copy:
+            for row in values:
+                copy.write_row(row)
+    except psycopg.IntegrityError as exc:
+        raise IntegrityError(statement, None, exc) from exc
+
+
+def _bulk_insert(connection: Connection, bulk: _Bulk) -> None:
+    """Write many new rows at once: ``COPY`` on PostgreSQL, the driver's ``executemany``
+    elsewhere.
+
+    Each value goes through its column type's bind processor (UTC datetimes) exactly as
+    :func:`sqlalchemy.insert` would, but without SQLAlchemy's per-row parameter handling, which
+    costs more than the database's own work for large batches; JSON columns arrive as text.
     """
     dialect = connection.dialect
-    names = list(rows[0])
-    compiled = insert(table).values({n: bindparam(n) for n in names}).compile(dialect=dialect)
-    order = list(compiled.positiontup or []) if compiled.positional else names
-    processors = [(n, table.c[n].type._cached_bind_processor(dialect)) for n in order]
-    plain = all(process is None for _, process in processors)
-    values: list[Any] = [
-        tuple(row[n] for n in order)
-        if plain
-        else tuple(row[n] if process is None else process(row[n]) for n, process in processors)
-        for row in rows
+    table, names = bulk.table, list(bulk.names)
+    processors = [
+        (i, process)
+        for i, n in enumerate(names)
+        if n not in bulk.encoded
+        and (process := table.c[n].type._cached_bind_processor(dialect)) is not None
     ]
+    values: list[Any] = bulk.values
+    if processors:
+        # a processor depends on the value only, and values repeat (every anchor of a block
+        # has the block's time): process each distinct value once
+        seen: list[dict[Any, Any]] = [{} for _ in processors]
+        processed: list[Any] = []
+        for one in bulk.values:
+            row = list(one)
+            for (i, process), known in zip(processors, seen, strict=True):
+                value = row[i]
+                key = (value.__class__, value)  # 1 == True == 1.0, but not to a processor
+                try:
+                    row[i] = known[key]
+                except KeyError:
+                    row[i] = known[key] = process(value)
+                except TypeError:  # unhashable
+                    row[i] = process(value)
+            processed.append(tuple(row))
+        values = processed
+    if dialect.name == "postgresql":
+        _copy_into(connection, table, names, values)
+        return
+    compiled = insert(table).values({n: bindparam(n) for n in names}).compile(dialect=dialect)
     if not compiled.positional:
-        values = [dict(zip(order, one, strict=True)) for one in values]
+        values = [dict(zip(names, one, strict=True)) for one in values]
+    elif list(compiled.positiontup or []) != names:
+        where = [names.index(n) for n in compiled.positiontup or []]
+        values = [tuple(one[i] for i in where) for one in values]
     connection.exec_driver_sql(str(compiled), values)
 
 
-def _insert_all(
-    connection: Connection, table: Table, rows: Sequence[Row], keys: Sequence[str]
-) -> set[tuple[Any, ...]]:
-    """Insert ``rows`` known to be new (one multi-row insert); their keys."""
-    if rows:
+def _insert_all(connection: Connection, bulk: _Bulk) -> int:
+    """Insert rows known to be new (one bulk write); how many."""
+    if bulk.values:
         try:
-            _bulk_insert(connection, table, rows)
+            _bulk_insert(connection, bulk)
         except IntegrityError as exc:
             raise IndexerError(
-                f"the mirror already holds a {table.name} row of a block range it never "
+                f"the mirror already holds a {bulk.table.name} row of a block range it never "
                 f"indexed ({exc.orig}); it no longer matches the chain: rebuild it",
-                table=table.name,
+                table=bulk.table.name,
             ) from exc
-    return {tuple(row[k] for k in keys) for row in rows}
+    return len(bulk.values)
 
 
 def _check_blocks(connection: Connection, chain_id: int, headers: Sequence[BlockHeader]) -> None:
@@ -1623,6 +1690,41 @@ def _apply_records(
     return len(registry), len(rights), len(valuation)
 
 
+#: The columns of ``raw_event`` in the order the store writes them, and its key.
+RAW_EVENT_COLUMNS = (
+    "chain_id",
+    "block_number",
+    "log_index",
+    "block_hash",
+    "tx_hash",
+    "address",
+    "contract",
+    "event",
+    "topic0",
+    "topics",
+    "data",
+    "args",
+    "token_id",
+)
+RAW_EVENT_KEY = ("chain_id", "block_number", "log_index")
+
+#: The columns of ``evidence`` in the order the store writes them.
+EVIDENCE_COLUMNS = (
+    "fingerprint",
+    "anchorer",
+    "relayer",
+    "anchored_at",
+    "block_number",
+    "tx_hash",
+    "log_index",
+    "chain_id",
+)
+
+
+def _key(chain_id: int, log: ChainLog) -> tuple[int, int, int]:
+    return (chain_id, log.block_number, log.log_index)
+
+
 def store_batch(
     engine: Engine, batch: DecodedBatch, *, final_block: int | None = None
 ) -> StoreResult:
@@ -1645,66 +1747,68 @@ def store_batch(
         }
         for h in fetched.headers
     ]
-    raw_rows = [
-        {
-            "chain_id": chain_id,
-            "block_number": d.log.block_number,
-            "log_index": d.log.log_index,
-            "block_hash": d.log.block_hash,
-            "tx_hash": d.log.tx_hash,
-            "address": d.log.address,
-            "contract": d.contract,
-            "event": None if d.event is None else d.event.name,
-            "topic0": d.log.topics[0] if d.log.topics else None,
-            "topics": list(d.log.topics),
-            "data": d.log.data,
-            "args": d.args,
-            "token_id": record_asset(d.record),
-        }
-        for d in batch.logs
-    ]
-    evidence_rows = [
-        {
-            "fingerprint": record.fingerprint_hex,
-            "anchorer": record.anchorer,
-            "relayer": record.relayer or record.anchorer,
-            "anchored_at": record.anchored_at,
-            "block_number": log.block_number,
-            "tx_hash": log.tx_hash,
-            "log_index": log.log_index,
-            "chain_id": chain_id,
-        }
-        for log, record in batch.evidence
-    ]
+    raw_bulk = _Bulk(
+        raw_event_table,
+        RAW_EVENT_COLUMNS,
+        [
+            (
+                chain_id,
+                log.block_number,
+                log.log_index,
+                log.block_hash,
+                log.tx_hash,
+                log.address,
+                d.contract,
+                None if d.event is None else d.event.name,
+                log.topics[0] if log.topics else None,
+                topics_json(log.topics),
+                log.data,
+                d.args_json,
+                record_asset(d.record),
+            )
+            for d in batch.logs
+            for log in (d.log,)
+        ],
+        frozenset({"topics", "args"}),
+    )
+    evidence_bulk = _Bulk(
+        evidence_table,
+        EVIDENCE_COLUMNS,
+        [
+            (
+                record.fingerprint_hex,
+                record.anchorer,
+                record.relayer or record.anchorer,
+                record.anchored_at,
+                log.block_number,
+                log.tx_hash,
+                log.log_index,
+                chain_id,
+            )
+            for log, record in batch.evidence
+        ],
+    )
     with engine.begin() as connection:
         _check_blocks(connection, chain_id, fetched.headers)
         blocks = _insert_ignore(connection, block_table, block_rows, ("chain_id", "number"))
-        # the usual case, a range the mirror holds nothing of, needs no insert-or-ignore
-        insert_rows = (
-            _insert_ignore if _holds_any_of(connection, chain_id, fetched) else _insert_all
-        )
-        raw = insert_rows(
-            connection, raw_event_table, raw_rows, ("chain_id", "block_number", "log_index")
-        )
-        evidence = insert_rows(connection, evidence_table, evidence_rows, ("fingerprint",))
-        _check_evidence(connection, evidence_rows, evidence)
-        fresh = [
-            (log, record)
-            for log, record in batch.registry
-            if (chain_id, log.block_number, log.log_index) in raw
-        ]
-        fresh_rights = [
-            (log, record)
-            for log, record in batch.rights
-            if (chain_id, log.block_number, log.log_index) in raw
-        ]
-        fresh_valuation = [
-            (log, record)
-            for log, record in batch.valuation
-            if (chain_id, log.block_number, log.log_index) in raw
-        ]
+        registry, rights, valuation = batch.registry, batch.rights, batch.valuation
+        if _holds_any_of(connection, chain_id, fetched):
+            # a replay (say after a crash): insert what is missing, and apply the records of
+            # the raw events this transaction inserted only
+            raw = _insert_ignore(connection, raw_event_table, raw_bulk.dicts(), RAW_EVENT_KEY)
+            evidence_rows = evidence_bulk.dicts()
+            inserted = _insert_ignore(connection, evidence_table, evidence_rows, ("fingerprint",))
+            _check_evidence(connection, evidence_rows, inserted)
+            raw_count, evidence_count = len(raw), len(inserted)
+            registry = [(log, r) for log, r in registry if _key(chain_id, log) in raw]
+            rights = [(log, r) for log, r in rights if _key(chain_id, log) in raw]
+            valuation = [(log, r) for log, r in valuation if _key(chain_id, log) in raw]
+        else:
+            # the usual case, a range the mirror holds nothing of: every row is new
+            raw_count = _insert_all(connection, raw_bulk)
+            evidence_count = _insert_all(connection, evidence_bulk)
         applied, applied_rights, applied_valuation = _apply_records(
-            connection, chain_id, fresh, fresh_rights, fresh_valuation, journal
+            connection, chain_id, registry, rights, valuation, journal
         )
         before = read_cursor(connection, chain_id)
         moved = _advance_cursor(connection, batch)
@@ -1719,8 +1823,8 @@ def store_batch(
             prune(connection, chain_id, final_block)
     return StoreResult(
         blocks=len(blocks),
-        raw_events=len(raw),
-        evidence=len(evidence),
+        raw_events=raw_count,
+        evidence=evidence_count,
         cursor_moved=moved,
         registry_events=applied,
         rights_events=applied_rights,

@@ -138,7 +138,8 @@ def test_indexes_exist(engine: Engine) -> None:
     evidence = {tuple(i["column_names"]) for i in inspector.get_indexes("evidence")}
     raw = {tuple(i["column_names"]) for i in inspector.get_indexes("raw_event")}
     assert ("anchorer", "block_number", "log_index") in evidence
-    assert ("tx_hash",) in raw
+    assert ("address", "topic0") in raw  # the timeline's StandingGranted lookup
+    assert ("tx_hash",) not in raw  # no query reads it (0010 dropped it)
 
 
 def test_downgrade_to_base_and_back(url: str, engine: Engine) -> None:
@@ -187,13 +188,22 @@ def test_connections_are_tuned_for_the_backend(engine: Engine, database_backend:
     with engine.connect() as connection:
         pragma = {
             name: connection.exec_driver_sql(f"PRAGMA {name}").scalar()
-            for name in ("journal_mode", "foreign_keys", "busy_timeout", "synchronous")
+            for name in (
+                "journal_mode",
+                "foreign_keys",
+                "busy_timeout",
+                "synchronous",
+                "cache_size",
+                "wal_autocheckpoint",
+            )
         }
     assert pragma["journal_mode"] == "wal"
     assert pragma["foreign_keys"] == 1
     assert pragma["busy_timeout"] is not None
     assert pragma["busy_timeout"] >= 1000
     assert pragma["synchronous"] == 1  # NORMAL
+    assert pragma["cache_size"] == -64 * 1024  # KiB
+    assert pragma["wal_autocheckpoint"] == 16_384
 
 
 def test_make_engine_creates_the_parent_directory(tmp_path: Path) -> None:
