@@ -56,6 +56,10 @@ HASH_LENGTH = 66  # "0x" + 64 hex digits
 ADDRESS_LENGTH = 42  # "0x" + 40 hex digits
 REGISTRAR_NAME_LENGTH = 200
 FACT_LENGTH = 200  # ShortText in registry.domain.registration
+#: Decimal digits of the largest ``uint128`` (amounts) and ``uint64`` (bit sets), which do not
+#: fit a signed 64-bit integer column: they are stored as decimal text, exactly.
+UINT128_DIGITS = 39
+UINT64_DIGITS = 20
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -299,6 +303,54 @@ class AssetFacts(SQLModel, table=True):
     region: str | None = Field(default=None, sa_type=String(6), description="行政区划代码")
 
 
+class ReportLabel(SQLModel, table=True):
+    """Texts the statistics cache groups by (industries, categories, regions, currencies), each
+    stored once and referred to by its id (derived data)."""
+
+    __tablename__: ClassVar[str] = "report_label"
+
+    id: int | None = Field(default=None, sa_type=Integer, primary_key=True)
+    text: str = Field(sa_type=String(FACT_LENGTH), unique=True)
+
+
+class ReportCertificate(SQLModel, table=True):
+    """One row per certificate with everything the statistics group it by, as small integers
+    (derived data, kept in step with the mirror by :mod:`registry.reports.cache`): the report
+    reads this table alone instead of joining five tables for every certificate. Enum columns
+    hold the member's position in the domain enum; texts are ``report_label`` ids (``NULL``:
+    unknown)."""
+
+    __tablename__: ClassVar[str] = "report_certificate"
+
+    chain_id: int = Field(sa_type=BigInteger, primary_key=True)
+    token_id: int = Field(sa_type=BigInteger, primary_key=True)
+    industry: int | None = Field(default=None, sa_type=Integer)
+    category: int | None = Field(default=None, sa_type=Integer)
+    region: int | None = Field(default=None, sa_type=Integer)
+    level: int = Field(sa_type=Integer)
+    kind: int = Field(sa_type=Integer)
+    status: int = Field(sa_type=Integer, description="Status position, before expiry")
+    valid_until: int | None = Field(default=None, sa_type=BigInteger, description="unix seconds")
+    registrar: int = Field(sa_type=Integer)
+    accounting_class: int = Field(sa_type=Integer, description="AccountingClass position")
+    frozen: bool = Field(sa_type=Boolean)
+    issued_month: int | None = Field(default=None, sa_type=Integer, description="YYYYMM, UTC+8")
+    currency: int | None = Field(default=None, sa_type=Integer, description="report_label id")
+    value: str | None = Field(default=None, sa_type=String(UINT128_DIGITS))
+
+
+class ReportState(SQLModel, table=True):
+    """Up to which indexed block ``report_certificate`` is current, and how many rollbacks and
+    asset facts it has seen (a new rollback rebuilds it; new facts recompute unknown rows)."""
+
+    __tablename__: ClassVar[str] = "report_state"
+
+    chain_id: int = Field(sa_type=BigInteger, primary_key=True)
+    block: int = Field(sa_type=BigInteger)
+    rollbacks: int = Field(sa_type=Integer)
+    facts: int = Field(sa_type=Integer)
+
+
 def _raw_event_fk(block: str, log_index: str, name: str) -> ForeignKeyConstraint:
     """``(chain_id, block, log_index)`` -> the raw event at that position, cascading deletes."""
     return ForeignKeyConstraint(
@@ -492,12 +544,6 @@ def _registration_fk(name: str, column: str = "token_id") -> ForeignKeyConstrain
         name=name,
         ondelete="CASCADE",
     )
-
-
-#: Decimal digits of the largest ``uint128`` (amounts) and ``uint64`` (bit sets), which do not
-#: fit a signed 64-bit integer column: they are stored as decimal text, exactly.
-UINT128_DIGITS = 39
-UINT64_DIGITS = 20
 
 
 class TransferRecord(SQLModel, table=True):
@@ -850,6 +896,9 @@ evidence_table = table_of(Evidence)
 document_table = table_of(Document)
 registrar_profile_table = table_of(RegistrarProfile)
 asset_facts_table = table_of(AssetFacts)
+report_label_table = table_of(ReportLabel)
+report_certificate_table = table_of(ReportCertificate)
+report_state_table = table_of(ReportState)
 registration_table = table_of(RegistrationRecord)
 asset_version_table = table_of(AssetVersion)
 objection_table = table_of(ObjectionRecord)

@@ -28,10 +28,10 @@ from openpyxl.worksheet.worksheet import Worksheet
 from registry.domain.money import CURRENCY_EXPONENTS
 from registry.errors import InputError
 from registry.provenance.exports import as_of_json, csv_text
+from registry.reports.months import MONTH_ZONE
 from registry.reports.statistics import (
     DIMENSION_TITLES,
     DIMENSIONS,
-    MONTH_ZONE,
     Group,
     Statistics,
 )

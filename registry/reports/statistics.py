@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from decimal import Decimal
 from operator import itemgetter
 from typing import Any, NamedTuple
@@ -38,9 +38,6 @@ from sqlalchemy import (
     Engine,
     Select,
     String,
-    and_,
-    case,
-    cast,
     func,
     select,
     type_coerce,
@@ -48,16 +45,15 @@ from sqlalchemy import (
 
 from registry.certificates.labels import ASSET_KIND, CLASSIFICATION, STATUS
 from registry.db.models import (
-    accounting_class_table,
     asset_facts_table,
     cursor_table,
-    freeze_table,
     licence_table,
     pledge_table,
     registrar_profile_table,
-    registration_table,
+    report_certificate_table,
+    report_label_table,
+    report_state_table,
     transfer_table,
-    valuation_table,
 )
 from registry.domain.money import CURRENCY_EXPONENTS
 from registry.domain.registration import AssetKind, Classification, Status
@@ -67,11 +63,10 @@ from registry.errors import ConfigurationError, IndexerError
 from registry.indexer.history import rows_as_of
 from registry.indexer.snapshot import SNAPSHOT_ATTEMPTS
 from registry.provenance.asof import AsOf
+from registry.reports import cache
 from registry.reports.facts import refresh_facts
+from registry.reports.months import month_of, month_range, month_text
 from registry.reports.regions import province_names, province_of
-
-#: The time zone months are counted in (Beijing time).
-MONTH_ZONE = timezone(timedelta(hours=8), "UTC+08:00")
 
 #: What certificates are grouped by, in report order.
 DIMENSIONS: tuple[str, ...] = (
@@ -203,6 +198,8 @@ class _Certificates:
     issued_month: list[str | None]
     currency: list[str | None]
     value: list[int | None]  # latest valuation, minor units
+    #: the keys already factorised (distinct keys, each certificate's index), from the cache
+    factorised: dict[str, tuple[list[str], npt.NDArray[np.int64]]] | None = None
 
 
 def _sql_month(column: ColumnElement[Any], dialect: str) -> ColumnElement[Any]:
@@ -228,12 +225,6 @@ def _to_months(values: Sequence[str | None], dialect: str) -> list[str | None]:
         for i, month in zip(present, local.tolist(), strict=True):
             months[i] = month
     return months
-
-
-def month_of(moment: datetime) -> str:
-    """``YYYY-MM`` of ``moment`` in Beijing time."""
-    local = moment.astimezone(MONTH_ZONE)
-    return f"{local.year:04d}-{local.month:02d}"
 
 
 def _columns(rows: Sequence[Sequence[Any]], dialect: str | None = None) -> _Certificates:
@@ -263,69 +254,104 @@ def _raw_rows(connection: Connection, query: Select[Any]) -> list[tuple[Any, ...
         result.close()
 
 
-def _at_head(
-    connection: Connection, chain_id: int, moment: datetime | None
-) -> tuple[_Certificates, list[_Pledge]]:
-    r, f, a, fz, v = (
-        registration_table,
-        asset_facts_table,
-        accounting_class_table,
-        freeze_table,
-        valuation_table,
-    )
-    newest = (
-        select(v.c.token_id, func.max(v.c.id).label("id"))
-        .where(v.c.chain_id == chain_id, v.c.status == ValuationStatus.ACTIVE.value)
-        .group_by(v.c.token_id)
-        .subquery()
-    )
-    latest = v.alias("latest")
-    status: ColumnElement[Any] = r.c.status
-    if moment is not None:
-        status = case(
-            (and_(r.c.status == Status.ISSUED.value, r.c.valid_until < moment), "expired"),
-            else_=r.c.status,
-        )
-    region = f.c.region
-    sources = (
-        r.outerjoin(f, and_(f.c.metadata_hash == r.c.metadata_hash, f.c.readable.is_(True)))
-        .outerjoin(
-            a, and_(a.c.chain_id == r.c.chain_id, a.c.token_id == r.c.id, a.c.holder == r.c.holder)
-        )
-        .outerjoin(fz, and_(fz.c.chain_id == r.c.chain_id, fz.c.token_id == r.c.id))
-        .outerjoin(newest, newest.c.token_id == r.c.id)
-        .outerjoin(latest, and_(latest.c.chain_id == r.c.chain_id, latest.c.id == newest.c.id))
-    )
-    query = (
+def _positions(
+    column: Sequence[int | None], names: Sequence[str] | None = None
+) -> tuple[list[str], npt.NDArray[np.int64]]:
+    """Factorise small integers (enum positions or label ids, named by ``names``; ``None`` and
+    positions ``names`` lacks are :data:`UNKNOWN`; without ``names`` the integer itself)."""
+    values = np.array([-1 if v is None else v for v in column], dtype=np.int64)
+    distinct, codes = np.unique(values, return_inverse=True)
+    if names is None:
+        keys = [str(v) for v in distinct.tolist()]
+    else:
+        keys = [names[v] if 0 <= v < len(names) else UNKNOWN for v in distinct.tolist()]
+    return keys, codes.astype(np.int64).reshape(-1)
+
+
+def _cached(connection: Connection, chain_id: int, moment: datetime | None) -> _Certificates:
+    """The certificates from the statistics cache (current to the head: see :mod:`.cache`)."""
+    c = report_certificate_table
+    rows = _raw_rows(
+        connection,
         select(
-            r.c.id,
-            func.coalesce(f.c.industry, UNKNOWN),
-            func.coalesce(f.c.category, UNKNOWN),
-            r.c.level,
-            func.coalesce(region, UNKNOWN),
-            cast(r.c.registrar_code, String),
-            r.c.kind,
-            status,
-            func.coalesce(a.c.accounting_class, AccountingClass.NONE.value),
-            func.coalesce(fz.c.frozen, False),
-            _sql_month(r.c.issued_at, connection.dialect.name),
-            latest.c.currency,
-            latest.c.value,
-        )
-        .select_from(sources)
-        .where(r.c.chain_id == chain_id, r.c.certificate_number.is_not(None))
+            c.c.token_id,
+            c.c.industry,
+            c.c.category,
+            c.c.region,
+            c.c.level,
+            c.c.kind,
+            c.c.status,
+            c.c.valid_until,
+            c.c.registrar,
+            c.c.accounting_class,
+            c.c.frozen,
+            c.c.issued_month,
+            c.c.currency,
+            c.c.value,
+        ).where(c.c.chain_id == chain_id),
     )
-    certificates = _columns(_raw_rows(connection, query), connection.dialect.name)
+    (
+        tokens,
+        industry,
+        category,
+        region,
+        level,
+        kind,
+        status,
+        valid_until,
+        registrar,
+        accounting,
+        frozen,
+        issued,
+        currency,
+        value,
+    ) = [list(map(itemgetter(i), rows)) for i in range(14)]
+    t = report_label_table
+    text = dict(connection.execute(select(t.c.id, t.c.text)).tuples().all())
+    top = max(text, default=0) + 1
+    names = [text.get(i, UNKNOWN) for i in range(top)]
+    statuses = np.array(status, dtype=np.int64)
+    if moment is not None and len(statuses):
+        until = np.array([-1 if v is None else v for v in valid_until], dtype=np.int64)
+        expired = (
+            (statuses == cache.STATUSES.index(Status.ISSUED.value))
+            & (until >= 0)
+            & (until < moment.timestamp())
+        )
+        statuses = np.where(expired, cache.STATUSES.index(Status.EXPIRED.value), statuses)
+    months = {m: month_text(m) for m in set(issued) if m is not None}
+    factorised = {
+        "industry": _positions(industry, names),
+        "category": _positions(category, names),
+        "region": _positions(region, names),
+        "level": _positions(level, cache.LEVELS),
+        "kind": _positions(kind, cache.KINDS),
+        "status": _positions(statuses.tolist(), cache.STATUSES),
+        "registrar": _positions(registrar),
+        "accounting_class": _positions(accounting, cache.CLASSES),
+    }
+    return _Certificates(
+        tokens=tokens,
+        keys={},
+        frozen=frozen,
+        issued_month=[None if m is None else months[m] for m in issued],
+        currency=[None if i is None else names[i] for i in currency],
+        value=[None if v is None else int(v) for v in value],
+        factorised=factorised,
+    )
+
+
+def _live_pledges(connection: Connection, chain_id: int) -> list[_Pledge]:
     p = pledge_table
-    pledges = [
+    return [
         _Pledge(int(token), str(pledgee), str(currency), int(amount))
-        for token, pledgee, currency, amount in connection.execute(
+        for token, pledgee, currency, amount in _raw_rows(
+            connection,
             select(p.c.token_id, p.c.pledgee, p.c.currency, p.c.secured_amount).where(
                 p.c.chain_id == chain_id, p.c.status == PledgeStatus.LIVE.value
-            )
+            ),
         )
     ]
-    return certificates, pledges
 
 
 def _from_history(
@@ -474,7 +500,10 @@ def _groups(
     valued_currency = currency_codes[valued]
     values = np.array([v for v in certificates.value if v is not None], dtype=object)
     labels = _labeller(registrars)
-    factorised = {d: _factorised(certificates.keys[d]) for d in _ROW_KEYS}
+    factorised = dict(certificates.factorised or {})
+    for d in _ROW_KEYS:
+        if d not in factorised:
+            factorised[d] = _factorised(certificates.keys[d])
     regions, region_codes = factorised["region"]
     provinces = list(dict.fromkeys(province_of(r) if r != UNKNOWN else UNKNOWN for r in regions))
     province_index = {p: i for i, p in enumerate(provinces)}
@@ -511,15 +540,6 @@ def _groups(
             for i, key in sorted(enumerate(distinct), key=lambda ik: (-counts[ik[0]], ik[1]))
         )
     return result
-
-
-def _month_range(first: str, last: str) -> list[str]:
-    year, month = int(first[:4]), int(first[5:])
-    months = []
-    while (current := f"{year:04d}-{month:02d}") <= last:
-        months.append(current)
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return months
 
 
 def _months(
@@ -577,7 +597,7 @@ def _months(
             pledges=pledges[month],
             pledged=_money(pledged.get(month, {})),
         )
-        for month in _month_range(min(seen), max(seen))
+        for month in month_range(min(seen), max(seen))
     ]
 
 
@@ -669,18 +689,28 @@ def _report(
 def market_statistics(engine: Engine, chain_id: int, as_of: AsOf) -> Statistics:
     """The statistics report of ``chain_id``'s registry as of ``as_of`` (see the module).
 
-    At the head the current tables are read between two looks at the indexer's cursor (the
-    indexer stores a batch and moves its cursor in one transaction) and read again if it moved;
-    below the head the row history does not change."""
+    At the head the statistics cache is brought up to the mirror and read with the event tables
+    between two looks at the indexer's cursor (the indexer stores a batch and moves its cursor
+    in one transaction), again if a batch landed meanwhile; below the head the row history does
+    not change."""
     refresh_facts(engine)
     for _ in range(SNAPSHOT_ATTEMPTS):
+        with engine.begin() as connection:
+            cache.refresh(connection, chain_id)
         with engine.connect() as connection:
             head = _indexed_head(connection, chain_id)
             if as_of.block < head:
                 found = _from_history(engine, connection, chain_id, as_of.block, as_of.time)
                 return _report(connection, chain_id, as_of, *found)
+            s = report_state_table
+            current = connection.execute(
+                select(s.c.block).where(s.c.chain_id == chain_id)
+            ).scalar_one_or_none()
+            if current != head:
+                continue  # a batch landed after the refresh
+            certificates = _cached(connection, chain_id, as_of.time)
             report = _report(
-                connection, chain_id, as_of, *_at_head(connection, chain_id, as_of.time)
+                connection, chain_id, as_of, certificates, _live_pledges(connection, chain_id)
             )
             if _indexed_head(connection, chain_id) == head:
                 return report

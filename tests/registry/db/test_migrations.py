@@ -53,8 +53,11 @@ MIRROR_TABLES = {
     "row_version",
 }
 SERVICE_TABLES = {"document", "registrar_profile", "asset_facts"}
+#: The statistics cache (derived from the mirror and the asset facts).
+REPORT_TABLES = {"report_label", "report_certificate", "report_state"}
 #: The indexer's reorg journal and the permanent record of rollbacks.
 REORG_TABLES = {"mirror_batch", "mirror_undo", "reorg_rollback"}
+ALL_TABLES = MIRROR_TABLES | SERVICE_TABLES | REORG_TABLES | REPORT_TABLES | {"alembic_version"}
 
 
 @pytest.fixture
@@ -110,7 +113,7 @@ def test_upgrade_head_on_an_empty_database_creates_every_table(url: str) -> None
         tables = set(inspect(engine).get_table_names())
     finally:
         engine.dispose()
-    assert tables == MIRROR_TABLES | SERVICE_TABLES | REORG_TABLES | {"alembic_version"}
+    assert tables == ALL_TABLES
     assert current_revision(url) == _head_revision()
 
 
@@ -147,9 +150,7 @@ def test_downgrade_to_base_and_back(url: str, engine: Engine) -> None:
     assert set(inspect(engine).get_table_names()) == {"alembic_version"}
     assert current_revision(url) is None
     migrate(url)
-    assert set(inspect(engine).get_table_names()) == (
-        MIRROR_TABLES | SERVICE_TABLES | REORG_TABLES | {"alembic_version"}
-    )
+    assert set(inspect(engine).get_table_names()) == (ALL_TABLES)
 
 
 def test_postgresql_sql_renders_offline() -> None:

@@ -3,20 +3,29 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
 
 import pytest
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 
 from registry.context import RegistryContext
-from registry.db.models import asset_facts_table, document_table, registration_table
+from registry.db.models import (
+    asset_facts_table,
+    document_table,
+    registration_table,
+    reorg_rollback_table,
+)
+from registry.indexer.follow import Indexer
 from registry.provenance import resolve_as_of
+from registry.provenance.asof import AsOf
+from registry.reports import cache
 from registry.reports import statistics as module
 from registry.reports.facts import facts_of, refresh_facts
 from registry.reports.statistics import DIMENSIONS, Statistics, market_statistics
 from tests.registry.reports.scenario import REGISTRAR_NAME, Market, build, month
-from tests.registry.rights.test_service import bank
+from tests.registry.rights.test_service import bank, grant_regulator
+from tests.registry.valuation.test_service import appraiser, submission
 
 CNY = "CNY"
 
@@ -123,26 +132,58 @@ def test_as_of_before_and_after_the_sale(ctx: RegistryContext, market: Market) -
     assert (early.certificates, early.months, early.lenders) == (0, (), ())
 
 
-def _rows(found: tuple[module._Certificates, list[module._Pledge]]) -> tuple[list[Any], ...]:
-    c, pledges = found
-    keys = [c.keys[d] for d in module._ROW_KEYS]
-    columns = (c.tokens, *keys, c.frozen, c.issued_month, c.currency, c.value)
-    return sorted(zip(*columns, strict=True)), sorted(pledges)
-
-
 @pytest.mark.parametrize("step", ["valued", "sold", "final"])
-def test_history_path_equals_head_path(ctx: RegistryContext, market: Market, step: str) -> None:
-    """As of the head, the row history gives the same rows as the current tables (at earlier
-    blocks the head path cannot be asked, so the head is compared at each step's time)."""
+def test_history_path_equals_the_cache_at_the_head(
+    ctx: RegistryContext, market: Market, step: str
+) -> None:
+    """As of the head, the row history gives the same report as the statistics cache (judged at
+    each step's time, so expiry and accounting are compared in several states)."""
     chain = ctx.manifest.chain_id
+    head = resolve_as_of(ctx.engine, chain)
     moment = resolve_as_of(ctx.engine, chain, getattr(market, step)).time
-    refresh_facts(ctx.engine)
+    as_of = AsOf(block=head.block, time=moment)
+    cached = market_statistics(ctx.engine, chain, as_of)
     with ctx.engine.connect() as connection:
-        at_head = _rows(module._at_head(connection, chain, moment))
-        history = _rows(module._from_history(ctx.engine, connection, chain, market.final, moment))
-    assert at_head == history
-    assert len(at_head[0]) == 4
-    assert len(at_head[1]) == 1
+        found = module._from_history(ctx.engine, connection, chain, head.block, moment)
+        history = module._report(connection, chain, as_of, *found)
+    assert cached == history
+    assert cached.certificates == 4
+
+
+def test_the_cache_follows_new_events_and_rebuilds_after_a_rollback(
+    ctx: RegistryContext, market: Market
+) -> None:
+    chain = ctx.manifest.chain_id
+    report(ctx)  # builds the cache
+    with ctx.engine.begin() as connection:
+        assert cache.refresh(connection, chain) == 0  # current: nothing to write
+    values = ctx.valuations
+    firm = appraiser()  # accredited by the scenario
+    values.submit(market.a, submission(ctx, value=7_000_00), firm)  # A's new latest
+    ctx.rights.unfreeze(market.b, "(2026)沪01执保3号之一", grant_regulator(ctx))
+    Indexer(ctx.client, ctx.manifest, ctx.engine).sync_once()
+    with ctx.engine.begin() as connection:
+        assert cache.refresh(connection, chain) == 2  # A revalued, B unfrozen
+    stats = report(ctx)
+    assert (stats.valued, stats.frozen) == (2, 0)
+    assert stats.valuation == {CNY: Decimal("6007000.00")}
+    # a rollback (recorded in reorg_rollback) rebuilds every row
+    with ctx.engine.begin() as connection:
+        connection.execute(
+            insert(reorg_rollback_table).values(
+                chain_id=chain,
+                detected_at=datetime.now(tz=UTC),
+                mirrored_block=1,
+                mirrored_hash="0x" + "00" * 32,
+                restored_block=1,
+                depth=0,
+                batches_undone=0,
+                rows_restored=0,
+                raw_events_removed=0,
+            )
+        )
+        assert cache.refresh(connection, chain) == 4
+    assert report(ctx) == stats
 
 
 def test_facts_come_from_documents_once_and_unknown_without_one(
