@@ -1,10 +1,10 @@
 """The facts statistics group certificates by that only an asset's metadata document holds.
 
 The chain records each version's ``metadata_hash``; the document itself is service data
-(:class:`registry.documents.DocumentStore`). :func:`refresh_facts` reads every metadata document
-the mirror refers to and has not read yet, and keeps its name, industry, category and region in
-``asset_facts``. A document never changes under its hash, so each is read once; one stored by
-another service instance (absent here) is read by the first report after it arrives.
+(:class:`registry.documents.DocumentStore`). :func:`refresh_facts` reads every stored document
+it has not read yet and keeps, for asset metadata, its name, industry, category and region in
+``asset_facts`` (other documents get an unreadable row). A document never changes under its
+hash, so each is read once; a certificate whose document is not stored here has no facts.
 """
 
 from __future__ import annotations
@@ -13,15 +13,13 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import Connection, Engine, exists, select
+from sqlalchemy import Connection, Engine, exists, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from registry.db.models import (
     FACT_LENGTH,
     asset_facts_table,
-    asset_version_table,
     document_table,
-    registration_table,
 )
 
 METADATA_SCHEMA = "dareg.asset-metadata/1"
@@ -57,16 +55,16 @@ def facts_of(body: bytes) -> dict[str, Any]:
 
 
 def _missing(connection: Connection) -> list[str]:
-    """Metadata hashes the mirror names whose document is stored but not read yet (one index
-    probe per registration and version when nothing is missing)."""
+    """Stored documents not read yet. Every document gets a row (one that is not asset metadata
+    an unreadable one), and documents are never deleted, so equal counts mean none is missing
+    and the common case costs two counts."""
     f, d = asset_facts_table, document_table
-    missing: set[str] = set()
-    for column in (registration_table.c.metadata_hash, asset_version_table.c.metadata_hash):
-        query = select(column).where(
-            ~exists().where(f.c.metadata_hash == column), exists().where(d.c.hash == column)
-        )
-        missing.update(str(h) for h in connection.execute(query).scalars())
-    return sorted(missing)
+    documents = connection.execute(select(func.count()).select_from(d)).scalar_one()
+    facts = connection.execute(select(func.count()).select_from(f)).scalar_one()
+    if documents == facts:
+        return []
+    query = select(d.c.hash).where(~exists().where(f.c.metadata_hash == d.c.hash))
+    return sorted(str(h) for h in connection.execute(query).scalars())
 
 
 def _chunks(items: list[str], size: int) -> Iterable[list[str]]:
@@ -75,8 +73,8 @@ def _chunks(items: list[str], size: int) -> Iterable[list[str]]:
 
 
 def refresh_facts(engine: Engine) -> int:
-    """Read the metadata documents the mirror refers to and ``asset_facts`` lacks; the number
-    read. Safe to run concurrently: a row another process wrote first is left alone."""
+    """Read the stored documents ``asset_facts`` lacks; the number read. Safe to run
+    concurrently: a row another process wrote first is left alone."""
     added = 0
     with engine.begin() as connection:
         missing = _missing(connection)

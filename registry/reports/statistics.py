@@ -33,19 +33,17 @@ from typing import Any, NamedTuple
 import numpy as np
 import numpy.typing as npt
 from sqlalchemy import (
-    ColumnElement,
     Connection,
     Engine,
     Select,
-    String,
     func,
     select,
-    type_coerce,
 )
 
 from registry.certificates.labels import ASSET_KIND, CLASSIFICATION, STATUS
 from registry.db.models import (
     asset_facts_table,
+    block_table,
     cursor_table,
     licence_table,
     pledge_table,
@@ -59,7 +57,7 @@ from registry.domain.money import CURRENCY_EXPONENTS
 from registry.domain.registration import AssetKind, Classification, Status
 from registry.domain.rights import PledgeStatus
 from registry.domain.valuation import AccountingClass, ValuationStatus
-from registry.errors import ConfigurationError, IndexerError
+from registry.errors import IndexerError
 from registry.indexer.history import rows_as_of
 from registry.indexer.snapshot import SNAPSHOT_ATTEMPTS
 from registry.provenance.asof import AsOf
@@ -202,34 +200,9 @@ class _Certificates:
     factorised: dict[str, tuple[list[str], npt.NDArray[np.int64]]] | None = None
 
 
-def _sql_month(column: ColumnElement[Any], dialect: str) -> ColumnElement[Any]:
-    """What to select for the month of a UTC timestamp column: on PostgreSQL the month itself
-    (``YYYY-MM`` in Beijing time); on SQLite the stored UTC text, which :func:`_to_months` turns
-    into months in one vectorised step (cheaper than ``strftime`` for every row)."""
-    if dialect == "sqlite":
-        return type_coerce(column, String)
-    if dialect == "postgresql":
-        return func.to_char(func.timezone("Asia/Shanghai", column), "YYYY-MM", type_=String)
-    raise ConfigurationError(f"statistics need SQLite or PostgreSQL, not {dialect}")
-
-
-def _to_months(values: Sequence[str | None], dialect: str) -> list[str | None]:
-    """The months (``YYYY-MM``, Beijing time) of what :func:`_sql_month` selected."""
-    if dialect != "sqlite":
-        return list(values)
-    present = [i for i, v in enumerate(values) if v is not None]
-    months: list[str | None] = [None] * len(values)
-    if present:
-        stamps = np.array([values[i] for i in present], dtype="datetime64[us]")
-        local = (stamps + np.timedelta64(8, "h")).astype("datetime64[M]").astype(str)
-        for i, month in zip(present, local.tolist(), strict=True):
-            months[i] = month
-    return months
-
-
-def _columns(rows: Sequence[Sequence[Any]], dialect: str | None = None) -> _Certificates:
-    """Columns of certificate rows (token, keys but the province, frozen, issue month or what
-    :func:`_sql_month` selected for it with ``dialect``, currency, value)."""
+def _columns(rows: Sequence[Sequence[Any]]) -> _Certificates:
+    """Columns of certificate rows (token, keys but the province, frozen, issue month,
+    currency, value)."""
     width = 1 + len(_ROW_KEYS) + 4
     tokens, *rest = [list(map(itemgetter(i), rows)) for i in range(width)]
     keys = dict(zip(_ROW_KEYS, rest[: len(_ROW_KEYS)], strict=True))
@@ -238,7 +211,7 @@ def _columns(rows: Sequence[Sequence[Any]], dialect: str | None = None) -> _Cert
         tokens=tokens,
         keys=keys,
         frozen=frozen,
-        issued_month=issued if dialect is None else _to_months(issued, dialect),
+        issued_month=issued,
         currency=currency,
         value=[None if v is None else int(v) for v in value],
     )
@@ -255,11 +228,11 @@ def _raw_rows(connection: Connection, query: Select[Any]) -> list[tuple[Any, ...
 
 
 def _positions(
-    column: Sequence[int | None], names: Sequence[str] | None = None
+    column: Sequence[int], names: Sequence[str] | None = None
 ) -> tuple[list[str], npt.NDArray[np.int64]]:
-    """Factorise small integers (enum positions or label ids, named by ``names``; ``None`` and
+    """Factorise small integers (enum positions or label ids, named by ``names``; -1 (none) and
     positions ``names`` lacks are :data:`UNKNOWN`; without ``names`` the integer itself)."""
-    values = np.array([-1 if v is None else v for v in column], dtype=np.int64)
+    values = np.array(column, dtype=np.int64)
     distinct, codes = np.unique(values, return_inverse=True)
     if names is None:
         keys = [str(v) for v in distinct.tolist()]
@@ -275,18 +248,18 @@ def _cached(connection: Connection, chain_id: int, moment: datetime | None) -> _
         connection,
         select(
             c.c.token_id,
-            c.c.industry,
-            c.c.category,
-            c.c.region,
+            func.coalesce(c.c.industry, -1),
+            func.coalesce(c.c.category, -1),
+            func.coalesce(c.c.region, -1),
             c.c.level,
             c.c.kind,
             c.c.status,
-            c.c.valid_until,
+            func.coalesce(c.c.valid_until, -1),
             c.c.registrar,
             c.c.accounting_class,
             c.c.frozen,
-            c.c.issued_month,
-            c.c.currency,
+            func.coalesce(c.c.issued_month, 0),
+            func.coalesce(c.c.currency, -1),
             c.c.value,
         ).where(c.c.chain_id == chain_id),
     )
@@ -305,21 +278,21 @@ def _cached(connection: Connection, chain_id: int, moment: datetime | None) -> _
         issued,
         currency,
         value,
-    ) = [list(map(itemgetter(i), rows)) for i in range(14)]
+    ) = [list(column) for column in zip(*rows, strict=True)] if rows else [[] for _ in range(14)]
     t = report_label_table
     text = dict(connection.execute(select(t.c.id, t.c.text)).tuples().all())
     top = max(text, default=0) + 1
     names = [text.get(i, UNKNOWN) for i in range(top)]
     statuses = np.array(status, dtype=np.int64)
     if moment is not None and len(statuses):
-        until = np.array([-1 if v is None else v for v in valid_until], dtype=np.int64)
+        until = np.array(valid_until, dtype=np.int64)
         expired = (
             (statuses == cache.STATUSES.index(Status.ISSUED.value))
             & (until >= 0)
             & (until < moment.timestamp())
         )
         statuses = np.where(expired, cache.STATUSES.index(Status.EXPIRED.value), statuses)
-    months = {m: month_text(m) for m in set(issued) if m is not None}
+    months: dict[int, str | None] = {m: month_text(m) if m else None for m in set(issued)}
     factorised = {
         "industry": _positions(industry, names),
         "category": _positions(category, names),
@@ -334,8 +307,8 @@ def _cached(connection: Connection, chain_id: int, moment: datetime | None) -> _
         tokens=tokens,
         keys={},
         frozen=frozen,
-        issued_month=[None if m is None else months[m] for m in issued],
-        currency=[None if i is None else names[i] for i in currency],
+        issued_month=[months[m] for m in issued],
+        currency=[None if i < 0 else names[i] for i in currency],
         value=[None if v is None else int(v) for v in value],
         factorised=factorised,
     )
@@ -542,46 +515,69 @@ def _groups(
     return result
 
 
+class _BlockMonths:
+    """The month (Beijing time) of every mirrored block up to the report's: an event's month is
+    its block's, found by binary search (no timestamp parsed per event)."""
+
+    def __init__(self, connection: Connection, chain_id: int, block: int) -> None:
+        b = block_table
+        rows = _raw_rows(
+            connection,
+            select(b.c.number, b.c.timestamp)
+            .where(b.c.chain_id == chain_id, b.c.number <= block)
+            .order_by(b.c.number),
+        )
+        self._numbers = np.array([r[0] for r in rows], dtype=np.int64)
+        local = np.array([r[1] for r in rows], dtype=np.int64) + 8 * 3600  # MONTH_ZONE
+        self._months = local.astype("datetime64[s]").astype("datetime64[M]")
+
+    def of(self, blocks: Sequence[int]) -> list[str]:
+        """The months of events in ``blocks`` (each a mirrored block)."""
+        if not len(blocks) or not len(self._numbers):
+            return []
+        where = np.searchsorted(self._numbers, np.array(blocks, dtype=np.int64))
+        months: list[str] = (
+            self._months[np.minimum(where, len(self._numbers) - 1)].astype(str).tolist()
+        )
+        return months
+
+
 def _months(
     connection: Connection, chain_id: int, block: int, certificates: _Certificates
 ) -> list[MonthVolume]:
-    dialect = connection.dialect.name
     issued = Counter(m for m in certificates.issued_month if m is not None)
+    at = _BlockMonths(connection, chain_id, block)
     t = transfer_table
     moved = _raw_rows(
         connection,
-        select(_sql_month(t.c.transferred_at, dialect)).where(
-            t.c.chain_id == chain_id, t.c.block_number <= block
-        ),
+        select(t.c.block_number).where(t.c.chain_id == chain_id, t.c.block_number <= block),
     )
-    transfers = Counter(_to_months([m for (m,) in moved], dialect))
+    transfers = Counter(at.of([m for (m,) in moved]))
     lic = licence_table
     granted = _raw_rows(
         connection,
-        select(_sql_month(lic.c.granted_at, dialect), lic.c.parent_id).where(
+        select(lic.c.granted_block, lic.c.parent_id).where(
             lic.c.chain_id == chain_id, lic.c.granted_block <= block
         ),
     )
-    licences: Counter[str | None] = Counter()
-    sublicences: Counter[str | None] = Counter()
-    for month, (_, parent) in zip(
-        _to_months([g[0] for g in granted], dialect), granted, strict=True
-    ):
+    licences: Counter[str] = Counter()
+    sublicences: Counter[str] = Counter()
+    for month, (_, parent) in zip(at.of([g[0] for g in granted]), granted, strict=True):
         (licences if parent is None else sublicences)[month] += 1
     p = pledge_table
     registered = _raw_rows(
         connection,
-        select(_sql_month(p.c.registered_at, dialect), p.c.currency, p.c.secured_amount).where(
+        select(p.c.registered_block, p.c.currency, p.c.secured_amount).where(
             p.c.chain_id == chain_id, p.c.registered_block <= block
         ),
     )
-    pledges: Counter[str | None] = Counter()
+    pledges: Counter[str] = Counter()
     pledged: dict[str, dict[str, int]] = {}
     for month, (_, currency, amount) in zip(
-        _to_months([r[0] for r in registered], dialect), registered, strict=True
+        at.of([r[0] for r in registered]), registered, strict=True
     ):
         pledges[month] += 1
-        _add(pledged.setdefault(str(month), {}), str(currency), int(amount))
+        _add(pledged.setdefault(month, {}), str(currency), int(amount))
     seen = {
         m for m in (*issued, *transfers, *licences, *sublicences, *pledges) if isinstance(m, str)
     }
