@@ -36,6 +36,7 @@ from sqlalchemy import (
     Connection,
     Engine,
     Select,
+    case,
     func,
     select,
 )
@@ -228,12 +229,11 @@ def _raw_rows(connection: Connection, query: Select[Any]) -> list[tuple[Any, ...
 
 
 def _positions(
-    column: Sequence[int], names: Sequence[str] | None = None
+    column: npt.NDArray[np.int64], names: Sequence[str] | None = None
 ) -> tuple[list[str], npt.NDArray[np.int64]]:
     """Factorise small integers (enum positions or label ids, named by ``names``; -1 (none) and
     positions ``names`` lacks are :data:`UNKNOWN`; without ``names`` the integer itself)."""
-    values = np.array(column, dtype=np.int64)
-    distinct, codes = np.unique(values, return_inverse=True)
+    distinct, codes = np.unique(column, return_inverse=True)
     if names is None:
         keys = [str(v) for v in distinct.tolist()]
     else:
@@ -242,73 +242,72 @@ def _positions(
 
 
 def _cached(connection: Connection, chain_id: int, moment: datetime | None) -> _Certificates:
-    """The certificates from the statistics cache (current to the head: see :mod:`.cache`)."""
-    c = report_certificate_table
+    """The certificates from the statistics cache (current to the head: see :mod:`.cache`).
+
+    The small integers travel packed, three to five per column (every value the driver hands
+    over costs an object): enum positions, frozen and registrar in one; industry and category
+    label ids in another; region and currency in a third; numpy takes them apart."""
+    c, t = report_certificate_table, report_label_table
+    base = int(connection.execute(select(func.coalesce(func.max(t.c.id), 0))).scalar_one()) + 2
+    small = (
+        c.c.level
+        + c.c.kind * 4
+        + c.c.status * 16
+        + c.c.accounting_class * 256
+        + case((c.c.frozen, 1024), else_=0)
+        + c.c.registrar * 2048
+    )
+
+    def pair(low: Any, high: Any) -> Any:
+        return (func.coalesce(low, -1) + 1) + (func.coalesce(high, -1) + 1) * base
+
     rows = _raw_rows(
         connection,
         select(
             c.c.token_id,
-            func.coalesce(c.c.industry, -1),
-            func.coalesce(c.c.category, -1),
-            func.coalesce(c.c.region, -1),
-            c.c.level,
-            c.c.kind,
-            c.c.status,
-            func.coalesce(c.c.valid_until, -1),
-            c.c.registrar,
-            c.c.accounting_class,
-            c.c.frozen,
+            small,
+            pair(c.c.industry, c.c.category),
+            pair(c.c.region, c.c.currency),
             func.coalesce(c.c.issued_month, 0),
-            func.coalesce(c.c.currency, -1),
+            func.coalesce(c.c.valid_until, -1),
             c.c.value,
         ).where(c.c.chain_id == chain_id),
     )
-    (
-        tokens,
-        industry,
-        category,
-        region,
-        level,
-        kind,
-        status,
-        valid_until,
-        registrar,
-        accounting,
-        frozen,
-        issued,
-        currency,
-        value,
-    ) = [list(column) for column in zip(*rows, strict=True)] if rows else [[] for _ in range(14)]
-    t = report_label_table
-    text = dict(connection.execute(select(t.c.id, t.c.text)).tuples().all())
-    top = max(text, default=0) + 1
-    names = [text.get(i, UNKNOWN) for i in range(top)]
-    statuses = np.array(status, dtype=np.int64)
+    tokens, packed, facts, place, issued, until, value = (
+        [list(column) for column in zip(*rows, strict=True)] if rows else [[] for _ in range(7)]
+    )
+    names = [UNKNOWN] * base
+    for i, text in connection.execute(select(t.c.id, t.c.text)):
+        names[int(i)] = str(text)
+    small_ints = np.array(packed, dtype=np.int64)
+    pairs = np.array(facts, dtype=np.int64)
+    places = np.array(place, dtype=np.int64)
+    statuses = (small_ints // 16) % 16
     if moment is not None and len(statuses):
-        until = np.array(valid_until, dtype=np.int64)
         expired = (
             (statuses == cache.STATUSES.index(Status.ISSUED.value))
-            & (until >= 0)
-            & (until < moment.timestamp())
+            & (np.array(until, dtype=np.int64) >= 0)
+            & (np.array(until, dtype=np.int64) < moment.timestamp())
         )
         statuses = np.where(expired, cache.STATUSES.index(Status.EXPIRED.value), statuses)
     months: dict[int, str | None] = {m: month_text(m) if m else None for m in set(issued)}
+    currency_ids = (places // base - 1).tolist()
     factorised = {
-        "industry": _positions(industry, names),
-        "category": _positions(category, names),
-        "region": _positions(region, names),
-        "level": _positions(level, cache.LEVELS),
-        "kind": _positions(kind, cache.KINDS),
-        "status": _positions(statuses.tolist(), cache.STATUSES),
-        "registrar": _positions(registrar),
-        "accounting_class": _positions(accounting, cache.CLASSES),
+        "industry": _positions(pairs % base - 1, names),
+        "category": _positions(pairs // base - 1, names),
+        "region": _positions(places % base - 1, names),
+        "level": _positions(small_ints % 4, cache.LEVELS),
+        "kind": _positions((small_ints // 4) % 4, cache.KINDS),
+        "status": _positions(statuses, cache.STATUSES),
+        "registrar": _positions(small_ints // 2048),
+        "accounting_class": _positions((small_ints // 256) % 4, cache.CLASSES),
     }
     return _Certificates(
         tokens=tokens,
         keys={},
-        frozen=frozen,
+        frozen=((small_ints // 1024) % 2).astype(bool).tolist(),
         issued_month=[months[m] for m in issued],
-        currency=[None if i < 0 else names[i] for i in currency],
+        currency=[None if i < 0 else names[i] for i in currency_ids],
         value=[None if v is None else int(v) for v in value],
         factorised=factorised,
     )
