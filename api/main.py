@@ -51,6 +51,7 @@ def create_app(context: RegistryContext) -> FastAPI:
     v1.include_router(statistics.router)
     app.include_router(v1)
     app.include_router(certificates.verify_router)
+    app.include_router(statistics.page_router)
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def home() -> str:
@@ -73,6 +74,7 @@ _HOME = """<!doctype html>
 <li><a href="/docs">API documentation (OpenAPI)</a></li>
 <li><a href="/api/v1/health">health</a> · <a href="/api/v1/deployment">deployment</a>
  · <a href="/api/v1/evidence">anchored evidence 存证</a></li>
+<li><a href="/regulator/statistics">statistics 数据资产统计</a> (regulator)</li>
 </ul>
 </body></html>
 """

@@ -6,9 +6,13 @@ Every route depends on :func:`api.deps.require_regulator`, the one place the rol
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from decimal import Decimal
+from html import escape
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query
+from fastapi.responses import HTMLResponse
 
 from api.deps import AnswerAsOf, Registry, RegulatorOnly, download
 from api.schemas import ErrorPublic, StatisticsPublic
@@ -16,11 +20,13 @@ from registry.certificates.pdf import certificate_fonts
 from registry.reports import market_statistics
 from registry.reports.charts import CHARTS, MEDIA_TYPES, render_chart
 from registry.reports.exports import (
+    CSV_TABLES,
     XLSX_MEDIA_TYPE,
     statistics_csv,
     statistics_json,
     statistics_xlsx,
 )
+from registry.reports.statistics import DIMENSION_TITLES, DIMENSIONS
 
 router = APIRouter(prefix="/regulator", tags=["regulator"], dependencies=[RegulatorOnly])
 
@@ -78,3 +84,60 @@ def statistics_chart(chart: Chart, fmt: ChartFormat, registry: Registry, as_of: 
     font = certificate_fonts(registry.settings).regular
     body = render_chart(report, chart, fmt, font)
     return download(body, MEDIA_TYPES[fmt], f"{chart}-{as_of.block}.{fmt}")
+
+
+page_router = APIRouter(tags=["regulator"], dependencies=[RegulatorOnly])
+"""The statistics as a web page (outside ``/api/v1``), for people rather than programs."""
+
+
+def _money_text(amounts: Mapping[str, Decimal]) -> str:
+    return "; ".join(f"{c} {a:,}" for c, a in amounts.items()) or "—"
+
+
+@page_router.get("/regulator/statistics", response_class=HTMLResponse, include_in_schema=False)
+def statistics_page(registry: Registry, as_of: AnswerAsOf) -> str:
+    """Totals, every dimension as a table, the charts (SVG) and the downloads, as of a block."""
+    report = market_statistics(registry.engine, registry.manifest.chain_id, as_of)
+    query = f"as_of_block={as_of.block}"
+    api = "/api/v1/regulator/statistics"
+    when = "—" if as_of.time is None else f"{as_of.time:%Y-%m-%d %H:%M:%S} UTC"
+    parts = [
+        f"<h1>数据资产统计 · statistics</h1><p>as of block {as_of.block} ({escape(when)}) · "
+        f"chain {report.chain_id}</p>",
+        "<table><tr><th>证书 certificates</th><th>有评估 valued</th>"
+        "<th>最新评估值合计 latest valuations</th><th>质押中 pledged</th><th>冻结 frozen</th></tr>"
+        f"<tr><td>{report.certificates:,}</td><td>{report.valued:,}</td>"
+        f"<td>{escape(_money_text(report.valuation))}</td><td>{report.pledged:,}</td>"
+        f"<td>{report.frozen:,}</td></tr></table>",
+        f'<p>Download: <a href="{api}?{query}&format=xlsx">XLSX</a> · '
+        + " · ".join(
+            f'<a href="{api}?{query}&format=csv&table={t}">CSV {t}</a>' for t in CSV_TABLES
+        )
+        + f' · <a href="{api}?{query}">JSON</a></p>',
+    ]
+    parts += [
+        f'<figure><img alt="{chart}" style="max-width:100%" '
+        f'src="{api}/charts/{chart}.svg?{query}"></figure>'
+        for chart in CHARTS
+    ]
+    for dimension in DIMENSIONS:
+        zh, en = DIMENSION_TITLES[dimension]
+        rows = "".join(
+            f"<tr><td>{escape(g.label)}</td><td>{escape(g.key)}</td><td>{g.certificates:,}</td>"
+            f"<td>{g.valued:,}</td><td>{escape(_money_text(g.valuation))}</td></tr>"
+            for g in report.groups[dimension]
+        )
+        parts.append(
+            f"<h2>{escape(zh)} {escape(en)}</h2><table><tr><th>group</th><th>key</th>"
+            f"<th>certificates</th><th>valued</th><th>valuation</th></tr>{rows}</table>"
+        )
+    return _PAGE.format(body="\n".join(parts))
+
+
+_PAGE = """<!doctype html>
+<html lang="zh-CN"><head><meta charset="utf-8"><title>dareg 数据资产统计</title>
+<style>body{{font-family:sans-serif;max-width:60rem;margin:2rem auto}}
+table{{border-collapse:collapse;margin:.5rem 0}}td,th{{border:1px solid #ccd;padding:.2rem .5rem}}
+th{{background:#183468;color:#fff}}</style></head>
+<body>{body}</body></html>
+"""

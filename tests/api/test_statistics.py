@@ -96,3 +96,22 @@ def test_bad_requests_get_a_stable_error(
     answer = client.get(V1 + path, params=params)
     assert answer.status_code in (400, 422), answer.text
     assert answer.json()["error"]["code"] in ("invalid_input", "invalid_request")
+
+
+def test_the_web_page_shows_totals_tables_charts_and_downloads(
+    client: TestClient, market: Market
+) -> None:
+    page = client.get("/regulator/statistics", params={"as_of_block": market.valued})
+    assert page.status_code == 200, page.text
+    assert page.headers["content-type"].startswith("text/html")
+    html = page.text
+    assert f"as of block {market.valued}" in html
+    assert "<td>4</td><td>2</td><td>CNY 18,000,000.00</td><td>0</td><td>0</td>" in html
+    assert "<td>广东省</td><td>440000</td><td>2</td>" in html
+    for chart in ("industry", "monthly", "lenders"):
+        src = f"/api/v1/regulator/statistics/charts/{chart}.svg?as_of_block={market.valued}"
+        assert f'src="{src}"' in html
+        assert client.get(src).headers["content-type"].startswith("image/svg+xml")
+    assert "format=xlsx" in html
+    assert "统计" in client.get("/").text
+    assert client.get("/regulator/statistics", params={"as_of_block": -1}).status_code == 422
