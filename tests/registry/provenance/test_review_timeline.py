@@ -37,7 +37,9 @@ def test_every_review_and_rights_step_has_its_kind(ctx: RegistryContext) -> None
     service.correct(reg.id, metadata(owner.address, 0xE4), staff)
     rights = ctx.rights
     parent = rights.grant_licence(reg.id, licence_terms(ctx, licensee()), owner)
-    child = rights.grant_sublicence(parent.id, licence_terms(ctx, sublicensee(), days=30), licensee())
+    child = rights.grant_sublicence(
+        parent.id, licence_terms(ctx, sublicensee(), days=30), licensee()
+    )
     rights.terminate(child.id, "到期前协商终止", licensee())
     service.cancel(reg.id, "数据停止更新", owner)
     Indexer(ctx.client, ctx.manifest, ctx.engine).sync_once()
