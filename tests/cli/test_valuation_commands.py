@@ -7,11 +7,10 @@ from datetime import timedelta
 from pathlib import Path
 
 from registry.context import RegistryContext
-from tests.cli.test_rights_commands import _key, _number, _one_line_error, _run, cli_env
+from tests.cli.conftest import run_dareg as _run
+from tests.cli.test_rights_commands import _key, _number, _one_line_error
 from tests.registry.rights.test_service import buyer, grant_regulator, holder, issue
 from tests.registry.valuation.test_service import INCOME, appraiser, today
-
-__all__ = ["cli_env"]  # the fixture, used by name
 
 
 def test_compute_attest_list_withdraw(
