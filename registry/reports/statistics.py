@@ -178,27 +178,28 @@ class _Pledge(NamedTuple):
 
 # --- the certificates as of the block, one entry per certificate ------------------------
 #
-# At the head one SELECT over the current tables gives every certificate with what it is grouped
-# by (the database derives the expiry, the province and the month of issue); as of an earlier
-# block the same columns are built from the row history. The grouping itself runs in numpy
-# (factorised keys, bincount, exact integer sums with reduceat over Python ints), which is much
-# faster than a GROUP BY per dimension on SQLite.
+# At the head they come from the statistics cache (:mod:`.cache`, small integers); as of an
+# earlier block from the row history. Either way every key is factorised (distinct keys, each
+# certificate's index) and the grouping runs in numpy (bincount, exact integer sums with
+# reduceat over Python ints), much faster than a GROUP BY per dimension on SQLite.
 
 
 #: The keys a certificate row carries (the province is derived from the region when grouping).
 _ROW_KEYS = tuple(d for d in DIMENSIONS if d != "province")
 
 
+#: A dimension's distinct keys and each certificate's index among them.
+_Factorised = tuple[list[str], npt.NDArray[np.int64]]
+
+
 @dataclass
 class _Certificates:
     tokens: list[int]
-    keys: Mapping[str, Sequence[str]]  # each of _ROW_KEYS -> one key per certificate
-    frozen: list[bool]  # or 0/1 as SQLite returns them
+    factorised: dict[str, _Factorised]  # each of _ROW_KEYS
+    frozen: list[bool]
     issued_month: list[str | None]
     currency: list[str | None]
     value: list[int | None]  # latest valuation, minor units
-    #: the keys already factorised (distinct keys, each certificate's index), from the cache
-    factorised: dict[str, tuple[list[str], npt.NDArray[np.int64]]] | None = None
 
 
 def _columns(rows: Sequence[Sequence[Any]]) -> _Certificates:
@@ -206,11 +207,13 @@ def _columns(rows: Sequence[Sequence[Any]]) -> _Certificates:
     currency, value)."""
     width = 1 + len(_ROW_KEYS) + 4
     tokens, *rest = [list(map(itemgetter(i), rows)) for i in range(width)]
-    keys = dict(zip(_ROW_KEYS, rest[: len(_ROW_KEYS)], strict=True))
+    factorised = {
+        d: _factorised(keys) for d, keys in zip(_ROW_KEYS, rest[: len(_ROW_KEYS)], strict=True)
+    }
     frozen, issued, currency, value = rest[len(_ROW_KEYS) :]
     return _Certificates(
         tokens=tokens,
-        keys=keys,
+        factorised=factorised,
         frozen=frozen,
         issued_month=issued,
         currency=currency,
@@ -228,9 +231,7 @@ def _raw_rows(connection: Connection, query: Select[Any]) -> list[tuple[Any, ...
         result.close()
 
 
-def _positions(
-    column: npt.NDArray[np.int64], names: Sequence[str] | None = None
-) -> tuple[list[str], npt.NDArray[np.int64]]:
+def _positions(column: npt.NDArray[np.int64], names: Sequence[str] | None = None) -> _Factorised:
     """Factorise small integers (enum positions or label ids, named by ``names``; -1 (none) and
     positions ``names`` lacks are :data:`UNKNOWN`; without ``names`` the integer itself)."""
     distinct, codes = np.unique(column, return_inverse=True)
@@ -304,12 +305,11 @@ def _cached(connection: Connection, chain_id: int, moment: datetime | None) -> _
     }
     return _Certificates(
         tokens=tokens,
-        keys={},
+        factorised=factorised,
         frozen=((small_ints // 1024) % 2).astype(bool).tolist(),
         issued_month=[months[m] for m in issued],
         currency=[None if i < 0 else names[i] for i in currency_ids],
         value=[None if v is None else int(v) for v in value],
-        factorised=factorised,
     )
 
 
@@ -450,7 +450,7 @@ def _labeller(registrars: Mapping[int, str]) -> dict[str, Labeller]:
     }
 
 
-def _factorised(keys: Sequence[str]) -> tuple[list[str], npt.NDArray[np.int64]]:
+def _factorised(keys: Sequence[str]) -> _Factorised:
     """The distinct keys (in first-seen order) and each entry's index among them."""
     distinct = list(dict.fromkeys(keys))
     index = {key: i for i, key in enumerate(distinct)}
@@ -472,10 +472,7 @@ def _groups(
     valued_currency = currency_codes[valued]
     values = np.array([v for v in certificates.value if v is not None], dtype=object)
     labels = _labeller(registrars)
-    factorised = dict(certificates.factorised or {})
-    for d in _ROW_KEYS:
-        if d not in factorised:
-            factorised[d] = _factorised(certificates.keys[d])
+    factorised = dict(certificates.factorised)
     regions, region_codes = factorised["region"]
     provinces = list(dict.fromkeys(province_of(r) if r != UNKNOWN else UNKNOWN for r in regions))
     province_index = {p: i for i, p in enumerate(provinces)}

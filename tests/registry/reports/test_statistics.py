@@ -225,7 +225,7 @@ def test_money_sums_are_exact_up_to_uint128() -> None:
     keys = ["a", "a", "b", "b", "a", "b", "a"]
     certificates = module._Certificates(
         tokens=list(range(len(values))),
-        keys={d: keys for d in module._ROW_KEYS},
+        factorised={d: module._factorised(keys) for d in module._ROW_KEYS},
         frozen=[False] * len(values),
         issued_month=[None] * len(values),
         currency=currencies,
