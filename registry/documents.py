@@ -11,9 +11,9 @@ import re
 from datetime import UTC, datetime
 
 from sqlalchemy import Engine, select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from registry.db.models import REGISTRAR_NAME_LENGTH, document_table, registrar_profile_table
+from registry.db.writes import insert_new
 from registry.errors import InputError
 
 _REGION = re.compile(r"^\d{6}$")
@@ -37,18 +37,8 @@ class DocumentStore:
             "body": body,
             "created_at": datetime.now(tz=UTC),
         }
-        dialect = self._engine.dialect.name
         with self._engine.begin() as connection:
-            if dialect in ("sqlite", "postgresql"):
-                insert = sqlite.insert if dialect == "sqlite" else postgresql.insert
-                connection.execute(insert(document_table).values(row).on_conflict_do_nothing())
-            elif (
-                connection.execute(
-                    select(document_table.c.hash).where(document_table.c.hash == row["hash"])
-                ).first()
-                is None
-            ):
-                connection.execute(document_table.insert().values(row))
+            insert_new(connection, document_table, [row])
         return digest
 
     def put_text(self, text: str) -> bytes:

@@ -34,6 +34,7 @@ from registry.db.models import (
     report_state_table,
     valuation_table,
 )
+from registry.db.writes import insert_new
 from registry.domain.registration import AssetKind, Classification, Status
 from registry.domain.valuation import AccountingClass, ValuationStatus
 from registry.reports.months import month_number, month_of
@@ -67,8 +68,8 @@ def _labels(connection: Connection, texts: Iterable[str]) -> dict[str, int]:
             for i, text in connection.execute(select(t.c.id, t.c.text).where(t.c.text.in_(chunk)))
         )
     new = sorted(wanted - set(found))
-    if new:
-        connection.execute(insert(t), [{"text": text} for text in new])
+    if new:  # a concurrent report may add the same texts: theirs are kept
+        insert_new(connection, t, [{"text": text} for text in new])
         for chunk in _chunks(new):
             found.update(
                 (str(text), int(i))

@@ -14,13 +14,13 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from sqlalchemy import Connection, Engine, exists, func, select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from registry.db.models import (
     FACT_LENGTH,
     asset_facts_table,
     document_table,
 )
+from registry.db.writes import insert_new
 
 METADATA_SCHEMA = "dareg.asset-metadata/1"
 _BATCH = 2000
@@ -85,16 +85,6 @@ def refresh_facts(engine: Engine) -> int:
                 )
             ).all()
             rows = [{"metadata_hash": str(h), **facts_of(bytes(body))} for h, body in bodies]
-            if rows:
-                added += _insert_new(connection, rows)
+            insert_new(connection, asset_facts_table, rows)
+            added += len(rows)
     return added
-
-
-def _insert_new(connection: Connection, rows: list[dict[str, Any]]) -> int:
-    dialect = connection.dialect.name
-    if dialect in ("sqlite", "postgresql"):
-        insert = sqlite.insert if dialect == "sqlite" else postgresql.insert
-        connection.execute(insert(asset_facts_table).on_conflict_do_nothing(), rows)
-    else:
-        connection.execute(asset_facts_table.insert(), rows)
-    return len(rows)
