@@ -6,6 +6,7 @@ Every route depends on :func:`api.deps.require_regulator`, the one place the rol
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Mapping
 from decimal import Decimal
 from html import escape
@@ -115,11 +116,15 @@ def statistics_page(registry: Registry, as_of: AnswerAsOf) -> str:
         )
         + f' · <a href="{api}?{query}">JSON</a></p>',
     ]
-    parts += [
-        f'<figure><img alt="{chart}" style="max-width:100%" '
-        f'src="{api}/charts/{chart}.svg?{query}"></figure>'
-        for chart in CHARTS
-    ]
+    font = certificate_fonts(registry.settings).regular
+    for chart in CHARTS:  # drawn from this report: no second report per image
+        png = base64.b64encode(render_chart(report, chart, "png", font)).decode("ascii")
+        parts.append(
+            f'<figure><img alt="{chart}" style="max-width:100%" '
+            f'src="data:image/png;base64,{png}"><figcaption>'
+            f'<a href="{api}/charts/{chart}.svg?{query}">SVG</a> · '
+            f'<a href="{api}/charts/{chart}.png?{query}">PNG</a></figcaption></figure>'
+        )
     for dimension in DIMENSIONS:
         zh, en = DIMENSION_TITLES[dimension]
         rows = "".join(

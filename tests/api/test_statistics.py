@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 import csv
 import io
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -108,10 +110,15 @@ def test_the_web_page_shows_totals_tables_charts_and_downloads(
     assert f"as of block {market.valued}" in html
     assert "<td>4</td><td>2</td><td>CNY 18,000,000.00</td><td>0</td><td>0</td>" in html
     assert "<td>广东省</td><td>440000</td><td>2</td>" in html
+    images = re.findall(r'src="data:image/png;base64,([^"]+)"', html)
+    assert len(images) == 6  # every chart, drawn from the page's own report
+    for image in images:
+        with Image.open(io.BytesIO(base64.b64decode(image))) as png:
+            assert png.format == "PNG"
     for chart in ("industry", "monthly", "lenders"):
-        src = f"/api/v1/regulator/statistics/charts/{chart}.svg?as_of_block={market.valued}"
-        assert f'src="{src}"' in html
-        assert client.get(src).headers["content-type"].startswith("image/svg+xml")
+        href = f"/api/v1/regulator/statistics/charts/{chart}.svg?as_of_block={market.valued}"
+        assert f'href="{href}"' in html
+        assert client.get(href).headers["content-type"].startswith("image/svg+xml")
     assert "format=xlsx" in html
     assert "统计" in client.get("/").text
     assert client.get("/regulator/statistics", params={"as_of_block": -1}).status_code == 422
