@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -24,7 +24,13 @@ from registry.reports import statistics as module
 from registry.reports.facts import facts_of, refresh_facts
 from registry.reports.statistics import DIMENSIONS, Statistics, market_statistics
 from tests.registry.reports.scenario import REGISTRAR_NAME, Market, build, month
-from tests.registry.rights.test_service import bank, grant_regulator
+from tests.registry.rights.test_service import (
+    bank,
+    buyer,
+    chain_now,
+    grant_regulator,
+    holder,
+)
 from tests.registry.valuation.test_service import appraiser, submission
 
 CNY = "CNY"
@@ -160,12 +166,17 @@ def test_the_cache_follows_new_events_and_rebuilds_after_a_rollback(
     values = ctx.valuations
     firm = appraiser()  # accredited by the scenario
     values.submit(market.a, submission(ctx, value=7_000_00), firm)  # A's new latest
-    ctx.rights.unfreeze(market.b, "(2026)沪01执保3号之一", grant_regulator(ctx))
+    regulator = grant_regulator(ctx)
+    ctx.rights.unfreeze(market.b, "(2026)沪01执保3号之一", regulator)
+    expiry = chain_now(ctx.client) + timedelta(days=30)
+    ctx.rights.approve_transfer(market.b, buyer().address, expiry, regulator)  # important data
+    ctx.rights.transfer(market.b, buyer().address, "sale", "买卖合同 2026-003", holder())
     Indexer(ctx.client, ctx.manifest, ctx.engine).sync_once()
     with ctx.engine.begin() as connection:
-        assert cache.refresh(connection, chain) == 2  # A revalued, B unfrozen
+        assert cache.refresh(connection, chain) == 2  # A revalued; B unfrozen and sold
     stats = report(ctx)
     assert (stats.valued, stats.frozen) == (2, 0)
+    assert counts(stats, "accounting_class") == [("none", 4)]  # B's class lapsed with the sale
     assert stats.valuation == {CNY: Decimal("6007000.00")}
     # a rollback (recorded in reorg_rollback) rebuilds every row
     with ctx.engine.begin() as connection:
