@@ -25,7 +25,6 @@ from sqlalchemy import Connection, and_, delete, func, insert, select
 from registry.db.models import (
     accounting_class_table,
     asset_facts_table,
-    cursor_table,
     freeze_table,
     registration_table,
     reorg_rollback_table,
@@ -37,6 +36,7 @@ from registry.db.models import (
 from registry.db.writes import insert_new
 from registry.domain.registration import AssetKind, Classification, Status
 from registry.domain.valuation import AccountingClass, ValuationStatus
+from registry.indexer.queries import head_in
 from registry.reports.months import month_number, month_of
 
 LEVELS: tuple[str, ...] = tuple(c.value for c in Classification)
@@ -197,10 +197,7 @@ def _changed(connection: Connection, chain_id: int, since: int) -> list[int]:
 def refresh(connection: Connection, chain_id: int) -> int:
     """Bring the cache of ``chain_id`` up to the mirror in ``connection``'s transaction; the
     number of certificate rows written (0 when it was current)."""
-    head = connection.execute(
-        select(cursor_table.c.last_block).where(cursor_table.c.chain_id == chain_id)
-    ).scalar_one_or_none()
-    block = 0 if head is None else int(head)
+    block = head_in(connection, chain_id) or 0
     rollbacks = int(
         connection.execute(
             select(func.count())

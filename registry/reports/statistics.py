@@ -45,7 +45,6 @@ from registry.certificates.labels import ASSET_KIND, CLASSIFICATION, STATUS
 from registry.db.models import (
     asset_facts_table,
     block_table,
-    cursor_table,
     licence_table,
     pledge_table,
     registrar_profile_table,
@@ -54,12 +53,13 @@ from registry.db.models import (
     report_state_table,
     transfer_table,
 )
-from registry.domain.money import CURRENCY_EXPONENTS
+from registry.domain.money import CURRENCY_EXPONENTS, from_minor_units
 from registry.domain.registration import AssetKind, Classification, Status
 from registry.domain.rights import PledgeStatus
 from registry.domain.valuation import AccountingClass, ValuationStatus
 from registry.errors import IndexerError
 from registry.indexer.history import rows_as_of
+from registry.indexer.queries import head_in
 from registry.indexer.snapshot import SNAPSHOT_ATTEMPTS
 from registry.provenance.asof import AsOf
 from registry.reports import cache
@@ -153,16 +153,6 @@ class Statistics:
     groups: Mapping[str, tuple[Group, ...]]
     months: tuple[MonthVolume, ...]
     lenders: tuple[LenderExposure, ...]
-
-    @property
-    def currencies(self) -> tuple[str, ...]:
-        """Every currency any figure of the report is in, sorted."""
-        seen: set[str] = set(self.valuation)
-        for month in self.months:
-            seen.update(month.pledged)
-        for lender in self.lenders:
-            seen.update(lender.secured, lender.valuation)
-        return tuple(sorted(seen))
 
 
 #: (industry, category, region) of a metadata document
@@ -400,8 +390,7 @@ def _from_history(
 
 def _major(minor: int, currency: str) -> Decimal:
     """Major units of ``currency``; a code dareg does not know is left in the chain's units."""
-    exponent = CURRENCY_EXPONENTS.get(currency, 0)
-    return Decimal(f"{minor}E-{exponent}") if exponent else Decimal(minor)
+    return from_minor_units(minor, currency) if currency in CURRENCY_EXPONENTS else Decimal(minor)
 
 
 def _money(totals: Mapping[str, int]) -> dict[str, Decimal]:
@@ -643,13 +632,6 @@ def _registrars(connection: Connection) -> dict[int, str]:
     return {int(code): str(name) for code, name in connection.execute(select(t.c.code, t.c.name))}
 
 
-def _indexed_head(connection: Connection, chain_id: int) -> int:
-    value = connection.execute(
-        select(cursor_table.c.last_block).where(cursor_table.c.chain_id == chain_id)
-    ).scalar_one_or_none()
-    return 0 if value is None else int(value)
-
-
 def _report(
     connection: Connection,
     chain_id: int,
@@ -690,7 +672,7 @@ def market_statistics(engine: Engine, chain_id: int, as_of: AsOf) -> Statistics:
         with engine.begin() as connection:
             cache.refresh(connection, chain_id)
         with engine.connect() as connection:
-            head = _indexed_head(connection, chain_id)
+            head = head_in(connection, chain_id) or 0
             if as_of.block < head:
                 found = _from_history(engine, connection, chain_id, as_of.block, as_of.time)
                 return _report(connection, chain_id, as_of, *found)
@@ -704,7 +686,7 @@ def market_statistics(engine: Engine, chain_id: int, as_of: AsOf) -> Statistics:
             report = _report(
                 connection, chain_id, as_of, certificates, _live_pledges(connection, chain_id)
             )
-            if _indexed_head(connection, chain_id) == head:
+            if (head_in(connection, chain_id) or 0) == head:
                 return report
     raise IndexerError(
         f"the mirror of chain {chain_id} kept changing while it was read "
