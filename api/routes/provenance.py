@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import Response
 
 from api.deps import AnswerAsOf, Registry, RegulatorOnly, download
@@ -60,6 +60,21 @@ Reason = Annotated[
 ]
 
 
+def trace_filter(
+    from_block: FromBlock = None,
+    to_block: ToBlock = None,
+    from_time: FromTime = None,
+    to_time: ToTime = None,
+    level: Level = None,
+    reason: Reason = None,
+) -> TraceFilter:
+    """The window, level and reason query parameters of custody and party traces."""
+    return TraceFilter(from_block, to_block, from_time, to_time, level, reason)
+
+
+Filters = Annotated[TraceFilter, Depends(trace_filter)]
+
+
 def _csv(body: str, name: str) -> Response:
     return download(body.encode("utf-8"), "text/csv; charset=utf-8", name)
 
@@ -105,17 +120,11 @@ def asset_custody(
     number: Number,
     registry: Registry,
     as_of: AnswerAsOf,
-    from_block: FromBlock = None,
-    to_block: ToBlock = None,
-    from_time: FromTime = None,
-    to_time: ToTime = None,
-    level: Level = None,
-    reason: Reason = None,
+    filters: Filters,
     format: Format = "json",
 ) -> Any:
     """The chain of custody: each holder with its period [from, to) and how it acquired the
     certificate; filtered by window, level and reason."""
-    filters = TraceFilter(from_block, to_block, from_time, to_time, level, reason)
     answer = custody(registry.engine, registry.manifest.chain_id, number, as_of, filters)
     if format == "csv":
         return _csv(custody_csv(answer), f"custody-{number}-{as_of.block}.csv")
@@ -131,17 +140,11 @@ def party_trace(
     address: Annotated[str, Path(description="the party's address (0x + 40 hex digits)")],
     registry: Registry,
     as_of: AnswerAsOf,
-    from_block: FromBlock = None,
-    to_block: ToBlock = None,
-    from_time: FromTime = None,
-    to_time: ToTime = None,
-    level: Level = None,
-    reason: Reason = None,
+    filters: Filters,
     format: Format = "json",
 ) -> Any:
     """Everything the party held, licensed (as licensor or licensee) or pledged (as pledgor
     or pledgee), each with its period; filtered by window, level and reason."""
-    filters = TraceFilter(from_block, to_block, from_time, to_time, level, reason)
     answer = trace_party(registry.engine, registry.manifest.chain_id, address, as_of, filters)
     if format == "csv":
         return _csv(trace_csv(answer), f"trace-{answer.party}-{as_of.block}.csv")
