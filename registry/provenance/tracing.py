@@ -190,7 +190,9 @@ def custody_periods(
         issued.changed_at,
         issued.tx_hash,
     )
-    for move in moves:
+
+    def close(to_block: int | None, to_time: datetime | None) -> None:
+        """End the current holder's period (``None``: it still holds)."""
         reason, previous, document, b, li, at, tx = start
         periods.append(
             CustodyPeriod(
@@ -202,10 +204,13 @@ def custody_periods(
                 from_log_index=li,
                 from_time=at,
                 from_tx_hash=tx,
-                to_block=move.block_number,
-                to_time=move.transferred_at,
+                to_block=to_block,
+                to_time=to_time,
             )
         )
+
+    for move in moves:
+        close(move.block_number, move.transferred_at)
         start = (
             move.reason,
             move.from_address,
@@ -216,21 +221,7 @@ def custody_periods(
             move.tx_hash,
         )
         holder = move.to_address
-    reason, previous, document, b, li, at, tx = start
-    periods.append(
-        CustodyPeriod(
-            holder=holder,
-            reason=reason,
-            previous_holder=previous,
-            document_hash=document,
-            from_block=b,
-            from_log_index=li,
-            from_time=at,
-            from_tx_hash=tx,
-            to_block=None,
-            to_time=None,
-        )
-    )
+    close(None, None)
     return periods
 
 
