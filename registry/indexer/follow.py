@@ -11,6 +11,11 @@ rolled back to the newest journaled block the chain still holds and re-indexed f
 (:mod:`.reorg`; each rollback is recorded in ``reorg_rollback``). A reorganisation deeper than
 the window raises :class:`~registry.indexer.reorg.ReorgTooDeepError` and deletes nothing; so
 does a mirror of another chain (:class:`IndexerError`).
+
+Each pass (``sync_once``, every poll of ``follow``) ends by refreshing the derived tables
+(:mod:`.derived`), even without new blocks: every stored batch refreshes them in its own
+transaction, but a document the service stores after its event was indexed is only picked up
+here. When nothing changed that reads a few counts and writes nothing.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ from sqlalchemy import Engine
 from registry.chain.client import ChainClient
 from registry.domain.deployment import DeploymentManifest
 from registry.errors import ChainError, ConfigurationError, DaregError, IndexerError
-from registry.indexer import queries
+from registry.indexer import derived, queries
 from registry.indexer.decode import DecodedBatch, Decoder
 from registry.indexer.fetch import LogFetcher
 from registry.indexer.lock import WriterLock
@@ -216,6 +221,7 @@ class Indexer:
                             events=result.raw_events,
                         )
                     )
+        derived.refresh_in(self.engine, self.chain_id)
         return indexed
 
     # --- following ------------------------------------------------------------------------

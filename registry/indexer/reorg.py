@@ -15,10 +15,12 @@ When the indexer finds the chain no longer holds the block its cursor names (or 
 below it), :func:`rollback` looks for the newest journaled batch whose tip the chain still holds
 (or, below the oldest, the block the oldest batch was built on): that block is the restore
 point. In one transaction it undoes the later batches' writes in reverse order, deletes their
-raw events, headers and evidence, moves the cursor back and appends a ``reorg_rollback`` row
-(permanent). The indexer then re-fetches from the restore point as usual. If no journaled block
-is still on the chain, the reorganisation is deeper than the window: :class:`ReorgTooDeepError`,
-and nothing is deleted; a person decides (rebuild the mirror, or widen the window).
+raw events, headers and evidence, moves the cursor back, rebuilds the derived tables
+(:func:`registry.indexer.derived.rebuild`: the statistics cache cannot be undone row by row) and
+appends a ``reorg_rollback`` row (permanent). The indexer then re-fetches from the restore point
+as usual. If no journaled block is still on the chain, the reorganisation is deeper than the
+window: :class:`ReorgTooDeepError`, and nothing is deleted; a person decides (rebuild the
+mirror, or widen the window).
 
 Journaled batches whose tip is final (at or below ``head - reorg_window``) are pruned with their
 undo rows as new batches are stored.
@@ -47,6 +49,7 @@ from registry.db.models import (
 )
 from registry.domain.chain import BlockHeader
 from registry.errors import IndexerError, ReorgTooDeepError
+from registry.indexer import derived
 from registry.indexer.history import decode_row, encode_row, primary_key
 
 log = logging.getLogger(__name__)
@@ -245,6 +248,7 @@ def rollback(
                 last_block=restored, last_block_hash=restored_hash, updated_at=datetime.now(tz=UTC)
             )
         )
+        derived.rebuild(connection, chain_id)
         done = Rollback(
             chain_id=chain_id,
             mirrored_block=int(cursor.last_block),

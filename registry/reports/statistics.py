@@ -12,10 +12,12 @@ What a regulator counts (docs/reports.md):
 * **pledge exposure by lender**: live pledges per pledgee, the amounts they secure and the latest
   valuations of the certificates behind them.
 
-Industry, category and region come from each certificate's metadata document
-(:mod:`registry.reports.facts`); a certificate whose document this service does not hold counts
-under ``unknown``. At the mirror's head the current-state tables are read directly; as of an
-earlier block the rows come from the row history (:func:`registry.indexer.history.rows_as_of`).
+Industry, category and region come from each certificate's metadata document (``asset_facts``,
+which the indexer fills: :mod:`registry.indexer.derived`); a certificate whose document this
+service does not hold counts under ``unknown``. At the mirror's head the certificates come from
+the statistics cache (:mod:`.cache`) and the current-state tables; as of an earlier block from
+the row history (:func:`registry.indexer.history.rows_as_of`). A report only reads: the indexer
+keeps the cache and the facts in step with the mirror.
 Money is summed exactly in minor units and reported in major units per currency, never
 converted between currencies.
 """
@@ -63,7 +65,6 @@ from registry.indexer.queries import head_in
 from registry.indexer.snapshot import SNAPSHOT_ATTEMPTS
 from registry.provenance.asof import AsOf
 from registry.reports import cache
-from registry.reports.facts import refresh_facts
 from registry.reports.months import month_of, month_range, month_text
 from registry.reports.regions import province_names, province_of
 
@@ -663,25 +664,23 @@ def _report(
 def market_statistics(engine: Engine, chain_id: int, as_of: AsOf) -> Statistics:
     """The statistics report of ``chain_id``'s registry as of ``as_of`` (see the module).
 
-    At the head the statistics cache is brought up to the mirror and read with the event tables
-    between two looks at the indexer's cursor (the indexer stores a batch and moves its cursor
-    in one transaction), again if a batch landed meanwhile; below the head the row history does
-    not change."""
-    refresh_facts(engine)
+    At the head the statistics cache is read with the event tables between two looks at the
+    indexer's cursor (the indexer stores a batch, moves its cursor and refreshes the cache in one
+    transaction), again if a batch landed meanwhile; a cache not built up to the head yet (no
+    batch stored since it was emptied) gives way to the row history, which answers the same.
+    Below the head the row history does not change. Nothing is written."""
     for _ in range(SNAPSHOT_ATTEMPTS):
-        with engine.begin() as connection:
-            cache.refresh(connection, chain_id)
         with engine.connect() as connection:
             head = head_in(connection, chain_id) or 0
-            if as_of.block < head:
-                found = _from_history(engine, connection, chain_id, as_of.block, as_of.time)
-                return _report(connection, chain_id, as_of, *found)
             s = report_state_table
             current = connection.execute(
                 select(s.c.block).where(s.c.chain_id == chain_id)
             ).scalar_one_or_none()
-            if current != head:
-                continue  # a batch landed after the refresh
+            if current is not None and current > head:
+                continue  # a batch landed between the two reads
+            if as_of.block < head or current != head:
+                found = _from_history(engine, connection, chain_id, as_of.block, as_of.time)
+                return _report(connection, chain_id, as_of, *found)
             certificates = _cached(connection, chain_id, as_of.time)
             report = _report(
                 connection, chain_id, as_of, certificates, _live_pledges(connection, chain_id)

@@ -3,25 +3,27 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, select
 
 from registry.context import RegistryContext
 from registry.db.models import (
     asset_facts_table,
     document_table,
     registration_table,
-    reorg_rollback_table,
 )
+from registry.indexer import derived
+from registry.indexer.decode import Decoder
+from registry.indexer.fetch import LogFetcher
 from registry.indexer.follow import Indexer
+from registry.indexer.queries import indexer_head
+from registry.indexer.store import store_batch
 from registry.provenance import resolve_as_of
 from registry.provenance.asof import AsOf
-from registry.reports import cache
 from registry.reports import statistics as module
-from registry.reports.facts import facts_of, refresh_facts
 from registry.reports.statistics import DIMENSIONS, Statistics, market_statistics
 from tests.registry.reports.scenario import REGISTRAR_NAME, Market, build, month
 from tests.registry.rights.test_service import (
@@ -160,9 +162,9 @@ def test_the_cache_follows_new_events_and_rebuilds_after_a_rollback(
     ctx: RegistryContext, market: Market
 ) -> None:
     chain = ctx.manifest.chain_id
-    report(ctx)  # builds the cache
+    report(ctx)  # the indexer built the cache as it stored the market's batches
     with ctx.engine.begin() as connection:
-        assert cache.refresh(connection, chain) == 0  # current: nothing to write
+        assert derived.refresh_statistics(connection, chain) == 0  # current: nothing to write
     values = ctx.valuations
     firm = appraiser()  # accredited by the scenario
     values.submit(market.a, submission(ctx, value=7_000_00), firm)  # A's new latest
@@ -171,29 +173,22 @@ def test_the_cache_follows_new_events_and_rebuilds_after_a_rollback(
     expiry = chain_now(ctx.client) + timedelta(days=30)
     ctx.rights.approve_transfer(market.b, buyer().address, expiry, regulator)  # important data
     ctx.rights.transfer(market.b, buyer().address, "sale", "买卖合同 2026-003", holder())
-    Indexer(ctx.client, ctx.manifest, ctx.engine).sync_once()
+    # the new blocks as one batch, whose transaction refreshes the cache
+    contracts = {name: c.address for name, c in ctx.manifest.contracts.items()}
+    fetcher = LogFetcher(ctx.client, chain, list(contracts.values()), ctx.client.codec.topics)
+    first = (indexer_head(ctx.engine, chain) or 0) + 1
+    batch = Decoder(ctx.client.codec, contracts).decode(fetcher.fetch(first, ctx.client.head()))
+    stored = store_batch(ctx.engine, batch)
+    assert stored.refreshed.certificates == 2  # A revalued; B unfrozen and sold
     with ctx.engine.begin() as connection:
-        assert cache.refresh(connection, chain) == 2  # A revalued; B unfrozen and sold
+        assert derived.refresh_statistics(connection, chain) == 0
     stats = report(ctx)
     assert (stats.valued, stats.frozen) == (2, 0)
     assert counts(stats, "accounting_class") == [("none", 4)]  # B's class lapsed with the sale
     assert stats.valuation == {CNY: Decimal("6007000.00")}
-    # a rollback (recorded in reorg_rollback) rebuilds every row
+    # a rollback rebuilds every row (in its transaction: registry.indexer.reorg.rollback)
     with ctx.engine.begin() as connection:
-        connection.execute(
-            insert(reorg_rollback_table).values(
-                chain_id=chain,
-                detected_at=datetime.now(tz=UTC),
-                mirrored_block=1,
-                mirrored_hash="0x" + "00" * 32,
-                restored_block=1,
-                depth=0,
-                batches_undone=0,
-                rows_restored=0,
-                raw_events_removed=0,
-            )
-        )
-        assert cache.refresh(connection, chain) == 4
+        assert derived.rebuild_statistics(connection, chain) == 4
     assert report(ctx) == stats
 
 
@@ -201,7 +196,8 @@ def test_facts_come_from_documents_once_and_unknown_without_one(
     ctx: RegistryContext, market: Market
 ) -> None:
     report(ctx)
-    assert refresh_facts(ctx.engine) == 0  # every document was read by the first report
+    with ctx.engine.begin() as connection:  # every document was read when the batch was stored
+        assert derived.refresh_facts(connection) == 0
     with ctx.engine.begin() as connection:
         digest = connection.execute(
             select(registration_table.c.metadata_hash).where(registration_table.c.id == market.d)
@@ -210,16 +206,17 @@ def test_facts_come_from_documents_once_and_unknown_without_one(
             delete(asset_facts_table).where(asset_facts_table.c.metadata_hash == digest)
         )
         connection.execute(delete(document_table).where(document_table.c.hash == digest))
+    Indexer(ctx.client, ctx.manifest, ctx.engine).sync_once()  # refreshes even without blocks
     stats = report(ctx)
     assert counts(stats, "industry") == [("交通运输", 2), ("unknown", 1), ("金融", 1)]
     assert ("unknown", 1) in counts(stats, "province")
 
 
 def test_facts_of_other_documents_are_unreadable() -> None:
-    assert facts_of(b"not json")["readable"] is False
-    assert facts_of(b'{"schema": "something/else", "industry": "x"}')["readable"] is False
+    assert derived.facts_of(b"not json")["readable"] is False
+    assert derived.facts_of(b'{"schema": "something/else", "industry": "x"}')["readable"] is False
     body = {"schema": "dareg.asset-metadata/1", "name": " N ", "industry": "能源", "region": "44"}
-    facts = facts_of(json.dumps(body).encode())
+    facts = derived.facts_of(json.dumps(body).encode())
     assert facts == {
         "readable": True,
         "name": "N",

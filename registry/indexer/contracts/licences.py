@@ -1,0 +1,251 @@
+"""LicenceRegistry: licences and sublicences granted and terminated.
+
+``LicenceGranted`` carries the licence as a struct, which must agree with the event's indexed
+token and licensee; its right must be one right, and its ``voucherNumber`` must be
+:func:`registry.domain.rights.voucher_number` of its own fields (else :class:`IndexerError`).
+:class:`LicenceApplier` applies the records to ``licence`` in the chain order of every contract:
+a licence is granted only on an issued certificate (a sublicence only under a licence of the same
+certificate), and only an active licence is terminated, and only by a party to it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TypeAlias, get_args
+
+from sqlalchemy import Connection
+
+from registry.db.models import licence_table
+from registry.domain.chain import ChainEvent, ChainLog
+from registry.domain.registration import Right
+from registry.domain.rights import LicenceStatus, right_of_bit, voucher_number
+from registry.errors import InputError
+from registry.indexer.contracts.agent import FAMILY
+from registry.indexer.contracts.fields import (
+    BLOCK_TIME,
+    address,
+    error,
+    optional_hash32,
+    record_maker,
+    to_address,
+    to_hash,
+    to_optional_hash,
+    uint,
+    utc,
+)
+from registry.indexer.contracts.registry import CertificateApplier
+from registry.indexer.decode import RecordMaker, register
+from registry.indexer.store import Writes, register_applier
+
+CONTRACT = "LicenceRegistry"
+
+
+@dataclass(frozen=True)
+class LicenceGrantedRecord:
+    licence_id: int
+    token_id: int
+    parent_id: int | None
+    voucher_number: str
+    licensor: str
+    licensee: str
+    right: Right
+    exclusive: bool
+    sublicensable: bool
+    purposes: int
+    territories: int
+    granted_at: datetime
+    start: datetime
+    end: datetime
+    terms_hash: str
+    fee_terms_hash: str | None
+    relayer: str
+
+
+@dataclass(frozen=True)
+class LicenceTerminatedRecord:
+    licence_id: int
+    token_id: int
+    by: str
+    reason_hash: str | None
+    terminated_at: datetime
+
+
+#: A record of LicenceRegistry (one per event).
+LicenceRecord: TypeAlias = LicenceGrantedRecord | LicenceTerminatedRecord
+
+
+def _licence_granted(event: ChainEvent, _timestamp: int | None) -> LicenceGrantedRecord:
+    a = event.args
+    licence_id = int(a["licenceId"])
+    (
+        token_id,
+        parent_id,
+        licensor,
+        granted_at,
+        start,
+        licensee,
+        end,
+        right,
+        exclusive,
+        sublicensable,
+        _status,
+        purposes,
+        territories,
+        terms_hash,
+        fee_terms_hash,
+    ) = a["licence"]
+    if int(token_id) != int(a["tokenId"]) or to_address(licensee) != to_address(a["licensee"]):
+        raise error(
+            event,
+            f"indexes token {a['tokenId']} and licensee {a['licensee']} but its record states "
+            f"token {token_id} and licensee {licensee}",
+        )
+    try:
+        licensed = right_of_bit(int(right))
+    except InputError:
+        raise error(event, f"licenses right {right}, which is no right") from None
+    stated = str(int(a["voucherNumber"]))
+    computed = voucher_number(int(granted_at), licensed, bool(exclusive), licence_id)
+    if stated != computed:
+        raise error(
+            event,
+            f"states voucher number {stated} for licence {licence_id}, but its fields give "
+            f"{computed}: the contract and registry.domain.rights disagree",
+        )
+    return LicenceGrantedRecord(
+        licence_id=licence_id,
+        token_id=int(token_id),
+        parent_id=int(parent_id) or None,
+        voucher_number=computed,
+        licensor=to_address(licensor),
+        licensee=to_address(licensee),
+        right=licensed,
+        exclusive=bool(exclusive),
+        sublicensable=bool(sublicensable),
+        purposes=int(purposes),
+        territories=int(territories),
+        granted_at=utc(event, int(granted_at)),
+        start=utc(event, int(start)),
+        end=utc(event, int(end)),
+        terms_hash=to_hash(terms_hash),
+        fee_terms_hash=to_optional_hash(fee_terms_hash),
+        relayer=to_address(a["relayer"]),
+    )
+
+
+#: event -> how to make its record.
+DECODERS: dict[str, RecordMaker] = {
+    "LicenceGranted": _licence_granted,
+    "LicenceTerminated": record_maker(
+        LicenceTerminatedRecord,
+        licence_id=("licenceId", uint),
+        token_id=("tokenId", uint),
+        by=("by", address),
+        reason_hash=("reasonHash", optional_hash32),
+        terminated_at=BLOCK_TIME,
+    ),
+}
+
+
+class LicenceApplier(CertificateApplier):
+    """Applies the records of LicenceRegistry, one event at a time, beside the registration
+    lifecycle (whose certificates it licenses)."""
+
+    family = FAMILY
+
+    def __init__(self, writes: Writes) -> None:
+        super().__init__(writes)
+        self.licences = self.own(licence_table, ("chain_id", "id"))
+
+    def load(
+        self, connection: Connection, records: Sequence[tuple[ChainLog, LicenceRecord]]
+    ) -> None:
+        """Read the certificates and licences (sublicences' parents too) ``records`` are about."""
+        tokens: set[int] = set()
+        licence_ids: set[int] = set()
+        for _, record in records:
+            licence_ids.add(record.licence_id)
+            if isinstance(record, LicenceGrantedRecord):
+                tokens.add(record.token_id)
+                if record.parent_id is not None:
+                    licence_ids.add(record.parent_id)
+        self.registrations.load(connection, self.chain_id, tokens)
+        self.licences.load(connection, self.chain_id, licence_ids)
+
+    def apply(self, log: ChainLog, record: LicenceRecord) -> None:
+        if isinstance(record, LicenceGrantedRecord):
+            self._licence_granted(log, record)
+        else:
+            self._licence_terminated(log, record)
+
+    def _licence_granted(self, log: ChainLog, record: LicenceGrantedRecord) -> None:
+        self.certificate(log, record.token_id, "LicenceGranted")
+        if self.licences.get(record.licence_id) is not None:
+            raise self.mismatch(log, f"licence {record.licence_id} is granted a second time")
+        if record.parent_id is not None:
+            parent = self.licences.get(record.parent_id)
+            if parent is None or parent["token_id"] != record.token_id:
+                raise self.mismatch(
+                    log,
+                    f"sublicence {record.licence_id} of certificate {record.token_id} names "
+                    f"parent {record.parent_id}, which the mirror does not hold for it",
+                )
+        self.licences.add(
+            record.licence_id,
+            {
+                "chain_id": self.chain_id,
+                "id": record.licence_id,
+                "voucher_number": record.voucher_number,
+                "token_id": record.token_id,
+                "parent_id": record.parent_id,
+                "licensor": record.licensor,
+                "licensee": record.licensee,
+                "right": record.right.value,
+                "exclusive": record.exclusive,
+                "sublicensable": record.sublicensable,
+                "purposes": str(record.purposes),
+                "territories": str(record.territories),
+                "granted_at": record.granted_at,
+                "start": record.start,
+                "end": record.end,
+                "status": LicenceStatus.ACTIVE.value,
+                "terms_hash": record.terms_hash,
+                "fee_terms_hash": record.fee_terms_hash,
+                "relayer": record.relayer,
+                "granted_block": log.block_number,
+                "granted_log_index": log.log_index,
+                "granted_tx_hash": log.tx_hash,
+                "terminated_at": None,
+                "terminated_by": None,
+                "termination_reason_hash": None,
+                "last_block": log.block_number,
+                "last_log_index": log.log_index,
+            },
+        )
+
+    def _licence_terminated(self, log: ChainLog, record: LicenceTerminatedRecord) -> None:
+        row = self.licences.get(record.licence_id)
+        if row is None or row["status"] != LicenceStatus.ACTIVE:
+            state = "unknown" if row is None else row["status"]
+            raise self.mismatch(
+                log, f"LicenceTerminated ends licence {record.licence_id}, which is {state}"
+            )
+        if record.by not in (row["licensor"], row["licensee"]):
+            raise self.mismatch(
+                log, f"{record.by} terminates licence {record.licence_id} without being a party"
+            )
+        self.touch(self.licences, log, row, f"licence {record.licence_id}")
+        row.update(
+            status=LicenceStatus.TERMINATED.value,
+            terminated_at=record.terminated_at,
+            terminated_by=record.by,
+            termination_reason_hash=record.reason_hash,
+        )
+
+
+#: The classes of :data:`LicenceRecord`.
+RECORD_TYPES: tuple[type, ...] = get_args(LicenceRecord)
+register(CONTRACT, FAMILY, DECODERS, RECORD_TYPES)
+register_applier(LicenceApplier, RECORD_TYPES)
