@@ -11,11 +11,12 @@ Then, in the same run:
 1. **baseline**: a bare ``SELECT count(*)`` over each table the report reads (the statistics
    cache and its labels, the tables whose changed rows it probes, the event tables, blocks,
    documents and facts, registrar names), summed, median of ``--runs``;
-2. the **first report**, which also reads every metadata document into ``asset_facts`` and
-   builds the statistics cache (``report_certificate``), both once;
-3. the **report** (:func:`registry.reports.market_statistics` at the head: the cache brought up
-   to date, every dimension, months, lenders), median of ``--runs``; its ratio to the baseline;
-   goal <= 1 s;
+2. the **first refresh** of the derived tables, as the indexer runs it after storing a batch
+   (:func:`registry.indexer.derived.refresh`): every metadata document read into
+   ``asset_facts`` and the statistics cache (``report_certificate``) built, both once; then the
+   first report;
+3. the **report** (:func:`registry.reports.market_statistics` at the head: the cache read, every
+   dimension, months, lenders), median of ``--runs``; its ratio to the baseline; goal <= 1 s;
 4. the XLSX export of that report (for information).
 
     .venv/bin/python bench/bench_statistics.py
@@ -63,6 +64,7 @@ from registry.db.models import (  # noqa: E402
     valuation_table,
 )
 from registry.domain.numbers import certificate_number, registration_number  # noqa: E402
+from registry.indexer import derived  # noqa: E402
 from registry.provenance import resolve_as_of  # noqa: E402
 from registry.reports import market_statistics  # noqa: E402
 from registry.reports.exports import statistics_xlsx  # noqa: E402
@@ -464,6 +466,9 @@ def main() -> int:
 
         as_of = resolve_as_of(engine, CHAIN)
         started = time.perf_counter()
+        derived.refresh_in(engine, CHAIN)  # what the indexer does after each stored batch
+        refresh_ms = (time.perf_counter() - started) * 1000
+        started = time.perf_counter()
         first = market_statistics(engine, CHAIN, as_of)
         first_ms = (time.perf_counter() - started) * 1000
         assert first.certificates == args.certificates, first.certificates
@@ -480,7 +485,8 @@ def main() -> int:
         engine.dispose()
 
     print(f"baseline: SELECT count(*) over {len(read_tables)} tables     {base_ms:9.1f} ms")
-    print(f"first report (reads {args.certificates:,} metadata documents)  {first_ms:9.1f} ms")
+    print(f"first refresh (reads {args.certificates:,} metadata documents) {refresh_ms:9.1f} ms")
+    print(f"first report                                    {first_ms:9.1f} ms")
     print(
         f"statistics report, {report.certificates:,} certificates      {report_ms:9.1f} ms  "
         f"({report_ms / base_ms:.1f}x baseline)  goal <= {GOAL_S * 1000:.0f} ms"

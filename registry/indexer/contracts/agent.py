@@ -111,7 +111,9 @@ class PledgeEnforcedRecord:
 
 
 @dataclass(frozen=True)
-class PledgeConsentGrantedRecord:
+class _Consent:
+    """What a pledgee's consent states (granted, or used up)."""
+
     pledge_id: int
     token_id: int
     action: ConsentAction
@@ -120,12 +122,13 @@ class PledgeConsentGrantedRecord:
 
 
 @dataclass(frozen=True)
-class PledgeConsentUsedRecord:
-    pledge_id: int
-    token_id: int
-    action: ConsentAction
-    counterparty: str
-    at: datetime
+class PledgeConsentGrantedRecord(_Consent):
+    pass
+
+
+@dataclass(frozen=True)
+class PledgeConsentUsedRecord(_Consent):
+    pass
 
 
 @dataclass(frozen=True)
@@ -137,7 +140,9 @@ class PledgorChangedRecord:
 
 
 @dataclass(frozen=True)
-class CertificateFrozenRecord:
+class _Freeze:
+    """What a freeze or an unfreeze states."""
+
     token_id: int
     regulator: str
     case_ref: str
@@ -145,11 +150,13 @@ class CertificateFrozenRecord:
 
 
 @dataclass(frozen=True)
-class CertificateUnfrozenRecord:
-    token_id: int
-    regulator: str
-    case_ref: str
-    at: datetime
+class CertificateFrozenRecord(_Freeze):
+    pass
+
+
+@dataclass(frozen=True)
+class CertificateUnfrozenRecord(_Freeze):
+    pass
 
 
 @dataclass(frozen=True)
@@ -233,7 +240,23 @@ _TOKEN: Field = ("tokenId", uint)
 _PLEDGE: Field = ("pledgeId", uint)
 _REGULATOR: Field = ("regulator", address)
 _COUNTRY = ascii_text("country")
-_CONSENT = member(ConsentAction, "consent action")
+
+#: the fields of consents granted and used
+_CONSENT: dict[str, Field] = {
+    "pledge_id": _PLEDGE,
+    "token_id": _TOKEN,
+    "action": ("action", member(ConsentAction, "consent action")),
+    "counterparty": ("counterparty", address),
+    "at": BLOCK_TIME,
+}
+
+#: the fields of freezes and unfreezes
+_FREEZE: dict[str, Field] = {
+    "token_id": _TOKEN,
+    "regulator": _REGULATOR,
+    "case_ref": ("caseRef", hash32),
+    "at": BLOCK_TIME,
+}
 
 
 def _country(event: ChainEvent, _timestamp: int | None) -> PartyCountrySetRecord:
@@ -272,22 +295,8 @@ DECODERS: dict[str, RecordMaker] = {
         pledgee=("pledgee", address),
         enforced_at=BLOCK_TIME,
     ),
-    "PledgeConsentGranted": record_maker(
-        PledgeConsentGrantedRecord,
-        pledge_id=_PLEDGE,
-        token_id=_TOKEN,
-        action=("action", _CONSENT),
-        counterparty=("counterparty", address),
-        at=BLOCK_TIME,
-    ),
-    "PledgeConsentUsed": record_maker(
-        PledgeConsentUsedRecord,
-        pledge_id=_PLEDGE,
-        token_id=_TOKEN,
-        action=("action", _CONSENT),
-        counterparty=("counterparty", address),
-        at=BLOCK_TIME,
-    ),
+    "PledgeConsentGranted": record_maker(PledgeConsentGrantedRecord, **_CONSENT),
+    "PledgeConsentUsed": record_maker(PledgeConsentUsedRecord, **_CONSENT),
     "PledgorChanged": record_maker(
         PledgorChangedRecord,
         pledge_id=_PLEDGE,
@@ -295,20 +304,8 @@ DECODERS: dict[str, RecordMaker] = {
         pledgor=("pledgor", address),
         at=BLOCK_TIME,
     ),
-    "CertificateFrozen": record_maker(
-        CertificateFrozenRecord,
-        token_id=_TOKEN,
-        regulator=_REGULATOR,
-        case_ref=("caseRef", hash32),
-        at=BLOCK_TIME,
-    ),
-    "CertificateUnfrozen": record_maker(
-        CertificateUnfrozenRecord,
-        token_id=_TOKEN,
-        regulator=_REGULATOR,
-        case_ref=("caseRef", hash32),
-        at=BLOCK_TIME,
-    ),
+    "CertificateFrozen": record_maker(CertificateFrozenRecord, **_FREEZE),
+    "CertificateUnfrozen": record_maker(CertificateUnfrozenRecord, **_FREEZE),
     "TransferApproved": record_maker(
         TransferApprovedRecord,
         token_id=_TOKEN,

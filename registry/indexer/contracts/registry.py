@@ -117,17 +117,24 @@ class ApplicationSubmittedRecord:
 
 
 @dataclass(frozen=True)
+class _Ruling:
+    """A registrar's decision with a reason: a return, a rejection, a revocation."""
+
+    registration_id: int
+    registrar: str
+    reason_code: int
+    reason_hash: str
+
+
+@dataclass(frozen=True)
 class ApplicationAcceptedRecord:
     registration_id: int
     registrar: str
 
 
 @dataclass(frozen=True)
-class ApplicationReturnedRecord:
-    registration_id: int
-    registrar: str
-    reason_code: int
-    reason_hash: str
+class ApplicationReturnedRecord(_Ruling):
+    pass
 
 
 @dataclass(frozen=True)
@@ -138,11 +145,8 @@ class ApplicationResubmittedRecord:
 
 
 @dataclass(frozen=True)
-class ApplicationRejectedRecord:
-    registration_id: int
-    registrar: str
-    reason_code: int
-    reason_hash: str
+class ApplicationRejectedRecord(_Ruling):
+    pass
 
 
 @dataclass(frozen=True)
@@ -215,11 +219,8 @@ class CertificateCancelledRecord:
 
 
 @dataclass(frozen=True)
-class CertificateRevokedRecord:
-    registration_id: int
-    registrar: str
-    reason_code: int
-    reason_hash: str
+class CertificateRevokedRecord(_Ruling):
+    pass
 
 
 #: A record about one registration.
@@ -301,6 +302,14 @@ _METADATA: Field = ("metadataHash", hash32)
 _REASON_CODE: Field = ("reasonCode", uint)
 _REASON: Field = ("reasonHash", hash32)
 
+#: the fields of returns, rejections and revocations
+_RULING: dict[str, Field] = {
+    "registration_id": _ID,
+    "registrar": _REGISTRAR,
+    "reason_code": _REASON_CODE,
+    "reason_hash": _REASON,
+}
+
 #: event -> how to make its record: field maps where the event is flat, else by hand.
 DECODERS: dict[str, RecordMaker] = {
     "RegistrarConfigured": record_maker(
@@ -322,26 +331,14 @@ DECODERS: dict[str, RecordMaker] = {
     "ApplicationAccepted": record_maker(
         ApplicationAcceptedRecord, registration_id=_ID, registrar=_REGISTRAR
     ),
-    "ApplicationReturned": record_maker(
-        ApplicationReturnedRecord,
-        registration_id=_ID,
-        registrar=_REGISTRAR,
-        reason_code=_REASON_CODE,
-        reason_hash=_REASON,
-    ),
+    "ApplicationReturned": record_maker(ApplicationReturnedRecord, **_RULING),
     "ApplicationResubmitted": record_maker(
         ApplicationResubmittedRecord,
         registration_id=_ID,
         fingerprint=_FINGERPRINT,
         metadata_hash=_METADATA,
     ),
-    "ApplicationRejected": record_maker(
-        ApplicationRejectedRecord,
-        registration_id=_ID,
-        registrar=_REGISTRAR,
-        reason_code=_REASON_CODE,
-        reason_hash=_REASON,
-    ),
+    "ApplicationRejected": record_maker(ApplicationRejectedRecord, **_RULING),
     "NoticeOpened": record_maker(
         NoticeOpenedRecord,
         registration_id=_ID,
@@ -401,13 +398,7 @@ DECODERS: dict[str, RecordMaker] = {
         holder=("holder", text),
         reason_hash=_REASON,
     ),
-    "CertificateRevoked": record_maker(
-        CertificateRevokedRecord,
-        registration_id=_ID,
-        registrar=_REGISTRAR,
-        reason_code=_REASON_CODE,
-        reason_hash=_REASON,
-    ),
+    "CertificateRevoked": record_maker(CertificateRevokedRecord, **_RULING),
 }
 
 
