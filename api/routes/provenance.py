@@ -14,13 +14,8 @@ from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import Response
 
 from api.deps import AnswerAsOf, Registry, RegulatorOnly, download
-from api.schemas import (
-    CustodyPublic,
-    ErrorPublic,
-    LineagePublic,
-    PartyTracePublic,
-    TimelinePublic,
-)
+from api.schemas.common import ErrorPublic
+from api.schemas.regulator import CustodyPublic, LineagePublic, PartyTracePublic, TimelinePublic
 from registry.provenance import (
     TraceFilter,
     custody,
