@@ -7,12 +7,14 @@ the application's registrar: the contract refuses anyone else (403).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
+from eth_account.signers.local import LocalAccount
 from fastapi import APIRouter, Query
 
 from api.deps import Registry
-from api.routes.common import ERRORS, Limit, Offset, created, mirror_head
+from api.routes.common import ERRORS, F, Limit, Offset, created, mirror_head
 from api.schemas.registration import (
     ApplicationCreate,
     ApplicationDraft,
@@ -29,8 +31,9 @@ from api.schemas.registration import (
     StandingCreate,
     VersionPublic,
 )
+from registry.context import RegistryContext
 from registry.domain.inputs import checked_address, parse_signature
-from registry.domain.registration import AssetKind, Status
+from registry.domain.registration import AssetKind, Registration, Status
 from registry.indexer.queries import count_registrations, list_registrations
 
 router = APIRouter(tags=["registration"])
@@ -119,34 +122,45 @@ def versions(reg_id: int, registry: Registry) -> list[VersionPublic]:
 
 # --- the registrar's review ---------------------------------------------------------------
 
+_ReasonedStep = Callable[[int, int, str, LocalAccount], Registration]
+"""A review step with a reason code and reason (return for correction, reject, revoke)."""
 
-@router.post("/applications/{reg_id}/accept", response_model=RegistrationPublic, responses=ERRORS)
+
+def _review(step: str) -> Callable[[F], F]:
+    """``POST /applications/{reg_id}/{step}``, answered with the registration after it."""
+    return router.post(
+        f"/applications/{{reg_id}}/{step}", response_model=RegistrationPublic, responses=ERRORS
+    )
+
+
+def _with_reason(
+    step: _ReasonedStep, reg_id: int, body: ReasonCreate, registry: RegistryContext
+) -> RegistrationPublic:
+    """``step`` taken by the operator with the body's reason code and reason."""
+    return RegistrationPublic.of(step(reg_id, body.reason_code, body.reason, registry.operator))
+
+
+@_review("accept")
 def accept(reg_id: int, registry: Registry) -> RegistrationPublic:
     """Formal review passed (受理)."""
     return RegistrationPublic.of(registry.registrations.accept(reg_id, registry.operator))
 
 
-@router.post("/applications/{reg_id}/return", response_model=RegistrationPublic, responses=ERRORS)
+@_review("return")
 def return_for_correction(
     reg_id: int, body: ReasonCreate, registry: Registry
 ) -> RegistrationPublic:
     """Return for correction; the applicant may resubmit."""
-    return RegistrationPublic.of(
-        registry.registrations.return_for_correction(
-            reg_id, body.reason_code, body.reason, registry.operator
-        )
-    )
+    return _with_reason(registry.registrations.return_for_correction, reg_id, body, registry)
 
 
-@router.post("/applications/{reg_id}/reject", response_model=RegistrationPublic, responses=ERRORS)
+@_review("reject")
 def reject(reg_id: int, body: ReasonCreate, registry: Registry) -> RegistrationPublic:
     """Reject with a reason code and reason (the reason's hash goes on chain)."""
-    return RegistrationPublic.of(
-        registry.registrations.reject(reg_id, body.reason_code, body.reason, registry.operator)
-    )
+    return _with_reason(registry.registrations.reject, reg_id, body, registry)
 
 
-@router.post("/applications/{reg_id}/notice", response_model=RegistrationPublic, responses=ERRORS)
+@_review("notice")
 def open_notice(reg_id: int, registry: Registry) -> RegistrationPublic:
     """Open the public-notice window (公示) after substantive review."""
     return RegistrationPublic.of(registry.registrations.open_notice(reg_id, registry.operator))
@@ -158,7 +172,7 @@ def grant_standing(reg_id: int, body: StandingCreate, registry: Registry) -> Non
     registry.registrations.grant_standing(reg_id, body.party, registry.operator)
 
 
-@router.post("/applications/{reg_id}/issue", response_model=RegistrationPublic, responses=ERRORS)
+@_review("issue")
 def issue(reg_id: int, registry: Registry) -> RegistrationPublic:
     """Issue the certificate once the notice window is over and no objection is open."""
     return RegistrationPublic.of(registry.registrations.issue(reg_id, registry.operator))
@@ -173,7 +187,7 @@ def issue_batch(body: BatchIssueCreate, registry: Registry) -> list[Registration
     ]
 
 
-@router.post("/applications/{reg_id}/renew", response_model=RegistrationPublic, responses=ERRORS)
+@_review("renew")
 def renew(reg_id: int, body: RenewalCreate, registry: Registry) -> RegistrationPublic:
     """Renew before expiry (续展), capped by the source agreement's end."""
     return RegistrationPublic.of(
@@ -181,12 +195,10 @@ def renew(reg_id: int, body: RenewalCreate, registry: Registry) -> RegistrationP
     )
 
 
-@router.post("/applications/{reg_id}/revoke", response_model=RegistrationPublic, responses=ERRORS)
+@_review("revoke")
 def revoke(reg_id: int, body: ReasonCreate, registry: Registry) -> RegistrationPublic:
     """Revoke an issued certificate (撤销), e.g. fraud found later."""
-    return RegistrationPublic.of(
-        registry.registrations.revoke(reg_id, body.reason_code, body.reason, registry.operator)
-    )
+    return _with_reason(registry.registrations.revoke, reg_id, body, registry)
 
 
 @router.get("/objections/{objection_id}", response_model=ObjectionPublic, responses=ERRORS)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import wraps
 from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Query, status
@@ -44,20 +45,31 @@ def mirror_head(registry: RegistryContext) -> int | None:
     return indexer_head(registry.engine, registry.manifest.chain_id)
 
 
-def prepare(router: APIRouter, path: str) -> Callable[[F], F]:
-    """``POST path``: an action a party signs itself, answered with :func:`prepared`."""
-    return router.post(path, response_model=PreparedRequestPublic, responses=ERRORS)
+def prepare(
+    router: APIRouter, path: str
+) -> Callable[[Callable[..., ContractCall]], Callable[..., PreparedRequestPublic]]:
+    """Decorator: ``POST path``, an action a party signs itself.
 
+    The endpoint only builds the contract call from its ``body`` (a :class:`RelayPrepare`);
+    the answer is the forward request that makes the call as ``body.signer``, with what to
+    sign. The endpoint keeps its name, signature and docstring (the OpenAPI operation)."""
 
-def prepared(
-    registry: RegistryContext, call: ContractCall, body: RelayPrepare
-) -> PreparedRequestPublic:
-    """The forward request that makes ``call`` as ``body.signer``, with what to sign."""
-    request = registry.relay.prepare(call, body.signer, body.ttl_seconds)
-    return PreparedRequestPublic(
-        contract=call.contract,
-        function=call.function,
-        request=ForwardRequestPublic.of(request),
-        typed_data=registry.relay.typed_data(request),
-        expires_at=datetime.fromtimestamp(request.deadline, tz=UTC),
-    )
+    def register(endpoint: Callable[..., ContractCall]) -> Callable[..., PreparedRequestPublic]:
+        @wraps(endpoint)
+        def answer(
+            *, registry: RegistryContext, body: RelayPrepare, **params: Any
+        ) -> PreparedRequestPublic:
+            call = endpoint(registry=registry, body=body, **params)
+            request = registry.relay.prepare(call, body.signer, body.ttl_seconds)
+            return PreparedRequestPublic(
+                contract=call.contract,
+                function=call.function,
+                request=ForwardRequestPublic.of(request),
+                typed_data=registry.relay.typed_data(request),
+                expires_at=datetime.fromtimestamp(request.deadline, tz=UTC),
+            )
+
+        router.post(path, response_model=PreparedRequestPublic, responses=ERRORS)(answer)
+        return answer
+
+    return register

@@ -14,102 +14,86 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from api.deps import Registry
-from api.routes.common import certificate_of, created, prepare, prepared
+from api.routes.common import certificate_of, created, prepare
 from api.schemas.relay import (
     ConsentPrepare,
     EnforcementPrepare,
     LicencePrepare,
-    PreparedRequestPublic,
     ReasonPrepare,
     RelayCreate,
     RelayPrepare,
     RelayResultPublic,
     TransferPrepare,
 )
+from registry.domain.chain import ContractCall
 from registry.domain.inputs import parse_signature
 
 router = APIRouter(tags=["relayed actions"])
 
 
 @prepare(router, "/certificates/{number}/transfers/prepare")
-def prepare_transfer(
-    number: str, body: TransferPrepare, registry: Registry
-) -> PreparedRequestPublic:
+def prepare_transfer(number: str, body: TransferPrepare, registry: Registry) -> ContractCall:
     """The holder transfers (sale, inheritance, merger). Refused while not issued or expired,
     frozen, pledged without the pledgee's consent, important data without the regulator's
     approval, or to a recipient abroad without a valid cross-border record."""
-    call = registry.rights.transfer_call(
-        certificate_of(registry, number)[0], body.to, body.reason, body.document
-    )
-    return prepared(registry, call, body)
+    token_id, _ = certificate_of(registry, number)
+    return registry.rights.transfer_call(token_id, body.to, body.reason, body.document)
 
 
 @prepare(router, "/certificates/{number}/licences/prepare")
-def prepare_licence(number: str, body: LicencePrepare, registry: Registry) -> PreparedRequestPublic:
+def prepare_licence(number: str, body: LicencePrepare, registry: Registry) -> ContractCall:
     """The holder grants a licence of the processing-use or product-operation right."""
-    call = registry.rights.licence_call(
-        certificate_of(registry, number)[0], body.terms, body.signer
-    )
-    return prepared(registry, call, body)
+    token_id, _ = certificate_of(registry, number)
+    return registry.rights.licence_call(token_id, body.terms, body.signer)
 
 
 @prepare(router, "/certificates/{number}/cancellation/prepare")
-def prepare_cancellation(
-    number: str, body: ReasonPrepare, registry: Registry
-) -> PreparedRequestPublic:
+def prepare_cancellation(number: str, body: ReasonPrepare, registry: Registry) -> ContractCall:
     """The holder cancels its certificate (注销); refused while frozen, or pledged without the
     pledgee's consent."""
-    call = registry.registrations.cancellation_call(
-        certificate_of(registry, number)[0], body.reason
-    )
-    return prepared(registry, call, body)
+    token_id, _ = certificate_of(registry, number)
+    return registry.registrations.cancellation_call(token_id, body.reason)
 
 
 @prepare(router, "/licences/{licence_id}/sublicences/prepare")
-def prepare_sublicence(
-    licence_id: int, body: LicencePrepare, registry: Registry
-) -> PreparedRequestPublic:
+def prepare_sublicence(licence_id: int, body: LicencePrepare, registry: Registry) -> ContractCall:
     """The licensee of a sublicensable licence grants a sublicence within its scope and term."""
-    call = registry.rights.sublicence_call(licence_id, body.terms, body.signer)
-    return prepared(registry, call, body)
+    return registry.rights.sublicence_call(licence_id, body.terms, body.signer)
 
 
 @prepare(router, "/licences/{licence_id}/termination/prepare")
-def prepare_termination(
-    licence_id: int, body: ReasonPrepare, registry: Registry
-) -> PreparedRequestPublic:
+def prepare_termination(licence_id: int, body: ReasonPrepare, registry: Registry) -> ContractCall:
     """The licensor or the licensee terminates a licence."""
     registry.rights.licence(licence_id)  # 404 for an unknown licence
-    return prepared(registry, registry.rights.termination_call(licence_id, body.reason), body)
+    return registry.rights.termination_call(licence_id, body.reason)
 
 
 @prepare(router, "/pledges/{pledge_id}/release/prepare")
 def prepare_release(
-    pledge_id: int, body: RelayPrepare, registry: Registry
-) -> PreparedRequestPublic:
+    pledge_id: int,
+    body: RelayPrepare,  # noqa: ARG001 (the signer and ttl: read by @prepare)
+    registry: Registry,
+) -> ContractCall:
     """The pledgee releases its pledge (解押)."""
     registry.rights.pledge(pledge_id)  # 404 for an unknown pledge
-    return prepared(registry, registry.rights.release_call(pledge_id), body)
+    return registry.rights.release_call(pledge_id)
 
 
 @prepare(router, "/pledges/{pledge_id}/enforcement/prepare")
 def prepare_enforcement(
     pledge_id: int, body: EnforcementPrepare, registry: Registry
-) -> PreparedRequestPublic:
+) -> ContractCall:
     """After maturity the pledgee enforces: the certificate goes to itself or a buyer it names
     (the transfer rules for the recipient still apply)."""
     registry.rights.pledge(pledge_id)
-    return prepared(registry, registry.rights.enforcement_call(pledge_id, body.to), body)
+    return registry.rights.enforcement_call(pledge_id, body.to)
 
 
 @prepare(router, "/pledges/{pledge_id}/consents/prepare")
-def prepare_consent(
-    pledge_id: int, body: ConsentPrepare, registry: Registry
-) -> PreparedRequestPublic:
+def prepare_consent(pledge_id: int, body: ConsentPrepare, registry: Registry) -> ContractCall:
     """The pledgee consents once to a transfer, a cancellation or an exclusive licence."""
     registry.rights.pledge(pledge_id)
-    call = registry.rights.consent_call(pledge_id, body.action, body.counterparty)
-    return prepared(registry, call, body)
+    return registry.rights.consent_call(pledge_id, body.action, body.counterparty)
 
 
 @created(router, "/relay", RelayResultPublic)

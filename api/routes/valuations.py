@@ -13,8 +13,7 @@ import json
 from fastapi import APIRouter
 
 from api.deps import Registry
-from api.routes.common import ERRORS, certificate_of, created, prepare, prepared
-from api.schemas.relay import PreparedRequestPublic
+from api.routes.common import ERRORS, certificate_of, created, prepare
 from api.schemas.valuation import (
     AccountingClassPrepare,
     AppraiserCreate,
@@ -28,6 +27,7 @@ from api.schemas.valuation import (
     WithdrawalPrepare,
 )
 from registry.context import RegistryContext
+from registry.domain.chain import ContractCall
 from registry.domain.money import format_minor
 from registry.domain.valuation import Valuation
 
@@ -87,35 +87,30 @@ def get_appraiser(address: str, registry: Registry) -> AppraiserPublic:
 
 
 @prepare(router, "/certificates/{number}/valuations/prepare")
-def prepare_valuation(
-    number: str, body: ValuationPrepare, registry: Registry
-) -> PreparedRequestPublic:
+def prepare_valuation(number: str, body: ValuationPrepare, registry: Registry) -> ContractCall:
     """An accredited appraiser attests a valuation (refused for anyone else, a certificate not
     issued, a base date in the future, an asset version that does not exist)."""
     token_id, _ = certificate_of(registry, number)
-    call = registry.valuations.submission_call(token_id, body.submission)
-    return prepared(registry, call, body)
+    return registry.valuations.submission_call(token_id, body.submission)
 
 
 @prepare(router, "/valuations/{valuation_id}/withdrawal/prepare")
 def prepare_withdrawal(
     valuation_id: int, body: WithdrawalPrepare, registry: Registry
-) -> PreparedRequestPublic:
+) -> ContractCall:
     """The appraiser withdraws its own valuation; it stays in the history, marked withdrawn."""
     registry.valuations.valuation(valuation_id)  # 404 for an unknown valuation
-    call = registry.valuations.withdrawal_call(valuation_id, body.reason)
-    return prepared(registry, call, body)
+    return registry.valuations.withdrawal_call(valuation_id, body.reason)
 
 
 @prepare(router, "/certificates/{number}/accounting-class/prepare")
 def prepare_accounting_class(
     number: str, body: AccountingClassPrepare, registry: Registry
-) -> PreparedRequestPublic:
+) -> ContractCall:
     """The holder records its accounting class: intangible asset (used internally) or
     inventory (held for sale)."""
     token_id, _ = certificate_of(registry, number)
-    call = registry.valuations.accounting_call(token_id, body.accounting_class)
-    return prepared(registry, call, body)
+    return registry.valuations.accounting_call(token_id, body.accounting_class)
 
 
 @created(regulator_router, "/appraisers", AppraiserPublic)
