@@ -54,15 +54,18 @@ class VerificationPublic(Public):
 
     @classmethod
     def of(cls, answer: Verification) -> VerificationPublic:
-        """The answer with its registration's facts (none for a number not on this registry),
-        its verdict, the holder's name and the latest valuation's staleness."""
+        """The answer with its registration's facts, its verdict, the holder's name and the
+        latest valuation's staleness; for a number not on this registry, only the answer's
+        frame (:data:`_FRAME`) and verdict."""
         r = answer.registration
+        if r is None:
+            return cls.build(answer.verdict, **{name: getattr(answer, name) for name in _FRAME})
         valuation = answer.valuation
         return cls.build(
             answer,
-            *(() if r is None else (r,)),
+            r,
             answer.verdict,
-            holder=None if r is None else PartyPublic(address=r.holder, name=answer.holder_name),
+            holder=PartyPublic(address=r.holder, name=answer.holder_name),
             frozen=answer.freeze is not None,
             latest_valuation=(
                 None
@@ -74,6 +77,11 @@ class VerificationPublic(Public):
                 )
             ),
         )
+
+
+_FRAME = ("number", "genuine", "chain_id", "contract", "as_of_block", "as_of_time")
+"""What every verification answer states: the number, whether it is genuine, and the chain,
+contract and block the answer is as of."""
 
 
 class DataMatchCreate(BaseModel):
