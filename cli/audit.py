@@ -11,7 +11,7 @@ from cli.common import JsonFlag, emit, open_context
 from registry.errors import MirrorDriftError
 
 if TYPE_CHECKING:
-    from api.schemas import AuditPublic, RawEventPublic
+    from api.schemas.regulator import AuditPublic, RawEventPublic
 
 
 def _value(value: Any) -> str:
@@ -89,7 +89,7 @@ def audit(
 ) -> None:
     """Compare the SQL mirror with the chain: certificates, raw events, block digests (exit 3
     when they drift; see docs/audit.md)."""
-    from api.schemas import AuditPublic
+    from api.schemas.regulator import AuditPublic
     from registry.audit import AuditService
 
     report = AuditService(open_context()).audit(

@@ -84,7 +84,7 @@ def _public(model: BaseModel) -> dict[str, Any]:
 
 
 def _show_pledge(ctx: RegistryContext, p: Pledge, as_json: bool, headline: str) -> None:
-    from api.schemas import PledgeRecordPublic
+    from api.schemas.rights import PledgeRecordPublic
 
     public = PledgeRecordPublic.of(p, ctx.rights.certificate_number(p.token_id))
     emit(
@@ -100,7 +100,7 @@ def _show_pledge(ctx: RegistryContext, p: Pledge, as_json: bool, headline: str) 
 
 
 def _show_licence(ctx: RegistryContext, lic: Licence, as_json: bool, headline: str) -> None:
-    from api.schemas import LicenceRecordPublic
+    from api.schemas.rights import LicenceRecordPublic
 
     public = LicenceRecordPublic.of(lic, ctx.rights.certificate_number(lic.token_id))
     parent = f"  sublicence of {lic.parent_id}" if lic.parent_id else ""
@@ -147,7 +147,7 @@ def transfer(
     as_json: JsonFlag = False,
 ) -> None:
     """The holder transfers its certificate (转让) for a sale, inheritance or merger."""
-    from api.schemas import TransferRecordPublic
+    from api.schemas.rights import TransferRecordPublic
     from registry.domain.rights import HOLDER_REASONS
 
     allowed = {r.value: r for r in HOLDER_REASONS}
@@ -175,7 +175,7 @@ def court_order(
     number: Number, to: Address, case: Case, key_file: KeyFile = None, as_json: JsonFlag = False
 ) -> None:
     """A regulator executes a court-ordered transfer (司法划转); the only move a freeze allows."""
-    from api.schemas import TransferRecordPublic
+    from api.schemas.rights import TransferRecordPublic
 
     ctx = open_context()
     token_id = ctx.rights.token_id_of(number)
@@ -191,7 +191,7 @@ def court_order(
 
 
 def _show_freeze(number: str, frozen: Any, as_json: bool) -> None:
-    from api.schemas import FreezeStatePublic
+    from api.schemas.rights import FreezeStatePublic
 
     public = FreezeStatePublic.of(frozen, number)
     state = (
@@ -317,7 +317,7 @@ def liens(
     as_json: JsonFlag = False,
 ) -> None:
     """Lien search (查询质押) by holder and/or certificate, from the mirror kept by `dareg up`."""
-    from api.schemas import PledgeList, PledgeRecordPublic
+    from api.schemas.rights import PledgeList, PledgeRecordPublic
     from registry.domain.inputs import checked_address
     from registry.indexer.queries import indexer_head, pledges_of_holder, pledges_of_token
 

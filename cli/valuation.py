@@ -33,7 +33,7 @@ ValuationId = Annotated[int, typer.Argument(help="valuation id", min=1, show_def
 
 
 def _show(ctx: RegistryContext, v: Valuation, as_json: bool, headline: str) -> None:
-    from api.schemas import ValuationPublic
+    from api.schemas.valuation import ValuationPublic
 
     [(_, stale, removed)] = ctx.valuations.annotated([v])
     public = ValuationPublic.of(v, stale_reasons=stale, removed=removed)
@@ -139,7 +139,7 @@ def valuations(number: Number, as_json: JsonFlag = False) -> None:
     accounting = ctx.valuations.accounting_class_of(token)
     latest = ctx.valuations.latest_of(token)
     if as_json:
-        from api.schemas import ValuationPublic
+        from api.schemas.valuation import ValuationPublic
 
         items = [
             ValuationPublic.of(v, stale_reasons=stale, removed=removed).model_dump(mode="json")

@@ -26,7 +26,7 @@ def check_certificate(
     as_json: JsonFlag = False,
 ) -> None:
     """Is the certificate genuine, valid, unencumbered — lendable? (exit 3 when not lendable)"""
-    from api.schemas import VerificationPublic
+    from api.schemas.verification import VerificationPublic
     from registry.verification.service import VerificationService
 
     maturity = None

@@ -7,7 +7,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from api.deps import Registry
-from api.schemas import AuditPublic, ErrorPublic
+from api.schemas.common import ErrorPublic
+from api.schemas.regulator import AuditPublic
 from registry.audit import AuditService
 
 router = APIRouter(prefix="/audit", tags=["regulator"])
@@ -39,4 +40,4 @@ def audit_mirror(
     report = AuditService(registry).audit(
         from_block, to_block, certificate_numbers=certificate or None
     )
-    return AuditPublic.of(report)
+    return AuditPublic.model_validate(report)

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Response
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 
 from api.deps import Registry
-from api.schemas import ErrorPublic
+from api.schemas.common import ErrorPublic
 from registry.certificates import labels
 from registry.certificates.credential import issue_credential
 from registry.certificates.document import CertificateDocument, certificate_document

@@ -7,19 +7,29 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response, status
 
 from api.deps import Registry
-from api.schemas import ErrorPublic, EvidenceCreate, EvidenceList, EvidencePublic, TypedDataCreate
-from registry.domain.evidence import parse_fingerprint
+from api.routes.common import Limit, Offset
+from api.schemas.common import error_responses
+from api.schemas.evidence import EvidenceCreate, EvidenceList, EvidencePublic, TypedDataCreate
+from registry.context import RegistryContext
+from registry.domain.evidence import EvidenceRecord, parse_fingerprint
 from registry.domain.inputs import checked_address, parse_signature
 from registry.indexer.queries import count_evidence, list_evidence
 
 router = APIRouter(prefix="/evidence", tags=["evidence"])
 
-_ERRORS: dict[int | str, dict[str, Any]] = {
-    404: {"model": ErrorPublic},
-    409: {"model": ErrorPublic},
-    422: {"model": ErrorPublic},
-    503: {"model": ErrorPublic},
-}
+_ERRORS = error_responses(404, 409, 422, 503)
+
+
+def _public(
+    registry: RegistryContext, record: EvidenceRecord, created: bool | None = None
+) -> EvidencePublic:
+    """The record on this registry's chain and evidence contract."""
+    return EvidencePublic.of(
+        record,
+        chain_id=registry.manifest.chain_id,
+        contract=registry.evidence.contract_address,
+        created=created,
+    )
 
 
 @router.post(
@@ -43,12 +53,7 @@ def anchor_evidence(body: EvidenceCreate, registry: Registry, response: Response
         outcome = registry.evidence.anchor(fingerprint, registry.operator)
     if not outcome.created:
         response.status_code = status.HTTP_200_OK
-    return EvidencePublic.of(
-        outcome.record,
-        chain_id=registry.manifest.chain_id,
-        contract=registry.evidence.contract_address,
-        created=outcome.created,
-    )
+    return _public(registry, outcome.record, created=outcome.created)
 
 
 @router.post("/typed-data", responses=_ERRORS)
@@ -64,19 +69,14 @@ def anchor_typed_data(body: TypedDataCreate, registry: Registry) -> dict[str, An
 def list_anchored(
     registry: Registry,
     anchorer: Annotated[str | None, Query(description="only this anchorer's evidence")] = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Limit = 50,
+    offset: Offset = 0,
 ) -> EvidenceList:
     """Anchored evidence as mirrored by the indexer, newest first."""
     who = checked_address(anchorer, "anchorer") if anchorer else None
     records = list_evidence(registry.engine, anchorer=who, limit=limit, offset=offset)
     return EvidenceList(
-        items=[
-            EvidencePublic.of(
-                r, chain_id=registry.manifest.chain_id, contract=registry.evidence.contract_address
-            )
-            for r in records
-        ],
+        items=[_public(registry, r) for r in records],
         total=count_evidence(registry.engine, anchorer=who),
         limit=limit,
         offset=offset,
@@ -86,7 +86,4 @@ def list_anchored(
 @router.get("/{fingerprint}", response_model=EvidencePublic, responses=_ERRORS)
 def get_evidence(fingerprint: str, registry: Registry) -> EvidencePublic:
     """Whether, when and by whom the fingerprint was anchored, read from the chain."""
-    record = registry.evidence.get(parse_fingerprint(fingerprint))
-    return EvidencePublic.of(
-        record, chain_id=registry.manifest.chain_id, contract=registry.evidence.contract_address
-    )
+    return _public(registry, registry.evidence.get(parse_fingerprint(fingerprint)))

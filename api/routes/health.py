@@ -6,7 +6,7 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from api.deps import Registry
-from api.schemas import HealthPublic
+from api.schemas.common import HealthPublic
 from registry.errors import ChainUnreachableError
 from registry.indexer.queries import indexer_head
 

@@ -14,13 +14,8 @@ from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import Response
 
 from api.deps import AnswerAsOf, Registry, RegulatorOnly, download
-from api.schemas import (
-    CustodyPublic,
-    ErrorPublic,
-    LineagePublic,
-    PartyTracePublic,
-    TimelinePublic,
-)
+from api.schemas.common import ErrorPublic
+from api.schemas.regulator import CustodyPublic, LineagePublic, PartyTracePublic, TimelinePublic
 from registry.provenance import (
     TraceFilter,
     custody,
@@ -46,8 +41,10 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 _NUMBER = "17-digit certificate number or 16-digit registration number (check digit verified)"
 Number = Annotated[str, Path(description=_NUMBER)]
 _CSV: dict[int | str, dict[str, Any]] = {
-    200: {"content": {"text/csv": {}}, "description": "JSON, or CSV with format=csv"}
+    **_ERRORS,
+    200: {"content": {"text/csv": {}}, "description": "JSON, or CSV with format=csv"},
 }
+"""The responses of an answer that comes as JSON or CSV."""
 
 Format = Annotated[Literal["json", "csv"], Query(description="json (default) or csv")]
 FromBlock = Annotated[int | None, Query(ge=0, description="window start (block)")]
@@ -79,11 +76,7 @@ def _csv(body: str, name: str) -> Response:
     return download(body.encode("utf-8"), "text/csv; charset=utf-8", name)
 
 
-@router.get(
-    "/assets/{number}/timeline",
-    response_model=TimelinePublic,
-    responses={**_ERRORS, **_CSV},
-)
+@router.get("/assets/{number}/timeline", response_model=TimelinePublic, responses=_CSV)
 def asset_timeline(
     number: Number,
     registry: Registry,
@@ -111,11 +104,7 @@ def asset_lineage(
     return lineage_json(lineage(registry.engine, registry.manifest.chain_id, number, as_of))
 
 
-@router.get(
-    "/assets/{number}/custody",
-    response_model=CustodyPublic,
-    responses={**_ERRORS, **_CSV},
-)
+@router.get("/assets/{number}/custody", response_model=CustodyPublic, responses=_CSV)
 def asset_custody(
     number: Number,
     registry: Registry,
@@ -131,11 +120,7 @@ def asset_custody(
     return custody_json(answer)
 
 
-@router.get(
-    "/parties/{address}/trace",
-    response_model=PartyTracePublic,
-    responses={**_ERRORS, **_CSV},
-)
+@router.get("/parties/{address}/trace", response_model=PartyTracePublic, responses=_CSV)
 def party_trace(
     address: Annotated[str, Path(description="the party's address (0x + 40 hex digits)")],
     registry: Registry,

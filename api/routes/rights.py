@@ -17,14 +17,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query
 
 from api.deps import Registry
-from api.schemas import (
+from api.routes.common import ERRORS, Limit, Offset, certificate_of, created, mirror_head
+from api.schemas.rights import (
     CourtOrderCreate,
     CrossBorderRecordCreate,
     CrossBorderRecordPublic,
-    ErrorPublic,
     FreezeCreate,
     FreezeRelease,
     FreezeStatePublic,
@@ -44,12 +44,10 @@ from api.schemas import (
 )
 from registry.context import RegistryContext
 from registry.domain.inputs import checked_address, parse_signature
-from registry.domain.numbers import parse_certificate_number
 from registry.domain.rights import PledgeTerms
 from registry.errors import InputError
 from registry.indexer.queries import (
     count_licences,
-    indexer_head,
     licences_of_token,
     pledges_of_holder,
     pledges_of_token,
@@ -60,14 +58,7 @@ from registry.indexer.queries import (
 router = APIRouter(tags=["rights"])
 regulator_router = APIRouter(prefix="/regulator", tags=["regulator"])
 
-_ERRORS: dict[int | str, dict[str, Any]] = {
-    code: {"model": ErrorPublic} for code in (403, 404, 409, 422, 503)
-}
 _NUMBER = "17-digit certificate number (spaces and hyphens ignored; the check digit is verified)"
-
-
-def _head(registry: RegistryContext) -> int | None:
-    return indexer_head(registry.engine, registry.manifest.chain_id)
 
 
 def _as_of(registry: RegistryContext, head: int | None) -> datetime:
@@ -77,17 +68,10 @@ def _as_of(registry: RegistryContext, head: int | None) -> datetime:
     return datetime.fromtimestamp(block.timestamp, tz=UTC)
 
 
-def _certificate(registry: RegistryContext, number: str) -> tuple[int, str]:
-    """The token id and canonical text of certificate ``number`` (422 if mistyped, 404 if not
-    on this registry)."""
-    text = parse_certificate_number(number).text
-    return registry.rights.token_id_of(text), text
-
-
 # --- pledges ------------------------------------------------------------------------------
 
 
-@router.post("/pledges/typed-data", response_model=PledgeTypedData, responses=_ERRORS)
+@router.post("/pledges/typed-data", response_model=PledgeTypedData, responses=ERRORS)
 def pledge_typed_data(body: PledgeTypedDataCreate, registry: Registry) -> PledgeTypedData:
     """The EIP-712 ``Pledge`` the holder and the lender both sign. Send the returned ``terms``
     (with their deadline) and the two signatures to ``POST /pledges``."""
@@ -107,12 +91,7 @@ def pledge_typed_data(body: PledgeTypedDataCreate, registry: Registry) -> Pledge
     )
 
 
-@router.post(
-    "/pledges",
-    response_model=PledgeRecordPublic,
-    status_code=status.HTTP_201_CREATED,
-    responses=_ERRORS,
-)
+@created(router, "/pledges", PledgeRecordPublic)
 def register_pledge(body: PledgeCreate, registry: Registry) -> PledgeRecordPublic:
     """Relay a pledge both parties signed (质押登记). The contract refuses a second live pledge,
     a frozen certificate, a maturity beyond the certificate's validity, altered terms and
@@ -128,14 +107,14 @@ def register_pledge(body: PledgeCreate, registry: Registry) -> PledgeRecordPubli
     return PledgeRecordPublic.of(pledge, registry.rights.certificate_number(pledge.token_id))
 
 
-@router.get("/pledges/{pledge_id}", response_model=PledgeRecordPublic, responses=_ERRORS)
+@router.get("/pledges/{pledge_id}", response_model=PledgeRecordPublic, responses=ERRORS)
 def get_pledge(pledge_id: int, registry: Registry) -> PledgeRecordPublic:
     """The pledge as the contract holds it now."""
     pledge = registry.rights.pledge(pledge_id)
     return PledgeRecordPublic.of(pledge, registry.rights.certificate_number(pledge.token_id))
 
 
-@router.get("/pledges", response_model=PledgeList, responses=_ERRORS)
+@router.get("/pledges", response_model=PledgeList, responses=ERRORS)
 def lien_search(
     registry: Registry,
     holder: Annotated[str | None, Query(description="the pledgor (holder) address")] = None,
@@ -147,7 +126,7 @@ def lien_search(
         raise InputError("search liens by holder, by certificate, or both")
     engine = registry.engine
     if certificate is not None:
-        token_id, _ = _certificate(registry, certificate)
+        token_id, _ = certificate_of(registry, certificate)
         rows = pledges_of_token(engine, token_id, live_only=live)
         if holder is not None:
             who = checked_address(holder, "holder")
@@ -156,22 +135,22 @@ def lien_search(
         assert holder is not None
         rows = pledges_of_holder(engine, checked_address(holder, "holder"), live_only=live)
     return PledgeList(
-        items=[PledgeRecordPublic.of_row(r) for r in rows], indexer_head=_head(registry)
+        items=[PledgeRecordPublic.of_row(r) for r in rows], indexer_head=mirror_head(registry)
     )
 
 
 # --- licences -----------------------------------------------------------------------------
 
 
-@router.get("/licences", response_model=LicenceList, responses=_ERRORS)
+@router.get("/licences", response_model=LicenceList, responses=ERRORS)
 def list_licences(
     registry: Registry,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Limit = 50,
+    offset: Offset = 0,
 ) -> LicenceList:
     """Every licence, newest first: the public disclosure of authorised operation (授权运营
     公示), from the mirror."""
-    head = _head(registry)
+    head = mirror_head(registry)
     rows = public_licences(registry.engine, limit=limit, offset=offset, now=_as_of(registry, head))
     return LicenceList(
         items=[LicenceRecordPublic.of_row(r) for r in rows],
@@ -182,7 +161,7 @@ def list_licences(
     )
 
 
-@router.get("/licences/{licence_id}", response_model=LicenceRecordPublic, responses=_ERRORS)
+@router.get("/licences/{licence_id}", response_model=LicenceRecordPublic, responses=ERRORS)
 def get_licence(licence_id: int, registry: Registry) -> LicenceRecordPublic:
     """The licence as the contract holds it now, with its voucher number and ``live`` flag."""
     licence = registry.rights.licence(licence_id)
@@ -191,107 +170,85 @@ def get_licence(licence_id: int, registry: Registry) -> LicenceRecordPublic:
 
 @router.get(
     "/licences/{licence_id}/policy",
-    responses={200: {"description": "the ODRL policy (JSON-LD) whose hash is on chain"}, **_ERRORS},
+    responses={200: {"description": "the ODRL policy (JSON-LD) whose hash is on chain"}, **ERRORS},
 )
 def get_licence_policy(licence_id: int, registry: Registry) -> dict[str, Any]:
     """The machine-readable terms (ODRL policy) whose SHA-256 the licence records."""
     return registry.rights.policy_document(registry.rights.licence(licence_id))
 
 
-@router.get("/certificates/{number}/licences", response_model=LicenceList, responses=_ERRORS)
+@router.get("/certificates/{number}/licences", response_model=LicenceList, responses=ERRORS)
 def certificate_licences(
     number: str,
     registry: Registry,
     live: Annotated[bool, Query(description="only live licences")] = False,
 ) -> LicenceList:
     """The licences and sublicences of a certificate in the order granted (the mirror)."""
-    token_id, _ = _certificate(registry, number)
-    head = _head(registry)
+    token_id, _ = certificate_of(registry, number)
+    head = mirror_head(registry)
     rows = licences_of_token(registry.engine, token_id, live_only=live, now=_as_of(registry, head))
     return LicenceList(items=[LicenceRecordPublic.of_row(r) for r in rows], indexer_head=head)
 
 
-@router.get("/certificates/{number}/transfers", response_model=TransferList, responses=_ERRORS)
+@router.get("/certificates/{number}/transfers", response_model=TransferList, responses=ERRORS)
 def certificate_transfers(number: str, registry: Registry) -> TransferList:
     """Every movement of a certificate with its reason, in chain order (the mirror)."""
-    token_id, text = _certificate(registry, number)
+    token_id, text = certificate_of(registry, number)
     return TransferList(
         certificate_number=text,
-        items=[
-            TransferRecordPublic.of_row(r) for r in transfers_of_token(registry.engine, token_id)
-        ],
-        indexer_head=_head(registry),
+        items=[TransferRecordPublic.of(r) for r in transfers_of_token(registry.engine, token_id)],
+        indexer_head=mirror_head(registry),
     )
 
 
 # --- the regulator (the operator must hold the regulator role) ---------------------------------
 
 
-@regulator_router.post(
-    "/freezes",
-    response_model=FreezeStatePublic,
-    status_code=status.HTTP_201_CREATED,
-    responses=_ERRORS,
-)
+@created(regulator_router, "/freezes", FreezeStatePublic)
 def freeze(body: FreezeCreate, registry: Registry) -> FreezeStatePublic:
     """Freeze a certificate (冻结) for a case; the case reference's hash goes on chain."""
-    token_id, text = _certificate(registry, body.certificate_number)
+    token_id, text = certificate_of(registry, body.certificate_number)
     return FreezeStatePublic.of(
         registry.rights.freeze(token_id, body.case_reference, registry.operator), text
     )
 
 
 @regulator_router.post(
-    "/freezes/{number}/release", response_model=FreezeStatePublic, responses=_ERRORS
+    "/freezes/{number}/release", response_model=FreezeStatePublic, responses=ERRORS
 )
 def unfreeze(number: str, body: FreezeRelease, registry: Registry) -> FreezeStatePublic:
     """Lift the freeze of a certificate (解冻)."""
-    token_id, text = _certificate(registry, number)
+    token_id, text = certificate_of(registry, number)
     return FreezeStatePublic.of(
         registry.rights.unfreeze(token_id, body.case_reference, registry.operator), text
     )
 
 
-@regulator_router.post(
-    "/court-orders",
-    response_model=TransferRecordPublic,
-    status_code=status.HTTP_201_CREATED,
-    responses=_ERRORS,
-)
+@created(regulator_router, "/court-orders", TransferRecordPublic)
 def court_order(body: CourtOrderCreate, registry: Registry) -> TransferRecordPublic:
     """Execute a court-ordered transfer (司法划转): the only movement a freeze allows."""
-    token_id, _ = _certificate(registry, body.certificate_number)
+    token_id, _ = certificate_of(registry, body.certificate_number)
     moved = registry.rights.court_order_transfer(
         token_id, body.to, body.case_reference, registry.operator
     )
     return TransferRecordPublic.of(moved)
 
 
-@regulator_router.post(
-    "/transfer-approvals",
-    response_model=TransferApprovalPublic,
-    status_code=status.HTTP_201_CREATED,
-    responses=_ERRORS,
-)
+@created(regulator_router, "/transfer-approvals", TransferApprovalPublic)
 def transfer_approval(body: TransferApprovalCreate, registry: Registry) -> TransferApprovalPublic:
     """Approve a transfer of important data to one recipient until ``expiry``."""
-    token_id, text = _certificate(registry, body.certificate_number)
+    token_id, text = certificate_of(registry, body.certificate_number)
     to = checked_address(body.to, "to")
     expiry = registry.rights.approve_transfer(token_id, to, body.expiry, registry.operator)
     return TransferApprovalPublic(certificate_number=text, to=to, expiry=expiry)
 
 
-@regulator_router.post(
-    "/cross-border-records",
-    response_model=CrossBorderRecordPublic,
-    status_code=status.HTTP_201_CREATED,
-    responses=_ERRORS,
-)
+@created(regulator_router, "/cross-border-records", CrossBorderRecordPublic)
 def cross_border_record(
     body: CrossBorderRecordCreate, registry: Registry
 ) -> CrossBorderRecordPublic:
     """Record the legal basis of a transfer abroad (数据出境) to one recipient."""
-    token_id, text = _certificate(registry, body.certificate_number)
+    token_id, text = certificate_of(registry, body.certificate_number)
     record = registry.rights.record_cross_border(
         token_id,
         body.recipient,
@@ -301,10 +258,10 @@ def cross_border_record(
         body.country,
         registry.operator,
     )
-    return CrossBorderRecordPublic.of(record, text)
+    return CrossBorderRecordPublic.build(record, certificate_number=text)
 
 
-@regulator_router.post("/party-countries", response_model=PartyCountryPublic, responses=_ERRORS)
+@regulator_router.post("/party-countries", response_model=PartyCountryPublic, responses=ERRORS)
 def party_country(body: PartyCountryCreate, registry: Registry) -> PartyCountryPublic:
     """Record the country of a party (``null`` or ``CN``: domestic)."""
     party = checked_address(body.party, "party")

@@ -16,7 +16,8 @@ from fastapi import APIRouter, Path, Query
 from fastapi.responses import HTMLResponse
 
 from api.deps import AnswerAsOf, Registry, RegulatorOnly, download
-from api.schemas import ErrorPublic, StatisticsPublic
+from api.schemas.common import ErrorPublic
+from api.schemas.regulator import StatisticsPublic
 from registry.certificates.pdf import certificate_fonts
 from registry.reports import market_statistics
 from registry.reports.charts import CHARTS, MEDIA_TYPES, render_chart

@@ -9,42 +9,30 @@ remove appraisers with the operator key (which must hold the regulator or admin 
 from __future__ import annotations
 
 import json
-from typing import Any
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter
 
 from api.deps import Registry
-from api.routes.relay import prepared
-from api.schemas import (
+from api.routes.common import ERRORS, certificate_of, created, prepare
+from api.schemas.valuation import (
     AccountingClassPrepare,
     AppraiserCreate,
     AppraiserPublic,
     AppraiserRemoval,
     ComputationCreate,
     ComputationPublic,
-    ErrorPublic,
-    PreparedRequestPublic,
     ValuationList,
     ValuationPrepare,
     ValuationPublic,
     WithdrawalPrepare,
 )
 from registry.context import RegistryContext
+from registry.domain.chain import ContractCall
 from registry.domain.money import format_minor
-from registry.domain.numbers import parse_certificate_number
 from registry.domain.valuation import Valuation
 
 router = APIRouter(tags=["valuations"])
 regulator_router = APIRouter(prefix="/regulator", tags=["regulator"])
-
-_ERRORS: dict[int | str, dict[str, Any]] = {
-    code: {"model": ErrorPublic} for code in (403, 404, 409, 422, 503)
-}
-
-
-def _token(registry: RegistryContext, number: str) -> tuple[int, str]:
-    text = parse_certificate_number(number).text
-    return registry.rights.token_id_of(text), text
 
 
 def _public(
@@ -57,8 +45,8 @@ def _public(
     ]
 
 
-@router.post("/valuations/compute", response_model=ComputationPublic, responses=_ERRORS)
-def compute(body: ComputationCreate, registry: Registry) -> Any:
+@router.post("/valuations/compute", response_model=ComputationPublic, responses=ERRORS)
+def compute(body: ComputationCreate, registry: Registry) -> ComputationPublic:
     """Run a calculator (no chain call): the value, and the computation record whose SHA-256
     can be the valuation's report hash."""
     result = registry.valuations.compute(body.method, body.inputs)
@@ -72,10 +60,10 @@ def compute(body: ComputationCreate, registry: Registry) -> Any:
     )
 
 
-@router.get("/certificates/{number}/valuations", response_model=ValuationList, responses=_ERRORS)
-def certificate_valuations(number: str, registry: Registry) -> Any:
+@router.get("/certificates/{number}/valuations", response_model=ValuationList, responses=ERRORS)
+def certificate_valuations(number: str, registry: Registry) -> ValuationList:
     """Every valuation of a certificate, withdrawn ones included (append-only history)."""
-    token_id, text = _token(registry, number)
+    token_id, text = certificate_of(registry, number)
     block = registry.client.head()
     service = registry.valuations
     latest = service.latest_of(token_id, block)
@@ -88,69 +76,55 @@ def certificate_valuations(number: str, registry: Registry) -> Any:
     )
 
 
-@router.get("/valuations/{valuation_id}", response_model=ValuationPublic, responses=_ERRORS)
-def get_valuation(valuation_id: int, registry: Registry) -> Any:
+@router.get("/valuations/{valuation_id}", response_model=ValuationPublic, responses=ERRORS)
+def get_valuation(valuation_id: int, registry: Registry) -> ValuationPublic:
     return _public(registry, [registry.valuations.valuation(valuation_id)])[0]
 
 
-@router.get("/appraisers/{address}", response_model=AppraiserPublic, responses=_ERRORS)
-def get_appraiser(address: str, registry: Registry) -> Any:
-    return AppraiserPublic.of(registry.valuations.appraiser(address))
+@router.get("/appraisers/{address}", response_model=AppraiserPublic, responses=ERRORS)
+def get_appraiser(address: str, registry: Registry) -> AppraiserPublic:
+    return AppraiserPublic.model_validate(registry.valuations.appraiser(address))
 
 
-@router.post(
-    "/certificates/{number}/valuations/prepare",
-    response_model=PreparedRequestPublic,
-    responses=_ERRORS,
-)
-def prepare_valuation(number: str, body: ValuationPrepare, registry: Registry) -> Any:
+@prepare(router, "/certificates/{number}/valuations/prepare")
+def prepare_valuation(number: str, body: ValuationPrepare, registry: Registry) -> ContractCall:
     """An accredited appraiser attests a valuation (refused for anyone else, a certificate not
     issued, a base date in the future, an asset version that does not exist)."""
-    token_id, _ = _token(registry, number)
-    call = registry.valuations.submission_call(token_id, body.submission)
-    return prepared(registry, call, body)
+    token_id, _ = certificate_of(registry, number)
+    return registry.valuations.submission_call(token_id, body.submission)
 
 
-@router.post(
-    "/valuations/{valuation_id}/withdrawal/prepare",
-    response_model=PreparedRequestPublic,
-    responses=_ERRORS,
-)
-def prepare_withdrawal(valuation_id: int, body: WithdrawalPrepare, registry: Registry) -> Any:
+@prepare(router, "/valuations/{valuation_id}/withdrawal/prepare")
+def prepare_withdrawal(
+    valuation_id: int, body: WithdrawalPrepare, registry: Registry
+) -> ContractCall:
     """The appraiser withdraws its own valuation; it stays in the history, marked withdrawn."""
     registry.valuations.valuation(valuation_id)  # 404 for an unknown valuation
-    call = registry.valuations.withdrawal_call(valuation_id, body.reason)
-    return prepared(registry, call, body)
+    return registry.valuations.withdrawal_call(valuation_id, body.reason)
 
 
-@router.post(
-    "/certificates/{number}/accounting-class/prepare",
-    response_model=PreparedRequestPublic,
-    responses=_ERRORS,
-)
-def prepare_accounting_class(number: str, body: AccountingClassPrepare, registry: Registry) -> Any:
+@prepare(router, "/certificates/{number}/accounting-class/prepare")
+def prepare_accounting_class(
+    number: str, body: AccountingClassPrepare, registry: Registry
+) -> ContractCall:
     """The holder records its accounting class: intangible asset (used internally) or
     inventory (held for sale)."""
-    token_id, _ = _token(registry, number)
-    call = registry.valuations.accounting_call(token_id, body.accounting_class)
-    return prepared(registry, call, body)
+    token_id, _ = certificate_of(registry, number)
+    return registry.valuations.accounting_call(token_id, body.accounting_class)
 
 
-@regulator_router.post(
-    "/appraisers",
-    response_model=AppraiserPublic,
-    status_code=status.HTTP_201_CREATED,
-    responses=_ERRORS,
-)
-def accredit(body: AppraiserCreate, registry: Registry) -> Any:
+@created(regulator_router, "/appraisers", AppraiserPublic)
+def accredit(body: AppraiserCreate, registry: Registry) -> AppraiserPublic:
     """Accredit an appraisal firm's account."""
     appraiser = registry.valuations.accredit(body.appraiser, body.accreditation, registry.operator)
-    return AppraiserPublic.of(appraiser)
+    return AppraiserPublic.model_validate(appraiser)
 
 
 @regulator_router.post(
-    "/appraisers/{address}/removal", response_model=AppraiserPublic, responses=_ERRORS
+    "/appraisers/{address}/removal", response_model=AppraiserPublic, responses=ERRORS
 )
-def remove(address: str, body: AppraiserRemoval, registry: Registry) -> Any:
+def remove(address: str, body: AppraiserRemoval, registry: Registry) -> AppraiserPublic:
     """Remove an appraiser's accreditation; its past valuations stay, marked so."""
-    return AppraiserPublic.of(registry.valuations.remove(address, body.reason, registry.operator))
+    return AppraiserPublic.model_validate(
+        registry.valuations.remove(address, body.reason, registry.operator)
+    )

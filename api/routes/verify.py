@@ -8,12 +8,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from api.deps import Registry
-from api.schemas import (
-    DataMatchCreate,
-    DataMatchPublic,
-    ErrorPublic,
-    VerificationPublic,
-)
+from api.schemas.common import ErrorPublic
+from api.schemas.verification import DataMatchCreate, DataMatchPublic, VerificationPublic
 from registry.domain.evidence import parse_fingerprint
 from registry.errors import MalformedProofError
 from registry.evidence.proof import InclusionProof, verify
@@ -62,4 +58,4 @@ def verify_data(
         assert body.fingerprint is not None  # the schema requires one of the two
         fingerprint = parse_fingerprint(body.fingerprint)
     match = VerificationService(registry).match_data(number, fingerprint, block=block)
-    return DataMatchPublic.of(match, member=member)
+    return DataMatchPublic.build(match, member=member)

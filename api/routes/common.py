@@ -1,0 +1,75 @@
+"""What the route modules share: the usual error responses, paging parameters, certificate
+numbers, the mirror's head, and the answer of every ``…/prepare`` endpoint."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from functools import wraps
+from typing import Annotated, Any, TypeVar
+
+from fastapi import APIRouter, Query, status
+
+from api.schemas.common import error_responses
+from api.schemas.relay import ForwardRequestPublic, PreparedRequestPublic, RelayPrepare
+from registry.context import RegistryContext
+from registry.domain.chain import ContractCall
+from registry.domain.numbers import parse_certificate_number
+from registry.indexer.queries import indexer_head
+
+ERRORS = error_responses(403, 404, 409, 422, 503)
+"""The error responses of the operations that read the chain or send a transaction."""
+
+Limit = Annotated[int, Query(ge=1, le=500)]
+Offset = Annotated[int, Query(ge=0)]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def created(router: APIRouter, path: str, model: type[Any]) -> Callable[[F], F]:
+    """``POST path`` answering 201 with ``model`` (and the usual errors)."""
+    return router.post(
+        path, response_model=model, status_code=status.HTTP_201_CREATED, responses=ERRORS
+    )
+
+
+def certificate_of(registry: RegistryContext, number: str) -> tuple[int, str]:
+    """The token id and canonical text of certificate ``number`` (422 if mistyped, 404 if not
+    on this registry)."""
+    text = parse_certificate_number(number).text
+    return registry.rights.token_id_of(text), text
+
+
+def mirror_head(registry: RegistryContext) -> int | None:
+    """The block the SQL mirror has indexed up to (``None`` before its first block)."""
+    return indexer_head(registry.engine, registry.manifest.chain_id)
+
+
+def prepare(
+    router: APIRouter, path: str
+) -> Callable[[Callable[..., ContractCall]], Callable[..., PreparedRequestPublic]]:
+    """Decorator: ``POST path``, an action a party signs itself.
+
+    The endpoint only builds the contract call from its ``body`` (a :class:`RelayPrepare`);
+    the answer is the forward request that makes the call as ``body.signer``, with what to
+    sign. The endpoint keeps its name, signature and docstring (the OpenAPI operation)."""
+
+    def register(endpoint: Callable[..., ContractCall]) -> Callable[..., PreparedRequestPublic]:
+        @wraps(endpoint)
+        def answer(
+            *, registry: RegistryContext, body: RelayPrepare, **params: Any
+        ) -> PreparedRequestPublic:
+            call = endpoint(registry=registry, body=body, **params)
+            request = registry.relay.prepare(call, body.signer, body.ttl_seconds)
+            return PreparedRequestPublic(
+                contract=call.contract,
+                function=call.function,
+                request=ForwardRequestPublic.of(request),
+                typed_data=registry.relay.typed_data(request),
+                expires_at=datetime.fromtimestamp(request.deadline, tz=UTC),
+            )
+
+        router.post(path, response_model=PreparedRequestPublic, responses=ERRORS)(answer)
+        return answer
+
+    return register

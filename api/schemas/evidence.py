@@ -1,0 +1,65 @@
+"""Evidence anchoring (存证): the anchor request, the EIP-712 draft, and the anchored record."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field, model_validator
+
+from api.schemas.common import Page, Public
+from registry.domain.evidence import EvidenceRecord
+
+
+class EvidenceCreate(BaseModel):
+    """Anchor a fingerprint. Without a signature the service's operator anchors it; with an
+    EIP-712 signature from ``anchorer`` (see ``POST /api/v1/evidence/typed-data``) the service
+    relays it and the anchorer pays no gas."""
+
+    fingerprint: str = Field(examples=["0x" + "ab" * 32], description="0x + 64 hex digits (dfp1)")
+    anchorer: str | None = Field(default=None, description="the signer of a delegated anchor")
+    deadline: int | None = Field(default=None, ge=0, description="unix time the signature expires")
+    signature: str | None = Field(default=None, description="0x-hex EIP-712 signature")
+
+    @model_validator(mode="after")
+    def _delegation_complete(self) -> EvidenceCreate:
+        parts = [self.anchorer, self.deadline, self.signature]
+        if any(p is not None for p in parts) and not all(p is not None for p in parts):
+            raise ValueError("a delegated anchor needs anchorer, deadline and signature together")
+        return self
+
+
+class TypedDataCreate(BaseModel):
+    fingerprint: str
+    anchorer: str
+    ttl_seconds: int = Field(default=600, ge=30, le=86_400)
+
+
+class EvidencePublic(Public):
+    fingerprint: str
+    anchorer: str
+    relayer: str | None
+    anchored_at: datetime
+    block_number: int
+    tx_hash: str | None
+    chain_id: int
+    contract: str
+    created: bool | None = Field(
+        default=None, description="on POST: false when the fingerprint was already anchored"
+    )
+
+    @classmethod
+    def of(
+        cls, record: EvidenceRecord, *, chain_id: int, contract: str, created: bool | None = None
+    ) -> EvidencePublic:
+        """The record with the fingerprint as hex and the chain and contract it is on."""
+        return cls.build(
+            record,
+            fingerprint=record.fingerprint_hex,
+            chain_id=chain_id,
+            contract=contract,
+            created=created,
+        )
+
+
+class EvidenceList(Page[EvidencePublic]):
+    pass

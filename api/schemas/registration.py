@@ -1,0 +1,162 @@
+"""Registration (登记): signed applications, the registrar's review, and the registration as
+the chain holds it (:class:`RegistrationPublic`) or as the mirror lists it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from api.schemas.common import Page, Public, compact_of
+from registry.domain.registration import (
+    AssetKind,
+    AssetMetadata,
+    Classification,
+    ObjectionStatus,
+    Registration,
+    Right,
+    Status,
+)
+from registry.indexer.queries import RegistrationRow
+
+
+class ApplicationDraft(BaseModel):
+    """An application to be signed by the applicant (EIP-712) before it is submitted."""
+
+    registrar_code: int = Field(ge=1, le=999)
+    applicant: str = Field(description="the applicant's address; becomes the certificate holder")
+    metadata: AssetMetadata
+    ttl_seconds: int = Field(default=600, ge=30, le=86_400)
+
+
+class ApplicationTypedData(BaseModel):
+    typed_data: dict[str, Any]
+    metadata_hash: str
+    deadline: int
+
+
+class ApplicationCreate(BaseModel):
+    """A signed application; the service relays it, so the applicant pays no gas."""
+
+    registrar_code: int = Field(ge=1, le=999)
+    applicant: str
+    metadata: AssetMetadata
+    deadline: int = Field(ge=0)
+    signature: str = Field(description="0x-hex EIP-712 signature of the Application message")
+
+
+class ReasonCreate(BaseModel):
+    reason_code: int = Field(default=0, ge=0, le=65_535)
+    reason: str = Field(min_length=1, max_length=4000)
+
+
+class RulingCreate(BaseModel):
+    upheld: bool
+    reason: str = Field(min_length=1, max_length=4000)
+
+
+class StandingCreate(BaseModel):
+    party: str
+
+
+class BatchIssueCreate(BaseModel):
+    ids: list[int] = Field(min_length=1, max_length=200)
+
+
+class RenewalCreate(BaseModel):
+    source_agreement_end: date | None = None
+
+
+def _in_order(rights: Iterable[Right]) -> list[Right]:
+    """Certified rights in the order :class:`Right` declares them."""
+    return sorted(rights, key=list(Right).index)
+
+
+class RegistrationPublic(Public):
+    id: int
+    registration_number: str
+    certificate_number: str | None
+    status: Status
+    holder: str
+    registrar_code: int
+    asset_kind: AssetKind
+    rights: list[Right]
+    classification: Classification
+    data_source: int
+    applicant_type: int
+    submitted_at: datetime
+    notice_start: datetime | None
+    notice_end: datetime | None
+    source_agreement_end: datetime | None
+    issued_at: datetime | None
+    valid_until: datetime | None
+    open_objections: int
+    version: int
+    fingerprint: str
+    metadata_hash: str
+    parents: list[int]
+
+    @classmethod
+    def of(cls, registration: Registration) -> RegistrationPublic:
+        """The registration as the chain holds it, its rights in declaration order."""
+        return cls.build(registration, rights=_in_order(registration.rights))
+
+
+@compact_of(RegistrationPublic)
+class RegistrationSummary(Public):
+    """A registration as mirrored in SQL (for lists); the chain remains the truth."""
+
+    id: int
+    registration_number: str
+    certificate_number: str | None
+    status: Status
+    holder: str
+    registrar_code: int
+    asset_kind: AssetKind
+    rights: list[Right]
+    classification: Classification
+    submitted_at: datetime
+    valid_until: datetime | None
+    version: int
+    open_objections: int
+    fingerprint: str
+
+    @classmethod
+    def of(cls, row: RegistrationRow) -> RegistrationSummary:
+        """A mirror row: its effective status, kind, level and rights under the public names."""
+        return cls.build(
+            row,
+            status=row.effective_status,
+            asset_kind=row.kind,
+            rights=_in_order(row.rights_set),
+            classification=row.level,
+        )
+
+
+class RegistrationList(Page[RegistrationSummary]):
+    indexed_block: int | None = Field(description="the mirror's head: the list is as of this block")
+
+
+class VersionPublic(Public):
+    version: int
+    fingerprint: str
+    metadata_hash: str
+
+
+class ObjectionPublic(Public):
+    id: int
+    registration_id: int
+    objector: str
+    filed_at: datetime
+    status: ObjectionStatus
+
+
+class RegistrarPublic(Public):
+    code: int
+    name: str | None
+    active: bool
+    objections_open_to_all: bool
+    evidence_required: bool
+    notice_period_seconds: int
