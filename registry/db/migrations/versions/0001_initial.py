@@ -1,25 +1,15 @@
-"""Initial schema of the chain mirror: cursor, block headers, raw events, evidence.
-
-Revision ID: 0001
-Revises:
-Create Date: 2026-11-22
-"""
+"""Initial schema of the chain mirror: cursor, block headers, raw events, evidence."""
 
 from __future__ import annotations
-
-from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
 
-# revision identifiers, used by Alembic.
-revision: str = "0001"
-down_revision: str | Sequence[str] | None = None
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+from registry.db.migrations.columns import ADDRESS, HASH, bigints, event_key, raw_event_fk
 
-HASH = sa.String(length=66)
-ADDRESS = sa.String(length=42)
+revision = "0001"  # created 2026-11-22
+down_revision = None
+branch_labels = depends_on = None
 
 
 def upgrade() -> None:
@@ -34,8 +24,7 @@ def upgrade() -> None:
     )
     op.create_table(
         "block",
-        sa.Column("chain_id", sa.BigInteger(), nullable=False),
-        sa.Column("number", sa.BigInteger(), nullable=False),
+        *bigints("chain_id", "number"),
         sa.Column("hash", HASH, nullable=False),
         sa.Column("parent_hash", HASH, nullable=False),
         sa.Column("timestamp", sa.BigInteger(), nullable=False),
@@ -43,9 +32,7 @@ def upgrade() -> None:
     )
     op.create_table(
         "raw_event",
-        sa.Column("chain_id", sa.BigInteger(), nullable=False),
-        sa.Column("block_number", sa.BigInteger(), nullable=False),
-        sa.Column("log_index", sa.Integer(), nullable=False),
+        *event_key(),
         sa.Column("block_hash", HASH, nullable=False),
         sa.Column("tx_hash", HASH, nullable=False),
         sa.Column("address", ADDRESS, nullable=False),
@@ -75,12 +62,7 @@ def upgrade() -> None:
         sa.Column("tx_hash", HASH, nullable=False),
         sa.Column("log_index", sa.Integer(), nullable=False),
         sa.Column("chain_id", sa.BigInteger(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["chain_id", "block_number", "log_index"],
-            ["raw_event.chain_id", "raw_event.block_number", "raw_event.log_index"],
-            name="fk_evidence_raw_event",
-            ondelete="CASCADE",
-        ),
+        raw_event_fk("block_number", "log_index", "fk_evidence_raw_event"),
         sa.PrimaryKeyConstraint("fingerprint"),
     )
     op.create_index("ix_evidence_anchorer", "evidence", ["anchorer", "block_number", "log_index"])

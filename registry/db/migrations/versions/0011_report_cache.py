@@ -1,22 +1,16 @@
 """The statistics cache: one row of small integers per certificate, the labels they refer to,
-and the block it is current to.
-
-Revision ID: 0011
-Revises: 0010
-Create Date: 2026-11-22
-"""
+and the block it is current to."""
 
 from __future__ import annotations
-
-from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0011"
-down_revision: str | Sequence[str] | None = "0010"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+from registry.db.migrations.columns import bigints
+
+revision = "0011"  # created 2026-11-22
+down_revision = "0010"
+branch_labels = depends_on = None
 
 
 def upgrade() -> None:
@@ -31,8 +25,7 @@ def upgrade() -> None:
     )
     op.create_table(
         "report_certificate",
-        sa.Column("chain_id", sa.BigInteger(), nullable=False),
-        sa.Column("token_id", sa.BigInteger(), nullable=False),
+        *bigints("chain_id", "token_id"),
         sa.Column("industry", sa.Integer(), nullable=True),
         sa.Column("category", sa.Integer(), nullable=True),
         sa.Column("region", sa.Integer(), nullable=True),
@@ -50,8 +43,7 @@ def upgrade() -> None:
     )
     op.create_table(
         "report_state",
-        sa.Column("chain_id", sa.BigInteger(), nullable=False),
-        sa.Column("block", sa.BigInteger(), nullable=False),
+        *bigints("chain_id", "block"),
         sa.Column("rollbacks", sa.Integer(), nullable=False),
         sa.Column("facts", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("chain_id"),
