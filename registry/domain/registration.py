@@ -18,6 +18,7 @@ from typing import Annotated, Any, Literal
 import rfc8785
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from registry.domain.chain import when
 from registry.domain.evidence import format_fingerprint, parse_fingerprint
 from registry.domain.identifiers import uscc_problem
 from registry.domain.numbers import certificate_number, registration_number
@@ -313,10 +314,6 @@ class RegistrarPolicy:
         )
 
 
-def _when(seconds: int) -> datetime | None:
-    return datetime.fromtimestamp(seconds, tz=UTC) if seconds else None
-
-
 @dataclass(frozen=True)
 class Registration:
     """One registration as the contract holds it (``status`` includes the derived ``expired``)."""
@@ -374,11 +371,11 @@ class Registration:
             asset_kind=list(AssetKind)[kind],
             rights=rights_of(int(rights)),
             classification=list(Classification)[level],
-            notice_start=_when(notice_start),
-            notice_end=_when(notice_end),
-            source_agreement_end=_when(source_end),
-            issued_at=_when(issued_at),
-            valid_until=_when(valid_until),
+            notice_start=when(notice_start),
+            notice_end=when(notice_end),
+            source_agreement_end=when(source_end),
+            issued_at=when(issued_at),
+            valid_until=when(valid_until),
             open_objections=int(open_objections),
             version=int(version),
             data_source=DataSource(int(data_source)),
