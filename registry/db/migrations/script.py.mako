@@ -7,7 +7,10 @@ from alembic import op
 ${imports if imports else ""}
 revision = ${repr(up_revision)}  # created ${create_date}
 down_revision = ${repr(down_revision)}
-branch_labels = depends_on = None
+% if branch_labels or depends_on:
+branch_labels = ${repr(branch_labels)}
+depends_on = ${repr(depends_on)}
+% endif
 
 
 def upgrade() -> None:

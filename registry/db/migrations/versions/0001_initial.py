@@ -9,7 +9,6 @@ from registry.db.migrations.columns import ADDRESS, HASH, bigints, event_key, ra
 
 revision = "0001"  # created 2026-11-22
 down_revision = None
-branch_labels = depends_on = None
 
 
 def upgrade() -> None:

@@ -9,7 +9,6 @@ from registry.db.migrations.columns import HASH
 
 revision = "0002"  # created 2026-11-22
 down_revision = "0001"
-branch_labels = depends_on = None
 
 
 def upgrade() -> None:

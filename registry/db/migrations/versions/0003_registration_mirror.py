@@ -16,7 +16,6 @@ from registry.db.migrations.columns import (
 
 revision = "0003"  # created 2026-11-23
 down_revision = "0002"
-branch_labels = depends_on = None
 
 
 def upgrade() -> None:

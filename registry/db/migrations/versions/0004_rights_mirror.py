@@ -18,7 +18,6 @@ from registry.db.migrations.columns import (
 
 revision = "0004"  # created 2026-11-22
 down_revision = "0003"
-branch_labels = depends_on = None
 
 #: (table, index, columns, unique) of every index this revision creates.
 INDEXES: list[tuple[str, str, list[str], bool]] = [

@@ -17,7 +17,6 @@ from registry.db.migrations.columns import (
 
 revision = "0005"  # created 2026-11-24
 down_revision = "0004"
-branch_labels = depends_on = None
 
 #: (table, index, columns) of every index this revision creates.
 INDEXES: list[tuple[str, str, list[str]]] = [

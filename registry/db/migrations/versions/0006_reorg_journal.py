@@ -9,7 +9,6 @@ from registry.db.migrations.columns import HASH, WHEN, bigints
 
 revision = "0006"  # created 2026-11-22
 down_revision = "0005"
-branch_labels = depends_on = None
 
 
 def upgrade() -> None:

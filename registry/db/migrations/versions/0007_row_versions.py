@@ -9,7 +9,6 @@ from registry.db.migrations.columns import event_key
 
 revision = "0007"  # created 2026-11-22
 down_revision = "0006"
-branch_labels = depends_on = None
 
 
 def upgrade() -> None:

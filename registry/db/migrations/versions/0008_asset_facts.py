@@ -10,7 +10,6 @@ from registry.db.migrations.columns import HASH
 
 revision = "0008"  # created 2026-11-22
 down_revision = "0007"
-branch_labels = depends_on = None
 
 
 def upgrade() -> None:

@@ -17,7 +17,6 @@ from alembic import op
 
 revision = "0009"  # created 2026-11-22
 down_revision = "0008"
-branch_labels = depends_on = None
 
 #: (contract, argument naming the asset, events) as the store tags them at this revision.
 ASSET_EVENTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (

@@ -12,7 +12,6 @@ from alembic import op
 
 revision = "0010"  # created 2026-11-22
 down_revision = "0009"
-branch_labels = depends_on = None
 
 
 def upgrade() -> None:

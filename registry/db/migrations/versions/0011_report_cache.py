@@ -10,7 +10,6 @@ from registry.db.migrations.columns import bigints
 
 revision = "0011"  # created 2026-11-22
 down_revision = "0010"
-branch_labels = depends_on = None
 
 
 def upgrade() -> None:
