@@ -60,3 +60,8 @@ def registration_fk(name: str, column: str = "token_id") -> sa.ForeignKeyConstra
         name=name,
         ondelete="CASCADE",
     )
+
+
+def columns_of(type_: Any, *names: str, nullable: bool = False) -> list[sa.Column[Any]]:
+    """Columns of one type and nullability, e.g. ``columns_of(HASH, "tip_hash", "base_hash")``."""
+    return [sa.Column(name, type_, nullable=nullable) for name in names]

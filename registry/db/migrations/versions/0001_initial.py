@@ -5,7 +5,14 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from registry.db.migrations.columns import ADDRESS, HASH, bigints, event_key, raw_event_fk
+from registry.db.migrations.columns import (
+    ADDRESS,
+    HASH,
+    bigints,
+    columns_of,
+    event_key,
+    raw_event_fk,
+)
 
 revision = "0001"  # created 2026-11-22
 down_revision = None
@@ -24,16 +31,14 @@ def upgrade() -> None:
     op.create_table(
         "block",
         *bigints("chain_id", "number"),
-        sa.Column("hash", HASH, nullable=False),
-        sa.Column("parent_hash", HASH, nullable=False),
+        *columns_of(HASH, "hash", "parent_hash"),
         sa.Column("timestamp", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint("chain_id", "number"),
     )
     op.create_table(
         "raw_event",
         *event_key(),
-        sa.Column("block_hash", HASH, nullable=False),
-        sa.Column("tx_hash", HASH, nullable=False),
+        *columns_of(HASH, "block_hash", "tx_hash"),
         sa.Column("address", ADDRESS, nullable=False),
         sa.Column("contract", sa.String(length=64), nullable=True),
         sa.Column("event", sa.String(length=128), nullable=True),
@@ -54,8 +59,7 @@ def upgrade() -> None:
     op.create_table(
         "evidence",
         sa.Column("fingerprint", HASH, nullable=False),
-        sa.Column("anchorer", ADDRESS, nullable=False),
-        sa.Column("relayer", ADDRESS, nullable=False),
+        *columns_of(ADDRESS, "anchorer", "relayer"),
         sa.Column("anchored_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("block_number", sa.BigInteger(), nullable=False),
         sa.Column("tx_hash", HASH, nullable=False),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from registry.db.migrations.columns import HASH, WHEN, bigints
+from registry.db.migrations.columns import HASH, WHEN, bigints, columns_of
 
 revision = "0006"  # created 2026-11-22
 down_revision = "0005"
@@ -16,8 +16,7 @@ def upgrade() -> None:
     op.create_table(
         "mirror_batch",
         *bigints("chain_id", "to_block", "from_block"),
-        sa.Column("tip_hash", HASH, nullable=False),
-        sa.Column("tip_parent_hash", HASH, nullable=False),
+        *columns_of(HASH, "tip_hash", "tip_parent_hash"),
         sa.Column("base_hash", HASH, nullable=True),
         sa.Column("stored_at", WHEN, nullable=False),
         sa.PrimaryKeyConstraint("chain_id", "to_block"),
@@ -48,9 +47,7 @@ def upgrade() -> None:
         sa.Column("restored_block", sa.BigInteger(), nullable=False),
         sa.Column("restored_hash", HASH, nullable=True),
         sa.Column("depth", sa.BigInteger(), nullable=False),
-        sa.Column("batches_undone", sa.Integer(), nullable=False),
-        sa.Column("rows_restored", sa.Integer(), nullable=False),
-        sa.Column("raw_events_removed", sa.Integer(), nullable=False),
+        *columns_of(sa.Integer(), "batches_undone", "rows_restored", "raw_events_removed"),
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index("ix_reorg_rollback_chain_id", "reorg_rollback", ["chain_id"])

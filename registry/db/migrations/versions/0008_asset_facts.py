@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from registry.db.migrations.columns import HASH
+from registry.db.migrations.columns import HASH, columns_of
 
 revision = "0008"  # created 2026-11-22
 down_revision = "0007"
@@ -18,9 +18,7 @@ def upgrade() -> None:
         "asset_facts",
         sa.Column("metadata_hash", HASH, nullable=False),
         sa.Column("readable", sa.Boolean(), nullable=False),
-        sa.Column("name", sa.String(length=200), nullable=True),
-        sa.Column("industry", sa.String(length=200), nullable=True),
-        sa.Column("category", sa.String(length=200), nullable=True),
+        *columns_of(sa.String(length=200), "name", "industry", "category", nullable=True),
         sa.Column("region", sa.String(length=6), nullable=True),
         sa.PrimaryKeyConstraint("metadata_hash"),
     )

@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from registry.db.migrations.columns import bigints
+from registry.db.migrations.columns import bigints, columns_of
 
 revision = "0011"  # created 2026-11-22
 down_revision = "0010"
@@ -25,26 +25,19 @@ def upgrade() -> None:
     op.create_table(
         "report_certificate",
         *bigints("chain_id", "token_id"),
-        sa.Column("industry", sa.Integer(), nullable=True),
-        sa.Column("category", sa.Integer(), nullable=True),
-        sa.Column("region", sa.Integer(), nullable=True),
-        sa.Column("level", sa.Integer(), nullable=False),
-        sa.Column("kind", sa.Integer(), nullable=False),
-        sa.Column("status", sa.Integer(), nullable=False),
+        *columns_of(sa.Integer(), "industry", "category", "region", nullable=True),
+        *columns_of(sa.Integer(), "level", "kind", "status"),
         sa.Column("valid_until", sa.BigInteger(), nullable=True),
-        sa.Column("registrar", sa.Integer(), nullable=False),
-        sa.Column("accounting_class", sa.Integer(), nullable=False),
+        *columns_of(sa.Integer(), "registrar", "accounting_class"),
         sa.Column("frozen", sa.Boolean(), nullable=False),
-        sa.Column("issued_month", sa.Integer(), nullable=True),
-        sa.Column("currency", sa.Integer(), nullable=True),
+        *columns_of(sa.Integer(), "issued_month", "currency", nullable=True),
         sa.Column("value", sa.String(length=39), nullable=True),
         sa.PrimaryKeyConstraint("chain_id", "token_id"),
     )
     op.create_table(
         "report_state",
         *bigints("chain_id", "block"),
-        sa.Column("rollbacks", sa.Integer(), nullable=False),
-        sa.Column("facts", sa.Integer(), nullable=False),
+        *columns_of(sa.Integer(), "rollbacks", "facts"),
         sa.PrimaryKeyConstraint("chain_id"),
     )
 
