@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from collections.abc import Callable
+from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -14,10 +15,14 @@ from registry.errors import InputError
 
 if TYPE_CHECKING:
     from eth_account.signers.local import LocalAccount
-    from pydantic import ValidationError
+    from pydantic import BaseModel, ValidationError
 
     from registry.context import RegistryContext
+    from registry.provenance import AsOf
     from registry.settings import Settings
+
+T = TypeVar("T")
+M = TypeVar("M", bound="BaseModel")
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -35,6 +40,19 @@ KeyFile = Annotated[
         "Without it the service's operator account acts.",
     ),
 ]
+
+Number = Annotated[str, typer.Argument(help="17-digit certificate number", show_default=False)]
+Address = Annotated[str, typer.Argument(help="a chain address (0x…)", show_default=False)]
+
+
+def as_of_block_option(verb: str) -> Any:
+    """``--as-of-block``, for a command that says what it does ``verb`` ("answer", "report")."""
+    return typer.Option("--as-of-block", min=0, help=f"{verb} as of this block")
+
+
+def as_of_time_option(verb: str) -> Any:
+    """``--as-of-time``, for a command that says what it does ``verb`` ("answer", "report")."""
+    return typer.Option("--as-of-time", help=f"{verb} as of this ISO 8601 time (with offset)")
 
 
 def settings() -> Settings:
@@ -63,6 +81,29 @@ def signer_or_operator(context: RegistryContext, key_file: Path | None) -> Local
     return load_key(key_file) if key_file is not None else context.operator
 
 
+def relayed_or_operator(
+    context: RegistryContext,
+    key_file: Path | None,
+    signed: Callable[[LocalAccount, LocalAccount], T],
+    direct: Callable[[LocalAccount], T],
+) -> T:
+    """With ``--key-file`` the party signs and the operator relays (``signed(party, operator)``);
+    without it the operator acts itself (``direct(operator)``)."""
+    if key_file is not None:
+        return signed(load_key(key_file), context.operator)
+    return direct(context.operator)
+
+
+def open_as_of(as_of_block: int | None, as_of_time: str | None) -> tuple[RegistryContext, AsOf]:
+    """The context and the point of the mirror that ``--as-of-block`` / ``--as-of-time`` name
+    (the latest indexed block when neither is given)."""
+    from registry.provenance import resolve_as_of
+
+    moment = parse_time(as_of_time, "--as-of-time")
+    context = open_context()
+    return context, resolve_as_of(context.engine, context.manifest.chain_id, as_of_block, moment)
+
+
 def parse_time(text: str | None, option: str) -> datetime | None:
     """An ISO 8601 time with an offset given to ``option`` (``None`` stays ``None``)."""
     if text is None:
@@ -74,6 +115,14 @@ def parse_time(text: str | None, option: str) -> datetime | None:
     if moment.tzinfo is None:
         raise InputError(f"{option} {text!r} has no offset; add one, e.g. +08:00 or Z")
     return moment
+
+
+def parse_date(text: str, option: str) -> date:
+    """A YYYY-MM-DD date given to ``option``."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InputError(f"{option} {text!r} is not a date (YYYY-MM-DD)") from None
 
 
 def emit(data: Any, as_json: bool, text: list[str]) -> None:
@@ -98,3 +147,14 @@ def read_json(path: Path, what: str) -> Any:
         raise InputError(f"{what} {path} does not exist") from None
     except (OSError, ValueError) as exc:
         raise InputError(f"{what} {path} is not readable JSON: {exc}") from exc
+
+
+def read_model(path: Path, what: str, model: type[M]) -> M:
+    """The JSON file ``path`` (a ``what``, e.g. "terms file") validated as ``model``."""
+    from pydantic import ValidationError
+
+    raw = read_json(path, what)
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        raise InputError(f"{what} {path} is not valid: {problems(exc)}") from None

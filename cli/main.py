@@ -21,10 +21,10 @@ from cli.common import (
     KeyFile,
     emit,
     err,
-    load_key,
     open_context,
     out,
     read_json,
+    relayed_or_operator,
     settings,
 )
 from registry.domain.deployment import DeploymentManifest
@@ -109,10 +109,12 @@ def anchor(
     """Anchor the dataset's fingerprint on chain; an existing record is returned, not duplicated."""
     fp = _fingerprint(path)
     context = open_context()
-    if key_file is not None:
-        outcome = context.evidence.sign_and_relay(fp.value, load_key(key_file), context.operator)
-    else:
-        outcome = context.evidence.anchor(fp.value, context.operator)
+    outcome = relayed_or_operator(
+        context,
+        key_file,
+        lambda anchorer, operator: context.evidence.sign_and_relay(fp.value, anchorer, operator),
+        lambda operator: context.evidence.anchor(fp.value, operator),
+    )
     record = outcome.record
     verb = "anchored" if outcome.created else "already anchored"
     emit(

@@ -4,7 +4,6 @@ actions after issuance."""
 from __future__ import annotations
 
 import mimetypes
-from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -14,15 +13,24 @@ from cli.common import (
     JsonFlag,
     KeyFile,
     emit,
-    load_key,
     open_context,
-    read_json,
+    parse_date,
+    read_model,
+    relayed_or_operator,
     signer_or_operator,
 )
 from registry.errors import InputError
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from eth_account.signers.local import LocalAccount
+
     from registry.domain.registration import AssetMetadata, Registration
+    from registry.registration.service import RegistrationService
+
+    #: A service method by which a registrar decides: (id, reason code, reason, signer).
+    Decision = Callable[[int, int, str, LocalAccount], Registration]
 
 MetadataFile = Annotated[
     Path,
@@ -43,18 +51,9 @@ registrar_app = typer.Typer(help="Registration agencies: configure, bind account
 
 
 def _metadata(path: Path) -> AssetMetadata:
-    from pydantic import ValidationError
-
     from registry.domain.registration import AssetMetadata
 
-    raw = read_json(path, "metadata file")
-    try:
-        return AssetMetadata.model_validate(raw)
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']) or 'document'}: {e['msg']}" for e in exc.errors()
-        )
-        raise InputError(f"metadata file {path} is not valid: {problems}") from None
+    return read_model(path, "metadata file", AssetMetadata)
 
 
 def registration_json(r: Registration) -> dict[str, Any]:
@@ -104,12 +103,14 @@ def apply(
     """Apply for registration (申请). With --key-file the applicant signs and the service relays."""
     metadata = _metadata(metadata_file)
     ctx = open_context()
-    if key_file is not None:
-        reg = ctx.registrations.sign_and_submit(
-            metadata, registrar, load_key(key_file), ctx.operator
-        )
-    else:
-        reg = ctx.registrations.submit(metadata, registrar, ctx.operator)
+    reg = relayed_or_operator(
+        ctx,
+        key_file,
+        lambda applicant, operator: ctx.registrations.sign_and_submit(
+            metadata, registrar, applicant, operator
+        ),
+        lambda operator: ctx.registrations.submit(metadata, registrar, operator),
+    )
     _show(reg, as_json, "application submitted")
 
 
@@ -227,30 +228,43 @@ def renew(
     as_json: JsonFlag = False,
 ) -> None:
     """Renew a certificate before it expires (续展); registrar only."""
-    try:
-        end = date.fromisoformat(until) if until else None
-    except ValueError:
-        raise InputError(f"--source-agreement-end {until!r} is not a date (YYYY-MM-DD)") from None
+    end = parse_date(until, "--source-agreement-end") if until else None
     ctx = open_context()
     _show(
         ctx.registrations.renew(reg_id, end, signer_or_operator(ctx, key_file)), as_json, "renewed"
     )
 
 
-def revoke(
-    reg_id: RegId,
-    reason: Reason,
-    code: ReasonCode = 0,
-    key_file: KeyFile = None,
-    as_json: JsonFlag = False,
-) -> None:
+def _registrar_decision(
+    done: str,
+) -> Callable[[Callable[[RegistrationService], Decision]], Callable[..., None]]:
+    """Make a stub into the command of the same name and help by which a registrar decides on a
+    registration with a reason and a reason code: the stub picks the service's method; ``done``
+    heads the output."""
+
+    def command_of(pick: Callable[[RegistrationService], Decision]) -> Callable[..., None]:
+        def command(
+            reg_id: RegId,
+            reason: Reason,
+            code: ReasonCode = 0,
+            key_file: KeyFile = None,
+            as_json: JsonFlag = False,
+        ) -> None:
+            ctx = open_context()
+            reg = pick(ctx.registrations)(reg_id, code, reason, signer_or_operator(ctx, key_file))
+            _show(reg, as_json, done)
+
+        command.__name__, command.__qualname__ = pick.__name__, pick.__qualname__
+        command.__doc__ = pick.__doc__
+        return command
+
+    return command_of
+
+
+@_registrar_decision("revoked")
+def revoke(registrations: RegistrationService) -> Decision:
     """Revoke a certificate (撤销); registrar only."""
-    ctx = open_context()
-    _show(
-        ctx.registrations.revoke(reg_id, code, reason, signer_or_operator(ctx, key_file)),
-        as_json,
-        "revoked",
-    )
+    return registrations.revoke
 
 
 # --- review -------------------------------------------------------------------------------
@@ -264,36 +278,17 @@ def review_accept(reg_id: RegId, key_file: KeyFile = None, as_json: JsonFlag = F
 
 
 @review_app.command("return")
-def review_return(
-    reg_id: RegId,
-    reason: Reason,
-    code: ReasonCode = 0,
-    key_file: KeyFile = None,
-    as_json: JsonFlag = False,
-) -> None:
+@_registrar_decision("returned for correction")
+def review_return(registrations: RegistrationService) -> Decision:
     """Return the application for correction."""
-    ctx = open_context()
-    reg = ctx.registrations.return_for_correction(
-        reg_id, code, reason, signer_or_operator(ctx, key_file)
-    )
-    _show(reg, as_json, "returned for correction")
+    return registrations.return_for_correction
 
 
 @review_app.command("reject")
-def review_reject(
-    reg_id: RegId,
-    reason: Reason,
-    code: ReasonCode = 0,
-    key_file: KeyFile = None,
-    as_json: JsonFlag = False,
-) -> None:
+@_registrar_decision("rejected")
+def review_reject(registrations: RegistrationService) -> Decision:
     """Reject the application."""
-    ctx = open_context()
-    _show(
-        ctx.registrations.reject(reg_id, code, reason, signer_or_operator(ctx, key_file)),
-        as_json,
-        "rejected",
-    )
+    return registrations.reject
 
 
 @review_app.command("notice")

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from cli.common import emit, open_context, parse_time
+from cli.common import as_of_block_option, as_of_time_option, emit, open_as_of
 from registry.errors import InputError
 
 if TYPE_CHECKING:
@@ -75,13 +75,8 @@ def _write(path: Path, body: bytes) -> None:
 
 
 def report(
-    as_of_block: Annotated[
-        int | None, typer.Option("--as-of-block", min=0, help="report as of this block")
-    ] = None,
-    as_of_time: Annotated[
-        str | None,
-        typer.Option("--as-of-time", help="report as of this ISO 8601 time (with offset)"),
-    ] = None,
+    as_of_block: Annotated[int | None, as_of_block_option("report")] = None,
+    as_of_time: Annotated[str | None, as_of_time_option("report")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
     csv_table: Annotated[
         str | None,
@@ -101,7 +96,6 @@ def report(
     region, registrar, kind, status and accounting class; monthly volumes; pledge exposure by
     lender; as of a block or a time (regulator; reads the SQL mirror)."""
     from registry.certificates.pdf import certificate_fonts
-    from registry.provenance import resolve_as_of
     from registry.reports import market_statistics
     from registry.reports.charts import FORMATS, write_charts
     from registry.reports.exports import (
@@ -117,10 +111,8 @@ def report(
         raise InputError(f"unknown table {csv_table!r}; tables: {', '.join(CSV_TABLES)}")
     if chart_format not in FORMATS:
         raise InputError(f"unknown chart format {chart_format!r}; formats: png, svg")
-    moment = parse_time(as_of_time, "--as-of-time")
-    context = open_context()
+    context, as_of = open_as_of(as_of_block, as_of_time)
     engine, chain_id = context.engine, context.manifest.chain_id
-    as_of = resolve_as_of(engine, chain_id, as_of_block, moment)
     stats = market_statistics(engine, chain_id, as_of)
     written: list[Path] = []
     if xlsx is not None:

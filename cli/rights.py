@@ -10,7 +10,7 @@ commands use ``--key-file`` or, without it, the operator (which must then be a r
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timezone
+from datetime import datetime, time, timezone
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -18,13 +18,16 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from cli.common import (
+    Address,
     JsonFlag,
     KeyFile,
+    Number,
     emit,
     load_key,
     open_context,
+    parse_date,
     problems,
-    read_json,
+    read_model,
     signer_or_operator,
 )
 from registry.errors import InputError
@@ -35,8 +38,6 @@ if TYPE_CHECKING:
     from registry.context import RegistryContext
     from registry.domain.rights import Licence, LicenceTerms, Pledge
 
-Number = Annotated[str, typer.Argument(help="17-digit certificate number", show_default=False)]
-Address = Annotated[str, typer.Argument(help="a chain address (0x…)", show_default=False)]
 PledgeId = Annotated[int, typer.Argument(help="pledge id", min=1, show_default=False)]
 LicenceId = Annotated[int, typer.Argument(help="licence id", min=1, show_default=False)]
 TermsFile = Annotated[
@@ -52,11 +53,7 @@ def _date(text: str, option: str) -> datetime:
     """Midnight (China Standard Time, UTC+8) of a YYYY-MM-DD date."""
     from registry.domain.numbers import CST
 
-    try:
-        day = date.fromisoformat(text)
-    except ValueError:
-        raise InputError(f"{option} {text!r} is not a date (YYYY-MM-DD)") from None
-    return datetime.combine(day, time(0), tzinfo=timezone(CST))
+    return datetime.combine(parse_date(text, option), time(0), tzinfo=timezone(CST))
 
 
 def _minor_units(amount: str, currency: str) -> int:
@@ -121,15 +118,9 @@ def _show_licence(ctx: RegistryContext, lic: Licence, as_json: bool, headline: s
 
 
 def _licence_terms(path: Path) -> LicenceTerms:
-    from pydantic import ValidationError
-
     from registry.domain.rights import LicenceTerms
 
-    raw = read_json(path, "terms file")
-    try:
-        return LicenceTerms.model_validate(raw)
-    except ValidationError as exc:
-        raise InputError(f"terms file {path} is not valid: {problems(exc)}") from None
+    return read_model(path, "terms file", LicenceTerms)
 
 
 # --- transfers -----------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from cli.common import emit, open_context, parse_time
+from cli.common import as_of_block_option, as_of_time_option, emit, open_as_of, parse_time
 from registry.errors import InputError
 
 if TYPE_CHECKING:
@@ -113,13 +113,8 @@ def trace(
     show_lineage: Annotated[
         bool, typer.Option("--lineage", help="the products and resources it derives from/into")
     ] = False,
-    as_of_block: Annotated[
-        int | None, typer.Option("--as-of-block", min=0, help="answer as of this block")
-    ] = None,
-    as_of_time: Annotated[
-        str | None,
-        typer.Option("--as-of-time", help="answer as of this ISO 8601 time (with offset)"),
-    ] = None,
+    as_of_block: Annotated[int | None, as_of_block_option("answer")] = None,
+    as_of_time: Annotated[str | None, as_of_time_option("answer")] = None,
     from_block: Annotated[int | None, typer.Option("--from-block", min=0)] = None,
     to_block: Annotated[int | None, typer.Option("--to-block", min=0)] = None,
     from_time: Annotated[str | None, typer.Option("--from-time", help="ISO 8601")] = None,
@@ -141,7 +136,6 @@ def trace(
         custody,
         exports,
         lineage,
-        resolve_as_of,
         timeline,
         trace_party,
     )
@@ -164,10 +158,8 @@ def trace(
         level,
         reason,
     )
-    moment = parse_time(as_of_time, "--as-of-time")
-    context = open_context()
+    context, as_of = open_as_of(as_of_block, as_of_time)
     engine, chain_id = context.engine, context.manifest.chain_id
-    as_of = resolve_as_of(engine, chain_id, as_of_block, moment)
     data: dict[str, Any]
     if party is not None:
         traced = trace_party(engine, chain_id, party, as_of, filters)

@@ -13,8 +13,10 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from cli.common import (
+    Address,
     JsonFlag,
     KeyFile,
+    Number,
     emit,
     open_context,
     problems,
@@ -27,8 +29,6 @@ if TYPE_CHECKING:
     from registry.context import RegistryContext
     from registry.domain.valuation import Valuation
 
-Number = Annotated[str, typer.Argument(help="17-digit certificate number", show_default=False)]
-Address = Annotated[str, typer.Argument(help="a chain address (0x…)", show_default=False)]
 ValuationId = Annotated[int, typer.Argument(help="valuation id", min=1, show_default=False)]
 
 

@@ -60,6 +60,17 @@ class DaregError(Exception):
     code: ClassVar[str] = "dareg_error"
     status: ClassVar[int] = 500
 
+    def __init_subclass__(
+        cls, *, code: str | None = None, status: int | None = None, **kwargs: Any
+    ) -> None:
+        """A subclass names its ``code``, and its ``status`` where it is not its base's, in its
+        header: ``class PortInUseError(StackError, code="port_in_use")``."""
+        super().__init_subclass__(**kwargs)
+        if code is not None:
+            cls.code = code
+        if status is not None:
+            cls.status = status
+
     def __init__(self, message: str, **details: Any) -> None:
         super().__init__(message)
         self.message = message
@@ -77,151 +88,106 @@ class DaregError(Exception):
 # --- the caller's input ----------------------------------------------------------------------
 
 
-class InputError(DaregError):
+class InputError(DaregError, code="invalid_input", status=422):
     """The request or argument cannot be used as given."""
 
-    code = "invalid_input"
-    status = 422
+
+class PathNotFoundError(InputError, code="path_not_found"): ...
 
 
-class PathNotFoundError(InputError):
-    code = "path_not_found"
+class EmptyDatasetError(InputError, code="empty_dataset"): ...
 
 
-class EmptyDatasetError(InputError):
-    code = "empty_dataset"
+class UnreadableFileError(InputError, code="unreadable_file"): ...
 
 
-class UnreadableFileError(InputError):
-    code = "unreadable_file"
-
-
-class UnsupportedFileError(InputError):
+class UnsupportedFileError(InputError, code="unsupported_file"):
     """A symlink, device, socket or name the fingerprint algorithm does not accept."""
 
-    code = "unsupported_file"
+
+class MalformedFingerprintError(InputError, code="malformed_fingerprint"): ...
 
 
-class MalformedFingerprintError(InputError):
-    code = "malformed_fingerprint"
+class MalformedProofError(InputError, code="malformed_proof"): ...
 
 
-class MalformedProofError(InputError):
-    code = "malformed_proof"
-
-
-class MalformedNumberError(InputError):
+class MalformedNumberError(InputError, code="malformed_number"):
     """A registration or certificate number of the wrong shape or with a wrong check digit."""
 
-    code = "malformed_number"
 
-
-class UnknownCurrencyError(InputError):
+class UnknownCurrencyError(InputError, code="unknown_currency"):
     """A currency code that is not an active ISO 4217 code with a known minor unit."""
 
-    code = "unknown_currency"
 
-
-class NonPositiveValuationError(InputError):
+class NonPositiveValuationError(InputError, code="non_positive_valuation"):
     """A valuation whose result is zero or negative (or rounds to zero minor units)."""
 
-    code = "non_positive_valuation"
 
-
-class MissingComparablesError(InputError):
+class MissingComparablesError(InputError, code="missing_comparables"):
     """The market approach was given fewer comparable transactions than it requires."""
 
-    code = "missing_comparables"
 
-
-class InvalidRelayRequestError(InputError):
+class InvalidRelayRequestError(InputError, code="invalid_relay_request"):
     """A forward request the relayer will not send (not a registry contract, value attached,
     not one of its functions)."""
 
-    code = "invalid_relay_request"
 
-
-class RelaySignatureError(InputError):
+class RelaySignatureError(InputError, code="invalid_signature"):
     """A forward request's signature is malformed or was not made by its signer."""
 
-    code = "invalid_signature"
+
+class NotFoundError(DaregError, code="not_found", status=404): ...
 
 
-class NotFoundError(DaregError):
-    code = "not_found"
-    status = 404
+class EvidenceNotFoundError(NotFoundError, code="evidence_not_found"): ...
 
 
-class EvidenceNotFoundError(NotFoundError):
-    code = "evidence_not_found"
+class RegistrationNotFoundError(NotFoundError, code="registration_not_found"): ...
 
 
-class RegistrationNotFoundError(NotFoundError):
-    code = "registration_not_found"
+class CertificateNotFoundError(NotFoundError, code="certificate_not_found"): ...
 
 
-class CertificateNotFoundError(NotFoundError):
-    code = "certificate_not_found"
+class PledgeNotFoundError(NotFoundError, code="pledge_not_found"): ...
 
 
-class PledgeNotFoundError(NotFoundError):
-    code = "pledge_not_found"
+class LicenceNotFoundError(NotFoundError, code="licence_not_found"): ...
 
 
-class LicenceNotFoundError(NotFoundError):
-    code = "licence_not_found"
+class ValuationNotFoundError(NotFoundError, code="valuation_not_found"): ...
 
 
-class ValuationNotFoundError(NotFoundError):
-    code = "valuation_not_found"
+class ConflictError(DaregError, code="conflict", status=409): ...
 
 
-class ConflictError(DaregError):
-    code = "conflict"
-    status = 409
+class EvidenceAlreadyAnchoredError(ConflictError, code="evidence_already_anchored"): ...
 
 
-class EvidenceAlreadyAnchoredError(ConflictError):
-    code = "evidence_already_anchored"
-
-
-class VerificationFailedError(ConflictError):
+class VerificationFailedError(ConflictError, code="verification_failed"):
     """A verification ran and found no match: not anchored, proof does not verify."""
 
-    code = "verification_failed"
 
-
-class MirrorDriftError(VerificationFailedError):
+class MirrorDriftError(VerificationFailedError, code="mirror_drift"):
     """An audit compared the SQL mirror with the chain and found rows that differ."""
 
-    code = "mirror_drift"
 
-
-class RegistrarKeyUnavailableError(ConflictError):
+class RegistrarKeyUnavailableError(ConflictError, code="registrar_key_unavailable"):
     """A registrar's signature is needed (a credential) but this service holds none of its keys."""
 
-    code = "registrar_key_unavailable"
+
+class RelayRequestExpiredError(ConflictError, code="relay_request_expired"): ...
 
 
-class RelayRequestExpiredError(ConflictError):
-    code = "relay_request_expired"
-
-
-class StaleRelayRequestError(ConflictError):
+class StaleRelayRequestError(ConflictError, code="stale_relay_request"):
     """The signer's forwarder nonce moved on: the request was sent already or superseded."""
 
-    code = "stale_relay_request"
 
-
-class ContractRevertError(DaregError):
+class ContractRevertError(DaregError, code="contract_revert", status=422):
     """The contract refused a transaction with a custom error.
 
     ``error_name`` is the Solidity error's name (``EvidenceInvalidSignature``), ``args`` its decoded
     arguments by parameter name. The API code is derived from the name so it stays stable.
     """
-
-    code = "contract_revert"
-    status = 422
 
     #: Custom errors that mean "you may not", "not in this state now" or "no such thing".
     _FORBIDDEN = (
@@ -295,64 +261,45 @@ class ContractRevertError(DaregError):
 # --- configuration and the running stack ----------------------------------------------------
 
 
-class ConfigurationError(DaregError):
-    code = "configuration_error"
-    status = 500
+class ConfigurationError(DaregError, code="configuration_error", status=500): ...
 
 
-class StackError(DaregError):
-    code = "stack_error"
-    status = 503
+class StackError(DaregError, code="stack_error", status=503): ...
 
 
-class PortInUseError(StackError):
-    code = "port_in_use"
+class PortInUseError(StackError, code="port_in_use"): ...
 
 
-class StackAlreadyRunningError(StackError):
-    code = "stack_already_running"
+class StackAlreadyRunningError(StackError, code="stack_already_running"): ...
 
 
-class NodeStartError(StackError):
-    code = "node_start_failed"
+class NodeStartError(StackError, code="node_start_failed"): ...
 
 
 # --- the chain ---------------------------------------------------------------------------------
 
 
-class ChainError(DaregError):
-    code = "chain_error"
-    status = 503
+class ChainError(DaregError, code="chain_error", status=503): ...
 
 
-class ChainUnreachableError(ChainError):
-    code = "chain_unreachable"
+class ChainUnreachableError(ChainError, code="chain_unreachable"): ...
 
 
-class DeploymentError(ChainError):
-    code = "deployment_error"
+class DeploymentError(ChainError, code="deployment_error"): ...
 
 
-class ContractsMissingError(DeploymentError):
-    code = "contracts_missing"
+class ContractsMissingError(DeploymentError, code="contracts_missing"): ...
 
 
-class IndexerError(DaregError):
-    code = "indexer_error"
-    status = 500
+class IndexerError(DaregError, code="indexer_error", status=500): ...
 
 
-class IndexerLockedError(IndexerError):
+class IndexerLockedError(IndexerError, code="indexer_locked", status=409):
     """Another indexer holds the mirror's writer lock."""
 
-    code = "indexer_locked"
-    status = 409
 
-
-class ReorgTooDeepError(IndexerError):
+class ReorgTooDeepError(IndexerError, code="reorg_too_deep"):
     """The chain reorganised below every block the mirror kept an undo journal for."""
-
-    code = "reorg_too_deep"
 
 
 #: Custom errors that mean "no such thing", with the error they become and the id argument.

@@ -3,10 +3,34 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, Self
 
 from registry.errors import InputError
+
+#: A ``bytes32`` of zeros: what a contract stores for "no hash".
+ZERO_HASH = "0x" + "00" * 32
+
+
+def when(seconds: int) -> datetime | None:
+    """A contract's timestamp (unix seconds) as a UTC datetime; 0 ("not set") is ``None``."""
+    return datetime.fromtimestamp(int(seconds), tz=UTC) if int(seconds) else None
+
+
+def hex_text(value: Any) -> str:
+    """A ``bytes32`` as the chain client returns it (bytes, or hex with or without ``0x``) as
+    ``0x``-prefixed hex."""
+    if isinstance(value, bytes | bytearray):
+        return "0x" + bytes(value).hex()
+    text = str(value)
+    return text if text.startswith("0x") else "0x" + text
+
+
+def optional_hash(value: Any) -> str | None:
+    """A ``bytes32`` hash as lowercase ``0x`` hex; the zero hash ("none given") is ``None``."""
+    text = hex_text(value).lower()
+    return None if text == ZERO_HASH else text
 
 
 class ChainEnum(StrEnum):

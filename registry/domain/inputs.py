@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import ParamSpec, TypeVar
+
 from eth_utils.address import is_address, to_checksum_address
 
 from registry.errors import InputError
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 
 def parse_signature(text: str) -> bytes:
@@ -23,3 +29,12 @@ def checked_address(value: str, field: str) -> str:
     if not is_address(value):
         raise InputError(f"{field} {value!r} is not an Ethereum address")
     return to_checksum_address(value)
+
+
+def as_value_error(check: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+    """``check(*args, **kwargs)``, its :class:`InputError` raised as the ``ValueError`` that a
+    pydantic validator reports (with the same message)."""
+    try:
+        return check(*args, **kwargs)
+    except InputError as exc:
+        raise ValueError(str(exc)) from None

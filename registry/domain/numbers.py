@@ -27,23 +27,27 @@ def check_digit(body: str) -> int:
     return (11 - p) % 10
 
 
-def _year_month(timestamp: int) -> tuple[int, int]:
+def cst_year_month(timestamp: int) -> tuple[int, int]:
+    """The year and the month of ``timestamp`` (unix seconds) in China Standard Time."""
     moment = datetime.fromtimestamp(timestamp, tz=UTC) + CST
     return moment.year, moment.month
+
+
+def with_check_digit(body: str) -> str:
+    """``body`` followed by its ISO 7064 MOD 11,10 check digit."""
+    return body + str(check_digit(body))
 
 
 def registration_number(
     submitted_at: int, data_source: int, applicant_type: int, reg_id: int
 ) -> str:
-    year, _ = _year_month(submitted_at)
-    body = f"{year:04d}{data_source:01d}{applicant_type:01d}{reg_id:09d}"
-    return body + str(check_digit(body))
+    year, _ = cst_year_month(submitted_at)
+    return with_check_digit(f"{year:04d}{data_source:01d}{applicant_type:01d}{reg_id:09d}")
 
 
 def certificate_number(issued_at: int, registrar_code: int, reg_id: int) -> str:
-    year, month = _year_month(issued_at)
-    body = f"{year:04d}{month:02d}{registrar_code:03d}{reg_id:07d}"
-    return body + str(check_digit(body))
+    year, month = cst_year_month(issued_at)
+    return with_check_digit(f"{year:04d}{month:02d}{registrar_code:03d}{reg_id:07d}")
 
 
 @dataclass(frozen=True)

@@ -13,11 +13,12 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from enum import IntEnum, StrEnum
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Self
 
 import rfc8785
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from registry.domain.chain import ChainEnum, when
 from registry.domain.evidence import format_fingerprint, parse_fingerprint
 from registry.domain.identifiers import uscc_problem
 from registry.domain.numbers import certificate_number, registration_number
@@ -27,15 +28,11 @@ _ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
 _REGION = re.compile(r"^\d{6}$")
 
 
-class AssetKind(StrEnum):
+class AssetKind(ChainEnum):
     """数据资源 / 数据产品. Chain value: the member's position."""
 
     RESOURCE = "resource"
     PRODUCT = "product"
-
-    @property
-    def chain(self) -> int:
-        return list(AssetKind).index(self)
 
 
 class Right(StrEnum):
@@ -61,16 +58,13 @@ def rights_of(mask: int) -> frozenset[Right]:
     return frozenset(r for r in Right if mask & r.bit)
 
 
-class Classification(StrEnum):
-    """GB/T 43697-2024 levels. Core data cannot be registered."""
+class Classification(ChainEnum):
+    """GB/T 43697-2024 levels (chain value: the member's position). Core data cannot be
+    registered."""
 
     GENERAL = "general"
     IMPORTANT = "important"
     CORE = "core"
-
-    @property
-    def chain(self) -> int:
-        return list(Classification).index(self)
 
 
 class DataSource(IntEnum):
@@ -103,7 +97,15 @@ class UpdateFrequency(StrEnum):
     STATIC = "static"
 
 
-class Status(StrEnum):
+class _PositionalEnum(StrEnum):
+    """An enum whose chain value is the member's position, read without a range check."""
+
+    @classmethod
+    def of_chain(cls, value: int) -> Self:
+        return list(cls)[value]
+
+
+class Status(_PositionalEnum):
     """Lifecycle states; the order is the contract's ``Status`` enum. ``expired`` is derived."""
 
     NONE = "none"
@@ -117,20 +119,12 @@ class Status(StrEnum):
     REVOKED = "revoked"
     EXPIRED = "expired"
 
-    @classmethod
-    def of_chain(cls, value: int) -> Status:
-        return list(cls)[value]
 
-
-class ObjectionStatus(StrEnum):
+class ObjectionStatus(_PositionalEnum):
     NONE = "none"
     OPEN = "open"
     UPHELD = "upheld"
     DISMISSED = "dismissed"
-
-    @classmethod
-    def of_chain(cls, value: int) -> ObjectionStatus:
-        return list(cls)[value]
 
 
 Text = Annotated[str, Field(min_length=1, max_length=2000)]
@@ -313,10 +307,6 @@ class RegistrarPolicy:
         )
 
 
-def _when(seconds: int) -> datetime | None:
-    return datetime.fromtimestamp(seconds, tz=UTC) if seconds else None
-
-
 @dataclass(frozen=True)
 class Registration:
     """One registration as the contract holds it (``status`` includes the derived ``expired``)."""
@@ -374,11 +364,11 @@ class Registration:
             asset_kind=list(AssetKind)[kind],
             rights=rights_of(int(rights)),
             classification=list(Classification)[level],
-            notice_start=_when(notice_start),
-            notice_end=_when(notice_end),
-            source_agreement_end=_when(source_end),
-            issued_at=_when(issued_at),
-            valid_until=_when(valid_until),
+            notice_start=when(notice_start),
+            notice_end=when(notice_end),
+            source_agreement_end=when(source_end),
+            issued_at=when(issued_at),
+            valid_until=when(valid_until),
             open_objections=int(open_objections),
             version=int(version),
             data_source=DataSource(int(data_source)),

@@ -22,14 +22,13 @@ from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from registry.domain.chain import ChainEnum
-from registry.domain.inputs import checked_address
+from registry.domain.chain import ChainEnum, hex_text, optional_hash, when
+from registry.domain.inputs import as_value_error, checked_address
 from registry.domain.money import format_minor, minor_unit_exponent, normalise_currency
-from registry.domain.numbers import CST, check_digit
+from registry.domain.numbers import check_digit, cst_year_month, with_check_digit
 from registry.domain.registration import Right
 from registry.errors import InputError, MalformedNumberError
 
-ZERO_HASH = "0x" + "00" * 32
 VOUCHER_DIGITS = 16
 _MAX_UINT48 = 2**48 - 1
 _MAX_UINT128 = 2**128 - 1
@@ -176,28 +175,12 @@ def timestamp_of(moment: datetime, field: str) -> int:
     return seconds
 
 
-def _when(seconds: int) -> datetime | None:
-    return datetime.fromtimestamp(int(seconds), tz=UTC) if int(seconds) else None
-
-
 def _utc(seconds: int) -> datetime:
     return datetime.fromtimestamp(int(seconds), tz=UTC)
 
 
-def _hex(value: Any) -> str:
-    if isinstance(value, bytes | bytearray):
-        return "0x" + bytes(value).hex()
-    text = str(value)
-    return text if text.startswith("0x") else "0x" + text
-
-
-def _optional_hash(value: Any) -> str | None:
-    text = _hex(value).lower()
-    return None if text == ZERO_HASH else text
-
-
 def _ascii(value: Any) -> str:
-    raw = value if isinstance(value, bytes | bytearray) else bytes.fromhex(_hex(value)[2:])
+    raw = value if isinstance(value, bytes | bytearray) else bytes.fromhex(hex_text(value)[2:])
     return bytes(raw).rstrip(b"\0").decode("ascii", errors="replace")
 
 
@@ -214,10 +197,9 @@ def voucher_number(granted_at: int, right: Right | int, exclusive: bool, licence
     """The 16-digit licence voucher number (许可凭证号), as ``LicenceRegistry`` computes it:
     grant year in UTC+8 (4), right (1: 2 processing-use, 4 product-operation), exclusive (1),
     licence id (9), ISO 7064 MOD 11,10 check digit (1)."""
-    year = (datetime.fromtimestamp(granted_at, tz=UTC) + CST).year
+    year, _ = cst_year_month(granted_at)
     digit = right.bit if isinstance(right, Right) else int(right)
-    body = f"{year:04d}{digit:01d}{int(exclusive):01d}{licence_id:09d}"
-    return body + str(check_digit(body))
+    return with_check_digit(f"{year:04d}{digit:01d}{int(exclusive):01d}{licence_id:09d}")
 
 
 @dataclass(frozen=True)
@@ -284,7 +266,7 @@ class Pledge:
             pledgee=str(pledgee),
             secured_amount=int(amount),
             currency=_ascii(currency),
-            loan_ref=_hex(loan).lower(),
+            loan_ref=hex_text(loan).lower(),
             registered_at=_utc(registered_at),
             maturity=_utc(maturity),
             status=PledgeStatus.of_chain(int(status)),
@@ -307,9 +289,9 @@ class Freeze:
         return cls(
             token_id=token_id,
             frozen=bool(frozen),
-            since=_when(since),
+            since=when(since),
             by=None if int(str(by), 16) == 0 else str(by),
-            case_ref=_optional_hash(case_ref),
+            case_ref=optional_hash(case_ref),
         )
 
 
@@ -331,9 +313,9 @@ class CrossBorderRecord:
             token_id=token_id,
             recipient=recipient,
             mechanism=CrossBorderMechanism.of_chain(int(mechanism)),
-            expiry=_when(expiry),
+            expiry=when(expiry),
             country=_ascii(country) or None,
-            approval_number_hash=_optional_hash(approval),
+            approval_number_hash=optional_hash(approval),
         )
 
     def valid_at(self, moment: datetime) -> bool:
@@ -419,8 +401,8 @@ class Licence:
             start=_utc(start),
             end=_utc(end),
             status=LicenceStatus.of_chain(int(status)),
-            terms_hash=_hex(terms_hash).lower(),
-            fee_terms_hash=_optional_hash(fee_terms_hash),
+            terms_hash=hex_text(terms_hash).lower(),
+            fee_terms_hash=optional_hash(fee_terms_hash),
             live=bool(live),
         )
 
@@ -459,18 +441,12 @@ class PledgeTerms(_Terms):
     @field_validator("pledgee")
     @classmethod
     def _pledgee(cls, value: str) -> str:
-        try:
-            return checked_address(value, "pledgee")
-        except InputError as exc:
-            raise ValueError(str(exc)) from None
+        return as_value_error(checked_address, value, "pledgee")
 
     @field_validator("currency")
     @classmethod
     def _currency(cls, value: str) -> str:
-        try:
-            return normalise_currency(value)
-        except InputError as exc:
-            raise ValueError(str(exc)) from None
+        return as_value_error(normalise_currency, value)
 
     @field_validator("maturity", "deadline")
     @classmethod
@@ -510,10 +486,7 @@ class LicenceTerms(_Terms):
     @field_validator("licensee")
     @classmethod
     def _licensee(cls, value: str) -> str:
-        try:
-            return checked_address(value, "licensee")
-        except InputError as exc:
-            raise ValueError(str(exc)) from None
+        return as_value_error(checked_address, value, "licensee")
 
     @field_validator("right")
     @classmethod

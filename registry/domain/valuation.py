@@ -18,14 +18,13 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from registry.domain.chain import ChainEnum
+from registry.domain.chain import ZERO_HASH, ChainEnum, optional_hash, when
+from registry.domain.inputs import as_value_error
 from registry.domain.money import format_minor, normalise_currency
 from registry.domain.numbers import CST
 from registry.domain.registration import Scale, UpdateFrequency
-from registry.errors import InputError
 
 _MAX_UINT128 = 2**128 - 1
-ZERO_HASH = "0x" + "00" * 32
 #: Longest report URI the contract accepts (bytes of UTF-8).
 MAX_REPORT_URI_BYTES = 512
 
@@ -140,12 +139,7 @@ class ValuationSubmission(BaseModel):
     @field_validator("currency")
     @classmethod
     def _currency(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        try:
-            return normalise_currency(value)
-        except InputError as exc:
-            raise ValueError(str(exc)) from None
+        return None if value is None else as_value_error(normalise_currency, value)
 
     @field_validator("method", "value_type", "purpose")
     @classmethod
@@ -202,13 +196,12 @@ class Appraiser:
     @classmethod
     def from_chain(cls, address: str, raw: tuple[Any, ...]) -> Appraiser:
         accredited, accredited_at, removed_at, accreditation = raw
-        text = "0x" + bytes(accreditation).hex()
         return cls(
             address=address,
             accredited=bool(accredited),
-            accredited_at=_when(accredited_at),
-            removed_at=_when(removed_at),
-            accreditation_hash=None if text == ZERO_HASH else text,
+            accredited_at=when(accredited_at),
+            removed_at=when(removed_at),
+            accreditation_hash=optional_hash(accreditation),
         )
 
 
@@ -258,7 +251,6 @@ class Valuation:
             report,
             facts,
         ) = raw
-        facts_text = "0x" + bytes(facts).hex()
         return cls(
             id=valuation_id,
             token_id=int(token_id),
@@ -272,14 +264,10 @@ class Valuation:
             base_date=base_date_of(int(base_date)),
             submitted_at=datetime.fromtimestamp(int(submitted_at), tz=UTC),
             status=ValuationStatus.of_chain(int(status)),
-            withdrawn_at=_when(withdrawn_at),
+            withdrawn_at=when(withdrawn_at),
             report_hash="0x" + bytes(report).hex(),
-            facts_hash=None if facts_text == ZERO_HASH else facts_text,
+            facts_hash=optional_hash(facts),
         )
-
-
-def _when(seconds: int) -> datetime | None:
-    return datetime.fromtimestamp(int(seconds), tz=UTC) if int(seconds) else None
 
 
 def staleness(

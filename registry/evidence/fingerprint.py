@@ -24,6 +24,7 @@ import unicodedata
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from io import FileIO
 from pathlib import Path
@@ -249,15 +250,26 @@ def directory_fingerprint(entry_count: int, root: bytes) -> bytes:
 # --- reading files -------------------------------------------------------------------------------
 
 
-def _lstat(path: Path) -> os.stat_result:
+def _unreadable(path: Path | str, what: str, exc: OSError) -> UnreadableFileError:
+    """``<path> cannot be <what>: <the system's reason>.``"""
+    return UnreadableFileError(f"{path} cannot be {what}: {exc.strerror or exc}.", path=str(path))
+
+
+@contextmanager
+def _accessing(path: Path, what: str) -> Iterator[None]:
+    """Turns the ``OSError`` of what the block does to ``path`` into :class:`PathNotFoundError`
+    (it is missing) or :class:`UnreadableFileError` (it cannot be ``what``)."""
     try:
-        return path.lstat()
+        yield
     except FileNotFoundError as exc:
         raise PathNotFoundError(f"{path} does not exist.", path=str(path)) from exc
     except OSError as exc:
-        raise UnreadableFileError(
-            f"{path} cannot be examined: {exc.strerror or exc}.", path=str(path)
-        ) from exc
+        raise _unreadable(path, what, exc) from exc
+
+
+def _lstat(path: Path) -> os.stat_result:
+    with _accessing(path, "examined"):
+        return path.lstat()
 
 
 def _refuse_non_regular(path: Path, mode: int) -> None:
@@ -362,9 +374,7 @@ def _stream_file(
     except OSError as exc:
         if os.path.islink(path):
             _refuse_non_regular(path, stat.S_IFLNK)
-        raise UnreadableFileError(
-            f"{path} cannot be opened: {exc.strerror or exc}.", path=str(path)
-        ) from exc
+        raise _unreadable(path, "opened", exc) from exc
     with FileIO(descriptor, "rb") as stream:
         status = os.fstat(descriptor)
         _refuse_non_regular(path, status.st_mode)
@@ -375,9 +385,7 @@ def _stream_file(
             else:
                 size = _pump_inline(stream, sink, on_progress)
         except OSError as exc:
-            raise UnreadableFileError(
-                f"{path} cannot be read: {exc.strerror or exc}.", path=str(path)
-            ) from exc
+            raise _unreadable(path, "read", exc) from exc
     if size != status.st_size:
         raise UnreadableFileError(
             f"{path} changed size while it was being read ({status.st_size} bytes expected, "
@@ -411,24 +419,15 @@ def chunk_leaf_hashes(path: Path) -> tuple[list[bytes], int]:
 
 
 def _scan(directory: Path) -> list[os.DirEntry[str]]:
-    try:
-        with os.scandir(directory) as iterator:
-            return list(iterator)
-    except FileNotFoundError as exc:
-        raise PathNotFoundError(f"{directory} does not exist.", path=str(directory)) from exc
-    except OSError as exc:
-        raise UnreadableFileError(
-            f"{directory} cannot be listed: {exc.strerror or exc}.", path=str(directory)
-        ) from exc
+    with _accessing(directory, "listed"), os.scandir(directory) as iterator:
+        return list(iterator)
 
 
 def _entry_mode(item: os.DirEntry[str]) -> int:
     try:
         return item.stat(follow_symlinks=False).st_mode
     except OSError as exc:
-        raise UnreadableFileError(
-            f"{item.path} cannot be examined: {exc.strerror or exc}.", path=item.path
-        ) from exc
+        raise _unreadable(item.path, "examined", exc) from exc
 
 
 def list_entries(directory: Path) -> list[tuple[str, Path]]:

@@ -22,7 +22,7 @@ from typing import Any
 from registry.provenance.asof import AsOf
 from registry.provenance.lineage import Lineage
 from registry.provenance.timeline import Asset, Timeline
-from registry.provenance.tracing import Custody, PartyTrace
+from registry.provenance.tracing import Custody, CustodyPeriod, PartyTrace, TraceEntry
 
 TIMELINE_COLUMNS = (
     "as_of_block",
@@ -116,146 +116,115 @@ def asset_json(asset: Asset) -> dict[str, Any]:
     }
 
 
-def timeline_json(answer: Timeline) -> dict[str, Any]:
-    return {
-        **as_of_json(answer.as_of),
-        "asset": asset_json(answer.asset),
-        "entries": [
-            {
-                "kind": e.kind,
-                "event": e.event,
-                "contract": e.contract,
-                "block_number": e.block_number,
-                "log_index": e.log_index,
-                "tx_hash": e.tx_hash,
-                "time": e.time.isoformat(),
-                "actor": e.actor,
-                "details": e.details,
-            }
-            for e in answer.entries
-        ],
+def csv_records(
+    columns: Sequence[str], head: dict[str, Any], records: Iterable[dict[str, Any]]
+) -> str:
+    """:func:`csv_text` of ``records`` (JSON-ready dicts, as the ``*_json`` exports list them),
+    each preceded by the answer's ``head`` fields, in the order of ``columns``."""
+    return csv_text(columns, ([{**head, **r}[c] for c in columns] for r in records))
+
+
+def _timeline_entries(answer: Timeline) -> list[dict[str, Any]]:
+    return [
+        {
+            "kind": e.kind,
+            "event": e.event,
+            "contract": e.contract,
+            "block_number": e.block_number,
+            "log_index": e.log_index,
+            "tx_hash": e.tx_hash,
+            "time": e.time.isoformat(),
+            "actor": e.actor,
+            "details": e.details,
+        }
+        for e in answer.entries
+    ]
+
+
+def _asset_json(
+    answer: Timeline | Custody, key: str, records: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """An answer about one asset as JSON: as of, the asset, and its ``records`` under ``key``."""
+    return {**as_of_json(answer.as_of), "asset": asset_json(answer.asset), key: records}
+
+
+def _asset_csv(
+    answer: Timeline | Custody, columns: Sequence[str], records: list[dict[str, Any]]
+) -> str:
+    """An answer about one asset as CSV: each row starts with as of and the asset's numbers."""
+    head = {
+        "as_of_block": answer.as_of.block,
+        "certificate_number": answer.asset.certificate_number,
+        "registration_number": answer.asset.registration_number,
     }
+    return csv_records(columns, head, records)
+
+
+def timeline_json(answer: Timeline) -> dict[str, Any]:
+    return _asset_json(answer, "entries", _timeline_entries(answer))
 
 
 def timeline_csv(answer: Timeline) -> str:
-    a = answer.asset
-    return csv_text(
-        TIMELINE_COLUMNS,
-        (
-            (
-                answer.as_of.block,
-                a.certificate_number,
-                a.registration_number,
-                e.block_number,
-                e.log_index,
-                e.time,
-                e.kind,
-                e.event,
-                e.contract,
-                e.actor,
-                e.tx_hash,
-                e.details,
-            )
-            for e in answer.entries
-        ),
-    )
+    return _asset_csv(answer, TIMELINE_COLUMNS, _timeline_entries(answer))
+
+
+def _span(x: CustodyPeriod | TraceEntry) -> dict[str, Any]:
+    """When a holding (or a licence, a pledge) began and, if it did, ended."""
+    return {
+        "from_block": x.from_block,
+        "from_time": x.from_time.isoformat(),
+        "from_tx_hash": x.from_tx_hash,
+        "to_block": x.to_block,
+        "to_time": _time(x.to_time),
+    }
+
+
+def _custody_periods(answer: Custody) -> list[dict[str, Any]]:
+    return [
+        {
+            "holder": p.holder,
+            "reason": p.reason,
+            "previous_holder": p.previous_holder,
+            "document_hash": p.document_hash,
+            **_span(p),
+        }
+        for p in answer.periods
+    ]
 
 
 def custody_json(answer: Custody) -> dict[str, Any]:
-    return {
-        **as_of_json(answer.as_of),
-        "asset": asset_json(answer.asset),
-        "periods": [
-            {
-                "holder": p.holder,
-                "reason": p.reason,
-                "previous_holder": p.previous_holder,
-                "document_hash": p.document_hash,
-                "from_block": p.from_block,
-                "from_time": p.from_time.isoformat(),
-                "from_tx_hash": p.from_tx_hash,
-                "to_block": p.to_block,
-                "to_time": _time(p.to_time),
-            }
-            for p in answer.periods
-        ],
-    }
+    return _asset_json(answer, "periods", _custody_periods(answer))
 
 
 def custody_csv(answer: Custody) -> str:
-    a = answer.asset
-    return csv_text(
-        CUSTODY_COLUMNS,
-        (
-            (
-                answer.as_of.block,
-                a.certificate_number,
-                a.registration_number,
-                p.holder,
-                p.reason,
-                p.previous_holder,
-                p.document_hash,
-                p.from_block,
-                p.from_time,
-                p.from_tx_hash,
-                p.to_block,
-                p.to_time,
-            )
-            for p in answer.periods
-        ),
-    )
+    return _asset_csv(answer, CUSTODY_COLUMNS, _custody_periods(answer))
+
+
+def _trace_entries(answer: PartyTrace) -> list[dict[str, Any]]:
+    return [
+        {
+            "relation": e.relation,
+            "token_id": e.token_id,
+            "certificate_number": e.certificate_number,
+            "registration_number": e.registration_number,
+            "level": e.level,
+            "reason": e.reason,
+            "counterparty": e.counterparty,
+            "reference": e.reference,
+            **_span(e),
+            "details": e.details,
+        }
+        for e in answer.entries
+    ]
 
 
 def trace_json(answer: PartyTrace) -> dict[str, Any]:
-    return {
-        **as_of_json(answer.as_of),
-        "party": answer.party,
-        "entries": [
-            {
-                "relation": e.relation,
-                "token_id": e.token_id,
-                "certificate_number": e.certificate_number,
-                "registration_number": e.registration_number,
-                "level": e.level,
-                "reason": e.reason,
-                "counterparty": e.counterparty,
-                "reference": e.reference,
-                "from_block": e.from_block,
-                "from_time": e.from_time.isoformat(),
-                "from_tx_hash": e.from_tx_hash,
-                "to_block": e.to_block,
-                "to_time": _time(e.to_time),
-                "details": e.details,
-            }
-            for e in answer.entries
-        ],
-    }
+    return {**as_of_json(answer.as_of), "party": answer.party, "entries": _trace_entries(answer)}
 
 
 def trace_csv(answer: PartyTrace) -> str:
-    return csv_text(
-        TRACE_COLUMNS,
-        (
-            (
-                answer.as_of.block,
-                answer.party,
-                e.relation,
-                e.certificate_number,
-                e.registration_number,
-                e.level,
-                e.reason,
-                e.counterparty,
-                e.reference,
-                e.from_block,
-                e.from_time,
-                e.from_tx_hash,
-                e.to_block,
-                e.to_time,
-                e.details,
-            )
-            for e in answer.entries
-        ),
-    )
+    head = {"as_of_block": answer.as_of.block, "party": answer.party}
+    return csv_records(TRACE_COLUMNS, head, _trace_entries(answer))
 
 
 def lineage_json(answer: Lineage) -> dict[str, Any]:

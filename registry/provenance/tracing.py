@@ -19,12 +19,12 @@ periods acquired for that reason (and drops licences and pledges, which have non
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, or_, select
+from sqlalchemy import Connection, Engine, Row, Table, or_, select
 
 from registry.db.models import (
     asset_version_table,
@@ -267,6 +267,30 @@ def _registrations(engine: Engine, ids: Iterable[int]) -> dict[int, Any]:
         }
 
 
+def _involving(
+    connection: Connection,
+    table: Table,
+    chain_id: int,
+    parties: tuple[str, str],
+    address: str,
+    created: str,
+    block: int,
+) -> Sequence[Row[Any]]:
+    """The rows of ``table`` (licences, pledges) with ``address`` in either of the ``parties``
+    columns, created (``<created>_block``, ``<created>_log_index``) up to ``block``, in chain
+    order."""
+    first, second = parties
+    return connection.execute(
+        select(table)
+        .where(
+            table.c.chain_id == chain_id,
+            or_(table.c[first] == address, table.c[second] == address),
+            table.c[f"{created}_block"] <= block,
+        )
+        .order_by(table.c[f"{created}_block"], table.c[f"{created}_log_index"])
+    ).all()
+
+
 def trace_party(
     engine: Engine,
     chain_id: int,
@@ -287,39 +311,25 @@ def trace_party(
         pledge_event_table,
     )
     with engine.connect() as connection:
-        tokens = set(
-            connection.execute(
-                select(t.c.token_id).where(t.c.chain_id == chain_id, t.c.from_address == address)
-            ).scalars()
-        )
-        tokens |= set(
-            connection.execute(
-                select(t.c.token_id).where(t.c.chain_id == chain_id, t.c.to_address == address)
-            ).scalars()
-        )
-        tokens |= set(
-            connection.execute(
-                select(r.c.id).where(r.c.chain_id == chain_id, r.c.holder == address)
-            ).scalars()
-        )
-        licences = connection.execute(
-            select(lic)
-            .where(
-                lic.c.chain_id == chain_id,
-                or_(lic.c.licensor == address, lic.c.licensee == address),
-                lic.c.granted_block <= block,
+        tokens: set[int] = set()
+        for source, key, party_column in (
+            (t, "token_id", "from_address"),
+            (t, "token_id", "to_address"),
+            (r, "id", "holder"),
+        ):
+            tokens |= set(
+                connection.execute(
+                    select(source.c[key]).where(
+                        source.c.chain_id == chain_id, source.c[party_column] == address
+                    )
+                ).scalars()
             )
-            .order_by(lic.c.granted_block, lic.c.granted_log_index)
-        ).all()
-        pledges = connection.execute(
-            select(p)
-            .where(
-                p.c.chain_id == chain_id,
-                or_(p.c.pledgor == address, p.c.pledgee == address),
-                p.c.registered_block <= block,
-            )
-            .order_by(p.c.registered_block, p.c.registered_log_index)
-        ).all()
+        licences = _involving(
+            connection, lic, chain_id, ("licensor", "licensee"), address, "granted", block
+        )
+        pledges = _involving(
+            connection, p, chain_id, ("pledgor", "pledgee"), address, "registered", block
+        )
         closings: dict[int, Any] = {}
         if pledges:
             for event in connection.execute(

@@ -137,59 +137,40 @@ def group_table(stats: Statistics) -> tuple[list[str], list[list[Any]]]:
     return columns, rows
 
 
-def month_table(stats: Statistics) -> tuple[list[str], list[list[Any]]]:
-    """``months``: columns and rows."""
-    currencies = _currencies(m.pledged for m in stats.months)
+def _record_table(
+    stats: Statistics, records: Sequence[Any], fields: Sequence[str], money: Sequence[str]
+) -> tuple[list[str], list[list[Any]]]:
+    """Columns and rows of ``records``: the report's block, the ``fields`` of each record, then
+    each of its ``money`` amounts by currency (``<name>_<currency>``, every currency any record
+    holds under that name)."""
+    currencies = {name: _currencies(getattr(r, name) for r in records) for name in money}
     columns = [
         "as_of_block",
-        "month",
-        "issued",
-        "transfers",
-        "licences",
-        "sublicences",
-        "pledges",
-        *(f"pledged_{c}" for c in currencies),
+        *fields,
+        *(f"{name}_{c}" for name in money for c in currencies[name]),
     ]
     rows = [
         [
             stats.as_of.block,
-            m.month,
-            m.issued,
-            m.transfers,
-            m.licences,
-            m.sublicences,
-            m.pledges,
-            *_spread(m.pledged, currencies),
+            *(getattr(r, field) for field in fields),
+            *(v for name in money for v in _spread(getattr(r, name), currencies[name])),
         ]
-        for m in stats.months
+        for r in records
     ]
     return columns, rows
+
+
+def month_table(stats: Statistics) -> tuple[list[str], list[list[Any]]]:
+    """``months``: columns and rows."""
+    fields = ("month", "issued", "transfers", "licences", "sublicences", "pledges")
+    return _record_table(stats, stats.months, fields, ["pledged"])
 
 
 def lender_table(stats: Statistics) -> tuple[list[str], list[list[Any]]]:
     """``lenders``: columns and rows."""
-    secured = _currencies(e.secured for e in stats.lenders)
-    valued = _currencies(e.valuation for e in stats.lenders)
-    columns = [
-        "as_of_block",
-        "lender",
-        "pledges",
-        "certificates",
-        *(f"secured_{c}" for c in secured),
-        *(f"valuation_{c}" for c in valued),
-    ]
-    rows = [
-        [
-            stats.as_of.block,
-            e.lender,
-            e.pledges,
-            e.certificates,
-            *_spread(e.secured, secured),
-            *_spread(e.valuation, valued),
-        ]
-        for e in stats.lenders
-    ]
-    return columns, rows
+    return _record_table(
+        stats, stats.lenders, ("lender", "pledges", "certificates"), ["secured", "valuation"]
+    )
 
 
 _TABLES = {"groups": group_table, "months": month_table, "lenders": lender_table}

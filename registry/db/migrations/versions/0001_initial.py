@@ -1,25 +1,21 @@
-"""Initial schema of the chain mirror: cursor, block headers, raw events, evidence.
-
-Revision ID: 0001
-Revises:
-Create Date: 2026-11-22
-"""
+"""Initial schema of the chain mirror: cursor, block headers, raw events, evidence."""
 
 from __future__ import annotations
-
-from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
 
-# revision identifiers, used by Alembic.
-revision: str = "0001"
-down_revision: str | Sequence[str] | None = None
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+from registry.db.migrations.columns import (
+    ADDRESS,
+    HASH,
+    bigints,
+    columns_of,
+    event_key,
+    raw_event_fk,
+)
 
-HASH = sa.String(length=66)
-ADDRESS = sa.String(length=42)
+revision = "0001"  # created 2026-11-22
+down_revision = None
 
 
 def upgrade() -> None:
@@ -34,20 +30,15 @@ def upgrade() -> None:
     )
     op.create_table(
         "block",
-        sa.Column("chain_id", sa.BigInteger(), nullable=False),
-        sa.Column("number", sa.BigInteger(), nullable=False),
-        sa.Column("hash", HASH, nullable=False),
-        sa.Column("parent_hash", HASH, nullable=False),
+        *bigints("chain_id", "number"),
+        *columns_of(HASH, "hash", "parent_hash"),
         sa.Column("timestamp", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint("chain_id", "number"),
     )
     op.create_table(
         "raw_event",
-        sa.Column("chain_id", sa.BigInteger(), nullable=False),
-        sa.Column("block_number", sa.BigInteger(), nullable=False),
-        sa.Column("log_index", sa.Integer(), nullable=False),
-        sa.Column("block_hash", HASH, nullable=False),
-        sa.Column("tx_hash", HASH, nullable=False),
+        *event_key(),
+        *columns_of(HASH, "block_hash", "tx_hash"),
         sa.Column("address", ADDRESS, nullable=False),
         sa.Column("contract", sa.String(length=64), nullable=True),
         sa.Column("event", sa.String(length=128), nullable=True),
@@ -68,19 +59,13 @@ def upgrade() -> None:
     op.create_table(
         "evidence",
         sa.Column("fingerprint", HASH, nullable=False),
-        sa.Column("anchorer", ADDRESS, nullable=False),
-        sa.Column("relayer", ADDRESS, nullable=False),
+        *columns_of(ADDRESS, "anchorer", "relayer"),
         sa.Column("anchored_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("block_number", sa.BigInteger(), nullable=False),
         sa.Column("tx_hash", HASH, nullable=False),
         sa.Column("log_index", sa.Integer(), nullable=False),
         sa.Column("chain_id", sa.BigInteger(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["chain_id", "block_number", "log_index"],
-            ["raw_event.chain_id", "raw_event.block_number", "raw_event.log_index"],
-            name="fk_evidence_raw_event",
-            ondelete="CASCADE",
-        ),
+        raw_event_fk("block_number", "log_index", "fk_evidence_raw_event"),
         sa.PrimaryKeyConstraint("fingerprint"),
     )
     op.create_index("ix_evidence_anchorer", "evidence", ["anchorer", "block_number", "log_index"])

@@ -1,28 +1,21 @@
-"""Service data: off-chain documents addressed by the SHA-256 the chain records; registrar names.
-
-Revision ID: 0002
-Revises: 0001
-Create Date: 2026-11-22
-"""
+"""Service data: off-chain documents addressed by the SHA-256 the chain records; registrar names."""
 
 from __future__ import annotations
-
-from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0002"
-down_revision: str | Sequence[str] | None = "0001"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+from registry.db.migrations.columns import HASH
+
+revision = "0002"  # created 2026-11-22
+down_revision = "0001"
 
 
 def upgrade() -> None:
     """Create the ``document`` and ``registrar_profile`` tables."""
     op.create_table(
         "document",
-        sa.Column("hash", sa.String(length=66), nullable=False),
+        sa.Column("hash", HASH, nullable=False),
         sa.Column("media_type", sa.String(length=100), nullable=False),
         sa.Column("body", sa.LargeBinary(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),

@@ -1,56 +1,33 @@
-"""Mirror of the registration lifecycle: registrations, asset versions, objections, registrars.
-
-Revision ID: 0003
-Revises: 0002
-Create Date: 2026-11-23
-"""
+"""Mirror of the registration lifecycle: registrations, asset versions, objections, registrars."""
 
 from __future__ import annotations
-
-from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0003"
-down_revision: str | Sequence[str] | None = "0002"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+from registry.db.migrations.columns import (
+    ADDRESS,
+    HASH,
+    bigints,
+    columns_of,
+    position,
+    raw_event_fk,
+    registration_fk,
+)
 
-HASH = sa.String(length=66)
-ADDRESS = sa.String(length=42)
-
-
-def _raw_event_fk(block: str, log_index: str, name: str) -> sa.ForeignKeyConstraint:
-    return sa.ForeignKeyConstraint(
-        ["chain_id", block, log_index],
-        ["raw_event.chain_id", "raw_event.block_number", "raw_event.log_index"],
-        name=name,
-        ondelete="CASCADE",
-    )
-
-
-def _registration_fk(name: str) -> sa.ForeignKeyConstraint:
-    return sa.ForeignKeyConstraint(
-        ["chain_id", "registration_id"],
-        ["registration.chain_id", "registration.id"],
-        name=name,
-        ondelete="CASCADE",
-    )
+revision = "0003"  # created 2026-11-23
+down_revision = "0002"
 
 
 def upgrade() -> None:
     """Create the five tables of the registration mirror and their indexes."""
     op.create_table(
         "registrar",
-        sa.Column("chain_id", sa.BigInteger(), nullable=False),
+        *bigints("chain_id"),
         sa.Column("code", sa.Integer(), nullable=False),
-        sa.Column("active", sa.Boolean(), nullable=False),
-        sa.Column("objections_open_to_all", sa.Boolean(), nullable=False),
-        sa.Column("evidence_required", sa.Boolean(), nullable=False),
+        *columns_of(sa.Boolean(), "active", "objections_open_to_all", "evidence_required"),
         sa.Column("notice_period", sa.BigInteger(), nullable=False),
-        sa.Column("updated_block", sa.BigInteger(), nullable=False),
-        sa.Column("updated_log_index", sa.Integer(), nullable=False),
+        *position("updated"),
         sa.PrimaryKeyConstraint("chain_id", "code"),
     )
     op.create_index(
@@ -58,12 +35,11 @@ def upgrade() -> None:
     )
     op.create_table(
         "registrar_account",
-        sa.Column("chain_id", sa.BigInteger(), nullable=False),
+        *bigints("chain_id"),
         sa.Column("account", ADDRESS, nullable=False),
         sa.Column("code", sa.Integer(), nullable=False),
         sa.Column("enabled", sa.Boolean(), nullable=False),
-        sa.Column("updated_block", sa.BigInteger(), nullable=False),
-        sa.Column("updated_log_index", sa.Integer(), nullable=False),
+        *position("updated"),
         sa.PrimaryKeyConstraint("chain_id", "account"),
     )
     op.create_index("ix_registrar_account_code", "registrar_account", ["chain_id", "code"])
@@ -74,36 +50,33 @@ def upgrade() -> None:
     )
     op.create_table(
         "registration",
-        sa.Column("chain_id", sa.BigInteger(), nullable=False),
-        sa.Column("id", sa.BigInteger(), nullable=False),
+        *bigints("chain_id", "id"),
         sa.Column("registration_number", sa.String(length=16), nullable=False),
         sa.Column("holder", ADDRESS, nullable=False),
         sa.Column("registrar_code", sa.Integer(), nullable=False),
         sa.Column("kind", sa.String(length=16), nullable=False),
         sa.Column("rights", sa.Integer(), nullable=False),
         sa.Column("level", sa.String(length=16), nullable=False),
-        sa.Column("data_source", sa.Integer(), nullable=False),
-        sa.Column("applicant_type", sa.Integer(), nullable=False),
+        *columns_of(sa.Integer(), "data_source", "applicant_type"),
         sa.Column("source_agreement_end", sa.BigInteger(), nullable=True),
-        sa.Column("fingerprint", HASH, nullable=False),
-        sa.Column("metadata_hash", HASH, nullable=False),
+        *columns_of(HASH, "fingerprint", "metadata_hash"),
         sa.Column("parents", sa.JSON(), nullable=False),
         sa.Column("relayer", ADDRESS, nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("submitted_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("notice_start", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("notice_end", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("issued_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("valid_until", sa.DateTime(timezone=True), nullable=True),
+        *columns_of(
+            sa.DateTime(timezone=True),
+            "notice_start",
+            "notice_end",
+            "issued_at",
+            "valid_until",
+            nullable=True,
+        ),
         sa.Column("certificate_number", sa.String(length=17), nullable=True),
-        sa.Column("version", sa.Integer(), nullable=False),
-        sa.Column("open_objections", sa.Integer(), nullable=False),
-        sa.Column("submitted_block", sa.BigInteger(), nullable=False),
-        sa.Column("submitted_log_index", sa.Integer(), nullable=False),
-        sa.Column("submitted_tx_hash", HASH, nullable=False),
-        sa.Column("last_block", sa.BigInteger(), nullable=False),
-        sa.Column("last_log_index", sa.Integer(), nullable=False),
-        _raw_event_fk("submitted_block", "submitted_log_index", "fk_registration_raw_event"),
+        *columns_of(sa.Integer(), "version", "open_objections"),
+        *position("submitted", tx_hash=True),
+        *position("last"),
+        raw_event_fk("submitted_block", "submitted_log_index", "fk_registration_raw_event"),
         sa.PrimaryKeyConstraint("chain_id", "id"),
     )
     op.create_index("ix_registration_holder", "registration", ["holder"])
@@ -125,19 +98,17 @@ def upgrade() -> None:
     )
     op.create_table(
         "asset_version",
-        sa.Column("chain_id", sa.BigInteger(), nullable=False),
-        sa.Column("registration_id", sa.BigInteger(), nullable=False),
+        *bigints("chain_id", "registration_id"),
         sa.Column("version", sa.Integer(), nullable=False),
-        sa.Column("fingerprint", HASH, nullable=False),
-        sa.Column("metadata_hash", HASH, nullable=False),
+        *columns_of(HASH, "fingerprint", "metadata_hash"),
         sa.Column("correction", sa.Boolean(), nullable=False),
         sa.Column("changed_by", ADDRESS, nullable=False),
         sa.Column("block_number", sa.BigInteger(), nullable=False),
         sa.Column("log_index", sa.Integer(), nullable=False),
         sa.Column("tx_hash", HASH, nullable=False),
         sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
-        _raw_event_fk("block_number", "log_index", "fk_asset_version_raw_event"),
-        _registration_fk("fk_asset_version_registration"),
+        raw_event_fk("block_number", "log_index", "fk_asset_version_raw_event"),
+        registration_fk("fk_asset_version_registration", "registration_id"),
         sa.PrimaryKeyConstraint("chain_id", "registration_id", "version"),
     )
     op.create_index(
@@ -145,23 +116,20 @@ def upgrade() -> None:
     )
     op.create_table(
         "objection",
-        sa.Column("chain_id", sa.BigInteger(), nullable=False),
-        sa.Column("objection_id", sa.BigInteger(), nullable=False),
-        sa.Column("registration_id", sa.BigInteger(), nullable=False),
+        *bigints("chain_id", "objection_id", "registration_id"),
         sa.Column("objector", ADDRESS, nullable=False),
         sa.Column("evidence_hash", HASH, nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("filed_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("filed_tx_hash", HASH, nullable=False),
-        sa.Column("filed_block", sa.BigInteger(), nullable=False),
-        sa.Column("filed_log_index", sa.Integer(), nullable=False),
+        *position("filed"),
         sa.Column("ruled_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("ruling_reason_hash", HASH, nullable=True),
         sa.Column("ruled_by", ADDRESS, nullable=True),
         sa.Column("ruled_block", sa.BigInteger(), nullable=True),
         sa.Column("ruled_log_index", sa.Integer(), nullable=True),
-        _raw_event_fk("filed_block", "filed_log_index", "fk_objection_raw_event"),
-        _registration_fk("fk_objection_registration"),
+        raw_event_fk("filed_block", "filed_log_index", "fk_objection_raw_event"),
+        registration_fk("fk_objection_registration", "registration_id"),
         sa.PrimaryKeyConstraint("chain_id", "objection_id"),
     )
     op.create_index("ix_objection_registration", "objection", ["chain_id", "registration_id"])

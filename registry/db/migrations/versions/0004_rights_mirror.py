@@ -1,52 +1,24 @@
-"""Mirror of rights over certificates: transfers, pledges, freezes, licences, approvals.
-
-Revision ID: 0004
-Revises: 0003
-Create Date: 2026-11-22
-"""
+"""Mirror of rights over certificates: transfers, pledges, freezes, licences, approvals."""
 
 from __future__ import annotations
-
-from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0004"
-down_revision: str | Sequence[str] | None = "0003"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+from registry.db.migrations.columns import (
+    ADDRESS,
+    HASH,
+    WHEN,
+    bigints,
+    columns_of,
+    event_key,
+    position,
+    raw_event_fk,
+    registration_fk,
+)
 
-HASH = sa.String(length=66)
-ADDRESS = sa.String(length=42)
-WHEN = sa.DateTime(timezone=True)
-
-
-def _raw_event_fk(block: str, log_index: str, name: str) -> sa.ForeignKeyConstraint:
-    return sa.ForeignKeyConstraint(
-        ["chain_id", block, log_index],
-        ["raw_event.chain_id", "raw_event.block_number", "raw_event.log_index"],
-        name=name,
-        ondelete="CASCADE",
-    )
-
-
-def _registration_fk(name: str) -> sa.ForeignKeyConstraint:
-    return sa.ForeignKeyConstraint(
-        ["chain_id", "token_id"],
-        ["registration.chain_id", "registration.id"],
-        name=name,
-        ondelete="CASCADE",
-    )
-
-
-def _position() -> list[sa.Column[int]]:
-    return [
-        sa.Column("chain_id", sa.BigInteger(), nullable=False),
-        sa.Column("block_number", sa.BigInteger(), nullable=False),
-        sa.Column("log_index", sa.Integer(), nullable=False),
-    ]
-
+revision = "0004"  # created 2026-11-22
+down_revision = "0003"
 
 #: (table, index, columns, unique) of every index this revision creates.
 INDEXES: list[tuple[str, str, list[str], bool]] = [
@@ -105,112 +77,91 @@ def upgrade() -> None:
     """Create the nine tables of the rights mirror and their indexes."""
     op.create_table(
         "transfer",
-        *_position(),
+        *event_key(),
         sa.Column("token_id", sa.BigInteger(), nullable=False),
-        sa.Column("from_address", ADDRESS, nullable=False),
-        sa.Column("to_address", ADDRESS, nullable=False),
+        *columns_of(ADDRESS, "from_address", "to_address"),
         sa.Column("reason", sa.String(length=24), nullable=False),
         sa.Column("document_hash", HASH, nullable=True),
         sa.Column("tx_hash", HASH, nullable=False),
         sa.Column("transferred_at", WHEN, nullable=False),
-        _raw_event_fk("block_number", "log_index", "fk_transfer_raw_event"),
-        _registration_fk("fk_transfer_registration"),
+        raw_event_fk("block_number", "log_index", "fk_transfer_raw_event"),
+        registration_fk("fk_transfer_registration"),
         sa.PrimaryKeyConstraint("chain_id", "block_number", "log_index"),
     )
     op.create_table(
         "pledge",
-        sa.Column("chain_id", sa.BigInteger(), nullable=False),
-        sa.Column("id", sa.BigInteger(), nullable=False),
-        sa.Column("token_id", sa.BigInteger(), nullable=False),
-        sa.Column("pledgor", ADDRESS, nullable=False),
-        sa.Column("pledgee", ADDRESS, nullable=False),
+        *bigints("chain_id", "id", "token_id"),
+        *columns_of(ADDRESS, "pledgor", "pledgee"),
         sa.Column("secured_amount", sa.String(length=39), nullable=False),
         sa.Column("currency", sa.String(length=3), nullable=False),
         sa.Column("loan_ref", HASH, nullable=False),
-        sa.Column("registered_at", WHEN, nullable=False),
-        sa.Column("maturity", WHEN, nullable=False),
+        *columns_of(WHEN, "registered_at", "maturity"),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("relayer", ADDRESS, nullable=False),
-        sa.Column("registered_block", sa.BigInteger(), nullable=False),
-        sa.Column("registered_log_index", sa.Integer(), nullable=False),
-        sa.Column("registered_tx_hash", HASH, nullable=False),
+        *position("registered", tx_hash=True),
         sa.Column("closed_at", WHEN, nullable=True),
         sa.Column("enforced_to", ADDRESS, nullable=True),
-        sa.Column("last_block", sa.BigInteger(), nullable=False),
-        sa.Column("last_log_index", sa.Integer(), nullable=False),
-        _raw_event_fk("registered_block", "registered_log_index", "fk_pledge_raw_event"),
-        _registration_fk("fk_pledge_registration"),
+        *position("last"),
+        raw_event_fk("registered_block", "registered_log_index", "fk_pledge_raw_event"),
+        registration_fk("fk_pledge_registration"),
         sa.PrimaryKeyConstraint("chain_id", "id"),
     )
     op.create_table(
         "pledge_event",
-        *_position(),
-        sa.Column("pledge_id", sa.BigInteger(), nullable=False),
-        sa.Column("token_id", sa.BigInteger(), nullable=False),
+        *event_key(),
+        *columns_of(sa.BigInteger(), "pledge_id", "token_id"),
         sa.Column("kind", sa.String(length=24), nullable=False),
         sa.Column("action", sa.String(length=24), nullable=True),
         sa.Column("party", ADDRESS, nullable=False),
         sa.Column("tx_hash", HASH, nullable=False),
         sa.Column("at", WHEN, nullable=False),
-        _raw_event_fk("block_number", "log_index", "fk_pledge_event_raw_event"),
+        raw_event_fk("block_number", "log_index", "fk_pledge_event_raw_event"),
         sa.PrimaryKeyConstraint("chain_id", "block_number", "log_index"),
     )
     op.create_table(
         "freeze",
-        sa.Column("chain_id", sa.BigInteger(), nullable=False),
-        sa.Column("token_id", sa.BigInteger(), nullable=False),
+        *bigints("chain_id", "token_id"),
         sa.Column("frozen", sa.Boolean(), nullable=False),
         sa.Column("since", WHEN, nullable=True),
         sa.Column("frozen_by", ADDRESS, nullable=True),
         sa.Column("case_ref", HASH, nullable=True),
-        sa.Column("last_block", sa.BigInteger(), nullable=False),
-        sa.Column("last_log_index", sa.Integer(), nullable=False),
-        _registration_fk("fk_freeze_registration"),
+        *position("last"),
+        registration_fk("fk_freeze_registration"),
         sa.PrimaryKeyConstraint("chain_id", "token_id"),
     )
     op.create_table(
         "freeze_event",
-        *_position(),
+        *event_key(),
         sa.Column("token_id", sa.BigInteger(), nullable=False),
         sa.Column("frozen", sa.Boolean(), nullable=False),
         sa.Column("regulator", ADDRESS, nullable=False),
-        sa.Column("case_ref", HASH, nullable=False),
-        sa.Column("tx_hash", HASH, nullable=False),
+        *columns_of(HASH, "case_ref", "tx_hash"),
         sa.Column("at", WHEN, nullable=False),
-        _raw_event_fk("block_number", "log_index", "fk_freeze_event_raw_event"),
+        raw_event_fk("block_number", "log_index", "fk_freeze_event_raw_event"),
         sa.PrimaryKeyConstraint("chain_id", "block_number", "log_index"),
     )
     op.create_table(
         "licence",
-        sa.Column("chain_id", sa.BigInteger(), nullable=False),
-        sa.Column("id", sa.BigInteger(), nullable=False),
+        *bigints("chain_id", "id"),
         sa.Column("voucher_number", sa.String(length=16), nullable=False),
         sa.Column("token_id", sa.BigInteger(), nullable=False),
         sa.Column("parent_id", sa.BigInteger(), nullable=True),
-        sa.Column("licensor", ADDRESS, nullable=False),
-        sa.Column("licensee", ADDRESS, nullable=False),
+        *columns_of(ADDRESS, "licensor", "licensee"),
         sa.Column("right", sa.String(length=24), nullable=False),
-        sa.Column("exclusive", sa.Boolean(), nullable=False),
-        sa.Column("sublicensable", sa.Boolean(), nullable=False),
-        sa.Column("purposes", sa.String(length=20), nullable=False),
-        sa.Column("territories", sa.String(length=20), nullable=False),
-        sa.Column("granted_at", WHEN, nullable=False),
-        sa.Column("start", WHEN, nullable=False),
-        sa.Column("end", WHEN, nullable=False),
+        *columns_of(sa.Boolean(), "exclusive", "sublicensable"),
+        *columns_of(sa.String(length=20), "purposes", "territories"),
+        *columns_of(WHEN, "granted_at", "start", "end"),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("terms_hash", HASH, nullable=False),
         sa.Column("fee_terms_hash", HASH, nullable=True),
         sa.Column("relayer", ADDRESS, nullable=False),
-        sa.Column("granted_block", sa.BigInteger(), nullable=False),
-        sa.Column("granted_log_index", sa.Integer(), nullable=False),
-        sa.Column("granted_tx_hash", HASH, nullable=False),
+        *position("granted", tx_hash=True),
         sa.Column("terminated_at", WHEN, nullable=True),
         sa.Column("terminated_by", ADDRESS, nullable=True),
         sa.Column("termination_reason_hash", HASH, nullable=True),
-        sa.Column("last_block", sa.BigInteger(), nullable=False),
-        sa.Column("last_log_index", sa.Integer(), nullable=False),
-        _raw_event_fk("granted_block", "granted_log_index", "fk_licence_raw_event"),
-        _registration_fk("fk_licence_registration"),
+        *position("last"),
+        raw_event_fk("granted_block", "granted_log_index", "fk_licence_raw_event"),
+        registration_fk("fk_licence_registration"),
         sa.PrimaryKeyConstraint("chain_id", "id"),
     )
     for name, extra in (
@@ -230,23 +181,20 @@ def upgrade() -> None:
     ):
         op.create_table(
             name,
-            sa.Column("chain_id", sa.BigInteger(), nullable=False),
-            sa.Column("token_id", sa.BigInteger(), nullable=False),
+            *bigints("chain_id", "token_id"),
             sa.Column("recipient", ADDRESS, nullable=False),
             *extra,
             sa.Column("regulator", ADDRESS, nullable=False),
-            sa.Column("updated_block", sa.BigInteger(), nullable=False),
-            sa.Column("updated_log_index", sa.Integer(), nullable=False),
+            *position("updated"),
             sa.PrimaryKeyConstraint("chain_id", "token_id", "recipient"),
         )
     op.create_table(
         "party_country",
-        sa.Column("chain_id", sa.BigInteger(), nullable=False),
+        *bigints("chain_id"),
         sa.Column("party", ADDRESS, nullable=False),
         sa.Column("country", sa.String(length=2), nullable=True),
         sa.Column("regulator", ADDRESS, nullable=False),
-        sa.Column("updated_block", sa.BigInteger(), nullable=False),
-        sa.Column("updated_log_index", sa.Integer(), nullable=False),
+        *position("updated"),
         sa.PrimaryKeyConstraint("chain_id", "party"),
     )
     for table, index, columns, unique in INDEXES:

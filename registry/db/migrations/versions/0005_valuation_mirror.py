@@ -1,42 +1,23 @@
-"""Mirror of valuations: appraisers, valuations, accounting classes.
-
-Revision ID: 0005
-Revises: 0004
-Create Date: 2026-11-24
-"""
+"""Mirror of valuations: appraisers, valuations, accounting classes."""
 
 from __future__ import annotations
-
-from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0005"
-down_revision: str | Sequence[str] | None = "0004"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+from registry.db.migrations.columns import (
+    ADDRESS,
+    HASH,
+    WHEN,
+    bigints,
+    columns_of,
+    position,
+    raw_event_fk,
+    registration_fk,
+)
 
-HASH = sa.String(length=66)
-ADDRESS = sa.String(length=42)
-WHEN = sa.DateTime(timezone=True)
-
-
-def _registration_fk(name: str) -> sa.ForeignKeyConstraint:
-    return sa.ForeignKeyConstraint(
-        ["chain_id", "token_id"],
-        ["registration.chain_id", "registration.id"],
-        name=name,
-        ondelete="CASCADE",
-    )
-
-
-def _last() -> list[sa.Column[int]]:
-    return [
-        sa.Column("last_block", sa.BigInteger(), nullable=False),
-        sa.Column("last_log_index", sa.Integer(), nullable=False),
-    ]
-
+revision = "0005"  # created 2026-11-24
+down_revision = "0004"
 
 #: (table, index, columns) of every index this revision creates.
 INDEXES: list[tuple[str, str, list[str]]] = [
@@ -54,7 +35,7 @@ def upgrade() -> None:
     """Create the three tables of the valuation mirror and their indexes."""
     op.create_table(
         "appraiser",
-        sa.Column("chain_id", sa.BigInteger(), nullable=False),
+        *bigints("chain_id"),
         sa.Column("address", ADDRESS, nullable=False),
         sa.Column("accredited", sa.Boolean(), nullable=False),
         sa.Column("accredited_at", WHEN, nullable=False),
@@ -63,14 +44,12 @@ def upgrade() -> None:
         sa.Column("removed_at", WHEN, nullable=True),
         sa.Column("removed_by", ADDRESS, nullable=True),
         sa.Column("removal_reason_hash", HASH, nullable=True),
-        *_last(),
+        *position("last"),
         sa.PrimaryKeyConstraint("chain_id", "address"),
     )
     op.create_table(
         "valuation",
-        sa.Column("chain_id", sa.BigInteger(), nullable=False),
-        sa.Column("id", sa.BigInteger(), nullable=False),
-        sa.Column("token_id", sa.BigInteger(), nullable=False),
+        *bigints("chain_id", "id", "token_id"),
         sa.Column("appraiser", ADDRESS, nullable=False),
         sa.Column("asset_version", sa.Integer(), nullable=False),
         sa.Column("value", sa.String(length=39), nullable=False),
@@ -78,36 +57,27 @@ def upgrade() -> None:
         sa.Column("method", sa.String(length=16), nullable=False),
         sa.Column("value_type", sa.String(length=32), nullable=False),
         sa.Column("purpose", sa.String(length=24), nullable=False),
-        sa.Column("base_date", WHEN, nullable=False),
-        sa.Column("submitted_at", WHEN, nullable=False),
+        *columns_of(WHEN, "base_date", "submitted_at"),
         sa.Column("report_hash", HASH, nullable=False),
         sa.Column("facts_hash", HASH, nullable=True),
         sa.Column("report_uri", sa.Text(), nullable=True),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("withdrawn_at", WHEN, nullable=True),
         sa.Column("withdraw_reason_hash", HASH, nullable=True),
-        sa.Column("submitted_block", sa.BigInteger(), nullable=False),
-        sa.Column("submitted_log_index", sa.Integer(), nullable=False),
-        sa.Column("submitted_tx_hash", HASH, nullable=False),
-        *_last(),
-        sa.ForeignKeyConstraint(
-            ["chain_id", "submitted_block", "submitted_log_index"],
-            ["raw_event.chain_id", "raw_event.block_number", "raw_event.log_index"],
-            name="fk_valuation_raw_event",
-            ondelete="CASCADE",
-        ),
-        _registration_fk("fk_valuation_registration"),
+        *position("submitted", tx_hash=True),
+        *position("last"),
+        raw_event_fk("submitted_block", "submitted_log_index", "fk_valuation_raw_event"),
+        registration_fk("fk_valuation_registration"),
         sa.PrimaryKeyConstraint("chain_id", "id"),
     )
     op.create_table(
         "accounting_class",
-        sa.Column("chain_id", sa.BigInteger(), nullable=False),
-        sa.Column("token_id", sa.BigInteger(), nullable=False),
+        *bigints("chain_id", "token_id"),
         sa.Column("accounting_class", sa.String(length=24), nullable=False),
         sa.Column("holder", ADDRESS, nullable=False),
         sa.Column("set_at", WHEN, nullable=False),
-        *_last(),
-        _registration_fk("fk_accounting_class_registration"),
+        *position("last"),
+        registration_fk("fk_accounting_class_registration"),
         sa.PrimaryKeyConstraint("chain_id", "token_id"),
     )
     for table, index, columns in INDEXES:

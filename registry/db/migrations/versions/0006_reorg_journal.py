@@ -1,43 +1,29 @@
-"""Reorg safety: batches not yet final with their undo entries, and the rollback audit trail.
-
-Revision ID: 0006
-Revises: 0005
-Create Date: 2026-11-22
-"""
+"""Reorg safety: batches not yet final with their undo entries, and the rollback audit trail."""
 
 from __future__ import annotations
-
-from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0006"
-down_revision: str | Sequence[str] | None = "0005"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+from registry.db.migrations.columns import HASH, WHEN, bigints, columns_of
 
-HASH = sa.String(length=66)
-WHEN = sa.DateTime(timezone=True)
+revision = "0006"  # created 2026-11-22
+down_revision = "0005"
 
 
 def upgrade() -> None:
     """Create ``mirror_batch``, ``mirror_undo`` and ``reorg_rollback``."""
     op.create_table(
         "mirror_batch",
-        sa.Column("chain_id", sa.BigInteger(), nullable=False),
-        sa.Column("to_block", sa.BigInteger(), nullable=False),
-        sa.Column("from_block", sa.BigInteger(), nullable=False),
-        sa.Column("tip_hash", HASH, nullable=False),
-        sa.Column("tip_parent_hash", HASH, nullable=False),
+        *bigints("chain_id", "to_block", "from_block"),
+        *columns_of(HASH, "tip_hash", "tip_parent_hash"),
         sa.Column("base_hash", HASH, nullable=True),
         sa.Column("stored_at", WHEN, nullable=False),
         sa.PrimaryKeyConstraint("chain_id", "to_block"),
     )
     op.create_table(
         "mirror_undo",
-        sa.Column("chain_id", sa.BigInteger(), nullable=False),
-        sa.Column("to_block", sa.BigInteger(), nullable=False),
+        *bigints("chain_id", "to_block"),
         sa.Column("seq", sa.Integer(), autoincrement=False, nullable=False),
         sa.Column("table_name", sa.String(length=64), nullable=False),
         sa.Column("row_key", sa.JSON(), nullable=False),
@@ -61,9 +47,7 @@ def upgrade() -> None:
         sa.Column("restored_block", sa.BigInteger(), nullable=False),
         sa.Column("restored_hash", HASH, nullable=True),
         sa.Column("depth", sa.BigInteger(), nullable=False),
-        sa.Column("batches_undone", sa.Integer(), nullable=False),
-        sa.Column("rows_restored", sa.Integer(), nullable=False),
-        sa.Column("raw_events_removed", sa.Integer(), nullable=False),
+        *columns_of(sa.Integer(), "batches_undone", "rows_restored", "raw_events_removed"),
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index("ix_reorg_rollback_chain_id", "reorg_rollback", ["chain_id"])

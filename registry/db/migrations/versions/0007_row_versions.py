@@ -1,21 +1,14 @@
-"""History of the mirror: the state of each derived row after every event that changed it.
-
-Revision ID: 0007
-Revises: 0006
-Create Date: 2026-11-22
-"""
+"""History of the mirror: the state of each derived row after every event that changed it."""
 
 from __future__ import annotations
-
-from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0007"
-down_revision: str | Sequence[str] | None = "0006"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+from registry.db.migrations.columns import event_key
+
+revision = "0007"  # created 2026-11-22
+down_revision = "0006"
 
 
 def upgrade() -> None:
@@ -23,9 +16,7 @@ def upgrade() -> None:
     blocks it already holds: rebuild it (index into an empty database) to answer "as of"."""
     op.create_table(
         "row_version",
-        sa.Column("chain_id", sa.BigInteger(), nullable=False),
-        sa.Column("block_number", sa.BigInteger(), nullable=False),
-        sa.Column("log_index", sa.Integer(), nullable=False),
+        *event_key(),
         sa.Column("table_name", sa.String(length=64), nullable=False),
         sa.Column("row_key", sa.String(length=200), nullable=False),
         sa.Column("image", sa.JSON(), nullable=False),

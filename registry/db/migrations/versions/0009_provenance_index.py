@@ -8,24 +8,15 @@ keep ``NULL``. ``ix_raw_event_token`` ``(chain_id, token_id, block_number, log_i
 an asset's timeline as one range scan in chain order.
 
 Rows mirrored before this revision are filled here from their decoded ``args``, by the same
-rule (the list below is frozen with the revision).
-
-Revision ID: 0009
-Revises: 0008
-Create Date: 2026-11-22
-"""
+rule (the list below is frozen with the revision)."""
 
 from __future__ import annotations
-
-from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0009"
-down_revision: str | Sequence[str] | None = "0008"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision = "0009"  # created 2026-11-22
+down_revision = "0008"
 
 #: (contract, argument naming the asset, events) as the store tags them at this revision.
 ASSET_EVENTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (

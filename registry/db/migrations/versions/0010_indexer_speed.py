@@ -4,23 +4,14 @@ Every raw event paid for a random insert into ``ix_raw_event_tx_hash`` (transact
 are in no useful order), the largest part of the indexer's writes after the table itself;
 nothing in the registry, the API or the CLI looks raw events up by transaction hash (the
 timeline, the audit and the queries select them by position, by emitting address and topic,
-or through the derived rows that reference them).
-
-Revision ID: 0010
-Revises: 0009
-Create Date: 2026-11-22
-"""
+or through the derived rows that reference them)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from alembic import op
 
-revision: str = "0010"
-down_revision: str | Sequence[str] | None = "0009"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision = "0010"  # created 2026-11-22
+down_revision = "0009"
 
 
 def upgrade() -> None:
