@@ -48,7 +48,7 @@ from registry.domain.valuation import (
     ValuationSubmission,
     ValueType,
 )
-from registry.indexer.queries import LicenceRow, PledgeRow, RegistrationRow, TransferRow
+from registry.mirror import LicenceRow, PledgeRow, RegistrationRow, TransferRow
 from registry.verification.service import DataMatch, Verification
 
 

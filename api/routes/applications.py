@@ -31,7 +31,7 @@ from api.schemas import (
 )
 from registry.domain.inputs import checked_address, parse_signature
 from registry.domain.registration import AssetKind, Status
-from registry.indexer.queries import count_registrations, indexer_head, list_registrations
+from registry.mirror import count_registrations, indexer_head, list_registrations
 
 router = APIRouter(tags=["registration"])
 

@@ -10,7 +10,7 @@ from api.deps import Registry
 from api.schemas import ErrorPublic, EvidenceCreate, EvidenceList, EvidencePublic, TypedDataCreate
 from registry.domain.evidence import parse_fingerprint
 from registry.domain.inputs import checked_address, parse_signature
-from registry.indexer.queries import count_evidence, list_evidence
+from registry.mirror import count_evidence, list_evidence
 
 router = APIRouter(prefix="/evidence", tags=["evidence"])
 

@@ -47,7 +47,7 @@ from registry.domain.inputs import checked_address, parse_signature
 from registry.domain.numbers import parse_certificate_number
 from registry.domain.rights import PledgeTerms
 from registry.errors import InputError
-from registry.indexer.queries import (
+from registry.mirror import (
     count_licences,
     indexer_head,
     licences_of_token,

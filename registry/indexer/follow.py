@@ -23,10 +23,10 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
+from registry import mirror as queries
 from registry.chain.client import ChainClient
 from registry.domain.deployment import DeploymentManifest
 from registry.errors import ChainError, ConfigurationError, DaregError, IndexerError
-from registry.indexer import queries
 from registry.indexer.decode import DecodedBatch, Decoder
 from registry.indexer.fetch import LogFetcher
 from registry.indexer.lock import WriterLock

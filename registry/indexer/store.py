@@ -91,6 +91,7 @@ from registry.db.models import (
     transfer_table,
     valuation_table,
 )
+from registry.db.rows import encode_row, history_key, primary_key
 from registry.domain.chain import BlockHeader, ChainLog
 from registry.domain.numbers import certificate_number
 from registry.domain.registration import ObjectionStatus, Status
@@ -142,7 +143,6 @@ from registry.indexer.decode import (
     topics_json,
 )
 from registry.indexer.fetch import FetchedBatch
-from registry.indexer.history import encode_row, history_key, primary_key
 from registry.indexer.reorg import Journal, prune, record_batch
 
 

@@ -36,7 +36,7 @@ from registry.db.models import (
 from registry.db.writes import insert_new
 from registry.domain.registration import AssetKind, Classification, Status
 from registry.domain.valuation import AccountingClass, ValuationStatus
-from registry.indexer.queries import head_in
+from registry.mirror import head_in
 from registry.reports.months import month_number, month_of
 
 LEVELS: tuple[str, ...] = tuple(c.value for c in Classification)

@@ -15,7 +15,7 @@ What a regulator counts (docs/reports.md):
 Industry, category and region come from each certificate's metadata document
 (:mod:`registry.reports.facts`); a certificate whose document this service does not hold counts
 under ``unknown``. At the mirror's head the current-state tables are read directly; as of an
-earlier block the rows come from the row history (:func:`registry.indexer.history.rows_as_of`).
+earlier block the rows come from the row history (:func:`registry.mirror.rows_as_of`).
 Money is summed exactly in minor units and reported in major units per currency, never
 converted between currencies.
 """
@@ -58,10 +58,7 @@ from registry.domain.registration import AssetKind, Classification, Status
 from registry.domain.rights import PledgeStatus
 from registry.domain.valuation import AccountingClass, ValuationStatus
 from registry.errors import IndexerError
-from registry.indexer.history import rows_as_of
-from registry.indexer.queries import head_in
-from registry.indexer.snapshot import SNAPSHOT_ATTEMPTS
-from registry.provenance.asof import AsOf
+from registry.mirror import SNAPSHOT_ATTEMPTS, AsOf, head_in, rows_as_of
 from registry.reports import cache
 from registry.reports.facts import refresh_facts
 from registry.reports.months import month_of, month_range, month_text

@@ -15,6 +15,7 @@ from sqlalchemy import Engine, func, select, update
 
 from registry.artifacts import DEPLOYED_CONTRACTS, load_artifact
 from registry.chain.client import ChainClient, dev_account
+from registry.chain.ranges import is_range_refusal, suggested_range
 from registry.db.engine import make_engine, migrate
 from registry.db.models import (
     MIRROR_TABLES,
@@ -28,15 +29,15 @@ from registry.domain.deployment import DeploymentManifest
 from registry.domain.evidence import EvidenceRecord
 from registry.errors import ChainUnreachableError, IndexerError, InputError
 from registry.indexer.decode import Decoder, to_record
-from registry.indexer.fetch import FetchedBatch, LogFetcher, is_range_refusal, suggested_range
+from registry.indexer.fetch import FetchedBatch, LogFetcher
 from registry.indexer.follow import Indexer, is_transient
-from registry.indexer.queries import (
+from registry.indexer.store import read_cursor, store_batch
+from registry.mirror import (
     count_evidence,
     evidence_by_fingerprint,
     indexer_head,
     list_evidence,
 )
-from registry.indexer.store import read_cursor, store_batch
 from registry.settings import Settings
 from tests.conftest import free_port
 

@@ -33,13 +33,13 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
+from registry import mirror as queries
 from registry.chain.client import dev_account
 from registry.context import RegistryContext
 from registry.db.engine import make_engine
 from registry.domain.registration import Right
 from registry.domain.rights import ConsentAction
 from registry.errors import ContractRevertError
-from registry.indexer import queries
 from registry.indexer.follow import Indexer
 from registry.verification.service import VerificationService
 from tests.databases import NewDatabaseUrl

@@ -17,8 +17,8 @@ from registry.db.models import (
     reorg_rollback_table,
 )
 from registry.indexer.follow import Indexer
+from registry.mirror import AsOf
 from registry.provenance import resolve_as_of
-from registry.provenance.asof import AsOf
 from registry.reports import cache
 from registry.reports import statistics as module
 from registry.reports.facts import facts_of, refresh_facts
