@@ -7,9 +7,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Connection, Engine, func, select
+from sqlalchemy import ColumnElement, Connection, Engine, Table, func, select
 
 from registry.db.models import (
     cross_border_record_table,
@@ -43,6 +43,9 @@ from registry.mirror.common import (
     text_order,
 )
 from registry.mirror.registrations import effective_status
+
+#: A row dataclass kept once per recipient.
+R = TypeVar("R")
 
 
 @dataclass(frozen=True)
@@ -350,22 +353,23 @@ def freeze_of(engine: Engine, token_id: int) -> FreezeRow:
     return row_of(FreezeRow, row, by=row.frozen_by, history=history)
 
 
-def cross_border_records(engine: Engine, token_id: int) -> list[CrossBorderRow]:
-    """The cross-border records of certificate ``token_id``, one per recipient, as last set."""
-    t = cross_border_record_table
-    statement = select(t).where(t.c.token_id == token_id)
+def _per_recipient(engine: Engine, table: Table, cls: type[R], token_id: int) -> list[R]:
+    """The rows of ``table`` (one per recipient) of certificate ``token_id`` as ``cls``, by
+    recipient."""
+    statement = select(table).where(table.c.token_id == token_id)
     with engine.connect() as connection:
         rows = sorted(connection.execute(statement), key=lambda r: text_order(r.recipient))
-        return [row_of(CrossBorderRow, r) for r in rows]
+    return [row_of(cls, r) for r in rows]
+
+
+def cross_border_records(engine: Engine, token_id: int) -> list[CrossBorderRow]:
+    """The cross-border records of certificate ``token_id``, one per recipient, as last set."""
+    return _per_recipient(engine, cross_border_record_table, CrossBorderRow, token_id)
 
 
 def transfer_approvals(engine: Engine, token_id: int) -> list[TransferApprovalRow]:
     """The regulator's transfer approvals of certificate ``token_id``, one per recipient."""
-    t = transfer_approval_table
-    statement = select(t).where(t.c.token_id == token_id)
-    with engine.connect() as connection:
-        rows = sorted(connection.execute(statement), key=lambda r: text_order(r.recipient))
-        return [row_of(TransferApprovalRow, r) for r in rows]
+    return _per_recipient(engine, transfer_approval_table, TransferApprovalRow, token_id)
 
 
 def party_country(engine: Engine, party: str) -> str:
