@@ -9,7 +9,7 @@ from fastapi import Depends, Query, Request
 from fastapi.responses import Response
 
 from registry.context import RegistryContext
-from registry.provenance.asof import AsOf, resolve_as_of
+from registry.mirror import AsOf, resolve_as_of
 
 
 def get_context(request: Request) -> RegistryContext:

@@ -51,8 +51,8 @@ from registry.db.models import (  # noqa: E402
     row_version_table,
     transfer_table,
 )
+from registry.db.rows import encode_row, history_key  # noqa: E402
 from registry.domain.numbers import certificate_number, registration_number  # noqa: E402
-from registry.indexer.history import encode_row, history_key  # noqa: E402
 from registry.provenance import resolve_as_of, timeline  # noqa: E402
 from registry.provenance.exports import timeline_json  # noqa: E402
 

@@ -310,7 +310,7 @@ def liens(
     """Lien search (查询质押) by holder and/or certificate, from the mirror kept by `dareg up`."""
     from api.schemas.rights import PledgeList, PledgeRecordPublic
     from registry.domain.inputs import checked_address
-    from registry.indexer.queries import indexer_head, pledges_of_holder, pledges_of_token
+    from registry.mirror import indexer_head, pledges_of_holder, pledges_of_token
 
     if holder is None and certificate is None:
         raise InputError("search liens by --holder, by --certificate, or both")

@@ -34,7 +34,7 @@ from api.schemas.registration import (
 from registry.context import RegistryContext
 from registry.domain.inputs import checked_address, parse_signature
 from registry.domain.registration import AssetKind, Registration, Status
-from registry.indexer.queries import count_registrations, list_registrations
+from registry.mirror import count_registrations, list_registrations
 
 router = APIRouter(tags=["registration"])
 

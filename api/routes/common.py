@@ -15,7 +15,7 @@ from api.schemas.relay import ForwardRequestPublic, PreparedRequestPublic, Relay
 from registry.context import RegistryContext
 from registry.domain.chain import ContractCall
 from registry.domain.numbers import parse_certificate_number
-from registry.indexer.queries import indexer_head
+from registry.mirror import indexer_head
 
 ERRORS = error_responses(403, 404, 409, 422, 503)
 """The error responses of the operations that read the chain or send a transaction."""

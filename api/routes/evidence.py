@@ -13,7 +13,7 @@ from api.schemas.evidence import EvidenceCreate, EvidenceList, EvidencePublic, T
 from registry.context import RegistryContext
 from registry.domain.evidence import EvidenceRecord, parse_fingerprint
 from registry.domain.inputs import checked_address, parse_signature
-from registry.indexer.queries import count_evidence, list_evidence
+from registry.mirror import count_evidence, list_evidence
 
 router = APIRouter(prefix="/evidence", tags=["evidence"])
 

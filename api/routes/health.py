@@ -8,7 +8,7 @@ from fastapi.responses import JSONResponse
 from api.deps import Registry
 from api.schemas.common import HealthPublic
 from registry.errors import ChainUnreachableError
-from registry.indexer.queries import indexer_head
+from registry.mirror import indexer_head
 
 router = APIRouter(tags=["health"])
 

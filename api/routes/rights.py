@@ -46,7 +46,7 @@ from registry.context import RegistryContext
 from registry.domain.inputs import checked_address, parse_signature
 from registry.domain.rights import PledgeTerms
 from registry.errors import InputError
-from registry.indexer.queries import (
+from registry.mirror import (
     count_licences,
     licences_of_token,
     pledges_of_holder,

@@ -19,7 +19,7 @@ from registry.domain.registration import (
     Right,
     Status,
 )
-from registry.indexer.queries import RegistrationRow
+from registry.mirror import RegistrationRow
 
 
 class ApplicationDraft(BaseModel):

@@ -29,7 +29,7 @@ from registry.domain.rights import (
     Transfer,
     TransferReason,
 )
-from registry.indexer.queries import LicenceRow, PledgeRow, TransferRow
+from registry.mirror import LicenceRow, PledgeRow, TransferRow
 
 # --- pledges ------------------------------------------------------------------------------------
 

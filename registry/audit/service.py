@@ -18,7 +18,7 @@ at the latest:
 
 All chain reads are pinned to ``to_block``; the block's hash is read again at the end, so an
 audit raced by a reorganisation fails instead of mixing two chains. The mirror's derived state
-is read as one consistent snapshot (:func:`registry.indexer.snapshot.certificate_snapshot`).
+is read as one consistent snapshot (:func:`registry.mirror.certificate_snapshot`).
 When ``to_block`` is before the indexed head, a certificate the mirror shows changed after
 ``to_block`` cannot be compared at that block: it is listed as skipped.
 """
@@ -30,6 +30,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from registry.chain.ranges import is_range_refusal
 from registry.domain.audit import (
     AuditReport,
     BlockDigest,
@@ -52,12 +53,13 @@ from registry.errors import (
     InputError,
     RegistrationNotFoundError,
 )
-from registry.indexer.fetch import is_range_refusal
-from registry.indexer.queries import effective_status, indexer_head, registration_by_number
-from registry.indexer.snapshot import (
+from registry.mirror import (
     MirroredCertificate,
     certificate_snapshot,
+    effective_status,
+    indexer_head,
     raw_events_between,
+    registration_by_number,
 )
 
 if TYPE_CHECKING:

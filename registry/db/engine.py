@@ -12,10 +12,17 @@ PostgreSQL is reached through psycopg 3 (``postgresql+psycopg://user@host:port/d
 ``postgresql://`` gets that driver too) with a pool that checks connections before use and
 renews them hourly; it needs no pragmas (foreign keys are always enforced, concurrent writers
 wait on row locks).
+
+An engine made with ``read_only=True`` can read and never write, enforced by the database
+itself on every connection: SQLite runs ``PRAGMA query_only = ON`` after its other pragmas,
+PostgreSQL starts every session with ``default_transaction_read_only = on`` (a connect option).
+A write through it fails with the database's own error. The API's tests use one to prove that
+every GET only reads.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -69,13 +76,26 @@ def _sqlite_file(url: str) -> Path | None:
     return Path(database)
 
 
-def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    try:
-        for pragma in _SQLITE_PRAGMAS:
-            cursor.execute(pragma)
-    finally:
-        cursor.close()
+#: What a read-only SQLite connection runs after :data:`_SQLITE_PRAGMAS`.
+_SQLITE_READ_ONLY = "PRAGMA query_only=ON"
+
+#: The libpq option that makes every transaction of a PostgreSQL session read-only.
+_POSTGRESQL_READ_ONLY = "-c default_transaction_read_only=on"
+
+
+def _sqlite_pragmas(read_only: bool) -> Callable[[Any, Any], None]:
+    """The ``connect`` listener that runs the pragmas (and ``query_only``, if ``read_only``)."""
+    pragmas = (*_SQLITE_PRAGMAS, _SQLITE_READ_ONLY) if read_only else _SQLITE_PRAGMAS
+
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        try:
+            for pragma in pragmas:
+                cursor.execute(pragma)
+        finally:
+            cursor.close()
+
+    return on_connect
 
 
 def _with_driver(url: URL) -> URL:
@@ -96,10 +116,12 @@ def shown_url(url: str) -> str:
         return url
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
+def make_engine(url: str, *, read_only: bool = False, **kwargs: Any) -> Engine:
     """An engine for ``url`` (SQLite, PostgreSQL or any other SQLAlchemy URL).
 
-    For a SQLite file the parent directory is created first. Extra keyword arguments go to
+    For a SQLite file the parent directory is created first. With ``read_only`` the database
+    refuses every write on the engine's connections (SQLite and PostgreSQL; another backend is
+    a :class:`ConfigurationError`). Extra keyword arguments go to
     :func:`sqlalchemy.create_engine`.
     """
     try:
@@ -113,6 +135,13 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     if backend == "postgresql":
         kwargs.setdefault("pool_pre_ping", True)
         kwargs.setdefault("pool_recycle", POSTGRESQL_POOL_RECYCLE_S)
+        if read_only:
+            connect_args = dict(kwargs.get("connect_args", {}))
+            options = connect_args.get("options")
+            connect_args["options"] = " ".join(filter(None, (options, _POSTGRESQL_READ_ONLY)))
+            kwargs["connect_args"] = connect_args
+    elif read_only and backend != "sqlite":
+        raise ConfigurationError(f"a read-only engine needs SQLite or PostgreSQL, not {backend}")
     try:
         engine = create_engine(parsed, **kwargs)
     except (NoSuchModuleError, ImportError) as exc:
@@ -121,7 +150,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             f"driver that is not installed ({exc})"
         ) from exc
     if backend == "sqlite":
-        event.listen(engine, "connect", _on_sqlite_connect)
+        event.listen(engine, "connect", _sqlite_pragmas(read_only))
     return engine
 
 

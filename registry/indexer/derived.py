@@ -55,7 +55,7 @@ from registry.db.models import (
 )
 from registry.db.writes import insert_new
 from registry.domain.valuation import AccountingClass, ValuationStatus
-from registry.indexer.queries import head_in
+from registry.mirror import head_in
 from registry.reports.cache import CLASSES, KINDS, LEVELS, STATUSES
 from registry.reports.months import month_number, month_of
 

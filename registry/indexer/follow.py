@@ -2,8 +2,9 @@
 
 :class:`Indexer` drives the pipeline fetch (:mod:`.fetch`) -> decode (:mod:`.decode`) ->
 store (:mod:`.store`) in block batches, from its stored cursor (or the deployment block) up to
-``head - finality_depth``; :mod:`.queries` serves what it stored. ``sync_once`` catches up once;
-``follow`` keeps catching up until told to stop, riding out node outages with backoff.
+``head - finality_depth``; the read side (:mod:`registry.mirror`) serves what it stored.
+``sync_once`` catches up once; ``follow`` keeps catching up until told to stop, riding out node
+outages with backoff.
 
 Blocks within ``reorg_window`` of the head are not final: their batches are journaled, and when
 the chain no longer holds the block the cursor names (or its head fell below it) the mirror is
@@ -31,12 +32,13 @@ from sqlalchemy import Engine
 from registry.chain.client import ChainClient
 from registry.domain.deployment import DeploymentManifest
 from registry.errors import ChainError, ConfigurationError, DaregError, IndexerError
-from registry.indexer import derived, queries
+from registry.indexer import derived
 from registry.indexer.decode import DecodedBatch, Decoder
 from registry.indexer.fetch import LogFetcher
 from registry.indexer.lock import WriterLock
 from registry.indexer.reorg import Rollback, rollback
 from registry.indexer.store import Cursor, cursor_chain_ids, read_cursor, store_batch
+from registry.mirror import indexer_head
 
 log = logging.getLogger(__name__)
 
@@ -113,7 +115,7 @@ class Indexer:
 
     def indexed_head(self) -> int | None:
         """The last block the mirror holds completely, or ``None`` before the first batch."""
-        return queries.indexer_head(self.engine, self.chain_id)
+        return indexer_head(self.engine, self.chain_id)
 
     # --- catching up ----------------------------------------------------------------------
 

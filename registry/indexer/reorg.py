@@ -47,10 +47,10 @@ from registry.db.models import (
     reorg_rollback_table,
     row_version_table,
 )
+from registry.db.rows import decode_row, encode_row, primary_key
 from registry.domain.chain import BlockHeader
 from registry.errors import IndexerError, ReorgTooDeepError
 from registry.indexer import derived
-from registry.indexer.history import decode_row, encode_row, primary_key
 
 log = logging.getLogger(__name__)
 

@@ -49,6 +49,7 @@ from registry.db.models import (
     raw_event_table,
     row_version_table,
 )
+from registry.db.rows import encode_row, history_key, primary_key
 from registry.domain.chain import BlockHeader, ChainLog
 from registry.errors import IndexerError
 from registry.indexer import derived
@@ -61,7 +62,6 @@ from registry.indexer.decode import (
     topics_json,
 )
 from registry.indexer.fetch import FetchedBatch
-from registry.indexer.history import encode_row, history_key, primary_key
 from registry.indexer.reorg import Journal, prune, record_batch
 
 

@@ -10,7 +10,7 @@ Everything here reads the mirror only (never the chain) and answers "as of" a bl
 * :mod:`.exports` writes those answers as JSON and CSV (columns in ``docs/provenance.md``).
 """
 
-from registry.provenance.asof import AsOf, resolve_as_of
+from registry.mirror import AsOf, resolve_as_of
 from registry.provenance.lineage import Lineage, LineageEdge, LineageNode, lineage
 from registry.provenance.timeline import Asset, Timeline, TimelineEntry, find_asset, timeline
 from registry.provenance.tracing import (

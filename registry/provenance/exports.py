@@ -19,7 +19,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from registry.provenance.asof import AsOf
+from registry.mirror import AsOf
 from registry.provenance.lineage import Lineage
 from registry.provenance.timeline import Asset, Timeline
 from registry.provenance.tracing import Custody, CustodyPeriod, PartyTrace, TraceEntry

@@ -19,9 +19,7 @@ from sqlalchemy import Engine, select
 
 from registry.db.models import registration_table
 from registry.domain.registration import Status
-from registry.indexer.history import rows_as_of
-from registry.indexer.queries import effective_status
-from registry.provenance.asof import AsOf
+from registry.mirror import AsOf, effective_status, rows_as_of
 from registry.provenance.timeline import Asset, asset_as_of, asset_name, find_asset
 
 

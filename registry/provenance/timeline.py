@@ -55,13 +55,12 @@ from registry.db.models import (
     raw_event_table,
     row_version_table,
 )
+from registry.db.rows import decode_row, history_key
 from registry.domain.numbers import CERTIFICATE_DIGITS
 from registry.domain.registration import AssetKind, Classification, Status
 from registry.domain.rights import TransferReason
 from registry.errors import CertificateNotFoundError, RegistrationNotFoundError
-from registry.indexer.history import decode_row, history_key
-from registry.indexer.queries import RegistrationRow, effective_status, registration_by_number
-from registry.provenance.asof import AsOf
+from registry.mirror import AsOf, RegistrationRow, effective_status, registration_by_number
 
 _ADDRESS = re.compile(r"0x[0-9a-fA-F]{40}")
 
@@ -281,7 +280,7 @@ def latest_image(
     engine: Engine, chain_id: int, table_name: str, key: Mapping[str, Any], block: int
 ) -> dict[str, Any] | None:
     """One row as it was after block ``block``: the same answer as
-    :func:`registry.indexer.history.row_as_of`, read as the one newest version through the
+    :func:`registry.mirror.row_as_of`, read as the one newest version through the
     ``(chain_id, table_name, row_key, block_number)`` index instead of every version (a row
     changed by thousands of events costs one lookup)."""
     v = row_version_table
@@ -303,7 +302,7 @@ def latest_image(
 def asset_as_of(engine: Engine, chain_id: int, row: RegistrationRow, as_of: AsOf) -> Asset:
     """The :class:`Asset` of ``row`` as of ``as_of``: holder, status (``expired`` judged at
     the answer's time) and version from the registration's latest row version by then, as
-    :func:`registry.indexer.history.certificate_as_of` derives them."""
+    :func:`registry.mirror.certificate_as_of` derives them."""
     state = latest_image(
         engine, chain_id, "registration", {"chain_id": chain_id, "id": row.id}, as_of.block
     )

@@ -37,9 +37,7 @@ from registry.db.models import (
 from registry.domain.registration import Classification
 from registry.domain.rights import TransferReason
 from registry.errors import InputError
-from registry.indexer.history import row_as_of
-from registry.indexer.queries import normalise_address
-from registry.provenance.asof import AsOf
+from registry.mirror import AsOf, normalise_address, row_as_of
 from registry.provenance.timeline import Asset, asset_as_of, find_asset
 
 RELATIONS = ("holder", "licensor", "licensee", "pledgor", "pledgee")

@@ -16,7 +16,7 @@ Industry, category and region come from each certificate's metadata document (``
 which the indexer fills: :mod:`registry.indexer.derived`); a certificate whose document this
 service does not hold counts under ``unknown``. At the mirror's head the certificates come from
 the statistics cache (:mod:`.cache`) and the current-state tables; as of an earlier block from
-the row history (:func:`registry.indexer.history.rows_as_of`). A report only reads: the indexer
+the row history (:func:`registry.mirror.rows_as_of`). A report only reads: the indexer
 keeps the cache and the facts in step with the mirror.
 Money is summed exactly in minor units and reported in major units per currency, never
 converted between currencies.
@@ -60,10 +60,7 @@ from registry.domain.registration import AssetKind, Classification, Status
 from registry.domain.rights import PledgeStatus
 from registry.domain.valuation import AccountingClass, ValuationStatus
 from registry.errors import IndexerError
-from registry.indexer.history import rows_as_of
-from registry.indexer.queries import head_in
-from registry.indexer.snapshot import SNAPSHOT_ATTEMPTS
-from registry.provenance.asof import AsOf
+from registry.mirror import SNAPSHOT_ATTEMPTS, AsOf, head_in, rows_as_of
 from registry.reports import cache
 from registry.reports.months import month_of, month_range, month_text
 from registry.reports.regions import province_names, province_of

@@ -11,7 +11,7 @@ from sqlalchemy import delete, update
 from api.main import create_app
 from registry.context import RegistryContext
 from registry.db.models import freeze_table, raw_event_table
-from registry.indexer.queries import indexer_head
+from registry.mirror import indexer_head
 from tests.registry.audit.test_service import build_scenario, execute, raw_row
 
 

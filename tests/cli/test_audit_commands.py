@@ -9,7 +9,7 @@ from sqlalchemy import update
 
 from registry.context import RegistryContext
 from registry.db.models import pledge_table, raw_event_table, registration_table
-from registry.indexer.queries import indexer_head
+from registry.mirror import indexer_head
 from tests.cli.conftest import run_dareg as _run
 from tests.registry.audit.test_service import build_scenario, execute, raw_row
 from tests.registry.rights.test_service import bank, holder

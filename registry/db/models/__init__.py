@@ -9,7 +9,7 @@ The chain is the source of truth; these tables are a rebuildable, queryable copy
 * ``evidence``: one row per anchored fingerprint, derived from ``EvidenceAnchored``.
 * ``registration``, ``asset_version``, ``objection``, ``registrar``, ``registrar_account``: the
   registration lifecycle of ``DataAssetRegistry``, derived from its events (see
-  :mod:`registry.indexer.store`).
+  :mod:`registry.indexer.contracts.registry`).
 * ``transfer``, ``pledge``, ``pledge_event``, ``freeze``, ``freeze_event``, ``licence``,
   ``transfer_approval``, ``cross_border_record``, ``party_country``: rights over certificates,
   derived from the events of ``TransferAgent`` and ``LicenceRegistry``.

@@ -1,5 +1,5 @@
 """The registration lifecycle of ``DataAssetRegistry``, derived from its events (see
-:mod:`registry.indexer.store`): ``registration``, ``asset_version``, ``objection``,
+:mod:`registry.indexer.contracts.registry`): ``registration``, ``asset_version``, ``objection``,
 ``registrar`` and ``registrar_account``."""
 
 from __future__ import annotations

@@ -55,7 +55,7 @@ class AssetFacts(SQLModel, table=True):
     """What statistics group certificates by that only the metadata document holds (service
     data, derived): the asset's name, industry, category and region, keyed by the document's
     SHA-256 (the ``metadata_hash`` the chain records). A document never changes under its hash,
-    so a row never goes stale; :mod:`registry.reports.facts` fills the table from ``document``
+    so a row never goes stale; :mod:`registry.indexer.derived` fills the table from ``document``
     on demand. ``readable`` is false for a document that is not asset metadata (its facts stay
     empty and count as unknown)."""
 
@@ -81,7 +81,7 @@ class ReportLabel(SQLModel, table=True):
 
 class ReportCertificate(CertificateKey, table=True):
     """One row per certificate with everything the statistics group it by, as small integers
-    (derived data, kept in step with the mirror by :mod:`registry.reports.cache`): the report
+    (derived data, kept in step with the mirror by :mod:`registry.indexer.derived`): the report
     reads this table alone instead of joining five tables for every certificate. Enum columns
     hold the member's position in the domain enum; texts are ``report_label`` ids (``NULL``:
     unknown)."""

@@ -32,7 +32,7 @@ from registry.errors import (
     MalformedNumberError,
 )
 from registry.indexer.follow import Indexer
-from registry.indexer.queries import indexer_head
+from registry.mirror import indexer_head
 from tests.registry.registration.conftest import travel
 from tests.registry.rights.test_service import (
     bank,

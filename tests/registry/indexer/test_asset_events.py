@@ -29,7 +29,7 @@ from registry.db.models import (
     valuation_table,
 )
 from registry.indexer.follow import Indexer
-from registry.indexer.queries import RegistrationRow, registration_by_number
+from registry.mirror import RegistrationRow, registration_by_number
 from registry.provenance.timeline import timeline_entries
 from tests.registry.indexer import test_rights_mirror, test_valuation_mirror
 from tests.registry.provenance.scenario import build

@@ -15,6 +15,7 @@ from sqlalchemy import Engine, func, select, update
 
 from registry.artifacts import DEPLOYED_CONTRACTS, load_artifact
 from registry.chain.client import ChainClient, dev_account
+from registry.chain.ranges import suggested_range
 from registry.db.engine import make_engine, migrate
 from registry.db.models import (
     MIRROR_TABLES,
@@ -28,15 +29,15 @@ from registry.domain.deployment import DeploymentManifest
 from registry.domain.evidence import EvidenceRecord
 from registry.errors import ChainUnreachableError, IndexerError, InputError
 from registry.indexer.decode import Decoder, to_record
-from registry.indexer.fetch import FetchedBatch, LogFetcher, is_range_refusal, suggested_range
+from registry.indexer.fetch import FetchedBatch, LogFetcher
 from registry.indexer.follow import Indexer, is_transient
-from registry.indexer.queries import (
+from registry.indexer.store import read_cursor, store_batch
+from registry.mirror import (
     count_evidence,
     evidence_by_fingerprint,
     indexer_head,
     list_evidence,
 )
-from registry.indexer.store import read_cursor, store_batch
 from registry.settings import Settings
 from tests.conftest import free_port
 
@@ -425,19 +426,6 @@ def test_a_node_refusing_a_single_block_is_a_chain_error(
     with pytest.raises(Exception, match="refuses the registry's logs") as info:
         Indexer(chain, deployment, engine, log_range=4).sync_once()
     assert is_transient(info.value)
-
-
-def test_which_errors_count_as_range_refusals() -> None:
-    assert is_range_refusal(ValueError("query returned more than 10000 results"))
-    assert is_range_refusal(RuntimeError("eth_getLogs is limited to a 10,000 block range"))
-    assert is_range_refusal(RuntimeError("exceed maximum block range: 5000"))
-    assert not is_range_refusal(RuntimeError("execution reverted"))
-    unreachable = ChainUnreachableError("cannot reach the chain")
-    unreachable.__cause__ = ConnectionRefusedError()
-    assert not is_range_refusal(unreachable)
-    slow = ChainUnreachableError("cannot reach the chain")
-    slow.__cause__ = TimeoutError()
-    assert is_range_refusal(slow)
 
 
 # --- decoding ----------------------------------------------------------------------------------

@@ -32,7 +32,8 @@ from registry.indexer.contracts.registry import REGISTRAR_ROLE, ApplicationSubmi
 from registry.indexer.decode import Decoder, to_record
 from registry.indexer.fetch import LogFetcher
 from registry.indexer.follow import Indexer
-from registry.indexer.queries import (
+from registry.indexer.store import store_batch
+from registry.mirror import (
     count_registrations,
     list_registrations,
     objection_row,
@@ -42,7 +43,6 @@ from registry.indexer.queries import (
     registration_row,
     versions_of,
 )
-from registry.indexer.store import store_batch
 from registry.registration.service import CONTRACT
 from tests.registry.indexer.mirror import dump, sync
 from tests.registry.registration.conftest import (

@@ -28,11 +28,11 @@ from registry.db.models import (
     report_certificate_table,
     report_label_table,
 )
+from registry.db.rows import decode_value, encode_value
 from registry.domain.deployment import DeploymentManifest
 from registry.domain.registration import RegistrarPolicy
 from registry.errors import ReorgTooDeepError
 from registry.indexer.follow import Indexer
-from registry.indexer.history import decode_value, encode_value
 from registry.settings import Settings
 from tests.conftest import free_port
 from tests.databases import NewDatabaseUrl

@@ -30,7 +30,8 @@ from registry.errors import IndexerError, InputError, MalformedNumberError
 from registry.indexer.decode import Decoder
 from registry.indexer.fetch import LogFetcher
 from registry.indexer.follow import Indexer
-from registry.indexer.queries import (
+from registry.indexer.store import store_batch
+from registry.mirror import (
     count_licences,
     cross_border_records,
     freeze_of,
@@ -44,7 +45,6 @@ from registry.indexer.queries import (
     transfer_approvals,
     transfers_of_token,
 )
-from registry.indexer.store import store_batch
 from tests.registry.indexer.mirror import dump, sync
 from tests.registry.registration.conftest import travel
 from tests.registry.rights.test_service import (

@@ -35,14 +35,14 @@ from registry.indexer.contracts.valuations import ValuationSubmittedRecord
 from registry.indexer.decode import DecodedBatch, Decoder, to_record
 from registry.indexer.fetch import LogFetcher
 from registry.indexer.follow import Indexer
-from registry.indexer.queries import (
+from registry.indexer.store import store_batch
+from registry.mirror import (
     accounting_class_of,
     appraiser_row,
     latest_valuation_of_token,
     valuation_row,
     valuations_of_token,
 )
-from registry.indexer.store import store_batch
 from tests.registry.indexer.mirror import dump, sync
 from tests.registry.rights.test_service import (
     buyer,

@@ -33,13 +33,13 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
+from registry import mirror
 from registry.chain.client import dev_account
 from registry.context import RegistryContext
 from registry.db.engine import make_engine
 from registry.domain.registration import Right
 from registry.domain.rights import ConsentAction
 from registry.errors import ContractRevertError
-from registry.indexer import queries
 from registry.indexer.follow import Indexer
 from registry.verification.service import VerificationService
 from tests.databases import NewDatabaseUrl
@@ -288,13 +288,13 @@ class VerificationMirrorMachine(RuleBasedStateMachine):
             )
 
             # holder
-            row = queries.registration_row(engine, token, now=now)
+            row = mirror.registration_row(engine, token, now=now)
             assert row is not None
             assert same(row.holder, str(owner)), f"token {token}: holder {row.holder} != {owner}"
             assert same(verified.registration.holder, str(owner))
 
             # live pledge
-            mirrored_pledges = queries.pledges_of_token(engine, token, live_only=True)
+            mirrored_pledges = mirror.pledges_of_token(engine, token, live_only=True)
             direct = [int(live_pledge)] if int(live_pledge) else []
             assert [p.id for p in mirrored_pledges] == direct, f"token {token}: live pledge"
             assert [p.id for p in verified.pledges] == direct
@@ -303,7 +303,7 @@ class VerificationMirrorMachine(RuleBasedStateMachine):
                 assert same(mirrored.pledgee, read.pledgee)
 
             # freeze
-            mirrored_freeze = queries.freeze_of(engine, token)
+            mirrored_freeze = mirror.freeze_of(engine, token)
             assert mirrored_freeze.frozen == bool(freeze[0]), f"token {token}: freeze"
             assert (verified.freeze is not None) == bool(freeze[0])
             if verified.freeze is not None:
@@ -312,7 +312,7 @@ class VerificationMirrorMachine(RuleBasedStateMachine):
 
             # live licences, judged at the indexed head's time
             mirrored_ids = [
-                lic.id for lic in queries.licences_of_token(engine, token, live_only=True, now=now)
+                lic.id for lic in mirror.licences_of_token(engine, token, live_only=True, now=now)
             ]
             direct_ids = [lic.id for lic in verified.licences]
             assert mirrored_ids == direct_ids, (

@@ -11,7 +11,7 @@ import pytest
 from registry.context import RegistryContext
 from registry.domain.numbers import check_digit
 from registry.errors import CertificateNotFoundError, InputError, MalformedNumberError
-from registry.indexer.history import certificate_as_of
+from registry.mirror import certificate_as_of
 from registry.provenance import (
     TraceFilter,
     custody,

@@ -2,7 +2,7 @@
 
 Derived tables (``registration``, ``pledge``, ``freeze``, ``licence``, ``valuation`` …) hold the
 current state. Alongside, ``row_version`` keeps the state of each derived row after every event
-that changed it (its image as tagged JSON, see :func:`encode_value`), keyed by the event's
+that changed it (its image as tagged JSON, see :mod:`registry.db.rows`), keyed by the event's
 position. The state of a table as of block ``B`` is, for every row, its latest version at or
 before ``B``; rows with no version by then did not exist yet. Append-only tables (``transfer``,
 ``pledge_event``, ``freeze_event``, ``asset_version``, ``evidence``, ``raw_event``) carry their
@@ -17,80 +17,17 @@ Versions above a restore point are deleted with the rest when a reorganisation i
 
 from __future__ import annotations
 
-import base64
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
-from decimal import Decimal
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, Table, func, select
+from sqlalchemy import Engine, func, select
 
 from registry.db.models import block_table, row_version_table
+from registry.db.rows import Row, decode_row, history_key
 from registry.domain.registration import Status
-from registry.errors import IndexerError
-from registry.indexer.queries import effective_status
-
-Row = dict[str, Any]
-
-
-# --- values as JSON ------------------------------------------------------------------------------
-
-
-def encode_value(value: Any) -> Any:
-    """A row value as JSON, tagged where JSON has no type for it (exactly reversible)."""
-    if isinstance(value, datetime):
-        return {"$datetime": value.isoformat()}
-    if isinstance(value, date):
-        return {"$date": value.isoformat()}
-    if isinstance(value, bytes):
-        return {"$bytes": base64.b64encode(value).decode("ascii")}
-    if isinstance(value, Decimal):
-        return {"$decimal": str(value)}
-    if isinstance(value, dict):
-        return {"$dict": {str(k): encode_value(v) for k, v in value.items()}}
-    if isinstance(value, list | tuple):
-        return [encode_value(v) for v in value]
-    return value
-
-
-def decode_value(value: Any) -> Any:
-    """The inverse of :func:`encode_value`."""
-    if isinstance(value, list):
-        return [decode_value(v) for v in value]
-    if isinstance(value, dict):
-        ((tag, body),) = value.items()
-        if tag == "$datetime":
-            return datetime.fromisoformat(body)
-        if tag == "$date":
-            return date.fromisoformat(body)
-        if tag == "$bytes":
-            return base64.b64decode(body)
-        if tag == "$decimal":
-            return Decimal(body)
-        if tag == "$dict":
-            return {k: decode_value(v) for k, v in body.items()}
-        raise IndexerError(f"undo journal holds an unknown value tag {tag!r}")
-    return value
-
-
-def encode_row(row: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: encode_value(v) for k, v in row.items()}
-
-
-def decode_row(row: Mapping[str, Any]) -> Row:
-    return {k: decode_value(v) for k, v in row.items()}
-
-
-def primary_key(table: Table, row: Mapping[str, Any]) -> Row:
-    """The primary-key columns of ``row`` of ``table``."""
-    return {c.name: row[c.name] for c in table.primary_key.columns}
-
-
-def history_key(key: Mapping[str, Any]) -> str:
-    """A row's primary key as canonical JSON (sorted keys, no spaces): ``row_version.row_key``."""
-    return json.dumps(encode_row(key), sort_keys=True, separators=(",", ":"))
+from registry.mirror.registrations import effective_status
 
 
 def block_at_time(engine: Engine, chain_id: int, moment: datetime) -> int | None:

@@ -1,10 +1,10 @@
-"""Serve, for the audit: the mirror's raw events of a block range and its certificate state.
+"""For the audit: the mirror's raw events of a block range and its certificate state.
 
-Read-only, like :mod:`.queries`, and batched: one query per table, never one per log or per
-certificate. :func:`certificate_snapshot` reads the derived tables as one consistent state even
-while the indexer writes: it notes the cursor, reads, and reads the cursor again, retrying when
-a batch was stored in between (the store writes a batch and moves the cursor in one
-transaction, so an unchanged cursor means every read saw the same batches).
+Read-only, like the rest of :mod:`registry.mirror`, and batched: one query per table, never
+one per log or per certificate. :func:`certificate_snapshot` reads the derived tables as one
+consistent state even while the indexer writes: it notes the cursor, reads, and reads the
+cursor again, retrying when a batch was stored in between (the store writes a batch and moves
+the cursor in one transaction, so an unchanged cursor means every read saw the same batches).
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from registry.domain.chain import ChainLog
 from registry.domain.rights import PledgeStatus
 from registry.domain.valuation import ValuationStatus
 from registry.errors import IndexerError
+from registry.mirror.common import row_of
 
 #: How often :func:`certificate_snapshot` reads again when the indexer moved meanwhile.
 SNAPSHOT_ATTEMPTS = 5
@@ -99,9 +100,7 @@ def _read_certificates(
         token = int(r.token_id)
         last[token] = max(last[token], int(r.last_block))
         if r.status == PledgeStatus.LIVE.value:
-            live[token].append(
-                MirroredPledge(int(r.id), r.pledgee, str(r.secured_amount), r.currency)
-            )
+            live[token].append(row_of(MirroredPledge, r))
     frozen: dict[int, bool] = {}
     for r in connection.execute(scoped(select(f), f.c.token_id)):
         token = int(r.token_id)
@@ -121,19 +120,13 @@ def _read_certificates(
     out: dict[int, MirroredCertificate] = {}
     for r in registrations:
         token = int(r.id)
-        out[token] = MirroredCertificate(
+        out[token] = row_of(
+            MirroredCertificate,
+            r,
             token_id=token,
-            holder=r.holder,
-            status=r.status,
-            valid_until=r.valid_until,
-            certificate_number=r.certificate_number,
-            fingerprint=r.fingerprint,
-            metadata_hash=r.metadata_hash,
-            version=int(r.version),
             live_pledges=tuple(live.get(token, ())),
             frozen=frozen.get(token, False),
             latest_valuation=newest.get(token),
-            submitted_block=int(r.submitted_block),
             last_block=max(last[token], int(r.last_block), int(r.submitted_block)),
         )
     return out

@@ -1,7 +1,7 @@
 """The block a regulator's answer is "as of": ``as_of_block`` or ``as_of_time``, never both.
 
 Without either, the answer is as of the mirror's indexed head. A time maps to the last mirrored
-block whose timestamp is at or before it (:func:`registry.indexer.history.block_at_time`); a
+block whose timestamp is at or before it (:func:`registry.mirror.history.block_at_time`); a
 time before anything the mirror holds is block 0 (an answer with nothing in it). The time an
 answer states is the timestamp of the last mirrored block at or before its block (blocks without
 registry events have no stored header and change nothing the mirror keeps).
@@ -16,8 +16,8 @@ from sqlalchemy import Engine, select
 
 from registry.db.models import block_table
 from registry.errors import InputError
-from registry.indexer.history import block_at_time
-from registry.indexer.queries import indexer_head
+from registry.mirror.head import indexer_head
+from registry.mirror.history import block_at_time
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from registry.context import RegistryContext
 from registry.indexer.follow import Indexer
-from registry.indexer.history import block_at_time, certificate_as_of
+from registry.mirror import block_at_time, certificate_as_of
 from tests.registry.registration.conftest import metadata, travel
 from tests.registry.rights.test_service import (
     DAY,

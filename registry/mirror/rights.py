@@ -1,0 +1,382 @@
+"""Rights over certificates as mirrored: pledges (lien searches by asset and by holder, with
+each pledge's history), licences and sublicences (liveness judged as ``LicenceRegistry.isLive``
+does), transfers, freezes, cross-border records, transfer approvals and party countries."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import ColumnElement, Connection, Engine, Table, func, select
+
+from registry.db.models import (
+    cross_border_record_table,
+    freeze_event_table,
+    freeze_table,
+    licence_table,
+    party_country_table,
+    pledge_event_table,
+    pledge_table,
+    registration_table,
+    transfer_approval_table,
+    transfer_table,
+)
+from registry.domain.registration import Right, Status
+from registry.domain.rights import (
+    ConsentAction,
+    CrossBorderMechanism,
+    LicenceStatus,
+    PledgeStatus,
+    Purpose,
+    Territory,
+    TransferReason,
+    parse_voucher_number,
+)
+from registry.mirror.common import (
+    certificate_numbers,
+    check_page,
+    normalise_address,
+    query_time,
+    row_of,
+    text_order,
+)
+from registry.mirror.registrations import effective_status
+
+#: A row dataclass kept once per recipient.
+R = TypeVar("R")
+
+
+@dataclass(frozen=True)
+class PledgeRow:
+    """One mirrored pledge (current state); ``history`` is every event of it, in chain order."""
+
+    id: int
+    token_id: int
+    certificate_number: str | None
+    pledgor: str
+    pledgee: str
+    secured_amount: int
+    currency: str
+    loan_ref: str
+    registered_at: datetime
+    maturity: datetime
+    status: PledgeStatus
+    relayer: str
+    closed_at: datetime | None
+    enforced_to: str | None
+    registered_block: int
+    registered_log_index: int
+    registered_tx_hash: str
+    history: tuple[PledgeEventRow, ...]
+
+    @property
+    def live(self) -> bool:
+        return self.status is PledgeStatus.LIVE
+
+
+@dataclass(frozen=True)
+class PledgeEventRow:
+    """``kind``: registered, released, enforced, consent_granted, consent_used, pledgor_changed;
+    ``action``: the consent's :class:`ConsentAction`; ``party``: see ``pledge_event``."""
+
+    pledge_id: int
+    kind: str
+    action: ConsentAction | None
+    party: str
+    at: datetime
+    block_number: int
+    log_index: int
+    tx_hash: str
+
+
+@dataclass(frozen=True)
+class LicenceRow:
+    """One mirrored licence or sublicence; ``live`` is judged at the query's ``now`` exactly as
+    ``LicenceRegistry.isLive`` does: active, ``start <= now <= end``, every parent live, and
+    the certificate issued and unexpired. ``unknown_*_bits`` are bits no code names."""
+
+    id: int
+    voucher_number: str
+    token_id: int
+    certificate_number: str | None
+    parent_id: int | None
+    licensor: str
+    licensee: str
+    right: Right
+    exclusive: bool
+    sublicensable: bool
+    purposes: frozenset[Purpose]
+    territories: frozenset[Territory]
+    unknown_purpose_bits: int
+    unknown_territory_bits: int
+    granted_at: datetime
+    start: datetime
+    end: datetime
+    status: LicenceStatus
+    live: bool
+    terms_hash: str
+    fee_terms_hash: str | None
+    relayer: str
+    terminated_at: datetime | None
+    terminated_by: str | None
+    termination_reason_hash: str | None
+    granted_block: int
+    granted_log_index: int
+    granted_tx_hash: str
+
+
+@dataclass(frozen=True)
+class TransferRow:
+    token_id: int
+    from_: str
+    to: str
+    reason: TransferReason
+    document_hash: str | None
+    transferred_at: datetime
+    block_number: int
+    log_index: int
+    tx_hash: str
+
+
+@dataclass(frozen=True)
+class FreezeEventRow:
+    frozen: bool
+    regulator: str
+    case_ref: str
+    at: datetime
+    block_number: int
+    log_index: int
+    tx_hash: str
+
+
+@dataclass(frozen=True)
+class FreezeRow:
+    """Whether a certificate is frozen (``since``, ``by``, ``case_ref`` of the current freeze)
+    and every freeze and unfreeze of it, in chain order."""
+
+    token_id: int
+    frozen: bool
+    since: datetime | None
+    by: str | None
+    case_ref: str | None
+    history: tuple[FreezeEventRow, ...]
+
+
+@dataclass(frozen=True)
+class CrossBorderRow:
+    token_id: int
+    recipient: str
+    mechanism: CrossBorderMechanism
+    expiry: datetime | None
+    country: str
+    approval_number_hash: str
+    regulator: str
+
+
+@dataclass(frozen=True)
+class TransferApprovalRow:
+    token_id: int
+    recipient: str
+    expiry: datetime | None
+    regulator: str
+
+
+def _pledge_rows(engine: Engine, where: list[ColumnElement[bool]]) -> list[PledgeRow]:
+    t, e = pledge_table, pledge_event_table
+    with engine.connect() as connection:
+        rows = connection.execute(select(t).where(*where).order_by(t.c.id)).all()
+        ids = sorted({int(r.id) for r in rows})
+        history: dict[int, list[PledgeEventRow]] = {}
+        if ids:
+            events = connection.execute(
+                select(e).where(e.c.pledge_id.in_(ids)).order_by(e.c.block_number, e.c.log_index)
+            )
+            for ev in events:
+                history.setdefault(int(ev.pledge_id), []).append(row_of(PledgeEventRow, ev))
+        numbers = certificate_numbers(connection, {int(r.token_id) for r in rows})
+    return [
+        row_of(
+            PledgeRow,
+            r,
+            certificate_number=numbers.get(r.token_id),
+            history=tuple(history.get(int(r.id), ())),
+        )
+        for r in rows
+    ]
+
+
+def pledges_of_token(engine: Engine, token_id: int, live_only: bool = False) -> list[PledgeRow]:
+    """Lien search by asset: the pledges of certificate ``token_id`` in filing order (first to
+    file first), each with its history; only the live one with ``live_only``."""
+    where = [pledge_table.c.token_id == token_id]
+    if live_only:
+        where.append(pledge_table.c.status == PledgeStatus.LIVE.value)
+    return _pledge_rows(engine, where)
+
+
+def pledges_of_holder(engine: Engine, address: str, live_only: bool = False) -> list[PledgeRow]:
+    """Lien search by holder: the pledges ``address`` (any letter case) gave as pledgor (a
+    certificate's pledgor follows it when it is transferred), in filing order."""
+    where = [pledge_table.c.pledgor == normalise_address(address)]
+    if live_only:
+        where.append(pledge_table.c.status == PledgeStatus.LIVE.value)
+    return _pledge_rows(engine, where)
+
+
+def _licence_rows(connection: Connection, rows: Sequence[Any], now: datetime) -> list[LicenceRow]:
+    """Rows of ``licence`` as :class:`LicenceRow`, their liveness judged at ``now`` (reading
+    the parents and certificates it depends on)."""
+    by_id: dict[int, Any] = {int(r.id): r for r in rows}
+    missing = {int(r.parent_id) for r in rows if r.parent_id is not None} - set(by_id)
+    while missing:  # the ancestors of sublicences, up the chain
+        t = licence_table
+        found = connection.execute(select(t).where(t.c.id.in_(sorted(missing)))).all()
+        for r in found:
+            by_id[int(r.id)] = r
+        missing = {int(r.parent_id) for r in found if r.parent_id is not None} - set(by_id)
+        if not found:
+            break
+    reg = registration_table
+    certificates = {
+        int(r.id): r
+        for r in connection.execute(
+            select(reg.c.id, reg.c.status, reg.c.valid_until, reg.c.certificate_number).where(
+                reg.c.id.in_(sorted({int(r.token_id) for r in by_id.values()}))
+            )
+        )
+    }
+    live: dict[int, bool] = {}
+
+    def is_live(licence_id: int) -> bool:
+        if licence_id not in live:
+            r = by_id.get(licence_id)
+            if r is None or r.status != LicenceStatus.ACTIVE or not r.start <= now <= r.end:
+                live[licence_id] = False
+            elif r.parent_id is not None:
+                live[licence_id] = is_live(int(r.parent_id))
+            else:
+                cert = certificates.get(int(r.token_id))
+                live[licence_id] = cert is not None and (
+                    effective_status(Status(cert.status), cert.valid_until, now) is Status.ISSUED
+                )
+        return live[licence_id]
+
+    out = []
+    for r in rows:
+        purposes, territories = int(r.purposes), int(r.territories)
+        cert = certificates.get(int(r.token_id))
+        out.append(
+            row_of(
+                LicenceRow,
+                r,
+                certificate_number=None if cert is None else cert.certificate_number,
+                purposes=Purpose.of_mask(purposes),
+                territories=Territory.of_mask(territories),
+                unknown_purpose_bits=Purpose.unknown_bits(purposes),
+                unknown_territory_bits=Territory.unknown_bits(territories),
+                live=is_live(int(r.id)),
+            )
+        )
+    return out
+
+
+def licences_of_token(
+    engine: Engine, token_id: int, live_only: bool = False, now: datetime | None = None
+) -> list[LicenceRow]:
+    """The licences and sublicences of certificate ``token_id`` in the order granted; with
+    ``live_only`` only those live at ``now`` (timezone-aware; default: the current time)."""
+    as_of = query_time(now)
+    t = licence_table
+    with engine.connect() as connection:
+        rows = connection.execute(select(t).where(t.c.token_id == token_id).order_by(t.c.id)).all()
+        found = _licence_rows(connection, rows, as_of)
+    return [r for r in found if r.live] if live_only else found
+
+
+def public_licences(
+    engine: Engine, limit: int = 50, offset: int = 0, now: datetime | None = None
+) -> list[LicenceRow]:
+    """Every licence, newest first: the public disclosure of authorised operation (授权运营
+    公示). ``live`` is judged at ``now``; ``limit`` is 1 to :data:`MAX_PAGE`."""
+    check_page(limit, offset)
+    as_of = query_time(now)
+    t = licence_table
+    with engine.connect() as connection:
+        rows = connection.execute(
+            select(t).order_by(t.c.id.desc(), t.c.chain_id).limit(limit).offset(offset)
+        ).all()
+        return _licence_rows(connection, rows, as_of)
+
+
+def count_licences(engine: Engine) -> int:
+    with engine.connect() as connection:
+        return int(connection.execute(select(func.count()).select_from(licence_table)).scalar_one())
+
+
+def licence_by_voucher_number(
+    engine: Engine, number: str, now: datetime | None = None
+) -> LicenceRow | None:
+    """The licence with voucher number ``number`` (check digit validated first)."""
+    digits = parse_voucher_number(number).text
+    t = licence_table
+    with engine.connect() as connection:
+        rows = connection.execute(select(t).where(t.c.voucher_number == digits)).all()
+        found = _licence_rows(connection, rows, query_time(now))
+    return found[0] if found else None
+
+
+def transfers_of_token(engine: Engine, token_id: int) -> list[TransferRow]:
+    """Every movement of certificate ``token_id``, in chain order (the regulator's trace)."""
+    t = transfer_table
+    statement = select(t).where(t.c.token_id == token_id).order_by(t.c.block_number, t.c.log_index)
+    with engine.connect() as connection:
+        return [
+            row_of(TransferRow, r, from_=r.from_address, to=r.to_address)
+            for r in connection.execute(statement)
+        ]
+
+
+def freeze_of(engine: Engine, token_id: int) -> FreezeRow:
+    """Whether certificate ``token_id`` is frozen, with its freeze history (never frozen: not
+    frozen, no history)."""
+    t, e = freeze_table, freeze_event_table
+    with engine.connect() as connection:
+        row = connection.execute(select(t).where(t.c.token_id == token_id)).one_or_none()
+        events = connection.execute(
+            select(e).where(e.c.token_id == token_id).order_by(e.c.block_number, e.c.log_index)
+        ).all()
+    history = tuple(row_of(FreezeEventRow, ev) for ev in events)
+    if row is None:
+        return FreezeRow(token_id, False, None, None, None, history)
+    return row_of(FreezeRow, row, by=row.frozen_by, history=history)
+
+
+def _per_recipient(engine: Engine, table: Table, cls: type[R], token_id: int) -> list[R]:
+    """The rows of ``table`` (one per recipient) of certificate ``token_id`` as ``cls``, by
+    recipient."""
+    statement = select(table).where(table.c.token_id == token_id)
+    with engine.connect() as connection:
+        rows = sorted(connection.execute(statement), key=lambda r: text_order(r.recipient))
+    return [row_of(cls, r) for r in rows]
+
+
+def cross_border_records(engine: Engine, token_id: int) -> list[CrossBorderRow]:
+    """The cross-border records of certificate ``token_id``, one per recipient, as last set."""
+    return _per_recipient(engine, cross_border_record_table, CrossBorderRow, token_id)
+
+
+def transfer_approvals(engine: Engine, token_id: int) -> list[TransferApprovalRow]:
+    """The regulator's transfer approvals of certificate ``token_id``, one per recipient."""
+    return _per_recipient(engine, transfer_approval_table, TransferApprovalRow, token_id)
+
+
+def party_country(engine: Engine, party: str) -> str:
+    """The country recorded for ``party`` (ISO 3166-1 alpha-2; ``CN`` unless one was set)."""
+    t = party_country_table
+    with engine.connect() as connection:
+        value = connection.execute(
+            select(t.c.country).where(t.c.party == normalise_address(party))
+        ).scalar_one_or_none()
+    return str(value) if value else "CN"
