@@ -164,8 +164,8 @@ class RegistrationService:
             bool(active), bool(open_to_all), bool(evidence_required), int(period)
         )
 
-    def registrar_code_of(self, account: str) -> int:
-        return int(self._call("registrarCodeOf", [checked_address(account, "account")]))
+    def registrar_code_of(self, account: str, block: int | str = "latest") -> int:
+        return int(self._call("registrarCodeOf", [checked_address(account, "account")], block))
 
     # --- registrants --------------------------------------------------------------------
 
