@@ -31,7 +31,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Engine
 
-from registry.chain.client import ChainClient
+from registry.chain.client import ChainClient, is_range_refusal
 from registry.domain.audit import (
     AuditReport,
     BlockDigest,
@@ -55,7 +55,6 @@ from registry.errors import (
     InputError,
     RegistrationNotFoundError,
 )
-from registry.indexer.fetch import is_range_refusal
 from registry.indexer.queries import effective_status, indexer_head, registration_by_number
 from registry.indexer.snapshot import (
     MirroredCertificate,

@@ -8,6 +8,7 @@ the embedded anvil, a Hardhat node or any other EVM node. The transport is injec
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -60,6 +61,30 @@ def account_from_key(private_key: str) -> LocalAccount:
     except (ValueError, TypeError) as exc:
         raise ChainError(f"the configured private key is not a valid secp256k1 key: {exc}") from exc
     return account
+
+
+#: Messages with which nodes and RPC providers refuse an ``eth_getLogs`` range as too large
+#: (geth, Erigon, Nethermind, Besu, Infura, Alchemy, QuickNode, public gateways ...).
+_RANGE_REFUSAL = re.compile(
+    r"too many (results|logs|blocks)|more than \d+ (results|logs)|limit exceeded"
+    r"|exceed(s|ed)? (the )?(max|maximum|limit)|range (is )?too (large|wide|big)"
+    r"|block range|response size|too large|query timeout|result window",
+    re.IGNORECASE,
+)
+
+
+def is_range_refusal(exc: BaseException) -> bool:
+    """Whether ``exc`` looks like the node refusing an ``eth_getLogs`` range as too large.
+
+    A read timeout counts too: on a busy node a too-wide query often just never answers. A
+    refused connection does not; that is the node being down.
+    """
+    if isinstance(exc, ChainUnreachableError):
+        cause = exc.__cause__
+        return cause is not None and (
+            isinstance(cause, TimeoutError) or "ReadTimeout" in type(cause).__name__
+        )
+    return bool(_RANGE_REFUSAL.search(str(exc)))
 
 
 @contextmanager

@@ -18,21 +18,11 @@ import re
 from dataclasses import dataclass
 from itertools import groupby
 
-from registry.chain.client import ChainClient
+from registry.chain.client import ChainClient, is_range_refusal
 from registry.domain.chain import BlockHeader, ChainLog
-from registry.errors import ChainError, ChainUnreachableError
+from registry.errors import ChainError
 
 log = logging.getLogger(__name__)
-
-#: Messages with which nodes and RPC providers refuse an ``eth_getLogs`` range as too large
-#: (geth, Erigon, Nethermind, Besu, Infura, Alchemy, QuickNode, public gateways ...).
-_RANGE_REFUSAL = re.compile(
-    r"too many (results|logs|blocks)|more than \d+ (results|logs)|limit exceeded"
-    r"|exceed(s|ed)? (the )?(max|maximum|limit)|range (is )?too (large|wide|big)"
-    r"|block range|response size|too large|query timeout|result window",
-    re.IGNORECASE,
-)
-
 
 #: "Try with this block range [0x1, 0x2]" and the like: the range a provider says would work.
 _SUGGESTED = re.compile(r"\[\s*(0x[0-9a-fA-F]+)\s*,\s*(0x[0-9a-fA-F]+)\s*\]")
@@ -48,20 +38,6 @@ def suggested_range(exc: BaseException, from_block: int) -> int | None:
     if start != from_block or end < start:
         return None
     return end - start + 1
-
-
-def is_range_refusal(exc: BaseException) -> bool:
-    """Whether ``exc`` looks like the node refusing an ``eth_getLogs`` range as too large.
-
-    A read timeout counts too: on a busy node a too-wide query often just never answers. A
-    refused connection does not; that is the node being down.
-    """
-    if isinstance(exc, ChainUnreachableError):
-        cause = exc.__cause__
-        return cause is not None and (
-            isinstance(cause, TimeoutError) or "ReadTimeout" in type(cause).__name__
-        )
-    return bool(_RANGE_REFUSAL.search(str(exc)))
 
 
 @dataclass(frozen=True)
