@@ -90,9 +90,8 @@ def audit(
     """Compare the SQL mirror with the chain: certificates, raw events, block digests (exit 3
     when they drift; see docs/audit.md)."""
     from api.schemas.regulator import AuditPublic
-    from registry.audit import AuditService
 
-    report = AuditService(open_context()).audit(
+    report = open_context().audit.audit(
         from_block, to_block, certificate_numbers=certificate or None
     )
     public = AuditPublic.of(report)

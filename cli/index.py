@@ -3,7 +3,8 @@
 The embedded stack (``dareg up``) runs the indexer in a thread; this command is for a mirror
 kept by a separate process (a PostgreSQL mirror for reporting, a re-sync after maintenance). It
 shows a progress bar with blocks/s, events/s and the time left, or, with ``--quiet``, one log
-line per batch for log collectors. Only one indexer writes a mirror at a time.
+line per batch for log collectors. Only one indexer writes a mirror at a time. The registry's
+pieces come from :func:`cli.stack.start`, as for ``dareg up`` (without deploying or serving).
 """
 
 from __future__ import annotations
@@ -15,10 +16,10 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from cli.common import JsonFlag, emit, err, open_context, settings
+from cli.common import JsonFlag, emit, err, settings
 
 if TYPE_CHECKING:
-    from registry.indexer.follow import BatchProgress
+    from cli.stack import BatchProgress
 
 Quiet = Annotated[bool, typer.Option("--quiet", help="no progress bar: one log line per batch")]
 Follow = Annotated[
@@ -54,22 +55,13 @@ def index(follow: Follow = False, quiet: Quiet = False, as_json: JsonFlag = Fals
         TimeRemainingColumn,
     )
 
-    from registry.db.engine import migrate
-    from registry.indexer.follow import Indexer
+    from cli.stack import start
 
     config = settings()
-    ctx = open_context()
-    migrate(config.effective_database_url)
-    indexer = Indexer(
-        ctx.client,
-        ctx.manifest,
-        ctx.engine,
-        finality_depth=config.finality_depth,
-        log_range=config.log_range,
-        reorg_window=config.reorg_window,
-    )
+    pieces = start(config)
+    indexer = pieces.indexer
     before = indexer.indexed_head()
-    first = ctx.manifest.deploy_block if before is None else before + 1
+    first = pieces.context.manifest.deploy_block if before is None else before + 1
     meter = _Meter(first)
 
     def log_line(batch: BatchProgress) -> None:

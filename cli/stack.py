@@ -1,8 +1,14 @@
-"""``dareg up``: the embedded stack in one process group.
+"""The composition root: :func:`start` assembles a running registry's pieces, and ``dareg up``
+runs the embedded stack in one process group.
 
 anvil (child process, state under ``var/chain``) → deployment (once; recorded in the manifest) →
 database migration → indexer (thread, follows the chain) → API (uvicorn, main thread).
 Ctrl-C (or SIGTERM) stops the API, then the indexer, then anvil, which dumps its state.
+
+:func:`start` is the one place that builds the registry context, the indexer and the API server
+together; ``dareg up`` (:class:`Stack`) and ``dareg index`` (:mod:`cli.index`) both use it. This
+is the only module outside ``registry/indexer/`` that imports the indexer: the CLI gets
+:class:`Indexer` and :class:`BatchProgress` from here.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 
@@ -22,11 +29,13 @@ from api.main import create_app
 from registry.chain.deploy import ensure_deployment
 from registry.chain.node import AnvilNode, anvil_binary, ensure_port_free
 from registry.context import RegistryContext, current_artifacts_hash, make_client, operator_account
-from registry.db.engine import make_engine, migrate, shown_url
+from registry.db.engine import migrate, shown_url
 from registry.demo import history_start, seed_demo
 from registry.errors import ConfigurationError, StackAlreadyRunningError
-from registry.indexer.follow import Indexer
+from registry.indexer.follow import BatchProgress, Indexer
 from registry.settings import Settings
+
+__all__ = ["BatchProgress", "Indexer", "Pieces", "Stack", "start", "var_lock"]
 
 
 @contextmanager
@@ -60,6 +69,79 @@ class _Server(uvicorn.Server):
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:
         self._stopping.set()
         super().handle_exit(sig, frame)
+
+
+@dataclass(frozen=True)
+class Pieces:
+    """A started registry: its services, the indexer that mirrors the chain for them and, for
+    ``dareg up``, the API server. ``deployed_now`` says whether :func:`start` deployed the
+    contracts (first start of an embedded chain) or found them."""
+
+    context: RegistryContext
+    indexer: Indexer
+    deployed_now: bool = False
+    server: _Server | None = None
+
+    def serve(self) -> None:
+        """Serve the API until a stop signal (only when :func:`start` built a server)."""
+        if self.server is None:
+            raise ConfigurationError("this registry was started without an API server")
+        self.server.run()
+
+
+def start(
+    settings: Settings, *, deploy: bool = False, stopping: threading.Event | None = None
+) -> Pieces:
+    """Connect the registry's pieces: the context of the deployment, the migrated database, the
+    indexer and (given ``stopping``, the event a stop signal sets) the API server.
+
+    With ``deploy`` (``dareg up``) the contracts are deployed the first time and recorded in the
+    manifest, later checked against it; this needs an operator key. Without it (``dareg index``)
+    the recorded deployment is opened and checked (:meth:`RegistryContext.open`), never deployed.
+    """
+    deployed_now = False
+    if deploy:
+        client = make_client(settings)
+        chain_id = client.chain_id()  # fails with the DAREG_RPC_URL sentence when unreachable
+        operator = operator_account(settings, chain_id)
+        if operator is None:
+            raise ConfigurationError(
+                f"chain {chain_id} is not a development chain: set DAREG_OPERATOR_KEY to the "
+                "private key that deploys and pays for the registry's transactions"
+            )
+        manifest, deployed_now = ensure_deployment(
+            client,
+            operator,
+            settings.manifest_path,
+            current_artifacts_hash(settings),
+            settings.token_base_uri,
+        )
+        migrate(settings.effective_database_url)
+        context = RegistryContext.connect(settings, client, manifest)
+    else:
+        context = RegistryContext.open(settings)
+        migrate(settings.effective_database_url)
+    indexer = Indexer(
+        context.client,
+        context.manifest,
+        context.engine,
+        finality_depth=settings.finality_depth,
+        log_range=settings.log_range,
+        reorg_window=settings.reorg_window,
+    )
+    server = None
+    if stopping is not None:
+        server = _Server(
+            stopping,
+            uvicorn.Config(
+                create_app(context),
+                host=settings.api_host,
+                port=settings.api_port,
+                log_level="warning",
+                access_log=False,
+            ),
+        )
+    return Pieces(context, indexer, deployed_now, server)
 
 
 class Stack:
@@ -104,37 +186,8 @@ class Stack:
                 ),
             )
             self.node.start()
-        client = make_client(settings)
-        chain_id = client.chain_id()  # fails with the DAREG_RPC_URL sentence when unreachable
-        operator = operator_account(settings, chain_id)
-        if operator is None:
-            raise ConfigurationError(
-                f"chain {chain_id} is not a development chain: set DAREG_OPERATOR_KEY to the "
-                "private key that deploys and pays for the registry's transactions"
-            )
-        manifest, deployed_now = ensure_deployment(
-            client,
-            operator,
-            settings.manifest_path,
-            current_artifacts_hash(settings),
-            settings.token_base_uri,
-        )
-        migrate(settings.effective_database_url)
-        context = RegistryContext(
-            settings=settings,
-            client=client,
-            manifest=manifest,
-            engine=make_engine(settings.effective_database_url),
-            operator_account=operator,
-        )
-        indexer = Indexer(
-            client,
-            manifest,
-            context.engine,
-            finality_depth=settings.finality_depth,
-            log_range=settings.log_range,
-            reorg_window=settings.reorg_window,
-        )
+        pieces = start(settings, deploy=True, stopping=self._stop)
+        context, indexer = pieces.context, pieces.indexer
         indexer.sync_once()
         if self.demo:
             seeded = seed_demo(context, settings.var_dir / "demo")
@@ -148,19 +201,9 @@ class Stack:
             daemon=True,
         )
         follower.start()
-        self._banner(context, deployed_now)
-        server = _Server(
-            self._stop,
-            uvicorn.Config(
-                create_app(context),
-                host=settings.api_host,
-                port=settings.api_port,
-                log_level="warning",
-                access_log=False,
-            ),
-        )
+        self._banner(context, pieces.deployed_now)
         try:
-            server.run()
+            pieces.serve()
         finally:
             self._stop.set()
             follower.join(timeout=10)

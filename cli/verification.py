@@ -27,7 +27,6 @@ def check_certificate(
 ) -> None:
     """Is the certificate genuine, valid, unencumbered — lendable? (exit 3 when not lendable)"""
     from api.schemas.verification import VerificationPublic
-    from registry.verification.service import VerificationService
 
     maturity = None
     if loan_maturity:
@@ -37,7 +36,7 @@ def check_certificate(
             raise InputError(
                 f"--loan-maturity {loan_maturity!r} is not a date (YYYY-MM-DD)"
             ) from None
-    answer = VerificationService(open_context()).verify(number, block=block, loan_maturity=maturity)
+    answer = open_context().verification.verify(number, block=block, loan_maturity=maturity)
     public = VerificationPublic.of(answer)
     lines = [
         f"certificate {number} as of block {public.as_of_block}: "
@@ -73,7 +72,6 @@ def check_data(
     """Does this dataset (or an inclusion proof of one of its files) match the certificate?"""
     from registry.evidence.fingerprint import fingerprint_path
     from registry.evidence.proof import InclusionProof, verify
-    from registry.verification.service import VerificationService
 
     if (data is None) == (proof is None):
         raise InputError("give either --data PATH or --proof FILE")
@@ -86,7 +84,7 @@ def check_data(
         if not checked.ok:
             raise VerificationFailedError(f"the inclusion proof does not verify: {checked.reason}")
         fingerprint = parsed.fingerprint_bytes
-    match = VerificationService(open_context()).match_data(number, fingerprint)
+    match = open_context().verification.match_data(number, fingerprint)
     text = (
         f"matches version {match.version} of {number}"
         + (" (the current one)" if match.is_current else f" (current is {match.current_version})")

@@ -1,7 +1,11 @@
-"""The registry's composition root: one object holding the live services.
+"""The registry's services, wired once: one object holding the live services.
 
-The CLI and the API both open a :class:`RegistryContext` from :class:`Settings`; nothing else
-wires clients, manifests and databases together.
+The CLI and the API both open a :class:`RegistryContext` from :class:`Settings`
+(:meth:`RegistryContext.open`; ``dareg up`` and ``dareg index`` through the stack's
+``cli.stack.start``). Both end in :meth:`RegistryContext.connect`, the one place that builds it.
+Every service is constructed here with only the pieces it uses (the chain client, the
+deployment's addresses, the database engine or document store, the settings values it needs,
+other services), never with the context itself.
 """
 
 from __future__ import annotations
@@ -12,6 +16,8 @@ from eth_account.signers.local import LocalAccount
 from sqlalchemy import Engine
 
 from registry.artifacts import DEPLOYED_CONTRACTS, artifacts_hash, load_artifact
+from registry.audit.service import AuditService
+from registry.certificates.service import CertificateService
 from registry.chain.client import ChainClient, account_from_key, dev_account
 from registry.chain.deploy import verify_deployment
 from registry.db.engine import make_engine
@@ -24,6 +30,7 @@ from registry.relay.service import RelayService
 from registry.rights.service import RightsService
 from registry.settings import Settings
 from registry.valuation.service import ValuationService
+from registry.verification.service import VerificationService
 
 #: Chain ids of local development nodes (anvil, Hardhat), whose accounts are public test keys.
 DEV_CHAIN_IDS = frozenset({31337})
@@ -59,6 +66,9 @@ class RegistryContext:
     rights: RightsService = field(init=False)
     relay: RelayService = field(init=False)
     valuations: ValuationService = field(init=False)
+    verification: VerificationService = field(init=False)
+    certificates: CertificateService = field(init=False)
+    audit: AuditService = field(init=False)
 
     def __post_init__(self) -> None:
         self.evidence = EvidenceService(self.client, self.manifest)
@@ -74,6 +84,27 @@ class RegistryContext:
             documents,
             self.registrations,
             self.settings.valuation_max_age_days,
+        )
+        self.verification = VerificationService(
+            self.client, self.manifest.chain_id, self.registrations, self.rights, self.valuations
+        )
+        self.certificates = CertificateService(
+            self.client,
+            self.manifest.chain_id,
+            self.registrations,
+            self.evidence,
+            self.verification,
+            public_base_url=self.settings.public_url or self.settings.api_url,
+            node_modules_dir=self.settings.node_modules_dir,
+            operator_account=self.operator_account,
+        )
+        self.audit = AuditService(
+            self.client,
+            self.manifest,
+            self.engine,
+            self.registrations,
+            self.rights,
+            self.valuations,
         )
 
     @property
@@ -98,6 +129,15 @@ class RegistryContext:
                 "`dareg up` (or point DAREG_DEPLOYMENT_FILE at a manifest)"
             )
         verify_deployment(client, manifest, settings.manifest_path)
+        return cls.connect(settings, client, manifest)
+
+    @classmethod
+    def connect(
+        cls, settings: Settings, client: ChainClient, manifest: DeploymentManifest
+    ) -> RegistryContext:
+        """The services of the deployment ``manifest`` records, on ``client``, with the
+        database and operator ``settings`` name: the one constructor path (after
+        :meth:`open` checked the deployment, or after ``dareg up`` made or checked it)."""
         return cls(
             settings=settings,
             client=client,

@@ -9,7 +9,6 @@ from fastapi import APIRouter, Query
 from api.deps import Registry
 from api.schemas.common import ErrorPublic
 from api.schemas.regulator import AuditPublic
-from registry.audit import AuditService
 
 router = APIRouter(prefix="/audit", tags=["regulator"])
 
@@ -37,7 +36,5 @@ def audit_mirror(
     version, live pledge, freeze and latest valuation against contract reads at ``to_block``,
     and every raw event of the range against the node's logs, with per-block digests. Drift
     is reported row by row; the answer is 200 either way (``consistent`` says which)."""
-    report = AuditService(registry).audit(
-        from_block, to_block, certificate_numbers=certificate or None
-    )
+    report = registry.audit.audit(from_block, to_block, certificate_numbers=certificate or None)
     return AuditPublic.model_validate(report)

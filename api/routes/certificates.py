@@ -12,13 +12,11 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from api.deps import Registry
 from api.schemas.common import ErrorPublic
 from registry.certificates import labels
-from registry.certificates.credential import issue_credential
-from registry.certificates.document import CertificateDocument, certificate_document
-from registry.certificates.pdf import certificate_fonts, render_certificate_pdf
+from registry.certificates.document import CertificateDocument
 from registry.domain.registration import Status
 from registry.errors import CertificateNotFoundError, MalformedNumberError
 from registry.registration.service import METADATA_MEDIA_TYPE
-from registry.verification.service import Verification, VerificationService
+from registry.verification.service import Verification
 
 router = APIRouter(prefix="/certificates", tags=["certificates"])
 metadata_router = APIRouter(prefix="/metadata", tags=["certificates"])
@@ -33,7 +31,7 @@ _NUMBER = "17-digit certificate number (spaces and hyphens ignored; the check di
 @router.get("/{number}", response_model=CertificateDocument, responses=_ERRORS)
 def get_certificate(number: str, registry: Registry) -> CertificateDocument:
     """The certificate with every field it shows, read from the chain and the stored metadata."""
-    return certificate_document(registry, number)
+    return registry.certificates.document(number)
 
 
 @router.get(
@@ -48,7 +46,7 @@ def get_credential(number: str, registry: Registry) -> JSONResponse:
 
     409 ``registrar_key_unavailable`` when this service holds no key of the certificate's
     registrar."""
-    return JSONResponse(issue_credential(registry, number))
+    return JSONResponse(registry.certificates.credential(number))
 
 
 @router.get(
@@ -58,8 +56,8 @@ def get_credential(number: str, registry: Registry) -> JSONResponse:
 )
 def get_pdf(number: str, registry: Registry) -> Response:
     """The certificate as a PDF (Chinese with English subtitles, QR code to /verify/{number})."""
-    doc = certificate_document(registry, number)
-    body = render_certificate_pdf(doc, certificate_fonts(registry.settings))
+    doc = registry.certificates.document(number)
+    body = registry.certificates.pdf(doc)
     return Response(
         body,
         media_type="application/pdf",
@@ -105,7 +103,7 @@ def verify_form(
 def verify_page(number: str, registry: Registry) -> HTMLResponse:
     """Public verification page (HTML, Chinese and English) for a certificate number or QR code."""
     try:
-        doc = certificate_document(registry, number)
+        page = registry.certificates.verify_page(number)
     except MalformedNumberError as exc:
         body = (
             '<section class="banner bad"><h2>证书编号有误 · Mistyped number</h2>'
@@ -123,7 +121,7 @@ def verify_page(number: str, registry: Registry) -> HTMLResponse:
             "it was not issued here. Treat it with caution.</p></section>" + _FORM
         )
         return HTMLResponse(_page("未找到证书 Certificate not found", body), status_code=404)
-    answer = VerificationService(registry).verify(doc.certificate_number)
+    doc, answer = page.document, page.verification
     return HTMLResponse(
         _page(f"证书核验 {doc.certificate_number}", _verified(doc) + _encumbrances(answer))
     )

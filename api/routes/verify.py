@@ -13,7 +13,6 @@ from api.schemas.verification import DataMatchCreate, DataMatchPublic, Verificat
 from registry.domain.evidence import parse_fingerprint
 from registry.errors import MalformedProofError
 from registry.evidence.proof import InclusionProof, verify
-from registry.verification.service import VerificationService
 
 router = APIRouter(prefix="/verify", tags=["verification"])
 
@@ -33,7 +32,7 @@ def verify_certificate(
 ) -> VerificationPublic:
     """Genuine? status, holder, validity, pledges, licences, freeze, objections and a
     ``lendable`` verdict with its reasons, all read from the chain at one block."""
-    answer = VerificationService(registry).verify(number, block=block, loan_maturity=loan_maturity)
+    answer = registry.verification.verify(number, block=block, loan_maturity=loan_maturity)
     return VerificationPublic.of(answer)
 
 
@@ -57,5 +56,5 @@ def verify_data(
     else:
         assert body.fingerprint is not None  # the schema requires one of the two
         fingerprint = parse_fingerprint(body.fingerprint)
-    match = VerificationService(registry).match_data(number, fingerprint, block=block)
+    match = registry.verification.match_data(number, fingerprint, block=block)
     return DataMatchPublic.build(match, member=member)

@@ -28,8 +28,10 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
 
+from sqlalchemy import Engine
+
+from registry.chain.client import ChainClient
 from registry.chain.ranges import is_range_refusal
 from registry.domain.audit import (
     AuditReport,
@@ -44,6 +46,7 @@ from registry.domain.audit import (
     range_seed,
 )
 from registry.domain.chain import ChainLog
+from registry.domain.deployment import DeploymentManifest
 from registry.domain.numbers import parse_certificate_number
 from registry.domain.registration import Status
 from registry.errors import (
@@ -61,9 +64,9 @@ from registry.mirror import (
     raw_events_between,
     registration_by_number,
 )
-
-if TYPE_CHECKING:
-    from registry.context import RegistryContext
+from registry.registration.service import RegistrationService
+from registry.rights.service import RightsService
+from registry.valuation.service import ValuationService
 
 #: Blocks per ``eth_getLogs`` request (the indexer's default range).
 LOG_RANGE = 2000
@@ -111,10 +114,25 @@ def mirror_facts(cert: MirroredCertificate, at: datetime) -> CertificateFacts:
 class AuditService:
     """Compares the SQL mirror with the chain (see the module's documentation)."""
 
-    def __init__(self, context: RegistryContext, *, log_range: int = LOG_RANGE) -> None:
+    def __init__(
+        self,
+        client: ChainClient,
+        manifest: DeploymentManifest,
+        engine: Engine,
+        registrations: RegistrationService,
+        rights: RightsService,
+        valuations: ValuationService,
+        *,
+        log_range: int = LOG_RANGE,
+    ) -> None:
         if log_range < 1:
             raise InputError(f"log_range must be at least 1, not {log_range}")
-        self._ctx = context
+        self._client = client
+        self._manifest = manifest
+        self._engine = engine
+        self._registrations = registrations
+        self._rights = rights
+        self._valuations = valuations
         self.log_range = log_range
 
     # --- the range ------------------------------------------------------------------------
@@ -132,9 +150,8 @@ class AuditService:
                 from_block=from_block,
                 to_block=to_block,
             )
-        ctx = self._ctx
-        chain_id, deployed = ctx.manifest.chain_id, ctx.manifest.deploy_block
-        head = indexer_head(ctx.engine, chain_id)
+        chain_id, deployed = self._manifest.chain_id, self._manifest.deploy_block
+        head = indexer_head(self._engine, chain_id)
         if head is None or head < deployed:
             raise ConflictError(
                 f"the mirror of chain {chain_id} holds no block of the registry yet (deployed "
@@ -166,11 +183,11 @@ class AuditService:
         ids = []
         for number in parsed:
             try:
-                ids.append(self._ctx.registrations.by_certificate_number(number.text, block).id)
+                ids.append(self._registrations.by_certificate_number(number.text, block).id)
                 continue
             except CertificateNotFoundError:
                 pass
-            row = registration_by_number(self._ctx.engine, number.text)
+            row = registration_by_number(self._engine, number.text)
             if row is None:
                 raise CertificateNotFoundError(
                     f"no certificate {number.text} on chain (as of block {block}) or in the mirror",
@@ -181,7 +198,7 @@ class AuditService:
 
     def _exists(self, token_id: int, block: int) -> bool:
         try:
-            self._ctx.rights.holder_of(token_id, block)
+            self._rights.holder_of(token_id, block)
         except RegistrationNotFoundError:
             return False
         return True
@@ -214,14 +231,13 @@ class AuditService:
         return low
 
     def _chain_facts(self, token_id: int, block: int) -> CertificateFacts | None:
-        ctx = self._ctx
         try:
-            reg = ctx.registrations.get(token_id, block)
+            reg = self._registrations.get(token_id, block)
         except RegistrationNotFoundError:
             return None
-        pledge = ctx.rights.live_pledge_of(token_id, block)
-        freeze = ctx.rights.freeze_of(token_id, block)
-        valuation = ctx.valuations.latest_of(token_id, block)
+        pledge = self._rights.live_pledge_of(token_id, block)
+        freeze = self._rights.freeze_of(token_id, block)
+        valuation = self._valuations.latest_of(token_id, block)
         return CertificateFacts(
             token_id=token_id,
             certificate_number=reg.certificate_number,
@@ -244,7 +260,7 @@ class AuditService:
     ) -> tuple[int, tuple[int, ...], list[CertificateDrift]]:
         """``(checked, skipped, drifts)`` of the certificates as of ``block``."""
         snapshot = certificate_snapshot(
-            self._ctx.engine, self._ctx.manifest.chain_id, None if token_ids is None else token_ids
+            self._engine, self._manifest.chain_id, None if token_ids is None else token_ids
         )
         mirrored = snapshot.certificates
         if token_ids is None:
@@ -271,15 +287,14 @@ class AuditService:
     def _logs(self, from_block: int, to_block: int) -> list[ChainLog]:
         """The node's logs of the registry in ``from_block..to_block``, as the indexer fetches
         them (same contracts, same topics), in chunks that shrink when the node refuses."""
-        ctx = self._ctx
-        addresses = [c.address for c in ctx.manifest.contracts.values()]
-        topics = ctx.client.codec.topics
+        addresses = [c.address for c in self._manifest.contracts.values()]
+        topics = self._client.codec.topics
         out: list[ChainLog] = []
         start, size = from_block, self.log_range
         while start <= to_block:
             end = min(to_block, start + size - 1)
             try:
-                found = ctx.client.get_logs(addresses, start, end, [topics] if topics else None)
+                found = self._client.get_logs(addresses, start, end, [topics] if topics else None)
             except Exception as exc:
                 if not is_range_refusal(exc):
                     raise
@@ -311,14 +326,13 @@ class AuditService:
         those (default: every registration on either side); the raw events are always checked
         over the whole range.
         """
-        ctx = self._ctx
-        chain_id = ctx.manifest.chain_id
+        chain_id = self._manifest.chain_id
         if certificates is not None:
             bad = [t for t in certificates if t < 1]
             if bad:
                 raise InputError(f"token ids start at 1, not {bad[0]}", token_id=bad[0])
         start, end, head, notes = self._range(from_block, to_block)
-        header = ctx.client.block(end)
+        header = self._client.block(end)
         at = datetime.fromtimestamp(header.timestamp, tz=UTC)
         token_ids: list[int] | None = None
         if certificates is not None or certificate_numbers is not None:
@@ -341,7 +355,7 @@ class AuditService:
         for low in range(start, end + 1, chunk):
             high = min(end, low + chunk - 1)
             logs = self._logs(low, high)
-            rows = raw_events_between(ctx.engine, chain_id, low, high)
+            rows = raw_events_between(self._engine, chain_id, low, high)
             events_on_chain += len(logs)
             events_in_mirror += len(rows)
             event_drifts += compare_logs(rows, logs)
@@ -367,7 +381,7 @@ class AuditService:
                     mismatched.append(digests)
             blocks += len(by_block)
 
-        again = ctx.client.block(end)
+        again = self._client.block(end)
         if again.hash != header.hash:
             raise ChainError(
                 f"block {end} changed from {header.hash} to {again.hash} while it was audited "
@@ -376,7 +390,7 @@ class AuditService:
             )
         return AuditReport(
             chain_id=chain_id,
-            contracts=tuple(c.address for c in ctx.manifest.contracts.values()),
+            contracts=tuple(c.address for c in self._manifest.contracts.values()),
             from_block=start,
             to_block=end,
             requested_to_block=to_block,

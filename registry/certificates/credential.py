@@ -9,13 +9,15 @@ data is derived from the credential by a fixed mapping (docs/credential.md):
   holder, fingerprint, metadata hash, validity), so a wallet or a contract can read them;
 * ``proof``: the proof options (type, created, purpose, verification method).
 
-The EIP-712 domain binds the signature to the chain and the registry contract.
+The EIP-712 domain binds the signature to the chain and the registry contract. This module is
+the mapping, signing and offline checking; :meth:`registry.certificates.service.
+CertificateService.credential` issues the credential of a certificate on this registry.
 """
 
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from eth_account import Account
@@ -23,12 +25,11 @@ from eth_account.messages import encode_typed_data
 from eth_account.signers.local import LocalAccount
 from eth_utils.address import is_address, to_checksum_address
 
-from registry.certificates.document import CertificateDocument, certificate_document
+from registry.certificates.document import CertificateDocument
 from registry.certificates.labels import iso_utc
 from registry.chain.eip712 import DOMAIN_TYPES, sign_typed_data
-from registry.context import RegistryContext
 from registry.domain.registration import canonical_json
-from registry.errors import DaregError, RegistrarKeyUnavailableError
+from registry.errors import DaregError
 from registry.registration.service import RegistrationService
 
 VC_CONTEXT = "https://www.w3.org/ns/credentials/v2"
@@ -249,37 +250,6 @@ def sign_credential(
     signature = sign_typed_data(typed_data(credential), signer)
     credential["proof"]["proofValue"] = "0x" + signature.hex()
     return credential
-
-
-def registrar_signer(ctx: RegistryContext, registrar_code: int) -> LocalAccount:
-    """The key this service signs with for ``registrar_code``: the operator, if it is one of the
-    registrar's accounts on chain."""
-    account = ctx.operator_account
-    if account is None or ctx.registrations.registrar_code_of(account.address) != registrar_code:
-        held = "no operator key" if account is None else f"operator account {account.address}"
-        raise RegistrarKeyUnavailableError(
-            f"this service holds no key of registrar {registrar_code} ({held} is not one of its "
-            "registrar accounts), so it cannot sign the certificate's credential",
-            registrar_code=registrar_code,
-        )
-    return account
-
-
-def issue_credential(
-    ctx: RegistryContext, number: str, *, created: datetime | None = None
-) -> dict[str, Any]:
-    """The signed credential of certificate ``number``.
-
-    ``created`` defaults to the registry's clock: the later of this machine's clock and the chain
-    head's timestamp (certificate dates come from the chain, whose clock may run ahead on a
-    development node).
-    """
-    doc = certificate_document(ctx, number)
-    signer = registrar_signer(ctx, doc.registrar.code)
-    if created is None:
-        head = datetime.fromtimestamp(ctx.client.block().timestamp, tz=UTC)
-        created = max(datetime.now(tz=UTC), head)
-    return sign_credential(doc, signer, created)
 
 
 def _check_shape(credential: dict[str, Any]) -> None:

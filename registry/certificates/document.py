@@ -3,7 +3,8 @@
 It is assembled from the chain (status, dates, numbers, holder address, fingerprint, version,
 registrar code, token) and from the stored metadata document whose SHA-256 the chain records.
 The JSON answer of ``GET /api/v1/certificates/{number}``, the Verifiable Credential and the PDF
-are all made from it.
+are all made from it. This module holds its shape; :class:`registry.certificates.service.
+CertificateService` assembles it from one block's chain reads.
 """
 
 from __future__ import annotations
@@ -13,20 +14,14 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from registry.context import RegistryContext
-from registry.domain.evidence import parse_fingerprint
 from registry.domain.registration import (
     AssetKind,
     AssetMetadata,
     Classification,
     Holder,
-    Registration,
     Right,
     Status,
-    sha256_hex,
 )
-from registry.errors import CertificateNotFoundError, NotFoundError, VerificationFailedError
-from registry.registration.service import CONTRACT
 
 CERTIFICATE_SCHEMA = "dareg.certificate/1"
 
@@ -103,90 +98,9 @@ class CertificateDocument(_Frozen):
     metadata_hash: str = Field(description="SHA-256 of the canonical metadata, as on chain")
 
 
-def verification_url(ctx: RegistryContext, number: str) -> str:
-    base = ctx.settings.public_url or ctx.settings.api_url
-    return f"{base.rstrip('/')}/verify/{number}"
-
-
-def _anchor(ctx: RegistryContext, fingerprint: str) -> AnchorRef | None:
-    record = ctx.evidence.lookup(parse_fingerprint(fingerprint))
-    if record is None:
-        return None
-    return AnchorRef(
-        chain_id=ctx.manifest.chain_id,
-        contract=ctx.evidence.contract_address,
-        fingerprint=record.fingerprint_hex,
-        anchorer=record.anchorer,
-        tx_hash=record.tx_hash,
-        block_number=record.block_number,
-        anchored_at=record.anchored_at,
-    )
-
-
-def document_of(ctx: RegistryContext, registration: Registration) -> CertificateDocument:
-    """The certificate document of an issued registration."""
-    number = registration.certificate_number
-    if number is None or registration.issued_at is None or registration.valid_until is None:
-        raise CertificateNotFoundError(
-            f"registration {registration.id} has no certificate (status {registration.status})",
-            id=registration.id,
-        )
-    service = ctx.registrations
-    try:
-        body = service.metadata_document(registration)
-    except NotFoundError as exc:
-        raise NotFoundError(
-            f"certificate {number}: {exc.message}; the certificate document cannot be made",
-            number=number,
-            metadata_hash=registration.metadata_hash,
-        ) from exc
-    if sha256_hex(body) != registration.metadata_hash:
-        raise VerificationFailedError(
-            f"certificate {number}: the stored metadata does not hash to the on-chain "
-            f"metadataHash {registration.metadata_hash}",
-            number=number,
-            metadata_hash=registration.metadata_hash,
-        )
-    metadata = AssetMetadata.model_validate_json(body)
-    token_uri = str(
-        ctx.client.call(CONTRACT, service.contract_address, "tokenURI", [registration.id])
-    )
-    return CertificateDocument(
-        certificate_number=number,
-        registration_number=registration.registration_number,
-        token_id=registration.id,
-        status=registration.status,
-        valid=registration.status is Status.ISSUED,
-        holder=current_holder(metadata, registration.holder),
-        asset_name=metadata.name,
-        asset_kind=registration.asset_kind,
-        rights=sorted(registration.rights, key=list(Right).index),
-        classification=registration.classification,
-        metadata=metadata,
-        fingerprint=registration.fingerprint,
-        version=registration.version,
-        versions=[
-            VersionRef(version=v.version, fingerprint=v.fingerprint, metadata_hash=v.metadata_hash)
-            for v in service.versions(registration.id)
-        ],
-        evidence=_anchor(ctx, registration.fingerprint),
-        registrar=RegistrarRef(
-            code=registration.registrar_code,
-            name=service.registrars.name(registration.registrar_code),
-        ),
-        issued_at=registration.issued_at,
-        notice_period=NoticePeriod(start=registration.notice_start, end=registration.notice_end),
-        valid_until=registration.valid_until,
-        source_agreement_end=registration.source_agreement_end,
-        chain=ChainRef(
-            chain_id=ctx.manifest.chain_id,
-            contract=service.contract_address,
-            token_id=registration.id,
-            token_uri=token_uri,
-        ),
-        verification_url=verification_url(ctx, number),
-        metadata_hash=registration.metadata_hash,
-    )
+def verification_url(base_url: str, number: str) -> str:
+    """The public verification page of certificate ``number`` (its QR code's target)."""
+    return f"{base_url.rstrip('/')}/verify/{number}"
 
 
 #: Shown for a holder who acquired the certificate by transfer and has not yet registered a
@@ -202,12 +116,3 @@ def current_holder(metadata: AssetMetadata, chain_holder: str) -> Holder:
     return Holder(
         name=PENDING_HOLDER_NAME, identifier_type="other", identifier="—", address=chain_holder
     )
-
-
-def certificate_document(ctx: RegistryContext, number: str) -> CertificateDocument:
-    """The certificate with ``number``.
-
-    Raises :class:`~registry.errors.MalformedNumberError` for a mistyped number (check digit) and
-    :class:`~registry.errors.CertificateNotFoundError` for a number this registry never issued.
-    """
-    return document_of(ctx, ctx.registrations.by_certificate_number(number))

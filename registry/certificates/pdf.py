@@ -62,7 +62,13 @@ class CertificateFonts:
 
 def certificate_fonts(settings: Settings) -> CertificateFonts:
     """The font files, from the project's node_modules (installed by ``scripts/bootstrap``)."""
-    root = settings.node_modules_dir / FONT_PACKAGE
+    return fonts_in(settings.node_modules_dir)
+
+
+def fonts_in(node_modules_dir: Path) -> CertificateFonts:
+    """The font files in ``node_modules_dir``; a :class:`ConfigurationError` naming the package
+    (and ``DAREG_NODE_MODULES_DIR``) when they are missing."""
+    root = node_modules_dir / FONT_PACKAGE
     fonts = CertificateFonts(regular=root / FONT_REGULAR, bold=root / FONT_BOLD)
     missing = [p for p in (fonts.regular, fonts.bold) if not p.is_file()]
     if missing:

@@ -9,7 +9,8 @@ the embedded anvil, a Hardhat node or any other EVM node. The transport is injec
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import requests
@@ -23,8 +24,14 @@ from web3.providers.base import BaseProvider
 
 from registry.artifacts import ContractArtifact
 from registry.chain.abi import AbiCodec
-from registry.domain.chain import BlockHeader, ChainEvent, ChainLog, Receipt
-from registry.errors import ChainError, ChainUnreachableError, ContractRevertError, InputError
+from registry.domain.chain import BlockHeader, ChainEvent, ChainLog, ContractCall, Receipt
+from registry.errors import (
+    ChainError,
+    ChainUnreachableError,
+    ContractRevertError,
+    InputError,
+    translate_revert,
+)
 
 #: Mnemonic of the embedded chain's public development accounts (anvil and Hardhat defaults).
 DEV_MNEMONIC = "test test test test test test test test test test test junk"
@@ -53,6 +60,20 @@ def account_from_key(private_key: str) -> LocalAccount:
     except (ValueError, TypeError) as exc:
         raise ChainError(f"the configured private key is not a valid secp256k1 key: {exc}") from exc
     return account
+
+
+@contextmanager
+def refusals_translated() -> Iterator[None]:
+    """Raise a contract's refusal as the project's error: an "unknown X" revert becomes the
+    matching :class:`~registry.errors.NotFoundError` (:func:`~registry.errors.translate_revert`),
+    any other :class:`ContractRevertError` goes on unchanged."""
+    try:
+        yield
+    except ContractRevertError as exc:
+        translated = translate_revert(exc)
+        if translated is exc:
+            raise
+        raise translated from exc
 
 
 #: Where a contract object is only used to encode or decode.
@@ -156,6 +177,19 @@ class ChainClient:
         except ContractLogicError as exc:
             raise self._revert(exc) from exc
 
+    def read(
+        self,
+        contract: str,
+        address: str,
+        function: str,
+        args: Sequence[Any] = (),
+        block: int | str = "latest",
+    ) -> Any:
+        """:meth:`call`, with the refusal as the project's error (:func:`refusals_translated`):
+        what the services read with."""
+        with refusals_translated():
+            return self.call(contract, address, function, args, block)
+
     def encode_call(self, contract: str, address: str, function: str, args: Sequence[Any]) -> str:
         """The calldata (hex) of ``function(*args)`` on ``contract``."""
         return str(self._contract(contract, address).encode_abi(function, args=list(args)))
@@ -178,6 +212,12 @@ class ChainClient:
             return int(self._guard(self._w3.eth.estimate_gas, tx, "pending"))
         except ContractLogicError as exc:
             raise self._revert(exc) from exc
+
+    def dry_run(self, to: str, data: str, sender: str) -> int:
+        """:meth:`simulate`, with the refusal as the project's error
+        (:func:`refusals_translated`): a call checked as ``sender`` before anyone signs it."""
+        with refusals_translated():
+            return self.simulate(to, data, sender)
 
     def get_logs(
         self,
@@ -241,6 +281,14 @@ class ChainClient:
         bound = self._contract(contract, address)
         data = bound.encode_abi(function, args=list(args))
         return self._send(signer, to=bound.address, data=data)
+
+    def send(self, call: ContractCall, address: str, signer: LocalAccount) -> Receipt:
+        """Send ``call`` to the contract at ``address`` signed by ``signer`` and wait for its
+        receipt; a refusal is raised as the project's error (:func:`refusals_translated`).
+
+        The one way the services write to the chain."""
+        with refusals_translated():
+            return self.transact(call.contract, address, call.function, call.args, signer)
 
     def _send(self, signer: LocalAccount, *, to: str | None, data: str) -> Receipt:
         tx: dict[str, Any] = {"from": signer.address, "data": data, "value": 0}

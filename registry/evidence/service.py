@@ -9,6 +9,7 @@ from eth_account.signers.local import LocalAccount
 
 from registry.chain.client import ChainClient
 from registry.chain.eip712 import sign_typed_data, typed_data
+from registry.domain.chain import ContractCall
 from registry.domain.deployment import DeploymentManifest
 from registry.domain.evidence import ZERO_ADDRESS, EvidenceRecord, format_fingerprint
 from registry.domain.inputs import checked_address
@@ -48,10 +49,11 @@ class EvidenceService:
     def contract_address(self) -> str:
         return self._address
 
-    def lookup(self, fingerprint: bytes) -> EvidenceRecord | None:
-        """The anchored record of ``fingerprint`` as of the chain head, or ``None``."""
+    def lookup(self, fingerprint: bytes, block: int | str = "latest") -> EvidenceRecord | None:
+        """The anchored record of ``fingerprint`` as of ``block`` (default: the chain head), or
+        ``None``."""
         anchorer, anchored_at, block_number = self._client.call(
-            CONTRACT, self._address, "evidenceOf", [fingerprint]
+            CONTRACT, self._address, "evidenceOf", [fingerprint], block
         )
         if anchorer == ZERO_ADDRESS:
             return None
@@ -87,8 +89,7 @@ class EvidenceService:
     def anchor(self, fingerprint: bytes, sender: LocalAccount) -> AnchorOutcome:
         """Anchor with ``sender`` as anchorer; an existing record is returned, never duplicated."""
         return self._anchor_once(
-            fingerprint,
-            lambda: self._client.transact(CONTRACT, self._address, "anchor", [fingerprint], sender),
+            fingerprint, ContractCall(CONTRACT, "anchor", (fingerprint,)), sender
         )
 
     def relay(
@@ -101,23 +102,17 @@ class EvidenceService:
     ) -> AnchorOutcome:
         """Anchor on behalf of ``anchorer``, who signed :meth:`typed_data`; ``relayer`` pays gas."""
         anchorer = checked_address(anchorer, "anchorer")
-        return self._anchor_once(
-            fingerprint,
-            lambda: self._client.transact(
-                CONTRACT,
-                self._address,
-                "anchorFor",
-                [fingerprint, anchorer, deadline, signature],
-                relayer,
-            ),
-        )
+        call = ContractCall(CONTRACT, "anchorFor", (fingerprint, anchorer, deadline, signature))
+        return self._anchor_once(fingerprint, call, relayer)
 
-    def _anchor_once(self, fingerprint: bytes, send: Any) -> AnchorOutcome:
+    def _anchor_once(
+        self, fingerprint: bytes, call: ContractCall, signer: LocalAccount
+    ) -> AnchorOutcome:
         existing = self.lookup(fingerprint)
         if existing is not None:
             return AnchorOutcome(existing, created=False)
         try:
-            send()
+            self._client.send(call, self._address, signer)
         except ContractRevertError as exc:
             if exc.error_name != "EvidenceAlreadyAnchored":
                 raise

@@ -36,7 +36,6 @@ from registry.errors import (
     InputError,
     NotFoundError,
     RegistrationNotFoundError,
-    translate_revert,
 )
 
 CONTRACT = "DataAssetRegistry"
@@ -98,16 +97,12 @@ class RegistrationService:
     # --- plumbing ---------------------------------------------------------------------
 
     def _send(self, function: str, args: Sequence[Any], signer: LocalAccount) -> Receipt:
-        try:
-            return self._client.transact(CONTRACT, self._address, function, args, signer)
-        except ContractRevertError as exc:
-            raise translate_revert(exc) from exc
+        return self._client.send(
+            ContractCall(CONTRACT, function, tuple(args)), self._address, signer
+        )
 
     def _call(self, function: str, args: Sequence[Any] = (), block: int | str = "latest") -> Any:
-        try:
-            return self._client.call(CONTRACT, self._address, function, args, block)
-        except ContractRevertError as exc:
-            raise translate_revert(exc) from exc
+        return self._client.read(CONTRACT, self._address, function, args, block)
 
     @staticmethod
     def _event(receipt: Receipt, name: str) -> ChainEvent:
@@ -169,8 +164,8 @@ class RegistrationService:
             bool(active), bool(open_to_all), bool(evidence_required), int(period)
         )
 
-    def registrar_code_of(self, account: str) -> int:
-        return int(self._call("registrarCodeOf", [checked_address(account, "account")]))
+    def registrar_code_of(self, account: str, block: int | str = "latest") -> int:
+        return int(self._call("registrarCodeOf", [checked_address(account, "account")], block))
 
     # --- registrants --------------------------------------------------------------------
 
@@ -275,8 +270,7 @@ class RegistrationService:
         return ContractCall(CONTRACT, "cancel", (reg_id, self.documents.put_optional_text(reason)))
 
     def cancel(self, reg_id: int, reason: str | None, holder: LocalAccount) -> Registration:
-        call = self.cancellation_call(reg_id, reason)
-        self._send(call.function, call.args, holder)
+        self._client.send(self.cancellation_call(reg_id, reason), self._address, holder)
         return self.get(reg_id)
 
     def file_objection(

@@ -30,13 +30,11 @@ from registry.domain.chain import ContractCall, ForwardRequest, Receipt
 from registry.domain.deployment import DeploymentManifest
 from registry.domain.inputs import checked_address
 from registry.errors import (
-    ContractRevertError,
     InputError,
     InvalidRelayRequestError,
     RelayRequestExpiredError,
     RelaySignatureError,
     StaleRelayRequestError,
-    translate_revert,
 )
 
 FORWARDER = "RegistryForwarder"
@@ -87,12 +85,6 @@ class RelayService:
     def nonce_of(self, signer: str) -> int:
         return int(self._client.call(FORWARDER, self._forwarder, "nonces", [signer]))
 
-    def _run_as(self, signer: str, to: str, data: str) -> int:
-        try:
-            return self._client.simulate(to, data, signer)
-        except ContractRevertError as exc:
-            raise translate_revert(exc) from exc
-
     def prepare(self, call: ContractCall, signer: str, ttl: int = DEFAULT_TTL) -> ForwardRequest:
         """The forward request ``signer`` signs to make ``call``; refused now (with the
         contract's error) if the call would fail for that signer."""
@@ -105,7 +97,7 @@ class RelayService:
         signer = checked_address(signer, "signer")
         to = self._addresses[call.contract]
         data = self._client.encode_call(call.contract, to, call.function, call.args)
-        gas = _gas_allowance(self._run_as(signer, to, data))
+        gas = _gas_allowance(self._client.dry_run(to, data, signer))
         return ForwardRequest(
             signer=signer,
             to=to,
@@ -170,7 +162,7 @@ class RelayService:
                 nonce=request.nonce,
                 expected=expected,
             )
-        self._run_as(request.signer, request.to, request.data)
+        self._client.dry_run(request.to, request.data, request.signer)
 
     def submit(self, request: ForwardRequest, signature: bytes, relayer: LocalAccount) -> Receipt:
         """Check ``request`` and send it through the forwarder, paid by ``relayer``."""
@@ -184,10 +176,9 @@ class RelayService:
             bytes.fromhex(request.data.removeprefix("0x")),
             signature,
         )
-        try:
-            return self._client.transact(FORWARDER, self._forwarder, "execute", [struct], relayer)
-        except ContractRevertError as exc:
-            raise translate_revert(exc) from exc
+        return self._client.send(
+            ContractCall(FORWARDER, "execute", (struct,)), self._forwarder, relayer
+        )
 
     def sign(self, request: ForwardRequest, signer: LocalAccount) -> bytes:
         return sign_typed_data(self.typed_data(request), signer)

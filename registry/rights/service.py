@@ -47,7 +47,6 @@ from registry.errors import (
     InputError,
     NotFoundError,
     PledgeNotFoundError,
-    translate_revert,
 )
 from registry.rights.odrl import (
     MEDIA_TYPE,
@@ -109,24 +108,16 @@ class RightsService:
     def _send(
         self, contract: str, function: str, args: Sequence[Any], signer: LocalAccount
     ) -> Receipt:
-        try:
-            return self._client.transact(
-                contract, self._addresses[contract], function, args, signer
-            )
-        except ContractRevertError as exc:
-            raise translate_revert(exc) from exc
+        return self.send(ContractCall(contract, function, tuple(args)), signer)
 
     def send(self, call: ContractCall, signer: LocalAccount) -> Receipt:
         """Send ``call`` as ``signer``'s own transaction."""
-        return self._send(call.contract, call.function, call.args, signer)
+        return self._client.send(call, self._addresses[call.contract], signer)
 
     def _call(
         self, contract: str, function: str, args: Sequence[Any] = (), block: Block = "latest"
     ) -> Any:
-        try:
-            return self._client.call(contract, self._addresses[contract], function, args, block)
-        except ContractRevertError as exc:
-            raise translate_revert(exc) from exc
+        return self._client.read(contract, self._addresses[contract], function, args, block)
 
     @staticmethod
     def _events(receipt: Receipt, name: str) -> list[ChainEvent]:

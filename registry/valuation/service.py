@@ -33,11 +33,7 @@ from registry.domain.valuation import (
     base_date_timestamp,
     staleness,
 )
-from registry.errors import (
-    ContractRevertError,
-    InputError,
-    translate_revert,
-)
+from registry.errors import InputError
 from registry.registration.service import RegistrationService
 from registry.valuation.calculators import compute_from_json
 from registry.valuation.record import ValuationResult
@@ -73,18 +69,10 @@ class ValuationService:
 
     def send(self, call: ContractCall, signer: LocalAccount) -> Receipt:
         """Send ``call`` as ``signer``'s own transaction."""
-        try:
-            return self._client.transact(
-                call.contract, self._address, call.function, call.args, signer
-            )
-        except ContractRevertError as exc:
-            raise translate_revert(exc) from exc
+        return self._client.send(call, self._address, signer)
 
     def _call(self, function: str, args: Sequence[Any] = (), block: Block = "latest") -> Any:
-        try:
-            return self._client.call(CONTRACT, self._address, function, args, block)
-        except ContractRevertError as exc:
-            raise translate_revert(exc) from exc
+        return self._client.read(CONTRACT, self._address, function, args, block)
 
     # --- appraisers -------------------------------------------------------------------
 

@@ -16,12 +16,15 @@ from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
+from registry.chain.client import ChainClient
 from registry.domain.registration import Classification, Registration, Status
 from registry.domain.valuation import staleness
 from registry.errors import CertificateNotFoundError, NotFoundError
+from registry.registration.service import RegistrationService
+from registry.rights.service import RightsService
+from registry.valuation.service import ValuationService
 
 if TYPE_CHECKING:
-    from registry.context import RegistryContext
     from registry.domain.rights import Freeze, Licence, Pledge
     from registry.domain.valuation import AccountingClass, Valuation
 
@@ -131,36 +134,49 @@ def verdict(
 class VerificationService:
     """Answers a financier's questions about a certificate in one consistent read."""
 
-    def __init__(self, context: RegistryContext) -> None:
-        self._ctx = context
+    def __init__(
+        self,
+        client: ChainClient,
+        chain_id: int,
+        registrations: RegistrationService,
+        rights: RightsService,
+        valuations: ValuationService,
+    ) -> None:
+        self._client = client
+        self._chain_id = chain_id
+        self._registrations = registrations
+        self._rights = rights
+        self._valuations = valuations
 
-    def _block(self, block: int | None) -> tuple[int, datetime]:
-        header = self._ctx.client.block(block if block is not None else "latest")
+    def pinned(self, block: int | None = None) -> tuple[int, datetime]:
+        """``(number, time)`` of ``block`` (default: the head, read once): the block every read
+        of one answer is pinned to."""
+        header = self._client.block(block if block is not None else "latest")
         return header.number, datetime.fromtimestamp(header.timestamp, tz=UTC)
 
     def verify(
         self, number: str, *, block: int | None = None, loan_maturity: datetime | None = None
     ) -> Verification:
         """The full answer for certificate ``number`` as of ``block`` (default: the head)."""
-        ctx = self._ctx
-        at_block, at_time = self._block(block)
+        at_block, at_time = self.pinned(block)
+        registrations = self._registrations
         try:
-            reg = ctx.registrations.by_certificate_number(number, at_block)
+            reg = registrations.by_certificate_number(number, at_block)
         except CertificateNotFoundError:
             return Verification(
                 number=number,
                 genuine=False,
-                chain_id=ctx.manifest.chain_id,
-                contract=ctx.registrations.contract_address,
+                chain_id=self._chain_id,
+                contract=registrations.contract_address,
                 as_of_block=at_block,
                 as_of_time=at_time,
             )
-        rights = ctx.rights
+        rights = self._rights
         live = rights.live_pledge_of(reg.id, block=at_block)
         pledges = (live,) if live is not None else ()
         licences = tuple(rights.live_licences_of(reg.id, block=at_block))
         freeze = rights.freeze_of(reg.id, block=at_block)
-        valuations = ctx.valuations
+        valuations = self._valuations
         valuation = valuations.latest_of(reg.id, block=at_block)
         stale: tuple[str, ...] = ()
         removed = False
@@ -177,7 +193,7 @@ class VerificationService:
         holder_name: str | None = None
         asset_name: str | None = None
         try:  # names come from the off-chain metadata; its absence must not hide the chain facts
-            metadata = ctx.registrations.metadata(reg)
+            metadata = registrations.metadata(reg)
             asset_name = metadata.name
             if metadata.holder.address.lower() == reg.holder.lower():
                 holder_name = metadata.holder.name  # else transferred: the name awaits a change
@@ -186,14 +202,14 @@ class VerificationService:
         return Verification(
             number=number,
             genuine=True,
-            chain_id=ctx.manifest.chain_id,
-            contract=ctx.registrations.contract_address,
+            chain_id=self._chain_id,
+            contract=registrations.contract_address,
             as_of_block=at_block,
             as_of_time=at_time,
             registration=reg,
             holder_name=holder_name,
             asset_name=asset_name,
-            registrar_name=ctx.registrations.registrars.name(reg.registrar_code),
+            registrar_name=registrations.registrars.name(reg.registrar_code),
             pledges=pledges,
             licences=licences,
             freeze=freeze if freeze.frozen else None,
@@ -216,10 +232,10 @@ class VerificationService:
 
     def match_data(self, number: str, fingerprint: bytes, *, block: int | None = None) -> DataMatch:
         """Which registered version (if any) has ``fingerprint``."""
-        at_block, _ = self._block(block)
-        reg = self._ctx.registrations.by_certificate_number(number, at_block)
+        at_block, _ = self.pinned(block)
+        reg = self._registrations.by_certificate_number(number, at_block)
         wanted = "0x" + fingerprint.hex()
-        versions = self._ctx.registrations.versions(reg.id, at_block)
+        versions = self._registrations.versions(reg.id, at_block)
         found = next((v.version for v in versions if v.fingerprint == wanted), None)
         return DataMatch(
             number=number,

@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 from sqlalchemy import delete, insert, select, update
 
-from registry.audit import AuditService
 from registry.context import RegistryContext
 from registry.db.models import freeze_table, pledge_table, raw_event_table, registration_table
 from registry.domain.audit import (
@@ -108,7 +107,7 @@ def as_log(row: dict[str, Any]) -> ChainLog:
 
 def test_a_synced_mirror_is_consistent(ctx: RegistryContext) -> None:
     s = build_scenario(ctx)
-    report = AuditService(ctx).audit()
+    report = ctx.audit.audit()
     assert report.consistent, report
     head = indexer_head(ctx.engine, ctx.manifest.chain_id)
     assert (report.from_block, report.to_block, report.as_of_block) == (
@@ -127,11 +126,11 @@ def test_a_synced_mirror_is_consistent(ctx: RegistryContext) -> None:
     assert report.mirror_digest == report.chain_digest
     assert report.notes == ()
     # the same answer twice: same digest; only the given certificates when asked
-    assert AuditService(ctx).audit().mirror_digest == report.mirror_digest
-    one = AuditService(ctx).audit(certificates=[s.pledged])
+    assert ctx.audit.audit().mirror_digest == report.mirror_digest
+    one = ctx.audit.audit(certificates=[s.pledged])
     assert one.consistent
     assert one.certificates_checked == 1
-    by_number = AuditService(ctx).audit(certificate_numbers=[s.moved_number])
+    by_number = ctx.audit.audit(certificate_numbers=[s.moved_number])
     assert by_number.certificates_checked == 1
     assert by_number.consistent
 
@@ -139,7 +138,7 @@ def test_a_synced_mirror_is_consistent(ctx: RegistryContext) -> None:
 def test_the_chain_is_read_at_the_audited_block(ctx: RegistryContext) -> None:
     s = build_scenario(ctx)
     ctx.rights.release(s.pledge_id, bank())  # on chain, not yet mirrored
-    report = AuditService(ctx).audit()
+    report = ctx.audit.audit()
     assert report.consistent, report.certificate_drifts
     assert report.as_of_block < ctx.client.head()
 
@@ -152,12 +151,12 @@ def test_expiry_is_judged_at_the_audited_block(ctx: RegistryContext) -> None:
     travel(ctx.client, int(valid_until.timestamp()) - ctx.client.block().timestamp + 60)
     sync(ctx)
     assert ctx.registrations.get(token).status is Status.EXPIRED
-    report = AuditService(ctx).audit()
+    report = ctx.audit.audit()
     assert report.consistent, report.certificate_drifts  # the mirror stores issued: derived
     later = (valid_until + timedelta(days=365)).replace(microsecond=0)
     t = registration_table
     execute(ctx, update(t).where(t.c.id == token).values(valid_until=later))
-    report = AuditService(ctx).audit()
+    report = ctx.audit.audit()
     assert report.certificate_drifts == (
         CertificateDrift(token, number, "status", "issued", "expired"),
         CertificateDrift(token, number, "valid_until", later.isoformat(), valid_until.isoformat()),
@@ -185,7 +184,7 @@ def test_tampered_certificate_state_is_reported_field_by_field(ctx: RegistryCont
         .where(pledge_table.c.id == s.pledge_id)
         .values(pledgee=buyer().address, secured_amount="1"),
     )
-    report = AuditService(ctx).audit()
+    report = ctx.audit.audit()
     assert not report.consistent
     assert report.event_drifts == ()  # the raw events are untouched
     assert report.certificate_drifts == (
@@ -198,7 +197,7 @@ def test_tampered_certificate_state_is_reported_field_by_field(ctx: RegistryCont
     execute(
         ctx, update(pledge_table).where(pledge_table.c.id == s.pledge_id).values(status="released")
     )
-    report = AuditService(ctx).audit(certificates=[s.pledged])
+    report = ctx.audit.audit(certificates=[s.pledged])
     assert report.certificate_drifts == (
         CertificateDrift(s.pledged, s.pledged_number, "holder", intruder, holder().address),
         CertificateDrift(s.pledged, s.pledged_number, "live_pledge", None, s.pledge_id),
@@ -219,7 +218,7 @@ def test_certificates_on_one_side_only(ctx: RegistryContext) -> None:
     }
     execute(ctx, insert(t).values(**ghost))
     execute(ctx, delete(t).where(t.c.id == s.pledged))  # cascades to its pledge
-    report = AuditService(ctx).audit()
+    report = ctx.audit.audit()
     assert report.certificate_drifts == (
         CertificateDrift(s.pledged, s.pledged_number, "exists", False, True),
         CertificateDrift(77, None, "exists", True, False),
@@ -251,7 +250,7 @@ def test_tampered_raw_events_are_reported_row_by_row(ctx: RegistryContext) -> No
     extra = {**template, "log_index": 999, "tx_hash": "0x" + "ab" * 32}
     execute(ctx, insert(t).values(**extra))
 
-    report = AuditService(ctx).audit()
+    report = ctx.audit.audit()
     assert not report.consistent
     assert report.certificate_drifts == ()
     drifts = {(d.block_number, d.log_index): d for d in report.event_drifts}
@@ -276,7 +275,7 @@ def test_tampered_raw_events_are_reported_row_by_row(ctx: RegistryContext) -> No
     assert report.mirror_digest != report.chain_digest
     # a range without the tampered blocks is still consistent
     first = min(b.block_number for b in report.block_digests)
-    before = AuditService(ctx).audit(to_block=first - 1)
+    before = ctx.audit.audit(to_block=first - 1)
     assert before.event_drifts == ()
     assert before.mirror_digest == before.chain_digest
 
@@ -289,7 +288,7 @@ def test_the_range_is_clipped_to_the_indexed_head(ctx: RegistryContext) -> None:
     head = indexer_head(ctx.engine, ctx.manifest.chain_id)
     assert head is not None
     ctx.rights.unfreeze(s.moved, "(2026)粤01执保123号", grant_regulator(ctx))
-    report = AuditService(ctx).audit(to_block=head + 50)
+    report = ctx.audit.audit(to_block=head + 50)
     assert (report.to_block, report.requested_to_block, report.indexed_head) == (
         head,
         head + 50,
@@ -298,7 +297,7 @@ def test_the_range_is_clipped_to_the_indexed_head(ctx: RegistryContext) -> None:
     assert report.consistent  # the unfreeze is not mirrored yet, and not audited either
     assert any("beyond the mirror's indexed head" in note for note in report.notes)
     with pytest.raises(InputError, match="beyond the mirror's indexed head"):
-        AuditService(ctx).audit(from_block=head + 1)
+        ctx.audit.audit(from_block=head + 1)
 
 
 def test_an_earlier_block_skips_certificates_changed_since(ctx: RegistryContext) -> None:
@@ -307,23 +306,23 @@ def test_an_earlier_block_skips_certificates_changed_since(ctx: RegistryContext)
     ctx.rights.unfreeze(s.moved, "(2026)粤01执保123号", grant_regulator(ctx))
     now = sync(ctx)
     assert now > then
-    earlier = AuditService(ctx).audit(to_block=then)
+    earlier = ctx.audit.audit(to_block=then)
     assert earlier.consistent, earlier.certificate_drifts
     assert earlier.certificates_skipped == (s.moved,)
     assert earlier.certificates_checked == 1
     assert any("changed in the mirror after block" in note for note in earlier.notes)
-    latest = AuditService(ctx).audit()
+    latest = ctx.audit.audit()
     assert latest.consistent
     assert latest.certificates_skipped == ()
     assert latest.certificates_checked == 2
-    part = AuditService(ctx).audit(from_block=then + 1)
+    part = ctx.audit.audit(from_block=then + 1)
     assert part.from_block == then + 1
     assert part.consistent
     assert 0 < part.events_on_chain < latest.events_on_chain
 
 
 def test_bad_input_is_refused_clearly(ctx: RegistryContext) -> None:
-    service = AuditService(ctx)
+    service = ctx.audit
     with pytest.raises(ConflictError, match="holds no block"):
         service.audit()  # never synced
     s = build_scenario(ctx)
@@ -407,7 +406,7 @@ def test_the_range_digest_is_a_hash_chain_over_block_digests() -> None:
 
 def test_the_reported_range_digest_follows_the_definition(ctx: RegistryContext) -> None:
     build_scenario(ctx)
-    report = AuditService(ctx).audit()
+    report = ctx.audit.audit()
     t = raw_event_table
     with ctx.engine.connect() as connection:
         rows = [dict(r._mapping) for r in connection.execute(select(t))]

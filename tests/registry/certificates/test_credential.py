@@ -17,11 +17,9 @@ from registry.certificates.credential import (
     PROOF_TYPE,
     VC_CONTEXT,
     did_pkh,
-    issue_credential,
     sign_credential,
     verify_credential,
 )
-from registry.certificates.document import certificate_document
 from registry.chain.client import ChainClient, dev_account
 from registry.context import RegistryContext
 from registry.errors import RegistrarKeyUnavailableError
@@ -97,13 +95,13 @@ def with_leaf(credential: dict[str, Any], path: Path_) -> dict[str, Any]:
 
 @pytest.fixture
 def credential(signing_ctx: RegistryContext, certificate: str) -> dict[str, Any]:
-    return issue_credential(signing_ctx, certificate)
+    return signing_ctx.certificates.credential(certificate)
 
 
 def test_credential_is_a_vc_2_with_an_eip712_proof(
     signing_ctx: RegistryContext, certificate: str, credential: dict[str, Any]
 ) -> None:
-    doc = certificate_document(signing_ctx, certificate)
+    doc = signing_ctx.certificates.document(certificate)
     operator = signing_ctx.operator.address
     issuer = did_pkh(31337, operator)
     assert credential["@context"][0] == VC_CONTEXT
@@ -229,7 +227,7 @@ def test_service_without_a_key_of_the_registrar_refuses(
 ) -> None:
     # the operator is the admin, not an account of registrar 440
     with pytest.raises(RegistrarKeyUnavailableError, match="no key of registrar 440") as info:
-        issue_credential(ctx, certificate)
+        ctx.certificates.credential(certificate)
     assert info.value.http_status == 409
     assert info.value.code == "registrar_key_unavailable"
 
@@ -238,7 +236,7 @@ def test_only_the_chain_knows_who_is_a_registrar(
     signing_ctx: RegistryContext, chain: ChainClient, certificate: str, credential: dict[str, Any]
 ) -> None:
     # a stranger can sign a self-consistent credential: offline it only proves who signed
-    doc = certificate_document(signing_ctx, certificate)
+    doc = signing_ctx.certificates.document(certificate)
     stranger = dev_account(3)
     forged = sign_credential(doc, stranger, doc.issued_at)
     assert verify_credential(forged)[0]

@@ -6,7 +6,6 @@ import hashlib
 
 import pytest
 
-from registry.certificates.document import certificate_document
 from registry.chain.client import ChainClient, dev_account
 from registry.context import RegistryContext
 from registry.domain.numbers import certificate_number, parse_certificate_number
@@ -24,7 +23,7 @@ from tests.registry.certificates.conftest import (
 def test_every_certificate_field(
     ctx: RegistryContext, chain: ChainClient, certificate: str
 ) -> None:
-    doc = certificate_document(ctx, certificate)
+    doc = ctx.certificates.document(certificate)
     reg = ctx.registrations.by_certificate_number(certificate)
     holder = dev_account(1)
 
@@ -74,7 +73,7 @@ def test_status_includes_expiry_and_versions(ctx: RegistryContext, chain: ChainC
     holder = dev_account(1)
     reg = ctx.registrations.by_certificate_number(number)
     ctx.registrations.change(reg.id, rich_metadata(holder.address, 0xB2), holder)
-    changed = certificate_document(ctx, number)
+    changed = ctx.certificates.document(number)
     assert changed.version == 2
     assert changed.fingerprint == "0x" + "b2" * 32
     assert changed.evidence is None  # the new fingerprint was never anchored
@@ -82,7 +81,7 @@ def test_status_includes_expiry_and_versions(ctx: RegistryContext, chain: ChainC
 
     assert reg.valid_until is not None
     travel(chain, int(reg.valid_until.timestamp()) - ctx.client.block().timestamp + 86_400)
-    expired = certificate_document(ctx, number)
+    expired = ctx.certificates.document(number)
     assert expired.status is Status.EXPIRED
     assert not expired.valid
 
@@ -90,10 +89,10 @@ def test_status_includes_expiry_and_versions(ctx: RegistryContext, chain: ChainC
 def test_mistyped_and_unknown_numbers(ctx: RegistryContext, certificate: str) -> None:
     typo = certificate[:-3] + str((int(certificate[-3]) + 1) % 10) + certificate[-2:]
     with pytest.raises(MalformedNumberError):
-        certificate_document(ctx, typo)
+        ctx.certificates.document(typo)
     parsed = parse_certificate_number(certificate)
     issued = ctx.registrations.by_certificate_number(certificate).issued_at
     assert issued is not None
     ghost = certificate_number(int(issued.timestamp()), parsed.registrar_code, 777)
     with pytest.raises(CertificateNotFoundError):
-        certificate_document(ctx, ghost)
+        ctx.certificates.document(ghost)

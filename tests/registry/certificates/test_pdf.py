@@ -12,8 +12,8 @@ import pytest
 import zxingcpp
 from pypdf import PdfReader
 
-from registry.certificates.document import CertificateDocument, certificate_document
-from registry.certificates.pdf import certificate_fonts, render_certificate_pdf
+from registry.certificates.document import CertificateDocument
+from registry.certificates.pdf import certificate_fonts
 from registry.chain.client import ChainClient, dev_account
 from registry.context import RegistryContext
 from registry.errors import ConfigurationError
@@ -21,7 +21,7 @@ from registry.settings import Settings
 
 
 def _pdf(ctx: RegistryContext, doc: CertificateDocument) -> bytes:
-    return render_certificate_pdf(doc, certificate_fonts(ctx.settings))
+    return ctx.certificates.pdf(doc)
 
 
 def _text(pdf: bytes) -> str:
@@ -52,7 +52,7 @@ def _fonts(pdf: bytes) -> list[dict[str, Any]]:
 def test_pdf_has_the_fields_in_chinese_and_an_embedded_font(
     ctx: RegistryContext, certificate: str
 ) -> None:
-    doc = certificate_document(ctx, certificate)
+    doc = ctx.certificates.document(certificate)
     pdf = _pdf(ctx, doc)
     assert pdf.startswith(b"%PDF-")
     reader = PdfReader(io.BytesIO(pdf))
@@ -97,7 +97,7 @@ def test_pdf_has_the_fields_in_chinese_and_an_embedded_font(
 
 
 def test_qr_code_decodes_to_the_verification_url(ctx: RegistryContext, certificate: str) -> None:
-    doc = certificate_document(ctx, certificate)
+    doc = ctx.certificates.document(certificate)
     pdf = pypdfium2.PdfDocument(_pdf(ctx, doc))
     image = pdf[0].render(scale=3).to_pil()
     codes = zxingcpp.read_barcodes(image)
@@ -108,7 +108,7 @@ def test_qr_code_decodes_to_the_verification_url(ctx: RegistryContext, certifica
 def test_status_and_long_text(ctx: RegistryContext, chain: ChainClient, certificate: str) -> None:
     reg = ctx.registrations.by_certificate_number(certificate)
     ctx.registrations.cancel(reg.id, "持有人申请注销", dev_account(1))
-    cancelled = certificate_document(ctx, certificate)
+    cancelled = ctx.certificates.document(certificate)
     assert "已注销Cancelled" in _text(_pdf(ctx, cancelled))
 
     long = "港口集装箱吞吐量按日统计，" * 300 + "结束标记"

@@ -41,7 +41,6 @@ from registry.domain.registration import Right
 from registry.domain.rights import ConsentAction
 from registry.errors import ContractRevertError
 from registry.indexer.follow import Indexer
-from registry.verification.service import VerificationService
 from tests.databases import NewDatabaseUrl
 from tests.registry.registration.conftest import travel
 from tests.registry.rights.test_service import (
@@ -94,7 +93,7 @@ class VerificationMirrorMachine(RuleBasedStateMachine):
         )
         self.ctx = dataclasses.replace(base, engine=make_engine(url))
         self.rights = self.ctx.rights
-        self.verification = VerificationService(self.ctx)
+        self.verification = self.ctx.verification
         self.indexer = Indexer(self.ctx.client, self.ctx.manifest, self.ctx.engine)
         self.numbers = {t: self.rights.certificate_number(t) for t in self.tokens}
         self.addresses = {

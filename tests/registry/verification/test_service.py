@@ -6,7 +6,6 @@ from datetime import timedelta
 
 from registry.context import RegistryContext
 from registry.domain.registration import Status
-from registry.verification.service import VerificationService
 from tests.registry.rights.test_service import (
     bank,
     chain_now,
@@ -26,7 +25,7 @@ def _number(ctx: RegistryContext, token: int) -> str:
 
 def test_clean_certificate_is_lendable(ctx: RegistryContext) -> None:
     token = issue(ctx)
-    answer = VerificationService(ctx).verify(_number(ctx, token))
+    answer = ctx.verification.verify(_number(ctx, token))
     assert answer.genuine
     assert answer.registration is not None
     assert answer.registration.status is Status.ISSUED
@@ -39,7 +38,7 @@ def test_clean_certificate_is_lendable(ctx: RegistryContext) -> None:
 def test_pledge_freeze_and_exclusive_licence_show_up_with_reasons(ctx: RegistryContext) -> None:
     token = issue(ctx)
     number = _number(ctx, token)
-    service = VerificationService(ctx)
+    service = ctx.verification
     ctx.rights.grant_licence(token, licence_terms(ctx, exclusive=True), holder())
     before_pledge = ctx.client.head()
     pledge = ctx.rights.sign_and_register(pledge_terms(ctx, token), holder(), bank(), ctx.operator)
@@ -67,7 +66,7 @@ def test_pledge_freeze_and_exclusive_licence_show_up_with_reasons(ctx: RegistryC
 def test_loan_outlasting_the_certificate_is_a_blocker(ctx: RegistryContext) -> None:
     token = issue(ctx)
     late = chain_now(ctx.client) + timedelta(days=4 * 365)
-    answer = VerificationService(ctx).verify(_number(ctx, token), loan_maturity=late)
+    answer = ctx.verification.verify(_number(ctx, token), loan_maturity=late)
     assert not answer.verdict.lendable
     assert any("before the loan matures" in b for b in answer.verdict.blockers)
 
@@ -76,7 +75,7 @@ def test_unknown_number_is_not_genuine(ctx: RegistryContext) -> None:
     from registry.domain.numbers import certificate_number
 
     ghost = certificate_number(ctx.client.block().timestamp, 440, 9_999)
-    answer = VerificationService(ctx).verify(ghost)
+    answer = ctx.verification.verify(ghost)
     assert not answer.genuine
     assert not answer.verdict.lendable
 
@@ -91,7 +90,7 @@ def test_data_match_names_the_version(ctx: RegistryContext) -> None:
         metadata(holder().address, 0xB2, rights=["holding", "processing_use", "product_operation"]),
         holder(),
     )
-    service = VerificationService(ctx)
+    service = ctx.verification
     old = service.match_data(number, bytes([0xA1]) * 32)
     assert old.matches
     assert old.version == 1
@@ -103,17 +102,17 @@ def test_data_match_names_the_version(ctx: RegistryContext) -> None:
 
 
 def test_after_a_transfer_no_name_is_attributed_to_the_new_holder(ctx: RegistryContext) -> None:
-    from registry.certificates.document import PENDING_HOLDER_NAME, certificate_document
+    from registry.certificates.document import PENDING_HOLDER_NAME
     from registry.domain.rights import TransferReason
     from tests.registry.rights.test_service import buyer
 
     token = issue(ctx)
     number = _number(ctx, token)
     ctx.rights.transfer(token, buyer().address, TransferReason.SALE, "转让协议", holder())
-    answer = VerificationService(ctx).verify(number)
+    answer = ctx.verification.verify(number)
     assert answer.registration is not None
     assert answer.registration.holder == buyer().address
     assert answer.holder_name is None  # the registered name is the seller's
-    doc = certificate_document(ctx, number)
+    doc = ctx.certificates.document(number)
     assert doc.holder.address == buyer().address
     assert doc.holder.name == PENDING_HOLDER_NAME

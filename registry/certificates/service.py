@@ -1,0 +1,225 @@
+"""The certificate service: the certificate document, its credential, its PDF and the data of
+its public verification page.
+
+Every answer is made from one block: the head is read once and every chain read that goes into
+the answer (the registration, its versions, the evidence anchor, ``tokenURI``, the signer's
+registrar code, the encumbrances of the verification page) is pinned to it, so a certificate
+never mixes two states of the chain. The stored metadata document comes from the
+:class:`~registry.documents.DocumentStore` through the registration service and is checked
+against the on-chain hash.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from eth_account.signers.local import LocalAccount
+
+from registry.certificates.credential import sign_credential
+from registry.certificates.document import (
+    AnchorRef,
+    CertificateDocument,
+    ChainRef,
+    NoticePeriod,
+    RegistrarRef,
+    VersionRef,
+    current_holder,
+    verification_url,
+)
+from registry.certificates.pdf import fonts_in, render_certificate_pdf
+from registry.chain.client import ChainClient
+from registry.domain.evidence import parse_fingerprint
+from registry.domain.numbers import parse_certificate_number
+from registry.domain.registration import AssetMetadata, Registration, Right, Status, sha256_hex
+from registry.errors import (
+    CertificateNotFoundError,
+    NotFoundError,
+    RegistrarKeyUnavailableError,
+    VerificationFailedError,
+)
+from registry.evidence.service import EvidenceService
+from registry.registration.service import CONTRACT, RegistrationService
+from registry.verification.service import Verification, VerificationService
+
+
+@dataclass(frozen=True)
+class VerifyPage:
+    """What the public verification page shows: the certificate and the financier's answer,
+    both as of one block (``verification.as_of_block``)."""
+
+    document: CertificateDocument
+    verification: Verification
+
+
+class CertificateService:
+    """Makes certificate documents, credentials, PDFs and verify pages from the chain."""
+
+    def __init__(
+        self,
+        client: ChainClient,
+        chain_id: int,
+        registrations: RegistrationService,
+        evidence: EvidenceService,
+        verification: VerificationService,
+        *,
+        public_base_url: str,
+        node_modules_dir: Path,
+        operator_account: LocalAccount | None,
+    ) -> None:
+        self._client = client
+        self._chain_id = chain_id
+        self._registrations = registrations
+        self._evidence = evidence
+        self._verification = verification
+        self._public_base_url = public_base_url
+        self._node_modules_dir = node_modules_dir
+        self._operator = operator_account
+
+    # --- the document ---------------------------------------------------------------------
+
+    def document(self, number: str, *, block: int | None = None) -> CertificateDocument:
+        """The certificate with ``number`` as of ``block`` (default: the head, read once).
+
+        Raises :class:`~registry.errors.MalformedNumberError` for a mistyped number (check
+        digit) and :class:`~registry.errors.CertificateNotFoundError` for a number this registry
+        never issued.
+        """
+        parse_certificate_number(number)  # a mistyped number never reaches the chain
+        at = self._client.head() if block is None else block
+        return self.document_of(self._registrations.by_certificate_number(number, at), at)
+
+    def document_of(self, registration: Registration, block: int) -> CertificateDocument:
+        """The certificate document of an issued registration read at ``block``."""
+        number = registration.certificate_number
+        if number is None or registration.issued_at is None or registration.valid_until is None:
+            raise CertificateNotFoundError(
+                f"registration {registration.id} has no certificate (status {registration.status})",
+                id=registration.id,
+            )
+        service = self._registrations
+        try:
+            body = service.metadata_document(registration)
+        except NotFoundError as exc:
+            raise NotFoundError(
+                f"certificate {number}: {exc.message}; the certificate document cannot be made",
+                number=number,
+                metadata_hash=registration.metadata_hash,
+            ) from exc
+        if sha256_hex(body) != registration.metadata_hash:
+            raise VerificationFailedError(
+                f"certificate {number}: the stored metadata does not hash to the on-chain "
+                f"metadataHash {registration.metadata_hash}",
+                number=number,
+                metadata_hash=registration.metadata_hash,
+            )
+        metadata = AssetMetadata.model_validate_json(body)
+        token_uri = str(
+            self._client.call(
+                CONTRACT, service.contract_address, "tokenURI", [registration.id], block
+            )
+        )
+        return CertificateDocument(
+            certificate_number=number,
+            registration_number=registration.registration_number,
+            token_id=registration.id,
+            status=registration.status,
+            valid=registration.status is Status.ISSUED,
+            holder=current_holder(metadata, registration.holder),
+            asset_name=metadata.name,
+            asset_kind=registration.asset_kind,
+            rights=sorted(registration.rights, key=list(Right).index),
+            classification=registration.classification,
+            metadata=metadata,
+            fingerprint=registration.fingerprint,
+            version=registration.version,
+            versions=[
+                VersionRef(
+                    version=v.version, fingerprint=v.fingerprint, metadata_hash=v.metadata_hash
+                )
+                for v in service.versions(registration.id, block)
+            ],
+            evidence=self._anchor(registration.fingerprint, block),
+            registrar=RegistrarRef(
+                code=registration.registrar_code,
+                name=service.registrars.name(registration.registrar_code),
+            ),
+            issued_at=registration.issued_at,
+            notice_period=NoticePeriod(
+                start=registration.notice_start, end=registration.notice_end
+            ),
+            valid_until=registration.valid_until,
+            source_agreement_end=registration.source_agreement_end,
+            chain=ChainRef(
+                chain_id=self._chain_id,
+                contract=service.contract_address,
+                token_id=registration.id,
+                token_uri=token_uri,
+            ),
+            verification_url=verification_url(self._public_base_url, number),
+            metadata_hash=registration.metadata_hash,
+        )
+
+    def _anchor(self, fingerprint: str, block: int) -> AnchorRef | None:
+        record = self._evidence.lookup(parse_fingerprint(fingerprint), block)
+        if record is None:
+            return None
+        return AnchorRef(
+            chain_id=self._chain_id,
+            contract=self._evidence.contract_address,
+            fingerprint=record.fingerprint_hex,
+            anchorer=record.anchorer,
+            tx_hash=record.tx_hash,
+            block_number=record.block_number,
+            anchored_at=record.anchored_at,
+        )
+
+    # --- the credential -------------------------------------------------------------------
+
+    def registrar_signer(self, registrar_code: int, block: int | str = "latest") -> LocalAccount:
+        """The key this service signs with for ``registrar_code``: the operator, if it is one
+        of the registrar's accounts on chain (as of ``block``)."""
+        account = self._operator
+        if (
+            account is None
+            or self._registrations.registrar_code_of(account.address, block) != registrar_code
+        ):
+            held = "no operator key" if account is None else f"operator account {account.address}"
+            raise RegistrarKeyUnavailableError(
+                f"this service holds no key of registrar {registrar_code} ({held} is not one of "
+                "its registrar accounts), so it cannot sign the certificate's credential",
+                registrar_code=registrar_code,
+            )
+        return account
+
+    def credential(self, number: str, *, created: datetime | None = None) -> dict[str, Any]:
+        """The signed credential of certificate ``number``, every fact read at the head.
+
+        ``created`` defaults to the registry's clock: the later of this machine's clock and the
+        head's timestamp (certificate dates come from the chain, whose clock may run ahead on a
+        development node).
+        """
+        parse_certificate_number(number)  # a mistyped number never reaches the chain
+        head = self._client.block("latest")
+        doc = self.document(number, block=head.number)
+        signer = self.registrar_signer(doc.registrar.code, head.number)
+        if created is None:
+            created = max(datetime.now(tz=UTC), datetime.fromtimestamp(head.timestamp, tz=UTC))
+        return sign_credential(doc, signer, created)
+
+    # --- the PDF and the verify page ------------------------------------------------------
+
+    def pdf(self, doc: CertificateDocument) -> bytes:
+        """``doc`` as a PDF (fonts looked up now: a missing font fails this call only)."""
+        return render_certificate_pdf(doc, fonts_in(self._node_modules_dir))
+
+    def verify_page(self, number: str) -> VerifyPage:
+        """The certificate and the financier's answer for ``/verify/{number}``, both read at the
+        same block."""
+        parse_certificate_number(number)  # a mistyped number never reaches the chain
+        at = self._client.head()
+        doc = self.document(number, block=at)
+        answer = self._verification.verify(doc.certificate_number, block=at)
+        return VerifyPage(document=doc, verification=answer)
