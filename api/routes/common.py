@@ -21,9 +21,12 @@ ERRORS = error_responses(403, 404, 409, 422, 503)
 """The error responses of the operations that read the chain or send a transaction."""
 
 Limit = Annotated[int, Query(ge=1, le=500)]
+"""The ``limit`` query parameter of a page: at most 500 items."""
 Offset = Annotated[int, Query(ge=0)]
+"""The ``offset`` query parameter of a page: the items skipped."""
 
 F = TypeVar("F", bound=Callable[..., Any])
+"""An endpoint, as a route decorator returns it."""
 
 
 def created(router: APIRouter, path: str, model: type[Any]) -> Callable[[F], F]:
@@ -61,9 +64,8 @@ def prepare(
         ) -> PreparedRequestPublic:
             call = endpoint(registry=registry, body=body, **params)
             request = registry.relay.prepare(call, body.signer, body.ttl_seconds)
-            return PreparedRequestPublic(
-                contract=call.contract,
-                function=call.function,
+            return PreparedRequestPublic.build(
+                call,
                 request=ForwardRequestPublic.of(request),
                 typed_data=registry.relay.typed_data(request),
                 expires_at=datetime.fromtimestamp(request.deadline, tz=UTC),

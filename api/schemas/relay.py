@@ -69,15 +69,8 @@ class ForwardRequestPublic(Public):
         return cls.build(request, **{"from": request.signer})
 
     def domain(self) -> ForwardRequest:
-        return ForwardRequest(
-            signer=self.from_,
-            to=self.to,
-            gas=self.gas,
-            nonce=self.nonce,
-            deadline=self.deadline,
-            data=self.data,
-            value=self.value,
-        )
+        """The request as the relay service takes it: ``from`` is its signer."""
+        return ForwardRequest(signer=self.from_, **self.model_dump(exclude={"from_"}))
 
 
 class PreparedRequestPublic(Public):
