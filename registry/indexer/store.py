@@ -75,6 +75,18 @@ class Cursor:
     updated_at: datetime
 
 
+class _Count:
+    """A read-only attribute of :class:`StoreResult`: the count of ``key`` in its mapping
+    ``counts`` (``inserted`` or ``applied``), 0 when there is none."""
+
+    def __init__(self, counts: str, key: str) -> None:
+        self.counts, self.key = counts, key
+
+    def __get__(self, result: StoreResult, owner: type[StoreResult] | None = None) -> int:
+        counts: Mapping[str, int] = getattr(result, self.counts)
+        return counts.get(self.key, 0)
+
+
 @dataclass(frozen=True)
 class StoreResult:
     """How many rows applying a batch actually wrote.
@@ -92,25 +104,14 @@ class StoreResult:
     applied: Mapping[str, int] = field(default_factory=dict)
     refreshed: derived.Refreshed = field(default_factory=lambda: derived.Refreshed(0, 0))
 
-    @property
-    def evidence(self) -> int:
-        """Evidence rows written."""
-        return self.inserted.get("evidence", 0)
-
-    @property
-    def registry_events(self) -> int:
-        """Records of the registration lifecycle applied."""
-        return self.applied.get("registry", 0)
-
-    @property
-    def rights_events(self) -> int:
-        """Records of rights (transfers, pledges, freezes, approvals, licences) applied."""
-        return self.applied.get("rights", 0)
-
-    @property
-    def valuation_events(self) -> int:
-        """Records of valuations (appraisers, valuations, accounting classes) applied."""
-        return self.applied.get("valuation", 0)
+    #: Evidence rows written.
+    evidence = _Count("inserted", "evidence")
+    #: Records of the registration lifecycle applied.
+    registry_events = _Count("applied", "registry")
+    #: Records of rights (transfers, pledges, freezes, approvals, licences) applied.
+    rights_events = _Count("applied", "rights")
+    #: Records of valuations (appraisers, valuations, accounting classes) applied.
+    valuation_events = _Count("applied", "valuation")
 
     @property
     def rows(self) -> int:
