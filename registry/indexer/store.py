@@ -447,6 +447,37 @@ class Applier:
         row["last_block"], row["last_log_index"] = position(log)
         rows.touch(rows.key_of(row))
 
+    def in_status(self, rows: Rows, key: Any, status: str, log: ChainLog, event: str) -> Row:
+        """The row of ``key``, which must be in ``status``: else the mismatch "``event``, which
+        is" ``unknown`` (no such row) or the row's status."""
+        row = rows.get(key)
+        if row is None or row["status"] != status:
+            state = "unknown" if row is None else row["status"]
+            raise self.mismatch(log, f"{event}, which is {state}")
+        return row
+
+    def created(self, log: ChainLog, prefix: str) -> Row:
+        """The columns saying where a row's first event is: ``<prefix>_block``,
+        ``<prefix>_log_index`` and ``<prefix>_tx_hash``."""
+        return {
+            f"{prefix}_block": log.block_number,
+            f"{prefix}_log_index": log.log_index,
+            f"{prefix}_tx_hash": log.tx_hash,
+        }
+
+    def put(
+        self, rows: Rows, log: ChainLog, row: Row | None, key: Row, values: Row, what: str
+    ) -> None:
+        """Set ``values`` on ``row`` (touched, see :meth:`touch`), or add the row of ``key`` (its
+        key columns after ``chain_id``) with them when there is none yet."""
+        if row is None:
+            new = {"chain_id": self.chain_id, **key, **values}
+            new["last_block"], new["last_log_index"] = position(log)
+            rows.add(rows.key_of(new), new)
+        else:
+            self.touch(rows, log, row, what)
+            row.update(values)
+
     def upsert(self, rows: Rows, log: ChainLog, row: Row, what: str) -> None:
         """Insert or replace a row kept as last set (``updated_block``/``updated_log_index``)."""
         row = {**row, "updated_block": log.block_number, "updated_log_index": log.log_index}
