@@ -39,7 +39,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, overload
 
 from sqlalchemy import ColumnElement, Connection, Engine, Table, bindparam, insert, select, update
 
@@ -82,7 +82,13 @@ class _Count:
     def __init__(self, counts: str, key: str) -> None:
         self.counts, self.key = counts, key
 
-    def __get__(self, result: StoreResult, owner: type[StoreResult] | None = None) -> int:
+    @overload
+    def __get__(self, result: None, owner: type[StoreResult]) -> _Count: ...
+    @overload
+    def __get__(self, result: StoreResult, owner: type[StoreResult]) -> int: ...
+    def __get__(self, result: StoreResult | None, owner: type[StoreResult]) -> int | _Count:
+        if result is None:  # on the class, as a property would be
+            return self
         counts: Mapping[str, int] = getattr(result, self.counts)
         return counts.get(self.key, 0)
 
