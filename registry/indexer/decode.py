@@ -27,15 +27,27 @@ import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from json.encoder import encode_basestring_ascii
-from typing import Any, TypeAlias
+from typing import Any, TypeAlias, dataclass_transform
 
 from registry.chain.abi import AbiCodec
 from registry.domain.chain import ChainEvent, ChainLog
 from registry.errors import IndexerError
 from registry.indexer.fetch import FetchedBatch
 
-#: A typed record derived from one event: a frozen dataclass of a contract module.
+#: A typed record derived from one event: a frozen dataclass of a contract module (most are
+#: :class:`Record`\ s; ``EvidenceAnchored`` becomes the domain's ``EvidenceRecord``).
 DomainRecord: TypeAlias = object
+
+
+@dataclass_transform(frozen_default=True)
+class Record:
+    """The base of a contract module's records: each subclass is a frozen dataclass (its fields
+    in the order it declares them, after those of its bases), hashable and compared by value."""
+
+    def __init_subclass__(cls) -> None:
+        super().__init_subclass__()
+        dataclass(frozen=True)(cls)
+
 
 #: How to make a domain record from an event and the timestamp of its block (``None`` when
 #: the caller has no header; the records that need it then raise :class:`IndexerError`).

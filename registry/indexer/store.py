@@ -39,7 +39,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, overload
 
 from sqlalchemy import ColumnElement, Connection, Engine, Table, bindparam, insert, select, update
 
@@ -75,6 +75,24 @@ class Cursor:
     updated_at: datetime
 
 
+class _Count:
+    """A read-only attribute of :class:`StoreResult`: the count of ``key`` in its mapping
+    ``counts`` (``inserted`` or ``applied``), 0 when there is none."""
+
+    def __init__(self, counts: str, key: str) -> None:
+        self.counts, self.key = counts, key
+
+    @overload
+    def __get__(self, result: None, owner: type[StoreResult]) -> _Count: ...
+    @overload
+    def __get__(self, result: StoreResult, owner: type[StoreResult]) -> int: ...
+    def __get__(self, result: StoreResult | None, owner: type[StoreResult]) -> int | _Count:
+        if result is None:  # on the class, as a property would be
+            return self
+        counts: Mapping[str, int] = getattr(result, self.counts)
+        return counts.get(self.key, 0)
+
+
 @dataclass(frozen=True)
 class StoreResult:
     """How many rows applying a batch actually wrote.
@@ -92,25 +110,14 @@ class StoreResult:
     applied: Mapping[str, int] = field(default_factory=dict)
     refreshed: derived.Refreshed = field(default_factory=lambda: derived.Refreshed(0, 0))
 
-    @property
-    def evidence(self) -> int:
-        """Evidence rows written."""
-        return self.inserted.get("evidence", 0)
-
-    @property
-    def registry_events(self) -> int:
-        """Records of the registration lifecycle applied."""
-        return self.applied.get("registry", 0)
-
-    @property
-    def rights_events(self) -> int:
-        """Records of rights (transfers, pledges, freezes, approvals, licences) applied."""
-        return self.applied.get("rights", 0)
-
-    @property
-    def valuation_events(self) -> int:
-        """Records of valuations (appraisers, valuations, accounting classes) applied."""
-        return self.applied.get("valuation", 0)
+    #: Evidence rows written.
+    evidence = _Count("inserted", "evidence")
+    #: Records of the registration lifecycle applied.
+    registry_events = _Count("applied", "registry")
+    #: Records of rights (transfers, pledges, freezes, approvals, licences) applied.
+    rights_events = _Count("applied", "rights")
+    #: Records of valuations (appraisers, valuations, accounting classes) applied.
+    valuation_events = _Count("applied", "valuation")
 
     @property
     def rows(self) -> int:
@@ -445,6 +452,37 @@ class Applier:
         self.after(log, (row["last_block"], row["last_log_index"]), what)
         row["last_block"], row["last_log_index"] = position(log)
         rows.touch(rows.key_of(row))
+
+    def in_status(self, rows: Rows, key: Any, status: str, log: ChainLog, event: str) -> Row:
+        """The row of ``key``, which must be in ``status``: else the mismatch "``event``, which
+        is" ``unknown`` (no such row) or the row's status."""
+        row = rows.get(key)
+        if row is None or row["status"] != status:
+            state = "unknown" if row is None else row["status"]
+            raise self.mismatch(log, f"{event}, which is {state}")
+        return row
+
+    def created(self, log: ChainLog, prefix: str) -> Row:
+        """The columns saying where a row's first event is: ``<prefix>_block``,
+        ``<prefix>_log_index`` and ``<prefix>_tx_hash``."""
+        return {
+            f"{prefix}_block": log.block_number,
+            f"{prefix}_log_index": log.log_index,
+            f"{prefix}_tx_hash": log.tx_hash,
+        }
+
+    def put(
+        self, rows: Rows, log: ChainLog, row: Row | None, key: Row, values: Row, what: str
+    ) -> None:
+        """Set ``values`` on ``row`` (touched, see :meth:`touch`), or add the row of ``key`` (its
+        key columns after ``chain_id``) with them when there is none yet."""
+        if row is None:
+            new = {"chain_id": self.chain_id, **key, **values}
+            new["last_block"], new["last_log_index"] = position(log)
+            rows.add(rows.key_of(new), new)
+        else:
+            self.touch(rows, log, row, what)
+            row.update(values)
 
     def upsert(self, rows: Rows, log: ChainLog, row: Row, what: str) -> None:
         """Insert or replace a row kept as last set (``updated_block``/``updated_log_index``)."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from sqlalchemy import ColumnElement, Engine, Select, and_, func, select
 
@@ -157,14 +157,23 @@ def _registration(row: Any, now: datetime) -> RegistrationRow:
     )
 
 
+class RegistrationFilters(TypedDict, total=False):
+    """The filters :func:`list_registrations` and :func:`count_registrations` share (each
+    ``None`` or left out: not filtered on)."""
+
+    status: str | None
+    holder: str | None
+    registrar_code: int | None
+    kind: str | None
+
+
 def _registration_filters(
-    *,
-    status: str | None,
-    holder: str | None,
-    registrar_code: int | None,
-    kind: str | None,
-    now: datetime,
+    query: str, filters: RegistrationFilters, now: datetime
 ) -> list[ColumnElement[bool]]:
+    for name in filters.keys() - RegistrationFilters.__optional_keys__:
+        raise TypeError(f"{query}() got an unexpected keyword argument {name!r}")
+    status, holder = filters.get("status"), filters.get("holder")
+    registrar_code, kind = filters.get("registrar_code"), filters.get("kind")
     t = registration_table
     where: list[ColumnElement[bool]] = []
     if status is not None:
@@ -196,13 +205,10 @@ def _registration_filters(
 def list_registrations(
     engine: Engine,
     *,
-    status: str | None = None,
-    holder: str | None = None,
-    registrar_code: int | None = None,
-    kind: str | None = None,
     limit: int = 50,
     offset: int = 0,
     now: datetime | None = None,
+    **filters: Unpack[RegistrationFilters],
 ) -> list[RegistrationRow]:
     """Mirrored registrations, newest first (by registration id).
 
@@ -215,9 +221,7 @@ def list_registrations(
     """
     as_of = query_time(now)
     check_page(limit, offset)
-    where = _registration_filters(
-        status=status, holder=holder, registrar_code=registrar_code, kind=kind, now=as_of
-    )
+    where = _registration_filters("list_registrations", filters, as_of)
     statement = (
         select(registration_table)
         .where(*where)
@@ -230,18 +234,10 @@ def list_registrations(
 
 
 def count_registrations(
-    engine: Engine,
-    *,
-    status: str | None = None,
-    holder: str | None = None,
-    registrar_code: int | None = None,
-    kind: str | None = None,
-    now: datetime | None = None,
+    engine: Engine, *, now: datetime | None = None, **filters: Unpack[RegistrationFilters]
 ) -> int:
     """How many registrations :func:`list_registrations` with the same filters would page over."""
-    where = _registration_filters(
-        status=status, holder=holder, registrar_code=registrar_code, kind=kind, now=query_time(now)
-    )
+    where = _registration_filters("count_registrations", filters, query_time(now))
     statement = select(func.count()).select_from(registration_table).where(*where)
     with engine.connect() as connection:
         return int(connection.execute(statement).scalar_one())

@@ -23,15 +23,18 @@ from registry.db.models import (
     transfer_approval_table,
     transfer_table,
 )
-from registry.domain.registration import Right, Status
+from registry.domain.registration import Status
 from registry.domain.rights import (
     ConsentAction,
-    CrossBorderMechanism,
+    CrossBorderRecord,
+    Freeze,
+    Licence,
     LicenceStatus,
+    Pledge,
     PledgeStatus,
     Purpose,
     Territory,
-    TransferReason,
+    Transfer,
     parse_voucher_number,
 )
 from registry.mirror.common import (
@@ -49,20 +52,11 @@ R = TypeVar("R")
 
 
 @dataclass(frozen=True)
-class PledgeRow:
-    """One mirrored pledge (current state); ``history`` is every event of it, in chain order."""
+class PledgeRow(Pledge):
+    """One mirrored pledge (current state): the :class:`~registry.domain.rights.Pledge` with
+    what the mirror adds; ``history`` is every event of it, in chain order."""
 
-    id: int
-    token_id: int
     certificate_number: str | None
-    pledgor: str
-    pledgee: str
-    secured_amount: int
-    currency: str
-    loan_ref: str
-    registered_at: datetime
-    maturity: datetime
-    status: PledgeStatus
     relayer: str
     closed_at: datetime | None
     enforced_to: str | None
@@ -70,10 +64,6 @@ class PledgeRow:
     registered_log_index: int
     registered_tx_hash: str
     history: tuple[PledgeEventRow, ...]
-
-    @property
-    def live(self) -> bool:
-        return self.status is PledgeStatus.LIVE
 
 
 @dataclass(frozen=True)
@@ -92,32 +82,15 @@ class PledgeEventRow:
 
 
 @dataclass(frozen=True)
-class LicenceRow:
-    """One mirrored licence or sublicence; ``live`` is judged at the query's ``now`` exactly as
+class LicenceRow(Licence):
+    """One mirrored licence or sublicence: the :class:`~registry.domain.rights.Licence` with
+    what the mirror adds. ``live`` is judged at the query's ``now`` exactly as
     ``LicenceRegistry.isLive`` does: active, ``start <= now <= end``, every parent live, and
     the certificate issued and unexpired. ``unknown_*_bits`` are bits no code names."""
 
-    id: int
-    voucher_number: str
-    token_id: int
     certificate_number: str | None
-    parent_id: int | None
-    licensor: str
-    licensee: str
-    right: Right
-    exclusive: bool
-    sublicensable: bool
-    purposes: frozenset[Purpose]
-    territories: frozenset[Territory]
     unknown_purpose_bits: int
     unknown_territory_bits: int
-    granted_at: datetime
-    start: datetime
-    end: datetime
-    status: LicenceStatus
-    live: bool
-    terms_hash: str
-    fee_terms_hash: str | None
     relayer: str
     terminated_at: datetime | None
     terminated_by: str | None
@@ -128,16 +101,11 @@ class LicenceRow:
 
 
 @dataclass(frozen=True)
-class TransferRow:
-    token_id: int
-    from_: str
-    to: str
-    reason: TransferReason
-    document_hash: str | None
+class TransferRow(Transfer):
+    """A :class:`~registry.domain.rights.Transfer` with when and where in its block it was."""
+
     transferred_at: datetime
-    block_number: int
     log_index: int
-    tx_hash: str
 
 
 @dataclass(frozen=True)
@@ -152,24 +120,20 @@ class FreezeEventRow:
 
 
 @dataclass(frozen=True)
-class FreezeRow:
-    """Whether a certificate is frozen (``since``, ``by``, ``case_ref`` of the current freeze)
-    and every freeze and unfreeze of it, in chain order."""
+class FreezeRow(Freeze):
+    """Whether a certificate is frozen (the :class:`~registry.domain.rights.Freeze`: ``since``,
+    ``by``, ``case_ref`` of the current freeze) and every freeze and unfreeze of it, in chain
+    order."""
 
-    token_id: int
-    frozen: bool
-    since: datetime | None
-    by: str | None
-    case_ref: str | None
     history: tuple[FreezeEventRow, ...]
 
 
 @dataclass(frozen=True)
-class CrossBorderRow:
-    token_id: int
-    recipient: str
-    mechanism: CrossBorderMechanism
-    expiry: datetime | None
+class CrossBorderRow(CrossBorderRecord):
+    """A :class:`~registry.domain.rights.CrossBorderRecord` as the regulator last set it (the
+    mirror keeps ``country`` and ``approval_number_hash`` as the event gave them, never
+    ``None``)."""
+
     country: str
     approval_number_hash: str
     regulator: str

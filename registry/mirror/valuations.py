@@ -16,10 +16,8 @@ from registry.db.models import (
     valuation_table,
 )
 from registry.domain.valuation import (
-    ValuationMethod,
-    ValuationPurpose,
+    Valuation,
     ValuationStatus,
-    ValueType,
 )
 from registry.mirror.common import certificate_numbers, normalise_address, row_of
 
@@ -47,42 +45,26 @@ class AppraiserRow:
 
 
 @dataclass(frozen=True)
-class ValuationRow:
-    """One mirrored valuation. ``value`` is in minor units of ``currency`` (fen for CNY);
-    ``appraiser_removed`` is whether its appraiser's accreditation is withdrawn now (the
-    valuation stays; a client judges it). ``facts_hash`` and ``report_uri`` are ``None`` when
-    none was given; ``withdrawn_at`` and ``withdraw_reason_hash`` are set once withdrawn.
-    ``submitted_*`` is where its ``ValuationSubmitted`` log is, ``last_*`` the last event applied.
+class ValuationRow(Valuation):
+    """One mirrored valuation: the :class:`~registry.domain.valuation.Valuation` with what the
+    mirror adds (``base_date`` is kept as the time the contract stored). ``value`` is in minor
+    units of ``currency`` (fen for CNY); ``appraiser_removed`` is whether its appraiser's
+    accreditation is withdrawn now (the valuation stays; a client judges it). ``facts_hash`` and
+    ``report_uri`` are ``None`` when none was given; ``withdrawn_at`` and
+    ``withdraw_reason_hash`` are set once withdrawn. ``submitted_*`` is where its
+    ``ValuationSubmitted`` log is, ``last_*`` the last event applied.
     """
 
-    id: int
-    token_id: int
-    certificate_number: str | None
-    appraiser: str
-    appraiser_removed: bool
-    asset_version: int
-    value: int
-    currency: str
-    method: ValuationMethod
-    value_type: ValueType
-    purpose: ValuationPurpose
     base_date: datetime
-    submitted_at: datetime
-    report_hash: str
-    facts_hash: str | None
+    certificate_number: str | None
+    appraiser_removed: bool
     report_uri: str | None
-    status: ValuationStatus
-    withdrawn_at: datetime | None
     withdraw_reason_hash: str | None
     submitted_block: int
     submitted_log_index: int
     submitted_tx_hash: str
     last_block: int
     last_log_index: int
-
-    @property
-    def active(self) -> bool:
-        return self.status is ValuationStatus.ACTIVE
 
 
 def _valuation_rows(engine: Engine, where: list[ColumnElement[bool]]) -> list[ValuationRow]:

@@ -18,7 +18,6 @@ token and pledgee and be live.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeAlias, get_args
 
@@ -42,6 +41,7 @@ from registry.indexer.contracts.fields import (
     address,
     ascii_of,
     ascii_text,
+    check_indexed,
     error,
     hash32,
     member,
@@ -54,7 +54,7 @@ from registry.indexer.contracts.fields import (
     utc,
 )
 from registry.indexer.contracts.registry import CertificateApplier
-from registry.indexer.decode import RecordMaker, register
+from registry.indexer.decode import Record, RecordMaker, register
 from registry.indexer.store import Row, Writes, event_name, register_applier
 
 CONTRACT = "TransferAgent"
@@ -66,8 +66,7 @@ FAMILY = "rights"
 # --- records ----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class CertificateTransferredRecord:
+class CertificateTransferredRecord(Record):
     """A movement of a certificate; ``document_hash`` is ``None`` for the zero hash (for an
     enforcement it is the pledge id as 32 bytes)."""
 
@@ -79,10 +78,14 @@ class CertificateTransferredRecord:
     transferred_at: datetime
 
 
-@dataclass(frozen=True)
-class PledgeRegisteredRecord:
+class _PledgeRecord(Record):
+    """A record about one pledge (of one certificate)."""
+
     pledge_id: int
     token_id: int
+
+
+class PledgeRegisteredRecord(_PledgeRecord):
     pledgor: str
     pledgee: str
     secured_amount: int
@@ -93,54 +96,39 @@ class PledgeRegisteredRecord:
     relayer: str
 
 
-@dataclass(frozen=True)
-class PledgeReleasedRecord:
-    pledge_id: int
-    token_id: int
+class PledgeReleasedRecord(_PledgeRecord):
     pledgee: str
     released_at: datetime
 
 
-@dataclass(frozen=True)
-class PledgeEnforcedRecord:
-    pledge_id: int
-    token_id: int
+class PledgeEnforcedRecord(_PledgeRecord):
     to: str
     pledgee: str
     enforced_at: datetime
 
 
-@dataclass(frozen=True)
-class _Consent:
+class _Consent(_PledgeRecord):
     """What a pledgee's consent states (granted, or used up)."""
 
-    pledge_id: int
-    token_id: int
     action: ConsentAction
     counterparty: str
     at: datetime
 
 
-@dataclass(frozen=True)
 class PledgeConsentGrantedRecord(_Consent):
     pass
 
 
-@dataclass(frozen=True)
 class PledgeConsentUsedRecord(_Consent):
     pass
 
 
-@dataclass(frozen=True)
-class PledgorChangedRecord:
-    pledge_id: int
-    token_id: int
+class PledgorChangedRecord(_PledgeRecord):
     pledgor: str
     at: datetime
 
 
-@dataclass(frozen=True)
-class _Freeze:
+class _Freeze(Record):
     """What a freeze or an unfreeze states."""
 
     token_id: int
@@ -149,18 +137,15 @@ class _Freeze:
     at: datetime
 
 
-@dataclass(frozen=True)
 class CertificateFrozenRecord(_Freeze):
     pass
 
 
-@dataclass(frozen=True)
 class CertificateUnfrozenRecord(_Freeze):
     pass
 
 
-@dataclass(frozen=True)
-class TransferApprovedRecord:
+class TransferApprovedRecord(Record):
     """``expiry`` ``None``: the approval was withdrawn (set to 0)."""
 
     token_id: int
@@ -169,8 +154,7 @@ class TransferApprovedRecord:
     regulator: str
 
 
-@dataclass(frozen=True)
-class CrossBorderRecordedRecord:
+class CrossBorderRecordedRecord(Record):
     token_id: int
     recipient: str
     mechanism: CrossBorderMechanism
@@ -180,8 +164,7 @@ class CrossBorderRecordedRecord:
     regulator: str
 
 
-@dataclass(frozen=True)
-class PartyCountrySetRecord:
+class PartyCountrySetRecord(Record):
     """``country`` ``None``: cleared (the party counts as domestic again)."""
 
     party: str
@@ -214,12 +197,7 @@ def _pledge_registered(event: ChainEvent, _timestamp: int | None) -> PledgeRegis
     token_id, pledgor, pledgee, amount, currency, registered_at, maturity, status, loan_ref = a[
         "record"
     ]
-    if int(token_id) != int(a["tokenId"]) or to_address(pledgee) != to_address(a["pledgee"]):
-        raise error(
-            event,
-            f"indexes token {a['tokenId']} and pledgee {a['pledgee']} but its record states "
-            f"token {token_id} and pledgee {pledgee}",
-        )
+    check_indexed(event, token_id, pledgee, "pledgee")
     if int(status) != 1:
         raise error(event, f"registers pledge {a['pledgeId']} with status {status}, not live")
     return PledgeRegisteredRecord(
@@ -236,15 +214,12 @@ def _pledge_registered(event: ChainEvent, _timestamp: int | None) -> PledgeRegis
     )
 
 
-_TOKEN: Field = ("tokenId", uint)
-_PLEDGE: Field = ("pledgeId", uint)
-_REGULATOR: Field = ("regulator", address)
 _COUNTRY = ascii_text("country")
 
 #: the fields of consents granted and used
 _CONSENT: dict[str, Field] = {
-    "pledge_id": _PLEDGE,
-    "token_id": _TOKEN,
+    "pledge_id": uint,
+    "token_id": uint,
     "action": ("action", member(ConsentAction, "consent action")),
     "counterparty": ("counterparty", address),
     "at": BLOCK_TIME,
@@ -252,8 +227,8 @@ _CONSENT: dict[str, Field] = {
 
 #: the fields of freezes and unfreezes
 _FREEZE: dict[str, Field] = {
-    "token_id": _TOKEN,
-    "regulator": _REGULATOR,
+    "token_id": uint,
+    "regulator": address,
     "case_ref": ("caseRef", hash32),
     "at": BLOCK_TIME,
 }
@@ -272,56 +247,56 @@ def _country(event: ChainEvent, _timestamp: int | None) -> PartyCountrySetRecord
 DECODERS: dict[str, RecordMaker] = {
     "CertificateTransferred": record_maker(
         CertificateTransferredRecord,
-        token_id=_TOKEN,
-        from_=("from", address),
-        to=("to", address),
-        reason=("reason", member(TransferReason, "transfer reason")),
-        document_hash=("documentHash", optional_hash32),
+        token_id=uint,
+        from_=address,
+        to=address,
+        reason=member(TransferReason, "transfer reason"),
+        document_hash=optional_hash32,
         transferred_at=BLOCK_TIME,
     ),
     "PledgeRegistered": _pledge_registered,
     "PledgeReleased": record_maker(
         PledgeReleasedRecord,
-        pledge_id=_PLEDGE,
-        token_id=_TOKEN,
-        pledgee=("pledgee", address),
+        pledge_id=uint,
+        token_id=uint,
+        pledgee=address,
         released_at=BLOCK_TIME,
     ),
     "PledgeEnforced": record_maker(
         PledgeEnforcedRecord,
-        pledge_id=_PLEDGE,
-        token_id=_TOKEN,
-        to=("to", address),
-        pledgee=("pledgee", address),
+        pledge_id=uint,
+        token_id=uint,
+        to=address,
+        pledgee=address,
         enforced_at=BLOCK_TIME,
     ),
     "PledgeConsentGranted": record_maker(PledgeConsentGrantedRecord, **_CONSENT),
     "PledgeConsentUsed": record_maker(PledgeConsentUsedRecord, **_CONSENT),
     "PledgorChanged": record_maker(
         PledgorChangedRecord,
-        pledge_id=_PLEDGE,
-        token_id=_TOKEN,
-        pledgor=("pledgor", address),
+        pledge_id=uint,
+        token_id=uint,
+        pledgor=address,
         at=BLOCK_TIME,
     ),
     "CertificateFrozen": record_maker(CertificateFrozenRecord, **_FREEZE),
     "CertificateUnfrozen": record_maker(CertificateUnfrozenRecord, **_FREEZE),
     "TransferApproved": record_maker(
         TransferApprovedRecord,
-        token_id=_TOKEN,
-        to=("to", address),
-        expiry=("expiry", optional_time),
-        regulator=_REGULATOR,
+        token_id=uint,
+        to=address,
+        expiry=optional_time,
+        regulator=address,
     ),
     "CrossBorderRecorded": record_maker(
         CrossBorderRecordedRecord,
-        token_id=_TOKEN,
-        recipient=("recipient", address),
-        mechanism=("mechanism", member(CrossBorderMechanism, "mechanism")),
-        expiry=("expiry", optional_time),
-        country=("country", _COUNTRY),
-        approval_number_hash=("approvalNumberHash", hash32),
-        regulator=_REGULATOR,
+        token_id=uint,
+        recipient=address,
+        mechanism=member(CrossBorderMechanism, "mechanism"),
+        expiry=optional_time,
+        country=_COUNTRY,
+        approval_number_hash=hash32,
+        regulator=address,
     ),
     "PartyCountrySet": _country,
 }
@@ -415,12 +390,8 @@ class AgentApplier(CertificateApplier):
     def _pledge(self, log: ChainLog, record: PledgeChange) -> Row:
         """The live pledge ``record`` is about."""
         event = event_name(record)
-        row = self.pledges.get(record.pledge_id)
-        if row is None or row["status"] != PledgeStatus.LIVE:
-            state = "unknown" if row is None else row["status"]
-            raise self.mismatch(
-                log, f"{event} refers to pledge {record.pledge_id}, which is {state}"
-            )
+        message = f"{event} refers to pledge {record.pledge_id}"
+        row = self.in_status(self.pledges, record.pledge_id, PledgeStatus.LIVE, log, message)
         if row["token_id"] != record.token_id:
             raise self.mismatch(
                 log,
@@ -566,9 +537,7 @@ class AgentApplier(CertificateApplier):
                 "maturity": record.maturity,
                 "status": PledgeStatus.LIVE.value,
                 "relayer": record.relayer,
-                "registered_block": log.block_number,
-                "registered_log_index": log.log_index,
-                "registered_tx_hash": log.tx_hash,
+                **self.created(log, "registered"),
                 "closed_at": None,
                 "enforced_to": None,
                 "last_block": log.block_number,
@@ -628,20 +597,7 @@ class AgentApplier(CertificateApplier):
             "frozen_by": record.regulator if freezing else None,
             "case_ref": record.case_ref if freezing else None,
         }
-        if row is None:
-            self.freezes.add(
-                record.token_id,
-                {
-                    "chain_id": self.chain_id,
-                    "token_id": record.token_id,
-                    **values,
-                    "last_block": log.block_number,
-                    "last_log_index": log.log_index,
-                },
-            )
-        else:
-            self.touch(self.freezes, log, row, what)
-            row.update(values)
+        self.put(self.freezes, log, row, {"token_id": record.token_id}, values, what)
         self.freeze_events.append(
             {
                 "chain_id": self.chain_id,

@@ -3,10 +3,12 @@
 Most events are flat: each record field is one argument passed through a converter (an id
 through ``int``, a ``bytes32`` to ``0x`` hex, an address checksummed, a time to UTC), so a
 contract module states them as a declarative map, record field -> (event argument, converter),
-and :func:`record_maker` builds them all the same way::
+and :func:`record_maker` builds them all the same way. A field named as its argument (the
+argument's name in snake case: ``token_id`` for ``tokenId``, ``from_`` for ``from``) gives its
+converter alone::
 
     ApplicationAcceptedRecord: record_maker(
-        ApplicationAcceptedRecord, registration_id=("id", uint), registrar=("registrar", text)
+        ApplicationAcceptedRecord, registration_id=("id", uint), registrar=text
     )
 
 Fields are converted in the order the map lists them, so when two are wrong the first one's
@@ -45,8 +47,16 @@ class _BlockTime:
 #: A field that is the time of the event's block.
 BLOCK_TIME: Final = _BlockTime()
 
-#: One field of a map: (event argument, converter), or :data:`BLOCK_TIME`.
-Field: TypeAlias = tuple[str, Convert] | _BlockTime
+#: One field of a map: (event argument, converter), the converter alone (the argument is named
+#: as the field, see :func:`argument_of`), or :data:`BLOCK_TIME`.
+Field: TypeAlias = tuple[str, Convert] | Convert | _BlockTime
+
+
+def argument_of(field: str) -> str:
+    """The event argument a record field is named after: ``tokenId`` for ``token_id``, ``from``
+    for ``from_`` (Solidity's camel case; a trailing ``_`` escapes a Python keyword)."""
+    first, *rest = field.split("_")
+    return first + "".join(word.capitalize() for word in rest)
 
 
 def where(event: ChainEvent) -> str:
@@ -127,6 +137,18 @@ def ascii_of(event: ChainEvent, value: Any, what: str) -> str:
         return raw.decode("ascii")
     except UnicodeDecodeError:
         raise error(event, f"carries the {what} {raw!r}, which is not ASCII") from None
+
+
+def check_indexed(event: ChainEvent, token_id: Any, party: Any, role: str) -> None:
+    """Refuse a struct whose token and ``role`` party (``pledgee``, ``licensee``, ``appraiser``)
+    are not the ones the event indexes (its ``tokenId`` and ``role`` arguments)."""
+    a = event.args
+    if int(token_id) != int(a["tokenId"]) or to_address(party) != to_address(a[role]):
+        raise error(
+            event,
+            f"indexes token {a['tokenId']} and {role} {a[role]} but its record states "
+            f"token {token_id} and {role} {party}",
+        )
 
 
 # --- converters for field maps ----------------------------------------------------------------
@@ -215,9 +237,11 @@ def record_maker(record: Callable[..., DomainRecord], **fields: Field) -> Record
         for name, field in fields.items():
             if isinstance(field, _BlockTime):
                 values[name] = block_time(event, timestamp)
-            else:
+            elif isinstance(field, tuple):
                 argument, convert = field
                 values[name] = convert(event, args[argument])
+            else:
+                values[name] = field(event, args[argument_of(name)])
         return record(**values)
 
     make.__qualname__ = make.__name__ = f"make_{getattr(record, '__name__', 'record')}"

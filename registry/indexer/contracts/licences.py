@@ -11,7 +11,6 @@ certificate), and only an active licence is terminated, and only by a party to i
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeAlias, get_args
 
@@ -26,6 +25,7 @@ from registry.indexer.contracts.agent import FAMILY
 from registry.indexer.contracts.fields import (
     BLOCK_TIME,
     address,
+    check_indexed,
     error,
     optional_hash32,
     record_maker,
@@ -36,14 +36,13 @@ from registry.indexer.contracts.fields import (
     utc,
 )
 from registry.indexer.contracts.registry import CertificateApplier
-from registry.indexer.decode import RecordMaker, register
+from registry.indexer.decode import Record, RecordMaker, register
 from registry.indexer.store import Writes, register_applier
 
 CONTRACT = "LicenceRegistry"
 
 
-@dataclass(frozen=True)
-class LicenceGrantedRecord:
+class LicenceGrantedRecord(Record):
     licence_id: int
     token_id: int
     parent_id: int | None
@@ -63,8 +62,7 @@ class LicenceGrantedRecord:
     relayer: str
 
 
-@dataclass(frozen=True)
-class LicenceTerminatedRecord:
+class LicenceTerminatedRecord(Record):
     licence_id: int
     token_id: int
     by: str
@@ -96,12 +94,7 @@ def _licence_granted(event: ChainEvent, _timestamp: int | None) -> LicenceGrante
         terms_hash,
         fee_terms_hash,
     ) = a["licence"]
-    if int(token_id) != int(a["tokenId"]) or to_address(licensee) != to_address(a["licensee"]):
-        raise error(
-            event,
-            f"indexes token {a['tokenId']} and licensee {a['licensee']} but its record states "
-            f"token {token_id} and licensee {licensee}",
-        )
+    check_indexed(event, token_id, licensee, "licensee")
     try:
         licensed = right_of_bit(int(right))
     except InputError:
@@ -140,10 +133,10 @@ DECODERS: dict[str, RecordMaker] = {
     "LicenceGranted": _licence_granted,
     "LicenceTerminated": record_maker(
         LicenceTerminatedRecord,
-        licence_id=("licenceId", uint),
-        token_id=("tokenId", uint),
-        by=("by", address),
-        reason_hash=("reasonHash", optional_hash32),
+        licence_id=uint,
+        token_id=uint,
+        by=address,
+        reason_hash=optional_hash32,
         terminated_at=BLOCK_TIME,
     ),
 }
@@ -214,9 +207,7 @@ class LicenceApplier(CertificateApplier):
                 "terms_hash": record.terms_hash,
                 "fee_terms_hash": record.fee_terms_hash,
                 "relayer": record.relayer,
-                "granted_block": log.block_number,
-                "granted_log_index": log.log_index,
-                "granted_tx_hash": log.tx_hash,
+                **self.created(log, "granted"),
                 "terminated_at": None,
                 "terminated_by": None,
                 "termination_reason_hash": None,
@@ -226,12 +217,8 @@ class LicenceApplier(CertificateApplier):
         )
 
     def _licence_terminated(self, log: ChainLog, record: LicenceTerminatedRecord) -> None:
-        row = self.licences.get(record.licence_id)
-        if row is None or row["status"] != LicenceStatus.ACTIVE:
-            state = "unknown" if row is None else row["status"]
-            raise self.mismatch(
-                log, f"LicenceTerminated ends licence {record.licence_id}, which is {state}"
-            )
+        message = f"LicenceTerminated ends licence {record.licence_id}"
+        row = self.in_status(self.licences, record.licence_id, LicenceStatus.ACTIVE, log, message)
         if record.by not in (row["licensor"], row["licensee"]):
             raise self.mismatch(
                 log, f"{record.by} terminates licence {record.licence_id} without being a party"

@@ -22,7 +22,6 @@ their appliers, sharing the batch's ``registration`` rows (a transfer moves
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeAlias, get_args
 
@@ -55,7 +54,7 @@ from registry.indexer.contracts.fields import (
     to_hash,
     uint,
 )
-from registry.indexer.decode import RecordMaker, register
+from registry.indexer.decode import Record, RecordMaker, register
 from registry.indexer.store import Applier, Row, Rows, Writes, event_name, register_applier
 
 CONTRACT = "DataAssetRegistry"
@@ -74,8 +73,7 @@ REGISTRATION_KEYS = ("chain_id", "id")
 # Hashes are 0x-prefixed lowercase hex, addresses as the event gives them, times UTC.
 
 
-@dataclass(frozen=True)
-class RegistrarConfiguredRecord:
+class RegistrarConfiguredRecord(Record):
     code: int
     active: bool
     objections_open_to_all: bool
@@ -83,22 +81,19 @@ class RegistrarConfiguredRecord:
     notice_period: int
 
 
-@dataclass(frozen=True)
-class RegistrarAccountSetRecord:
+class RegistrarAccountSetRecord(Record):
     code: int
     account: str
     enabled: bool
 
 
-@dataclass(frozen=True)
-class RegistrarRoleRevokedRecord:
+class RegistrarRoleRevokedRecord(Record):
     """``RoleRevoked`` of ``REGISTRAR_ROLE``: the account no longer acts for any registrar."""
 
     account: str
 
 
-@dataclass(frozen=True)
-class ApplicationSubmittedRecord:
+class ApplicationSubmittedRecord(Record):
     registration_id: int
     applicant: str
     registrar_code: int
@@ -116,8 +111,7 @@ class ApplicationSubmittedRecord:
     submitted_at: datetime
 
 
-@dataclass(frozen=True)
-class _Ruling:
+class _Ruling(Record):
     """A registrar's decision with a reason: a return, a rejection, a revocation."""
 
     registration_id: int
@@ -126,39 +120,33 @@ class _Ruling:
     reason_hash: str
 
 
-@dataclass(frozen=True)
-class ApplicationAcceptedRecord:
+class ApplicationAcceptedRecord(Record):
     registration_id: int
     registrar: str
 
 
-@dataclass(frozen=True)
 class ApplicationReturnedRecord(_Ruling):
     pass
 
 
-@dataclass(frozen=True)
-class ApplicationResubmittedRecord:
+class ApplicationResubmittedRecord(Record):
     registration_id: int
     fingerprint: str
     metadata_hash: str
 
 
-@dataclass(frozen=True)
 class ApplicationRejectedRecord(_Ruling):
     pass
 
 
-@dataclass(frozen=True)
-class NoticeOpenedRecord:
+class NoticeOpenedRecord(Record):
     registration_id: int
     registrar: str
     notice_start: datetime
     notice_end: datetime
 
 
-@dataclass(frozen=True)
-class ObjectionFiledRecord:
+class ObjectionFiledRecord(Record):
     objection_id: int
     registration_id: int
     objector: str
@@ -166,8 +154,7 @@ class ObjectionFiledRecord:
     filed_at: datetime
 
 
-@dataclass(frozen=True)
-class ObjectionRuledRecord:
+class ObjectionRuledRecord(Record):
     objection_id: int
     registration_id: int
     upheld: bool
@@ -176,14 +163,12 @@ class ObjectionRuledRecord:
     ruled_at: datetime
 
 
-@dataclass(frozen=True)
-class StandingGrantedRecord:
+class StandingGrantedRecord(Record):
     registration_id: int
     party: str
 
 
-@dataclass(frozen=True)
-class CertificateIssuedRecord:
+class CertificateIssuedRecord(Record):
     registration_id: int
     holder: str
     certificate_number: str
@@ -193,8 +178,7 @@ class CertificateIssuedRecord:
     metadata_hash: str
 
 
-@dataclass(frozen=True)
-class AssetChangedRecord:
+class AssetChangedRecord(Record):
     registration_id: int
     version: int
     fingerprint: str
@@ -204,21 +188,18 @@ class AssetChangedRecord:
     changed_at: datetime
 
 
-@dataclass(frozen=True)
-class CertificateRenewedRecord:
+class CertificateRenewedRecord(Record):
     registration_id: int
     valid_until: datetime
     source_agreement_end: int | None
 
 
-@dataclass(frozen=True)
-class CertificateCancelledRecord:
+class CertificateCancelledRecord(Record):
     registration_id: int
     holder: str
     reason_hash: str
 
 
-@dataclass(frozen=True)
 class CertificateRevokedRecord(_Ruling):
     pass
 
@@ -296,107 +277,100 @@ def _role_revoked(event: ChainEvent, _timestamp: int | None) -> RegistrarRoleRev
 
 # fields many events share
 _ID: Field = ("id", uint)
-_REGISTRAR: Field = ("registrar", text)
-_FINGERPRINT: Field = ("fingerprint", hash32)
-_METADATA: Field = ("metadataHash", hash32)
-_REASON_CODE: Field = ("reasonCode", uint)
-_REASON: Field = ("reasonHash", hash32)
 
 #: the fields of returns, rejections and revocations
 _RULING: dict[str, Field] = {
     "registration_id": _ID,
-    "registrar": _REGISTRAR,
-    "reason_code": _REASON_CODE,
-    "reason_hash": _REASON,
+    "registrar": text,
+    "reason_code": uint,
+    "reason_hash": hash32,
 }
 
 #: event -> how to make its record: field maps where the event is flat, else by hand.
 DECODERS: dict[str, RecordMaker] = {
     "RegistrarConfigured": record_maker(
         RegistrarConfiguredRecord,
-        code=("code", uint),
-        active=("active", flag),
-        objections_open_to_all=("objectionsOpenToAll", flag),
-        evidence_required=("evidenceRequired", flag),
-        notice_period=("noticePeriod", uint),
+        code=uint,
+        active=flag,
+        objections_open_to_all=flag,
+        evidence_required=flag,
+        notice_period=uint,
     ),
     "RegistrarAccountSet": record_maker(
         RegistrarAccountSetRecord,
-        code=("code", uint),
-        account=("account", text),
-        enabled=("enabled", flag),
+        code=uint,
+        account=text,
+        enabled=flag,
     ),
     "RoleRevoked": _role_revoked,
     "ApplicationSubmitted": _submitted,
     "ApplicationAccepted": record_maker(
-        ApplicationAcceptedRecord, registration_id=_ID, registrar=_REGISTRAR
+        ApplicationAcceptedRecord, registration_id=_ID, registrar=text
     ),
     "ApplicationReturned": record_maker(ApplicationReturnedRecord, **_RULING),
     "ApplicationResubmitted": record_maker(
         ApplicationResubmittedRecord,
         registration_id=_ID,
-        fingerprint=_FINGERPRINT,
-        metadata_hash=_METADATA,
+        fingerprint=hash32,
+        metadata_hash=hash32,
     ),
     "ApplicationRejected": record_maker(ApplicationRejectedRecord, **_RULING),
     "NoticeOpened": record_maker(
         NoticeOpenedRecord,
         registration_id=_ID,
-        registrar=_REGISTRAR,
-        notice_start=("noticeStart", time),
-        notice_end=("noticeEnd", time),
+        registrar=text,
+        notice_start=time,
+        notice_end=time,
     ),
     "ObjectionFiled": record_maker(
         ObjectionFiledRecord,
-        objection_id=("objectionId", uint),
+        objection_id=uint,
         registration_id=_ID,
-        objector=("objector", text),
-        evidence_hash=("evidenceHash", hash32),
+        objector=text,
+        evidence_hash=hash32,
         filed_at=BLOCK_TIME,
     ),
     "ObjectionRuled": record_maker(
         ObjectionRuledRecord,
-        objection_id=("objectionId", uint),
+        objection_id=uint,
         registration_id=_ID,
-        upheld=("upheld", flag),
-        reason_hash=_REASON,
-        registrar=_REGISTRAR,
+        upheld=flag,
+        reason_hash=hash32,
+        registrar=text,
         ruled_at=BLOCK_TIME,
     ),
-    "StandingGranted": record_maker(
-        StandingGrantedRecord, registration_id=_ID, party=("party", text)
-    ),
+    "StandingGranted": record_maker(StandingGrantedRecord, registration_id=_ID, party=text),
     "CertificateIssued": record_maker(
         CertificateIssuedRecord,
         registration_id=_ID,
-        holder=("holder", text),
-        certificate_number=("certificateNumber", number_text),
-        issued_at=("issuedAt", time),
-        valid_until=("validUntil", time),
-        fingerprint=_FINGERPRINT,
-        metadata_hash=_METADATA,
+        holder=text,
+        certificate_number=number_text,
+        issued_at=time,
+        valid_until=time,
+        fingerprint=hash32,
+        metadata_hash=hash32,
     ),
     "AssetChanged": record_maker(
         AssetChangedRecord,
         registration_id=_ID,
-        version=("version", uint),
-        fingerprint=_FINGERPRINT,
-        metadata_hash=_METADATA,
-        correction=("correction", flag),
-        by=("by", text),
+        version=uint,
+        fingerprint=hash32,
+        metadata_hash=hash32,
+        correction=flag,
+        by=text,
         changed_at=BLOCK_TIME,
     ),
     "CertificateRenewed": record_maker(
         CertificateRenewedRecord,
         registration_id=_ID,
-        valid_until=("validUntil", time),
-        source_agreement_end=("sourceAgreementEnd", optional_seconds),
+        valid_until=time,
+        source_agreement_end=optional_seconds,
     ),
     "CertificateCancelled": record_maker(
         CertificateCancelledRecord,
         registration_id=_ID,
-        holder=("holder", text),
-        reason_hash=_REASON,
+        holder=text,
+        reason_hash=hash32,
     ),
     "CertificateRevoked": record_maker(CertificateRevokedRecord, **_RULING),
 }
@@ -590,9 +564,7 @@ class RegistryApplier(Applier):
                 "certificate_number": None,
                 "version": 0,
                 "open_objections": 0,
-                "submitted_block": log.block_number,
-                "submitted_log_index": log.log_index,
-                "submitted_tx_hash": log.tx_hash,
+                **self.created(log, "submitted"),
                 "last_block": log.block_number,
                 "last_log_index": log.log_index,
             },
@@ -643,12 +615,9 @@ class RegistryApplier(Applier):
         )
 
     def _ruled(self, log: ChainLog, record: ObjectionRuledRecord) -> None:
-        objection = self.objections.get(record.objection_id)
-        if objection is None or objection["status"] != ObjectionStatus.OPEN:
-            state = "unknown" if objection is None else objection["status"]
-            raise self.mismatch(
-                log, f"ObjectionRuled rules on objection {record.objection_id}, which is {state}"
-            )
+        message = f"ObjectionRuled rules on objection {record.objection_id}"
+        is_open = ObjectionStatus.OPEN
+        objection = self.in_status(self.objections, record.objection_id, is_open, log, message)
         if objection["registration_id"] != record.registration_id:
             raise self.mismatch(
                 log,

@@ -15,7 +15,6 @@ by the holder of an issued certificate (the mirror's ``registration.holder``).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeAlias, get_args
 
@@ -32,9 +31,9 @@ from registry.domain.valuation import (
 )
 from registry.indexer.contracts.fields import (
     BLOCK_TIME,
-    Field,
     address,
     ascii_of,
+    check_indexed,
     chosen,
     chosen_at,
     error,
@@ -48,7 +47,7 @@ from registry.indexer.contracts.fields import (
     utc,
 )
 from registry.indexer.contracts.registry import CertificateApplier
-from registry.indexer.decode import RecordMaker, register
+from registry.indexer.decode import Record, RecordMaker, register
 from registry.indexer.store import Writes, register_applier
 
 CONTRACT = "ValuationRegistry"
@@ -57,16 +56,14 @@ CONTRACT = "ValuationRegistry"
 FAMILY = "valuation"
 
 
-@dataclass(frozen=True)
-class AppraiserAccreditedRecord:
+class AppraiserAccreditedRecord(Record):
     appraiser: str
     accreditation_hash: str
     by: str
     at: datetime
 
 
-@dataclass(frozen=True)
-class AppraiserRemovedRecord:
+class AppraiserRemovedRecord(Record):
     """``reason_hash`` ``None``: no reasons document (the zero hash)."""
 
     appraiser: str
@@ -75,8 +72,7 @@ class AppraiserRemovedRecord:
     at: datetime
 
 
-@dataclass(frozen=True)
-class ValuationSubmittedRecord:
+class ValuationSubmittedRecord(Record):
     """A valuation as the contract stored it; ``value`` is in minor units of ``currency``;
     ``facts_hash`` and ``report_uri`` are ``None`` when zero or empty."""
 
@@ -96,8 +92,7 @@ class ValuationSubmittedRecord:
     report_uri: str | None
 
 
-@dataclass(frozen=True)
-class ValuationWithdrawnRecord:
+class ValuationWithdrawnRecord(Record):
     valuation_id: int
     token_id: int
     appraiser: str
@@ -105,8 +100,7 @@ class ValuationWithdrawnRecord:
     withdrawn_at: datetime
 
 
-@dataclass(frozen=True)
-class AccountingClassSetRecord:
+class AccountingClassSetRecord(Record):
     token_id: int
     accounting_class: AccountingClass
     holder: str
@@ -141,12 +135,7 @@ def _valuation_submitted(event: ChainEvent, _timestamp: int | None) -> Valuation
         report_hash,
         facts_hash,
     ) = a["valuation"]
-    if int(token_id) != int(a["tokenId"]) or to_address(appraiser) != to_address(a["appraiser"]):
-        raise error(
-            event,
-            f"indexes token {a['tokenId']} and appraiser {a['appraiser']} but its record states "
-            f"token {token_id} and appraiser {appraiser}",
-        )
+    check_indexed(event, token_id, appraiser, "appraiser")
     if int(status) != 1 or int(withdrawn_at) != 0:
         raise error(
             event,
@@ -174,38 +163,36 @@ def _valuation_submitted(event: ChainEvent, _timestamp: int | None) -> Valuation
     )
 
 
-_APPRAISER: Field = ("appraiser", address)
-
 #: event -> how to make its record: field maps where the event is flat, else by hand.
 DECODERS: dict[str, RecordMaker] = {
     "AppraiserAccredited": record_maker(
         AppraiserAccreditedRecord,
-        appraiser=_APPRAISER,
-        accreditation_hash=("accreditationHash", hash32),
-        by=("by", address),
+        appraiser=address,
+        accreditation_hash=hash32,
+        by=address,
         at=BLOCK_TIME,
     ),
     "AppraiserRemoved": record_maker(
         AppraiserRemovedRecord,
-        appraiser=_APPRAISER,
-        reason_hash=("reasonHash", optional_hash32),
-        by=("by", address),
+        appraiser=address,
+        reason_hash=optional_hash32,
+        by=address,
         at=BLOCK_TIME,
     ),
     "ValuationSubmitted": _valuation_submitted,
     "ValuationWithdrawn": record_maker(
         ValuationWithdrawnRecord,
-        valuation_id=("valuationId", uint),
-        token_id=("tokenId", uint),
-        appraiser=_APPRAISER,
-        reason_hash=("reasonHash", optional_hash32),
+        valuation_id=uint,
+        token_id=uint,
+        appraiser=address,
+        reason_hash=optional_hash32,
         withdrawn_at=BLOCK_TIME,
     ),
     "AccountingClassSet": record_maker(
         AccountingClassSetRecord,
-        token_id=("tokenId", uint),
-        accounting_class=("accountingClass", chosen(AccountingClass, "accounting class")),
-        holder=("holder", address),
+        token_id=uint,
+        accounting_class=chosen(AccountingClass, "accounting class"),
+        holder=address,
         set_at=BLOCK_TIME,
     ),
 }
@@ -261,6 +248,8 @@ class ValuationApplier(CertificateApplier):
 
     def _accredited(self, log: ChainLog, record: AppraiserAccreditedRecord) -> None:
         row = self.appraisers.get(record.appraiser)
+        if row is not None and row["accredited"]:
+            raise self.mismatch(log, f"appraiser {record.appraiser} is accredited twice")
         values = {
             "accredited": True,
             "accredited_at": record.at,
@@ -270,22 +259,8 @@ class ValuationApplier(CertificateApplier):
             "removed_by": None,
             "removal_reason_hash": None,
         }
-        if row is None:
-            self.appraisers.add(
-                record.appraiser,
-                {
-                    "chain_id": self.chain_id,
-                    "address": record.appraiser,
-                    **values,
-                    "last_block": log.block_number,
-                    "last_log_index": log.log_index,
-                },
-            )
-            return
-        if row["accredited"]:
-            raise self.mismatch(log, f"appraiser {record.appraiser} is accredited twice")
-        self.touch(self.appraisers, log, row, f"appraiser {record.appraiser}")
-        row.update(values)
+        key = {"address": record.appraiser}
+        self.put(self.appraisers, log, row, key, values, f"appraiser {record.appraiser}")
 
     def _removed(self, log: ChainLog, record: AppraiserRemovedRecord) -> None:
         row = self.appraisers.get(record.appraiser)
@@ -339,21 +314,16 @@ class ValuationApplier(CertificateApplier):
                 "status": ValuationStatus.ACTIVE.value,
                 "withdrawn_at": None,
                 "withdraw_reason_hash": None,
-                "submitted_block": log.block_number,
-                "submitted_log_index": log.log_index,
-                "submitted_tx_hash": log.tx_hash,
+                **self.created(log, "submitted"),
                 "last_block": log.block_number,
                 "last_log_index": log.log_index,
             },
         )
 
     def _withdrawn(self, log: ChainLog, record: ValuationWithdrawnRecord) -> None:
-        row = self.valuations.get(record.valuation_id)
-        if row is None or row["status"] != ValuationStatus.ACTIVE:
-            state = "unknown" if row is None else row["status"]
-            raise self.mismatch(
-                log, f"ValuationWithdrawn ends valuation {record.valuation_id}, which is {state}"
-            )
+        message = f"ValuationWithdrawn ends valuation {record.valuation_id}"
+        active = ValuationStatus.ACTIVE
+        row = self.in_status(self.valuations, record.valuation_id, active, log, message)
         if (row["token_id"], row["appraiser"]) != (record.token_id, record.appraiser):
             raise self.mismatch(
                 log,
@@ -382,20 +352,8 @@ class ValuationApplier(CertificateApplier):
             "set_at": record.set_at,
         }
         row = self.classes.get(record.token_id)
-        if row is None:
-            self.classes.add(
-                record.token_id,
-                {
-                    "chain_id": self.chain_id,
-                    "token_id": record.token_id,
-                    **values,
-                    "last_block": log.block_number,
-                    "last_log_index": log.log_index,
-                },
-            )
-            return
-        self.touch(self.classes, log, row, f"the accounting class of certificate {record.token_id}")
-        row.update(values)
+        what = f"the accounting class of certificate {record.token_id}"
+        self.put(self.classes, log, row, {"token_id": record.token_id}, values, what)
 
 
 #: The classes of :data:`ValuationRecord`.
