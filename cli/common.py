@@ -43,6 +43,14 @@ KeyFile = Annotated[
 
 Number = Annotated[str, typer.Argument(help="17-digit certificate number", show_default=False)]
 Address = Annotated[str, typer.Argument(help="a chain address (0x…)", show_default=False)]
+Reason = Annotated[
+    str, typer.Option("--reason", help="the reason, kept off chain; its hash on chain")
+]
+
+
+def id_argument(what: str) -> Any:
+    """A positive id argument, e.g. ``id_argument("pledge id")``."""
+    return typer.Argument(help=what, min=1, show_default=False)
 
 
 def as_of_block_option(verb: str) -> Any:
@@ -149,12 +157,17 @@ def read_json(path: Path, what: str) -> Any:
         raise InputError(f"{what} {path} is not readable JSON: {exc}") from exc
 
 
-def read_model(path: Path, what: str, model: type[M]) -> M:
-    """The JSON file ``path`` (a ``what``, e.g. "terms file") validated as ``model``."""
+def validated(model: type[M], raw: Any, invalid: str) -> M:
+    """``raw`` validated as ``model``; else the :class:`InputError` ``invalid`` (e.g. "pledge
+    terms are not valid") followed by what is wrong."""
     from pydantic import ValidationError
 
-    raw = read_json(path, what)
     try:
         return model.model_validate(raw)
     except ValidationError as exc:
-        raise InputError(f"{what} {path} is not valid: {problems(exc)}") from None
+        raise InputError(f"{invalid}: {problems(exc)}") from None
+
+
+def read_model(path: Path, what: str, model: type[M]) -> M:
+    """The JSON file ``path`` (a ``what``, e.g. "terms file") validated as ``model``."""
+    return validated(model, read_json(path, what), f"{what} {path} is not valid")

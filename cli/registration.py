@@ -12,6 +12,7 @@ import typer
 from cli.common import (
     JsonFlag,
     KeyFile,
+    Reason,
     emit,
     open_context,
     parse_date,
@@ -40,9 +41,6 @@ MetadataFile = Annotated[
 ]
 RegId = Annotated[
     int, typer.Argument(help="registration id (also the certificate's token id)", min=1)
-]
-Reason = Annotated[
-    str, typer.Option("--reason", help="the reason, kept off chain; its hash on chain")
 ]
 ReasonCode = Annotated[int, typer.Option("--code", min=0, max=65_535, help="reason code")]
 

@@ -22,13 +22,15 @@ from cli.common import (
     JsonFlag,
     KeyFile,
     Number,
+    Reason,
     emit,
+    id_argument,
     load_key,
     open_context,
     parse_date,
-    problems,
     read_model,
     signer_or_operator,
+    validated,
 )
 from registry.errors import InputError
 
@@ -38,8 +40,8 @@ if TYPE_CHECKING:
     from registry.context import RegistryContext
     from registry.domain.rights import Licence, LicenceTerms, Pledge
 
-PledgeId = Annotated[int, typer.Argument(help="pledge id", min=1, show_default=False)]
-LicenceId = Annotated[int, typer.Argument(help="licence id", min=1, show_default=False)]
+PledgeId = Annotated[int, id_argument("pledge id")]
+LicenceId = Annotated[int, id_argument("licence id")]
 TermsFile = Annotated[
     Path,
     typer.Argument(help="licence terms JSON (LicenceTerms; docs/licences.md)", show_default=False),
@@ -232,21 +234,17 @@ def pledge(
     as_json: JsonFlag = False,
 ) -> None:
     """Register a pledge (质押登记): holder and lender both sign (EIP-712), the service relays."""
-    from pydantic import ValidationError
-
     from registry.domain.rights import PledgeTerms
 
-    try:
-        terms = PledgeTerms(
-            certificate_number=number,
-            pledgee=pledgee,
-            secured_amount=_minor_units(amount, currency),
-            currency=currency,
-            loan_reference=loan_ref,
-            maturity=_date(maturity, "--maturity"),
-        )
-    except ValidationError as exc:
-        raise InputError(f"pledge terms are not valid: {problems(exc)}") from None
+    raw_terms = {
+        "certificate_number": number,
+        "pledgee": pledgee,
+        "secured_amount": _minor_units(amount, currency),
+        "currency": currency,
+        "loan_reference": loan_ref,
+        "maturity": _date(maturity, "--maturity"),
+    }
+    terms = validated(PledgeTerms, raw_terms, "pledge terms are not valid")
     holder, lender = load_key(holder_key), load_key(pledgee_key)
     ctx = open_context()
     registered = ctx.rights.sign_and_register(terms, holder, lender, ctx.operator)
@@ -363,9 +361,7 @@ def sublicence(
 
 def licence_terminate(
     licence_id: LicenceId,
-    reason: Annotated[
-        str, typer.Option("--reason", help="the reason, kept off chain; its hash on chain")
-    ],
+    reason: Reason,
     key_file: KeyFile = None,
     as_json: JsonFlag = False,
 ) -> None:

@@ -18,10 +18,11 @@ from cli.common import (
     KeyFile,
     Number,
     emit,
+    id_argument,
     open_context,
-    problems,
     read_json,
     signer_or_operator,
+    validated,
 )
 from registry.errors import InputError
 
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
     from registry.context import RegistryContext
     from registry.domain.valuation import Valuation
 
-ValuationId = Annotated[int, typer.Argument(help="valuation id", min=1, show_default=False)]
+ValuationId = Annotated[int, id_argument("valuation id")]
 
 
 def _show(ctx: RegistryContext, v: Valuation, as_json: bool, headline: str) -> None:
@@ -106,14 +107,10 @@ def valuation_submit(
     as_json: JsonFlag = False,
 ) -> None:
     """An accredited appraiser attests a valuation of a certificate."""
-    from pydantic import ValidationError
-
     from registry.domain.valuation import ValuationSubmission
 
-    try:
-        parsed = ValuationSubmission.model_validate(read_json(submission, "submission file"))
-    except ValidationError as exc:
-        raise InputError(f"submission {submission} is not valid: {problems(exc)}") from None
+    raw = read_json(submission, "submission file")
+    parsed = validated(ValuationSubmission, raw, f"submission {submission} is not valid")
     ctx = open_context()
     recorded = ctx.valuations.submit(_token(ctx, number), parsed, signer_or_operator(ctx, key_file))
     _show(ctx, recorded, as_json, "valuation recorded")

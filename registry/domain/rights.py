@@ -20,7 +20,14 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, Self
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from registry.domain.chain import ChainEnum, hex_text, optional_hash, when
 from registry.domain.inputs import as_value_error, checked_address
@@ -418,7 +425,16 @@ def right_of_bit(bit: int) -> Right:
 
 
 class _Terms(BaseModel):
+    """Terms a party signs for: the other party (``pledgee``, ``licensee``) is named by a chain
+    address, checked like every address (an error names the field)."""
+
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
+
+    @field_validator("pledgee", "licensee", check_fields=False)
+    @classmethod
+    def _counterparty(cls, value: str, info: ValidationInfo) -> str:
+        assert info.field_name is not None  # always set for a field validator
+        return as_value_error(checked_address, value, info.field_name)
 
 
 class PledgeTerms(_Terms):
@@ -437,11 +453,6 @@ class PledgeTerms(_Terms):
     loan_reference: str = Field(min_length=1, max_length=500, description="loan contract no.")
     maturity: datetime = Field(description="when the secured loan falls due")
     deadline: datetime | None = Field(default=None, description="the signatures expire then")
-
-    @field_validator("pledgee")
-    @classmethod
-    def _pledgee(cls, value: str) -> str:
-        return as_value_error(checked_address, value, "pledgee")
 
     @field_validator("currency")
     @classmethod
@@ -482,11 +493,6 @@ class LicenceTerms(_Terms):
     sublicensable: bool = False
     odrl: dict[str, Any] | None = None
     fee_terms: str | None = Field(default=None, min_length=1, max_length=20_000)
-
-    @field_validator("licensee")
-    @classmethod
-    def _licensee(cls, value: str) -> str:
-        return as_value_error(checked_address, value, "licensee")
 
     @field_validator("right")
     @classmethod

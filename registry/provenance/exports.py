@@ -22,7 +22,36 @@ from typing import Any
 from registry.mirror import AsOf
 from registry.provenance.lineage import Lineage
 from registry.provenance.timeline import Asset, Timeline
-from registry.provenance.tracing import Custody, CustodyPeriod, PartyTrace, TraceEntry
+from registry.provenance.tracing import Custody, PartyTrace
+
+#: When a holding (or a licence, a pledge) began and, if it did, ended.
+_SPAN_FIELDS = ("from_block", "from_time", "from_tx_hash", "to_block", "to_time")
+#: The fields of each entry of the JSON exports, in order. The CSV columns of custody and party
+#: traces are the answer's head columns and then these (a trace's CSV leaves out ``token_id``).
+_CUSTODY_FIELDS = ("holder", "reason", "previous_holder", "document_hash", *_SPAN_FIELDS)
+_TRACE_FIELDS = (
+    "relation",
+    "token_id",
+    "certificate_number",
+    "registration_number",
+    "level",
+    "reason",
+    "counterparty",
+    "reference",
+    *_SPAN_FIELDS,
+    "details",
+)
+_TIMELINE_FIELDS = (
+    "kind",
+    "event",
+    "contract",
+    "block_number",
+    "log_index",
+    "tx_hash",
+    "time",
+    "actor",
+    "details",
+)
 
 TIMELINE_COLUMNS = (
     "as_of_block",
@@ -38,37 +67,8 @@ TIMELINE_COLUMNS = (
     "tx_hash",
     "details",
 )
-CUSTODY_COLUMNS = (
-    "as_of_block",
-    "certificate_number",
-    "registration_number",
-    "holder",
-    "reason",
-    "previous_holder",
-    "document_hash",
-    "from_block",
-    "from_time",
-    "from_tx_hash",
-    "to_block",
-    "to_time",
-)
-TRACE_COLUMNS = (
-    "as_of_block",
-    "party",
-    "relation",
-    "certificate_number",
-    "registration_number",
-    "level",
-    "reason",
-    "counterparty",
-    "reference",
-    "from_block",
-    "from_time",
-    "from_tx_hash",
-    "to_block",
-    "to_time",
-    "details",
-)
+CUSTODY_COLUMNS = ("as_of_block", "certificate_number", "registration_number", *_CUSTODY_FIELDS)
+TRACE_COLUMNS = ("as_of_block", "party", *(f for f in _TRACE_FIELDS if f != "token_id"))
 
 
 def _cell(value: Any) -> Any:
@@ -124,21 +124,17 @@ def csv_records(
     return csv_text(columns, ([{**head, **r}[c] for c in columns] for r in records))
 
 
-def _timeline_entries(answer: Timeline) -> list[dict[str, Any]]:
-    return [
-        {
-            "kind": e.kind,
-            "event": e.event,
-            "contract": e.contract,
-            "block_number": e.block_number,
-            "log_index": e.log_index,
-            "tx_hash": e.tx_hash,
-            "time": e.time.isoformat(),
-            "actor": e.actor,
-            "details": e.details,
-        }
-        for e in answer.entries
-    ]
+def _record(x: object, fields: Sequence[str]) -> dict[str, Any]:
+    """The attributes ``fields`` of an entry, in that order, JSON-ready: times as ISO 8601 text
+    (``None`` stays ``None``), other values as they are."""
+    return {
+        name: _time(value) if isinstance(value := getattr(x, name), datetime) else value
+        for name in fields
+    }
+
+
+def _records(entries: Iterable[object], fields: Sequence[str]) -> list[dict[str, Any]]:
+    return [_record(x, fields) for x in entries]
 
 
 def _asset_json(
@@ -161,70 +157,32 @@ def _asset_csv(
 
 
 def timeline_json(answer: Timeline) -> dict[str, Any]:
-    return _asset_json(answer, "entries", _timeline_entries(answer))
+    return _asset_json(answer, "entries", _records(answer.entries, _TIMELINE_FIELDS))
 
 
 def timeline_csv(answer: Timeline) -> str:
-    return _asset_csv(answer, TIMELINE_COLUMNS, _timeline_entries(answer))
-
-
-def _span(x: CustodyPeriod | TraceEntry) -> dict[str, Any]:
-    """When a holding (or a licence, a pledge) began and, if it did, ended."""
-    return {
-        "from_block": x.from_block,
-        "from_time": x.from_time.isoformat(),
-        "from_tx_hash": x.from_tx_hash,
-        "to_block": x.to_block,
-        "to_time": _time(x.to_time),
-    }
-
-
-def _custody_periods(answer: Custody) -> list[dict[str, Any]]:
-    return [
-        {
-            "holder": p.holder,
-            "reason": p.reason,
-            "previous_holder": p.previous_holder,
-            "document_hash": p.document_hash,
-            **_span(p),
-        }
-        for p in answer.periods
-    ]
+    return _asset_csv(answer, TIMELINE_COLUMNS, _records(answer.entries, _TIMELINE_FIELDS))
 
 
 def custody_json(answer: Custody) -> dict[str, Any]:
-    return _asset_json(answer, "periods", _custody_periods(answer))
+    return _asset_json(answer, "periods", _records(answer.periods, _CUSTODY_FIELDS))
 
 
 def custody_csv(answer: Custody) -> str:
-    return _asset_csv(answer, CUSTODY_COLUMNS, _custody_periods(answer))
-
-
-def _trace_entries(answer: PartyTrace) -> list[dict[str, Any]]:
-    return [
-        {
-            "relation": e.relation,
-            "token_id": e.token_id,
-            "certificate_number": e.certificate_number,
-            "registration_number": e.registration_number,
-            "level": e.level,
-            "reason": e.reason,
-            "counterparty": e.counterparty,
-            "reference": e.reference,
-            **_span(e),
-            "details": e.details,
-        }
-        for e in answer.entries
-    ]
+    return _asset_csv(answer, CUSTODY_COLUMNS, _records(answer.periods, _CUSTODY_FIELDS))
 
 
 def trace_json(answer: PartyTrace) -> dict[str, Any]:
-    return {**as_of_json(answer.as_of), "party": answer.party, "entries": _trace_entries(answer)}
+    return {
+        **as_of_json(answer.as_of),
+        "party": answer.party,
+        "entries": _records(answer.entries, _TRACE_FIELDS),
+    }
 
 
 def trace_csv(answer: PartyTrace) -> str:
     head = {"as_of_block": answer.as_of.block, "party": answer.party}
-    return csv_records(TRACE_COLUMNS, head, _trace_entries(answer))
+    return csv_records(TRACE_COLUMNS, head, _records(answer.entries, _TRACE_FIELDS))
 
 
 def lineage_json(answer: Lineage) -> dict[str, Any]:

@@ -376,60 +376,73 @@ def trace_party(
                     **base(token),
                 )
             )
+
+    def agreement(
+        x: Any,
+        sides: tuple[str, str],
+        created: str,
+        end: tuple[int | None, datetime | None],
+        reference: str,
+        details: dict[str, Any],
+    ) -> None:
+        """A licence or a pledge, as the party on either of its two ``sides`` (the columns naming
+        the parties) holds it: from the event that ``created`` it (the ``<created>_block``,
+        ``_at`` and ``_tx_hash`` columns) to its ``end`` (block and time, ``None`` while it
+        lasts); the party on the other side is the counterparty."""
+        first, second = sides
+        for relation, counterparty in ((first, getattr(x, second)), (second, getattr(x, first))):
+            if getattr(x, relation) != address:
+                continue
+            entries.append(
+                TraceEntry(
+                    relation=relation,
+                    from_block=getattr(x, f"{created}_block"),
+                    from_time=getattr(x, f"{created}_at"),
+                    from_tx_hash=getattr(x, f"{created}_tx_hash"),
+                    to_block=end[0],
+                    to_time=end[1],
+                    reason=None,
+                    counterparty=counterparty,
+                    reference=reference,
+                    details=dict(details),
+                    **base(x.token_id),
+                )
+            )
+
     for x in licences:
         ended = x.terminated_at is not None and x.last_block <= block
-        for relation, counterparty in (("licensor", x.licensee), ("licensee", x.licensor)):
-            if getattr(x, relation) != address:
-                continue
-            entries.append(
-                TraceEntry(
-                    relation=relation,
-                    from_block=x.granted_block,
-                    from_time=x.granted_at,
-                    from_tx_hash=x.granted_tx_hash,
-                    to_block=x.last_block if ended else None,
-                    to_time=x.terminated_at if ended else None,
-                    reason=None,
-                    counterparty=counterparty,
-                    reference=x.voucher_number,
-                    details={
-                        "licence_id": x.id,
-                        "parent_id": x.parent_id,
-                        "right": x.right,
-                        "exclusive": bool(x.exclusive),
-                        "start": x.start.isoformat(),
-                        "end": x.end.isoformat(),
-                        "terminated": ended,
-                    },
-                    **base(x.token_id),
-                )
-            )
+        agreement(
+            x,
+            ("licensor", "licensee"),
+            "granted",
+            (x.last_block, x.terminated_at) if ended else (None, None),
+            x.voucher_number,
+            {
+                "licence_id": x.id,
+                "parent_id": x.parent_id,
+                "right": x.right,
+                "exclusive": bool(x.exclusive),
+                "start": x.start.isoformat(),
+                "end": x.end.isoformat(),
+                "terminated": ended,
+            },
+        )
     for x in pledges:
         closing = closings.get(int(x.id))
-        for relation, counterparty in (("pledgor", x.pledgee), ("pledgee", x.pledgor)):
-            if getattr(x, relation) != address:
-                continue
-            entries.append(
-                TraceEntry(
-                    relation=relation,
-                    from_block=x.registered_block,
-                    from_time=x.registered_at,
-                    from_tx_hash=x.registered_tx_hash,
-                    to_block=None if closing is None else closing.block_number,
-                    to_time=None if closing is None else closing.at,
-                    reason=None,
-                    counterparty=counterparty,
-                    reference=str(x.id),
-                    details={
-                        "pledge_id": x.id,
-                        "secured_amount": x.secured_amount,
-                        "currency": x.currency,
-                        "maturity": x.maturity.isoformat(),
-                        "closed": None if closing is None else closing.kind,
-                    },
-                    **base(x.token_id),
-                )
-            )
+        agreement(
+            x,
+            ("pledgor", "pledgee"),
+            "registered",
+            (None, None) if closing is None else (closing.block_number, closing.at),
+            str(x.id),
+            {
+                "pledge_id": x.id,
+                "secured_amount": x.secured_amount,
+                "currency": x.currency,
+                "maturity": x.maturity.isoformat(),
+                "closed": None if closing is None else closing.kind,
+            },
+        )
     kept = [
         e
         for e in entries

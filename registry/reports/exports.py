@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import fields
 from decimal import Decimal
 from typing import Any
 
@@ -33,6 +34,8 @@ from registry.reports.statistics import (
     DIMENSION_TITLES,
     DIMENSIONS,
     Group,
+    LenderExposure,
+    MonthVolume,
     Statistics,
 )
 
@@ -45,14 +48,12 @@ def _money_json(amounts: Mapping[str, Decimal]) -> dict[str, str]:
     return {currency: format(amount, "f") for currency, amount in amounts.items()}
 
 
-def _group_json(group: Group) -> dict[str, Any]:
+def _row_json(row: Group | MonthVolume | LenderExposure) -> dict[str, Any]:
+    """A group, a month or a lender as JSON: its fields in order, each amount per currency (the
+    mappings) as :func:`_money_json` writes it."""
     return {
-        "key": group.key,
-        "label": group.label,
-        "label_en": group.label_en,
-        "certificates": group.certificates,
-        "valued": group.valued,
-        "valuation": _money_json(group.valuation),
+        f.name: _money_json(value) if isinstance(value := getattr(row, f.name), Mapping) else value
+        for f in fields(row)
     }
 
 
@@ -68,30 +69,10 @@ def statistics_json(stats: Statistics) -> dict[str, Any]:
         "pledged": stats.pledged,
         "frozen": stats.frozen,
         "groups": {
-            dimension: [_group_json(g) for g in stats.groups[dimension]] for dimension in DIMENSIONS
+            dimension: [_row_json(g) for g in stats.groups[dimension]] for dimension in DIMENSIONS
         },
-        "months": [
-            {
-                "month": m.month,
-                "issued": m.issued,
-                "transfers": m.transfers,
-                "licences": m.licences,
-                "sublicences": m.sublicences,
-                "pledges": m.pledges,
-                "pledged": _money_json(m.pledged),
-            }
-            for m in stats.months
-        ],
-        "lenders": [
-            {
-                "lender": e.lender,
-                "pledges": e.pledges,
-                "certificates": e.certificates,
-                "secured": _money_json(e.secured),
-                "valuation": _money_json(e.valuation),
-            }
-            for e in stats.lenders
-        ],
+        "months": [_row_json(m) for m in stats.months],
+        "lenders": [_row_json(e) for e in stats.lenders],
     }
 
 

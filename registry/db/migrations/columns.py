@@ -65,3 +65,15 @@ def registration_fk(name: str, column: str = "token_id") -> sa.ForeignKeyConstra
 def columns_of(type_: Any, *names: str, nullable: bool = False) -> list[sa.Column[Any]]:
     """Columns of one type and nullability, e.g. ``columns_of(HASH, "tip_hash", "base_hash")``."""
     return [sa.Column(name, type_, nullable=nullable) for name in names]
+
+
+def cascade_fk(
+    name: str, columns: list[str], referred: str, referred_columns: list[str]
+) -> sa.ForeignKeyConstraint:
+    """``columns`` -> ``referred(referred_columns)``, ``ON DELETE CASCADE``."""
+    return sa.ForeignKeyConstraint(
+        columns,
+        [f"{referred}.{column}" for column in referred_columns],
+        name=name,
+        ondelete="CASCADE",
+    )

@@ -9,6 +9,7 @@ from registry.db.migrations.columns import (
     ADDRESS,
     HASH,
     bigints,
+    cascade_fk,
     columns_of,
     event_key,
     raw_event_fk,
@@ -46,11 +47,8 @@ def upgrade() -> None:
         sa.Column("topics", sa.JSON(), nullable=False),
         sa.Column("data", sa.Text(), nullable=False),
         sa.Column("args", sa.JSON(), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["chain_id", "block_number"],
-            ["block.chain_id", "block.number"],
-            name="fk_raw_event_block",
-            ondelete="CASCADE",
+        cascade_fk(
+            "fk_raw_event_block", ["chain_id", "block_number"], "block", ["chain_id", "number"]
         ),
         sa.PrimaryKeyConstraint("chain_id", "block_number", "log_index"),
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from registry.db.migrations.columns import HASH, WHEN, bigints, columns_of
+from registry.db.migrations.columns import HASH, WHEN, bigints, cascade_fk, columns_of
 
 revision = "0006"  # created 2026-11-22
 down_revision = "0005"
@@ -28,11 +28,11 @@ def upgrade() -> None:
         sa.Column("table_name", sa.String(length=64), nullable=False),
         sa.Column("row_key", sa.JSON(), nullable=False),
         sa.Column("prior", sa.JSON(), nullable=True),
-        sa.ForeignKeyConstraint(
+        cascade_fk(
+            "fk_mirror_undo_batch",
             ["chain_id", "to_block"],
-            ["mirror_batch.chain_id", "mirror_batch.to_block"],
-            name="fk_mirror_undo_batch",
-            ondelete="CASCADE",
+            "mirror_batch",
+            ["chain_id", "to_block"],
         ),
         sa.PrimaryKeyConstraint("chain_id", "to_block", "seq"),
     )
