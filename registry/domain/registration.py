@@ -59,8 +59,7 @@ def rights_of(mask: int) -> frozenset[Right]:
 
 
 class Classification(ChainEnum):
-    """GB/T 43697-2024 levels (chain value: the member's position). Core data cannot be
-    registered."""
+    """GB/T 43697-2024 levels. Core data cannot be registered."""
 
     GENERAL = "general"
     IMPORTANT = "important"
