@@ -32,7 +32,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Engine
 
 from registry.chain.client import ChainClient
-from registry.chain.ranges import is_range_refusal
+from registry.chain.ranges import narrower_span
 from registry.domain.audit import (
     AuditReport,
     BlockDigest,
@@ -296,14 +296,7 @@ class AuditService:
             try:
                 found = self._client.get_logs(addresses, start, end, [topics] if topics else None)
             except Exception as exc:
-                if not is_range_refusal(exc):
-                    raise
-                if end == start:
-                    raise ChainError(
-                        f"the node refuses the registry's logs of block {start} even on their "
-                        f"own ({exc})"
-                    ) from exc
-                size = max(1, (end - start + 1) // 2)
+                size = narrower_span(exc, start, end, take_suggestion=False)
                 continue
             out += found
             start, size = end + 1, min(self.log_range, size * 2)
