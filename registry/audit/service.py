@@ -27,12 +27,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import KW_ONLY, dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import Engine
 
 from registry.chain.client import ChainClient
-from registry.chain.ranges import is_range_refusal
+from registry.chain.ranges import narrower_span
 from registry.domain.audit import (
     AuditReport,
     BlockDigest,
@@ -111,29 +112,22 @@ def mirror_facts(cert: MirroredCertificate, at: datetime) -> CertificateFacts:
     )
 
 
+@dataclass(frozen=True, slots=True, eq=False)
 class AuditService:
     """Compares the SQL mirror with the chain (see the module's documentation)."""
 
-    def __init__(
-        self,
-        client: ChainClient,
-        manifest: DeploymentManifest,
-        engine: Engine,
-        registrations: RegistrationService,
-        rights: RightsService,
-        valuations: ValuationService,
-        *,
-        log_range: int = LOG_RANGE,
-    ) -> None:
-        if log_range < 1:
-            raise InputError(f"log_range must be at least 1, not {log_range}")
-        self._client = client
-        self._manifest = manifest
-        self._engine = engine
-        self._registrations = registrations
-        self._rights = rights
-        self._valuations = valuations
-        self.log_range = log_range
+    client: ChainClient
+    manifest: DeploymentManifest
+    engine: Engine
+    registrations: RegistrationService
+    rights: RightsService
+    valuations: ValuationService
+    _: KW_ONLY
+    log_range: int = LOG_RANGE
+
+    def __post_init__(self) -> None:
+        if self.log_range < 1:
+            raise InputError(f"log_range must be at least 1, not {self.log_range}")
 
     # --- the range ------------------------------------------------------------------------
 
@@ -150,8 +144,8 @@ class AuditService:
                 from_block=from_block,
                 to_block=to_block,
             )
-        chain_id, deployed = self._manifest.chain_id, self._manifest.deploy_block
-        head = indexer_head(self._engine, chain_id)
+        chain_id, deployed = self.manifest.chain_id, self.manifest.deploy_block
+        head = indexer_head(self.engine, chain_id)
         if head is None or head < deployed:
             raise ConflictError(
                 f"the mirror of chain {chain_id} holds no block of the registry yet (deployed "
@@ -183,11 +177,11 @@ class AuditService:
         ids = []
         for number in parsed:
             try:
-                ids.append(self._registrations.by_certificate_number(number.text, block).id)
+                ids.append(self.registrations.by_certificate_number(number.text, block).id)
                 continue
             except CertificateNotFoundError:
                 pass
-            row = registration_by_number(self._engine, number.text)
+            row = registration_by_number(self.engine, number.text)
             if row is None:
                 raise CertificateNotFoundError(
                     f"no certificate {number.text} on chain (as of block {block}) or in the mirror",
@@ -198,7 +192,7 @@ class AuditService:
 
     def _exists(self, token_id: int, block: int) -> bool:
         try:
-            self._rights.holder_of(token_id, block)
+            self.rights.holder_of(token_id, block)
         except RegistrationNotFoundError:
             return False
         return True
@@ -232,12 +226,12 @@ class AuditService:
 
     def _chain_facts(self, token_id: int, block: int) -> CertificateFacts | None:
         try:
-            reg = self._registrations.get(token_id, block)
+            reg = self.registrations.get(token_id, block)
         except RegistrationNotFoundError:
             return None
-        pledge = self._rights.live_pledge_of(token_id, block)
-        freeze = self._rights.freeze_of(token_id, block)
-        valuation = self._valuations.latest_of(token_id, block)
+        pledge = self.rights.live_pledge_of(token_id, block)
+        freeze = self.rights.freeze_of(token_id, block)
+        valuation = self.valuations.latest_of(token_id, block)
         return CertificateFacts(
             token_id=token_id,
             certificate_number=reg.certificate_number,
@@ -260,7 +254,7 @@ class AuditService:
     ) -> tuple[int, tuple[int, ...], list[CertificateDrift]]:
         """``(checked, skipped, drifts)`` of the certificates as of ``block``."""
         snapshot = certificate_snapshot(
-            self._engine, self._manifest.chain_id, None if token_ids is None else token_ids
+            self.engine, self.manifest.chain_id, None if token_ids is None else token_ids
         )
         mirrored = snapshot.certificates
         if token_ids is None:
@@ -287,23 +281,16 @@ class AuditService:
     def _logs(self, from_block: int, to_block: int) -> list[ChainLog]:
         """The node's logs of the registry in ``from_block..to_block``, as the indexer fetches
         them (same contracts, same topics), in chunks that shrink when the node refuses."""
-        addresses = [c.address for c in self._manifest.contracts.values()]
-        topics = self._client.codec.topics
+        addresses = [c.address for c in self.manifest.contracts.values()]
+        topics = self.client.codec.topics
         out: list[ChainLog] = []
         start, size = from_block, self.log_range
         while start <= to_block:
             end = min(to_block, start + size - 1)
             try:
-                found = self._client.get_logs(addresses, start, end, [topics] if topics else None)
+                found = self.client.get_logs(addresses, start, end, [topics] if topics else None)
             except Exception as exc:
-                if not is_range_refusal(exc):
-                    raise
-                if end == start:
-                    raise ChainError(
-                        f"the node refuses the registry's logs of block {start} even on their "
-                        f"own ({exc})"
-                    ) from exc
-                size = max(1, (end - start + 1) // 2)
+                size = narrower_span(exc, start, end, take_suggestion=False)
                 continue
             out += found
             start, size = end + 1, min(self.log_range, size * 2)
@@ -326,13 +313,13 @@ class AuditService:
         those (default: every registration on either side); the raw events are always checked
         over the whole range.
         """
-        chain_id = self._manifest.chain_id
+        chain_id = self.manifest.chain_id
         if certificates is not None:
             bad = [t for t in certificates if t < 1]
             if bad:
                 raise InputError(f"token ids start at 1, not {bad[0]}", token_id=bad[0])
         start, end, head, notes = self._range(from_block, to_block)
-        header = self._client.block(end)
+        header = self.client.block(end)
         at = datetime.fromtimestamp(header.timestamp, tz=UTC)
         token_ids: list[int] | None = None
         if certificates is not None or certificate_numbers is not None:
@@ -355,7 +342,7 @@ class AuditService:
         for low in range(start, end + 1, chunk):
             high = min(end, low + chunk - 1)
             logs = self._logs(low, high)
-            rows = raw_events_between(self._engine, chain_id, low, high)
+            rows = raw_events_between(self.engine, chain_id, low, high)
             events_on_chain += len(logs)
             events_in_mirror += len(rows)
             event_drifts += compare_logs(rows, logs)
@@ -381,7 +368,7 @@ class AuditService:
                     mismatched.append(digests)
             blocks += len(by_block)
 
-        again = self._client.block(end)
+        again = self.client.block(end)
         if again.hash != header.hash:
             raise ChainError(
                 f"block {end} changed from {header.hash} to {again.hash} while it was audited "
@@ -390,7 +377,7 @@ class AuditService:
             )
         return AuditReport(
             chain_id=chain_id,
-            contracts=tuple(c.address for c in self._manifest.contracts.values()),
+            contracts=tuple(c.address for c in self.manifest.contracts.values()),
             from_block=start,
             to_block=end,
             requested_to_block=to_block,

@@ -11,7 +11,7 @@ against the on-chain hash.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -54,29 +54,19 @@ class VerifyPage:
     verification: Verification
 
 
+@dataclass(frozen=True, slots=True, eq=False)
 class CertificateService:
     """Makes certificate documents, credentials, PDFs and verify pages from the chain."""
 
-    def __init__(
-        self,
-        client: ChainClient,
-        chain_id: int,
-        registrations: RegistrationService,
-        evidence: EvidenceService,
-        verification: VerificationService,
-        *,
-        public_base_url: str,
-        node_modules_dir: Path,
-        operator_account: LocalAccount | None,
-    ) -> None:
-        self._client = client
-        self._chain_id = chain_id
-        self._registrations = registrations
-        self._evidence = evidence
-        self._verification = verification
-        self._public_base_url = public_base_url
-        self._node_modules_dir = node_modules_dir
-        self._operator = operator_account
+    client: ChainClient
+    chain_id: int
+    registrations: RegistrationService
+    evidence: EvidenceService
+    verification: VerificationService
+    _: KW_ONLY
+    public_base_url: str
+    node_modules_dir: Path
+    operator_account: LocalAccount | None
 
     # --- the document ---------------------------------------------------------------------
 
@@ -88,8 +78,8 @@ class CertificateService:
         never issued.
         """
         parse_certificate_number(number)  # a mistyped number never reaches the chain
-        at = self._client.head() if block is None else block
-        return self.document_of(self._registrations.by_certificate_number(number, at), at)
+        at = self.client.head() if block is None else block
+        return self.document_of(self.registrations.by_certificate_number(number, at), at)
 
     def document_of(self, registration: Registration, block: int) -> CertificateDocument:
         """The certificate document of an issued registration read at ``block``."""
@@ -99,7 +89,7 @@ class CertificateService:
                 f"registration {registration.id} has no certificate (status {registration.status})",
                 id=registration.id,
             )
-        service = self._registrations
+        service = self.registrations
         try:
             body = service.metadata_document(registration)
         except NotFoundError as exc:
@@ -117,7 +107,7 @@ class CertificateService:
             )
         metadata = AssetMetadata.model_validate_json(body)
         token_uri = str(
-            self._client.call(
+            self.client.call(
                 CONTRACT, service.contract_address, "tokenURI", [registration.id], block
             )
         )
@@ -153,22 +143,22 @@ class CertificateService:
             valid_until=registration.valid_until,
             source_agreement_end=registration.source_agreement_end,
             chain=ChainRef(
-                chain_id=self._chain_id,
+                chain_id=self.chain_id,
                 contract=service.contract_address,
                 token_id=registration.id,
                 token_uri=token_uri,
             ),
-            verification_url=verification_url(self._public_base_url, number),
+            verification_url=verification_url(self.public_base_url, number),
             metadata_hash=registration.metadata_hash,
         )
 
     def _anchor(self, fingerprint: str, block: int) -> AnchorRef | None:
-        record = self._evidence.lookup(parse_fingerprint(fingerprint), block)
+        record = self.evidence.lookup(parse_fingerprint(fingerprint), block)
         if record is None:
             return None
         return AnchorRef(
-            chain_id=self._chain_id,
-            contract=self._evidence.contract_address,
+            chain_id=self.chain_id,
+            contract=self.evidence.contract_address,
             fingerprint=record.fingerprint_hex,
             anchorer=record.anchorer,
             tx_hash=record.tx_hash,
@@ -181,10 +171,10 @@ class CertificateService:
     def registrar_signer(self, registrar_code: int, block: int | str = "latest") -> LocalAccount:
         """The key this service signs with for ``registrar_code``: the operator, if it is one
         of the registrar's accounts on chain (as of ``block``)."""
-        account = self._operator
+        account = self.operator_account
         if (
             account is None
-            or self._registrations.registrar_code_of(account.address, block) != registrar_code
+            or self.registrations.registrar_code_of(account.address, block) != registrar_code
         ):
             held = "no operator key" if account is None else f"operator account {account.address}"
             raise RegistrarKeyUnavailableError(
@@ -202,7 +192,7 @@ class CertificateService:
         development node).
         """
         parse_certificate_number(number)  # a mistyped number never reaches the chain
-        head = self._client.block("latest")
+        head = self.client.block("latest")
         doc = self.document(number, block=head.number)
         signer = self.registrar_signer(doc.registrar.code, head.number)
         if created is None:
@@ -213,13 +203,13 @@ class CertificateService:
 
     def pdf(self, doc: CertificateDocument) -> bytes:
         """``doc`` as a PDF (fonts looked up now: a missing font fails this call only)."""
-        return render_certificate_pdf(doc, fonts_in(self._node_modules_dir))
+        return render_certificate_pdf(doc, fonts_in(self.node_modules_dir))
 
     def verify_page(self, number: str) -> VerifyPage:
         """The certificate and the financier's answer for ``/verify/{number}``, both read at the
         same block."""
         parse_certificate_number(number)  # a mistyped number never reaches the chain
-        at = self._client.head()
+        at = self.client.head()
         doc = self.document(number, block=at)
-        answer = self._verification.verify(doc.certificate_number, block=at)
+        answer = self.verification.verify(doc.certificate_number, block=at)
         return VerifyPage(document=doc, verification=answer)

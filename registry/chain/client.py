@@ -9,9 +9,9 @@ the embedded anvil, a Hardhat node or any other EVM node. The transport is injec
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 import requests
 from eth_account import Account
@@ -37,6 +37,9 @@ from registry.errors import (
 DEV_MNEMONIC = "test test test test test test test test test test test junk"
 
 _GAS_MARGIN_NUM, _GAS_MARGIN_DEN = 12, 10
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 def _hex(value: bytes | str) -> str:
@@ -74,6 +77,16 @@ def refusals_translated() -> Iterator[None]:
         if translated is exc:
             raise
         raise translated from exc
+
+
+def _translating(method: Callable[P, R]) -> Callable[P, R]:
+    """``method`` with its refusal raised as the project's error (:func:`refusals_translated`)."""
+
+    def translated(*args: P.args, **kwargs: P.kwargs) -> R:
+        with refusals_translated():
+            return method(*args, **kwargs)
+
+    return translated
 
 
 #: Where a contract object is only used to encode or decode.
@@ -177,18 +190,9 @@ class ChainClient:
         except ContractLogicError as exc:
             raise self._revert(exc) from exc
 
-    def read(
-        self,
-        contract: str,
-        address: str,
-        function: str,
-        args: Sequence[Any] = (),
-        block: int | str = "latest",
-    ) -> Any:
-        """:meth:`call`, with the refusal as the project's error (:func:`refusals_translated`):
-        what the services read with."""
-        with refusals_translated():
-            return self.call(contract, address, function, args, block)
+    #: :meth:`call`, with the refusal as the project's error (:func:`refusals_translated`):
+    #: what the services read with.
+    read = _translating(call)
 
     def encode_call(self, contract: str, address: str, function: str, args: Sequence[Any]) -> str:
         """The calldata (hex) of ``function(*args)`` on ``contract``."""
@@ -213,11 +217,9 @@ class ChainClient:
         except ContractLogicError as exc:
             raise self._revert(exc) from exc
 
-    def dry_run(self, to: str, data: str, sender: str) -> int:
-        """:meth:`simulate`, with the refusal as the project's error
-        (:func:`refusals_translated`): a call checked as ``sender`` before anyone signs it."""
-        with refusals_translated():
-            return self.simulate(to, data, sender)
+    #: :meth:`simulate`, with the refusal as the project's error (:func:`refusals_translated`):
+    #: a call checked as ``sender`` before anyone signs it.
+    dry_run = _translating(simulate)
 
     def get_logs(
         self,

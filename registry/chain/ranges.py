@@ -4,14 +4,15 @@ Nodes cap ``eth_getLogs`` (by block span, result count or response size) and say
 that differ from one client or provider to the next. The indexer's fetcher
 (:mod:`registry.indexer.fetch`) halves a refused range or takes the suggested one; the audit
 (:mod:`registry.audit.service`) does the same when it reads the node's logs to compare them with
-the mirror. Both recognise a refusal here; nothing in this module talks to the node.
+the mirror. Both recognise a refusal and choose the narrower range here
+(:func:`narrower_span`); nothing in this module talks to the node.
 """
 
 from __future__ import annotations
 
 import re
 
-from registry.errors import ChainUnreachableError
+from registry.errors import ChainError, ChainUnreachableError
 
 #: Messages with which nodes and RPC providers refuse an ``eth_getLogs`` range as too large
 #: (geth, Erigon, Nethermind, Besu, Infura, Alchemy, QuickNode, public gateways ...).
@@ -51,3 +52,22 @@ def is_range_refusal(exc: BaseException) -> bool:
             isinstance(cause, TimeoutError) or "ReadTimeout" in type(cause).__name__
         )
     return bool(_RANGE_REFUSAL.search(str(exc)))
+
+
+def narrower_span(
+    exc: BaseException, from_block: int, to_block: int, *, take_suggestion: bool
+) -> int:
+    """The span (in blocks) to ask for next after the node failed ``eth_getLogs`` of
+    ``from_block..to_block`` with ``exc``: half the range, or (``take_suggestion``) the smaller
+    range the node suggests. ``exc`` is raised again unless it is a range refusal
+    (:func:`is_range_refusal`), and a :class:`ChainError` if even one block is refused.
+    """
+    if not is_range_refusal(exc):
+        raise exc
+    if to_block == from_block:
+        raise ChainError(
+            f"the node refuses the registry's logs of block {from_block} even on their own ({exc})"
+        ) from exc
+    span = to_block - from_block + 1
+    hint = suggested_range(exc, from_block) if take_suggestion else None
+    return hint if hint is not None and hint < span else max(1, span // 2)

@@ -8,7 +8,7 @@ from typing import Any
 from eth_account.signers.local import LocalAccount
 
 from registry.chain.client import ChainClient
-from registry.chain.eip712 import sign_typed_data, typed_data
+from registry.chain.eip712 import SignedStruct, sign_typed_data
 from registry.domain.chain import ContractCall
 from registry.domain.deployment import DeploymentManifest
 from registry.domain.evidence import ZERO_ADDRESS, EvidenceRecord, format_fingerprint
@@ -19,14 +19,11 @@ from registry.errors import (
 )
 
 CONTRACT = "EvidenceRegistry"
-EIP712_NAME = "dareg.EvidenceRegistry"
-EIP712_VERSION = "1"
-ANCHOR_TYPES: list[dict[str, str]] = [
-    {"name": "fingerprint", "type": "bytes32"},
-    {"name": "anchorer", "type": "address"},
-    {"name": "nonce", "type": "uint256"},
-    {"name": "deadline", "type": "uint256"},
-]
+#: What an anchorer signs so that a relayer can anchor for it (``EvidenceRegistry``'s typehash).
+ANCHOR = SignedStruct(
+    "dareg.EvidenceRegistry",
+    "Anchor(bytes32 fingerprint,address anchorer,uint256 nonce,uint256 deadline)",
+)
 
 
 @dataclass(frozen=True)
@@ -126,20 +123,13 @@ class EvidenceService:
         """The EIP-712 message ``anchorer`` signs so the service can anchor for it."""
         anchorer = checked_address(anchorer, "anchorer")
         nonce = int(self._client.call(CONTRACT, self._address, "anchorNonce", [anchorer]))
-        return typed_data(
-            name=EIP712_NAME,
-            version=EIP712_VERSION,
-            chain_id=self._chain_id,
-            contract=self._address,
-            primary_type="Anchor",
-            types={"Anchor": ANCHOR_TYPES},
-            message={
-                "fingerprint": format_fingerprint(fingerprint),
-                "anchorer": anchorer,
-                "nonce": nonce,
-                "deadline": deadline,
-            },
-        )
+        message = {
+            "fingerprint": format_fingerprint(fingerprint),
+            "anchorer": anchorer,
+            "nonce": nonce,
+            "deadline": deadline,
+        }
+        return ANCHOR.typed_data(self._chain_id, self._address, message)
 
     def sign_and_relay(
         self, fingerprint: bytes, anchorer: LocalAccount, relayer: LocalAccount, ttl: int = 600

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from itertools import groupby
 
 from registry.chain.client import ChainClient
-from registry.chain.ranges import is_range_refusal, suggested_range
+from registry.chain.ranges import narrower_span
 from registry.domain.chain import BlockHeader, ChainLog
 from registry.errors import ChainError
 
@@ -83,16 +83,7 @@ class LogFetcher:
                     self.addresses, from_block, to_block, [self.topics] if self.topics else None
                 )
             except Exception as exc:
-                if not is_range_refusal(exc):
-                    raise
-                if to_block == from_block:
-                    raise ChainError(
-                        f"the node refuses the registry's logs of block {from_block} even on "
-                        f"their own ({exc})"
-                    ) from exc
-                span = to_block - from_block + 1
-                hint = suggested_range(exc, from_block)
-                self.range = hint if hint is not None and hint < span else max(1, span // 2)
+                self.range = narrower_span(exc, from_block, to_block, take_suggestion=True)
                 log.info(
                     "node refused logs of blocks %d..%d (%s); retrying with %d blocks",
                     from_block,

@@ -16,7 +16,7 @@ from eth_account.signers.local import LocalAccount
 from eth_utils.crypto import keccak
 
 from registry.chain.client import ChainClient
-from registry.chain.eip712 import sign_typed_data, typed_data
+from registry.chain.eip712 import SignedStruct, sign_typed_data
 from registry.documents import DocumentStore, RegistrarDirectory
 from registry.domain.chain import ChainEvent, ContractCall, Receipt
 from registry.domain.deployment import DeploymentManifest
@@ -39,25 +39,16 @@ from registry.errors import (
 )
 
 CONTRACT = "DataAssetRegistry"
-EIP712_NAME = "dareg.DataAssetRegistry"
-EIP712_VERSION = "1"
 METADATA_MEDIA_TYPE = "application/json"
 
-APPLICATION_TYPES: list[dict[str, str]] = [
-    {"name": "registrarCode", "type": "uint16"},
-    {"name": "kind", "type": "uint8"},
-    {"name": "rights", "type": "uint8"},
-    {"name": "level", "type": "uint8"},
-    {"name": "dataSource", "type": "uint8"},
-    {"name": "applicantType", "type": "uint8"},
-    {"name": "sourceAgreementEnd", "type": "uint48"},
-    {"name": "fingerprint", "type": "bytes32"},
-    {"name": "metadataHash", "type": "bytes32"},
-    {"name": "parents", "type": "uint256[]"},
-    {"name": "applicant", "type": "address"},
-    {"name": "nonce", "type": "uint256"},
-    {"name": "deadline", "type": "uint256"},
-]
+#: The application an applicant signs for a relayer to submit (``DataAssetRegistry``'s typehash):
+#: the ten fields of the ``ApplicationInput`` struct, then applicant, nonce and deadline.
+APPLICATION = SignedStruct(
+    "dareg.DataAssetRegistry",
+    "Application(uint16 registrarCode,uint8 kind,uint8 rights,uint8 level,uint8 dataSource,"
+    "uint8 applicantType,uint48 sourceAgreementEnd,bytes32 fingerprint,bytes32 metadataHash,"
+    "uint256[] parents,address applicant,uint256 nonce,uint256 deadline)",
+)
 
 
 def end_of_day_cst(day: date | None) -> int:
@@ -65,6 +56,38 @@ def end_of_day_cst(day: date | None) -> int:
     if day is None:
         return 0
     return int(datetime.combine(day, time(23, 59, 59), tzinfo=UTC).timestamp()) - 8 * 3600
+
+
+def _id_of_number(
+    client: ChainClient,
+    address: str,
+    function: str,
+    number: int,
+    missing: NotFoundError,
+    block: int | str = "latest",
+) -> int:
+    """The registration id that ``function`` (``idOfCertificateNumber`` or
+    ``idOfRegistrationNumber``) of the registry at ``address`` reads for ``number``; ``missing``
+    where the registry knows no such number."""
+    try:
+        return int(client.call(CONTRACT, address, function, [number], block))
+    except ContractRevertError as exc:
+        if exc.error_name == "RegistryInvalidNumber":
+            raise missing from exc
+        raise
+
+
+def certificate_id(
+    client: ChainClient, address: str, number: str, block: int | str = "latest"
+) -> int:
+    """The registration (token) id of certificate ``number`` on the registry at ``address``;
+    a mistyped number never reaches the chain, an unknown one is a
+    :class:`CertificateNotFoundError`."""
+    parsed = parse_certificate_number(number)
+    missing = CertificateNotFoundError(
+        f"no certificate {parsed.text} on this registry", number=parsed.text
+    )
+    return _id_of_number(client, address, "idOfCertificateNumber", int(parsed.text), missing, block)
 
 
 @dataclass(frozen=True)
@@ -103,6 +126,21 @@ class RegistrationService:
 
     def _call(self, function: str, args: Sequence[Any] = (), block: int | str = "latest") -> Any:
         return self._client.read(CONTRACT, self._address, function, args, block)
+
+    def _act(
+        self, function: str, reg_id: int, args: Sequence[Any], signer: LocalAccount
+    ) -> Registration:
+        """Send ``function(reg_id, *args)`` as ``signer``; the registration after it."""
+        self._send(function, [reg_id, *args], signer)
+        return self.get(reg_id)
+
+    def _decide(
+        self, function: str, reg_id: int, reason_code: int, reason: str, registrar: LocalAccount
+    ) -> Registration:
+        """A registrar's reasoned decision: the reason is stored, its hash recorded."""
+        return self._act(
+            function, reg_id, [reason_code, self.documents.put_optional_text(reason)], registrar
+        )
 
     @staticmethod
     def _event(receipt: Receipt, name: str) -> ChainEvent:
@@ -194,7 +232,7 @@ class RegistrationService:
         applicant = checked_address(applicant, "applicant")
         self._check_applicant(metadata, applicant)
         values = self._input(metadata, registrar_code)
-        names = [t["name"] for t in APPLICATION_TYPES[:10]]
+        names = [t["name"] for t in APPLICATION.fields[:10]]
         message: dict[str, Any] = dict(zip(names, values, strict=True))
         message["fingerprint"] = "0x" + message["fingerprint"].hex()
         message["metadataHash"] = "0x" + message["metadataHash"].hex()
@@ -203,15 +241,7 @@ class RegistrationService:
             nonce=int(self._call("applicationNonce", [applicant])),
             deadline=deadline,
         )
-        return typed_data(
-            name=EIP712_NAME,
-            version=EIP712_VERSION,
-            chain_id=self._chain_id,
-            contract=self._address,
-            primary_type="Application",
-            types={"Application": APPLICATION_TYPES},
-            message=message,
-        )
+        return APPLICATION.typed_data(self._chain_id, self._address, message)
 
     def submit_signed(
         self,
@@ -255,14 +285,16 @@ class RegistrationService:
     def resubmit(self, reg_id: int, metadata: AssetMetadata, holder: LocalAccount) -> Registration:
         self._check_applicant(metadata, holder.address)
         digest = self.store_metadata(metadata)
-        self._send("resubmit", [reg_id, bytes.fromhex(metadata.fingerprint[2:]), digest], holder)
-        return self.get(reg_id)
+        return self._act(
+            "resubmit", reg_id, [bytes.fromhex(metadata.fingerprint[2:]), digest], holder
+        )
 
     def change(self, reg_id: int, metadata: AssetMetadata, holder: LocalAccount) -> Registration:
         """A new version of an issued asset (new dataset fingerprint and/or metadata)."""
         digest = self.store_metadata(metadata)
-        self._send("change", [reg_id, bytes.fromhex(metadata.fingerprint[2:]), digest], holder)
-        return self.get(reg_id)
+        return self._act(
+            "change", reg_id, [bytes.fromhex(metadata.fingerprint[2:]), digest], holder
+        )
 
     def cancellation_call(self, reg_id: int, reason: str | None) -> ContractCall:
         """The holder cancels its certificate (注销); the reason is stored, its hash recorded.
@@ -283,30 +315,20 @@ class RegistrationService:
     # --- registrars ---------------------------------------------------------------------
 
     def accept(self, reg_id: int, registrar: LocalAccount) -> Registration:
-        self._send("accept", [reg_id], registrar)
-        return self.get(reg_id)
+        return self._act("accept", reg_id, [], registrar)
 
     def return_for_correction(
         self, reg_id: int, reason_code: int, reason: str, registrar: LocalAccount
     ) -> Registration:
-        self._send(
-            "returnForCorrection",
-            [reg_id, reason_code, self.documents.put_optional_text(reason)],
-            registrar,
-        )
-        return self.get(reg_id)
+        return self._decide("returnForCorrection", reg_id, reason_code, reason, registrar)
 
     def reject(
         self, reg_id: int, reason_code: int, reason: str, registrar: LocalAccount
     ) -> Registration:
-        self._send(
-            "reject", [reg_id, reason_code, self.documents.put_optional_text(reason)], registrar
-        )
-        return self.get(reg_id)
+        return self._decide("reject", reg_id, reason_code, reason, registrar)
 
     def open_notice(self, reg_id: int, registrar: LocalAccount) -> Registration:
-        self._send("openNotice", [reg_id], registrar)
-        return self.get(reg_id)
+        return self._act("openNotice", reg_id, [], registrar)
 
     def grant_standing(self, reg_id: int, party: str, registrar: LocalAccount) -> None:
         self._send("grantStanding", [reg_id, checked_address(party, "party")], registrar)
@@ -322,8 +344,7 @@ class RegistrationService:
         return self.objection(objection_id)
 
     def issue(self, reg_id: int, registrar: LocalAccount) -> Registration:
-        self._send("issue", [reg_id], registrar)
-        return self.get(reg_id)
+        return self._act("issue", reg_id, [], registrar)
 
     def issue_batch(self, reg_ids: Sequence[int], registrar: LocalAccount) -> list[Registration]:
         if not reg_ids:
@@ -337,22 +358,19 @@ class RegistrationService:
         self, reg_id: int, metadata: AssetMetadata, registrar: LocalAccount
     ) -> Registration:
         digest = self.store_metadata(metadata)
-        self._send("correct", [reg_id, bytes.fromhex(metadata.fingerprint[2:]), digest], registrar)
-        return self.get(reg_id)
+        return self._act(
+            "correct", reg_id, [bytes.fromhex(metadata.fingerprint[2:]), digest], registrar
+        )
 
     def renew(
         self, reg_id: int, source_agreement_end: date | None, registrar: LocalAccount
     ) -> Registration:
-        self._send("renew", [reg_id, end_of_day_cst(source_agreement_end)], registrar)
-        return self.get(reg_id)
+        return self._act("renew", reg_id, [end_of_day_cst(source_agreement_end)], registrar)
 
     def revoke(
         self, reg_id: int, reason_code: int, reason: str, registrar: LocalAccount
     ) -> Registration:
-        self._send(
-            "revoke", [reg_id, reason_code, self.documents.put_optional_text(reason)], registrar
-        )
-        return self.get(reg_id)
+        return self._decide("revoke", reg_id, reason_code, reason, registrar)
 
     # --- reads --------------------------------------------------------------------------
 
@@ -363,35 +381,16 @@ class RegistrationService:
         return Registration.from_chain(reg_id, tuple(raw), status)
 
     def by_certificate_number(self, number: str, block: int | str = "latest") -> Registration:
-        parsed = parse_certificate_number(number)  # a mistyped number never reaches the chain
-        try:
-            reg_id = int(
-                self._client.call(
-                    CONTRACT, self._address, "idOfCertificateNumber", [int(parsed.text)], block
-                )
-            )
-        except ContractRevertError as exc:
-            if exc.error_name == "RegistryInvalidNumber":
-                raise CertificateNotFoundError(
-                    f"no certificate {parsed.text} on this registry", number=parsed.text
-                ) from exc
-            raise
-        return self.get(reg_id, block)
+        return self.get(certificate_id(self._client, self._address, number, block), block)
 
     def by_registration_number(self, number: str) -> Registration:
         parsed = parse_registration_number(number)
-        try:
-            reg_id = int(
-                self._client.call(
-                    CONTRACT, self._address, "idOfRegistrationNumber", [int(parsed.text)]
-                )
-            )
-        except ContractRevertError as exc:
-            if exc.error_name == "RegistryInvalidNumber":
-                raise RegistrationNotFoundError(
-                    f"no registration {parsed.text} on this registry", number=parsed.text
-                ) from exc
-            raise
+        missing = RegistrationNotFoundError(
+            f"no registration {parsed.text} on this registry", number=parsed.text
+        )
+        reg_id = _id_of_number(
+            self._client, self._address, "idOfRegistrationNumber", int(parsed.text), missing
+        )
         return self.get(reg_id)
 
     def versions(self, reg_id: int, block: int | str = "latest") -> list[Version]:

@@ -25,7 +25,7 @@ from eth_account.messages import encode_typed_data
 from eth_account.signers.local import LocalAccount
 
 from registry.chain.client import ChainClient
-from registry.chain.eip712 import sign_typed_data, typed_data
+from registry.chain.eip712 import SignedStruct, sign_typed_data
 from registry.domain.chain import ContractCall, ForwardRequest, Receipt
 from registry.domain.deployment import DeploymentManifest
 from registry.domain.inputs import checked_address
@@ -38,8 +38,6 @@ from registry.errors import (
 )
 
 FORWARDER = "RegistryForwarder"
-EIP712_NAME = "dareg.Forwarder"
-EIP712_VERSION = "1"
 #: The contracts that trust the forwarder (and so the only ones relayed).
 RELAYED_CONTRACTS: tuple[str, ...] = (
     "DataAssetRegistry",
@@ -51,16 +49,12 @@ RELAYED_CONTRACTS: tuple[str, ...] = (
 DEFAULT_TTL = 900
 MAX_TTL = 7 * 24 * 3600
 
-#: The fields of the forwarder's EIP-712 ``ForwardRequest`` type, in its typehash's order.
-FORWARD_REQUEST_TYPES: list[dict[str, str]] = [
-    {"name": "from", "type": "address"},
-    {"name": "to", "type": "address"},
-    {"name": "value", "type": "uint256"},
-    {"name": "gas", "type": "uint256"},
-    {"name": "nonce", "type": "uint256"},
-    {"name": "deadline", "type": "uint48"},
-    {"name": "data", "type": "bytes"},
-]
+#: The forwarder's EIP-712 ``ForwardRequest`` (OpenZeppelin ``ERC2771Forwarder``'s typehash).
+FORWARD_REQUEST = SignedStruct(
+    "dareg.Forwarder",
+    "ForwardRequest(address from,address to,uint256 value,uint256 gas,uint256 nonce,"
+    "uint48 deadline,bytes data)",
+)
 
 
 def _gas_allowance(estimate: int) -> int:
@@ -109,15 +103,7 @@ class RelayService:
 
     def typed_data(self, request: ForwardRequest) -> dict[str, Any]:
         """The EIP-712 document the signer signs (``eth_signTypedData_v4``)."""
-        return typed_data(
-            name=EIP712_NAME,
-            version=EIP712_VERSION,
-            chain_id=self._chain_id,
-            contract=self._forwarder,
-            primary_type="ForwardRequest",
-            types={"ForwardRequest": FORWARD_REQUEST_TYPES},
-            message=request.message(),
-        )
+        return FORWARD_REQUEST.typed_data(self._chain_id, self._forwarder, request.message())
 
     def describe(self, request: ForwardRequest) -> tuple[str, str, dict[str, Any]]:
         """``(contract, function, arguments)`` of a request to a registry contract."""

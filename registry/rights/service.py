@@ -19,12 +19,11 @@ from typing import Any
 from eth_account.signers.local import LocalAccount
 
 from registry.chain.client import ChainClient
-from registry.chain.eip712 import sign_typed_data, typed_data
+from registry.chain.eip712 import SignedStruct, sign_typed_data
 from registry.documents import DocumentStore, sha256
 from registry.domain.chain import ChainEvent, ContractCall, Receipt
 from registry.domain.deployment import DeploymentManifest
 from registry.domain.inputs import checked_address
-from registry.domain.numbers import parse_certificate_number
 from registry.domain.rights import (
     HOLDER_REASONS,
     ConsentAction,
@@ -42,12 +41,11 @@ from registry.domain.rights import (
     timestamp_of,
 )
 from registry.errors import (
-    CertificateNotFoundError,
-    ContractRevertError,
     InputError,
     NotFoundError,
     PledgeNotFoundError,
 )
+from registry.registration.service import certificate_id
 from registry.rights.odrl import (
     MEDIA_TYPE,
     PolicyStatement,
@@ -61,21 +59,13 @@ from registry.rights.odrl import (
 AGENT = "TransferAgent"
 LICENCES = "LicenceRegistry"
 LEDGER = "DataAssetRegistry"
-EIP712_NAME = "dareg.TransferAgent"
-EIP712_VERSION = "1"
 
-#: The fields of ``TransferAgent``'s EIP-712 ``Pledge`` type, in its typehash's order.
-PLEDGE_TYPES: list[dict[str, str]] = [
-    {"name": "tokenId", "type": "uint256"},
-    {"name": "pledgor", "type": "address"},
-    {"name": "pledgee", "type": "address"},
-    {"name": "securedAmount", "type": "uint128"},
-    {"name": "currency", "type": "bytes3"},
-    {"name": "loanRef", "type": "bytes32"},
-    {"name": "maturity", "type": "uint48"},
-    {"name": "nonce", "type": "uint256"},
-    {"name": "deadline", "type": "uint256"},
-]
+#: ``TransferAgent``'s EIP-712 ``Pledge``, which the holder and the lender both sign.
+PLEDGE = SignedStruct(
+    "dareg.TransferAgent",
+    "Pledge(uint256 tokenId,address pledgor,address pledgee,uint128 securedAmount,bytes3 currency,"
+    "bytes32 loanRef,uint48 maturity,uint256 nonce,uint256 deadline)",
+)
 
 Block = int | str
 
@@ -138,19 +128,7 @@ class RightsService:
 
     def token_id_of(self, certificate_number: str) -> int:
         """The token id of a certificate number (validated before any chain call)."""
-        parsed = parse_certificate_number(certificate_number)
-        try:
-            return int(
-                self._client.call(
-                    LEDGER, self._addresses[LEDGER], "idOfCertificateNumber", [int(parsed.text)]
-                )
-            )
-        except ContractRevertError as exc:
-            if exc.error_name == "RegistryInvalidNumber":
-                raise CertificateNotFoundError(
-                    f"no certificate {parsed.text} on this registry", number=parsed.text
-                ) from exc
-            raise
+        return certificate_id(self._client, self._addresses[LEDGER], certificate_number)
 
     def certificate_number(self, token_id: int) -> str:
         return str(int(self._call(LEDGER, "certificateNumber", [token_id])))
@@ -323,15 +301,8 @@ class RightsService:
         ``pledgor`` defaults to the certificate's current holder and ``nonce`` to its current
         pledge nonce, so both parties (and the relayer) derive the same document.
         """
-        return typed_data(
-            name=EIP712_NAME,
-            version=EIP712_VERSION,
-            chain_id=self._chain_id,
-            contract=self.agent_address,
-            primary_type="Pledge",
-            types={"Pledge": PLEDGE_TYPES},
-            message=self._pledge_message(terms, pledgor, nonce),
-        )
+        message = self._pledge_message(terms, pledgor, nonce)
+        return PLEDGE.typed_data(self._chain_id, self.agent_address, message)
 
     def register_pledge(
         self,

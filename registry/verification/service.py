@@ -10,7 +10,7 @@ verdict with the reasons. Nothing here comes from the SQL mirror.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -131,27 +131,20 @@ def verdict(
     return Verdict(lendable=not blockers, blockers=tuple(blockers), cautions=tuple(cautions))
 
 
+@dataclass(frozen=True, slots=True, eq=False)
 class VerificationService:
     """Answers a financier's questions about a certificate in one consistent read."""
 
-    def __init__(
-        self,
-        client: ChainClient,
-        chain_id: int,
-        registrations: RegistrationService,
-        rights: RightsService,
-        valuations: ValuationService,
-    ) -> None:
-        self._client = client
-        self._chain_id = chain_id
-        self._registrations = registrations
-        self._rights = rights
-        self._valuations = valuations
+    client: ChainClient
+    chain_id: int
+    registrations: RegistrationService
+    rights: RightsService
+    valuations: ValuationService
 
     def pinned(self, block: int | None = None) -> tuple[int, datetime]:
         """``(number, time)`` of ``block`` (default: the head, read once): the block every read
         of one answer is pinned to."""
-        header = self._client.block(block if block is not None else "latest")
+        header = self.client.block(block if block is not None else "latest")
         return header.number, datetime.fromtimestamp(header.timestamp, tz=UTC)
 
     def verify(
@@ -159,24 +152,25 @@ class VerificationService:
     ) -> Verification:
         """The full answer for certificate ``number`` as of ``block`` (default: the head)."""
         at_block, at_time = self.pinned(block)
-        registrations = self._registrations
+        registrations = self.registrations
+        unknown = Verification(
+            number=number,
+            genuine=False,
+            chain_id=self.chain_id,
+            contract=registrations.contract_address,
+            as_of_block=at_block,
+            as_of_time=at_time,
+        )
         try:
             reg = registrations.by_certificate_number(number, at_block)
         except CertificateNotFoundError:
-            return Verification(
-                number=number,
-                genuine=False,
-                chain_id=self._chain_id,
-                contract=registrations.contract_address,
-                as_of_block=at_block,
-                as_of_time=at_time,
-            )
-        rights = self._rights
+            return unknown
+        rights = self.rights
         live = rights.live_pledge_of(reg.id, block=at_block)
         pledges = (live,) if live is not None else ()
         licences = tuple(rights.live_licences_of(reg.id, block=at_block))
         freeze = rights.freeze_of(reg.id, block=at_block)
-        valuations = self._valuations
+        valuations = self.valuations
         valuation = valuations.latest_of(reg.id, block=at_block)
         stale: tuple[str, ...] = ()
         removed = False
@@ -199,13 +193,9 @@ class VerificationService:
                 holder_name = metadata.holder.name  # else transferred: the name awaits a change
         except (NotFoundError, ValidationError):
             pass
-        return Verification(
-            number=number,
+        return replace(
+            unknown,
             genuine=True,
-            chain_id=self._chain_id,
-            contract=registrations.contract_address,
-            as_of_block=at_block,
-            as_of_time=at_time,
             registration=reg,
             holder_name=holder_name,
             asset_name=asset_name,
@@ -233,9 +223,9 @@ class VerificationService:
     def match_data(self, number: str, fingerprint: bytes, *, block: int | None = None) -> DataMatch:
         """Which registered version (if any) has ``fingerprint``."""
         at_block, _ = self.pinned(block)
-        reg = self._registrations.by_certificate_number(number, at_block)
+        reg = self.registrations.by_certificate_number(number, at_block)
         wanted = "0x" + fingerprint.hex()
-        versions = self._registrations.versions(reg.id, at_block)
+        versions = self.registrations.versions(reg.id, at_block)
         found = next((v.version for v in versions if v.fingerprint == wanted), None)
         return DataMatch(
             number=number,
