@@ -38,10 +38,10 @@ from eth_utils.crypto import keccak  # noqa: E402
 from registry.artifacts import DEPLOYED_CONTRACTS, artifacts_hash, load_artifact  # noqa: E402
 from registry.chain.client import ChainClient, dev_account  # noqa: E402
 from registry.chain.deploy import deploy_all  # noqa: E402
-from registry.chain.eip712 import sign_typed_data, typed_data  # noqa: E402
+from registry.chain.eip712 import sign_typed_data  # noqa: E402
 from registry.chain.node import AnvilNode, anvil_binary  # noqa: E402
 from registry.domain.deployment import DeploymentManifest  # noqa: E402
-from registry.rights.service import PLEDGE_TYPES  # noqa: E402
+from registry.rights.service import PLEDGE  # noqa: E402
 from registry.settings import Settings  # noqa: E402
 from tests.contracts.registry_helpers import (  # noqa: E402
     DAY,
@@ -233,15 +233,7 @@ def _measure_rights(
         "nonce": 0,
         "deadline": now + DAY,
     }
-    typed = typed_data(
-        name="dareg.TransferAgent",
-        version="1",
-        chain_id=chain.chain_id(),
-        contract=agent,
-        primary_type="Pledge",
-        types={"Pledge": PLEDGE_TYPES},
-        message=terms,
-    )
+    typed = PLEDGE.typed_data(chain.chain_id(), agent, terms)
     signatures = [sign_typed_data(typed, holder), sign_typed_data(typed, pledgee)]
     receipt = chain.transact(
         "TransferAgent", agent, "registerPledge", [tuple(terms.values()), *signatures], relayer
