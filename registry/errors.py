@@ -157,6 +157,10 @@ class LicenceNotFoundError(NotFoundError, code="licence_not_found"): ...
 class ValuationNotFoundError(NotFoundError, code="valuation_not_found"): ...
 
 
+class RegistrarNotFoundError(NotFoundError, code="registrar_not_found"):
+    """No registration agency was ever configured under the code."""
+
+
 class ConflictError(DaregError, code="conflict", status=409): ...
 
 

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Annotated
 
 from eth_account.signers.local import LocalAccount
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 
 from api.deps import Registry
 from api.routes.common import ERRORS, F, Limit, Offset, created, mirror_head
@@ -35,6 +35,7 @@ from registry.context import RegistryContext
 from registry.domain.inputs import checked_address, parse_signature
 from registry.domain.registration import AssetKind, Registration, Status
 from registry.mirror import count_registrations, list_registrations
+from registry.registration.service import MAX_REGISTRAR_CODE
 
 router = APIRouter(tags=["registration"])
 
@@ -217,7 +218,11 @@ def rule_objection(objection_id: int, body: RulingCreate, registry: Registry) ->
 
 
 @router.get("/registrars/{code}", response_model=RegistrarPublic, responses=ERRORS)
-def registrar(code: int, registry: Registry) -> RegistrarPublic:
+def registrar(
+    code: Annotated[int, Path(ge=1, le=MAX_REGISTRAR_CODE, description="registrar code")],
+    registry: Registry,
+) -> RegistrarPublic:
+    """A registration agency's policy and name; 404 for a code no agency was configured under."""
     policy = registry.registrations.registrar_policy(code)
     return RegistrarPublic.build(
         policy,

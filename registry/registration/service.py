@@ -35,10 +35,13 @@ from registry.errors import (
     ContractRevertError,
     InputError,
     NotFoundError,
+    RegistrarNotFoundError,
     RegistrationNotFoundError,
 )
 
 CONTRACT = "DataAssetRegistry"
+#: ``DataAssetRegistry``'s highest registrar code (``_MAX_REGISTRAR_CODE``).
+MAX_REGISTRAR_CODE = 999
 METADATA_MEDIA_TYPE = "application/json"
 
 #: The application an applicant signs for a relayer to submit (``DataAssetRegistry``'s typehash):
@@ -197,7 +200,18 @@ class RegistrationService:
         self._send(function, [role, checked_address(account, "account")], admin)
 
     def registrar_policy(self, code: int) -> RegistrarPolicy:
+        """The policy of registrar ``code``; :class:`RegistrarNotFoundError` for a code no
+        agency was ever configured under (the contract refuses a zero notice period, so a zero
+        one means none), whether active or retired otherwise."""
+        if not 1 <= code <= MAX_REGISTRAR_CODE:
+            raise RegistrarNotFoundError(
+                f"registrar code {code} is outside 1-{MAX_REGISTRAR_CODE}", registrar_code=code
+            )
         active, open_to_all, evidence_required, period = self._call("registrarPolicy", [code])
+        if int(period) == 0:
+            raise RegistrarNotFoundError(
+                f"no registrar is configured under code {code}", registrar_code=code
+            )
         return RegistrarPolicy(
             bool(active), bool(open_to_all), bool(evidence_required), int(period)
         )

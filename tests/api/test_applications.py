@@ -11,6 +11,7 @@ from registry.chain.client import ChainClient, dev_account
 from registry.chain.eip712 import sign_typed_data
 from registry.context import RegistryContext
 from registry.domain.registration import RegistrarPolicy
+from registry.errors import RegistrarNotFoundError
 from tests.registry.registration.conftest import metadata, travel
 
 CODE = 441
@@ -168,3 +169,28 @@ def test_list_from_the_mirror_with_filters(
     bad = api.get("/api/v1/applications", params={"status": "bogus"})
     assert bad.status_code == 422
     assert bad.json()["error"]["code"] == "invalid_request"
+
+
+def test_a_registrar_is_found_by_its_code_and_only_if_configured(
+    registrar_api: TestClient, registry_context: RegistryContext
+) -> None:
+    api = registrar_api
+    found = api.get(f"/api/v1/registrars/{CODE}")
+    assert found.status_code == 200
+    assert found.json()["name"] == "广州数据交易所登记中心"
+    assert found.json()["notice_period_seconds"] == NOTICE
+    # retired (inactive) is still a registrar; never configured is not
+    service, operator = registry_context.registrations, registry_context.operator
+    service.configure_registrar(CODE, RegistrarPolicy(False, True, False, NOTICE), operator)
+    retired = api.get(f"/api/v1/registrars/{CODE}")
+    assert retired.status_code == 200
+    assert retired.json()["active"] is False
+    unknown = api.get("/api/v1/registrars/999")
+    assert unknown.status_code == 404
+    assert unknown.json()["error"]["code"] == "registrar_not_found"
+    for code in ("0", "1000", "65536", str(2**256), "-1"):
+        out_of_range = api.get(f"/api/v1/registrars/{code}")
+        assert out_of_range.status_code == 422, code
+        assert out_of_range.json()["error"]["code"] == "invalid_request"
+    with pytest.raises(RegistrarNotFoundError):
+        service.registrar_policy(998)
