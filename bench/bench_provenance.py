@@ -53,7 +53,8 @@ from registry.db.models import (  # noqa: E402
 )
 from registry.db.rows import encode_row, history_key  # noqa: E402
 from registry.domain.numbers import certificate_number, registration_number  # noqa: E402
-from registry.provenance import resolve_as_of, timeline  # noqa: E402
+from registry.mirror import resolve_as_of  # noqa: E402
+from registry.provenance import timeline  # noqa: E402
 from registry.provenance.exports import timeline_json  # noqa: E402
 
 GOAL_MS = 50.0

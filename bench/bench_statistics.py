@@ -65,7 +65,7 @@ from registry.db.models import (  # noqa: E402
 )
 from registry.domain.numbers import certificate_number, registration_number  # noqa: E402
 from registry.indexer import derived  # noqa: E402
-from registry.provenance import resolve_as_of  # noqa: E402
+from registry.mirror import resolve_as_of  # noqa: E402
 from registry.reports import market_statistics  # noqa: E402
 from registry.reports.exports import statistics_xlsx  # noqa: E402
 

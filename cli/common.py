@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from pydantic import BaseModel, ValidationError
 
     from registry.context import RegistryContext
-    from registry.provenance import AsOf
+    from registry.mirror import AsOf
     from registry.settings import Settings
 
 T = TypeVar("T")
@@ -105,7 +105,7 @@ def relayed_or_operator(
 def open_as_of(as_of_block: int | None, as_of_time: str | None) -> tuple[RegistryContext, AsOf]:
     """The context and the point of the mirror that ``--as-of-block`` / ``--as-of-time`` name
     (the latest indexed block when neither is given)."""
-    from registry.provenance import resolve_as_of
+    from registry.mirror import resolve_as_of
 
     moment = parse_time(as_of_time, "--as-of-time")
     context = open_context()

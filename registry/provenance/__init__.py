@@ -1,8 +1,8 @@
 """Regulator tools over the SQL mirror: provenance timelines, lineage, chain of custody, tracing.
 
-Everything here reads the mirror only (never the chain) and answers "as of" a block:
+Everything here reads the mirror only (never the chain) and answers "as of" a block, which
+:func:`registry.mirror.resolve_as_of` finds from ``as_of_block`` / ``as_of_time``:
 
-* :mod:`.asof` turns ``as_of_block`` / ``as_of_time`` into the block an answer is as of;
 * :mod:`.timeline` lists every event about one asset in chain order;
 * :mod:`.lineage` walks the product -> resource graph (``registration.parents``) both ways;
 * :mod:`.tracing` derives the chain of custody of an asset and everything a party ever held,
@@ -10,7 +10,6 @@ Everything here reads the mirror only (never the chain) and answers "as of" a bl
 * :mod:`.exports` writes those answers as JSON and CSV (columns in ``docs/provenance.md``).
 """
 
-from registry.mirror import AsOf, resolve_as_of
 from registry.provenance.lineage import Lineage, LineageEdge, LineageNode, lineage
 from registry.provenance.timeline import Asset, Timeline, TimelineEntry, find_asset, timeline
 from registry.provenance.tracing import (
@@ -24,7 +23,6 @@ from registry.provenance.tracing import (
 )
 
 __all__ = [
-    "AsOf",
     "Asset",
     "Custody",
     "CustodyPeriod",
@@ -39,7 +37,6 @@ __all__ = [
     "custody",
     "find_asset",
     "lineage",
-    "resolve_as_of",
     "timeline",
     "trace_party",
 ]

@@ -11,12 +11,11 @@ import pytest
 from registry.context import RegistryContext
 from registry.domain.numbers import check_digit
 from registry.errors import CertificateNotFoundError, InputError, MalformedNumberError
-from registry.mirror import certificate_as_of
+from registry.mirror import certificate_as_of, resolve_as_of
 from registry.provenance import (
     TraceFilter,
     custody,
     lineage,
-    resolve_as_of,
     timeline,
     trace_party,
 )

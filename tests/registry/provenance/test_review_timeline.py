@@ -6,7 +6,8 @@ from __future__ import annotations
 from registry.context import RegistryContext
 from registry.domain.evidence import parse_fingerprint
 from registry.indexer.follow import Indexer
-from registry.provenance import resolve_as_of, timeline
+from registry.mirror import resolve_as_of
+from registry.provenance import timeline
 from tests.registry.registration.conftest import NOTICE, REGISTRAR_CODE, metadata, registrar, travel
 from tests.registry.rights.test_service import (
     buyer,

@@ -20,8 +20,7 @@ from registry.indexer.decode import Decoder
 from registry.indexer.fetch import LogFetcher
 from registry.indexer.follow import Indexer
 from registry.indexer.store import store_batch
-from registry.mirror import AsOf, indexer_head
-from registry.provenance import resolve_as_of
+from registry.mirror import AsOf, indexer_head, resolve_as_of
 from registry.reports import statistics as module
 from registry.reports.statistics import DIMENSIONS, Statistics, market_statistics
 from tests.registry.reports.scenario import REGISTRAR_NAME, Market, build, month
