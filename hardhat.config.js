@@ -25,14 +25,23 @@ subtask(TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD, async (args, _hre, runSuper) => {
   };
 });
 
+function compilerSettings(runs) {
+  return {
+    optimizer: { enabled: true, runs },
+    evmVersion: "cancun",
+    metadata: { bytecodeHash: "none" },
+    // storage layouts: checked by @openzeppelin/upgrades-core before any upgrade
+    outputSelection: { "*": { "*": ["storageLayout"] } },
+  };
+}
+
 /** @type import('hardhat/config').HardhatUserConfig */
 module.exports = {
   solidity: {
-    version: SOLC_VERSION,
-    settings: {
-      optimizer: { enabled: true, runs: 200 },
-      evmVersion: "cancun",
-      metadata: { bytecodeHash: "none" },
+    compilers: [{ version: SOLC_VERSION, settings: compilerSettings(200) }],
+    overrides: {
+      // TEMPORARY (v2 branch): until the registry's code moves into linked libraries
+      "contracts/DataAssetRegistry.sol": { version: SOLC_VERSION, settings: compilerSettings(1) },
     },
   },
   paths: {

@@ -28,7 +28,13 @@ from rich.console import Console
 from api.main import create_app
 from registry.chain.deploy import ensure_deployment
 from registry.chain.node import AnvilNode, anvil_binary, ensure_port_free
-from registry.context import RegistryContext, current_artifacts_hash, make_client, operator_account
+from registry.context import (
+    RegistryContext,
+    admin_address,
+    current_artifacts_hash,
+    make_client,
+    operator_account,
+)
 from registry.db.engine import migrate, shown_url
 from registry.demo import history_start, seed_demo
 from registry.errors import ConfigurationError, StackAlreadyRunningError
@@ -109,9 +115,16 @@ def start(
                 f"chain {chain_id} is not a development chain: set DAREG_OPERATOR_KEY to the "
                 "private key that deploys and pays for the registry's transactions"
             )
+        admin = admin_address(settings, chain_id)
+        if admin is None:
+            raise ConfigurationError(
+                f"chain {chain_id} is not a development chain: set DAREG_ADMIN_ADDRESS to the "
+                "registry's admin (a multisig or timelock), which must not be the operator"
+            )
         manifest, deployed_now = ensure_deployment(
             client,
             operator,
+            admin,
             settings.manifest_path,
             current_artifacts_hash(settings),
             settings.token_base_uri,

@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.28;
 
-import {ERC721} from "@openzeppelin/contracts/token/ERC721/ERC721.sol";
-import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
-import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {ERC721Upgradeable} from "@openzeppelin/contracts-upgradeable/token/ERC721/ERC721Upgradeable.sol";
+import {EIP712Upgradeable} from "@openzeppelin/contracts-upgradeable/utils/cryptography/EIP712Upgradeable.sol";
+import {NoncesUpgradeable} from "@openzeppelin/contracts-upgradeable/utils/NoncesUpgradeable.sol";
+import {ContextUpgradeable} from "@openzeppelin/contracts-upgradeable/utils/ContextUpgradeable.sol";
+import {ERC2771ContextUpgradeable} from "@openzeppelin/contracts-upgradeable/metatx/ERC2771ContextUpgradeable.sol";
 import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
-import {Nonces} from "@openzeppelin/contracts/utils/Nonces.sol";
-import {Context} from "@openzeppelin/contracts/utils/Context.sol";
-import {ERC2771Context} from "@openzeppelin/contracts/metatx/ERC2771Context.sol";
+import {RegistryModule} from "./base/RegistryModule.sol";
+import {IRegistryAuthority} from "./interfaces/IRegistryAuthority.sol";
 import {Strings} from "@openzeppelin/contracts/utils/Strings.sol";
 import {IDataAssetRegistry} from "./interfaces/IDataAssetRegistry.sol";
 import {IEvidenceRegistry} from "./interfaces/IEvidenceRegistry.sol";
@@ -20,20 +21,15 @@ import {ITransferAgent} from "./interfaces/ITransferAgent.sol";
 contract DataAssetRegistry is
     IDataAssetRegistry,
     ICertificateLedger,
-    ERC721,
-    AccessControl,
-    EIP712,
-    Nonces,
-    ERC2771Context
+    ERC721Upgradeable,
+    EIP712Upgradeable,
+    NoncesUpgradeable,
+    RegistryModule
 {
-    /// @notice Registration agencies' staff accounts (bound to one registrar code each).
-    bytes32 public constant REGISTRAR_ROLE = keccak256("REGISTRAR_ROLE");
-    /// @notice Regulators (data bureau, court, market supervisor).
-    bytes32 public constant REGULATOR_ROLE = keccak256("REGULATOR_ROLE");
+    bytes32 private constant _ADMIN_ROLE = 0x00;
 
     uint8 private constant _ALL_RIGHTS = 7;
     uint256 private constant _MAX_ID = 9_999_999; // seven digits in the certificate number
-    uint16 private constant _MAX_REGISTRAR_CODE = 999;
     uint16 private constant _REASON_OBJECTION_UPHELD = 1;
 
     bytes32 private constant _APPLICATION_TYPEHASH = keccak256(
@@ -42,14 +38,12 @@ contract DataAssetRegistry is
         "uint256[] parents,address applicant,uint256 nonce,uint256 deadline)"
     );
 
-    IEvidenceRegistry private immutable _evidence;
+    IEvidenceRegistry private _evidence;
 
     mapping(uint256 id => Registration registration) private _registrations;
     mapping(uint256 id => mapping(uint32 version => bytes32[2] content)) private _pastVersions;
     mapping(uint256 objectionId => Objection record) private _objections;
     mapping(uint256 id => mapping(address party => bool standing)) private _standing;
-    mapping(uint16 code => RegistrarPolicy policy) private _policies;
-    mapping(address account => uint16 code) private _registrarCodes;
     uint256 private _lastId;
     uint256 private _lastObjectionId;
     uint48 private _validityPeriod;
@@ -57,69 +51,47 @@ contract DataAssetRegistry is
     address private _transferAgent;
     address private _licenceRegistry;
 
-    /// @param admin         holder of DEFAULT_ADMIN_ROLE (configures registrars and policy)
+    /// @param forwarder the registry's ERC-2771 forwarder, whose relayed calls act for their signer
+    /// @custom:oz-upgrades-unsafe-allow constructor
+    constructor(address forwarder) RegistryModule(forwarder) {}
+
+    /// @param authority_    roles, registrars and the pause
     /// @param evidence      the EvidenceRegistry consulted when a registrar requires evidence first
+    /// @param agent         the transfer agent, the only mover of certificates
+    /// @param licences      the licence registry
     /// @param baseTokenURI  prefix of every tokenURI; the certificate number is appended
-    /// @param forwarder     the registry's ERC-2771 forwarder, whose relayed calls act for their signer
-    constructor(address admin, IEvidenceRegistry evidence, string memory baseTokenURI, address forwarder)
-        ERC721("dareg Data Asset Certificate", "DAC")
-        EIP712("dareg.DataAssetRegistry", "1")
-        ERC2771Context(forwarder)
-    {
+    function initialize(
+        IRegistryAuthority authority_,
+        IEvidenceRegistry evidence,
+        address agent,
+        address licences,
+        string calldata baseTokenURI
+    ) external initializer {
+        if (agent == address(0) || licences == address(0)) revert LedgerModulesLocked();
+        __RegistryModule_init(authority_);
+        __ERC721_init("dareg Data Asset Certificate", "DAC");
+        __EIP712_init("dareg.DataAssetRegistry", "1");
         _evidence = evidence;
         _baseTokenURI = baseTokenURI;
         _validityPeriod = 3 * 365 days;
-        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+        _transferAgent = agent;
+        _licenceRegistry = licences;
+        emit ModulesSet(agent, licences);
     }
 
     // --- admin --------------------------------------------------------------------------
 
-    /// @notice Create or reconfigure a registration agency.
-    function configureRegistrar(uint16 code, RegistrarPolicy calldata policy) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        _setPolicy(code, policy);
-    }
-
-    /// @notice Bind (or unbind) a staff account to a registrar code and grant (or revoke) REGISTRAR_ROLE.
-    function setRegistrarAccount(uint16 code, address account, bool enabled) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        if (!_policies[code].active) revert RegistryUnknownRegistrar(code);
-        if (enabled) {
-            _registrarCodes[account] = code;
-            _grantRole(REGISTRAR_ROLE, account);
-        } else {
-            if (_registrarCodes[account] != code) revert RegistryNotRegistrarOf(account, code);
-            _revokeRole(REGISTRAR_ROLE, account);
-        }
-        emit RegistrarAccountSet(code, account, enabled);
-    }
-
     /// @notice Default validity of a certificate from its notice date (3 years unless changed).
-    function setValidityPeriod(uint48 period) external onlyRole(DEFAULT_ADMIN_ROLE) {
+    function setValidityPeriod(uint48 period) external onlyAuthorityRole(_ADMIN_ROLE) {
         if (period == 0) revert RegistryInvalidPolicy();
         _validityPeriod = period;
         emit ValidityPeriodSet(period);
     }
 
     /// @notice Prefix of tokenURI (the API's certificate metadata endpoint).
-    function setBaseURI(string calldata baseURI) external onlyRole(DEFAULT_ADMIN_ROLE) {
+    function setBaseURI(string calldata baseURI) external onlyAuthorityRole(_ADMIN_ROLE) {
         _baseTokenURI = baseURI;
         emit BaseURISet(baseURI);
-    }
-
-    /// @notice Set the transfer agent (the only mover of certificates) and the licence registry; once.
-    function setModules(address agent, address licences) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        if (_transferAgent != address(0) || agent == address(0) || licences == address(0)) {
-            revert LedgerModulesLocked();
-        }
-        _transferAgent = agent;
-        _licenceRegistry = licences;
-        emit ModulesSet(agent, licences);
-    }
-
-    /// @inheritdoc IDataAssetRegistry
-    function setRegistrarPolicy(uint16 code, RegistrarPolicy calldata policy) external {
-        if (_registrarCodes[_msgSender()] != code) revert RegistryNotRegistrarOf(_msgSender(), code);
-        if (!policy.active) revert RegistryInvalidPolicy(); // only the admin retires a registrar
-        _setPolicy(code, policy);
     }
 
     // --- registrant ---------------------------------------------------------------------
@@ -164,7 +136,7 @@ contract DataAssetRegistry is
         // slither-disable-next-line timestamp
         if (block.timestamp >= r.noticeEnd) revert RegistryNoticeWindowClosed(id, r.noticeEnd);
         if (evidenceHash == bytes32(0)) revert RegistryZeroHash("evidenceHash");
-        if (!_policies[r.registrarCode].objectionsOpenToAll && !_hasStanding(r, id, _msgSender())) {
+        if (!authority().registrarPolicy(r.registrarCode).objectionsOpenToAll && !_hasStanding(r, id, _msgSender())) {
             revert RegistryNoStanding(id, _msgSender());
         }
         objectionId = ++_lastObjectionId;
@@ -228,7 +200,7 @@ contract DataAssetRegistry is
         Registration storage r = _asRegistrar(id);
         _requireStatus(r, id, Status.Accepted);
         uint48 start = uint48(block.timestamp);
-        uint48 end = start + _policies[r.registrarCode].noticePeriod;
+        uint48 end = start + authority().registrarPolicy(r.registrarCode).noticePeriod;
         r.noticeStart = start;
         r.noticeEnd = end;
         r.status = Status.InNotice;
@@ -329,16 +301,6 @@ contract DataAssetRegistry is
     }
 
     /// @inheritdoc IDataAssetRegistry
-    function registrarPolicy(uint16 code) external view returns (RegistrarPolicy memory) {
-        return _policies[code];
-    }
-
-    /// @inheritdoc IDataAssetRegistry
-    function registrarCodeOf(address account) external view returns (uint16) {
-        return _registrarCodes[account];
-    }
-
-    /// @inheritdoc IDataAssetRegistry
     function registrationNumber(uint256 id) public view returns (uint64) {
         Registration storage r = _existing(id);
         return RegistryNumbers.registrationNumber(r.submittedAt, r.dataSource, r.applicantType, id);
@@ -413,11 +375,11 @@ contract DataAssetRegistry is
         _transfer(_requireOwned(tokenId), to, tokenId);
     }
 
-    /// @inheritdoc ERC721
+    /// @inheritdoc ERC721Upgradeable
     function supportsInterface(bytes4 interfaceId)
         public
         view
-        override(ERC721, AccessControl)
+        override(ERC721Upgradeable)
         returns (bool)
     {
         return interfaceId == type(IDataAssetRegistry).interfaceId || super.supportsInterface(interfaceId);
@@ -439,26 +401,25 @@ contract DataAssetRegistry is
         return super._update(to, tokenId, auth);
     }
 
-    function _msgSender() internal view override(Context, ERC2771Context) returns (address) {
-        return ERC2771Context._msgSender();
+    function _msgSender() internal view override(ContextUpgradeable, ERC2771ContextUpgradeable) returns (address) {
+        return ERC2771ContextUpgradeable._msgSender();
     }
 
-    function _msgData() internal view override(Context, ERC2771Context) returns (bytes calldata) {
-        return ERC2771Context._msgData();
+    function _msgData() internal view override(ContextUpgradeable, ERC2771ContextUpgradeable) returns (bytes calldata) {
+        return ERC2771ContextUpgradeable._msgData();
     }
 
-    function _contextSuffixLength() internal view override(Context, ERC2771Context) returns (uint256) {
-        return ERC2771Context._contextSuffixLength();
-    }
-
-    function _revokeRole(bytes32 role, address account) internal override returns (bool) {
-        if (role == REGISTRAR_ROLE) delete _registrarCodes[account];
-        return super._revokeRole(role, account);
+    function _contextSuffixLength()
+        internal
+        view
+        override(ContextUpgradeable, ERC2771ContextUpgradeable)
+        returns (uint256)
+    {
+        return ERC2771ContextUpgradeable._contextSuffixLength();
     }
 
     function _submit(ApplicationInput calldata input, address applicant) private returns (uint256 id) {
-        RegistrarPolicy storage policy = _policies[input.registrarCode];
-        if (!policy.active) revert RegistryUnknownRegistrar(input.registrarCode);
+        if (!authority().registrarPolicy(input.registrarCode).active) revert RegistryUnknownRegistrar(input.registrarCode);
         if (input.level == Classification.Core) revert RegistryCoreDataNotRegistrable();
         if (input.rights == 0 || input.rights > _ALL_RIGHTS) revert RegistryInvalidRights(input.rights);
         if (input.dataSource == 0 || input.dataSource > 4) revert RegistryInvalidCode("dataSource", input.dataSource);
@@ -555,20 +516,11 @@ contract DataAssetRegistry is
         emit AssetChanged(id, current + 1, fingerprint, metadataHash, correction, _msgSender());
     }
 
-    function _setPolicy(uint16 code, RegistrarPolicy calldata policy) private {
-        if (code == 0 || code > _MAX_REGISTRAR_CODE) revert RegistryInvalidRegistrarCode(code);
-        if (policy.noticePeriod == 0) revert RegistryInvalidPolicy();
-        _policies[code] = policy;
-        emit RegistrarConfigured(
-            code, policy.active, policy.objectionsOpenToAll, policy.evidenceRequired, policy.noticePeriod
-        );
-    }
-
     function _checkContent(uint16 registrarCode, bytes32 fingerprint, bytes32 metadataHash) private view {
         if (fingerprint == bytes32(0)) revert RegistryZeroHash("fingerprint");
         if (metadataHash == bytes32(0)) revert RegistryZeroHash("metadataHash");
         if (
-            registrarCode != 0 && _policies[registrarCode].evidenceRequired
+            registrarCode != 0 && authority().registrarPolicy(registrarCode).evidenceRequired
                 && _evidence.evidenceOf(fingerprint).anchorer == address(0)
         ) revert RegistryEvidenceNotAnchored(fingerprint);
     }
@@ -616,14 +568,14 @@ contract DataAssetRegistry is
         );
     }
 
-    function _callerRegistrarCode() private view returns (uint16 code) {
-        code = _registrarCodes[_msgSender()];
-        if (code == 0) revert RegistryNotRegistrarOf(_msgSender(), 0);
+    /// @dev The code of the active registrar the caller is staff of (the authority reverts otherwise).
+    function _callerRegistrarCode() private view returns (uint16) {
+        return authority().activeRegistrarCodeOf(_msgSender());
     }
 
     function _asRegistrar(uint256 id) private view returns (Registration storage r) {
         r = _existing(id);
-        if (_registrarCodes[_msgSender()] != r.registrarCode) revert RegistryNotRegistrarOf(_msgSender(), r.registrarCode);
+        if (_callerRegistrarCode() != r.registrarCode) revert RegistryNotRegistrarOf(_msgSender(), r.registrarCode);
     }
 
     function _existing(uint256 id) private view returns (Registration storage r) {

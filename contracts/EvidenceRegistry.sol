@@ -1,21 +1,31 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.28;
 
-import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {EIP712Upgradeable} from "@openzeppelin/contracts-upgradeable/utils/cryptography/EIP712Upgradeable.sol";
 import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
-import {Nonces} from "@openzeppelin/contracts/utils/Nonces.sol";
+import {NoncesUpgradeable} from "@openzeppelin/contracts-upgradeable/utils/NoncesUpgradeable.sol";
+import {RegistryModule} from "./base/RegistryModule.sol";
+import {IRegistryAuthority} from "./interfaces/IRegistryAuthority.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IEvidenceRegistry} from "./interfaces/IEvidenceRegistry.sol";
 
 /// @title EvidenceRegistry
 /// @notice Write-once register of dataset fingerprints (存证). See {IEvidenceRegistry}.
-contract EvidenceRegistry is IEvidenceRegistry, EIP712, Nonces {
+contract EvidenceRegistry is IEvidenceRegistry, EIP712Upgradeable, NoncesUpgradeable, RegistryModule {
     bytes32 private constant _ANCHOR_TYPEHASH =
         keccak256("Anchor(bytes32 fingerprint,address anchorer,uint256 nonce,uint256 deadline)");
 
     mapping(bytes32 fingerprint => Evidence record) private _evidence;
 
-    constructor() EIP712("dareg.EvidenceRegistry", "1") {}
+    /// @param forwarder the registry's ERC-2771 forwarder, whose relayed calls act for their signer
+    /// @custom:oz-upgrades-unsafe-allow constructor
+    constructor(address forwarder) RegistryModule(forwarder) {}
+
+    /// @param authority_ roles, registrars and the pause
+    function initialize(IRegistryAuthority authority_) external initializer {
+        __RegistryModule_init(authority_);
+        __EIP712_init("dareg.EvidenceRegistry", "1");
+    }
 
     /// @inheritdoc IEvidenceRegistry
     function anchor(bytes32 fingerprint) external {

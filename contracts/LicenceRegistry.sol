@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.28;
 
-import {ERC2771Context} from "@openzeppelin/contracts/metatx/ERC2771Context.sol";
+import {RegistryModule} from "./base/RegistryModule.sol";
+import {IRegistryAuthority} from "./interfaces/IRegistryAuthority.sol";
 import {ILicenceRegistry} from "./interfaces/ILicenceRegistry.sol";
 import {ICertificateLedger} from "./interfaces/ICertificateLedger.sol";
 import {IDataAssetRegistry} from "./interfaces/IDataAssetRegistry.sol";
@@ -10,21 +11,26 @@ import {RegistryNumbers} from "./libraries/RegistryNumbers.sol";
 
 /// @title LicenceRegistry
 /// @notice Licences and sublicences of certificates' usage rights. See {ILicenceRegistry}.
-contract LicenceRegistry is ILicenceRegistry, ERC2771Context {
+contract LicenceRegistry is ILicenceRegistry, RegistryModule {
     /// @notice Longest sublicence chain (a direct licence has depth 1).
     uint256 public constant MAX_DEPTH = 8;
     uint8 private constant _PROCESSING_USE = 2;
     uint8 private constant _PRODUCT_OPERATION = 4;
 
-    ICertificateLedger private immutable _ledger;
+    ICertificateLedger private _ledger;
 
     mapping(uint256 licenceId => Licence record) private _licences;
     mapping(uint256 tokenId => uint256[] licenceIds) private _byToken;
     uint256 private _lastId;
 
-    /// @param ledger    the certificate contract whose rights are licensed
     /// @param forwarder the registry's ERC-2771 forwarder, whose relayed calls act for their signer
-    constructor(ICertificateLedger ledger, address forwarder) ERC2771Context(forwarder) {
+    /// @custom:oz-upgrades-unsafe-allow constructor
+    constructor(address forwarder) RegistryModule(forwarder) {}
+
+    /// @param authority_ roles, registrars and the pause
+    /// @param ledger     the certificate contract whose rights are licensed
+    function initialize(IRegistryAuthority authority_, ICertificateLedger ledger) external initializer {
+        __RegistryModule_init(authority_);
         _ledger = ledger;
     }
 

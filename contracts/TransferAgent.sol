@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.28;
 
-import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
-import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
-import {ERC2771Context} from "@openzeppelin/contracts/metatx/ERC2771Context.sol";
+import {EIP712Upgradeable} from "@openzeppelin/contracts-upgradeable/utils/cryptography/EIP712Upgradeable.sol";
+import {RegistryModule} from "./base/RegistryModule.sol";
+import {IRegistryAuthority} from "./interfaces/IRegistryAuthority.sol";
 import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
 import {ITransferAgent} from "./interfaces/ITransferAgent.sol";
 import {IDataAssetRegistry} from "./interfaces/IDataAssetRegistry.sol";
@@ -11,7 +11,7 @@ import {ICertificateLedger} from "./interfaces/ICertificateLedger.sol";
 
 /// @title TransferAgent
 /// @notice Transfers, pledges, freezes, approvals and cross-border records. See {ITransferAgent}.
-contract TransferAgent is ITransferAgent, EIP712, ERC2771Context {
+contract TransferAgent is ITransferAgent, EIP712Upgradeable, RegistryModule {
     bytes32 private constant _PLEDGE_TYPEHASH = keccak256(
         "Pledge(uint256 tokenId,address pledgor,address pledgee,uint128 securedAmount,bytes3 currency,"
         "bytes32 loanRef,uint48 maturity,uint256 nonce,uint256 deadline)"
@@ -20,7 +20,7 @@ contract TransferAgent is ITransferAgent, EIP712, ERC2771Context {
     bytes32 private constant _ADMIN_ROLE = 0x00;
     bytes2 private constant _DOMESTIC = "CN";
 
-    ICertificateLedger private immutable _ledger;
+    ICertificateLedger private _ledger;
 
     mapping(uint256 pledgeId => Pledge record) private _pledges;
     mapping(uint256 tokenId => uint256 pledgeId) private _livePledge;
@@ -33,18 +33,21 @@ contract TransferAgent is ITransferAgent, EIP712, ERC2771Context {
     uint256 private _lastPledgeId;
     bool private _importantNeedsApproval;
 
-    /// @param ledger    the certificate contract whose tokens this agent moves
     /// @param forwarder the registry's ERC-2771 forwarder, whose relayed calls act for their signer
-    constructor(ICertificateLedger ledger, address forwarder)
-        EIP712("dareg.TransferAgent", "1")
-        ERC2771Context(forwarder)
-    {
+    /// @custom:oz-upgrades-unsafe-allow constructor
+    constructor(address forwarder) RegistryModule(forwarder) {}
+
+    /// @param authority_ roles, registrars and the pause
+    /// @param ledger     the certificate contract whose tokens this agent moves
+    function initialize(IRegistryAuthority authority_, ICertificateLedger ledger) external initializer {
+        __RegistryModule_init(authority_);
+        __EIP712_init("dareg.TransferAgent", "1");
         _ledger = ledger;
         _importantNeedsApproval = true;
     }
 
     modifier onlyRegulator() {
-        if (!IAccessControl(address(_ledger)).hasRole(_REGULATOR_ROLE, _msgSender())) revert AgentNotRegulator(_msgSender());
+        if (!authority().hasRole(_REGULATOR_ROLE, _msgSender())) revert AgentNotRegulator(_msgSender());
         _;
     }
 
@@ -190,7 +193,7 @@ contract TransferAgent is ITransferAgent, EIP712, ERC2771Context {
 
     /// @inheritdoc ITransferAgent
     function setImportantDataApprovalRequired(bool required) external {
-        if (!IAccessControl(address(_ledger)).hasRole(_ADMIN_ROLE, _msgSender())) revert AgentNotRegulator(_msgSender());
+        if (!_isAdmin(_msgSender())) revert AgentNotRegulator(_msgSender());
         _importantNeedsApproval = required;
         emit ImportantDataApprovalRequired(required);
     }

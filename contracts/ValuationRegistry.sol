@@ -1,15 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.28;
 
-import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
-import {ERC2771Context} from "@openzeppelin/contracts/metatx/ERC2771Context.sol";
+import {RegistryModule} from "./base/RegistryModule.sol";
+import {IRegistryAuthority} from "./interfaces/IRegistryAuthority.sol";
 import {IValuationRegistry} from "./interfaces/IValuationRegistry.sol";
 import {ICertificateLedger} from "./interfaces/ICertificateLedger.sol";
 import {IDataAssetRegistry} from "./interfaces/IDataAssetRegistry.sol";
 
 /// @title ValuationRegistry
 /// @notice Appraisers' valuations of certificates and holders' accounting classes. See {IValuationRegistry}.
-contract ValuationRegistry is IValuationRegistry, ERC2771Context {
+contract ValuationRegistry is IValuationRegistry, RegistryModule {
     /// @notice Longest report URI, in bytes.
     uint256 public constant MAX_REPORT_URI_LENGTH = 512;
     bytes32 private constant _ADMIN_ROLE = 0x00;
@@ -21,7 +21,7 @@ contract ValuationRegistry is IValuationRegistry, ERC2771Context {
         AccountingClass accountingClass;
     }
 
-    ICertificateLedger private immutable _ledger;
+    ICertificateLedger private _ledger;
 
     mapping(address account => Appraiser record) private _appraisers;
     mapping(uint256 valuationId => Valuation record) private _valuations;
@@ -29,9 +29,14 @@ contract ValuationRegistry is IValuationRegistry, ERC2771Context {
     mapping(uint256 tokenId => AccountingChoice choice) private _accounting;
     uint256 private _lastId;
 
-    /// @param ledger    the certificate contract: certificates' state and versions, and the roles
     /// @param forwarder the registry's ERC-2771 forwarder, whose relayed calls act for their signer
-    constructor(ICertificateLedger ledger, address forwarder) ERC2771Context(forwarder) {
+    /// @custom:oz-upgrades-unsafe-allow constructor
+    constructor(address forwarder) RegistryModule(forwarder) {}
+
+    /// @param authority_ roles, registrars and the pause
+    /// @param ledger     the certificate contract: certificates' state and versions
+    function initialize(IRegistryAuthority authority_, ICertificateLedger ledger) external initializer {
+        __RegistryModule_init(authority_);
         _ledger = ledger;
     }
 
@@ -163,7 +168,7 @@ contract ValuationRegistry is IValuationRegistry, ERC2771Context {
     // --- internals ----------------------------------------------------------------------
 
     function _onlyAdminOrRegulator() private view {
-        IAccessControl roles = IAccessControl(address(_ledger));
+        IRegistryAuthority roles = authority();
         address sender = _msgSender();
         if (!roles.hasRole(_ADMIN_ROLE, sender) && !roles.hasRole(_REGULATOR_ROLE, sender)) {
             revert ValuationNotAuthorized(sender);

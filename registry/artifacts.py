@@ -16,15 +16,27 @@ from typing import Any
 
 from registry.errors import ConfigurationError
 
-#: Contracts the registry deploys, in deployment order.
+#: Contracts the registry deploys, in deployment order. Each but the forwarder lives behind a
+#: :data:`PROXY_CONTRACT` (ERC-1967, upgraded through UUPS by the admin; see docs/upgrades.md).
 DEPLOYED_CONTRACTS: tuple[str, ...] = (
-    "EvidenceRegistry",
     "RegistryForwarder",
+    "RegistryAuthority",
+    "EvidenceRegistry",
     "DataAssetRegistry",
     "TransferAgent",
     "LicenceRegistry",
     "ValuationRegistry",
 )
+
+#: The one contract deployed without a proxy: OpenZeppelin's stateless ERC-2771 forwarder, which
+#: every implementation trusts by an immutable set at construction.
+FORWARDER_CONTRACT = "RegistryForwarder"
+
+#: The ERC-1967 proxy in front of every other deployed contract.
+PROXY_CONTRACT = "RegistryProxy"
+
+#: Every artifact the chain client loads: the deployed contracts and the proxy.
+CLIENT_CONTRACTS: tuple[str, ...] = (*DEPLOYED_CONTRACTS, PROXY_CONTRACT)
 
 
 @dataclass(frozen=True)
@@ -65,7 +77,7 @@ def load_artifact(artifacts_dir: Path, name: str) -> ContractArtifact:
     )
 
 
-def artifacts_hash(artifacts_dir: Path, names: Iterable[str] = DEPLOYED_CONTRACTS) -> str:
+def artifacts_hash(artifacts_dir: Path, names: Iterable[str] = CLIENT_CONTRACTS) -> str:
     """One hash over the deployed contracts' artifacts, recorded in the deployment manifest."""
     digest = hashlib.sha256()
     for name in names:

@@ -15,14 +15,15 @@ from dataclasses import dataclass, field
 from eth_account.signers.local import LocalAccount
 from sqlalchemy import Engine
 
-from registry.artifacts import DEPLOYED_CONTRACTS, artifacts_hash, load_artifact
+from registry.artifacts import CLIENT_CONTRACTS, artifacts_hash, load_artifact
 from registry.audit.service import AuditService
 from registry.certificates.service import CertificateService
-from registry.chain.client import ChainClient, account_from_key, dev_account
+from registry.chain.client import DEV_ADMIN_INDEX, ChainClient, account_from_key, dev_account
 from registry.chain.deploy import verify_deployment
 from registry.db.engine import make_engine
 from registry.documents import DocumentStore, RegistrarDirectory
 from registry.domain.deployment import DeploymentManifest
+from registry.domain.inputs import checked_address
 from registry.errors import ConfigurationError, DeploymentError
 from registry.evidence.service import EvidenceService
 from registry.registration.service import RegistrationService
@@ -37,7 +38,7 @@ DEV_CHAIN_IDS = frozenset({31337})
 
 
 def make_client(settings: Settings) -> ChainClient:
-    artifacts = [load_artifact(settings.artifacts_dir, name) for name in DEPLOYED_CONTRACTS]
+    artifacts = [load_artifact(settings.artifacts_dir, name) for name in CLIENT_CONTRACTS]
     return ChainClient(settings.effective_rpc_url, artifacts, timeout=settings.rpc_timeout)
 
 
@@ -47,6 +48,15 @@ def operator_account(settings: Settings, chain_id: int) -> LocalAccount | None:
         return account_from_key(settings.operator_key.get_secret_value())
     if chain_id in DEV_CHAIN_IDS:
         return dev_account(0)
+    return None
+
+
+def admin_address(settings: Settings, chain_id: int) -> str | None:
+    """The account the registry is deployed with as its admin, if one is configured."""
+    if settings.admin_address is not None:
+        return checked_address(settings.admin_address, "DAREG_ADMIN_ADDRESS")
+    if chain_id in DEV_CHAIN_IDS:
+        return dev_account(DEV_ADMIN_INDEX).address
     return None
 
 

@@ -196,6 +196,8 @@ class ContractRevertError(DaregError, code="contract_revert", status=422):
     #: Custom errors that mean "you may not", "not in this state now" or "no such thing".
     _FORBIDDEN = (
         "NotRegistrarOf",
+        "RegistrarRetired",
+        "ActivationByAdminOnly",
         "NotHolder",
         "NoStanding",
         "AccessControlUnauthorizedAccount",

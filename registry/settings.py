@@ -46,6 +46,11 @@ class Settings(BaseSettings):
         description="private key that sends the service's transactions; "
         "defaults to the embedded chain's first development account",
     )
+    admin_address: str | None = Field(
+        default=None,
+        description="the registry's admin (a multisig or timelock), named when deploying; "
+        "defaults to a development account of the embedded chain, never the operator",
+    )
     rpc_timeout: float = Field(default=10.0, gt=0)
     finality_depth: int = Field(default=0, ge=0, description="blocks behind head the indexer stays")
     poll_interval: float = Field(default=0.5, gt=0, description="indexer follow-mode poll, seconds")

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from eth_account.signers.local import LocalAccount
 
-from registry.artifacts import DEPLOYED_CONTRACTS, artifacts_hash, load_artifact
-from registry.chain.client import ChainClient, dev_account
+from registry.artifacts import CLIENT_CONTRACTS, artifacts_hash, load_artifact
+from registry.chain.client import DEV_ADMIN_INDEX, ChainClient, dev_account
 from registry.chain.deploy import deploy_all
 from registry.chain.node import AnvilNode, anvil_binary
 from registry.domain.deployment import DeploymentManifest
@@ -43,19 +43,25 @@ def anvil_url(base_settings: Settings, tmp_path_factory: pytest.TempPathFactory)
         log_path=tmp_path_factory.mktemp("anvil") / "anvil.log",
     )
     node.start()
+    ChainClient(node.url, []).rpc("anvil_setBalance", [admin().address, hex(10**22)])
     yield node.url
     node.stop()
 
 
 @pytest.fixture(scope="session")
 def session_client(anvil_url: str, base_settings: Settings) -> ChainClient:
-    artifacts = [load_artifact(base_settings.artifacts_dir, n) for n in DEPLOYED_CONTRACTS]
+    artifacts = [load_artifact(base_settings.artifacts_dir, n) for n in CLIENT_CONTRACTS]
     return ChainClient(anvil_url, artifacts)
 
 
 @pytest.fixture(scope="session")
 def operator() -> LocalAccount:
     return dev_account(0)
+
+
+def admin() -> LocalAccount:
+    """The registry's admin in tests: never the operator."""
+    return dev_account(DEV_ADMIN_INDEX)
 
 
 @pytest.fixture(scope="session")
@@ -66,6 +72,7 @@ def session_deployment(
     return deploy_all(
         session_client,
         operator,
+        admin().address,
         artifacts_hash(base_settings.artifacts_dir),
         base_settings.token_base_uri,
     )

@@ -93,17 +93,6 @@ interface IDataAssetRegistry {
         uint256[] parents;
     }
 
-    /// @notice A registration agency's policy.
-    /// @param noticePeriod public-notice window in seconds (e.g. 15 days)
-    /// @param objectionsOpenToAll true: anyone may object; false: only interested parties
-    /// @param evidenceRequired true: the fingerprint must be anchored in the EvidenceRegistry first
-    struct RegistrarPolicy {
-        bool active;
-        bool objectionsOpenToAll;
-        bool evidenceRequired;
-        uint32 noticePeriod;
-    }
-
     struct Objection {
         uint64 registrationId;
         address objector;
@@ -113,10 +102,6 @@ interface IDataAssetRegistry {
 
     // --- events -------------------------------------------------------------------------
 
-    event RegistrarConfigured(
-        uint16 indexed code, bool active, bool objectionsOpenToAll, bool evidenceRequired, uint32 noticePeriod
-    );
-    event RegistrarAccountSet(uint16 indexed code, address indexed account, bool enabled);
     event ValidityPeriodSet(uint48 validityPeriod);
     event BaseURISet(string baseURI);
 
@@ -234,7 +219,6 @@ interface IDataAssetRegistry {
     function correct(uint256 id, bytes32 fingerprint, bytes32 metadataHash) external;
     function renew(uint256 id, uint48 sourceAgreementEnd) external;
     function revoke(uint256 id, uint16 reasonCode, bytes32 reasonHash) external;
-    function setRegistrarPolicy(uint16 code, RegistrarPolicy calldata policy) external;
 
     // --- views --------------------------------------------------------------------------
 
@@ -242,8 +226,6 @@ interface IDataAssetRegistry {
     function statusOf(uint256 id) external view returns (Status);
     function versionOf(uint256 id, uint32 version) external view returns (bytes32 fingerprint, bytes32 metadataHash);
     function objection(uint256 objectionId) external view returns (Objection memory);
-    function registrarPolicy(uint16 code) external view returns (RegistrarPolicy memory);
-    function registrarCodeOf(address account) external view returns (uint16);
     function registrationNumber(uint256 id) external view returns (uint64);
     function certificateNumber(uint256 id) external view returns (uint64);
     function idOfRegistrationNumber(uint64 number) external view returns (uint256);

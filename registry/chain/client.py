@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from typing import Any, ParamSpec, TypeVar
 
 import requests
+import rlp
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from eth_utils.address import to_checksum_address
@@ -55,6 +56,22 @@ def dev_account(index: int) -> LocalAccount:
         DEV_MNEMONIC, account_path=f"m/44'/60'/0'/0/{index}"
     )
     return account
+
+
+#: Development accounts that govern a registry on the embedded chain: the admin (a multisig or
+#: timelock in production) and the pauser. Never the operator (account 0), never the accounts
+#: the demo and the tests act with as registrants (1-19).
+DEV_ADMIN_INDEX = 20
+DEV_PAUSER_INDEX = 21
+
+#: ERC-1967 implementation slot: keccak256("eip1967.proxy.implementation") - 1.
+_IMPLEMENTATION_SLOT = "0x360894a13ba1a3210667c828492db98dca3e2076cc3735a920a3ca505d382bbc"
+
+
+def create_address(sender: str, nonce: int) -> str:
+    """The address of the contract ``sender`` creates with its transaction ``nonce`` (CREATE)."""
+    raw = keccak(rlp.encode([bytes.fromhex(sender.removeprefix("0x")), nonce]))[12:]
+    return to_checksum_address(raw)
 
 
 def account_from_key(private_key: str) -> LocalAccount:
@@ -152,6 +169,21 @@ class ChainClient:
         """keccak256 of the runtime code at ``address``, or ``None`` if it holds no code."""
         code = bytes(self._guard(self._w3.eth.get_code, to_checksum_address(address)))
         return _hex(keccak(code)) if code else None
+
+    def implementation_of(self, proxy: str) -> str:
+        """The implementation an ERC-1967 proxy delegates to (its implementation slot)."""
+        raw = self._guard(
+            self._w3.eth.get_storage_at, to_checksum_address(proxy), int(_IMPLEMENTATION_SLOT, 16)
+        )
+        return to_checksum_address(bytes(raw)[-20:])
+
+    def next_nonce(self, address: str) -> int:
+        """The nonce the next transaction from ``address`` will carry."""
+        with self._nonce_lock:
+            cached = self._nonces.get(address)
+            if cached is not None:
+                return cached
+            return int(self._guard(self._w3.eth.get_transaction_count, address, "pending"))
 
     def block(self, number: int | str = "latest") -> BlockHeader:
         """A block's header (raw JSON-RPC: web3's block formatters are slow)."""

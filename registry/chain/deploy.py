@@ -8,8 +8,9 @@ from typing import Any
 
 from eth_account.signers.local import LocalAccount
 
-from registry.artifacts import DEPLOYED_CONTRACTS
-from registry.chain.client import ChainClient
+from registry.artifacts import DEPLOYED_CONTRACTS, FORWARDER_CONTRACT, PROXY_CONTRACT
+from registry.chain.client import ChainClient, create_address
+from registry.domain.chain import Receipt
 from registry.domain.deployment import DeployedContract, DeploymentManifest
 from registry.errors import ContractsMissingError, DeploymentError
 
@@ -37,56 +38,112 @@ def verify_deployment(
                 f"{manifest_path} ({name} at {contract.address} {state}); refusing to redeploy "
                 "over registry data: restore the chain state or move the manifest aside"
             )
+        if contract.implementation is not None:
+            current = client.implementation_of(contract.address)
+            if current.lower() != contract.implementation.lower():
+                raise ContractsMissingError(
+                    f"{name} at {contract.address} runs implementation {current}, but "
+                    f"{manifest_path} records {contract.implementation}; an upgrade happened "
+                    "outside this service: record it with `dareg upgrade` before starting"
+                )
 
 
-def _constructor_args(
-    name: str, deployed: dict[str, DeployedContract], deployer: LocalAccount, token_base_uri: str
-) -> list[Any]:
+#: Delay of a handover of the admin role (AccessControlDefaultAdminRules): two days.
+ADMIN_DELAY_SECONDS = 2 * 86_400
+
+#: The upgradeable contracts, in the order their proxies are created (the forwarder comes first,
+#: without a proxy). Each proxy's address is known before any is created (the deployer's nonces),
+#: so every initializer names the others and no one ever wires contracts after deployment.
+_PROXIED = tuple(name for name in DEPLOYED_CONTRACTS if name != FORWARDER_CONTRACT)
+
+
+def _initializer(
+    name: str, at: dict[str, str], admin: str, token_base_uri: str, admin_delay: int
+) -> tuple[str, list[Any]]:
+    """The initializer call of ``name``'s proxy, given every contract's (future) address."""
+    if name == "RegistryAuthority":
+        return "initialize", [admin, admin_delay]
+    if name == "EvidenceRegistry":
+        return "initialize", [at["RegistryAuthority"]]
     if name == "DataAssetRegistry":
-        return [
-            deployer.address,
-            deployed["EvidenceRegistry"].address,
+        return "initialize", [
+            at["RegistryAuthority"],
+            at["EvidenceRegistry"],
+            at["TransferAgent"],
+            at["LicenceRegistry"],
             token_base_uri,
-            deployed["RegistryForwarder"].address,
         ]
-    if name in ("TransferAgent", "LicenceRegistry", "ValuationRegistry"):
-        return [deployed["DataAssetRegistry"].address, deployed["RegistryForwarder"].address]
-    return []
+    return "initialize", [at["RegistryAuthority"], at["DataAssetRegistry"]]
+
+
+def _deployed(client: ChainClient, name: str, receipt: Receipt) -> DeployedContract:
+    if receipt.contract_address is None:
+        raise DeploymentError(f"deploying {name} returned no contract address")
+    codehash = client.code_hash(receipt.contract_address)
+    if codehash is None:
+        raise DeploymentError(f"{name} deployed at {receipt.contract_address} has no code")
+    return DeployedContract(
+        address=receipt.contract_address,
+        codehash=codehash,
+        tx_hash=receipt.tx_hash,
+        block_number=receipt.block_number,
+    )
 
 
 def deploy_all(
-    client: ChainClient, deployer: LocalAccount, artifacts_hash: str, token_base_uri: str
+    client: ChainClient,
+    deployer: LocalAccount,
+    admin: str,
+    artifacts_hash: str,
+    token_base_uri: str,
+    *,
+    admin_delay: int = ADMIN_DELAY_SECONDS,
 ) -> DeploymentManifest:
-    """Deploy every registry contract; the deployer becomes the registry's admin."""
-    contracts: dict[str, DeployedContract] = {}
-    first_block: int | None = None
-    for name in DEPLOYED_CONTRACTS:
-        args = _constructor_args(name, contracts, deployer, token_base_uri)
-        receipt = client.deploy(name, deployer, args)
-        if receipt.contract_address is None:
-            raise DeploymentError(f"deploying {name} returned no contract address")
-        codehash = client.code_hash(receipt.contract_address)
-        if codehash is None:
-            raise DeploymentError(f"{name} deployed at {receipt.contract_address} has no code")
-        contracts[name] = DeployedContract(
-            address=receipt.contract_address,
-            codehash=codehash,
-            tx_hash=receipt.tx_hash,
-            block_number=receipt.block_number,
+    """Deploy every registry contract behind its proxy, with ``admin`` as the registry's admin.
+
+    The deployer (the service's operator) only pays: it holds no role on any contract, and
+    ``admin`` must be another account (a multisig or timelock in production).
+    """
+    if admin.lower() == deployer.address.lower():
+        raise DeploymentError(
+            "the registry's admin must be another account than the operator that deploys it"
         )
-        first_block = receipt.block_number if first_block is None else first_block
-    assert first_block is not None
-    # the certificate contract lets only its transfer agent move tokens; wire the modules once
-    client.transact(
-        "DataAssetRegistry",
-        contracts["DataAssetRegistry"].address,
-        "setModules",
-        [contracts["TransferAgent"].address, contracts["LicenceRegistry"].address],
-        deployer,
-    )
+    forwarder = _deployed(client, FORWARDER_CONTRACT, client.deploy(FORWARDER_CONTRACT, deployer))
+    implementations = {
+        name: _deployed(client, name, client.deploy(name, deployer, [forwarder.address]))
+        for name in _PROXIED
+    }
+    first_proxy_nonce = client.next_nonce(deployer.address)
+    at = {
+        name: create_address(deployer.address, first_proxy_nonce + i)
+        for i, name in enumerate(_PROXIED)
+    }
+    contracts: dict[str, DeployedContract] = {FORWARDER_CONTRACT: forwarder}
+    for name in _PROXIED:
+        function, args = _initializer(name, at, admin, token_base_uri, admin_delay)
+        implementation = implementations[name]
+        data = client.encode_call(name, implementation.address, function, args)
+        proxy = _deployed(
+            client,
+            name,
+            client.deploy(
+                PROXY_CONTRACT, deployer, [implementation.address, bytes.fromhex(data[2:])]
+            ),
+        )
+        if proxy.address.lower() != at[name].lower():
+            raise DeploymentError(
+                f"{name}'s proxy landed at {proxy.address}, not at {at[name]}: another "
+                f"transaction from {deployer.address} interleaved with the deployment"
+            )
+        contracts[name] = proxy.model_copy(
+            update={
+                "implementation": implementation.address,
+                "implementation_codehash": implementation.codehash,
+            }
+        )
     return DeploymentManifest(
         chain_id=client.chain_id(),
-        deploy_block=first_block,
+        deploy_block=forwarder.block_number,
         artifacts_hash=artifacts_hash,
         deployer=deployer.address,
         deployed_at=datetime.now(tz=UTC),
@@ -97,6 +154,7 @@ def deploy_all(
 def ensure_deployment(
     client: ChainClient,
     deployer: LocalAccount,
+    admin: str,
     manifest_path: Path,
     artifacts_hash: str,
     token_base_uri: str,
@@ -107,7 +165,7 @@ def ensure_deployment(
     """
     manifest = DeploymentManifest.load(manifest_path)
     if manifest is None:
-        manifest = deploy_all(client, deployer, artifacts_hash, token_base_uri)
+        manifest = deploy_all(client, deployer, admin, artifacts_hash, token_base_uri)
         manifest.save(manifest_path)
         return manifest, True
     verify_deployment(client, manifest, manifest_path)

@@ -114,6 +114,10 @@ class AnvilNode:
             "--chain-id",
             str(self.chain_id),
             "--silent",
+            # development accounts 0-29 funded: the operator, registrants, and the governance
+            # accounts (admin, pauser) that are never the operator
+            "--accounts",
+            "30",
         ]
         if self.genesis_timestamp is not None:
             cmd += ["--timestamp", str(self.genesis_timestamp)]

@@ -15,10 +15,16 @@ from registry.errors import DeploymentError
 class DeployedContract(BaseModel):
     """One deployed contract."""
 
-    address: str
+    address: str = Field(description="the contract's address: its proxy's, where it has one")
     codehash: str = Field(description="keccak256 of the runtime code found on chain after deploy")
     tx_hash: str
     block_number: int
+    implementation: str | None = Field(
+        default=None, description="the implementation behind the proxy (ERC-1967 slot)"
+    )
+    implementation_codehash: str | None = Field(
+        default=None, description="keccak256 of the implementation's runtime code"
+    )
 
 
 class DeploymentManifest(BaseModel):

@@ -40,6 +40,8 @@ from registry.errors import (
 )
 
 CONTRACT = "DataAssetRegistry"
+#: Registrars and roles live in the authority (contracts v2).
+AUTHORITY = "RegistryAuthority"
 #: ``DataAssetRegistry``'s highest registrar code (``_MAX_REGISTRAR_CODE``).
 MAX_REGISTRAR_CODE = 999
 METADATA_MEDIA_TYPE = "application/json"
@@ -112,6 +114,7 @@ class RegistrationService:
     ) -> None:
         self._client = client
         self._address = manifest.address_of(CONTRACT)
+        self._authority = manifest.address_of(AUTHORITY)
         self._chain_id = manifest.chain_id
         self.documents = documents
         self.registrars = registrars
@@ -129,6 +132,16 @@ class RegistrationService:
 
     def _call(self, function: str, args: Sequence[Any] = (), block: int | str = "latest") -> Any:
         return self._client.read(CONTRACT, self._address, function, args, block)
+
+    def _govern(self, function: str, args: Sequence[Any], signer: LocalAccount) -> Receipt:
+        return self._client.send(
+            ContractCall(AUTHORITY, function, tuple(args)), self._authority, signer
+        )
+
+    def _ask_authority(
+        self, function: str, args: Sequence[Any], block: int | str = "latest"
+    ) -> Any:
+        return self._client.read(AUTHORITY, self._authority, function, args, block)
 
     def _act(
         self, function: str, reg_id: int, args: Sequence[Any], signer: LocalAccount
@@ -182,14 +195,14 @@ class RegistrationService:
     ) -> None:
         if name:
             self.registrars.check(name, region)  # before the transaction, not after
-        self._send("configureRegistrar", [code, policy.chain()], admin)
+        self._govern("configureRegistrar", [code, policy.chain()], admin)
         if name:
             self.registrars.set(code, name, region)
 
     def set_registrar_account(
         self, code: int, account: str, admin: LocalAccount, *, enabled: bool = True
     ) -> None:
-        self._send(
+        self._govern(
             "setRegistrarAccount", [code, checked_address(account, "account"), enabled], admin
         )
 
@@ -197,7 +210,7 @@ class RegistrationService:
         """Grant (or revoke) REGULATOR_ROLE: freezes, court orders, approvals (admin only)."""
         role = keccak(text="REGULATOR_ROLE")
         function = "grantRole" if enabled else "revokeRole"
-        self._send(function, [role, checked_address(account, "account")], admin)
+        self._govern(function, [role, checked_address(account, "account")], admin)
 
     def registrar_policy(self, code: int) -> RegistrarPolicy:
         """The policy of registrar ``code``; :class:`RegistrarNotFoundError` for a code no
@@ -207,7 +220,9 @@ class RegistrationService:
             raise RegistrarNotFoundError(
                 f"registrar code {code} is outside 1-{MAX_REGISTRAR_CODE}", registrar_code=code
             )
-        active, open_to_all, evidence_required, period = self._call("registrarPolicy", [code])
+        active, open_to_all, evidence_required, period = self._ask_authority(
+            "registrarPolicy", [code]
+        )
         if int(period) == 0:
             raise RegistrarNotFoundError(
                 f"no registrar is configured under code {code}", registrar_code=code
@@ -217,7 +232,9 @@ class RegistrationService:
         )
 
     def registrar_code_of(self, account: str, block: int | str = "latest") -> int:
-        return int(self._call("registrarCodeOf", [checked_address(account, "account")], block))
+        return int(
+            self._ask_authority("registrarCodeOf", [checked_address(account, "account")], block)
+        )
 
     # --- registrants --------------------------------------------------------------------
 

@@ -6,8 +6,9 @@ frozen record each (:data:`RegistryRecord`), which :class:`RegistryApplier` appl
 ``registration``, ``asset_version``, ``objection``, ``registrar`` and ``registrar_account``
 exactly as the contract changes its storage: one event at a time, each checked against the
 row's state (say ``CertificateIssued`` only for an application on notice without open
-objections). A ``RoleRevoked`` of ``REGISTRAR_ROLE`` unbinds the account from its registrar;
-other roles are not followed.
+objections). Registrars and their staff accounts are configured in ``RegistryAuthority``, whose
+``RegistrarConfigured`` and ``RegistrarAccountSet`` this module decodes too; roles are not
+followed.
 
 Numbers the contract computed are recomputed and must agree: an ``ApplicationSubmitted`` whose
 ``registrationNumber`` differs from :func:`registry.domain.numbers.registration_number` of its
@@ -25,7 +26,6 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import TypeAlias, get_args
 
-from eth_utils.crypto import keccak
 from sqlalchemy import Connection
 
 from registry.db.models import (
@@ -58,12 +58,10 @@ from registry.indexer.decode import Record, RecordMaker, register
 from registry.indexer.store import Applier, Row, Rows, Writes, event_name, register_applier
 
 CONTRACT = "DataAssetRegistry"
+AUTHORITY = "RegistryAuthority"
 
 #: The family its records are counted in (:attr:`registry.indexer.store.StoreResult.applied`).
 FAMILY = "registry"
-
-#: ``DataAssetRegistry.REGISTRAR_ROLE``: revoking it unbinds a registrar account.
-REGISTRAR_ROLE = "0x" + keccak(text="REGISTRAR_ROLE").hex()
 
 #: The key of ``registration`` (the id is the certificate's token id once issued).
 REGISTRATION_KEYS = ("chain_id", "id")
@@ -85,12 +83,6 @@ class RegistrarAccountSetRecord(Record):
     code: int
     account: str
     enabled: bool
-
-
-class RegistrarRoleRevokedRecord(Record):
-    """``RoleRevoked`` of ``REGISTRAR_ROLE``: the account no longer acts for any registrar."""
-
-    account: str
 
 
 class ApplicationSubmittedRecord(Record):
@@ -224,10 +216,7 @@ RegistrationEvent: TypeAlias = (
 
 #: A record of the registration lifecycle (one per ``DataAssetRegistry`` event that has one).
 RegistryRecord: TypeAlias = (
-    RegistrarConfiguredRecord
-    | RegistrarAccountSetRecord
-    | RegistrarRoleRevokedRecord
-    | RegistrationEvent
+    RegistrarConfiguredRecord | RegistrarAccountSetRecord | RegistrationEvent
 )
 
 
@@ -269,12 +258,6 @@ def _submitted(event: ChainEvent, timestamp: int | None) -> ApplicationSubmitted
     )
 
 
-def _role_revoked(event: ChainEvent, _timestamp: int | None) -> RegistrarRoleRevokedRecord | None:
-    if to_hash(event.args["role"]) != REGISTRAR_ROLE:
-        return None
-    return RegistrarRoleRevokedRecord(account=str(event.args["account"]))
-
-
 # fields many events share
 _ID: Field = ("id", uint)
 
@@ -286,8 +269,8 @@ _RULING: dict[str, Field] = {
     "reason_hash": hash32,
 }
 
-#: event -> how to make its record: field maps where the event is flat, else by hand.
-DECODERS: dict[str, RecordMaker] = {
+#: RegistryAuthority's registrar events -> their records.
+AUTHORITY_DECODERS: dict[str, RecordMaker] = {
     "RegistrarConfigured": record_maker(
         RegistrarConfiguredRecord,
         code=uint,
@@ -302,7 +285,10 @@ DECODERS: dict[str, RecordMaker] = {
         account=text,
         enabled=flag,
     ),
-    "RoleRevoked": _role_revoked,
+}
+
+#: event -> how to make its record: field maps where the event is flat, else by hand.
+DECODERS: dict[str, RecordMaker] = {
     "ApplicationSubmitted": _submitted,
     "ApplicationAccepted": record_maker(
         ApplicationAcceptedRecord, registration_id=_ID, registrar=text
@@ -420,7 +406,7 @@ class RegistryApplier(Applier):
         for _, record in records:
             if isinstance(record, RegistrarConfiguredRecord):
                 codes.add(record.code)
-            elif isinstance(record, RegistrarAccountSetRecord | RegistrarRoleRevokedRecord):
+            elif isinstance(record, RegistrarAccountSetRecord):
                 accounts.add(record.account)
             else:
                 reg_ids.add(record.registration_id)
@@ -462,10 +448,6 @@ class RegistryApplier(Applier):
             self._registrar(log, record)
         elif isinstance(record, RegistrarAccountSetRecord):
             self._account(log, record.account, record.code, record.enabled)
-        elif isinstance(record, RegistrarRoleRevokedRecord):
-            account = self.accounts.get(record.account)
-            if account is not None:
-                self._account(log, record.account, int(account["code"]), False)
         elif isinstance(record, ApplicationSubmittedRecord):
             self._submitted(log, record)
         elif isinstance(record, ApplicationRejectedRecord):
@@ -752,4 +734,5 @@ class CertificateApplier(Applier):
 #: The classes of :data:`RegistryRecord`.
 RECORD_TYPES: tuple[type, ...] = get_args(RegistryRecord)
 register(CONTRACT, FAMILY, DECODERS, RECORD_TYPES)
+register(AUTHORITY, FAMILY, AUTHORITY_DECODERS, ())
 register_applier(RegistryApplier, RECORD_TYPES)

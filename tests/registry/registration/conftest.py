@@ -14,6 +14,7 @@ from registry.domain.deployment import DeploymentManifest
 from registry.domain.identifiers import make_uscc
 from registry.domain.registration import AssetMetadata, RegistrarPolicy
 from registry.settings import Settings
+from tests.conftest import admin as governor
 
 REGISTRAR_CODE = 440
 NOTICE = 15 * 86_400
@@ -57,7 +58,7 @@ def ctx(
     deployment.save(test_settings.manifest_path)
     migrate(test_settings.effective_database_url)
     context = RegistryContext.open(test_settings, client=chain)
-    admin = context.operator
+    admin = governor()
     context.registrations.configure_registrar(
         REGISTRAR_CODE,
         RegistrarPolicy(
