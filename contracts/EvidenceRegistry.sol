@@ -57,6 +57,12 @@ contract EvidenceRegistry is IEvidenceRegistry, EIP712Upgradeable, NoncesUpgrade
         return nonces(anchorer);
     }
 
+    /// @inheritdoc IEvidenceRegistry
+    function anchoredBy(bytes32 fingerprint, address anchorer) external view returns (uint48) {
+        Evidence storage e = _evidence[fingerprint];
+        return e.anchorer == anchorer ? e.anchoredAt : 0;
+    }
+
     function _anchor(bytes32 fingerprint, address anchorer) private {
         if (fingerprint == bytes32(0)) revert EvidenceZeroFingerprint();
         if (anchorer == address(0)) revert EvidenceInvalidAnchorer(anchorer);

@@ -21,6 +21,7 @@ contract LicenceRegistry is ILicenceRegistry, RegistryModule {
 
     mapping(uint256 licenceId => Licence record) private _licences;
     mapping(uint256 tokenId => uint256[] licenceIds) private _byToken;
+    mapping(uint256 tokenId => mapping(address licensee => mapping(uint8 right => uint256 licenceId))) private _latest;
     uint256 private _lastId;
 
     /// @param forwarder the registry's ERC-2771 forwarder, whose relayed calls act for their signer
@@ -83,6 +84,18 @@ contract LicenceRegistry is ILicenceRegistry, RegistryModule {
     }
 
     /// @inheritdoc ILicenceRegistry
+    function settleCertificateEnd(uint256 tokenId, uint8 endStatus) external {
+        if (msg.sender != address(_ledger)) revert LicenceUnauthorizedModule(msg.sender);
+        emit LicencesSettled(tokenId, endStatus);
+    }
+
+    /// @inheritdoc ILicenceRegistry
+    function hasLiveLicence(uint256 tokenId, address licensee, uint8 right) external view returns (bool) {
+        uint256 id = _latest[tokenId][licensee][right];
+        return id != 0 && isLive(id);
+    }
+
+    /// @inheritdoc ILicenceRegistry
     function licence(uint256 licenceId) external view returns (Licence memory) {
         return _existing(licenceId);
     }
@@ -130,6 +143,7 @@ contract LicenceRegistry is ILicenceRegistry, RegistryModule {
         l.termsHash = input.termsHash;
         l.feeTermsHash = input.feeTermsHash;
         _byToken[tokenId].push(id);
+        _latest[tokenId][input.licensee][input.right] = id;
         emit LicenceGranted(
             id, tokenId, input.licensee, RegistryNumbers.voucherNumber(nowTs, input.right, input.exclusive, id), l, _msgSender()
         );

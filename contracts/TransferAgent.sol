@@ -147,6 +147,24 @@ contract TransferAgent is ITransferAgent, EIP712Upgradeable, RegistryModule {
         if (pledgeId != 0) _useConsent(pledgeId, tokenId, ConsentAction.ExclusiveLicence, licensee);
     }
 
+    /// @inheritdoc ITransferAgent
+    function authorizeChange(uint256 tokenId, address holder) external {
+        if (msg.sender != address(_ledger)) revert AgentUnauthorizedModule(msg.sender);
+        _requireNotFrozen(tokenId);
+        uint256 pledgeId = _livePledge[tokenId];
+        if (pledgeId != 0) _useConsent(pledgeId, tokenId, ConsentAction.Change, holder);
+    }
+
+    /// @inheritdoc ITransferAgent
+    function settleCertificateEnd(uint256 tokenId, uint8 endStatus) external {
+        if (msg.sender != address(_ledger)) revert AgentUnauthorizedModule(msg.sender);
+        uint256 pledgeId = _livePledge[tokenId];
+        if (pledgeId == 0) return;
+        _pledges[pledgeId].status = PledgeStatus.Settled;
+        delete _livePledge[tokenId];
+        emit PledgeSettled(pledgeId, tokenId, endStatus);
+    }
+
     // --- regulators ---------------------------------------------------------------------
 
     /// @inheritdoc ITransferAgent
@@ -213,6 +231,11 @@ contract TransferAgent is ITransferAgent, EIP712Upgradeable, RegistryModule {
     /// @inheritdoc ITransferAgent
     function pledgeNonce(uint256 tokenId) external view returns (uint256) {
         return _pledgeNonces[tokenId];
+    }
+
+    /// @inheritdoc ITransferAgent
+    function encumbrance(uint256 tokenId) external view returns (uint256, bool) {
+        return (_livePledge[tokenId], _freezes[tokenId].frozen);
     }
 
     /// @inheritdoc ITransferAgent

@@ -55,4 +55,7 @@ interface IEvidenceRegistry {
 
     /// @notice The next nonce `anchorer` must sign for {anchorFor}.
     function anchorNonce(address anchorer) external view returns (uint256);
+
+    /// @notice When `anchorer` anchored `fingerprint` (0: it did not).
+    function anchoredBy(bytes32 fingerprint, address anchorer) external view returns (uint48);
 }

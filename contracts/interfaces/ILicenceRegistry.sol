@@ -64,7 +64,12 @@ interface ILicenceRegistry {
     );
     event LicenceTerminated(uint256 indexed licenceId, uint256 indexed tokenId, address indexed by, bytes32 reasonHash);
 
+    /// @notice The certificate ended (cancelled, revoked or closed as expired): every licence and
+    ///         sublicence of it ended with it; `endStatus` is the certificate's end.
+    event LicencesSettled(uint256 indexed tokenId, uint8 endStatus);
+
     error LicenceUnknown(uint256 licenceId);
+    error LicenceUnauthorizedModule(address caller);
     error LicenceNotHolder(uint256 tokenId, address account);
     error LicenceNotLicensee(uint256 licenceId, address account);
     error LicenceNotParty(uint256 licenceId, address account);
@@ -86,6 +91,12 @@ interface ILicenceRegistry {
     function grantLicence(uint256 tokenId, LicenceInput calldata input) external returns (uint256 licenceId);
     function grantSublicence(uint256 parentId, LicenceInput calldata input) external returns (uint256 licenceId);
     function terminate(uint256 licenceId, bytes32 reasonHash) external;
+
+    /// @notice Called by the certificate contract when a certificate ends: {LicencesSettled}.
+    function settleCertificateEnd(uint256 tokenId, uint8 endStatus) external;
+
+    /// @notice Whether `licensee` holds a live licence (direct or sublicence) of `right` on `tokenId`.
+    function hasLiveLicence(uint256 tokenId, address licensee, uint8 right) external view returns (bool);
 
     function licence(uint256 licenceId) external view returns (Licence memory);
     function isLive(uint256 licenceId) external view returns (bool);

@@ -30,14 +30,16 @@ interface ITransferAgent {
         None,
         Live,
         Released,
-        Enforced
+        Enforced,
+        Settled
     }
 
     /// @notice Actions a pledgee's consent unlocks while its pledge is live.
     enum ConsentAction {
         Transfer,
         Cancel,
-        ExclusiveLicence
+        ExclusiveLicence,
+        Change
     }
 
     /// @notice Cross-border transfer mechanisms (数据出境): security assessment, standard contract, certification.
@@ -104,6 +106,9 @@ interface ITransferAgent {
         uint256 indexed pledgeId, uint256 indexed tokenId, ConsentAction action, address counterparty
     );
     event PledgeConsentUsed(uint256 indexed pledgeId, uint256 indexed tokenId, ConsentAction action, address counterparty);
+    /// @notice The certificate ended (cancelled, revoked or closed as expired) while pledged: the
+    ///         pledge is closed; `endStatus` is the certificate's end (IDataAssetRegistry.Status).
+    event PledgeSettled(uint256 indexed pledgeId, uint256 indexed tokenId, uint8 endStatus);
     event PledgorChanged(uint256 indexed pledgeId, uint256 indexed tokenId, address pledgor);
     event CertificateFrozen(uint256 indexed tokenId, address indexed regulator, bytes32 caseRef);
     event CertificateUnfrozen(uint256 indexed tokenId, address indexed regulator, bytes32 caseRef);
@@ -171,6 +176,17 @@ interface ITransferAgent {
     /// @notice Called by the licence registry before an exclusive licence: refuses while frozen,
     ///         or pledged without the pledgee's consent for that licensee (which it consumes).
     function authorizeExclusiveLicence(uint256 tokenId, address licensee) external;
+
+    /// @notice Called by the certificate contract before a holder's new dataset version: refused
+    ///         while frozen; while pledged it spends the pledgee's `Change` consent for `holder`.
+    function authorizeChange(uint256 tokenId, address holder) external;
+
+    /// @notice Called by the certificate contract when a certificate ends (cancelled, revoked,
+    ///         closed as expired): a live pledge is closed with {PledgeSettled}.
+    function settleCertificateEnd(uint256 tokenId, uint8 endStatus) external;
+
+    /// @notice The live pledge (0: none) and whether the certificate is frozen.
+    function encumbrance(uint256 tokenId) external view returns (uint256 livePledgeId, bool frozen);
 
     // --- regulators ---------------------------------------------------------------------
 
