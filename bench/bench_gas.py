@@ -36,7 +36,7 @@ from eth_account.signers.local import LocalAccount  # noqa: E402
 from eth_utils.crypto import keccak  # noqa: E402
 
 from registry.artifacts import DEPLOYED_CONTRACTS, artifacts_hash, load_artifact  # noqa: E402
-from registry.chain.client import ChainClient, dev_account  # noqa: E402
+from registry.chain.client import DEV_ADMIN_INDEX, ChainClient, dev_account  # noqa: E402
 from registry.chain.deploy import deploy_all  # noqa: E402
 from registry.chain.eip712 import sign_typed_data  # noqa: E402
 from registry.chain.node import AnvilNode, anvil_binary  # noqa: E402
@@ -140,10 +140,13 @@ def _issue_batch(
 
 
 def _measure_on(chain: ChainClient, settings: Settings) -> dict[str, int]:
-    admin, registrar = dev_account(0), dev_account(1)
+    operator, admin, registrar = dev_account(0), dev_account(DEV_ADMIN_INDEX), dev_account(1)
     holder, relayed_holder, relayer = dev_account(3), dev_account(4), dev_account(5)
     chain.rpc("anvil_setBlockTimestampInterval", [1])
-    manifest = deploy_all(chain, admin, artifacts_hash(settings.artifacts_dir), BASE_TOKEN_URI)
+    chain.rpc("anvil_setBalance", [admin.address, hex(10**22)])
+    manifest = deploy_all(
+        chain, operator, admin.address, artifacts_hash(settings.artifacts_dir), BASE_TOKEN_URI
+    )
     registry = Registry(chain, manifest.address_of("DataAssetRegistry"), admin)
     registry.add_registrar(REGISTRAR_CODE, registrar, notice_period=DAY)
     g: dict[str, int] = {}

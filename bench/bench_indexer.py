@@ -40,7 +40,7 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from registry.artifacts import CLIENT_CONTRACTS, artifacts_hash, load_artifact  # noqa: E402
-from registry.chain.client import ChainClient, dev_account  # noqa: E402
+from registry.chain.client import DEV_ADMIN_INDEX, ChainClient, dev_account  # noqa: E402
 from registry.chain.deploy import deploy_all  # noqa: E402
 from registry.chain.node import AnvilNode, anvil_binary  # noqa: E402
 from registry.db.engine import make_engine, migrate  # noqa: E402
@@ -224,7 +224,11 @@ def main() -> int:
         artifacts = [load_artifact(settings.artifacts_dir, n) for n in CLIENT_CONTRACTS]
         client = ChainClient(node.url, artifacts, timeout=120)
         manifest = deploy_all(
-            client, dev_account(0), artifacts_hash(settings.artifacts_dir), settings.token_base_uri
+            client,
+            dev_account(0),
+            dev_account(DEV_ADMIN_INDEX).address,
+            artifacts_hash(settings.artifacts_dir),
+            settings.token_base_uri,
         )
         wrote = write_events(client, manifest, args.events)
         print(f"wrote {args.events:,} anchors in {wrote:.1f} s ({client.head():,} blocks)")

@@ -34,11 +34,13 @@ from registry.domain.deployment import DeploymentManifest
 from registry.domain.registration import RegistrarPolicy
 from registry.errors import ContractRevertError
 from registry.settings import Settings
+from tests.conftest import admin as governor
 from tests.registry.registration.conftest import NOTICE, REGISTRAR_CODE, metadata, registrar
 
 REGISTRY = "DataAssetRegistry"
 AGENT = "TransferAgent"
 LICENCES = "LicenceRegistry"
+AUTHORITY = "RegistryAuthority"
 
 DAY = 86_400
 REGULATOR_ROLE = keccak(text="REGULATOR_ROLE")
@@ -148,7 +150,7 @@ def open_context(
     deployment.save(settings.manifest_path)
     migrate(settings.effective_database_url)
     context = RegistryContext.open(settings, client=chain)
-    admin = context.operator
+    admin = governor()
     context.registrations.configure_registrar(
         REGISTRAR_CODE,
         RegistrarPolicy(
@@ -391,7 +393,7 @@ class Rights:
         self.admin = admin
         self.address = {
             name: to_checksum_address(deployment.address_of(name))
-            for name in (REGISTRY, AGENT, LICENCES)
+            for name in (REGISTRY, AGENT, LICENCES, AUTHORITY)
         }
         artifacts_dir = Settings().artifacts_dir
         self._abi = {name: load_artifact(artifacts_dir, name).abi for name in self.address}
@@ -525,7 +527,7 @@ class Rights:
 
     def grant_regulator(self, account: LocalAccount | str) -> Receipt:
         address = account if isinstance(account, str) else account.address
-        return self.tx(REGISTRY, "grantRole", [REGULATOR_ROLE, address], self.admin)
+        return self.tx(AUTHORITY, "grantRole", [REGULATOR_ROLE, address], self.admin)
 
     def set_country(self, party: str, code: str, regulator: LocalAccount) -> Receipt:
         return self.tx(AGENT, "setPartyCountry", [party, country(code)], regulator)

@@ -29,6 +29,7 @@ from registry.errors import ContractRevertError
 from registry.settings import Settings
 
 REGISTRY = "DataAssetRegistry"
+AUTHORITY = "RegistryAuthority"
 EVIDENCE = "EvidenceRegistry"
 DOMAIN_NAME = "dareg.DataAssetRegistry"
 DOMAIN_VERSION = "1"
@@ -176,6 +177,11 @@ class Registry:
         self.address = to_checksum_address(address)
         self.admin = admin
         self._abi = load_artifact(Settings().artifacts_dir, REGISTRY).abi
+        self.authority = to_checksum_address(self.call("authority"))
+
+    def govern(self, function: str, args: Sequence[Any], signer: LocalAccount) -> Receipt:
+        """A transaction to the RegistryAuthority (roles, registrars, pause)."""
+        return self.chain.transact(AUTHORITY, self.authority, function, args, signer)
 
     # --- raw access -----------------------------------------------------------------------
 
@@ -379,12 +385,12 @@ class Registry:
         notice_period: int = NOTICE_PERIOD,
     ) -> Receipt:
         policy = (active, open_to_all, evidence_required, notice_period)
-        return self.tx("configureRegistrar", [code, policy], self.admin)
+        return self.govern("configureRegistrar", [code, policy], self.admin)
 
     def add_registrar(self, code: int, account: LocalAccount, **policy: Any) -> None:
         """Configure registrar ``code`` and bind ``account`` to it with REGISTRAR_ROLE."""
         self.configure_registrar(code, **policy)
-        self.tx("setRegistrarAccount", [code, account.address, True], self.admin)
+        self.govern("setRegistrarAccount", [code, account.address, True], self.admin)
 
     # --- applications ---------------------------------------------------------------------
 

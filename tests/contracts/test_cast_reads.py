@@ -12,6 +12,7 @@ from registry.chain.client import ChainClient, dev_account
 from registry.context import RegistryContext
 from registry.domain.deployment import DeploymentManifest
 from registry.settings import Settings
+from tests.conftest import admin as governor
 from tests.contracts.agent_helpers import (
     AGENT,
     REGISTRY,
@@ -58,7 +59,7 @@ def ctx(
 def test_cast_reads_owner_and_balance_after_issue_and_transfer(
     ctx: RegistryContext, chain: ChainClient, deployment: DeploymentManifest
 ) -> None:
-    rights = Rights(chain, deployment, ctx.operator)
+    rights = Rights(chain, deployment, governor())
     registry = rights.registry
     url = chain.rpc_url
     token = issue_certificate(ctx, chain, HOLDER)

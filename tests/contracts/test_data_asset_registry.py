@@ -20,6 +20,7 @@ from registry.domain.numbers import (
 )
 from registry.errors import ContractRevertError, MalformedNumberError
 from registry.settings import Settings
+from tests.conftest import admin as governor
 from tests.contracts.registry_helpers import (
     DAY,
     EVIDENCE,
@@ -62,7 +63,7 @@ ERC721_ID, ERC721_METADATA_ID, ACCESS_CONTROL_ID, ERC165_ID = (
 
 @pytest.fixture
 def reg(chain: ChainClient, deployment: DeploymentManifest, operator: LocalAccount) -> Registry:
-    registry = Registry(chain, deployment.address_of("DataAssetRegistry"), operator)
+    registry = Registry(chain, deployment.address_of("DataAssetRegistry"), governor())
     registry.add_registrar(CODE_A, REGISTRAR_A, open_to_all=True, notice_period=NOTICE_PERIOD)
     registry.add_registrar(CODE_B, REGISTRAR_B, open_to_all=False, notice_period=NOTICE_B)
     return registry

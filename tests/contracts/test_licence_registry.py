@@ -18,6 +18,7 @@ from registry.domain.deployment import DeploymentManifest
 from registry.domain.numbers import check_digit
 from registry.errors import ContractRevertError
 from registry.settings import Settings
+from tests.conftest import admin as governor
 from tests.contracts.agent_helpers import (
     AGENT,
     DAY,
@@ -58,7 +59,7 @@ def ctx(
 
 @pytest.fixture
 def rights(ctx: RegistryContext, chain: ChainClient, deployment: DeploymentManifest) -> Rights:
-    r = Rights(chain, deployment, ctx.operator)
+    r = Rights(chain, deployment, governor())
     r.grant_regulator(REGULATOR)
     return r
 

@@ -34,6 +34,7 @@ from registry.domain.chain import ChainEvent
 from registry.domain.deployment import DeploymentManifest
 from registry.domain.numbers import certificate_number, registration_number
 from registry.errors import ContractRevertError
+from tests.conftest import admin as governor
 from tests.contracts.registry_helpers import (
     DAY,
     NOTICE_PERIOD,
@@ -810,7 +811,7 @@ class LifecycleMachine(RuleBasedStateMachine):
 def test_lifecycle_matches_the_model(
     chain: ChainClient, deployment: DeploymentManifest, operator: LocalAccount
 ) -> None:
-    registry = Registry(chain, deployment.address_of("DataAssetRegistry"), operator)
+    registry = Registry(chain, deployment.address_of("DataAssetRegistry"), governor())
     OUTCOMES.clear()
     for code, account in REGISTRARS.items():
         registry.add_registrar(
@@ -837,7 +838,7 @@ def test_the_model_catches_a_wrong_prediction(
     chain: ChainClient, deployment: DeploymentManifest, operator: LocalAccount
 ) -> None:
     """The machine's comparison is not vacuous: a model that is wrong about a rule fails."""
-    registry = Registry(chain, deployment.address_of("DataAssetRegistry"), operator)
+    registry = Registry(chain, deployment.address_of("DataAssetRegistry"), governor())
     registry.add_registrar(CODE_A, REGISTRARS[CODE_A], notice_period=NOTICE[CODE_A])
     LifecycleMachine.registry = registry
     machine = LifecycleMachine()

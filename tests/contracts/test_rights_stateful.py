@@ -44,6 +44,7 @@ from registry.domain.chain import Receipt
 from registry.domain.deployment import DeploymentManifest
 from registry.errors import ContractRevertError
 from registry.settings import Settings
+from tests.conftest import admin as governor
 from tests.contracts.agent_helpers import (
     AGENT,
     DAY,
@@ -880,7 +881,7 @@ def test_rights_state_machine(
         fp_base=0x70,
     )
     assert (token_a, token_b) == (1, 2)
-    rights = Rights(chain, deployment, ctx.operator)
+    rights = Rights(chain, deployment, governor())
     rights.grant_regulator(REGULATOR)
     rights.set_country(ABROAD.address, "HK", REGULATOR)
     tokens = {}

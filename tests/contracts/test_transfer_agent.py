@@ -25,6 +25,7 @@ from registry.context import RegistryContext
 from registry.domain.deployment import DeploymentManifest
 from registry.errors import ContractRevertError
 from registry.settings import Settings
+from tests.conftest import admin as governor
 from tests.contracts.agent_helpers import (
     AGENT,
     DAY,
@@ -72,7 +73,7 @@ def ctx(
 
 @pytest.fixture
 def rights(ctx: RegistryContext, chain: ChainClient, deployment: DeploymentManifest) -> Rights:
-    r = Rights(chain, deployment, ctx.operator)
+    r = Rights(chain, deployment, governor())
     r.grant_regulator(REGULATOR)
     return r
 

@@ -44,6 +44,7 @@ from registry.mirror import (
     versions_of,
 )
 from registry.registration.service import CONTRACT
+from tests.conftest import admin as governor
 from tests.registry.indexer.mirror import dump, sync
 from tests.registry.registration.conftest import (
     NOTICE,
@@ -77,7 +78,7 @@ def run_scenario(ctx: RegistryContext, after: Callable[[], object] = lambda: Non
     """Every event of the lifecycle, ``after`` called after each transaction (or group)."""
     chain = ctx.client
     service = ctx.registrations
-    admin = ctx.operator
+    admin = governor()
     staff = registrar()
     s = Scenario()
     address = service.contract_address

@@ -34,6 +34,7 @@ from registry.domain.registration import RegistrarPolicy
 from registry.errors import ReorgTooDeepError
 from registry.indexer.follow import Indexer
 from registry.settings import Settings
+from tests.conftest import admin as governor
 from tests.conftest import free_port
 from tests.databases import NewDatabaseUrl
 from tests.registry.indexer.mirror import dump
@@ -82,7 +83,7 @@ def manifest(client: ChainClient, tmp_path_factory: pytest.TempPathFactory) -> D
         client, dev_account(0), artifacts_hash(settings.artifacts_dir), settings.token_base_uri
     )
     setup = _context(client, deployed, tmp_path_factory.mktemp("setup"))
-    admin = setup.operator
+    admin = governor()
     setup.registrations.configure_registrar(
         REGISTRAR_CODE,
         RegistrarPolicy(
