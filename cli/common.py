@@ -89,6 +89,13 @@ def signer_or_operator(context: RegistryContext, key_file: Path | None) -> Local
     return load_key(key_file) if key_file is not None else context.operator
 
 
+def open_signed(key_file: Path | None) -> tuple[RegistryContext, LocalAccount]:
+    """The context and the account that acts: the party whose key ``--key-file`` holds, else the
+    service's operator."""
+    context = open_context()
+    return context, signer_or_operator(context, key_file)
+
+
 def relayed_or_operator(
     context: RegistryContext,
     key_file: Path | None,

@@ -15,6 +15,7 @@ from cli.common import (
     Reason,
     emit,
     open_context,
+    open_signed,
     parse_date,
     read_model,
     relayed_or_operator,
@@ -118,8 +119,7 @@ def issue(
     as_json: JsonFlag = False,
 ) -> None:
     """Issue certificates (发证) once their notice window is over with no open objection."""
-    ctx = open_context()
-    signer = signer_or_operator(ctx, key_file)
+    ctx, signer = open_signed(key_file)
     issued = (
         [ctx.registrations.issue(ids[0], signer)]
         if len(ids) == 1
@@ -172,11 +172,9 @@ def object_(
         body = evidence.read_bytes()
     except OSError as exc:
         raise InputError(f"cannot read evidence file {evidence}: {exc.strerror}") from exc
-    ctx = open_context()
+    ctx, signer = open_signed(key_file)
     media_type = mimetypes.guess_type(evidence.name)[0] or "application/octet-stream"
-    objection_id = ctx.registrations.file_objection(
-        reg_id, body, media_type, signer_or_operator(ctx, key_file)
-    )
+    objection_id = ctx.registrations.file_objection(reg_id, body, media_type, signer)
     emit(
         {"objection_id": objection_id}, False, [f"objection {objection_id} filed against {reg_id}"]
     )
@@ -208,12 +206,8 @@ def cancel(
     reg_id: RegId, reason: Reason, key_file: KeyFile = None, as_json: JsonFlag = False
 ) -> None:
     """The holder cancels its certificate (注销)."""
-    ctx = open_context()
-    _show(
-        ctx.registrations.cancel(reg_id, reason, signer_or_operator(ctx, key_file)),
-        as_json,
-        "cancelled",
-    )
+    ctx, signer = open_signed(key_file)
+    _show(ctx.registrations.cancel(reg_id, reason, signer), as_json, "cancelled")
 
 
 def renew(
@@ -227,10 +221,8 @@ def renew(
 ) -> None:
     """Renew a certificate before it expires (续展); registrar only."""
     end = parse_date(until, "--source-agreement-end") if until else None
-    ctx = open_context()
-    _show(
-        ctx.registrations.renew(reg_id, end, signer_or_operator(ctx, key_file)), as_json, "renewed"
-    )
+    ctx, signer = open_signed(key_file)
+    _show(ctx.registrations.renew(reg_id, end, signer), as_json, "renewed")
 
 
 def _registrar_decision(
@@ -248,9 +240,8 @@ def _registrar_decision(
             key_file: KeyFile = None,
             as_json: JsonFlag = False,
         ) -> None:
-            ctx = open_context()
-            reg = pick(ctx.registrations)(reg_id, code, reason, signer_or_operator(ctx, key_file))
-            _show(reg, as_json, done)
+            ctx, signer = open_signed(key_file)
+            _show(pick(ctx.registrations)(reg_id, code, reason, signer), as_json, done)
 
         command.__name__, command.__qualname__ = pick.__name__, pick.__qualname__
         command.__doc__ = pick.__doc__
@@ -271,8 +262,8 @@ def revoke(registrations: RegistrationService) -> Decision:
 @review_app.command("accept")
 def review_accept(reg_id: RegId, key_file: KeyFile = None, as_json: JsonFlag = False) -> None:
     """Formal review passed (受理)."""
-    ctx = open_context()
-    _show(ctx.registrations.accept(reg_id, signer_or_operator(ctx, key_file)), as_json, "accepted")
+    ctx, signer = open_signed(key_file)
+    _show(ctx.registrations.accept(reg_id, signer), as_json, "accepted")
 
 
 @review_app.command("return")
@@ -292,8 +283,8 @@ def review_reject(registrations: RegistrationService) -> Decision:
 @review_app.command("notice")
 def review_notice(reg_id: RegId, key_file: KeyFile = None, as_json: JsonFlag = False) -> None:
     """Open the public-notice window (公示)."""
-    ctx = open_context()
-    reg = ctx.registrations.open_notice(reg_id, signer_or_operator(ctx, key_file))
+    ctx, signer = open_signed(key_file)
+    reg = ctx.registrations.open_notice(reg_id, signer)
     _show(reg, as_json, f"public notice open until {reg.notice_end:%Y-%m-%d %H:%M} UTC")
 
 
@@ -302,8 +293,8 @@ def review_standing(
     reg_id: RegId, party: Annotated[str, typer.Argument(help="address")], key_file: KeyFile = None
 ) -> None:
     """Give an interested party standing to object."""
-    ctx = open_context()
-    ctx.registrations.grant_standing(reg_id, party, signer_or_operator(ctx, key_file))
+    ctx, signer = open_signed(key_file)
+    ctx.registrations.grant_standing(reg_id, party, signer)
     emit({}, False, [f"{party} may object to registration {reg_id}"])
 
 
@@ -315,10 +306,8 @@ def review_rule(
     key_file: KeyFile = None,
 ) -> None:
     """Rule on an objection: upheld rejects the application, dismissed lets it proceed."""
-    ctx = open_context()
-    o = ctx.registrations.rule_objection(
-        objection_id, upheld, reason, signer_or_operator(ctx, key_file)
-    )
+    ctx, signer = open_signed(key_file)
+    o = ctx.registrations.rule_objection(objection_id, upheld, reason, signer)
     emit(
         {"objection_id": o.id, "status": o.status.value},
         False,
@@ -348,11 +337,9 @@ def registrar_configure(
     """Create or reconfigure a registration agency (admin)."""
     from registry.domain.registration import RegistrarPolicy
 
-    ctx = open_context()
+    ctx, signer = open_signed(key_file)
     policy = RegistrarPolicy(True, not interested_only, evidence_required, notice_days * 86_400)
-    ctx.registrations.configure_registrar(
-        code, policy, signer_or_operator(ctx, key_file), name=name, region=region
-    )
+    ctx.registrations.configure_registrar(code, policy, signer, name=name, region=region)
     emit({"code": code}, False, [f"registrar {code} {name} configured"])
 
 
@@ -364,10 +351,8 @@ def registrar_add_account(
     key_file: KeyFile = None,
 ) -> None:
     """Bind a staff account to a registrar code (admin)."""
-    ctx = open_context()
-    ctx.registrations.set_registrar_account(
-        code, account, signer_or_operator(ctx, key_file), enabled=not remove
-    )
+    ctx, signer = open_signed(key_file)
+    ctx.registrations.set_registrar_account(code, account, signer, enabled=not remove)
     emit({}, False, [f"{account} {'removed from' if remove else 'added to'} registrar {code}"])
 
 
