@@ -225,35 +225,34 @@ def renew(
     _show(ctx.registrations.renew(reg_id, end, signer), as_json, "renewed")
 
 
-def _registrar_decision(
-    done: str,
-) -> Callable[[Callable[[RegistrationService], Decision]], Callable[..., None]]:
-    """Make a stub into the command of the same name and help by which a registrar decides on a
-    registration with a reason and a reason code: the stub picks the service's method; ``done``
-    heads the output."""
-
-    def command_of(pick: Callable[[RegistrationService], Decision]) -> Callable[..., None]:
-        def command(
-            reg_id: RegId,
-            reason: Reason,
-            code: ReasonCode = 0,
-            key_file: KeyFile = None,
-            as_json: JsonFlag = False,
-        ) -> None:
-            ctx, signer = open_signed(key_file)
-            _show(pick(ctx.registrations)(reg_id, code, reason, signer), as_json, done)
-
-        command.__name__, command.__qualname__ = pick.__name__, pick.__qualname__
-        command.__doc__ = pick.__doc__
-        return command
-
-    return command_of
+#: The registrar's decisions on a registration, each a command with a reason and a reason code:
+#: its name, its help, what heads its output and the service's method.
+DECISIONS: dict[str, tuple[str, str, Callable[[RegistrationService], Decision]]] = {
+    "revoke": ("Revoke a certificate (撤销); registrar only.", "revoked", lambda s: s.revoke),
+    "return": (
+        "Return the application for correction.",
+        "returned for correction",
+        lambda s: s.return_for_correction,
+    ),
+    "reject": ("Reject the application.", "rejected", lambda s: s.reject),
+}
 
 
-@_registrar_decision("revoked")
-def revoke(registrations: RegistrationService) -> Decision:
-    """Revoke a certificate (撤销); registrar only."""
-    return registrations.revoke
+def _add_decision(group: typer.Typer, name: str) -> None:
+    """Add to ``group`` the command of the registrar's decision ``name`` (see :data:`DECISIONS`)."""
+    help_text, done, pick = DECISIONS[name]
+
+    def command(
+        reg_id: RegId,
+        reason: Reason,
+        code: ReasonCode = 0,
+        key_file: KeyFile = None,
+        as_json: JsonFlag = False,
+    ) -> None:
+        ctx, signer = open_signed(key_file)
+        _show(pick(ctx.registrations)(reg_id, code, reason, signer), as_json, done)
+
+    group.command(name, help=help_text)(command)
 
 
 # --- review -------------------------------------------------------------------------------
@@ -266,18 +265,8 @@ def review_accept(reg_id: RegId, key_file: KeyFile = None, as_json: JsonFlag = F
     _show(ctx.registrations.accept(reg_id, signer), as_json, "accepted")
 
 
-@review_app.command("return")
-@_registrar_decision("returned for correction")
-def review_return(registrations: RegistrationService) -> Decision:
-    """Return the application for correction."""
-    return registrations.return_for_correction
-
-
-@review_app.command("reject")
-@_registrar_decision("rejected")
-def review_reject(registrations: RegistrationService) -> Decision:
-    """Reject the application."""
-    return registrations.reject
+_add_decision(review_app, "return")
+_add_decision(review_app, "reject")
 
 
 @review_app.command("notice")
@@ -385,6 +374,6 @@ def register(app: typer.Typer) -> None:
     app.command()(resubmit)
     app.command()(cancel)
     app.command()(renew)
-    app.command()(revoke)
+    _add_decision(app, "revoke")
     app.add_typer(review_app, name="review")
     app.add_typer(registrar_app, name="registrar")
