@@ -105,10 +105,10 @@ def apply(
     reg = relayed_or_operator(
         ctx,
         key_file,
-        lambda applicant, operator: ctx.registrations.sign_and_submit(
-            metadata, registrar, applicant, operator
-        ),
-        lambda operator: ctx.registrations.submit(metadata, registrar, operator),
+        ctx.registrations.sign_and_submit,
+        ctx.registrations.submit,
+        metadata,
+        registrar,
     )
     _show(reg, as_json, "application submitted")
 
