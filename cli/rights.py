@@ -50,6 +50,7 @@ TermsFile = Annotated[
 Case = Annotated[
     str, typer.Option("--case", help="case reference, kept off chain; its hash on chain")
 ]
+Recipient = Annotated[str, typer.Option("--to", help="the pledgee itself or a buyer it names")]
 
 
 def _date(text: str, option: str) -> datetime:
@@ -261,10 +262,7 @@ def pledge_release(
 
 
 def pledge_enforce(
-    pledge_id: PledgeId,
-    to: Annotated[str, typer.Option("--to", help="the pledgee itself or a buyer it names")],
-    key_file: KeyFile = None,
-    as_json: JsonFlag = False,
+    pledge_id: PledgeId, to: Recipient, key_file: KeyFile = None, as_json: JsonFlag = False
 ) -> None:
     """After maturity the pledgee enforces (质权实现): the certificate goes to --to."""
     ctx, signer = open_signed(key_file)
