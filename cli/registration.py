@@ -44,6 +44,7 @@ RegId = Annotated[
     int, typer.Argument(help="registration id (also the certificate's token id)", min=1)
 ]
 ReasonCode = Annotated[int, typer.Option("--code", min=0, max=65_535, help="reason code")]
+RegistrarCode = Annotated[int, typer.Argument(min=1, max=999)]
 
 review_app = typer.Typer(help="The registrar's review: accept, return, reject, notice, rulings.")
 registrar_app = typer.Typer(help="Registration agencies: configure, bind accounts, show.")
@@ -309,7 +310,7 @@ def review_rule(
 
 @registrar_app.command("configure")
 def registrar_configure(
-    code: Annotated[int, typer.Argument(min=1, max=999)],
+    code: RegistrarCode,
     name: Annotated[str, typer.Option("--name", help="public name of the agency")],
     notice_days: Annotated[
         int, typer.Option("--notice-days", min=1, help="public-notice window")
@@ -334,7 +335,7 @@ def registrar_configure(
 
 @registrar_app.command("add-account")
 def registrar_add_account(
-    code: Annotated[int, typer.Argument(min=1, max=999)],
+    code: RegistrarCode,
     account: Annotated[str, typer.Argument(help="staff account address")],
     remove: Annotated[bool, typer.Option("--remove", help="unbind instead")] = False,
     key_file: KeyFile = None,
@@ -346,9 +347,7 @@ def registrar_add_account(
 
 
 @registrar_app.command("show")
-def registrar_show(
-    code: Annotated[int, typer.Argument(min=1, max=999)], as_json: JsonFlag = False
-) -> None:
+def registrar_show(code: RegistrarCode, as_json: JsonFlag = False) -> None:
     """Show a registrar's policy."""
     ctx = open_context()
     p = ctx.registrations.registrar_policy(code)
