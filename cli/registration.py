@@ -44,6 +44,10 @@ RegId = Annotated[
     int, typer.Argument(help="registration id (also the certificate's token id)", min=1)
 ]
 ReasonCode = Annotated[int, typer.Option("--code", min=0, max=65_535, help="reason code")]
+AgreementEnd = Annotated[
+    str | None,
+    typer.Option("--source-agreement-end", help="new end of the source agreement, YYYY-MM-DD"),
+]
 RegistrarCode = Annotated[int, typer.Argument(min=1, max=999)]
 
 review_app = typer.Typer(help="The registrar's review: accept, return, reject, notice, rulings.")
@@ -212,13 +216,7 @@ def cancel(
 
 
 def renew(
-    reg_id: RegId,
-    until: Annotated[
-        str | None,
-        typer.Option("--source-agreement-end", help="new end of the source agreement, YYYY-MM-DD"),
-    ] = None,
-    key_file: KeyFile = None,
-    as_json: JsonFlag = False,
+    reg_id: RegId, until: AgreementEnd = None, key_file: KeyFile = None, as_json: JsonFlag = False
 ) -> None:
     """Renew a certificate before it expires (续展); registrar only."""
     end = parse_date(until, "--source-agreement-end") if until else None
