@@ -6,7 +6,7 @@ import json
 from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar, TypeVarTuple
 
 import typer
 from rich.console import Console
@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from registry.settings import Settings
 
 T = TypeVar("T")
+Ts = TypeVarTuple("Ts")
 M = TypeVar("M", bound="BaseModel")
 
 out = Console(highlight=False, soft_wrap=True)
@@ -89,17 +90,26 @@ def signer_or_operator(context: RegistryContext, key_file: Path | None) -> Local
     return load_key(key_file) if key_file is not None else context.operator
 
 
+def open_signed(key_file: Path | None) -> tuple[RegistryContext, LocalAccount]:
+    """The context and the account that acts: the party whose key ``--key-file`` holds, else the
+    service's operator."""
+    context = open_context()
+    return context, signer_or_operator(context, key_file)
+
+
 def relayed_or_operator(
     context: RegistryContext,
     key_file: Path | None,
-    signed: Callable[[LocalAccount, LocalAccount], T],
-    direct: Callable[[LocalAccount], T],
+    signed: Callable[[*Ts, LocalAccount, LocalAccount], T],
+    direct: Callable[[*Ts, LocalAccount], T],
+    *args: *Ts,
 ) -> T:
-    """With ``--key-file`` the party signs and the operator relays (``signed(party, operator)``);
-    without it the operator acts itself (``direct(operator)``)."""
+    """With ``--key-file`` the party signs and the operator relays
+    (``signed(*args, party, operator)``); without it the operator acts itself
+    (``direct(*args, operator)``)."""
     if key_file is not None:
-        return signed(load_key(key_file), context.operator)
-    return direct(context.operator)
+        return signed(*args, load_key(key_file), context.operator)
+    return direct(*args, context.operator)
 
 
 def open_as_of(as_of_block: int | None, as_of_time: str | None) -> tuple[RegistryContext, AsOf]:

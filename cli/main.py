@@ -101,19 +101,12 @@ def fingerprint(path: DatasetPath, as_json: JsonFlag = False) -> None:
 
 
 @app.command()
-def anchor(
-    path: DatasetPath,
-    key_file: KeyFile = None,
-    as_json: JsonFlag = False,
-) -> None:
+def anchor(path: DatasetPath, key_file: KeyFile = None, as_json: JsonFlag = False) -> None:
     """Anchor the dataset's fingerprint on chain; an existing record is returned, not duplicated."""
     fp = _fingerprint(path)
     context = open_context()
     outcome = relayed_or_operator(
-        context,
-        key_file,
-        lambda anchorer, operator: context.evidence.sign_and_relay(fp.value, anchorer, operator),
-        lambda operator: context.evidence.anchor(fp.value, operator),
+        context, key_file, context.evidence.sign_and_relay, context.evidence.anchor, fp.value
     )
     record = outcome.record
     verb = "anchored" if outcome.created else "already anchored"

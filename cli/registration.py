@@ -15,6 +15,7 @@ from cli.common import (
     Reason,
     emit,
     open_context,
+    open_signed,
     parse_date,
     read_model,
     relayed_or_operator,
@@ -43,6 +44,11 @@ RegId = Annotated[
     int, typer.Argument(help="registration id (also the certificate's token id)", min=1)
 ]
 ReasonCode = Annotated[int, typer.Option("--code", min=0, max=65_535, help="reason code")]
+AgreementEnd = Annotated[
+    str | None,
+    typer.Option("--source-agreement-end", help="new end of the source agreement, YYYY-MM-DD"),
+]
+RegistrarCode = Annotated[int, typer.Argument(min=1, max=999)]
 
 review_app = typer.Typer(help="The registrar's review: accept, return, reject, notice, rulings.")
 registrar_app = typer.Typer(help="Registration agencies: configure, bind accounts, show.")
@@ -104,10 +110,10 @@ def apply(
     reg = relayed_or_operator(
         ctx,
         key_file,
-        lambda applicant, operator: ctx.registrations.sign_and_submit(
-            metadata, registrar, applicant, operator
-        ),
-        lambda operator: ctx.registrations.submit(metadata, registrar, operator),
+        ctx.registrations.sign_and_submit,
+        ctx.registrations.submit,
+        metadata,
+        registrar,
     )
     _show(reg, as_json, "application submitted")
 
@@ -118,8 +124,7 @@ def issue(
     as_json: JsonFlag = False,
 ) -> None:
     """Issue certificates (发证) once their notice window is over with no open objection."""
-    ctx = open_context()
-    signer = signer_or_operator(ctx, key_file)
+    ctx, signer = open_signed(key_file)
     issued = (
         [ctx.registrations.issue(ids[0], signer)]
         if len(ids) == 1
@@ -172,11 +177,9 @@ def object_(
         body = evidence.read_bytes()
     except OSError as exc:
         raise InputError(f"cannot read evidence file {evidence}: {exc.strerror}") from exc
-    ctx = open_context()
+    ctx, signer = open_signed(key_file)
     media_type = mimetypes.guess_type(evidence.name)[0] or "application/octet-stream"
-    objection_id = ctx.registrations.file_objection(
-        reg_id, body, media_type, signer_or_operator(ctx, key_file)
-    )
+    objection_id = ctx.registrations.file_objection(reg_id, body, media_type, signer)
     emit(
         {"objection_id": objection_id}, False, [f"objection {objection_id} filed against {reg_id}"]
     )
@@ -208,61 +211,47 @@ def cancel(
     reg_id: RegId, reason: Reason, key_file: KeyFile = None, as_json: JsonFlag = False
 ) -> None:
     """The holder cancels its certificate (注销)."""
-    ctx = open_context()
-    _show(
-        ctx.registrations.cancel(reg_id, reason, signer_or_operator(ctx, key_file)),
-        as_json,
-        "cancelled",
-    )
+    ctx, signer = open_signed(key_file)
+    _show(ctx.registrations.cancel(reg_id, reason, signer), as_json, "cancelled")
 
 
 def renew(
-    reg_id: RegId,
-    until: Annotated[
-        str | None,
-        typer.Option("--source-agreement-end", help="new end of the source agreement, YYYY-MM-DD"),
-    ] = None,
-    key_file: KeyFile = None,
-    as_json: JsonFlag = False,
+    reg_id: RegId, until: AgreementEnd = None, key_file: KeyFile = None, as_json: JsonFlag = False
 ) -> None:
     """Renew a certificate before it expires (续展); registrar only."""
     end = parse_date(until, "--source-agreement-end") if until else None
-    ctx = open_context()
-    _show(
-        ctx.registrations.renew(reg_id, end, signer_or_operator(ctx, key_file)), as_json, "renewed"
-    )
+    ctx, signer = open_signed(key_file)
+    _show(ctx.registrations.renew(reg_id, end, signer), as_json, "renewed")
 
 
-def _registrar_decision(
-    done: str,
-) -> Callable[[Callable[[RegistrationService], Decision]], Callable[..., None]]:
-    """Make a stub into the command of the same name and help by which a registrar decides on a
-    registration with a reason and a reason code: the stub picks the service's method; ``done``
-    heads the output."""
-
-    def command_of(pick: Callable[[RegistrationService], Decision]) -> Callable[..., None]:
-        def command(
-            reg_id: RegId,
-            reason: Reason,
-            code: ReasonCode = 0,
-            key_file: KeyFile = None,
-            as_json: JsonFlag = False,
-        ) -> None:
-            ctx = open_context()
-            reg = pick(ctx.registrations)(reg_id, code, reason, signer_or_operator(ctx, key_file))
-            _show(reg, as_json, done)
-
-        command.__name__, command.__qualname__ = pick.__name__, pick.__qualname__
-        command.__doc__ = pick.__doc__
-        return command
-
-    return command_of
+#: The registrar's decisions on a registration, each a command with a reason and a reason code:
+#: its name, its help, what heads its output and the service's method.
+DECISIONS: dict[str, tuple[str, str, Callable[[RegistrationService], Decision]]] = {
+    "revoke": ("Revoke a certificate (撤销); registrar only.", "revoked", lambda s: s.revoke),
+    "return": (
+        "Return the application for correction.",
+        "returned for correction",
+        lambda s: s.return_for_correction,
+    ),
+    "reject": ("Reject the application.", "rejected", lambda s: s.reject),
+}
 
 
-@_registrar_decision("revoked")
-def revoke(registrations: RegistrationService) -> Decision:
-    """Revoke a certificate (撤销); registrar only."""
-    return registrations.revoke
+def _add_decision(group: typer.Typer, name: str) -> None:
+    """Add to ``group`` the command of the registrar's decision ``name`` (see :data:`DECISIONS`)."""
+    help_text, done, pick = DECISIONS[name]
+
+    def command(
+        reg_id: RegId,
+        reason: Reason,
+        code: ReasonCode = 0,
+        key_file: KeyFile = None,
+        as_json: JsonFlag = False,
+    ) -> None:
+        ctx, signer = open_signed(key_file)
+        _show(pick(ctx.registrations)(reg_id, code, reason, signer), as_json, done)
+
+    group.command(name, help=help_text)(command)
 
 
 # --- review -------------------------------------------------------------------------------
@@ -271,29 +260,19 @@ def revoke(registrations: RegistrationService) -> Decision:
 @review_app.command("accept")
 def review_accept(reg_id: RegId, key_file: KeyFile = None, as_json: JsonFlag = False) -> None:
     """Formal review passed (受理)."""
-    ctx = open_context()
-    _show(ctx.registrations.accept(reg_id, signer_or_operator(ctx, key_file)), as_json, "accepted")
+    ctx, signer = open_signed(key_file)
+    _show(ctx.registrations.accept(reg_id, signer), as_json, "accepted")
 
 
-@review_app.command("return")
-@_registrar_decision("returned for correction")
-def review_return(registrations: RegistrationService) -> Decision:
-    """Return the application for correction."""
-    return registrations.return_for_correction
-
-
-@review_app.command("reject")
-@_registrar_decision("rejected")
-def review_reject(registrations: RegistrationService) -> Decision:
-    """Reject the application."""
-    return registrations.reject
+_add_decision(review_app, "return")
+_add_decision(review_app, "reject")
 
 
 @review_app.command("notice")
 def review_notice(reg_id: RegId, key_file: KeyFile = None, as_json: JsonFlag = False) -> None:
     """Open the public-notice window (公示)."""
-    ctx = open_context()
-    reg = ctx.registrations.open_notice(reg_id, signer_or_operator(ctx, key_file))
+    ctx, signer = open_signed(key_file)
+    reg = ctx.registrations.open_notice(reg_id, signer)
     _show(reg, as_json, f"public notice open until {reg.notice_end:%Y-%m-%d %H:%M} UTC")
 
 
@@ -302,8 +281,8 @@ def review_standing(
     reg_id: RegId, party: Annotated[str, typer.Argument(help="address")], key_file: KeyFile = None
 ) -> None:
     """Give an interested party standing to object."""
-    ctx = open_context()
-    ctx.registrations.grant_standing(reg_id, party, signer_or_operator(ctx, key_file))
+    ctx, signer = open_signed(key_file)
+    ctx.registrations.grant_standing(reg_id, party, signer)
     emit({}, False, [f"{party} may object to registration {reg_id}"])
 
 
@@ -315,10 +294,8 @@ def review_rule(
     key_file: KeyFile = None,
 ) -> None:
     """Rule on an objection: upheld rejects the application, dismissed lets it proceed."""
-    ctx = open_context()
-    o = ctx.registrations.rule_objection(
-        objection_id, upheld, reason, signer_or_operator(ctx, key_file)
-    )
+    ctx, signer = open_signed(key_file)
+    o = ctx.registrations.rule_objection(objection_id, upheld, reason, signer)
     emit(
         {"objection_id": o.id, "status": o.status.value},
         False,
@@ -331,7 +308,7 @@ def review_rule(
 
 @registrar_app.command("configure")
 def registrar_configure(
-    code: Annotated[int, typer.Argument(min=1, max=999)],
+    code: RegistrarCode,
     name: Annotated[str, typer.Option("--name", help="public name of the agency")],
     notice_days: Annotated[
         int, typer.Option("--notice-days", min=1, help="public-notice window")
@@ -348,33 +325,27 @@ def registrar_configure(
     """Create or reconfigure a registration agency (admin)."""
     from registry.domain.registration import RegistrarPolicy
 
-    ctx = open_context()
+    ctx, signer = open_signed(key_file)
     policy = RegistrarPolicy(True, not interested_only, evidence_required, notice_days * 86_400)
-    ctx.registrations.configure_registrar(
-        code, policy, signer_or_operator(ctx, key_file), name=name, region=region
-    )
+    ctx.registrations.configure_registrar(code, policy, signer, name=name, region=region)
     emit({"code": code}, False, [f"registrar {code} {name} configured"])
 
 
 @registrar_app.command("add-account")
 def registrar_add_account(
-    code: Annotated[int, typer.Argument(min=1, max=999)],
+    code: RegistrarCode,
     account: Annotated[str, typer.Argument(help="staff account address")],
     remove: Annotated[bool, typer.Option("--remove", help="unbind instead")] = False,
     key_file: KeyFile = None,
 ) -> None:
     """Bind a staff account to a registrar code (admin)."""
-    ctx = open_context()
-    ctx.registrations.set_registrar_account(
-        code, account, signer_or_operator(ctx, key_file), enabled=not remove
-    )
+    ctx, signer = open_signed(key_file)
+    ctx.registrations.set_registrar_account(code, account, signer, enabled=not remove)
     emit({}, False, [f"{account} {'removed from' if remove else 'added to'} registrar {code}"])
 
 
 @registrar_app.command("show")
-def registrar_show(
-    code: Annotated[int, typer.Argument(min=1, max=999)], as_json: JsonFlag = False
-) -> None:
+def registrar_show(code: RegistrarCode, as_json: JsonFlag = False) -> None:
     """Show a registrar's policy."""
     ctx = open_context()
     p = ctx.registrations.registrar_policy(code)
@@ -400,6 +371,6 @@ def register(app: typer.Typer) -> None:
     app.command()(resubmit)
     app.command()(cancel)
     app.command()(renew)
-    app.command()(revoke)
+    _add_decision(app, "revoke")
     app.add_typer(review_app, name="review")
     app.add_typer(registrar_app, name="registrar")

@@ -27,6 +27,7 @@ from cli.common import (
     id_argument,
     load_key,
     open_context,
+    open_signed,
     parse_date,
     read_model,
     signer_or_operator,
@@ -49,6 +50,7 @@ TermsFile = Annotated[
 Case = Annotated[
     str, typer.Option("--case", help="case reference, kept off chain; its hash on chain")
 ]
+Recipient = Annotated[str, typer.Option("--to", help="the pledgee itself or a buyer it names")]
 
 
 def _date(text: str, option: str) -> datetime:
@@ -255,21 +257,16 @@ def pledge_release(
     pledge_id: PledgeId, key_file: KeyFile = None, as_json: JsonFlag = False
 ) -> None:
     """The pledgee releases its pledge (解押)."""
-    ctx = open_context()
-    _show_pledge(
-        ctx, ctx.rights.release(pledge_id, signer_or_operator(ctx, key_file)), as_json, "released"
-    )
+    ctx, signer = open_signed(key_file)
+    _show_pledge(ctx, ctx.rights.release(pledge_id, signer), as_json, "released")
 
 
 def pledge_enforce(
-    pledge_id: PledgeId,
-    to: Annotated[str, typer.Option("--to", help="the pledgee itself or a buyer it names")],
-    key_file: KeyFile = None,
-    as_json: JsonFlag = False,
+    pledge_id: PledgeId, to: Recipient, key_file: KeyFile = None, as_json: JsonFlag = False
 ) -> None:
     """After maturity the pledgee enforces (质权实现): the certificate goes to --to."""
-    ctx = open_context()
-    enforced = ctx.rights.enforce(pledge_id, to, signer_or_operator(ctx, key_file))
+    ctx, signer = open_signed(key_file)
+    enforced = ctx.rights.enforce(pledge_id, to, signer)
     _show_pledge(ctx, enforced, as_json, f"enforced: the certificate went to {to}")
 
 
@@ -288,8 +285,8 @@ def pledge_consent(
     key = action.strip().lower().replace("-", "_")
     if key not in {a.value for a in ConsentAction}:
         raise InputError(f"{action!r} is not transfer, cancel or exclusive-licence")
-    ctx = open_context()
-    ctx.rights.grant_consent(pledge_id, key, counterparty, signer_or_operator(ctx, key_file))
+    ctx, signer = open_signed(key_file)
+    ctx.rights.grant_consent(pledge_id, key, counterparty, signer)
     emit(
         {"pledge_id": pledge_id, "action": key, "counterparty": counterparty},
         False,
@@ -354,20 +351,17 @@ def sublicence(
 ) -> None:
     """The licensee of a sublicensable licence grants a sublicence within its scope."""
     terms = _licence_terms(terms_file)
-    ctx = open_context()
-    granted = ctx.rights.grant_sublicence(parent_id, terms, signer_or_operator(ctx, key_file))
+    ctx, signer = open_signed(key_file)
+    granted = ctx.rights.grant_sublicence(parent_id, terms, signer)
     _show_licence(ctx, granted, as_json, "sublicence granted")
 
 
 def licence_terminate(
-    licence_id: LicenceId,
-    reason: Reason,
-    key_file: KeyFile = None,
-    as_json: JsonFlag = False,
+    licence_id: LicenceId, reason: Reason, key_file: KeyFile = None, as_json: JsonFlag = False
 ) -> None:
     """The licensor or the licensee terminates a licence."""
-    ctx = open_context()
-    ended = ctx.rights.terminate(licence_id, reason, signer_or_operator(ctx, key_file))
+    ctx, signer = open_signed(key_file)
+    ended = ctx.rights.terminate(licence_id, reason, signer)
     _show_licence(ctx, ended, as_json, "licence terminated")
 
 

@@ -20,6 +20,7 @@ from cli.common import (
     emit,
     id_argument,
     open_context,
+    open_signed,
     read_json,
     signer_or_operator,
     validated,
@@ -123,8 +124,8 @@ def valuation_withdraw(
     as_json: JsonFlag = False,
 ) -> None:
     """The appraiser withdraws its own valuation (it stays in the history, marked withdrawn)."""
-    ctx = open_context()
-    withdrawn = ctx.valuations.withdraw(valuation_id, reason, signer_or_operator(ctx, key_file))
+    ctx, signer = open_signed(key_file)
+    withdrawn = ctx.valuations.withdraw(valuation_id, reason, signer)
     _show(ctx, withdrawn, as_json, "valuation withdrawn")
 
 
@@ -180,8 +181,8 @@ def appraiser_accredit(
     key_file: KeyFile = None,
 ) -> None:
     """Accredit an appraisal firm's account (admin or regulator)."""
-    ctx = open_context()
-    done = ctx.valuations.accredit(address, accreditation, signer_or_operator(ctx, key_file))
+    ctx, signer = open_signed(key_file)
+    done = ctx.valuations.accredit(address, accreditation, signer)
     emit({}, False, [f"appraiser {done.address} accredited"])
 
 
@@ -191,8 +192,8 @@ def appraiser_remove(
     key_file: KeyFile = None,
 ) -> None:
     """Remove an appraiser's accreditation; its past valuations stay, marked so."""
-    ctx = open_context()
-    done = ctx.valuations.remove(address, reason, signer_or_operator(ctx, key_file))
+    ctx, signer = open_signed(key_file)
+    done = ctx.valuations.remove(address, reason, signer)
     emit({}, False, [f"appraiser {done.address} removed"])
 
 
