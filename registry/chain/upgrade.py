@@ -11,11 +11,16 @@ An upgrade has three steps (docs/upgrades.md):
 3. :func:`record_upgrade`: once the chain runs the new implementations, the manifest records
    them and the artifacts hash of the build they came from, so the service starts again
    (``verify_deployment`` refuses to start while the chain and the manifest differ).
+
+Linked libraries: implementations are deployed with ``client.deploy`` (plain bytecode). Once
+``registry/chain/deploy.py`` deploys and links the libraries an artifact references, pass that
+deployer as ``deploy`` to :func:`prepare_upgrade` (or make it the default) so that an upgrade
+deploys the new libraries and links them exactly as the first deployment does.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from eth_account.signers.local import LocalAccount
@@ -31,7 +36,9 @@ from registry.errors import DeploymentError
 AUTHORITY_CONTRACT = "RegistryAuthority"
 #: The UUPS function every implementation exposes behind its proxy.
 UPGRADE_FUNCTION = "upgradeToAndCall"
-_ADMIN_ROLE = b"\x00" * 32
+
+#: Deploys one compiled contract: ``(artifact name, deployer, constructor arguments)``.
+Deployer = Callable[[str, LocalAccount, Sequence[Any]], Receipt]
 
 
 class ImplementationChange(BaseModel):
@@ -104,13 +111,16 @@ def prepare_upgrade(
     artifacts_hash: str,
     *,
     artifacts: Mapping[str, str] | None = None,
+    deploy: Deployer | None = None,
 ) -> UpgradePlan:
     """Deploy a new implementation of every upgradeable contract of ``manifest``.
 
     ``artifacts`` maps a contract to the compiled contract its new implementation is built from
     (default: the contract of the same name in the current build), e.g. a test's next version.
     Each implementation trusts the manifest's forwarder (an immutable of its constructor).
+    ``deploy`` deploys one compiled contract (default: ``client.deploy``, no library linking).
     """
+    deploy = deploy or client.deploy
     chain_id = client.chain_id()
     if chain_id != manifest.chain_id:
         raise DeploymentError(
@@ -126,7 +136,7 @@ def prepare_upgrade(
     for name in _upgradeable(manifest):
         artifact = chosen.get(name, name)
         proxy = manifest.contracts[name].address
-        receipt = client.deploy(artifact, deployer, [forwarder])
+        receipt = deploy(artifact, deployer, [forwarder])
         implementation = _created(client, artifact, receipt)
         codehash = client.code_hash(implementation)
         assert codehash is not None  # _created checked the code
@@ -214,9 +224,12 @@ def upgrade(
     artifacts_hash: str,
     *,
     artifacts: Mapping[str, str] | None = None,
+    deploy: Deployer | None = None,
 ) -> tuple[DeploymentManifest, UpgradePlan]:
     """Prepare, execute with the admin's key and record: the new manifest and the plan."""
-    plan = prepare_upgrade(client, manifest, deployer, artifacts_hash, artifacts=artifacts)
+    plan = prepare_upgrade(
+        client, manifest, deployer, artifacts_hash, artifacts=artifacts, deploy=deploy
+    )
     execute_upgrade(client, plan, admin)
     return record_upgrade(client, manifest, plan), plan
 
