@@ -8,7 +8,7 @@ from pathlib import Path
 from registry.chain.client import ChainClient, dev_account
 from registry.domain.deployment import DeploymentManifest
 from registry.settings import Settings
-from tests.cli.conftest import run_dareg
+from tests.cli.conftest import StackEnv, run_dareg
 from tests.conftest import admin as governor
 
 PROXIED = 6  # every deployed contract but the forwarder
@@ -91,3 +91,36 @@ def test_a_multisig_admin_gets_the_transactions_and_the_upgrade_is_recorded_afte
     for change in body["plan"]["changes"]:
         assert after.contracts[change["contract"]].implementation == change["implementation"]
     assert run_dareg(cli_env, "registrar", "show", "440").returncode == 0
+
+
+def test_on_the_embedded_chain_the_node_runs_from_its_state_for_the_upgrade(
+    stack_env: StackEnv, tmp_path: Path
+) -> None:
+    """Stop `dareg up`, upgrade (the node is started from var/chain and stopped again), start:
+    the registry starts on the recorded upgrade."""
+    admin_key = _key_file(tmp_path, "admin.key", bytes(governor().key))
+    process = stack_env.start()
+    try:
+        stack_env.wait_healthy(process)
+        busy = stack_env.run("upgrade", "--key-file", str(admin_key))
+        assert busy.returncode != 0  # `dareg up` holds var/
+        assert "already running" in busy.stderr
+    finally:
+        assert stack_env.stop(process) == 0
+    before = DeploymentManifest.load(stack_env.var_dir / "deployment.json")
+    assert before is not None
+    result = stack_env.run("upgrade", "--key-file", str(admin_key), "--json", timeout=120)
+    assert result.returncode == 0, result.stderr
+    after = DeploymentManifest.load(stack_env.var_dir / "deployment.json")
+    assert after is not None
+    upgraded = json.loads(result.stdout)["upgraded"]
+    assert len(upgraded) == PROXIED
+    for row in upgraded:
+        name = row["contract"]
+        assert row["from"] == before.contracts[name].implementation
+        assert after.contracts[name].implementation == row["to"] != row["from"]
+    process = stack_env.start()
+    try:
+        stack_env.wait_healthy(process)
+    finally:
+        assert stack_env.stop(process) == 0
