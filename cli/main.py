@@ -14,7 +14,17 @@ from typing import Annotated, Any
 import click
 import typer
 
-from cli import audit, index, registration, report, rights, trace, valuation, verification
+from cli import (
+    audit,
+    index,
+    registration,
+    report,
+    rights,
+    trace,
+    upgrade,
+    valuation,
+    verification,
+)
 from cli.common import (
     DatasetPath,
     JsonFlag,
@@ -203,6 +213,7 @@ index.register(app)
 audit.register(app)
 trace.register(app)
 report.register(app)
+upgrade.register(app)
 
 
 def main(argv: list[str] | None = None) -> None:

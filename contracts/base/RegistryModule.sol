@@ -16,7 +16,7 @@ import {IRegistryAuthority} from "../interfaces/IRegistryAuthority.sol";
 /// @dev Storage is ERC-7201 namespaced (`dareg.storage.RegistryModule`); a contract built on
 ///      this one keeps its own state in its own namespace.
 abstract contract RegistryModule is Initializable, UUPSUpgradeable, ERC2771ContextUpgradeable {
-    bytes32 private constant _ADMIN_ROLE = 0x00;
+    bytes32 private constant _DEFAULT_ADMIN_ROLE = 0x00;
 
     /// @custom:storage-location erc7201:dareg.storage.RegistryModule
     struct ModuleStorage {
@@ -65,12 +65,12 @@ abstract contract RegistryModule is Initializable, UUPSUpgradeable, ERC2771Conte
     }
 
     function _isAdmin(address account) internal view returns (bool) {
-        return _moduleStorage().authority.hasRole(_ADMIN_ROLE, account);
+        return _moduleStorage().authority.hasRole(_DEFAULT_ADMIN_ROLE, account);
     }
 
     /// @dev Upgrades are the admin's (behind its own delay: a timelock in production).
     function _authorizeUpgrade(address) internal view override {
-        _checkAuthorityRole(_ADMIN_ROLE, _msgSender());
+        _checkAuthorityRole(_DEFAULT_ADMIN_ROLE, _msgSender());
     }
 
     function _moduleStorage() private pure returns (ModuleStorage storage $) {

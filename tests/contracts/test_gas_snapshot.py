@@ -1,4 +1,4 @@
-"""Gas figures may not grow unexplained; the gas goals hold; every contract fits EIP-170.
+"""Gas figures may not grow unexplained; the gas goals hold; every contract is at most 20 KB.
 
 The figures are measured by ``bench/bench_gas.py`` itself (imported, not copied) on its own
 pinned-clock anvil, so they are exactly those in the committed ``gas-snapshot.json``.
@@ -7,19 +7,20 @@ pinned-clock anvil, so they are exactly those in the committed ``gas-snapshot.js
 from __future__ import annotations
 
 import importlib.util
+import json
 import sys
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 
-from registry.artifacts import DEPLOYED_CONTRACTS, load_artifact
+from registry.artifacts import DEPLOYED_CONTRACTS, PROXY_CONTRACT, load_artifact
 from registry.chain.client import ChainClient
 from registry.domain.deployment import DeploymentManifest
 from registry.settings import Settings
 
 REPO = Path(__file__).resolve().parents[2]
-EIP170_LIMIT = 24_576
+SIZE_LIMIT = 20_480  # issue 13: room to grow below EIP-170's 24,576
 
 pytestmark = pytest.mark.slow
 
@@ -93,12 +94,51 @@ def test_regressions_flags_growth_and_unknown_figures_only() -> None:
     ]
 
 
-@pytest.mark.parametrize("name", DEPLOYED_CONTRACTS)
-def test_deployed_code_is_below_the_eip170_limit(
+def _linked_libraries(name: str) -> set[str]:
+    """The libraries ``name``'s artifact links (its deployed code's link references)."""
+    found = set()
+    for path in (Settings().artifacts_dir / "contracts").rglob(f"{name}.json"):
+        references = json.loads(path.read_text(encoding="utf-8")).get("deployedLinkReferences", {})
+        found |= {library for libraries in references.values() for library in libraries}
+    return found
+
+
+def _registry_still_compiled_apart() -> bool:
+    """DataAssetRegistry's TEMPORARY optimizer override (until its code is split up) is in place."""
+    config = (REPO / "hardhat.config.js").read_text(encoding="utf-8")
+    return "TEMPORARY" in config and '"contracts/DataAssetRegistry.sol"' in config
+
+
+def _sized(name: str) -> object:
+    if name != "DataAssetRegistry":
+        return name
+    return pytest.param(
+        name,
+        marks=pytest.mark.xfail(
+            _registry_still_compiled_apart(),
+            reason="DataAssetRegistry is split below the limit by its owner's branch",
+            strict=True,
+            raises=AssertionError,
+        ),
+    )
+
+
+@pytest.mark.parametrize("name", [_sized(n) for n in DEPLOYED_CONTRACTS])
+def test_every_deployed_contract_is_at_most_20480_bytes(
     name: str, chain: ChainClient, deployment: DeploymentManifest
 ) -> None:
-    artifact = load_artifact(Settings().artifacts_dir, name)
-    size = len(artifact.deployed_bytecode)
-    assert 0 < size < EIP170_LIMIT, f"{name} runtime code is {size} bytes"
-    on_chain = chain.rpc("eth_getCode", [deployment.address_of(name), "latest"])
-    assert (len(on_chain) - 2) // 2 == size  # what was deployed is what was measured
+    """Room to grow: every deployed contract, its proxy and every library it links stay at most
+    20,480 bytes (EIP-170 allows 24,576). Behind a proxy it is the implementation that counts."""
+    artifacts_dir = Settings().artifacts_dir
+    deployed = deployment.contracts[name]
+    address = deployed.implementation or deployed.address
+    size = len(load_artifact(artifacts_dir, name).deployed_bytecode)
+    on_chain = chain.rpc("eth_getCode", [address, "latest"])
+    assert (len(on_chain) - 2) // 2 == size  # what was deployed is what is measured
+    if deployed.implementation is not None:
+        proxy = len(load_artifact(artifacts_dir, PROXY_CONTRACT).deployed_bytecode)
+        assert (len(chain.rpc("eth_getCode", [deployed.address, "latest"])) - 2) // 2 == proxy
+    for library in _linked_libraries(name):
+        library_size = len(load_artifact(artifacts_dir, library).deployed_bytecode)
+        assert 0 < library_size <= SIZE_LIMIT, f"{name} links {library}: {library_size} bytes"
+    assert 0 < size <= SIZE_LIMIT, f"{name} runtime code is {size} bytes"

@@ -18,6 +18,7 @@ from typing import Any, ClassVar
 import pytest
 from eth_account.signers.local import LocalAccount
 from eth_utils.address import to_checksum_address
+from eth_utils.crypto import keccak
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -62,6 +63,24 @@ UNKNOWN_PICK = 100
 BATCH_GAS = 3_000_000
 
 Refusal = tuple[str, dict[str, Any]]
+
+#: The operator: deploys, pays gas and relays; it holds no role on any contract.
+OPERATOR = dev_account(0)
+ADMIN_ROLE, PAUSER_ROLE, REGULATOR_ROLE = (
+    b"\x00" * 32,
+    keccak(text="PAUSER_ROLE"),
+    keccak(text="REGULATOR_ROLE"),
+)
+#: What the operator could do on main with DEFAULT_ADMIN_ROLE; each is refused now.
+OPERATOR_GRABS: list[tuple[str, list[Any]]] = [
+    ("grantRole", [REGULATOR_ROLE, OPERATOR.address]),
+    ("grantRole", [PAUSER_ROLE, OPERATOR.address]),
+    ("grantRole", [ADMIN_ROLE, OPERATOR.address]),
+    ("beginDefaultAdminTransfer", [OPERATOR.address]),
+    ("acceptDefaultAdminTransfer", []),
+    ("setRegistrarAccount", [CODE_A, OPERATOR.address, True]),
+    ("configureRegistrar", [CODE_B, (True, True, False, NOTICE_PERIOD)]),
+]
 
 #: (function, "ok" or the predicted error) -> count, over the whole run: shows the run explored.
 OUTCOMES: collections.Counter[tuple[str, str]] = collections.Counter()
@@ -757,6 +776,35 @@ class LifecycleMachine(RuleBasedStateMachine):
         self.model.now += seconds
         self.chain.rpc("evm_setNextBlockTimestamp", [self.model.now])
         self.chain.rpc("evm_mine")
+
+    # --- governance: the operator never holds a role (issue 13, defect 1) ---------------
+
+    @rule(attempt=st.integers(0, len(OPERATOR_GRABS) - 1))
+    def operator_tries_to_take_a_role(self, attempt: int) -> None:
+        """The operator (it relays and pays) tries to make itself admin, pauser, regulator or
+        registrar staff; the authority refuses every attempt."""
+        function, args = OPERATOR_GRABS[attempt]
+        authority = self.reg.authority
+        data = self.chain.encode_call("RegistryAuthority", authority, function, args)
+        try:
+            self.chain.simulate(authority, data, OPERATOR.address)
+        except ContractRevertError as exc:
+            OUTCOMES[(function, exc.error_name)] += 1
+        else:
+            raise AssertionError(f"the operator's {function}{args} was not refused")
+
+    @invariant()
+    def the_operator_never_holds_a_role(self) -> None:
+        authority = self.reg.authority
+        for role in (ADMIN_ROLE, PAUSER_ROLE, REGULATOR_ROLE):
+            held = self.chain.call(
+                "RegistryAuthority", authority, "hasRole", [role, OPERATOR.address]
+            )
+            assert not held, role
+        code = self.chain.call(
+            "RegistryAuthority", authority, "registrarCodeOf", [OPERATOR.address]
+        )
+        assert code == 0
 
     # --- the chain agrees with the model -------------------------------------------------
 

@@ -1,0 +1,178 @@
+"""``dareg upgrade``: move every proxy of the registry to the current build (docs/upgrades.md).
+
+Three ways, one of them per run:
+
+* ``--key-file ADMIN_KEY``: the operator deploys the new implementations, the admin's key sends
+  ``upgradeToAndCall`` to every proxy, and the manifest records the new implementations and the
+  build's artifacts hash;
+* ``--prepare PLAN.json``: the operator deploys the new implementations and writes the plan with
+  the admin's transactions (``to``/``value``/``data``) for a multisig or timelock to propose;
+* ``--record PLAN.json``: once the admin has executed them, check the chain runs every planned
+  implementation and record them in the manifest.
+
+On the embedded chain the node is started from its saved state for the upgrade (stop
+``dareg up`` first: it holds ``var/``); elsewhere ``DAREG_RPC_URL`` names the node.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from cli.common import JsonFlag, emit, load_key, read_json, settings
+from registry.errors import ConfigurationError, DeploymentError, InputError
+
+if TYPE_CHECKING:
+    from registry.chain.client import ChainClient
+    from registry.chain.upgrade import UpgradePlan
+    from registry.settings import Settings
+
+AdminKey = Annotated[
+    Path | None,
+    typer.Option(
+        "--key-file",
+        help="file holding the private key of the registry's admin (hex), who sends the "
+        "upgrades. A multisig or timelock admin uses --prepare and --record instead.",
+    ),
+]
+Prepare = Annotated[
+    Path | None,
+    typer.Option(
+        "--prepare",
+        help="deploy the new implementations and write the admin's transactions to this file, "
+        "without sending them",
+    ),
+]
+Record = Annotated[
+    Path | None,
+    typer.Option(
+        "--record", help="record a plan written by --prepare once the admin has executed it"
+    ),
+]
+
+
+@contextmanager
+def _chain(config: Settings) -> Iterator[ChainClient]:
+    """A client of the registry's chain; the embedded node runs from its state meanwhile."""
+    from cli.stack import var_lock
+    from registry.chain.node import AnvilNode, anvil_binary
+    from registry.context import make_client
+
+    if not config.embedded:
+        yield make_client(config)
+        return
+    config.var_dir.mkdir(parents=True, exist_ok=True)
+    with var_lock(config.lock_path):
+        node = AnvilNode(
+            anvil_binary(config.node_modules_dir),
+            host=config.node_host,
+            port=config.node_port,
+            chain_id=config.chain_id,
+            state_path=config.chain_state_path,
+            state_interval=config.state_interval,
+            log_path=config.var_dir / "chain" / "anvil.log",
+        )
+        node.start()
+        try:
+            yield make_client(config)
+        finally:
+            node.stop()
+
+
+def _rows(plan: UpgradePlan) -> list[str]:
+    return [
+        f"  {c.contract:<18} {c.proxy}  {c.previous} -> {c.implementation}" for c in plan.changes
+    ]
+
+
+def upgrade(
+    key_file: AdminKey = None,
+    prepare: Prepare = None,
+    record: Record = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Upgrade every contract of the registry to the current build (the admin's act)."""
+    from registry.chain.deploy import verify_deployment
+    from registry.chain.upgrade import (
+        UpgradePlan,
+        current_admin,
+        execute_upgrade,
+        plan_summary,
+        prepare_upgrade,
+        record_upgrade,
+    )
+    from registry.context import current_artifacts_hash, operator_account
+    from registry.domain.deployment import DeploymentManifest
+
+    if sum(option is not None for option in (key_file, prepare, record)) != 1:
+        raise InputError("say how: --key-file ADMIN_KEY, --prepare PLAN.json or --record PLAN.json")
+    config = settings()
+    manifest = DeploymentManifest.load(config.manifest_path)
+    if manifest is None:
+        raise DeploymentError(
+            f"no deployment recorded at {config.manifest_path}: there is nothing to upgrade"
+        )
+    with _chain(config) as client:
+        if record is not None:
+            raw = read_json(record, "upgrade plan")
+            try:
+                plan = UpgradePlan.model_validate(raw.get("plan") if isinstance(raw, dict) else raw)
+            except ValueError as exc:
+                raise InputError(f"{record} is not an upgrade plan: {exc}") from None
+            recorded = record_upgrade(client, manifest, plan)
+            recorded.save(config.manifest_path)
+            emit(
+                {"recorded": plan_summary(plan), "artifacts_hash": plan.artifacts_hash},
+                as_json,
+                [f"recorded in {config.manifest_path}:", *_rows(plan)],
+            )
+            return
+        verify_deployment(client, manifest, config.manifest_path)
+        operator = operator_account(config, manifest.chain_id)
+        if operator is None:
+            raise ConfigurationError(
+                "no operator key: set DAREG_OPERATOR_KEY to the account that deploys the new "
+                "implementations"
+            )
+        admin = load_key(key_file) if key_file is not None else None
+        if admin is not None and admin.address.lower() != current_admin(client, manifest).lower():
+            raise InputError(
+                f"{admin.address} is not the registry's admin "
+                f"({current_admin(client, manifest)}); only the admin upgrades"
+            )
+        plan = prepare_upgrade(client, manifest, operator, current_artifacts_hash(config))
+        if admin is None:
+            assert prepare is not None
+            body: dict[str, Any] = {
+                "plan": plan.model_dump(mode="json"),
+                "transactions": [t.model_dump() for t in plan.transactions(client)],
+            }
+            prepare.write_text(json.dumps(body, indent=2) + "\n", encoding="utf-8")
+            emit(
+                {"prepared": plan_summary(plan), "plan_file": str(prepare), "admin": plan.admin},
+                as_json,
+                [
+                    f"new implementations deployed; the admin {plan.admin} must now send the "
+                    f"{len(plan.changes)} transactions in {prepare}, then run "
+                    f"`dareg upgrade --record {prepare}`:",
+                    *_rows(plan),
+                ],
+            )
+            return
+        execute_upgrade(client, plan, admin)
+        recorded = record_upgrade(client, manifest, plan)
+        recorded.save(config.manifest_path)
+        emit(
+            {"upgraded": plan_summary(plan), "artifacts_hash": plan.artifacts_hash},
+            as_json,
+            [f"upgraded and recorded in {config.manifest_path}:", *_rows(plan)],
+        )
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(upgrade)
