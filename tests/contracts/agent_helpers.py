@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import time
 from collections.abc import Sequence
 from enum import IntEnum
 from typing import Any
@@ -503,7 +504,13 @@ class Rights:
             )
         finally:
             self.chain.rpc("anvil_stopImpersonatingAccount", [caller])
-        raw = self.chain.rpc("eth_getTransactionReceipt", [tx_hash])
+        raw = None
+        for _ in range(100):  # mined at once on anvil; the receipt may lag a moment
+            raw = self.chain.rpc("eth_getTransactionReceipt", [tx_hash])
+            if raw is not None:
+                break
+            time.sleep(0.05)
+        assert raw is not None
         assert int(raw["status"], 16) == 1, raw
         block = int(raw["blockNumber"], 16)
         logs = self.chain.get_logs([self.agent, self.registry, self.licences], block, block)

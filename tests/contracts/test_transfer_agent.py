@@ -1140,12 +1140,12 @@ def test_defect_7_a_recipient_without_a_recorded_country_is_refused(
     assert rights.call(AGENT, "partyCountry", [STRANGER.address]) == bytes(2)
     expect(
         refused_transfer(rights, token, HOLDER, STRANGER.address),
-        "AgentRecipientCountryUnknown",
+        "AgentRecipientWithoutCountry",
         to=STRANGER.address,
     )
     expect(
         rights.refused(AGENT, "courtOrderTransfer", [token, STRANGER.address, CASE], REGULATOR),
-        "AgentRecipientCountryUnknown",
+        "AgentRecipientWithoutCountry",
     )
     expect(
         rights.refused(AGENT, "setPartyCountry", [STRANGER.address, b"c1"], REGULATOR),
@@ -1156,7 +1156,7 @@ def test_defect_7_a_recipient_without_a_recorded_country_is_refused(
     # clearing the country fails closed again
     rights.tx(AGENT, "setPartyCountry", [HOLDER.address, bytes(2)], REGULATOR)
     expect(
-        refused_transfer(rights, token, STRANGER, HOLDER.address), "AgentRecipientCountryUnknown"
+        refused_transfer(rights, token, STRANGER, HOLDER.address), "AgentRecipientWithoutCountry"
     )
 
 
