@@ -296,7 +296,7 @@ def pledge_consent(
         str | None,
         typer.Option(
             "--deadline",
-            help="YYYY-MM-DD: the consent lapses at its start (UTC+8); default: in 30 days",
+            help="YYYY-MM-DD: the consent lapses at its start (UTC+8); default: 30 days on",
             show_default=False,
         ),
     ] = None,
@@ -309,12 +309,11 @@ def pledge_consent(
     from datetime import UTC, timedelta
 
     key = _consent_action(action)
-    until = (
-        datetime.now(UTC) + timedelta(days=30)
-        if deadline is None
-        else _date(deadline, "--deadline")
-    )
+    until = None if deadline is None else _date(deadline, "--deadline")
     ctx = open_context()
+    if until is None:  # 30 days from the chain's time (which a development chain may move)
+        now = datetime.fromtimestamp(ctx.client.block().timestamp, tz=UTC)
+        until = now + timedelta(days=30)
     consent = ctx.rights.grant_consent(
         pledge_id, key, counterparty, until, signer_or_operator(ctx, key_file)
     )
