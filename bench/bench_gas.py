@@ -35,7 +35,7 @@ from eth_account import Account  # noqa: E402
 from eth_account.signers.local import LocalAccount  # noqa: E402
 from eth_utils.crypto import keccak  # noqa: E402
 
-from registry.artifacts import DEPLOYED_CONTRACTS, artifacts_hash, load_artifact  # noqa: E402
+from registry.artifacts import CLIENT_CONTRACTS, artifacts_hash, load_artifact  # noqa: E402
 from registry.chain.client import DEV_ADMIN_INDEX, ChainClient, dev_account  # noqa: E402
 from registry.chain.deploy import deploy_all  # noqa: E402
 from registry.chain.eip712 import sign_typed_data  # noqa: E402
@@ -212,6 +212,18 @@ def _measure_rights(
         dev_account(7).address, 2, False, True, 0b11, 0b1, now, now + 180 * DAY,
         digest("odrl policy"), digest("fee terms"),
     )  # fmt: skip
+    # v2: a recipient needs a recorded country, which a regulator records
+    regulator = dev_account(9)
+    chain.transact(
+        "RegistryAuthority",
+        manifest.address_of("RegistryAuthority"),
+        "grantRole",
+        [keccak(text="REGULATOR_ROLE"), regulator.address],
+        registry.admin,
+    )
+    chain.transact(
+        "TransferAgent", agent, "setPartyCountry", [dev_account(7).address, b"CN"], regulator
+    )
     g = {
         "grantLicence": chain.transact(
             "LicenceRegistry", licences, "grantLicence", [licensed, licence], holder
@@ -306,7 +318,7 @@ def _measure_valuation(
 def measure(settings: Settings | None = None) -> dict[str, int]:
     """Every figure, measured on a fresh pinned-clock anvil that is stopped afterwards."""
     settings = settings or Settings()
-    names = [*DEPLOYED_CONTRACTS, "BaselineCertificate"]
+    names = [*CLIENT_CONTRACTS, "BaselineCertificate"]
     artifacts = [load_artifact(settings.artifacts_dir, n) for n in names]
     with tempfile.TemporaryDirectory(prefix="dareg-gas-") as tmp:
         node = _PinnedClockAnvil(
