@@ -47,8 +47,8 @@ contract TransferAgent is ITransferAgent, EIP712Upgradeable, RegistryModule {
     /// @param authority_ roles, registrars and the pause
     /// @param ledger     the certificate contract whose tokens this agent moves
     function initialize(IRegistryAuthority authority_, ICertificateLedger ledger) external initializer {
-        __RegistryModule_init(authority_);
         __EIP712_init("dareg.TransferAgent", "1");
+        __RegistryModule_init(authority_);
         AgentStorage storage $ = _storage();
         $.ledger = ledger;
         $.importantNeedsApproval = true;
@@ -403,7 +403,7 @@ contract TransferAgent is ITransferAgent, EIP712Upgradeable, RegistryModule {
         AgentStorage storage $ = _storage();
         (, IDataAssetRegistry.Classification level,) = _requireLive(tokenId);
         bytes2 country = $.countries[to];
-        if (country == bytes2(0)) revert AgentRecipientCountryUnknown(to);
+        if (country == bytes2(0)) revert AgentRecipientWithoutCountry(to);
         if (level == IDataAssetRegistry.Classification.Important && $.importantNeedsApproval) {
             TransferApproval storage approval = $.approvals[tokenId][to];
             // slither-disable-next-line timestamp
