@@ -850,7 +850,7 @@ class RightsMachine(RuleBasedStateMachine):
         pledge_id = self._pick_pledge(pick)
         p = self.pledges[pledge_id]
         caller = ACCOUNTS[p.pledgee] if as_pledgee else ACCOUNTS[p.pledgor]
-        key = (int(action), counterparty.address)
+        key: tuple[int, str] = (int(action), counterparty.address)
         if existing and p.consents:
             key = sorted(p.consents)[pick % len(p.consents)]
         action, counterparty = Consent(key[0]), ACCOUNTS[key[1]]
