@@ -18,6 +18,7 @@ from registry.context import RegistryContext
 from registry.domain.money import format_minor
 from registry.domain.registration import Right, Status
 from registry.domain.rights import (
+    CROSS_BORDER_MAX_TERM,
     ConsentAction,
     CrossBorderMechanism,
     LicenceStatus,
@@ -368,6 +369,42 @@ def test_important_data_needs_approval_and_abroad_a_cross_border_record(
     assert rights.party_country(foreigner().address) is None
     with refused("AgentRecipientWithoutCountry", 409):
         rights.transfer(general, foreigner().address, "sale", None, buyer())
+
+
+def test_cross_border_records_are_checked_before_the_chain_as_the_contract_checks_them(
+    ctx: RegistryContext,
+) -> None:
+    """Defect 7 (service side): the three-year term, the mechanism allowed for important data
+    and a foreign country are refused with clear messages; the term is the contract's."""
+    rights = ctx.rights
+    reg = grant_regulator(ctx)
+    important = issue(ctx, classification="important")
+    term = int(ctx.client.read("TransferAgent", rights.agent_address, "CROSS_BORDER_MAX_TERM", []))
+    assert timedelta(seconds=term) == CROSS_BORDER_MAX_TERM
+    now = chain_now(ctx.client)
+    to = foreigner().address
+    with pytest.raises(InputError, match="three years"):
+        rights.record_cross_border(
+            important, to, "security_assessment", "X", now + timedelta(days=50 * 365), "US", reg
+        )
+    with pytest.raises(InputError, match="three years"):
+        rights.record_cross_border(
+            important, to, "security_assessment", "X", now - timedelta(days=1), "US", reg
+        )
+    with pytest.raises(InputError, match="security assessment"):
+        rights.record_cross_border(
+            important, to, "standard_contract", "X", now + timedelta(days=365), "US", reg
+        )
+    with pytest.raises(InputError, match="foreign"):
+        rights.record_cross_border(
+            important, to, "security_assessment", "X", now + timedelta(days=365), "CN", reg
+        )
+    record = rights.record_cross_border(
+        important, to, "security_assessment", "X", now + timedelta(days=3 * 365), "US", reg
+    )
+    assert record.exporter == holder().address
+    assert record.valid_at(chain_now(ctx.client), holder().address)
+    assert not record.valid_at(chain_now(ctx.client), buyer().address)
 
 
 # --- freezes -----------------------------------------------------------------------------------
