@@ -240,7 +240,7 @@ interface ITransferAgent {
     /// @notice A recipient abroad needs a valid cross-border record naming the exporter.
     error AgentCrossBorderRecordRequired(uint256 tokenId, address to, bytes2 country);
     /// @notice No country is recorded for the recipient: no move to it passes (fail closed).
-    error AgentRecipientCountryUnknown(address to);
+    error AgentRecipientWithoutCountry(address to);
     /// @notice The reason is not one the caller may give.
     error AgentInvalidReason(TransferReason reason);
     /// @notice The zero address receives nothing.
@@ -293,7 +293,8 @@ interface ITransferAgent {
     ///         closed as expired): a live pledge is closed with {PledgeSettled}.
     function settleCertificateEnd(uint256 tokenId, uint8 endStatus) external;
 
-    /// @notice The live pledge (0: none) and whether the certificate is frozen.
+    /// @notice The live pledge (0: none, also when the certificate is not in force) and whether
+    ///         the certificate is frozen.
     function encumbrance(uint256 tokenId) external view returns (uint256 livePledgeId, bool frozen);
 
     // --- regulators ---------------------------------------------------------------------
