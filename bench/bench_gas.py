@@ -212,6 +212,18 @@ def _measure_rights(
         dev_account(7).address, 2, False, True, 0b11, 0b1, now, now + 180 * DAY,
         digest("odrl policy"), digest("fee terms"),
     )  # fmt: skip
+    # v2: a recipient needs a recorded country, which a regulator records
+    regulator = dev_account(9)
+    chain.transact(
+        "RegistryAuthority",
+        manifest.address_of("RegistryAuthority"),
+        "grantRole",
+        [keccak(text="REGULATOR_ROLE"), regulator.address],
+        registry.admin,
+    )
+    chain.transact(
+        "TransferAgent", agent, "setPartyCountry", [dev_account(7).address, b"CN"], regulator
+    )
     g = {
         "grantLicence": chain.transact(
             "LicenceRegistry", licences, "grantLicence", [licensed, licence], holder

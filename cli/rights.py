@@ -270,27 +270,81 @@ def pledge_enforce(
     _show_pledge(ctx, enforced, as_json, f"enforced: the certificate went to {to}")
 
 
-def pledge_consent(
-    pledge_id: PledgeId,
-    action: Annotated[
-        str, typer.Argument(help="transfer, cancel or exclusive-licence", show_default=False)
-    ],
-    counterparty: Address,
-    key_file: KeyFile = None,
-) -> None:
-    """The pledgee consents once to a transfer to, a cancellation by, or an exclusive licence to
-    the counterparty while its pledge is live."""
+def _consent_action(action: str) -> str:
     from registry.domain.rights import ConsentAction
 
     key = action.strip().lower().replace("-", "_")
     if key not in {a.value for a in ConsentAction}:
-        raise InputError(f"{action!r} is not transfer, cancel or exclusive-licence")
-    ctx, signer = open_signed(key_file)
-    ctx.rights.grant_consent(pledge_id, key, counterparty, signer)
+        raise InputError(f"{action!r} is not transfer, cancel, exclusive-licence or change")
+    return key
+
+
+ConsentActionArg = Annotated[
+    str,
+    typer.Argument(help="transfer, cancel, exclusive-licence or change", show_default=False),
+]
+
+
+def pledge_consent(
+    pledge_id: PledgeId,
+    action: ConsentActionArg,
+    counterparty: Address,
+    deadline: Annotated[
+        str | None,
+        typer.Option(
+            "--deadline",
+            help="YYYY-MM-DD: the consent lapses at its start (UTC+8); default: 30 days on",
+            show_default=False,
+        ),
+    ] = None,
+    key_file: KeyFile = None,
+) -> None:
+    """The pledgee consents once to a transfer to, a cancellation by, an exclusive licence to,
+    or a new dataset version (change) by the counterparty while its pledge is live. The consent
+    is given to the current pledgor until the deadline: useless after it, or once the
+    certificate has another holder."""
+    from datetime import UTC, timedelta
+
+    key = _consent_action(action)
+    until = None if deadline is None else _date(deadline, "--deadline")
+    ctx = open_context()
+    if until is None:  # 30 days from the chain's time (which a development chain may move)
+        now = datetime.fromtimestamp(ctx.client.block().timestamp, tz=UTC)
+        until = now + timedelta(days=30)
+    consent = ctx.rights.grant_consent(
+        pledge_id, key, counterparty, until, signer_or_operator(ctx, key_file)
+    )
+    expires = None if consent.deadline is None else consent.deadline.isoformat()
     emit(
-        {"pledge_id": pledge_id, "action": key, "counterparty": counterparty},
+        {
+            "pledge_id": pledge_id,
+            "action": key,
+            "counterparty": counterparty,
+            "pledgor": consent.pledgor,
+            "deadline": expires,
+        },
         False,
-        [f"pledge {pledge_id}: consent to {key.replace('_', ' ')} for {counterparty}"],
+        [
+            f"pledge {pledge_id}: consent to {key.replace('_', ' ')} for {counterparty} "
+            f"by {consent.pledgor}, until {expires}"
+        ],
+    )
+
+
+def pledge_withdraw_consent(
+    pledge_id: PledgeId,
+    action: ConsentActionArg,
+    counterparty: Address,
+    key_file: KeyFile = None,
+) -> None:
+    """The pledgee withdraws its unused consent to the action with the counterparty."""
+    key = _consent_action(action)
+    ctx, signer = open_signed(key_file)
+    ctx.rights.withdraw_consent(pledge_id, key, counterparty, signer)
+    emit(
+        {"pledge_id": pledge_id, "action": key, "counterparty": counterparty, "withdrawn": True},
+        False,
+        [f"pledge {pledge_id}: consent to {key.replace('_', ' ')} for {counterparty} withdrawn"],
     )
 
 
@@ -372,6 +426,7 @@ def register(app: typer.Typer) -> None:
     app.command("pledge-release")(pledge_release)
     app.command("pledge-enforce")(pledge_enforce)
     app.command("pledge-consent")(pledge_consent)
+    app.command("pledge-withdraw-consent")(pledge_withdraw_consent)
     app.command()(liens)
     app.command("licence-grant")(licence_grant)
     app.command()(sublicence)

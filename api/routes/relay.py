@@ -17,6 +17,7 @@ from api.deps import Registry
 from api.routes.common import certificate_of, created, prepare
 from api.schemas.relay import (
     ConsentPrepare,
+    ConsentWithdrawalPrepare,
     EnforcementPrepare,
     LicencePrepare,
     ReasonPrepare,
@@ -91,9 +92,19 @@ def prepare_enforcement(
 
 @prepare(router, "/pledges/{pledge_id}/consents/prepare")
 def prepare_consent(pledge_id: int, body: ConsentPrepare, registry: Registry) -> ContractCall:
-    """The pledgee consents once to a transfer, a cancellation or an exclusive licence."""
+    """The pledgee consents once to a transfer, a cancellation, an exclusive licence or a new
+    dataset version, for the current pledgor until the deadline."""
     registry.rights.pledge(pledge_id)
-    return registry.rights.consent_call(pledge_id, body.action, body.counterparty)
+    return registry.rights.consent_call(pledge_id, body.action, body.counterparty, body.deadline)
+
+
+@prepare(router, "/pledges/{pledge_id}/consents/withdrawal/prepare")
+def prepare_consent_withdrawal(
+    pledge_id: int, body: ConsentWithdrawalPrepare, registry: Registry
+) -> ContractCall:
+    """The pledgee withdraws its unused consent to the action with the counterparty."""
+    registry.rights.pledge(pledge_id)
+    return registry.rights.withdrawal_call(pledge_id, body.action, body.counterparty)
 
 
 @created(router, "/relay", RelayResultPublic)

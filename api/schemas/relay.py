@@ -47,7 +47,18 @@ class EnforcementPrepare(RelayPrepare):
 
 class ConsentPrepare(RelayPrepare):
     action: ConsentAction
-    counterparty: str = Field(description="the recipient, cancelling holder or exclusive licensee")
+    counterparty: str = Field(
+        description="the recipient, cancelling or changing holder, or exclusive licensee"
+    )
+    deadline: datetime = Field(
+        description="timezone-aware, in the future: the consent lapses after it (it is given to "
+        "the current pledgor and is useless once the certificate has another holder)"
+    )
+
+
+class ConsentWithdrawalPrepare(RelayPrepare):
+    action: ConsentAction
+    counterparty: str
 
 
 class ForwardRequestPublic(Public):

@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 
 from api.schemas.common import Public, compact_of
 from registry.domain.money import format_minor
-from registry.domain.registration import Right
+from registry.domain.registration import Right, Status
 from registry.domain.rights import (
     CrossBorderMechanism,
     Freeze,
@@ -84,6 +84,10 @@ class PledgeRecordPublic(Public):
     live: bool
     closed_at: datetime | None = None
     enforced_to: str | None = None
+    end_status: Status | None = Field(
+        default=None,
+        description="the certificate's end (cancelled, revoked, expired) that settled the pledge",
+    )
     registered_block: int | None = None
     registered_tx_hash: str | None = None
 
@@ -203,6 +207,10 @@ class TransferRecordPublic(Public):
     transferred_at: datetime | None = None
     block_number: int
     tx_hash: str
+    actor: str | None = Field(
+        default=None,
+        description="who moved it (holder, regulator, pledgee); from the mirror, v2 events only",
+    )
 
     @classmethod
     def of(cls, transfer: Transfer | TransferRow) -> TransferRecordPublic:
@@ -286,13 +294,20 @@ class CrossBorderRecordPublic(Public):
     expiry: datetime | None
     country: str | None
     approval_number_hash: str | None
+    exporter: str | None = Field(
+        description="the holder the record lets export (the holder when it was recorded)"
+    )
 
 
 class PartyCountryCreate(BaseModel):
     party: str
-    country: str | None = Field(default=None, description="ISO 3166-1 alpha-2; null: domestic")
+    country: str | None = Field(
+        default=None,
+        description="ISO 3166-1 alpha-2 (CN: domestic); null clears it, and no certificate "
+        "moves to a party without a recorded country",
+    )
 
 
 class PartyCountryPublic(Public):
     party: str
-    country: str
+    country: str | None

@@ -87,7 +87,8 @@ def mirror_facts(cert: MirroredCertificate, at: datetime) -> CertificateFacts:
         status = effective_status(Status(cert.status), cert.valid_until, at).value
     except ValueError:
         status = cert.status  # not a status at all: reported as it is stored
-    pledges = cert.live_pledges
+    # as TransferAgent.livePledgeOf: no pledge is live on a certificate not in force
+    pledges = cert.live_pledges if status == Status.ISSUED.value else ()
     one = pledges[0] if len(pledges) == 1 else None
     live: int | str | None = None
     if len(pledges) == 1:

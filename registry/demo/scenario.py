@@ -532,6 +532,8 @@ class _Demo:
             ctx.operator,
         )
         self.advance(5)
+        # a move fails closed without the recipient's country: the regulator records it
+        rights.set_party_country(factory.address, "CN", REGULATOR.account)
         rights.transfer(
             self.ids["port"],
             factory.address,

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any, Self
 
@@ -61,6 +61,7 @@ class PledgeStatus(ChainEnum):
     LIVE = "live"
     RELEASED = "released"  # 解押
     ENFORCED = "enforced"  # 质权实现
+    SETTLED = "settled"  # closed by the certificate's end (cancelled, revoked, expired)
 
 
 class ConsentAction(ChainEnum):
@@ -69,6 +70,7 @@ class ConsentAction(ChainEnum):
     TRANSFER = "transfer"
     CANCEL = "cancel"
     EXCLUSIVE_LICENCE = "exclusive_licence"
+    CHANGE = "change"  # a new dataset version (the collateral changes)
 
 
 class CrossBorderMechanism(ChainEnum):
@@ -78,6 +80,14 @@ class CrossBorderMechanism(ChainEnum):
     SECURITY_ASSESSMENT = "security_assessment"  # 数据出境安全评估
     STANDARD_CONTRACT = "standard_contract"  # 个人信息出境标准合同
     CERTIFICATION = "certification"  # 个人信息保护认证
+
+
+#: The longest a cross-border record may run (``TransferAgent.CROSS_BORDER_MAX_TERM``: three
+#: years with a leap day).
+CROSS_BORDER_MAX_TERM = timedelta(days=1096)
+
+#: The mechanisms a cross-border record of important data may use (general data: any but NONE).
+IMPORTANT_DATA_MECHANISMS = frozenset({CrossBorderMechanism.SECURITY_ASSESSMENT})
 
 
 class LicenceStatus(ChainEnum):
@@ -312,10 +322,12 @@ class CrossBorderRecord:
     expiry: datetime | None
     country: str | None
     approval_number_hash: str | None
+    #: the holder allowed to export under the record (the holder when it was recorded)
+    exporter: str | None
 
     @classmethod
     def from_chain(cls, token_id: int, recipient: str, raw: tuple[Any, ...]) -> CrossBorderRecord:
-        mechanism, expiry, country, approval = raw
+        mechanism, expiry, country, approval, exporter = raw
         return cls(
             token_id=token_id,
             recipient=recipient,
@@ -323,13 +335,53 @@ class CrossBorderRecord:
             expiry=when(expiry),
             country=_ascii(country) or None,
             approval_number_hash=optional_hash(approval),
+            exporter=None if int(str(exporter), 16) == 0 else str(exporter),
         )
 
-    def valid_at(self, moment: datetime) -> bool:
+    def valid_at(self, moment: datetime, exporter: str | None = None) -> bool:
+        """Whether the record lets ``exporter`` (any exporter when ``None``) move at ``moment``."""
         return (
             self.mechanism is not CrossBorderMechanism.NONE
             and self.expiry is not None
             and self.expiry >= moment
+            and (
+                exporter is None
+                or (self.exporter is not None and self.exporter.lower() == exporter.lower())
+            )
+        )
+
+
+@dataclass(frozen=True)
+class PledgeConsent:
+    """A pledgee's consent to one action with one counterparty (``ITransferAgent.Consent``):
+    given to ``pledgor`` until ``deadline``; ``None`` values: no consent."""
+
+    pledge_id: int
+    action: ConsentAction
+    counterparty: str
+    pledgor: str | None
+    deadline: datetime | None
+
+    @classmethod
+    def from_chain(
+        cls, pledge_id: int, action: ConsentAction, counterparty: str, raw: tuple[Any, ...]
+    ) -> PledgeConsent:
+        pledgor, deadline = raw
+        return cls(
+            pledge_id=pledge_id,
+            action=action,
+            counterparty=counterparty,
+            pledgor=None if int(str(pledgor), 16) == 0 else str(pledgor),
+            deadline=when(deadline),
+        )
+
+    def usable_by(self, pledgor: str, moment: datetime) -> bool:
+        """Whether the consent lets ``pledgor`` act at ``moment``."""
+        return (
+            self.pledgor is not None
+            and self.pledgor.lower() == pledgor.lower()
+            and self.deadline is not None
+            and self.deadline >= moment
         )
 
 

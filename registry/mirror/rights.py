@@ -54,12 +54,18 @@ R = TypeVar("R")
 @dataclass(frozen=True)
 class PledgeRow(Pledge):
     """One mirrored pledge (current state): the :class:`~registry.domain.rights.Pledge` with
-    what the mirror adds; ``history`` is every event of it, in chain order."""
+    what the mirror adds; ``history`` is every event of it, in chain order.
+
+    ``status`` is effective, as ``TransferAgent.pledge`` reports it: a pledge the chain still
+    keeps live on a certificate no longer in force (expired, or ended before the ledger settled
+    it) is ``settled``, with ``end_status`` the certificate's end (``expired`` ...);
+    ``end_status`` is also the end that settled a pledge (``PledgeSettled``)."""
 
     certificate_number: str | None
     relayer: str
     closed_at: datetime | None
     enforced_to: str | None
+    end_status: Status | None
     registered_block: int
     registered_log_index: int
     registered_tx_hash: str
@@ -68,8 +74,9 @@ class PledgeRow(Pledge):
 
 @dataclass(frozen=True)
 class PledgeEventRow:
-    """``kind``: registered, released, enforced, consent_granted, consent_used, pledgor_changed;
-    ``action``: the consent's :class:`ConsentAction`; ``party``: see ``pledge_event``."""
+    """``kind``: registered, released, enforced, settled, consent_granted, consent_used,
+    consent_withdrawn, pledgor_changed; ``action``: the consent's :class:`ConsentAction`;
+    ``party``, ``actor`` and ``deadline``: see ``pledge_event``."""
 
     pledge_id: int
     kind: str
@@ -79,6 +86,8 @@ class PledgeEventRow:
     block_number: int
     log_index: int
     tx_hash: str
+    actor: str | None
+    deadline: datetime | None
 
 
 @dataclass(frozen=True)
@@ -102,10 +111,12 @@ class LicenceRow(Licence):
 
 @dataclass(frozen=True)
 class TransferRow(Transfer):
-    """A :class:`~registry.domain.rights.Transfer` with when and where in its block it was."""
+    """A :class:`~registry.domain.rights.Transfer` with when and where in its block it was,
+    and who moved it (``None`` before contracts v2)."""
 
     transferred_at: datetime
     log_index: int
+    actor: str | None
 
 
 @dataclass(frozen=True)
@@ -141,16 +152,40 @@ class CrossBorderRow(CrossBorderRecord):
 
 @dataclass(frozen=True)
 class TransferApprovalRow:
+    """An approval of one move from ``from_address`` to ``recipient``; ``used_at`` and
+    ``used_by``: the move that spent it (then it allows nothing more)."""
+
     token_id: int
     recipient: str
     expiry: datetime | None
     regulator: str
+    from_address: str | None
+    used_at: datetime | None
+    used_by: str | None
 
 
-def _pledge_rows(engine: Engine, where: list[ColumnElement[bool]]) -> list[PledgeRow]:
-    t, e = pledge_table, pledge_event_table
+def _pledge_rows(
+    engine: Engine, where: list[ColumnElement[bool]], now: datetime, live_only: bool
+) -> list[PledgeRow]:
+    """The pledges ``where`` selects, their status effective at ``now`` (see :class:`PledgeRow`);
+    only those live at ``now`` with ``live_only``."""
+    t, e, reg = pledge_table, pledge_event_table, registration_table
+    if live_only:
+        where = [*where, t.c.status == PledgeStatus.LIVE.value]
     with engine.connect() as connection:
         rows = connection.execute(select(t).where(*where).order_by(t.c.id)).all()
+        tokens = sorted({int(r.token_id) for r in rows})
+        ends: dict[int, Status] = {}
+        if tokens:
+            for cert in connection.execute(
+                select(reg.c.id, reg.c.status, reg.c.valid_until).where(reg.c.id.in_(tokens))
+            ):
+                ends[int(cert.id)] = effective_status(Status(cert.status), cert.valid_until, now)
+        rows = [
+            r
+            for r in rows
+            if not live_only or ends.get(int(r.token_id), Status.ISSUED) is Status.ISSUED
+        ]
         ids = sorted({int(r.id) for r in rows})
         history: dict[int, list[PledgeEventRow]] = {}
         if ids:
@@ -160,33 +195,42 @@ def _pledge_rows(engine: Engine, where: list[ColumnElement[bool]]) -> list[Pledg
             for ev in events:
                 history.setdefault(int(ev.pledge_id), []).append(row_of(PledgeEventRow, ev))
         numbers = certificate_numbers(connection, {int(r.token_id) for r in rows})
-    return [
-        row_of(
-            PledgeRow,
-            r,
-            certificate_number=numbers.get(r.token_id),
-            history=tuple(history.get(int(r.id), ())),
+    out = []
+    for r in rows:
+        computed: dict[str, Any] = {}
+        end = ends.get(int(r.token_id), Status.ISSUED)
+        if r.status == PledgeStatus.LIVE.value and end is not Status.ISSUED:
+            computed = {"status": PledgeStatus.SETTLED, "end_status": end}
+        out.append(
+            row_of(
+                PledgeRow,
+                r,
+                certificate_number=numbers.get(r.token_id),
+                history=tuple(history.get(int(r.id), ())),
+                **computed,
+            )
         )
-        for r in rows
-    ]
+    return out
 
 
-def pledges_of_token(engine: Engine, token_id: int, live_only: bool = False) -> list[PledgeRow]:
+def pledges_of_token(
+    engine: Engine, token_id: int, live_only: bool = False, now: datetime | None = None
+) -> list[PledgeRow]:
     """Lien search by asset: the pledges of certificate ``token_id`` in filing order (first to
-    file first), each with its history; only the live one with ``live_only``."""
+    file first), each with its history; only the live one with ``live_only`` (none once the
+    certificate is not in force at ``now``, timezone-aware, default the current time)."""
     where = [pledge_table.c.token_id == token_id]
-    if live_only:
-        where.append(pledge_table.c.status == PledgeStatus.LIVE.value)
-    return _pledge_rows(engine, where)
+    return _pledge_rows(engine, where, query_time(now), live_only)
 
 
-def pledges_of_holder(engine: Engine, address: str, live_only: bool = False) -> list[PledgeRow]:
+def pledges_of_holder(
+    engine: Engine, address: str, live_only: bool = False, now: datetime | None = None
+) -> list[PledgeRow]:
     """Lien search by holder: the pledges ``address`` (any letter case) gave as pledgor (a
-    certificate's pledgor follows it when it is transferred), in filing order."""
+    certificate's pledgor follows it when it is transferred), in filing order; ``live_only``
+    and ``now`` as in :func:`pledges_of_token`."""
     where = [pledge_table.c.pledgor == normalise_address(address)]
-    if live_only:
-        where.append(pledge_table.c.status == PledgeStatus.LIVE.value)
-    return _pledge_rows(engine, where)
+    return _pledge_rows(engine, where, query_time(now), live_only)
 
 
 def _licence_rows(connection: Connection, rows: Sequence[Any], now: datetime) -> list[LicenceRow]:
@@ -336,11 +380,12 @@ def transfer_approvals(engine: Engine, token_id: int) -> list[TransferApprovalRo
     return _per_recipient(engine, transfer_approval_table, TransferApprovalRow, token_id)
 
 
-def party_country(engine: Engine, party: str) -> str:
-    """The country recorded for ``party`` (ISO 3166-1 alpha-2; ``CN`` unless one was set)."""
+def party_country(engine: Engine, party: str) -> str | None:
+    """The country recorded for ``party`` (ISO 3166-1 alpha-2); ``None``: none recorded, and no
+    certificate moves to the party (fail closed)."""
     t = party_country_table
     with engine.connect() as connection:
         value = connection.execute(
             select(t.c.country).where(t.c.party == normalise_address(party))
         ).scalar_one_or_none()
-    return str(value) if value else "CN"
+    return str(value) if value else None

@@ -25,7 +25,9 @@ from registry.domain.chain import ChainEvent, ContractCall, Receipt
 from registry.domain.deployment import DeploymentManifest
 from registry.domain.inputs import checked_address
 from registry.domain.rights import (
+    CROSS_BORDER_MAX_TERM,
     HOLDER_REASONS,
+    IMPORTANT_DATA_MECHANISMS,
     ConsentAction,
     CrossBorderMechanism,
     CrossBorderRecord,
@@ -33,6 +35,7 @@ from registry.domain.rights import (
     Licence,
     LicenceTerms,
     Pledge,
+    PledgeConsent,
     PledgeStatus,
     PledgeTerms,
     Transfer,
@@ -209,8 +212,11 @@ class RightsService:
     def approve_transfer(
         self, token_id: int, to: str, expiry: datetime, regulator: LocalAccount
     ) -> datetime:
-        """Approve a transfer of important data to ``to`` until ``expiry``."""
+        """Approve one move of important data from the current holder to ``to`` until
+        ``expiry`` (in the future); the move spends the approval."""
         seconds = timestamp_of(expiry, "expiry")
+        if seconds <= self._now():
+            raise InputError(f"the approval's expiry {expiry.isoformat()} is not in the future")
         self._send(
             AGENT, "approveTransfer", [token_id, checked_address(to, "to"), seconds], regulator
         )
@@ -226,8 +232,12 @@ class RightsService:
         country: str,
         regulator: LocalAccount,
     ) -> CrossBorderRecord:
-        """Record the basis of a transfer abroad to ``recipient`` (the approval number is
-        stored off chain, its hash on chain)."""
+        """Record the basis of a transfer abroad to ``recipient`` by the current holder (the
+        exporter the record names; the approval number is stored off chain, its hash on chain).
+
+        Checked here as the contract checks it: a mechanism allowed for the data's level
+        (important data: security assessment only), an expiry in the future and at most
+        :data:`CROSS_BORDER_MAX_TERM` away, a foreign country."""
         mechanism = CrossBorderMechanism(mechanism)
         if mechanism is CrossBorderMechanism.NONE:
             raise InputError(
@@ -235,17 +245,35 @@ class RightsService:
                 "standard_contract or certification"
             )
         recipient = checked_address(recipient, "recipient")
+        seconds = timestamp_of(expiry, "expiry")
+        now = self._now()
+        latest = now + int(CROSS_BORDER_MAX_TERM.total_seconds())
+        if not now < seconds <= latest:
+            raise InputError(
+                f"the expiry {expiry.isoformat()} of a cross-border record must be in the future "
+                f"and at most three years away (by {datetime.fromtimestamp(latest, tz=UTC)})"
+            )
+        code = check_country(country)
+        if code == "CN":
+            raise InputError("a cross-border record names a foreign country, not CN")
+        exporter, _status, level, *_ = self._call(LEDGER, "certificateState", [token_id])
+        if int(level) != 0 and mechanism not in IMPORTANT_DATA_MECHANISMS:
+            raise InputError(
+                f"important data goes abroad only after a security assessment, not {mechanism}"
+            )
         record = (
             mechanism.chain,
-            timestamp_of(expiry, "expiry"),
-            check_country(country).encode("ascii"),
+            seconds,
+            code.encode("ascii"),
             self._required_text(approval_number, "the approval (filing) number"),
+            str(exporter),
         )
         self._send(AGENT, "recordCrossBorder", [token_id, recipient, record], regulator)
         return self.cross_border_record(token_id, recipient)
 
     def set_party_country(self, party: str, country: str | None, regulator: LocalAccount) -> None:
-        """Record the country of a party (``None`` or ``CN``: domestic)."""
+        """Record the country of a party (``CN``: domestic; ``None`` clears it, and then no
+        certificate moves to the party: a recipient without a country fails closed)."""
         code = b"\0\0" if country is None else check_country(country).encode("ascii")
         self._send(AGENT, "setPartyCountry", [checked_address(party, "party"), code], regulator)
 
@@ -258,6 +286,8 @@ class RightsService:
         return self.freeze_of(token_id)
 
     def unfreeze(self, token_id: int, case_ref_text: str, regulator: LocalAccount) -> Freeze:
+        """Lift a freeze: only the regulator that froze, or the admin (with the case
+        reference), may."""
         case_ref = self._required_text(case_ref_text, "the case reference of an unfreeze")
         self._send(AGENT, "unfreeze", [token_id, case_ref], regulator)
         return self.freeze_of(token_id)
@@ -378,10 +408,19 @@ class RightsService:
         return self.pledge(pledge_id)
 
     def consent_call(
-        self, pledge_id: int, action: ConsentAction | str, counterparty: str
+        self,
+        pledge_id: int,
+        action: ConsentAction | str,
+        counterparty: str,
+        deadline: datetime,
     ) -> ContractCall:
-        """The pledgee consents to one transfer to, cancellation by, or exclusive licence to
-        ``counterparty`` while its pledge is live (each consent is used once)."""
+        """The pledgee consents to one transfer to, cancellation by, exclusive licence to or
+        new dataset version (change) by ``counterparty`` while its pledge is live: given to the
+        current pledgor, usable once until ``deadline`` (in the future); useless once the
+        certificate has another pledgor."""
+        seconds = timestamp_of(deadline, "deadline")
+        if seconds <= self._now():
+            raise InputError(f"the consent's deadline {deadline.isoformat()} is not in the future")
         return ContractCall(
             AGENT,
             "grantConsent",
@@ -389,6 +428,7 @@ class RightsService:
                 pledge_id,
                 ConsentAction(action).chain,
                 checked_address(counterparty, "counterparty"),
+                seconds,
             ),
         )
 
@@ -397,9 +437,30 @@ class RightsService:
         pledge_id: int,
         action: ConsentAction | str,
         counterparty: str,
+        deadline: datetime,
+        pledgee: LocalAccount,
+    ) -> PledgeConsent:
+        self.send(self.consent_call(pledge_id, action, counterparty, deadline), pledgee)
+        return self.consent_of(pledge_id, action, counterparty)
+
+    def withdrawal_call(
+        self, pledge_id: int, action: ConsentAction | str, counterparty: str
+    ) -> ContractCall:
+        """The pledgee withdraws its unused consent to ``action`` with ``counterparty``."""
+        return ContractCall(
+            AGENT,
+            "withdrawConsent",
+            (pledge_id, ConsentAction(action).chain, checked_address(counterparty, "counterparty")),
+        )
+
+    def withdraw_consent(
+        self,
+        pledge_id: int,
+        action: ConsentAction | str,
+        counterparty: str,
         pledgee: LocalAccount,
     ) -> None:
-        self.send(self.consent_call(pledge_id, action, counterparty), pledgee)
+        self.send(self.withdrawal_call(pledge_id, action, counterparty), pledgee)
 
     # --- licences ---------------------------------------------------------------------
 
@@ -506,6 +567,20 @@ class RightsService:
         pledge_id = int(self._call(AGENT, "livePledgeOf", [token_id], block))
         return None if pledge_id == 0 else self.pledge(pledge_id, block)
 
+    def consent_of(
+        self,
+        pledge_id: int,
+        action: ConsentAction | str,
+        counterparty: str,
+        block: Block = "latest",
+    ) -> PledgeConsent:
+        """The pledgee's consent to ``action`` with ``counterparty`` (``pledgor`` ``None``:
+        none, or spent or withdrawn)."""
+        action = ConsentAction(action)
+        counterparty = checked_address(counterparty, "counterparty")
+        raw = self._call(AGENT, "consentOf", [pledge_id, action.chain, counterparty], block)
+        return PledgeConsent.from_chain(pledge_id, action, counterparty, tuple(raw))
+
     def pledge_nonce(self, token_id: int, block: Block = "latest") -> int:
         return int(self._call(AGENT, "pledgeNonce", [token_id], block))
 
@@ -519,10 +594,11 @@ class RightsService:
         raw = tuple(self._call(AGENT, "crossBorderRecord", [token_id, recipient], block))
         return CrossBorderRecord.from_chain(token_id, recipient, raw)
 
-    def party_country(self, party: str, block: Block = "latest") -> str:
-        """ISO 3166-1 alpha-2 country of ``party`` (``CN`` unless a regulator recorded another)."""
-        raw = self._call(AGENT, "partyCountry", [checked_address(party, "party")], block)
-        return bytes(raw).decode("ascii")
+    def party_country(self, party: str, block: Block = "latest") -> str | None:
+        """ISO 3166-1 alpha-2 country a regulator recorded for ``party``; ``None``: none, and
+        no certificate moves to the party (fail closed)."""
+        raw = bytes(self._call(AGENT, "partyCountry", [checked_address(party, "party")], block))
+        return None if raw == b"\0\0" else raw.decode("ascii")
 
     def transfer_approval_expiry(
         self, token_id: int, to: str, block: Block = "latest"

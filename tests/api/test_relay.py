@@ -229,6 +229,7 @@ def test_a_pledged_certificate_is_not_moved_cancelled_or_exclusively_licensed_wi
     cancel = f"/certificates/{number}/cancellation/prepare"
     licences = f"/certificates/{number}/licences/prepare"
     consents = f"/pledges/{pledge}/consents/prepare"
+    until = (chain_now(ctx.client) + timedelta(days=7)).isoformat()  # a consent's deadline
     exclusive = licence(ctx, licensee(), exclusive=True)
     refused(act(client, transfer, sale(buyer()), holder()), 409, "contract_agent_pledged")
     refused(act(client, cancel, {}, holder()), 409, "contract_agent_pledged")
@@ -237,13 +238,13 @@ def test_a_pledged_certificate_is_not_moved_cancelled_or_exclusively_licensed_wi
     done(act(client, licences, licence(ctx, bank(), right="product_operation"), holder()))
 
     # only the pledgee consents, and a consent unlocks one act with one counterparty
-    to_buyer = {"action": "transfer", "counterparty": buyer().address}
+    to_buyer = {"action": "transfer", "counterparty": buyer().address, "deadline": until}
     refused(act(client, consents, to_buyer, holder()), 403, "contract_agent_not_pledgee")
     done(
         act(
             client,
             consents,
-            {"action": "exclusive_licence", "counterparty": licensee().address},
+            {"action": "exclusive_licence", "counterparty": licensee().address, "deadline": until},
             bank(),
         )
     )
@@ -255,6 +256,12 @@ def test_a_pledged_certificate_is_not_moved_cancelled_or_exclusively_licensed_wi
     done(act(client, licences, exclusive, holder()))
     refused(act(client, licences, exclusive, holder()), 409, "contract_licence_exclusive_conflict")
 
+    # a consent the pledgee withdraws unlocks nothing
+    withdrawal = f"/pledges/{pledge}/consents/withdrawal/prepare"
+    done(act(client, consents, to_buyer, bank()))
+    withdrawn = {"action": "transfer", "counterparty": buyer().address}
+    done(act(client, withdrawal, withdrawn, bank()))
+    refused(act(client, transfer, sale(buyer()), holder()), 409, "contract_agent_pledged")
     done(act(client, consents, to_buyer, bank()))
     refused(act(client, transfer, sale(licensee()), holder()), 409, "contract_agent_pledged")
     moved = done(act(client, transfer, sale(buyer()), holder()))
@@ -264,7 +271,8 @@ def test_a_pledged_certificate_is_not_moved_cancelled_or_exclusively_licensed_wi
 
     # the new holder cancels only with a consent naming it
     refused(act(client, cancel, {}, buyer()), 409, "contract_agent_pledged")
-    done(act(client, consents, {"action": "cancel", "counterparty": buyer().address}, bank()))
+    to_cancel = {"action": "cancel", "counterparty": buyer().address, "deadline": until}
+    done(act(client, consents, to_cancel, bank()))
     done(act(client, cancel, {"reason": "资产处置完毕"}, buyer()))
     assert ctx.registrations.by_certificate_number(number).status.value == "cancelled"
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import time
 from collections.abc import Sequence
 from enum import IntEnum
 from typing import Any
@@ -86,12 +87,14 @@ class PledgeStatus(IntEnum):
     LIVE = 1
     RELEASED = 2
     ENFORCED = 3
+    SETTLED = 4
 
 
 class Consent(IntEnum):
     TRANSFER = 0
     CANCEL = 1
     EXCLUSIVE_LICENCE = 2
+    CHANGE = 3
 
 
 class Mechanism(IntEnum):
@@ -487,6 +490,32 @@ class Rights:
         names = [c["name"] for c in item["outputs"][0]["components"]]
         return dict(zip(names, value, strict=True))
 
+    def as_module(self, caller: str, function: str, args: Sequence[Any]) -> list[ChainEvent]:
+        """Send ``TransferAgent.function(args)`` as ``caller`` (the ledger or the licence
+        registry, impersonated on anvil): how a test drives a hook another contract calls.
+        Returns the transaction's events; a refusal raises :class:`ContractRevertError`."""
+        data = self.chain.encode_call(AGENT, self.agent, function, args)
+        self.chain.simulate(self.agent, data, caller)  # raises the refusal
+        fund(self.chain, caller)
+        self.chain.rpc("anvil_impersonateAccount", [caller])
+        try:
+            tx_hash = self.chain.rpc(
+                "eth_sendTransaction", [{"from": caller, "to": self.agent, "data": data}]
+            )
+        finally:
+            self.chain.rpc("anvil_stopImpersonatingAccount", [caller])
+        raw = None
+        for _ in range(100):  # mined at once on anvil; the receipt may lag a moment
+            raw = self.chain.rpc("eth_getTransactionReceipt", [tx_hash])
+            if raw is not None:
+                break
+            time.sleep(0.05)
+        assert raw is not None
+        assert int(raw["status"], 16) == 1, raw
+        block = int(raw["blockNumber"], 16)
+        logs = self.chain.get_logs([self.agent, self.registry, self.licences], block, block)
+        return self.chain.decode([log for log in logs if log.tx_hash == str(tx_hash).lower()])
+
     # --- facts ------------------------------------------------------------------------------
 
     def now(self) -> int:
@@ -532,6 +561,15 @@ class Rights:
     def set_country(self, party: str, code: str, regulator: LocalAccount) -> Receipt:
         return self.tx(AGENT, "setPartyCountry", [party, country(code)], regulator)
 
+    def record_domestic(
+        self, parties: Sequence[LocalAccount | str], regulator: LocalAccount
+    ) -> None:
+        """Record CN for each party: a move to a party without a recorded country fails closed,
+        so every recipient of a test is known (a regulator records countries)."""
+        for party in parties:
+            address = party if isinstance(party, str) else party.address
+            self.set_country(address, "CN", regulator)
+
     def record_cross_border(
         self,
         token_id: int,
@@ -540,9 +578,35 @@ class Rights:
         expiry: int,
         regulator: LocalAccount,
         mechanism: Mechanism = Mechanism.SECURITY_ASSESSMENT,
+        exporter: str | None = None,
     ) -> Receipt:
-        record = (int(mechanism), expiry, country(code), h(f"approval {recipient} {code}"))
+        """A cross-border record naming ``exporter`` (default: the current holder)."""
+        record = (
+            int(mechanism),
+            expiry,
+            country(code),
+            h(f"approval {recipient} {code}"),
+            to_checksum_address(exporter or self.state(token_id)[0]),
+        )
         return self.tx(AGENT, "recordCrossBorder", [token_id, recipient, record], regulator)
+
+    def consent(
+        self,
+        pledge_id: int,
+        action: int,
+        counterparty: str,
+        pledgee: LocalAccount,
+        deadline: int | None = None,
+    ) -> Receipt:
+        """The pledgee consents to ``action`` with ``counterparty`` (deadline: a day from now)."""
+        when = self.now() + DAY if deadline is None else deadline
+        return self.tx(AGENT, "grantConsent", [pledge_id, int(action), counterparty, when], pledgee)
+
+    def refused_consent(
+        self, pledge_id: int, action: int, counterparty: str, sender: LocalAccount
+    ) -> ContractRevertError:
+        args = [pledge_id, int(action), counterparty, self.now() + DAY]
+        return self.refused(AGENT, "grantConsent", args, sender)
 
     # --- pledges ------------------------------------------------------------------------------
 

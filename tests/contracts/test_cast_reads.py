@@ -74,6 +74,8 @@ def test_cast_reads_owner_and_balance_after_issue_and_transfer(
     assert balance(HOLDER.address) == 1
     assert balance(BUYER.address) == 0
 
+    rights.grant_regulator(HOLDER)  # v2: a regulator records the recipient's country
+    rights.set_country(BUYER.address, "CN", HOLDER)
     rights.tx(AGENT, "transfer", [token, BUYER.address, int(Reason.SALE), h("sale")], HOLDER)
     assert owner() == BUYER.address
     assert balance(HOLDER.address) == 0

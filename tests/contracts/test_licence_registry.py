@@ -306,6 +306,7 @@ def test_a_certificate_that_is_not_issued_cannot_be_licensed(
 
 
 def test_after_a_transfer_the_new_holder_grants(rights: Rights, token: int) -> None:
+    rights.set_country(OTHER.address, "CN", REGULATOR)  # v2: a recipient needs a country
     rights.tx(AGENT, "transfer", [token, OTHER.address, 1, h("sale")], HOLDER)
     licence = rights.licence_input(LICENSEE.address)
     expect(grant_refused(rights, token, licence), "LicenceNotHolder", account=HOLDER.address)

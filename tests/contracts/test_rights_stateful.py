@@ -9,6 +9,11 @@ rules on the chain's own data:
 * a pledged certificate changes holder only by the pledgee's consent, enforcement or court
   order, a frozen one only by court order;
 * never two live pledges on one certificate, and ``livePledgeOf`` agrees;
+* no live pledge on a certificate that is not in force (contracts v2: an expired certificate's
+  pledge reads as settled, ``livePledgeOf`` is 0);
+* a regulator's transfer approval (certificate 3 holds important data) is used at most once:
+  every ``TransferApprovalUsed`` spends a distinct earlier ``TransferApproved`` of that move,
+  and a spent approval reads as gone;
 * no sublicence outlives or outscopes its parent, or is live when its parent is not;
 * at one level (direct licences, or the sublicences of one parent) a live exclusive licence has
   no live sibling of the same right.
@@ -17,6 +22,10 @@ Time: every time the model chooses (maturities, licence terms) lies on a lattice
 from the first certificate's validity end, and time travel lands half-way between lattice
 points, so the few seconds each transaction adds never put a decision on a boundary. Each
 example runs between ``evm_snapshot`` and ``evm_revert``.
+
+Consents (v2) are bound to the pledgor they were given to and a deadline on the lattice; a
+recipient without a recorded country (``NOWHERE``) fails closed; only the regulator that froze,
+or the admin with a case reference, lifts a freeze.
 """
 
 from __future__ import annotations
@@ -74,12 +83,20 @@ pytestmark = pytest.mark.slow
 H1, H2, H3, REGULATOR, BUYER, RELAYER = (dev_account(i) for i in range(1, 7))
 ABROAD, LENDER1, LENDER2 = dev_account(8), dev_account(9), dev_account(10)
 LIC1, LIC2, LIC3, OUTSIDER = (dev_account(i) for i in range(11, 15))
+NOWHERE, REGULATOR2 = dev_account(15), dev_account(16)  # no recorded country; a 2nd regulator
 ACCOUNTS: dict[str, LocalAccount] = {
     a.address: a
     for a in (H1, H2, H3, REGULATOR, BUYER, RELAYER, ABROAD, LENDER1, LENDER2, LIC1, LIC2, LIC3)
 }
 ACCOUNTS[OUTSIDER.address] = OUTSIDER
-PARTIES = [H1, H2, H3, BUYER, ABROAD, LENDER1]  # recipients of transfers and court orders
+ACCOUNTS[NOWHERE.address] = NOWHERE
+ACCOUNTS[REGULATOR2.address] = REGULATOR2
+ACCOUNTS_BY_LOWER = {a.lower(): a for a in ACCOUNTS}
+#: recipients of transfers and court orders (NOWHERE: refused, ABROAD: no cross-border record)
+PARTIES = [H1, H2, H3, BUYER, ABROAD, LENDER1, NOWHERE]
+#: parties whose country (CN) a regulator records at the start
+DOMESTIC = [H1, H2, H3, BUYER, LENDER1, LENDER2, LIC1, LIC2, LIC3]
+TOKENS = [1, 2, 3]  # 3: important data, moved only with a regulator's approval
 LENDERS = [LENDER1, LENDER2]
 LICENSEES = [LIC1, LIC2, LIC3, H1, H2]
 MAX_DEPTH = 8
@@ -99,7 +116,9 @@ class TokenM:
     holder: str
     valid_until: int
     rights: int
+    important: bool = False
     frozen: bool = False
+    frozen_by: str = ""
     live_pledge: int = 0
     nonce: int = 0
 
@@ -111,7 +130,13 @@ class PledgeM:
     pledgee: str
     maturity: int
     status: PledgeStatus = PledgeStatus.LIVE
-    consents: set[tuple[int, str]] = field(default_factory=set)
+    #: (action, counterparty) -> (pledgor it was given to, deadline)
+    consents: dict[tuple[int, str], tuple[str, int]] = field(default_factory=dict)
+
+    def usable(self, action: int, counterparty: str, now: int) -> bool:
+        """Whether the consent lets the current pledgor act at ``now``."""
+        given = self.consents.get((action, counterparty))
+        return given is not None and given[0] == self.pledgor and given[1] >= now
 
 
 @dataclass
@@ -158,6 +183,11 @@ class RightsMachine(RuleBasedStateMachine):
         self.pledges: dict[int, PledgeM] = {}
         self.licences: dict[int, LicenceM] = {}
         self.moves: dict[int, Move] = {}
+        #: (token, to) -> (from, expiry) of the unused approval the chain keeps
+        self.approvals: dict[tuple[int, str], tuple[str, int]] = {}
+        #: (token, to, from) -> approvals given / spent, from the chain's own events
+        self.approvals_given: collections.Counter[tuple[int, str, str]] = collections.Counter()
+        self.approvals_used: collections.Counter[tuple[int, str, str]] = collections.Counter()
         self.before = self._chain_tokens()
 
     def teardown(self) -> None:
@@ -182,10 +212,29 @@ class RightsMachine(RuleBasedStateMachine):
     def _status(self, token: int, now: int) -> int:
         return CertStatus.ISSUED if self._issued(token, now) else CertStatus.EXPIRED
 
-    def _recipient(self, to: str) -> Refusal | None:
+    def _recipient(self, token: int, to: str, now: int) -> Refusal | None:
+        """TransferAgent's checks of a recipient, for a move from the current holder."""
+        if to == NOWHERE.address:  # no recorded country: fail closed
+            return "AgentRecipientWithoutCountry", {"to": to}
+        t = self.tokens[token]
+        if t.important:
+            approval = self.approvals.get((token, to))
+            if approval is None or approval[0] != t.holder or approval[1] < now:
+                return "AgentApprovalRequired", {"tokenId": token, "to": to}
         if to == ABROAD.address:  # abroad ("HK") and no cross-border record is ever made
             return "AgentCrossBorderRecordRequired", {"to": to}
         return None
+
+    def _spend_approval(self, token: int, to: str, receipt: Receipt) -> None:
+        """A move of important data spent its approval: the model forgets it, and the chain's
+        events are counted for the invariant."""
+        if self.tokens[token].important:
+            del self.approvals[(token, to)]
+        for e in receipt.events:
+            if e.name == "TransferApprovalUsed":
+                key = (int(e.args["tokenId"]), str(e.args["to"]), str(e.args["from"]))
+                self.approvals_used[(key[0], key[1].lower(), key[2].lower())] += 1
+                OUTCOMES[("approvalUsed", "ok")] += 1
 
     def _depth(self, licence_id: int) -> int:
         depth = 0
@@ -338,8 +387,8 @@ class RightsMachine(RuleBasedStateMachine):
         elif conflict := self._conflict(token, 0, lic, now):
             predicted = "LicenceExclusiveConflict", {"conflictingLicenceId": conflict}
         elif exclusive and t.live_pledge:
-            key = (Consent.EXCLUSIVE_LICENCE, licensee.address)
-            if key not in self.pledges[t.live_pledge].consents:
+            pledge = self.pledges[t.live_pledge]
+            if not pledge.usable(Consent.EXCLUSIVE_LICENCE, licensee.address, now):
                 predicted = "AgentPledged", {"pledgeId": t.live_pledge}
             consume = True
         licence = LicenceInput(
@@ -352,9 +401,7 @@ class RightsMachine(RuleBasedStateMachine):
         if receipt is None:
             return
         if consume:
-            self.pledges[t.live_pledge].consents.discard(
-                (Consent.EXCLUSIVE_LICENCE, licensee.address)
-            )
+            self.pledges[t.live_pledge].consents.pop((Consent.EXCLUSIVE_LICENCE, licensee.address))
         licence_id = int(
             next(e for e in receipt.events if e.name == "LicenceGranted").args["licenceId"]
         )
@@ -486,7 +533,7 @@ class RightsMachine(RuleBasedStateMachine):
     # --- transfers ----------------------------------------------------------------------------
 
     @rule(
-        token=st.sampled_from([1, 2]),
+        token=st.sampled_from(TOKENS),
         to=st.sampled_from(PARTIES),
         as_holder=st.sampled_from([True, True, True, False]),
         with_consent=st.booleans(),
@@ -497,7 +544,9 @@ class RightsMachine(RuleBasedStateMachine):
     ) -> None:
         t = self.tokens[token]
         if with_consent and t.live_pledge:
-            self._consent(t.live_pledge, Consent.TRANSFER, to.address, as_pledgee=True)
+            self._consent(t.live_pledge, Consent.TRANSFER, to.address, as_pledgee=True, days=1)
+        if with_consent and t.important:  # and the regulator's approval of this move
+            self.approve(to, 3, False)
         now = self._now()
         caller = ACCOUNTS[t.holder] if as_holder else OUTSIDER
         predicted: Refusal | None = None
@@ -511,22 +560,23 @@ class RightsMachine(RuleBasedStateMachine):
             predicted = "AgentNotHolder", {"account": caller.address}
         elif t.frozen:
             predicted = "AgentFrozen", {"tokenId": token}
-        elif pledge is not None and key not in pledge.consents:
+        elif pledge is not None and not pledge.usable(*key, now):
             predicted = "AgentPledged", {"pledgeId": t.live_pledge}
         else:
-            predicted = self._recipient(to.address)
+            predicted = self._recipient(token, to.address, now)
         receipt = self._act(
             "transfer", AGENT, "transfer", [token, to.address, int(reason), DOC], caller, predicted
         )
         if receipt is None:
             return
         if pledge is not None:
-            pledge.consents.discard(key)
+            pledge.consents.pop(key)
             pledge.pledgor = to.address
+        self._spend_approval(token, to.address, receipt)
         self._moved(token, to.address, "transfer", receipt)
 
     @rule(
-        token=st.sampled_from([1, 2]),
+        token=st.sampled_from(TOKENS),
         to=st.sampled_from(PARTIES),
         as_regulator=st.sampled_from([True, True, True, False]),
     )
@@ -540,7 +590,7 @@ class RightsMachine(RuleBasedStateMachine):
         elif not self._issued(token, now):
             predicted = "AgentNotIssued", {"status": CertStatus.EXPIRED}
         else:
-            predicted = self._recipient(to.address)
+            predicted = self._recipient(token, to.address, now)
         receipt = self._act(
             "courtOrderTransfer",
             AGENT,
@@ -553,36 +603,79 @@ class RightsMachine(RuleBasedStateMachine):
             return
         if t.live_pledge:
             self.pledges[t.live_pledge].pledgor = to.address
+        self._spend_approval(token, to.address, receipt)
         self._moved(token, to.address, "court", receipt)
 
-    @rule(token=st.sampled_from([1, 2]), as_regulator=st.sampled_from([True, True, True, False]))
-    def freeze(self, token: int, as_regulator: bool) -> None:
+    @rule(
+        to=st.sampled_from(PARTIES),
+        days=st.sampled_from([1, 3, 30]),
+        withdraw=st.sampled_from([False, False, False, True]),
+    )
+    def approve(self, to: LocalAccount, days: int, withdraw: bool) -> None:
+        """A regulator approves one move of certificate 3 (important data) from its holder."""
+        token = 3
         t = self.tokens[token]
-        caller = REGULATOR if as_regulator else ACCOUNTS[t.holder]
+        now = self._now()
+        expiry = 0 if withdraw else self._floor(now) + days * DAY
         predicted: Refusal | None = None
-        if not as_regulator:
+        if not withdraw and not self._issued(token, now):
+            predicted = "AgentNotIssued", {"status": CertStatus.EXPIRED}
+        receipt = self._act(
+            "approveTransfer",
+            AGENT,
+            "approveTransfer",
+            [token, to.address, expiry],
+            REGULATOR,
+            predicted,
+        )
+        if receipt is None:
+            return
+        if withdraw:
+            self.approvals.pop((token, to.address), None)
+            return
+        self.approvals[(token, to.address)] = (t.holder, expiry)
+        self.approvals_given[(token, to.address.lower(), t.holder.lower())] += 1
+
+    @rule(
+        token=st.sampled_from(TOKENS),
+        who=st.sampled_from(["regulator", "regulator", "regulator2", "holder"]),
+    )
+    def freeze(self, token: int, who: str) -> None:
+        t = self.tokens[token]
+        caller = {"regulator": REGULATOR, "regulator2": REGULATOR2}.get(who, ACCOUNTS[t.holder])
+        predicted: Refusal | None = None
+        if who == "holder":
             predicted = "AgentNotRegulator", {}
         elif t.frozen:
             predicted = "AgentFrozen", {"tokenId": token}
         if self._act("freeze", AGENT, "freeze", [token, CASE], caller, predicted) is not None:
-            t.frozen = True
+            t.frozen, t.frozen_by = True, caller.address
 
-    @rule(token=st.sampled_from([1, 2]), as_regulator=st.sampled_from([True, True, True, False]))
-    def unfreeze(self, token: int, as_regulator: bool) -> None:
+    @rule(
+        token=st.sampled_from(TOKENS),
+        who=st.sampled_from(["regulator", "regulator", "regulator2", "admin", "outsider"]),
+    )
+    def unfreeze(self, token: int, who: str) -> None:
+        """Only the regulator that froze, or the admin (with a case), lifts a freeze."""
         t = self.tokens[token]
-        caller = REGULATOR if as_regulator else OUTSIDER
+        caller = {
+            "regulator": REGULATOR,
+            "regulator2": REGULATOR2,
+            "admin": self.rights.admin,
+            "outsider": OUTSIDER,
+        }[who]
         predicted: Refusal | None = None
-        if not as_regulator:
-            predicted = "AgentNotRegulator", {}
-        elif not t.frozen:
+        if not t.frozen:
             predicted = "AgentNotFrozen", {"tokenId": token}
+        elif who != "admin" and caller.address != t.frozen_by:
+            predicted = "AgentNotFreezer", {"account": caller.address, "frozenBy": t.frozen_by}
         if self._act("unfreeze", AGENT, "unfreeze", [token, CASE], caller, predicted) is not None:
-            t.frozen = False
+            t.frozen, t.frozen_by = False, ""
 
     # --- pledges --------------------------------------------------------------------------------
 
     @rule(
-        token=st.sampled_from([1, 2]),
+        token=st.sampled_from(TOKENS),
         lender=st.sampled_from(LENDERS),
         as_holder=st.sampled_from([True, True, True, False]),
         maturity_day=st.sampled_from([0, 1, 3, 30, 30, 400, 1200]),
@@ -642,9 +735,17 @@ class RightsMachine(RuleBasedStateMachine):
         pool = live if live and pick % 4 else ids
         return pool[pick % len(pool)]
 
+    def _effective(self, pledge_id: int, now: int) -> PledgeStatus:
+        """The pledge's status as the chain reports it: settled once its certificate is not in
+        force."""
+        p = self.pledges[pledge_id]
+        if p.status is PledgeStatus.LIVE and not self._issued(p.token, now):
+            return PledgeStatus.SETTLED
+        return p.status
+
     def _pledgee_check(self, pledge_id: int, caller: LocalAccount) -> Refusal | None:
         p = self.pledges[pledge_id]
-        if p.status is not PledgeStatus.LIVE:
+        if self._effective(pledge_id, self._now()) is not PledgeStatus.LIVE:
             return "AgentPledgeNotLive", {"pledgeId": pledge_id}
         if caller.address != p.pledgee:
             return "AgentNotPledgee", {"pledgeId": pledge_id, "account": caller.address}
@@ -683,12 +784,10 @@ class RightsMachine(RuleBasedStateMachine):
             pass
         elif now <= p.maturity:
             predicted = "AgentPledgeNotMatured", {"pledgeId": pledge_id, "maturity": p.maturity}
-        elif not self._issued(p.token, now):
-            predicted = "AgentNotIssued", {"status": CertStatus.EXPIRED}
         elif t.frozen:
             predicted = "AgentFrozen", {}
         else:
-            predicted = self._recipient(to)
+            predicted = self._recipient(p.token, to, now)
         receipt = self._act(
             "enforcePledge", AGENT, "enforcePledge", [pledge_id, to], caller, predicted
         )
@@ -696,24 +795,27 @@ class RightsMachine(RuleBasedStateMachine):
             return
         p.status = PledgeStatus.ENFORCED
         t.live_pledge = 0
+        self._spend_approval(p.token, to, receipt)
         self._moved(p.token, to, "enforce", receipt)
 
     def _consent(
-        self, pledge_id: int, action: Consent, counterparty: str, as_pledgee: bool
+        self, pledge_id: int, action: Consent, counterparty: str, as_pledgee: bool, days: int
     ) -> None:
+        """The pledgee consents until ``days`` lattice days ahead (given to the pledgor now)."""
         p = self.pledges[pledge_id]
         caller = ACCOUNTS[p.pledgee] if as_pledgee else ACCOUNTS[p.pledgor]
         predicted = self._pledgee_check(pledge_id, caller)
+        deadline = self._floor(self._now()) + days * DAY
         receipt = self._act(
             "grantConsent",
             AGENT,
             "grantConsent",
-            [pledge_id, int(action), counterparty],
+            [pledge_id, int(action), counterparty, deadline],
             caller,
             predicted,
         )
         if receipt is not None:
-            p.consents.add((action, counterparty))
+            p.consents[(action, counterparty)] = (p.pledgor, deadline)
 
     @precondition(lambda self: self.pledges)
     @rule(
@@ -721,11 +823,50 @@ class RightsMachine(RuleBasedStateMachine):
         action=st.sampled_from([Consent.TRANSFER, Consent.EXCLUSIVE_LICENCE]),
         counterparty=st.sampled_from([*PARTIES, *LICENSEES]),
         as_pledgee=st.sampled_from([True, True, True, False]),
+        days=st.sampled_from([1, 3, 30]),
     )
     def consent(
-        self, pick: int, action: Consent, counterparty: LocalAccount, as_pledgee: bool
+        self, pick: int, action: Consent, counterparty: LocalAccount, as_pledgee: bool, days: int
     ) -> None:
-        self._consent(self._pick_pledge(pick), action, counterparty.address, as_pledgee)
+        self._consent(self._pick_pledge(pick), action, counterparty.address, as_pledgee, days)
+
+    @precondition(lambda self: self.pledges)
+    @rule(
+        pick=st.integers(0, 40),
+        action=st.sampled_from([Consent.TRANSFER, Consent.EXCLUSIVE_LICENCE]),
+        counterparty=st.sampled_from([*PARTIES, *LICENSEES]),
+        as_pledgee=st.sampled_from([True, True, True, False]),
+        existing=st.sampled_from([True, True, False]),
+    )
+    def withdraw_consent(
+        self,
+        pick: int,
+        action: Consent,
+        counterparty: LocalAccount,
+        as_pledgee: bool,
+        existing: bool,
+    ) -> None:
+        """The pledgee withdraws a consent (mostly one it gave, else any)."""
+        pledge_id = self._pick_pledge(pick)
+        p = self.pledges[pledge_id]
+        caller = ACCOUNTS[p.pledgee] if as_pledgee else ACCOUNTS[p.pledgor]
+        key: tuple[int, str] = (int(action), counterparty.address)
+        if existing and p.consents:
+            key = sorted(p.consents)[pick % len(p.consents)]
+        action, counterparty = Consent(key[0]), ACCOUNTS[key[1]]
+        predicted = self._pledgee_check(pledge_id, caller)
+        if predicted is None and key not in p.consents:
+            predicted = "AgentNoConsent", {"pledgeId": pledge_id}
+        receipt = self._act(
+            "withdrawConsent",
+            AGENT,
+            "withdrawConsent",
+            [pledge_id, int(action), counterparty.address],
+            caller,
+            predicted,
+        )
+        if receipt is not None:
+            del p.consents[key]
 
     # --- time -----------------------------------------------------------------------------------
 
@@ -781,7 +922,11 @@ class RightsMachine(RuleBasedStateMachine):
             assert owner == m.holder, f"token {token}: owner {owner}, model {m.holder}"
             assert state[0] == owner  # the registration's holder follows the token
             assert int(state[1]) == self._status(token, now)
-            assert int(live) == m.live_pledge, f"token {token}: livePledgeOf {live}"
+            in_force = int(state[1]) == CertStatus.ISSUED
+            expected_live = m.live_pledge if in_force else 0
+            assert int(live) == expected_live, f"token {token}: livePledgeOf {live}"
+            # no live pledge on a certificate that is not in force
+            assert in_force or int(live) == 0, f"token {token} not in force, pledge {live} live"
             assert bool(freeze[0]) == m.frozen
             assert int(nonce) == m.nonce
             after[token] = (owner, int(live), bool(freeze[0]))
@@ -793,8 +938,10 @@ class RightsMachine(RuleBasedStateMachine):
             assert int(record[0]) == p.token
             assert record[1] == p.pledgor, f"pledge {pledge_id}: pledgor {record[1]}"
             assert record[2] == p.pledgee
-            assert PledgeStatus(record[7]) is p.status, f"pledge {pledge_id}: {record[7]}"
+            status = self._effective(pledge_id, now)
+            assert PledgeStatus(record[7]) is status, f"pledge {pledge_id}: {record[7]}"
             if record[7] == PledgeStatus.LIVE:
+                assert self._issued(p.token, now), f"pledge {pledge_id} live, not in force"
                 live_by_token[int(record[0])] += 1
                 assert after[int(record[0])][1] == pledge_id
         assert next(values)[7] == PledgeStatus.NONE
@@ -858,6 +1005,18 @@ class RightsMachine(RuleBasedStateMachine):
         self.moves.clear()
         self.before = after
 
+    @invariant()
+    def an_approval_is_used_at_most_once(self) -> None:
+        for key, used in self.approvals_used.items():
+            assert used <= self.approvals_given[key], f"approval {key} used {used} times"
+        spent = [(3, to) for (token, to, _) in self.approvals_used if token == 3]
+        expiries = self.rights.batch(
+            [(AGENT, "transferApprovalExpiry", [3, ACCOUNTS_BY_LOWER[to]]) for _, to in spent]
+        )
+        for (token, to), expiry in zip(spent, expiries, strict=True):
+            unused = self.approvals.get((token, ACCOUNTS_BY_LOWER[to]))
+            assert int(expiry) == (0 if unused is None else unused[1]), f"approval {to}"
+
 
 @pytest.fixture
 def ctx(
@@ -871,23 +1030,26 @@ def test_rights_state_machine(
 ) -> None:
     for account in ACCOUNTS.values():
         fund(chain, account.address)
-    token_a, token_b = issue_certificates(
+    ids = issue_certificates(
         ctx,
         chain,
         [
             CertificateSpec(H1, (HOLDING, PROCESSING_USE, PRODUCT_OPERATION)),
             CertificateSpec(H2, (HOLDING, PROCESSING_USE)),
+            CertificateSpec(H3, (HOLDING, PROCESSING_USE), classification="important"),
         ],
         fp_base=0x70,
     )
-    assert (token_a, token_b) == (1, 2)
+    assert ids == TOKENS
     rights = Rights(chain, deployment, governor())
     rights.grant_regulator(REGULATOR)
+    rights.grant_regulator(REGULATOR2)
+    rights.record_domestic(DOMESTIC, REGULATOR)  # NOWHERE keeps none: moves to it fail closed
     rights.set_country(ABROAD.address, "HK", REGULATOR)
     tokens = {}
-    for token in (token_a, token_b):
-        holder, _, _, valid_until, mask = rights.state(token)
-        tokens[token] = TokenM(holder=holder, valid_until=valid_until, rights=mask)
+    for token in ids:
+        holder, _, level, valid_until, mask = rights.state(token)
+        tokens[token] = TokenM(holder, valid_until, mask, important=level == 1)
     lattice = min(t.valid_until for t in tokens.values())
     assert max(t.valid_until for t in tokens.values()) - lattice < 60
     # start half-way between two lattice points
@@ -921,6 +1083,9 @@ def test_rights_state_machine(
         "releasePledge",
         "courtOrderTransfer",
         "freeze",
+        "approveTransfer",
+        "approvalUsed",
+        "withdrawConsent",
     ):
         assert OUTCOMES[(wanted, "ok")] > 0, f"no {wanted} went through: {explored}"
     assert len(OUTCOMES) >= 30, f"few distinct outcomes: {explored}"

@@ -19,7 +19,7 @@ from eth_account.messages import encode_typed_data
 from eth_account.signers.local import LocalAccount
 from eth_utils.crypto import keccak
 
-from registry.chain.client import ChainClient, dev_account
+from registry.chain.client import DEV_PAUSER_INDEX, ChainClient, dev_account
 from registry.chain.eip712 import sign_typed_data
 from registry.context import RegistryContext
 from registry.domain.deployment import DeploymentManifest
@@ -37,12 +37,14 @@ from tests.contracts.agent_helpers import (
     CertStatus,
     Consent,
     LicenceInput,
+    Mechanism,
     PledgeStatus,
     PledgeTerms,
     Reason,
     Rights,
     event,
     events,
+    fund,
     h,
     hex32,
     issue_certificate,
@@ -75,6 +77,8 @@ def ctx(
 def rights(ctx: RegistryContext, chain: ChainClient, deployment: DeploymentManifest) -> Rights:
     r = Rights(chain, deployment, governor())
     r.grant_regulator(REGULATOR)
+    # a move fails closed without the recipient's country: the regulator records the domestic ones
+    r.record_domestic([HOLDER, BUYER, LENDER, OTHER, LENDER2, HEIR], REGULATOR)
     return r
 
 
@@ -225,10 +229,15 @@ def test_only_regulators_freeze_unfreeze_and_approve(rights: Rights, token: int)
         ("unfreeze", [token, CASE]),
         ("approveTransfer", [token, BUYER.address, rights.now() + DAY]),
         ("setPartyCountry", [ABROAD.address, b"HK"]),
-        ("recordCrossBorder", [token, ABROAD.address, (1, rights.now() + DAY, b"HK", h("n"))]),
+        (
+            "recordCrossBorder",
+            [token, ABROAD.address, (1, rights.now() + DAY, b"HK", h("n"), HOLDER.address)],
+        ),
         ("courtOrderTransfer", [token, BUYER.address, CASE]),
     ):
         for outsider in (HOLDER, OTHER, rights.admin):
+            if function == "unfreeze":  # v2: the admin lifts a freeze (with a case reference)
+                continue
             expect(
                 rights.refused(AGENT, function, args, outsider),
                 "AgentNotRegulator",
@@ -237,7 +246,7 @@ def test_only_regulators_freeze_unfreeze_and_approve(rights: Rights, token: int)
     expect(rights.refused(AGENT, "freeze", [4242, CASE], REGULATOR), "RegistryUnknownRegistration")
     expect(
         rights.refused(AGENT, "setImportantDataApprovalRequired", [False], REGULATOR),
-        "AgentNotRegulator",
+        "AgentNotAdmin",
     )
 
 
@@ -252,17 +261,17 @@ def test_a_pledged_certificate_moves_only_with_the_pledgees_consent_for_that_rec
         pledgeId=pledge_id,
     )
     # consent for another recipient (or another action) does not help
-    rights.tx(AGENT, "grantConsent", [pledge_id, Consent.TRANSFER, OTHER.address], LENDER)
-    rights.tx(AGENT, "grantConsent", [pledge_id, Consent.CANCEL, BUYER.address], LENDER)
+    rights.consent(pledge_id, Consent.TRANSFER, OTHER.address, LENDER)
+    rights.consent(pledge_id, Consent.CANCEL, BUYER.address, LENDER)
     expect(refused_transfer(rights, token, HOLDER, BUYER.address), "AgentPledged")
     # only the pledgee consents
     expect(
-        rights.refused(AGENT, "grantConsent", [pledge_id, Consent.TRANSFER, BUYER.address], HOLDER),
+        rights.refused_consent(pledge_id, Consent.TRANSFER, BUYER.address, HOLDER),
         "AgentNotPledgee",
         pledgeId=pledge_id,
         account=HOLDER.address,
     )
-    granted = rights.tx(AGENT, "grantConsent", [pledge_id, Consent.TRANSFER, BUYER.address], LENDER)
+    granted = rights.consent(pledge_id, Consent.TRANSFER, BUYER.address, LENDER)
     assert event(granted, "PledgeConsentGranted").args["action"] == Consent.TRANSFER
     receipt = transfer(rights, token, HOLDER, BUYER.address)
     used = event(receipt, "PledgeConsentUsed").args
@@ -277,7 +286,7 @@ def test_a_pledged_certificate_moves_only_with_the_pledgees_consent_for_that_rec
     assert rights.live_pledge_of(token) == pledge_id
     # the consent was used up
     expect(refused_transfer(rights, token, BUYER, HOLDER.address), "AgentPledged")
-    rights.tx(AGENT, "grantConsent", [pledge_id, Consent.TRANSFER, HOLDER.address], LENDER)
+    rights.consent(pledge_id, Consent.TRANSFER, HOLDER.address, LENDER)
     transfer(rights, token, BUYER, HOLDER.address)
     expect(refused_transfer(rights, token, HOLDER, BUYER.address), "AgentPledged")
 
@@ -323,7 +332,7 @@ def test_general_data_needs_no_approval(rights: Rights, token: int) -> None:
 def test_a_recipient_abroad_needs_a_valid_cross_border_record(
     rights: Rights, ctx: RegistryContext, chain: ChainClient, token: int, abroad_in: str
 ) -> None:
-    assert rights.call(AGENT, "partyCountry", [ABROAD.address]) == b"CN"
+    assert rights.call(AGENT, "partyCountry", [ABROAD.address]) == bytes(2)
     set_ = rights.set_country(ABROAD.address, abroad_in, REGULATOR)
     assert event(set_, "PartyCountrySet").args["country"] == "0x" + abroad_in.encode().hex()
     assert rights.call(AGENT, "partyCountry", [ABROAD.address]) == abroad_in.encode()
@@ -363,10 +372,12 @@ def test_a_recipient_abroad_needs_a_valid_cross_border_record(
     assert recorded["mechanism"] == 1
     assert recorded["expiry"] == expiry
     assert recorded["country"] == code
-    mechanism, stored_expiry, stored_country, _ = rights.call(
+    assert same(recorded["exporter"], HOLDER.address)
+    mechanism, stored_expiry, stored_country, _, exporter = rights.call(
         AGENT, "crossBorderRecord", [token, ABROAD.address]
     )
     assert (mechanism, stored_expiry, stored_country) == (1, expiry, abroad_in.encode())
+    assert same(exporter, HOLDER.address)
     transfer(rights, token, HOLDER, ABROAD.address)
     assert_held_by(rights, ctx, token, ABROAD.address)
     # a domestic recipient needs none
@@ -375,10 +386,16 @@ def test_a_recipient_abroad_needs_a_valid_cross_border_record(
 
 def test_a_cross_border_record_needs_a_mechanism_and_a_country(rights: Rights, token: int) -> None:
     later = rights.now() + DAY
-    for record in ((0, later, b"HK", h("n")), (1, later, b"\x00\x00", h("n"))):
+    holder = HOLDER.address
+    for record, error in (
+        ((0, later, b"HK", h("n"), holder), "AgentCrossBorderMechanismNotAllowed"),
+        ((1, later, b"\x00\x00", h("n"), holder), "AgentInvalidCountry"),
+        ((1, later, b"CN", h("n"), holder), "AgentInvalidCountry"),
+        ((1, later, b"hk", h("n"), holder), "AgentInvalidCountry"),
+    ):
         expect(
             rights.refused(AGENT, "recordCrossBorder", [token, ABROAD.address, record], REGULATOR),
-            "AgentInvalidCrossBorder",
+            error,
         )
 
 
@@ -496,10 +513,10 @@ def test_cancellation_while_pledged_needs_the_pledgees_cancel_consent(
         pledgeId=pledge_id,
     )
     # a transfer consent, or a cancel consent naming someone else, is not a cancel consent
-    rights.tx(AGENT, "grantConsent", [pledge_id, Consent.TRANSFER, HOLDER.address], LENDER)
-    rights.tx(AGENT, "grantConsent", [pledge_id, Consent.CANCEL, OTHER.address], LENDER)
+    rights.consent(pledge_id, Consent.TRANSFER, HOLDER.address, LENDER)
+    rights.consent(pledge_id, Consent.CANCEL, OTHER.address, LENDER)
     expect(rights.refused(REGISTRY, "cancel", [token, h("why")], HOLDER), "AgentPledged")
-    rights.tx(AGENT, "grantConsent", [pledge_id, Consent.CANCEL, HOLDER.address], LENDER)
+    rights.consent(pledge_id, Consent.CANCEL, HOLDER.address, LENDER)
     receipt = rights.tx(REGISTRY, "cancel", [token, h("why")], HOLDER)
     used = event(receipt, "PledgeConsentUsed").args
     assert used["action"] == Consent.CANCEL
@@ -790,7 +807,7 @@ def test_release_only_by_the_pledgee_then_a_new_pledge_may_follow(
     assert rights.live_pledge_of(token) == 0
     expect(rights.refused(AGENT, "releasePledge", [pledge_id], LENDER), "AgentPledgeNotLive")
     expect(
-        rights.refused(AGENT, "grantConsent", [pledge_id, Consent.TRANSFER, BUYER.address], LENDER),
+        rights.refused_consent(pledge_id, Consent.TRANSFER, BUYER.address, LENDER),
         "AgentPledgeNotLive",
     )
     expect(rights.refused(AGENT, "releasePledge", [999], LENDER), "AgentPledgeNotLive")
@@ -874,21 +891,14 @@ def test_an_exclusive_licence_while_pledged_needs_consent_for_that_licensee(
     plain = first.replace(exclusive=False, licensee=other_licensee.address)
     rights.tx(LICENCES, "grantLicence", [token, plain.as_tuple()], HOLDER)
     # consent for another licensee, or for another action, is not consent for this one
-    rights.tx(
-        AGENT,
-        "grantConsent",
-        [pledge_id, Consent.EXCLUSIVE_LICENCE, other_licensee.address],
-        LENDER,
-    )
-    rights.tx(AGENT, "grantConsent", [pledge_id, Consent.TRANSFER, licensee.address], LENDER)
+    rights.consent(pledge_id, Consent.EXCLUSIVE_LICENCE, other_licensee.address, LENDER)
+    rights.consent(pledge_id, Consent.TRANSFER, licensee.address, LENDER)
     later = first.replace(start=start + 100 * DAY, end=start + 200 * DAY)  # after the plain one
     expect(
         rights.refused(LICENCES, "grantLicence", [token, later.as_tuple()], HOLDER),
         "AgentPledged",
     )
-    rights.tx(
-        AGENT, "grantConsent", [pledge_id, Consent.EXCLUSIVE_LICENCE, licensee.address], LENDER
-    )
+    rights.consent(pledge_id, Consent.EXCLUSIVE_LICENCE, licensee.address, LENDER)
     receipt = rights.tx(LICENCES, "grantLicence", [token, later.as_tuple()], HOLDER)
     used = event(receipt, "PledgeConsentUsed").args
     assert used["action"] == Consent.EXCLUSIVE_LICENCE
@@ -981,3 +991,422 @@ def test_pledge_consents_signed_with_ethers_are_accepted_and_altered_or_replayed
         [fresh.as_tuple(), *(bytes.fromhex(s[2:]) for s in again)],
         RELAYER,
     )
+
+
+# --- contracts v2: the adversarial review's defects (issue 13) --------------------------------
+
+REGULATOR2, STRANGER, PAUSER = dev_account(11), dev_account(12), dev_account(DEV_PAUSER_INDEX)
+PAUSER_ROLE = keccak(text="PAUSER_ROLE")
+YEAR = 365 * DAY
+
+
+def important_token(rights: Rights, ctx: RegistryContext, chain: ChainClient) -> int:
+    return issue_certificate(ctx, chain, HOLDER, classification="important", fp=0xD1)
+
+
+def approve(rights: Rights, token: int, to: LocalAccount, days: int = 30) -> Any:
+    return rights.tx(
+        AGENT, "approveTransfer", [token, to.address, rights.now() + days * DAY], REGULATOR
+    )
+
+
+def test_defect_7_an_approval_allows_one_move(
+    rights: Rights, ctx: RegistryContext, chain: ChainClient
+) -> None:
+    """Defect 7: two regulator approvals (to BUYER and back to HOLDER) let important data go
+    back and forth any number of times; now each approval is spent by the move it approves."""
+    token = important_token(rights, ctx, chain)
+    approved = event(approve(rights, token, BUYER), "TransferApproved").args
+    assert same(approved["from"], HOLDER.address)
+    assert same(approved["regulator"], REGULATOR.address)
+    approve(rights, token, HOLDER)
+    receipt = transfer(rights, token, HOLDER, BUYER.address)
+    used = event(receipt, "TransferApprovalUsed").args
+    assert used["tokenId"] == token
+    assert same(used["to"], BUYER.address)
+    assert same(used["from"], HOLDER.address)
+    assert same(used["regulator"], REGULATOR.address)
+    assert same(used["actor"], HOLDER.address)
+    assert rights.call(AGENT, "transferApprovalExpiry", [token, BUYER.address]) == 0
+    # BUYER -> HOLDER: the approval to HOLDER named HOLDER as the exporter, not BUYER
+    expect(refused_transfer(rights, token, BUYER, HOLDER.address), "AgentApprovalRequired")
+    approve(rights, token, HOLDER)
+    transfer(rights, token, BUYER, HOLDER.address)
+    # the approval to BUYER was spent: no second move
+    expect(
+        refused_transfer(rights, token, HOLDER, BUYER.address),
+        "AgentApprovalRequired",
+        tokenId=token,
+        to=BUYER.address,
+    )
+
+
+def test_defect_7_an_approval_is_bound_to_the_holder_it_was_given_for(
+    rights: Rights, ctx: RegistryContext, chain: ChainClient
+) -> None:
+    """Defect 7: an approval stayed usable by whoever held the certificate later."""
+    token = important_token(rights, ctx, chain)
+    approve(rights, token, BUYER)
+    approve(rights, token, HEIR)
+    rights.tx(AGENT, "courtOrderTransfer", [token, HEIR.address, CASE], REGULATOR)
+    expect(refused_transfer(rights, token, HEIR, BUYER.address), "AgentApprovalRequired")
+    # a withdrawn approval (expiry 0) is gone; a past expiry is refused when given
+    withdrawn = rights.tx(AGENT, "approveTransfer", [token, BUYER.address, 0], REGULATOR)
+    assert event(withdrawn, "TransferApproved").args["expiry"] == 0
+    assert rights.call(AGENT, "transferApprovalExpiry", [token, BUYER.address]) == 0
+    expect(
+        rights.refused(AGENT, "approveTransfer", [token, BUYER.address, rights.now()], REGULATOR),
+        "AgentInvalidApprovalExpiry",
+    )
+
+
+def test_defect_7_a_cross_border_record_names_the_exporter(
+    rights: Rights, ctx: RegistryContext, token: int
+) -> None:
+    """Defect 7: one cross-border record allowed exports by two different holders."""
+    rights.set_country(ABROAD.address, "HK", REGULATOR)
+    expiry = rights.now() + YEAR
+    expect(
+        rights.refused(
+            AGENT,
+            "recordCrossBorder",
+            [token, ABROAD.address, (1, expiry, b"HK", h("n"), BUYER.address)],
+            REGULATOR,
+        ),
+        "AgentNotHolder",
+        tokenId=token,
+        account=BUYER.address,
+    )
+    rights.record_cross_border(token, ABROAD.address, "HK", expiry, REGULATOR)
+    transfer(rights, token, HOLDER, ABROAD.address)
+    transfer(rights, token, ABROAD, BUYER.address)
+    # BUYER is not the exporter the record names
+    expect(
+        refused_transfer(rights, token, BUYER, ABROAD.address),
+        "AgentCrossBorderRecordRequired",
+        tokenId=token,
+        to=ABROAD.address,
+    )
+
+
+def test_defect_7_cross_border_records_are_validated_when_recorded(
+    rights: Rights, ctx: RegistryContext, chain: ChainClient, token: int
+) -> None:
+    """Defect 7: a standard contract with a 50-year expiry was accepted for important data."""
+    important = important_token(rights, ctx, chain)
+    now = rights.now()
+    latest = int(rights.call(AGENT, "CROSS_BORDER_MAX_TERM"))
+    assert latest == 1096 * DAY
+    for mechanism in (Mechanism.STANDARD_CONTRACT, Mechanism.CERTIFICATION, Mechanism.NONE):
+        expect(
+            rights.refused(
+                AGENT,
+                "recordCrossBorder",
+                [
+                    important,
+                    ABROAD.address,
+                    (int(mechanism), now + YEAR, b"HK", h("n"), HOLDER.address),
+                ],
+                REGULATOR,
+            ),
+            "AgentCrossBorderMechanismNotAllowed",
+            tokenId=important,
+            level=1,
+            mechanism=mechanism,
+        )
+    for expiry in (now + 50 * YEAR, now - 1, now + latest + 2 * DAY):
+        expect(
+            rights.refused(
+                AGENT,
+                "recordCrossBorder",
+                [important, ABROAD.address, (1, expiry, b"HK", h("n"), HOLDER.address)],
+                REGULATOR,
+            ),
+            "AgentCrossBorderExpiryInvalid",
+            expiry=expiry,
+        )
+    rights.record_cross_border(important, ABROAD.address, "HK", now + 3 * YEAR, REGULATOR)
+    # general data may use any of the three mechanisms
+    for mechanism in (Mechanism.STANDARD_CONTRACT, Mechanism.CERTIFICATION):
+        rights.record_cross_border(
+            token, ABROAD.address, "US", now + YEAR, REGULATOR, mechanism=mechanism
+        )
+
+
+def test_defect_7_a_recipient_without_a_recorded_country_is_refused(
+    rights: Rights, ctx: RegistryContext, token: int
+) -> None:
+    """Defect 7: an address with no recorded country counted as domestic (CN)."""
+    assert rights.call(AGENT, "partyCountry", [STRANGER.address]) == bytes(2)
+    expect(
+        refused_transfer(rights, token, HOLDER, STRANGER.address),
+        "AgentRecipientWithoutCountry",
+        to=STRANGER.address,
+    )
+    expect(
+        rights.refused(AGENT, "courtOrderTransfer", [token, STRANGER.address, CASE], REGULATOR),
+        "AgentRecipientWithoutCountry",
+    )
+    expect(
+        rights.refused(AGENT, "setPartyCountry", [STRANGER.address, b"c1"], REGULATOR),
+        "AgentInvalidCountry",
+    )
+    rights.set_country(STRANGER.address, "CN", REGULATOR)
+    transfer(rights, token, HOLDER, STRANGER.address)
+    # clearing the country fails closed again
+    rights.tx(AGENT, "setPartyCountry", [HOLDER.address, bytes(2)], REGULATOR)
+    expect(
+        refused_transfer(rights, token, STRANGER, HOLDER.address), "AgentRecipientWithoutCountry"
+    )
+
+
+def test_defect_8_only_the_freezing_regulator_or_the_admin_with_a_case_lifts_a_freeze(
+    rights: Rights, ctx: RegistryContext, token: int
+) -> None:
+    """Defect 8: a second regulator lifted the first regulator's court freeze."""
+    rights.grant_regulator(REGULATOR2)
+    rights.tx(AGENT, "freeze", [token, CASE], REGULATOR)
+    for outsider in (REGULATOR2, HOLDER, OTHER):
+        expect(
+            rights.refused(AGENT, "unfreeze", [token, CASE], outsider),
+            "AgentNotFreezer",
+            tokenId=token,
+            account=outsider.address,
+            frozenBy=REGULATOR.address,
+        )
+    expect(
+        rights.refused(AGENT, "unfreeze", [token, ZERO32], rights.admin),
+        "AgentCaseReferenceRequired",
+        tokenId=token,
+    )
+    lifted = event(rights.tx(AGENT, "unfreeze", [token, CASE], rights.admin), "CertificateUnfrozen")
+    assert same(lifted.args["actor"], rights.admin.address)
+    assert lifted.args["caseRef"] == hex32(CASE)
+    # the freezing regulator lifts its own
+    rights.tx(AGENT, "freeze", [token, CASE], REGULATOR2)
+    expect(rights.refused(AGENT, "unfreeze", [token, CASE], REGULATOR), "AgentNotFreezer")
+    lifted = event(rights.tx(AGENT, "unfreeze", [token, CASE], REGULATOR2), "CertificateUnfrozen")
+    assert same(lifted.args["actor"], REGULATOR2.address)
+    transfer(rights, token, HOLDER, BUYER.address)
+
+
+def test_defect_11_consents_expire_and_can_be_withdrawn(
+    rights: Rights, chain: ChainClient, token: int
+) -> None:
+    """Defect 11: pledgee consents never expired and could not be withdrawn."""
+    pledge_id = pledged(rights, token)
+    expect(
+        rights.refused(
+            AGENT,
+            "grantConsent",
+            [pledge_id, Consent.TRANSFER, BUYER.address, rights.now()],
+            LENDER,
+        ),
+        "AgentConsentDeadlinePassed",
+    )
+    deadline = rights.now() + DAY
+    granted = event(
+        rights.consent(pledge_id, Consent.TRANSFER, BUYER.address, LENDER, deadline),
+        "PledgeConsentGranted",
+    ).args
+    assert same(granted["pledgor"], HOLDER.address)
+    assert same(granted["pledgee"], LENDER.address)
+    assert granted["deadline"] == deadline
+    pledgor, stored_deadline = rights.call(
+        AGENT, "consentOf", [pledge_id, Consent.TRANSFER, BUYER.address]
+    )
+    assert same(pledgor, HOLDER.address)
+    assert stored_deadline == deadline
+    travel(chain, 2 * DAY)
+    expect(refused_transfer(rights, token, HOLDER, BUYER.address), "AgentPledged")
+    # withdrawn by the pledgee only, and only what exists
+    rights.consent(pledge_id, Consent.TRANSFER, BUYER.address, LENDER)
+    withdraw = [pledge_id, Consent.TRANSFER, BUYER.address]
+    expect(rights.refused(AGENT, "withdrawConsent", withdraw, HOLDER), "AgentNotPledgee")
+    receipt = rights.tx(AGENT, "withdrawConsent", withdraw, LENDER)
+    gone = event(receipt, "PledgeConsentWithdrawn").args
+    assert gone["action"] == Consent.TRANSFER
+    assert same(gone["counterparty"], BUYER.address)
+    assert same(gone["pledgee"], LENDER.address)
+    expect(refused_transfer(rights, token, HOLDER, BUYER.address), "AgentPledged")
+    expect(
+        rights.refused(AGENT, "withdrawConsent", withdraw, LENDER),
+        "AgentNoConsent",
+        pledgeId=pledge_id,
+    )
+
+
+def test_defect_11_a_consent_given_to_one_pledgor_is_useless_after_a_court_order(
+    rights: Rights, ctx: RegistryContext, token: int
+) -> None:
+    """Defect 11: after a court-ordered transfer the new holder used a consent given to the
+    old one (consents were keyed only by action and counterparty)."""
+    pledge_id = pledged(rights, token)
+    rights.consent(pledge_id, Consent.TRANSFER, BUYER.address, LENDER)
+    rights.consent(pledge_id, Consent.CANCEL, HEIR.address, LENDER)
+    rights.tx(AGENT, "courtOrderTransfer", [token, HEIR.address, CASE], REGULATOR)
+    expect(refused_transfer(rights, token, HEIR, BUYER.address), "AgentPledged")
+    expect(rights.refused(REGISTRY, "cancel", [token, h("why")], HEIR), "AgentPledged")
+    # a consent given to the new pledgor works
+    receipt = rights.consent(pledge_id, Consent.TRANSFER, BUYER.address, LENDER)
+    assert same(event(receipt, "PledgeConsentGranted").args["pledgor"], HEIR.address)
+    used = event(transfer(rights, token, HEIR, BUYER.address), "PledgeConsentUsed").args
+    assert same(used["pledgor"], HEIR.address)
+    assert_held_by(rights, ctx, token, BUYER.address)
+
+
+def test_defect_11_a_change_consent_is_bound_to_the_pledgor_and_its_deadline(
+    rights: Rights, chain: ChainClient, token: int
+) -> None:
+    """Defect 11 (and 4): the `Change` consent works like the others: bound to the pledgor,
+    expiring, spent once (driven as the ledger, which calls `authorizeChange`)."""
+    ledger = rights.registry
+    pledge_id = pledged(rights, token)
+    with pytest.raises(ContractRevertError) as refused:
+        rights.as_module(ledger, "authorizeChange", [token, HOLDER.address])
+    expect(refused.value, "AgentPledged", tokenId=token, pledgeId=pledge_id)
+    rights.consent(pledge_id, Consent.CHANGE, HOLDER.address, LENDER, rights.now() + DAY)
+    used = rights.as_module(ledger, "authorizeChange", [token, HOLDER.address])
+    assert [e.name for e in used] == ["PledgeConsentUsed"]
+    assert used[0].args["action"] == Consent.CHANGE
+    with pytest.raises(ContractRevertError):  # spent
+        rights.as_module(ledger, "authorizeChange", [token, HOLDER.address])
+    rights.consent(pledge_id, Consent.CHANGE, HOLDER.address, LENDER, rights.now() + DAY)
+    travel(chain, 2 * DAY)
+    with pytest.raises(ContractRevertError):  # expired
+        rights.as_module(ledger, "authorizeChange", [token, HOLDER.address])
+    rights.tx(AGENT, "freeze", [token, CASE], REGULATOR)
+    with pytest.raises(ContractRevertError) as refused:
+        rights.as_module(ledger, "authorizeChange", [token, HOLDER.address])
+    expect(refused.value, "AgentFrozen", tokenId=token)
+
+
+def test_defect_3_a_pledge_is_never_live_on_an_expired_certificate(
+    rights: Rights, chain: ChainClient, token: int
+) -> None:
+    """Defect 3: after expiry the pledge stayed live (lien search, `livePledgeOf`) and the
+    pledgee could neither release nor enforce it; now it reads as settled."""
+    maturity = rights.now() + 30 * DAY
+    pledge_id = pledged(rights, token, maturity=maturity)
+    assert list(rights.call(AGENT, "encumbrance", [token])) == [pledge_id, False]
+    travel(chain, rights.valid_until(token) - rights.now() + 1)
+    assert rights.live_pledge_of(token) == 0
+    assert list(rights.call(AGENT, "encumbrance", [token])) == [0, False]
+    assert rights.pledge(pledge_id)["status"] == PledgeStatus.SETTLED
+    for function, args in (
+        ("releasePledge", [pledge_id]),
+        ("enforcePledge", [pledge_id, LENDER.address]),
+        ("grantConsent", [pledge_id, Consent.TRANSFER, BUYER.address, rights.now() + DAY]),
+    ):
+        expect(
+            rights.refused(AGENT, function, args, LENDER), "AgentPledgeNotLive", pledgeId=pledge_id
+        )
+
+
+def test_defect_3_the_ledger_settles_a_pledge_when_the_certificate_ends(
+    rights: Rights, ctx: RegistryContext, token: int
+) -> None:
+    """Defect 3: cancelling with the pledgee's consent left the pledge live on a cancelled
+    certificate. A pledge reads as settled once its certificate is not in force, and the
+    ledger's `settleCertificateEnd` closes it with `PledgeSettled`."""
+    pledge_id = pledged(rights, token)
+    rights.consent(pledge_id, Consent.CANCEL, HOLDER.address, LENDER)
+    ctx.registrations.cancel(token, "retired", HOLDER)
+    assert rights.live_pledge_of(token) == 0
+    assert rights.pledge(pledge_id)["status"] == PledgeStatus.SETTLED
+    expect(rights.refused(AGENT, "releasePledge", [pledge_id], LENDER), "AgentPledgeNotLive")
+    with pytest.raises(ContractRevertError) as refused:
+        rights.tx(AGENT, "settleCertificateEnd", [token, CertStatus.CANCELLED], LENDER)
+    expect(refused.value, "AgentUnauthorizedModule")
+    settled = rights.as_module(
+        rights.registry, "settleCertificateEnd", [token, int(CertStatus.CANCELLED)]
+    )
+    names = [e.name for e in settled]
+    if names:  # the ledger may already have settled it (registry slice); else this call does
+        assert names == ["PledgeSettled"]
+        assert settled[0].args["pledgeId"] == pledge_id
+        assert settled[0].args["endStatus"] == CertStatus.CANCELLED
+    assert rights.pledge(pledge_id)["status"] == PledgeStatus.SETTLED
+    assert rights.as_module(rights.registry, "settleCertificateEnd", [token, 7]) == []
+
+
+def test_defect_13_agent_events_name_their_actor(
+    rights: Rights, ctx: RegistryContext, token: int
+) -> None:
+    """Defect 13: `ImportantDataApprovalRequired`, `CertificateTransferred`,
+    `PledgorChanged` and `PledgeConsentGranted` did not name who acted."""
+    receipt = rights.tx(AGENT, "setImportantDataApprovalRequired", [True], rights.admin)
+    assert same(event(receipt, "ImportantDataApprovalRequired").args["admin"], rights.admin.address)
+    pledge_id = pledged(rights, token)
+    granted = event(
+        rights.consent(pledge_id, Consent.TRANSFER, BUYER.address, LENDER), "PledgeConsentGranted"
+    )
+    assert same(granted.args["pledgee"], LENDER.address)
+    receipt = transfer(rights, token, HOLDER, BUYER.address)
+    assert same(event(receipt, "CertificateTransferred").args["actor"], HOLDER.address)
+    assert same(event(receipt, "PledgorChanged").args["actor"], HOLDER.address)
+    receipt = rights.tx(AGENT, "courtOrderTransfer", [token, OTHER.address, CASE], REGULATOR)
+    assert same(event(receipt, "CertificateTransferred").args["actor"], REGULATOR.address)
+    assert same(event(receipt, "PledgorChanged").args["actor"], REGULATOR.address)
+
+
+def test_a_pause_stops_every_state_change_of_the_agent_and_keeps_its_reads(
+    rights: Rights, ctx: RegistryContext, token: int
+) -> None:
+    pledge_id = pledged(rights, token)
+    fund(rights.chain, PAUSER.address)
+    rights.tx("RegistryAuthority", "grantRole", [PAUSER_ROLE, PAUSER.address], rights.admin)
+    rights.tx("RegistryAuthority", "pause", [], PAUSER)
+    try:
+        ledger = rights.registry
+        for sender, function, args in (
+            (HOLDER, "transfer", [token, BUYER.address, int(Reason.SALE), DOC]),
+            (REGULATOR, "courtOrderTransfer", [token, BUYER.address, CASE]),
+            (LENDER, "releasePledge", [pledge_id]),
+            (LENDER, "enforcePledge", [pledge_id, LENDER.address]),
+            (LENDER, "grantConsent", [pledge_id, 0, BUYER.address, rights.now() + DAY]),
+            (LENDER, "withdrawConsent", [pledge_id, 0, BUYER.address]),
+            (REGULATOR, "freeze", [token, CASE]),
+            (REGULATOR, "unfreeze", [token, CASE]),
+            (REGULATOR, "approveTransfer", [token, BUYER.address, rights.now() + DAY]),
+            (REGULATOR, "setPartyCountry", [BUYER.address, b"CN"]),
+            (rights.admin, "setImportantDataApprovalRequired", [False]),
+        ):
+            expect(rights.refused(AGENT, function, args, sender), "EnforcedPause")
+        for function, args in (
+            ("authorizeCancellation", [token, HOLDER.address]),
+            ("authorizeChange", [token, HOLDER.address]),
+            ("settleCertificateEnd", [token, 7]),
+        ):
+            with pytest.raises(ContractRevertError) as refused:
+                rights.as_module(ledger, function, args)
+            expect(refused.value, "EnforcedPause")
+        terms = rights.pledge_terms(token, HOLDER.address, LENDER2.address)
+        expect(
+            rights.refused(
+                AGENT,
+                "registerPledge",
+                [
+                    terms.as_tuple(),
+                    rights.sign_pledge(terms, HOLDER),
+                    rights.sign_pledge(terms, LENDER2),
+                ],
+                RELAYER,
+            ),
+            "EnforcedPause",
+        )
+        assert rights.live_pledge_of(token) == pledge_id
+        assert rights.call(AGENT, "freezeOf", [token])[0] is False
+    finally:
+        rights.tx("RegistryAuthority", "unpause", [], PAUSER)
+    transfer_ok = rights.consent(pledge_id, Consent.TRANSFER, BUYER.address, LENDER)
+    assert transfer_ok.events
+
+
+def test_the_agent_keeps_its_state_in_its_erc7201_namespace(rights: Rights) -> None:
+    """The ledger address sits in the first slot of `dareg.storage.TransferAgent`."""
+    name = b"dareg.storage.TransferAgent"
+    inner = int.from_bytes(keccak(name), "big") - 1
+    slot = int.from_bytes(keccak(inner.to_bytes(32, "big")), "big") & ~0xFF
+    raw = rights.chain.rpc("eth_getStorageAt", [rights.agent, hex(slot), "latest"])
+    assert same("0x" + raw[-40:], rights.registry)

@@ -702,6 +702,7 @@ def test_after_a_transfer_the_new_holder_chooses_the_accounting_class(
     valuations: Valuations, rights: Rights, token: int
 ) -> None:
     valuations.tx("setAccountingClass", [token, AccountingClass.INVENTORY], HOLDER)
+    rights.set_country(BUYER.address, "CN", REGULATOR)  # v2: a recipient needs a country
     rights.tx(AGENT, "transfer", [token, BUYER.address, 1, h("sale")], HOLDER)
     # the seller's choice was the seller's: the buyer has not chosen yet
     assert valuations.accounting_class(token) == AccountingClass.NONE

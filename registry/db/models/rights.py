@@ -48,11 +48,19 @@ class TransferRecord(EventKey, table=True):
     document_hash: str | None = Field(default=None, sa_type=String(HASH_LENGTH))
     tx_hash: str = Field(sa_type=String(HASH_LENGTH))
     transferred_at: datetime = Field(sa_type=UTCDateTime)
+    actor: str | None = Field(
+        default=None,
+        sa_type=String(ADDRESS_LENGTH),
+        description="who moved it: the holder, a regulator (court order), the pledgee "
+        "(enforcement); None for events mirrored before contracts v2",
+    )
 
 
 class PledgeRecord(RecordKey, table=True):
     """A pledge (质押) as its events leave it: registered (``registered_*``), its pledgor
-    following the certificate (``PledgorChanged``), then released or enforced (``closed_*``).
+    following the certificate (``PledgorChanged``), then released, enforced or settled by the
+    certificate's end (``closed_*``; ``end_status``: the end that settled it, cancelled, revoked
+    or expired).
 
     ``secured_amount`` is the ``uint128`` in the currency's minor unit, as decimal text.
     ``last_*`` is the position of the last event applied to the row.
@@ -84,15 +92,21 @@ class PledgeRecord(RecordKey, table=True):
     enforced_to: str | None = Field(default=None, sa_type=String(ADDRESS_LENGTH))
     last_block: int = Field(sa_type=BigInteger)
     last_log_index: int = Field(sa_type=Integer)
+    end_status: str | None = Field(
+        default=None, sa_type=String(16), description="registration Status value of the end"
+    )
 
 
 class PledgeEventRecord(EventKey, table=True):
     """Every event of every pledge, in chain order: the lien history of a certificate.
 
-    ``kind`` is registered, released, enforced, consent_granted, consent_used or
-    pledgor_changed; ``action`` is the consent's ``ConsentAction`` value; ``party`` is the
-    pledgor (registered, pledgor_changed), the pledgee (released), the recipient (enforced) or
-    the counterparty (consents).
+    ``kind`` is registered, released, enforced, settled, consent_granted, consent_used,
+    consent_withdrawn or pledgor_changed; ``action`` is the consent's ``ConsentAction`` value;
+    ``party`` is the pledgor (registered, pledgor_changed, settled), the pledgee (released), the
+    recipient (enforced) or the counterparty (consents). ``actor`` is who acted (the pledgee
+    granting or withdrawing a consent, the pledgor using one, whoever moved the certificate for
+    pledgor_changed; ``None`` where the event does not say, e.g. settled, or before contracts
+    v2); ``deadline`` is when a granted consent lapses.
     """
 
     __tablename__: ClassVar[str] = "pledge_event"
@@ -109,6 +123,8 @@ class PledgeEventRecord(EventKey, table=True):
     party: str = Field(sa_type=String(ADDRESS_LENGTH))
     tx_hash: str = Field(sa_type=String(HASH_LENGTH))
     at: datetime = Field(sa_type=UTCDateTime)
+    actor: str | None = Field(default=None, sa_type=String(ADDRESS_LENGTH))
+    deadline: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class FreezeRecord(CertificateKey, table=True):
@@ -133,7 +149,8 @@ class FreezeRecord(CertificateKey, table=True):
 
 
 class FreezeEventRecord(EventKey, table=True):
-    """Every freeze and unfreeze, in chain order, with the regulator and the case reference."""
+    """Every freeze and unfreeze, in chain order, with who acted (``regulator``: the regulator
+    that froze; for an unfreeze that regulator or the admin) and the case reference."""
 
     __tablename__: ClassVar[str] = "freeze_event"
     __table_args__ = (
@@ -202,8 +219,10 @@ class RecipientKey(CertificateKey):
 
 
 class TransferApprovalRecord(RecipientKey, table=True):
-    """A regulator's approval of a transfer of important data to one recipient, as last set
-    (``expiry`` ``None``: withdrawn). Not tied to a registration: the contract accepts any id."""
+    """A regulator's approval of one move of important data from ``from_address`` (the holder
+    when approved) to one recipient, as last set (``expiry`` ``None``: withdrawn). The move
+    spends it (``used_at``, ``used_by``: when and who moved; the contract then forgets it). Not
+    tied to a registration row (approvals before contracts v2 accepted any id)."""
 
     __tablename__: ClassVar[str] = "transfer_approval"
     __table_args__ = (position_index("transfer_approval", "updated"),)
@@ -212,11 +231,15 @@ class TransferApprovalRecord(RecipientKey, table=True):
     regulator: str = Field(sa_type=String(ADDRESS_LENGTH))
     updated_block: int = Field(sa_type=BigInteger)
     updated_log_index: int = Field(sa_type=Integer)
+    from_address: str | None = Field(default=None, sa_type=String(ADDRESS_LENGTH))
+    used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    used_by: str | None = Field(default=None, sa_type=String(ADDRESS_LENGTH))
 
 
 class CrossBorderRecordRow(RecipientKey, table=True):
     """The basis of a transfer abroad (数据出境) of one certificate to one recipient, as last
-    recorded: mechanism, expiry, recipient country, hash of the approval (filing) number."""
+    recorded: mechanism, expiry, recipient country, hash of the approval (filing) number, and
+    the exporter it lets export (the holder when recorded; ``None`` before contracts v2)."""
 
     __tablename__: ClassVar[str] = "cross_border_record"
     __table_args__ = (position_index("cross_border_record", "updated"),)
@@ -228,10 +251,12 @@ class CrossBorderRecordRow(RecipientKey, table=True):
     regulator: str = Field(sa_type=String(ADDRESS_LENGTH))
     updated_block: int = Field(sa_type=BigInteger)
     updated_log_index: int = Field(sa_type=Integer)
+    exporter: str | None = Field(default=None, sa_type=String(ADDRESS_LENGTH))
 
 
 class PartyCountry(ChainKey, table=True):
-    """The country a regulator recorded for a party (``None``: cleared, i.e. domestic, CN)."""
+    """The country a regulator recorded for a party (``None``: cleared; no certificate moves to
+    a party without a country)."""
 
     __tablename__: ClassVar[str] = "party_country"
     __table_args__ = (position_index("party_country", "updated"),)

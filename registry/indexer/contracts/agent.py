@@ -8,8 +8,9 @@ order as the registration lifecycle, because they touch the same rows
 (``CertificateTransferred`` moves ``registration.holder``; a cancellation may follow a pledgee's
 consent in the same transaction). The checks mirror the contract: a transfer moves a certificate
 from its mirrored holder, a pledge is registered only while no other pledge of the certificate
-is live, only a live pledge is released, enforced or consented on, only a frozen certificate is
-unfrozen. Approvals, cross-border records and countries are kept as last set.
+is live, only a live pledge is released, enforced, settled or consented on, only a frozen
+certificate is unfrozen. Approvals, cross-border records and countries are kept as last set; an
+approval a move spends (``TransferApprovalUsed``) keeps when and by whom.
 
 A ``PledgeRegistered`` carries the pledge as a struct, which must agree with the event's indexed
 token and pledgee and be live.
@@ -19,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import TypeAlias, get_args
+from typing import Any, TypeAlias, get_args
 
 from sqlalchemy import Connection
 
@@ -34,6 +35,7 @@ from registry.db.models import (
     transfer_table,
 )
 from registry.domain.chain import ChainEvent, ChainLog
+from registry.domain.registration import Status
 from registry.domain.rights import ConsentAction, CrossBorderMechanism, PledgeStatus, TransferReason
 from registry.indexer.contracts.fields import (
     BLOCK_TIME,
@@ -48,6 +50,7 @@ from registry.indexer.contracts.fields import (
     optional_hash32,
     optional_time,
     record_maker,
+    time,
     to_address,
     to_hash,
     uint,
@@ -76,6 +79,7 @@ class CertificateTransferredRecord(Record):
     reason: TransferReason
     document_hash: str | None
     transferred_at: datetime
+    actor: str
 
 
 class _PledgeRecord(Record):
@@ -107,8 +111,16 @@ class PledgeEnforcedRecord(_PledgeRecord):
     enforced_at: datetime
 
 
+class PledgeSettledRecord(_PledgeRecord):
+    """The certificate ended (``end_status``: cancelled, revoked or expired) and closed its
+    pledge."""
+
+    end_status: Status
+    at: datetime
+
+
 class _Consent(_PledgeRecord):
-    """What a pledgee's consent states (granted, or used up)."""
+    """What a pledgee's consent states (granted, used up, or withdrawn)."""
 
     action: ConsentAction
     counterparty: str
@@ -116,20 +128,32 @@ class _Consent(_PledgeRecord):
 
 
 class PledgeConsentGrantedRecord(_Consent):
-    pass
+    """Given to ``pledgor`` (the pledgor then) until ``deadline`` by ``pledgee``."""
+
+    pledgor: str
+    deadline: datetime
+    pledgee: str
 
 
 class PledgeConsentUsedRecord(_Consent):
-    pass
+    """Spent by ``pledgor`` (the holder acting)."""
+
+    pledgor: str
+
+
+class PledgeConsentWithdrawnRecord(_Consent):
+    pledgee: str
 
 
 class PledgorChangedRecord(_PledgeRecord):
     pledgor: str
     at: datetime
+    actor: str
 
 
 class _Freeze(Record):
-    """What a freeze or an unfreeze states."""
+    """What a freeze or an unfreeze states; ``regulator`` is who acted (for an unfreeze, the
+    regulator that froze or the admin)."""
 
     token_id: int
     regulator: str
@@ -146,12 +170,25 @@ class CertificateUnfrozenRecord(_Freeze):
 
 
 class TransferApprovedRecord(Record):
-    """``expiry`` ``None``: the approval was withdrawn (set to 0)."""
+    """``expiry`` ``None``: the approval was withdrawn (set to 0); ``from_``: the exporter (the
+    holder when approved; the zero address when withdrawing one that did not exist)."""
 
     token_id: int
     to: str
+    from_: str
     expiry: datetime | None
     regulator: str
+
+
+class TransferApprovalUsedRecord(Record):
+    """A move from ``from_`` to ``to`` spent the approval ``regulator`` gave; ``actor`` moved."""
+
+    token_id: int
+    to: str
+    from_: str
+    regulator: str
+    actor: str
+    at: datetime
 
 
 class CrossBorderRecordedRecord(Record):
@@ -161,11 +198,12 @@ class CrossBorderRecordedRecord(Record):
     expiry: datetime | None
     country: str
     approval_number_hash: str
+    exporter: str
     regulator: str
 
 
 class PartyCountrySetRecord(Record):
-    """``country`` ``None``: cleared (the party counts as domestic again)."""
+    """``country`` ``None``: cleared (no certificate moves to the party until one is set)."""
 
     party: str
     country: str | None
@@ -178,12 +216,15 @@ AgentRecord: TypeAlias = (
     | PledgeRegisteredRecord
     | PledgeReleasedRecord
     | PledgeEnforcedRecord
+    | PledgeSettledRecord
     | PledgeConsentGrantedRecord
     | PledgeConsentUsedRecord
+    | PledgeConsentWithdrawnRecord
     | PledgorChangedRecord
     | CertificateFrozenRecord
     | CertificateUnfrozenRecord
     | TransferApprovedRecord
+    | TransferApprovalUsedRecord
     | CrossBorderRecordedRecord
     | PartyCountrySetRecord
 )
@@ -225,13 +266,23 @@ _CONSENT: dict[str, Field] = {
     "at": BLOCK_TIME,
 }
 
-#: the fields of freezes and unfreezes
+#: the fields of freezes and unfreezes (an unfreeze names its ``actor``)
 _FREEZE: dict[str, Field] = {
     "token_id": uint,
     "regulator": address,
     "case_ref": ("caseRef", hash32),
     "at": BLOCK_TIME,
 }
+
+#: The certificate ends a pledge is settled by.
+_ENDS = (Status.CANCELLED, Status.REVOKED, Status.EXPIRED)
+
+
+def _end_status(event: ChainEvent, value: Any) -> Status:
+    end = member(Status, "registration status")(event, value)
+    if end not in _ENDS:
+        raise error(event, f"settles a pledge by the certificate's status {end}, not an end")
+    return Status(end)
 
 
 def _country(event: ChainEvent, _timestamp: int | None) -> PartyCountrySetRecord:
@@ -253,6 +304,7 @@ DECODERS: dict[str, RecordMaker] = {
         reason=member(TransferReason, "transfer reason"),
         document_hash=optional_hash32,
         transferred_at=BLOCK_TIME,
+        actor=address,
     ),
     "PledgeRegistered": _pledge_registered,
     "PledgeReleased": record_maker(
@@ -270,23 +322,48 @@ DECODERS: dict[str, RecordMaker] = {
         pledgee=address,
         enforced_at=BLOCK_TIME,
     ),
-    "PledgeConsentGranted": record_maker(PledgeConsentGrantedRecord, **_CONSENT),
-    "PledgeConsentUsed": record_maker(PledgeConsentUsedRecord, **_CONSENT),
+    "PledgeSettled": record_maker(
+        PledgeSettledRecord,
+        pledge_id=uint,
+        token_id=uint,
+        end_status=("endStatus", _end_status),
+        at=BLOCK_TIME,
+    ),
+    "PledgeConsentGranted": record_maker(
+        PledgeConsentGrantedRecord, **_CONSENT, pledgor=address, deadline=time, pledgee=address
+    ),
+    "PledgeConsentUsed": record_maker(PledgeConsentUsedRecord, **_CONSENT, pledgor=address),
+    "PledgeConsentWithdrawn": record_maker(
+        PledgeConsentWithdrawnRecord, **_CONSENT, pledgee=address
+    ),
     "PledgorChanged": record_maker(
         PledgorChangedRecord,
         pledge_id=uint,
         token_id=uint,
         pledgor=address,
         at=BLOCK_TIME,
+        actor=address,
     ),
     "CertificateFrozen": record_maker(CertificateFrozenRecord, **_FREEZE),
-    "CertificateUnfrozen": record_maker(CertificateUnfrozenRecord, **_FREEZE),
+    "CertificateUnfrozen": record_maker(
+        CertificateUnfrozenRecord, **{**_FREEZE, "regulator": ("actor", address)}
+    ),
     "TransferApproved": record_maker(
         TransferApprovedRecord,
         token_id=uint,
         to=address,
+        from_=address,
         expiry=optional_time,
         regulator=address,
+    ),
+    "TransferApprovalUsed": record_maker(
+        TransferApprovalUsedRecord,
+        token_id=uint,
+        to=address,
+        from_=address,
+        regulator=address,
+        actor=address,
+        at=BLOCK_TIME,
     ),
     "CrossBorderRecorded": record_maker(
         CrossBorderRecordedRecord,
@@ -296,6 +373,7 @@ DECODERS: dict[str, RecordMaker] = {
         expiry=optional_time,
         country=_COUNTRY,
         approval_number_hash=hash32,
+        exporter=address,
         regulator=address,
     ),
     "PartyCountrySet": _country,
@@ -310,8 +388,10 @@ _PLEDGE_EVENT_KINDS: dict[type, str] = {
     PledgeRegisteredRecord: "registered",
     PledgeReleasedRecord: "released",
     PledgeEnforcedRecord: "enforced",
+    PledgeSettledRecord: "settled",
     PledgeConsentGrantedRecord: "consent_granted",
     PledgeConsentUsedRecord: "consent_used",
+    PledgeConsentWithdrawnRecord: "consent_withdrawn",
     PledgorChangedRecord: "pledgor_changed",
 }
 
@@ -319,8 +399,10 @@ _PLEDGE_EVENT_KINDS: dict[type, str] = {
 PledgeChange = (
     PledgeReleasedRecord
     | PledgeEnforcedRecord
+    | PledgeSettledRecord
     | PledgeConsentGrantedRecord
     | PledgeConsentUsedRecord
+    | PledgeConsentWithdrawnRecord
     | PledgorChangedRecord
 )
 
@@ -364,7 +446,7 @@ class AgentApplier(CertificateApplier):
                 pledge_ids.add(record.pledge_id)
             elif isinstance(record, CertificateFrozenRecord | CertificateUnfrozenRecord):
                 frozen.add(record.token_id)
-            elif isinstance(record, TransferApprovedRecord):
+            elif isinstance(record, TransferApprovedRecord | TransferApprovalUsedRecord):
                 approvals.add((record.token_id, record.to))
             elif isinstance(record, CrossBorderRecordedRecord):
                 cross_border.add((record.token_id, record.recipient))
@@ -407,6 +489,8 @@ class AgentApplier(CertificateApplier):
         party: str,
         at: datetime,
         action: str | None = None,
+        actor: str | None = None,
+        deadline: datetime | None = None,
     ) -> None:
         self.pledge_events.append(
             {
@@ -420,6 +504,8 @@ class AgentApplier(CertificateApplier):
                 "party": party,
                 "tx_hash": log.tx_hash,
                 "at": at,
+                "actor": actor,
+                "deadline": deadline,
             }
         )
 
@@ -444,9 +530,14 @@ class AgentApplier(CertificateApplier):
                     "recipient": record.to,
                     "expiry": record.expiry,
                     "regulator": record.regulator,
+                    "from_address": None if record.expiry is None else record.from_,
+                    "used_at": None,
+                    "used_by": None,
                 },
                 f"the approval of certificate {record.token_id} to {record.to}",
             )
+        elif isinstance(record, TransferApprovalUsedRecord):
+            self._approval_used(log, record)
         elif isinstance(record, CrossBorderRecordedRecord):
             self.upsert(
                 self.cross_border,
@@ -460,6 +551,7 @@ class AgentApplier(CertificateApplier):
                     "country": record.country,
                     "approval_number_hash": record.approval_number_hash,
                     "regulator": record.regulator,
+                    "exporter": record.exporter,
                 },
                 f"the cross-border record of certificate {record.token_id} to {record.recipient}",
             )
@@ -498,7 +590,24 @@ class AgentApplier(CertificateApplier):
                 "document_hash": record.document_hash,
                 "tx_hash": log.tx_hash,
                 "transferred_at": record.transferred_at,
+                "actor": record.actor,
             }
+        )
+
+    def _approval_used(self, log: ChainLog, record: TransferApprovalUsedRecord) -> None:
+        what = f"the approval of certificate {record.token_id} to {record.to}"
+        row = self.approvals.get((record.token_id, record.to))
+        if row is None or row["expiry"] is None or row["used_at"] is not None:
+            raise self.mismatch(log, f"a move spends {what}, which the mirror does not hold live")
+        if row["from_address"] not in (None, record.from_):
+            raise self.mismatch(
+                log, f"{record.from_} spends {what}, given for moves from {row['from_address']}"
+            )
+        self.upsert(
+            self.approvals,
+            log,
+            {**row, "used_at": record.at, "used_by": record.actor},
+            what,
         )
 
     def _pledge_registered(self, log: ChainLog, record: PledgeRegisteredRecord) -> None:
@@ -540,6 +649,7 @@ class AgentApplier(CertificateApplier):
                 **self.created(log, "registered"),
                 "closed_at": None,
                 "enforced_to": None,
+                "end_status": None,
                 "last_block": log.block_number,
                 "last_log_index": log.log_index,
             },
@@ -565,12 +675,37 @@ class AgentApplier(CertificateApplier):
                     enforced_to=record.to,
                 )
                 self._pledge_event(log, record, record.to, record.enforced_at)
+        elif isinstance(record, PledgeSettledRecord):
+            self.touch(self.pledges, log, row, what)
+            row.update(
+                status=PledgeStatus.SETTLED.value,
+                closed_at=record.at,
+                end_status=record.end_status.value,
+            )
+            self._pledge_event(log, record, row["pledgor"], record.at)
         elif isinstance(record, PledgorChangedRecord):
             self.touch(self.pledges, log, row, what)
             row["pledgor"] = record.pledgor
-            self._pledge_event(log, record, record.pledgor, record.at)
-        else:  # consents change nothing the pledge row keeps; the history records them
-            self._pledge_event(log, record, record.counterparty, record.at, record.action.value)
+            self._pledge_event(log, record, record.pledgor, record.at, actor=record.actor)
+        elif isinstance(record, PledgeConsentGrantedRecord):
+            # consents change nothing the pledge row keeps; the history records them
+            self._pledge_event(
+                log,
+                record,
+                record.counterparty,
+                record.at,
+                record.action.value,
+                actor=record.pledgee,
+                deadline=record.deadline,
+            )
+        elif isinstance(record, PledgeConsentUsedRecord):
+            self._pledge_event(
+                log, record, record.counterparty, record.at, record.action.value, record.pledgor
+            )
+        else:
+            self._pledge_event(
+                log, record, record.counterparty, record.at, record.action.value, record.pledgee
+            )
 
     def _freeze(
         self, log: ChainLog, record: CertificateFrozenRecord | CertificateUnfrozenRecord

@@ -80,7 +80,11 @@ def client(node: AnvilNode) -> ChainClient:
 def manifest(client: ChainClient, tmp_path_factory: pytest.TempPathFactory) -> DeploymentManifest:
     settings = Settings()
     deployed = deploy_all(
-        client, dev_account(0), artifacts_hash(settings.artifacts_dir), settings.token_base_uri
+        client,
+        dev_account(0),
+        governor().address,
+        artifacts_hash(settings.artifacts_dir),
+        settings.token_base_uri,
     )
     setup = _context(client, deployed, tmp_path_factory.mktemp("setup"))
     admin = governor()

@@ -3,6 +3,7 @@ real TransferAgent and LicenceRegistry on anvil."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -19,6 +20,7 @@ from registry.db.models import (
     registration_table,
     transfer_table,
 )
+from registry.domain.registration import Status
 from registry.domain.rights import (
     ConsentAction,
     CrossBorderMechanism,
@@ -45,6 +47,7 @@ from registry.mirror import (
     transfer_approvals,
     transfers_of_token,
 )
+from tests.conftest import admin
 from tests.registry.indexer.mirror import dump, sync
 from tests.registry.registration.conftest import travel
 from tests.registry.rights.test_service import (
@@ -64,6 +67,33 @@ from tests.registry.rights.test_service import (
 
 DAY = 86_400
 YEAR = 365 * DAY
+
+
+def soon(ctx: RegistryContext) -> datetime:
+    """A consent's deadline: a week from the chain's now."""
+    return chain_now(ctx.client) + timedelta(days=7)
+
+
+def as_ledger(ctx: RegistryContext, function: str, args: list[object]) -> None:
+    """Call ``TransferAgent.function(args)`` as the ledger (impersonated on anvil): a hook
+    DataAssetRegistry calls, e.g. ``settleCertificateEnd`` when a certificate ends."""
+    ledger = ctx.registrations.contract_address
+    agent = ctx.rights.agent_address
+    data = ctx.client.encode_call("TransferAgent", agent, function, args)
+    ctx.client.rpc("anvil_setBalance", [ledger, hex(10**20)])
+    ctx.client.rpc("anvil_impersonateAccount", [ledger])
+    try:
+        tx = ctx.client.rpc("eth_sendTransaction", [{"from": ledger, "to": agent, "data": data}])
+    finally:
+        ctx.client.rpc("anvil_stopImpersonatingAccount", [ledger])
+    receipt = None
+    for _ in range(100):  # mined at once on anvil, but the node may answer before it is stored
+        receipt = ctx.client.rpc("eth_getTransactionReceipt", [tx])
+        if receipt is not None:
+            break
+        time.sleep(0.05)
+    assert receipt is not None
+    assert int(receipt["status"], 16) == 1
 
 
 @dataclass
@@ -89,7 +119,9 @@ def run_scenario(ctx: RegistryContext, after: Callable[[], object] = lambda: Non
     # A is pledged, and sold with the pledgee's consent: the pledge follows it
     first = rights.sign_and_register(pledge_terms(ctx, a), holder(), bank(), ctx.operator)
     s.pledges.append(first.id)
-    rights.grant_consent(first.id, ConsentAction.TRANSFER, buyer().address, bank())
+    rights.grant_consent(first.id, ConsentAction.TRANSFER, licensee().address, soon(ctx), bank())
+    rights.withdraw_consent(first.id, ConsentAction.TRANSFER, licensee().address, bank())
+    rights.grant_consent(first.id, ConsentAction.TRANSFER, buyer().address, soon(ctx), bank())
     after()
     rights.transfer(a, buyer().address, "sale", "转让合同 2026-01", holder())
     after()
@@ -109,7 +141,9 @@ def run_scenario(ctx: RegistryContext, after: Callable[[], object] = lambda: Non
         ),
         licensee(),
     )
-    rights.grant_consent(first.id, ConsentAction.EXCLUSIVE_LICENCE, licensee().address, bank())
+    rights.grant_consent(
+        first.id, ConsentAction.EXCLUSIVE_LICENCE, licensee().address, soon(ctx), bank()
+    )
     exclusive = rights.grant_licence(
         a,
         licence_terms(
@@ -167,10 +201,12 @@ def run_scenario(ctx: RegistryContext, after: Callable[[], object] = lambda: Non
     # A is pledged again and cancelled with the pledgee's consent; its licences die with it
     third = rights.sign_and_register(pledge_terms(ctx, a), buyer(), bank(), ctx.operator)
     s.pledges.append(third.id)
-    rights.grant_consent(third.id, "cancel", buyer().address, bank())
+    rights.grant_consent(third.id, "cancel", buyer().address, soon(ctx), bank())
     ctx.registrations.cancel(a, "业务终止", buyer())
+    # the ledger settles the pledge of an ended certificate (a no-op once it already has)
+    as_ledger(ctx, "settleCertificateEnd", [a, list(Status).index(Status.CANCELLED)])
     rights.set_party_country(foreigner().address, None, reg)
-    rights.set_important_data_approval_required(False, ctx.operator)
+    rights.set_important_data_approval_required(False, admin())
     after()
     return s
 
@@ -256,14 +292,18 @@ def assert_mirrors_chain(ctx: RegistryContext, engine: Engine, s: Scenario) -> N
                 record.expiry,
                 record.country,
                 record.approval_number_hash,
+                record.exporter,
             ) == (
                 expected.mechanism,
                 expected.expiry,
                 expected.country,
                 expected.approval_number_hash,
+                expected.exporter,
             )
         for approval in transfer_approvals(engine, token):
-            assert approval.expiry == rights.transfer_approval_expiry(token, approval.recipient)
+            # a spent approval is gone from the chain; the mirror keeps who spent it
+            unused = None if approval.used_at is not None else approval.expiry
+            assert unused == rights.transfer_approval_expiry(token, approval.recipient)
     mirrored_pledges = {
         p.id: p for token in s.tokens.values() for p in pledges_of_token(engine, token)
     }
@@ -335,10 +375,18 @@ def test_every_pledge_licence_freeze_and_transfer_matches_the_chain(
     a_pledges = pledges_of_token(ctx.engine, a)
     assert [(p.id, p.status) for p in a_pledges] == [
         (first, PledgeStatus.RELEASED),
-        (third, PledgeStatus.LIVE),
+        (third, PledgeStatus.SETTLED),  # v2: a cancelled certificate settles its pledge
+    ]
+    assert a_pledges[1].end_status is Status.CANCELLED
+    assert a_pledges[1].closed_at is not None
+    assert [(h.kind, h.actor) for h in a_pledges[1].history][-2:] == [
+        ("consent_used", buyer().address),
+        ("settled", None),
     ]
     assert [(h.kind, h.action) for h in a_pledges[0].history] == [
         ("registered", None),
+        ("consent_granted", ConsentAction.TRANSFER),
+        ("consent_withdrawn", ConsentAction.TRANSFER),
         ("consent_granted", ConsentAction.TRANSFER),
         ("consent_used", ConsentAction.TRANSFER),
         ("pledgor_changed", None),
@@ -360,7 +408,9 @@ def test_every_pledge_licence_freeze_and_transfer_matches_the_chain(
         first,
         third,
     ]
-    assert [p.id for p in pledges_of_holder(ctx.engine, buyer().address, live_only=True)] == [third]
+    assert pledges_of_holder(ctx.engine, buyer().address, live_only=True) == []
+    granted = a_pledges[0].history[1]
+    assert (granted.actor, granted.deadline is not None) == (bank().address, True)
     assert [p.id for p in pledges_of_holder(ctx.engine, foreigner().address)] == [second]
     assert pledges_of_holder(ctx.engine, holder().address) == []
     with pytest.raises(InputError):
@@ -390,9 +440,23 @@ def test_every_pledge_licence_freeze_and_transfer_matches_the_chain(
     assert [e.frozen for e in c_freeze.history] == [True, False]
     assert all(e.regulator == regulator().address for e in c_freeze.history)
     assert freeze_of(ctx.engine, a).history == ()
-    assert [r.recipient for r in cross_border_records(ctx.engine, c)] == [foreigner().address]
-    assert [r.recipient for r in transfer_approvals(ctx.engine, b)] == [holder().address]
-    assert party_country(ctx.engine, foreigner().address) == "CN"  # cleared again
+    assert [(r.recipient, r.exporter) for r in cross_border_records(ctx.engine, c)] == [
+        (foreigner().address, buyer().address)
+    ]
+    (approval,) = transfer_approvals(ctx.engine, b)
+    assert (approval.recipient, approval.from_address, approval.used_by) == (
+        holder().address,
+        buyer().address,
+        buyer().address,
+    )
+    assert approval.used_at is not None
+    assert party_country(ctx.engine, foreigner().address) is None  # cleared: fails closed
+    # who moved: the holder, the regulator (court order), the pledgee (enforcement)
+    assert [t.actor for t in transfers_of_token(ctx.engine, c)] == [
+        regulator().address,
+        buyer().address,
+        bank().address,
+    ]
 
     # the registration's holder followed every move
     assert registration_row(ctx.engine, c) is not None
@@ -412,6 +476,9 @@ def test_every_pledge_licence_freeze_and_transfer_matches_the_chain(
         "CertificateFrozen",
         "CertificateUnfrozen",
         "TransferApproved",
+        "TransferApprovalUsed",
+        "PledgeConsentWithdrawn",
+        "PledgeSettled",
         "CrossBorderRecorded",
         "PartyCountrySet",
         "ImportantDataApprovalRequired",
@@ -579,4 +646,6 @@ def test_rows_point_back_at_their_raw_events(ctx: RegistryContext, scenario: Sce
         "PledgeConsentGranted",
         "PledgeConsentUsed",
         "PledgorChanged",
+        "PledgeConsentWithdrawn",
+        "PledgeSettled",
     }

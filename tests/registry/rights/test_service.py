@@ -18,6 +18,7 @@ from registry.context import RegistryContext
 from registry.domain.money import format_minor
 from registry.domain.registration import Right, Status
 from registry.domain.rights import (
+    CROSS_BORDER_MAX_TERM,
     ConsentAction,
     CrossBorderMechanism,
     LicenceStatus,
@@ -39,6 +40,7 @@ from registry.errors import (
     RegistrationNotFoundError,
 )
 from registry.rights.odrl import build_policy, policy_hash, read_policy
+from tests.conftest import admin
 from tests.registry.registration.conftest import NOTICE, REGISTRAR_CODE, metadata, registrar, travel
 
 DAY = 86_400
@@ -90,19 +92,30 @@ def issue(
     service.accept(reg.id, registrar())
     service.open_notice(reg.id, registrar())
     travel(ctx.client, NOTICE + 1)
-    return service.issue(reg.id, registrar()).id
+    token = service.issue(reg.id, registrar()).id
+    record_domestic(ctx)
+    return token
 
 
 def grant_regulator(ctx: RegistryContext, account: LocalAccount | None = None) -> LocalAccount:
+    """Grant REGULATOR_ROLE to ``account`` (default :func:`regulator`); the admin governs."""
     account = account or regulator()
-    ctx.client.transact(
-        "DataAssetRegistry",
-        ctx.registrations.contract_address,
-        "grantRole",
-        [REGULATOR_ROLE, account.address],
-        ctx.operator,
-    )
+    ctx.registrations.set_regulator(account.address, admin())
     return account
+
+
+#: The domestic cast (every party of these tests but :func:`foreigner`).
+DOMESTIC = (holder, buyer, bank, licensee, sublicensee)
+
+
+def record_domestic(ctx: RegistryContext) -> None:
+    """Record CN for the domestic cast, once per chain: a move to a party without a recorded
+    country fails closed (contracts v2), and recording a party's country is a regulator's act
+    (the admin grants :func:`regulator` the role for it, as a test of freezes would)."""
+    if ctx.rights.party_country(bank().address) is None:
+        reg = grant_regulator(ctx)
+        for party in DOMESTIC:
+            ctx.rights.set_party_country(party().address, "CN", reg)
 
 
 def chain_now(chain: ChainClient) -> datetime:
@@ -231,6 +244,12 @@ def test_contract_refusals_map_to_http_statuses() -> None:
         "AgentNotIssued": 409,
         "AgentApprovalRequired": 409,
         "AgentCrossBorderRecordRequired": 409,
+        "AgentRecipientWithoutCountry": 409,
+        "AgentNoConsent": 409,
+        "AgentNotFreezer": 403,
+        "AgentNotAdmin": 403,
+        "AgentCrossBorderExpiryInvalid": 422,
+        "AgentCrossBorderMechanismNotAllowed": 422,
         "LicenceExclusiveConflict": 409,
         "LicenceCertificateNotIssued": 409,
         "LicenceParentNotActive": 409,
@@ -343,8 +362,49 @@ def test_important_data_needs_approval_and_abroad_a_cross_border_record(
     rights.set_party_country(sublicensee().address, "DE", reg)
     with refused("AgentCrossBorderRecordRequired"):
         rights.transfer(general, sublicensee().address, "sale", None, foreigner())
-    rights.set_party_country(foreigner().address, None, reg)  # back to domestic
-    assert rights.party_country(foreigner().address) == "CN"
+    assert record.exporter == holder().address
+    # cleared: no country, so nothing moves to the party (fail closed)
+    rights.transfer(general, buyer().address, "sale", None, foreigner())
+    rights.set_party_country(foreigner().address, None, reg)
+    assert rights.party_country(foreigner().address) is None
+    with refused("AgentRecipientWithoutCountry", 409):
+        rights.transfer(general, foreigner().address, "sale", None, buyer())
+
+
+def test_cross_border_records_are_checked_before_the_chain_as_the_contract_checks_them(
+    ctx: RegistryContext,
+) -> None:
+    """Defect 7 (service side): the three-year term, the mechanism allowed for important data
+    and a foreign country are refused with clear messages; the term is the contract's."""
+    rights = ctx.rights
+    reg = grant_regulator(ctx)
+    important = issue(ctx, classification="important")
+    term = int(ctx.client.read("TransferAgent", rights.agent_address, "CROSS_BORDER_MAX_TERM", []))
+    assert timedelta(seconds=term) == CROSS_BORDER_MAX_TERM
+    now = chain_now(ctx.client)
+    to = foreigner().address
+    with pytest.raises(InputError, match="three years"):
+        rights.record_cross_border(
+            important, to, "security_assessment", "X", now + timedelta(days=50 * 365), "US", reg
+        )
+    with pytest.raises(InputError, match="three years"):
+        rights.record_cross_border(
+            important, to, "security_assessment", "X", now - timedelta(days=1), "US", reg
+        )
+    with pytest.raises(InputError, match="security assessment"):
+        rights.record_cross_border(
+            important, to, "standard_contract", "X", now + timedelta(days=365), "US", reg
+        )
+    with pytest.raises(InputError, match="foreign"):
+        rights.record_cross_border(
+            important, to, "security_assessment", "X", now + timedelta(days=365), "CN", reg
+        )
+    record = rights.record_cross_border(
+        important, to, "security_assessment", "X", now + timedelta(days=3 * 365), "US", reg
+    )
+    assert record.exporter == holder().address
+    assert record.valid_at(chain_now(ctx.client), holder().address)
+    assert not record.valid_at(chain_now(ctx.client), buyer().address)
 
 
 # --- freezes -----------------------------------------------------------------------------------
@@ -423,9 +483,15 @@ def test_a_pledge_needs_both_signatures_and_blocks_movement(ctx: RegistryContext
     with refused("AgentPledged", 409):
         rights.grant_licence(token, licence_terms(ctx, exclusive=True), holder())
     rights.grant_licence(token, licence_terms(ctx), holder())  # non-exclusive needs no consent
+    soon = chain_now(ctx.client) + timedelta(days=7)
     with refused("AgentNotPledgee", 403):
-        rights.grant_consent(pledge.id, ConsentAction.TRANSFER, buyer().address, holder())
-    rights.grant_consent(pledge.id, "transfer", buyer().address, bank())
+        rights.grant_consent(pledge.id, ConsentAction.TRANSFER, buyer().address, soon, holder())
+    with pytest.raises(InputError, match="deadline"):
+        rights.grant_consent(pledge.id, "transfer", buyer().address, chain_now(ctx.client), bank())
+    consent = rights.grant_consent(pledge.id, "transfer", buyer().address, soon, bank())
+    assert consent.pledgor == holder().address
+    assert consent.deadline == soon.replace(microsecond=0)
+    assert consent.usable_by(holder().address, chain_now(ctx.client))
     with refused("AgentPledged"):  # consent is for one counterparty
         rights.transfer(token, licensee().address, "sale", None, holder())
     rights.transfer(token, buyer().address, "sale", None, holder())
@@ -570,7 +636,15 @@ def test_cancelling_a_pledged_certificate_needs_the_pledgees_consent(
     pledge = rights.sign_and_register(pledge_terms(ctx, token), holder(), bank(), ctx.operator)
     with refused("AgentPledged"):
         ctx.registrations.cancel(token, "停止运营", holder())
-    rights.grant_consent(pledge.id, ConsentAction.CANCEL, holder().address, bank())
+    soon = chain_now(ctx.client) + timedelta(days=7)
+    rights.grant_consent(pledge.id, ConsentAction.CANCEL, holder().address, soon, bank())
+    rights.withdraw_consent(pledge.id, ConsentAction.CANCEL, holder().address, bank())
+    assert rights.consent_of(pledge.id, "cancel", holder().address).pledgor is None
+    with refused("AgentPledged"):  # withdrawn
+        ctx.registrations.cancel(token, "停止运营", holder())
+    with refused("AgentNoConsent", 409):
+        rights.withdraw_consent(pledge.id, ConsentAction.CANCEL, holder().address, bank())
+    rights.grant_consent(pledge.id, ConsentAction.CANCEL, holder().address, soon, bank())
     assert ctx.registrations.cancel(token, "停止运营", holder()).status is Status.CANCELLED
 
 
