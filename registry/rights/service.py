@@ -194,27 +194,67 @@ class RightsService:
             self.send(self.transfer_call(token_id, to, reason, document_text), holder)
         )
 
+    def court_order_call(self, token_id: int, to: str, case_ref_text: str) -> ContractCall:
+        """A regulator executes a court order (the only movement a freeze allows); the case
+        reference is stored, its hash recorded."""
+        case_ref = self._required_text(case_ref_text, "the case reference of a court order")
+        return ContractCall(
+            AGENT, "courtOrderTransfer", (token_id, checked_address(to, "to"), case_ref)
+        )
+
     def court_order_transfer(
         self, token_id: int, to: str, case_ref_text: str, regulator: LocalAccount
     ) -> Transfer:
-        """A regulator executes a court order (the only movement a freeze allows)."""
-        case_ref = self._required_text(case_ref_text, "the case reference of a court order")
-        receipt = self._send(
-            AGENT, "courtOrderTransfer", [token_id, checked_address(to, "to"), case_ref], regulator
+        """A regulator executes a court order (see :meth:`court_order_call`)."""
+        return self.transfer_of(
+            self.send(self.court_order_call(token_id, to, case_ref_text), regulator)
         )
-        return self.transfer_of(receipt)
 
     # --- regulators -------------------------------------------------------------------
+    # Each ``…_call`` builds what a regulator (or the admin) signs: its own transaction, or a
+    # forward request the operator relays. The operator holds no role.
+
+    def transfer_approval_call(self, token_id: int, to: str, expiry: datetime) -> ContractCall:
+        """Approve a transfer of important data to ``to`` until ``expiry``."""
+        seconds = timestamp_of(expiry, "expiry")
+        return ContractCall(
+            AGENT, "approveTransfer", (token_id, checked_address(to, "to"), seconds)
+        )
 
     def approve_transfer(
         self, token_id: int, to: str, expiry: datetime, regulator: LocalAccount
     ) -> datetime:
-        """Approve a transfer of important data to ``to`` until ``expiry``."""
-        seconds = timestamp_of(expiry, "expiry")
-        self._send(
-            AGENT, "approveTransfer", [token_id, checked_address(to, "to"), seconds], regulator
+        """Approve a transfer of important data (see :meth:`transfer_approval_call`)."""
+        call = self.transfer_approval_call(token_id, to, expiry)
+        self.send(call, regulator)
+        return datetime.fromtimestamp(int(call.args[2]), tz=UTC)
+
+    def cross_border_call(
+        self,
+        token_id: int,
+        recipient: str,
+        mechanism: CrossBorderMechanism | str,
+        approval_number: str,
+        expiry: datetime,
+        country: str,
+    ) -> ContractCall:
+        """Record the basis of a transfer abroad to ``recipient`` (the approval number is
+        stored off chain, its hash on chain)."""
+        mechanism = CrossBorderMechanism(mechanism)
+        if mechanism is CrossBorderMechanism.NONE:
+            raise InputError(
+                "a cross-border record names its mechanism: security_assessment, "
+                "standard_contract or certification"
+            )
+        record = (
+            mechanism.chain,
+            timestamp_of(expiry, "expiry"),
+            check_country(country).encode("ascii"),
+            self._required_text(approval_number, "the approval (filing) number"),
         )
-        return datetime.fromtimestamp(seconds, tz=UTC)
+        return ContractCall(
+            AGENT, "recordCrossBorder", (token_id, checked_address(recipient, "recipient"), record)
+        )
 
     def record_cross_border(
         self,
@@ -226,40 +266,45 @@ class RightsService:
         country: str,
         regulator: LocalAccount,
     ) -> CrossBorderRecord:
-        """Record the basis of a transfer abroad to ``recipient`` (the approval number is
-        stored off chain, its hash on chain)."""
-        mechanism = CrossBorderMechanism(mechanism)
-        if mechanism is CrossBorderMechanism.NONE:
-            raise InputError(
-                "a cross-border record names its mechanism: security_assessment, "
-                "standard_contract or certification"
-            )
-        recipient = checked_address(recipient, "recipient")
-        record = (
-            mechanism.chain,
-            timestamp_of(expiry, "expiry"),
-            check_country(country).encode("ascii"),
-            self._required_text(approval_number, "the approval (filing) number"),
+        """Record the basis of a transfer abroad (see :meth:`cross_border_call`)."""
+        call = self.cross_border_call(
+            token_id, recipient, mechanism, approval_number, expiry, country
         )
-        self._send(AGENT, "recordCrossBorder", [token_id, recipient, record], regulator)
-        return self.cross_border_record(token_id, recipient)
+        self.send(call, regulator)
+        return self.cross_border_record(token_id, str(call.args[1]))
 
-    def set_party_country(self, party: str, country: str | None, regulator: LocalAccount) -> None:
+    def party_country_call(self, party: str, country: str | None) -> ContractCall:
         """Record the country of a party (``None`` or ``CN``: domestic)."""
         code = b"\0\0" if country is None else check_country(country).encode("ascii")
-        self._send(AGENT, "setPartyCountry", [checked_address(party, "party"), code], regulator)
+        return ContractCall(AGENT, "setPartyCountry", (checked_address(party, "party"), code))
+
+    def set_party_country(self, party: str, country: str | None, regulator: LocalAccount) -> None:
+        self.send(self.party_country_call(party, country), regulator)
+
+    def approval_requirement_call(self, required: bool) -> ContractCall:
+        """The admin requires (or stops requiring) approvals for transfers of important data."""
+        return ContractCall(AGENT, "setImportantDataApprovalRequired", (required,))
 
     def set_important_data_approval_required(self, required: bool, admin: LocalAccount) -> None:
-        self._send(AGENT, "setImportantDataApprovalRequired", [required], admin)
+        self.send(self.approval_requirement_call(required), admin)
+
+    def freeze_call(self, token_id: int, case_ref_text: str) -> ContractCall:
+        """A regulator freezes a certificate (冻结) for a case (its reference stored, hash on
+        chain)."""
+        case_ref = self._required_text(case_ref_text, "the case reference of a freeze")
+        return ContractCall(AGENT, "freeze", (token_id, case_ref))
 
     def freeze(self, token_id: int, case_ref_text: str, regulator: LocalAccount) -> Freeze:
-        case_ref = self._required_text(case_ref_text, "the case reference of a freeze")
-        self._send(AGENT, "freeze", [token_id, case_ref], regulator)
+        self.send(self.freeze_call(token_id, case_ref_text), regulator)
         return self.freeze_of(token_id)
 
-    def unfreeze(self, token_id: int, case_ref_text: str, regulator: LocalAccount) -> Freeze:
+    def unfreeze_call(self, token_id: int, case_ref_text: str) -> ContractCall:
+        """The freezing regulator lifts its freeze (解冻)."""
         case_ref = self._required_text(case_ref_text, "the case reference of an unfreeze")
-        self._send(AGENT, "unfreeze", [token_id, case_ref], regulator)
+        return ContractCall(AGENT, "unfreeze", (token_id, case_ref))
+
+    def unfreeze(self, token_id: int, case_ref_text: str, regulator: LocalAccount) -> Freeze:
+        self.send(self.unfreeze_call(token_id, case_ref_text), regulator)
         return self.freeze_of(token_id)
 
     # --- pledges ----------------------------------------------------------------------
