@@ -128,6 +128,11 @@ class RegistrationService:
     def contract_address(self) -> str:
         return self._address
 
+    @property
+    def authority_address(self) -> str:
+        """The RegistryAuthority: registrars, their staff and the roles."""
+        return self._authority
+
     # --- plumbing ---------------------------------------------------------------------
 
     def _send(self, function: str, args: Sequence[Any], signer: LocalAccount) -> Receipt:

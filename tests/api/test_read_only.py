@@ -138,9 +138,7 @@ def _calls(ctx: RegistryContext, market: Market) -> dict[str, list[Call]]:
             Call(f"{v1}/certificates/{certificate_b}/valuations")
         ],
         f"{v1}/valuations/{{valuation_id}}": [Call(f"{v1}/valuations/{valuation.id}")],
-        f"{v1}/certificates/{{number}}/freeze": [
-            Call(f"{v1}/certificates/{certificate_a}/freeze")
-        ],
+        f"{v1}/certificates/{{number}}/freeze": [Call(f"{v1}/certificates/{certificate_a}/freeze")],
         f"{v1}/certificates/{{number}}/cross-border-records/{{recipient}}": [
             Call(f"{v1}/certificates/{certificate_a}/cross-border-records/{buyer().address}")
         ],

@@ -17,11 +17,16 @@ from fastapi.testclient import TestClient
 from httpx import Response
 
 from api.main import create_app
+from api.schemas.relay import ForwardRequestPublic
+from registry.chain.client import dev_account
 from registry.chain.eip712 import sign_typed_data
 from registry.context import RegistryContext
+from registry.errors import ContractRevertError
+from registry.registration.service import REGULATOR_ROLE
 from tests.api.actors import V1, act, done, event, refused
 from tests.api.test_rights import _number, _signed, _sync, _terms
-from tests.registry.registration.conftest import travel
+from tests.conftest import admin
+from tests.registry.registration.conftest import REGISTRAR_CODE, travel
 from tests.registry.rights.test_service import (
     DAY,
     bank,
@@ -432,3 +437,47 @@ def test_a_request_signed_with_ethers_is_relayed(client: TestClient, ctx: Regist
         f"{V1}/relay", json={"request": p["request"], "signature": signed["signature"]}
     )
     assert event(done(relayed), "CertificateTransferred")["from"] == holder().address
+
+
+def test_the_admin_governs_through_the_relay_and_the_operator_cannot(
+    client: TestClient, ctx: RegistryContext
+) -> None:
+    """The relay takes requests to the RegistryAuthority: the admin signs a role grant and a
+    staff binding, the operator relays them, and the authority records the admin as the
+    actor. The same requests signed by the operator (which holds no role) are refused by the
+    authority before anyone signs, and relaying a request signed by another account fails."""
+    registrations, governor = ctx.registrations, admin()
+    grant = registrations.regulator_call(dev_account(9).address, enabled=True)
+    with pytest.raises(ContractRevertError, match="AccessControlUnauthorizedAccount"):
+        ctx.relay.prepare(grant, ctx.operator.address)
+    request = ctx.relay.prepare(grant, governor.address)
+    assert ForwardRequestPublic.of(request).to == registrations.authority_address
+    signature = "0x" + ctx.relay.sign(request, governor).hex()
+    relayed = done(
+        client.post(
+            f"{V1}/relay",
+            json={
+                "request": ForwardRequestPublic.of(request).model_dump(by_alias=True),
+                "signature": signature,
+            },
+        )
+    )
+    assert (relayed["contract"], relayed["function"], relayed["signer"]) == (
+        "RegistryAuthority",
+        "grantRole",
+        governor.address,
+    )
+    granted = event(relayed, "RoleGranted")
+    assert (granted["account"], granted["sender"]) == (dev_account(9).address, governor.address)
+    assert registrations.has_role(REGULATOR_ROLE, dev_account(9).address)
+    assert not registrations.has_role(REGULATOR_ROLE, ctx.operator.address)
+
+    bind = registrations.registrar_account_call(
+        REGISTRAR_CODE, dev_account(9).address, enabled=True
+    )
+    with pytest.raises(ContractRevertError, match="AccessControlUnauthorizedAccount"):
+        ctx.relay.prepare(bind, ctx.operator.address)
+    result = ctx.relay.relay(bind, governor, ctx.operator)
+    assert any(e.name == "RegistrarAccountSet" for e in result.events)
+    assert registrations.registrar_code_of(dev_account(9).address) == REGISTRAR_CODE
+    assert registrations.registrar_code_of(ctx.operator.address) == 0
