@@ -12,6 +12,7 @@ from api.routes import (
     certificates,
     deployment,
     evidence,
+    governance,
     health,
     provenance,
     relay,
@@ -44,6 +45,7 @@ def create_app(context: RegistryContext) -> FastAPI:
     v1.include_router(rights.router)
     v1.include_router(rights.regulator_router)
     v1.include_router(relay.router)
+    v1.include_router(governance.router)
     v1.include_router(valuations.router)
     v1.include_router(valuations.regulator_router)
     v1.include_router(audit.router)

@@ -41,6 +41,15 @@ KeyFile = Annotated[
         "Without it the service's operator account acts.",
     ),
 ]
+RoleKeyFile = Annotated[
+    Path | None,
+    typer.Option(
+        "--key-file",
+        help="file holding the private key (hex) of the acting registrar staff, regulator, "
+        "appraiser or admin account; required: the command is that account's own transaction "
+        "(the service's operator holds no role)",
+    ),
+]
 
 Number = Annotated[str, typer.Argument(help="17-digit certificate number", show_default=False)]
 Address = Annotated[str, typer.Argument(help="a chain address (0x…)", show_default=False)]
@@ -84,6 +93,17 @@ def load_key(path: Path) -> LocalAccount:
     except OSError as exc:
         raise InputError(f"cannot read key file {path}: {exc.strerror}") from exc
     return account_from_key(key)
+
+
+def acting_key(key_file: Path | None, actor: str) -> LocalAccount:
+    """The key of the ``actor`` (e.g. "registrar staff") that acts: ``--key-file`` is required,
+    the operator never acts for a role."""
+    if key_file is None:
+        raise InputError(
+            f"--key-file is required: the {actor} account signs its own action "
+            "(the service's operator holds no role)"
+        )
+    return load_key(key_file)
 
 
 def signer_or_operator(context: RegistryContext, key_file: Path | None) -> LocalAccount:

@@ -13,6 +13,8 @@ from cli.common import (
     JsonFlag,
     KeyFile,
     Reason,
+    RoleKeyFile,
+    acting_key,
     emit,
     open_context,
     open_signed,
@@ -120,11 +122,12 @@ def apply(
 
 def issue(
     ids: Annotated[list[int], typer.Argument(help="registration ids; several issue in one batch")],
-    key_file: KeyFile = None,
+    key_file: RoleKeyFile = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Issue certificates (发证) once their notice window is over with no open objection."""
-    ctx, signer = open_signed(key_file)
+    signer = acting_key(key_file, "registrar staff")
+    ctx = open_context()
     issued = (
         [ctx.registrations.issue(ids[0], signer)]
         if len(ids) == 1
@@ -216,12 +219,15 @@ def cancel(
 
 
 def renew(
-    reg_id: RegId, until: AgreementEnd = None, key_file: KeyFile = None, as_json: JsonFlag = False
+    reg_id: RegId,
+    until: AgreementEnd = None,
+    key_file: RoleKeyFile = None,
+    as_json: JsonFlag = False,
 ) -> None:
     """Renew a certificate before it expires (续展); registrar only."""
     end = parse_date(until, "--source-agreement-end") if until else None
-    ctx, signer = open_signed(key_file)
-    _show(ctx.registrations.renew(reg_id, end, signer), as_json, "renewed")
+    signer = acting_key(key_file, "registrar staff")
+    _show(open_context().registrations.renew(reg_id, end, signer), as_json, "renewed")
 
 
 #: The registrar's decisions on a registration, each a command with a reason and a reason code:
@@ -245,11 +251,11 @@ def _add_decision(group: typer.Typer, name: str) -> None:
         reg_id: RegId,
         reason: Reason,
         code: ReasonCode = 0,
-        key_file: KeyFile = None,
+        key_file: RoleKeyFile = None,
         as_json: JsonFlag = False,
     ) -> None:
-        ctx, signer = open_signed(key_file)
-        _show(pick(ctx.registrations)(reg_id, code, reason, signer), as_json, done)
+        signer = acting_key(key_file, "registrar staff")
+        _show(pick(open_context().registrations)(reg_id, code, reason, signer), as_json, done)
 
     group.command(name, help=help_text)(command)
 
@@ -258,10 +264,10 @@ def _add_decision(group: typer.Typer, name: str) -> None:
 
 
 @review_app.command("accept")
-def review_accept(reg_id: RegId, key_file: KeyFile = None, as_json: JsonFlag = False) -> None:
+def review_accept(reg_id: RegId, key_file: RoleKeyFile = None, as_json: JsonFlag = False) -> None:
     """Formal review passed (受理)."""
-    ctx, signer = open_signed(key_file)
-    _show(ctx.registrations.accept(reg_id, signer), as_json, "accepted")
+    signer = acting_key(key_file, "registrar staff")
+    _show(open_context().registrations.accept(reg_id, signer), as_json, "accepted")
 
 
 _add_decision(review_app, "return")
@@ -269,20 +275,22 @@ _add_decision(review_app, "reject")
 
 
 @review_app.command("notice")
-def review_notice(reg_id: RegId, key_file: KeyFile = None, as_json: JsonFlag = False) -> None:
+def review_notice(reg_id: RegId, key_file: RoleKeyFile = None, as_json: JsonFlag = False) -> None:
     """Open the public-notice window (公示)."""
-    ctx, signer = open_signed(key_file)
-    reg = ctx.registrations.open_notice(reg_id, signer)
+    signer = acting_key(key_file, "registrar staff")
+    reg = open_context().registrations.open_notice(reg_id, signer)
     _show(reg, as_json, f"public notice open until {reg.notice_end:%Y-%m-%d %H:%M} UTC")
 
 
 @review_app.command("standing")
 def review_standing(
-    reg_id: RegId, party: Annotated[str, typer.Argument(help="address")], key_file: KeyFile = None
+    reg_id: RegId,
+    party: Annotated[str, typer.Argument(help="address")],
+    key_file: RoleKeyFile = None,
 ) -> None:
     """Give an interested party standing to object."""
-    ctx, signer = open_signed(key_file)
-    ctx.registrations.grant_standing(reg_id, party, signer)
+    signer = acting_key(key_file, "registrar staff")
+    open_context().registrations.grant_standing(reg_id, party, signer)
     emit({}, False, [f"{party} may object to registration {reg_id}"])
 
 
@@ -291,11 +299,11 @@ def review_rule(
     objection_id: Annotated[int, typer.Argument(min=1)],
     upheld: Annotated[bool, typer.Option("--upheld/--dismissed", help="the ruling")],
     reason: Reason,
-    key_file: KeyFile = None,
+    key_file: RoleKeyFile = None,
 ) -> None:
     """Rule on an objection: upheld rejects the application, dismissed lets it proceed."""
-    ctx, signer = open_signed(key_file)
-    o = ctx.registrations.rule_objection(objection_id, upheld, reason, signer)
+    signer = acting_key(key_file, "registrar staff")
+    o = open_context().registrations.rule_objection(objection_id, upheld, reason, signer)
     emit(
         {"objection_id": o.id, "status": o.status.value},
         False,
@@ -320,14 +328,14 @@ def registrar_configure(
         bool, typer.Option("--evidence-required", help="fingerprints must be anchored first")
     ] = False,
     region: Annotated[str | None, typer.Option("--region", help="6-digit division code")] = None,
-    key_file: KeyFile = None,
+    key_file: RoleKeyFile = None,
 ) -> None:
     """Create or reconfigure a registration agency (admin)."""
     from registry.domain.registration import RegistrarPolicy
 
-    ctx, signer = open_signed(key_file)
+    admin = acting_key(key_file, "admin")
     policy = RegistrarPolicy(True, not interested_only, evidence_required, notice_days * 86_400)
-    ctx.registrations.configure_registrar(code, policy, signer, name=name, region=region)
+    open_context().registrations.configure_registrar(code, policy, admin, name=name, region=region)
     emit({"code": code}, False, [f"registrar {code} {name} configured"])
 
 
@@ -336,11 +344,11 @@ def registrar_add_account(
     code: RegistrarCode,
     account: Annotated[str, typer.Argument(help="staff account address")],
     remove: Annotated[bool, typer.Option("--remove", help="unbind instead")] = False,
-    key_file: KeyFile = None,
+    key_file: RoleKeyFile = None,
 ) -> None:
     """Bind a staff account to a registrar code (admin)."""
-    ctx, signer = open_signed(key_file)
-    ctx.registrations.set_registrar_account(code, account, signer, enabled=not remove)
+    admin = acting_key(key_file, "admin")
+    open_context().registrations.set_registrar_account(code, account, admin, enabled=not remove)
     emit({}, False, [f"{account} {'removed from' if remove else 'added to'} registrar {code}"])
 
 

@@ -5,7 +5,8 @@ The contracts make the acting party send its own transaction, so each command si
 key of the party that acts (``--key-file``): the holder transfers and licenses, the pledgee
 releases, enforces and consents, the licensee sublicenses. A pledge is signed by both the holder
 and the lender (EIP-712) and relayed by the service's operator in one transaction. Regulator
-commands use ``--key-file`` or, without it, the operator (which must then be a regulator).
+commands (freeze, unfreeze, court order) require ``--key-file``: the regulator's own
+transaction; the operator holds no role and never acts for a regulator.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from cli.common import (
     KeyFile,
     Number,
     Reason,
+    RoleKeyFile,
+    acting_key,
     emit,
     id_argument,
     load_key,
@@ -167,14 +170,19 @@ def transfer(
 
 
 def court_order(
-    number: Number, to: Address, case: Case, key_file: KeyFile = None, as_json: JsonFlag = False
+    number: Number,
+    to: Address,
+    case: Case,
+    key_file: RoleKeyFile = None,
+    as_json: JsonFlag = False,
 ) -> None:
     """A regulator executes a court-ordered transfer (司法划转); the only move a freeze allows."""
     from api.schemas.rights import TransferRecordPublic
 
+    regulator = acting_key(key_file, "regulator")
     ctx = open_context()
     token_id = ctx.rights.token_id_of(number)
-    moved = ctx.rights.court_order_transfer(token_id, to, case, signer_or_operator(ctx, key_file))
+    moved = ctx.rights.court_order_transfer(token_id, to, case, regulator)
     emit(
         _public(TransferRecordPublic.of(moved)),
         as_json,
@@ -197,24 +205,24 @@ def _show_freeze(number: str, frozen: Any, as_json: bool) -> None:
     emit(_public(public), as_json, [f"certificate {number}: {state}"])
 
 
-def freeze(number: Number, case: Case, key_file: KeyFile = None, as_json: JsonFlag = False) -> None:
+def freeze(
+    number: Number, case: Case, key_file: RoleKeyFile = None, as_json: JsonFlag = False
+) -> None:
     """A regulator freezes a certificate (冻结) for a case."""
+    regulator = acting_key(key_file, "regulator")
     ctx = open_context()
     token_id = ctx.rights.token_id_of(number)
-    _show_freeze(
-        number, ctx.rights.freeze(token_id, case, signer_or_operator(ctx, key_file)), as_json
-    )
+    _show_freeze(number, ctx.rights.freeze(token_id, case, regulator), as_json)
 
 
 def unfreeze(
-    number: Number, case: Case, key_file: KeyFile = None, as_json: JsonFlag = False
+    number: Number, case: Case, key_file: RoleKeyFile = None, as_json: JsonFlag = False
 ) -> None:
-    """A regulator lifts the freeze of a certificate (解冻)."""
+    """The regulator that froze a certificate lifts its freeze (解冻)."""
+    regulator = acting_key(key_file, "regulator")
     ctx = open_context()
     token_id = ctx.rights.token_id_of(number)
-    _show_freeze(
-        number, ctx.rights.unfreeze(token_id, case, signer_or_operator(ctx, key_file)), as_json
-    )
+    _show_freeze(number, ctx.rights.unfreeze(token_id, case, regulator), as_json)
 
 
 # --- pledges -------------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """Valuation commands: the calculators, appraisers' attestations, history, accounting class.
 
-Appraisers and holders sign with their own key (``--key-file``); accreditation is done by an
-admin or a regulator (``--key-file`` or, without it, the operator).
+Holders sign with their own key (``--key-file``). Appraisers (submit, withdraw) and the admin
+or a regulator (accredit, remove) must: ``--key-file`` is required, the command is that
+account's own transaction, and the operator (which holds no role) never acts for them.
 """
 
 from __future__ import annotations
@@ -17,10 +18,11 @@ from cli.common import (
     JsonFlag,
     KeyFile,
     Number,
+    RoleKeyFile,
+    acting_key,
     emit,
     id_argument,
     open_context,
-    open_signed,
     read_json,
     signer_or_operator,
     validated,
@@ -104,28 +106,30 @@ def valuation_submit(
         Path,
         typer.Argument(help="ValuationSubmission JSON (docs/valuation.md)", show_default=False),
     ],
-    key_file: KeyFile = None,
+    key_file: RoleKeyFile = None,
     as_json: JsonFlag = False,
 ) -> None:
     """An accredited appraiser attests a valuation of a certificate."""
     from registry.domain.valuation import ValuationSubmission
 
+    appraiser = acting_key(key_file, "appraiser")
     raw = read_json(submission, "submission file")
     parsed = validated(ValuationSubmission, raw, f"submission {submission} is not valid")
     ctx = open_context()
-    recorded = ctx.valuations.submit(_token(ctx, number), parsed, signer_or_operator(ctx, key_file))
+    recorded = ctx.valuations.submit(_token(ctx, number), parsed, appraiser)
     _show(ctx, recorded, as_json, "valuation recorded")
 
 
 def valuation_withdraw(
     valuation_id: ValuationId,
     reason: Annotated[str, typer.Option("--reason", help="why (kept off chain; hash on chain)")],
-    key_file: KeyFile = None,
+    key_file: RoleKeyFile = None,
     as_json: JsonFlag = False,
 ) -> None:
     """The appraiser withdraws its own valuation (it stays in the history, marked withdrawn)."""
-    ctx, signer = open_signed(key_file)
-    withdrawn = ctx.valuations.withdraw(valuation_id, reason, signer)
+    appraiser = acting_key(key_file, "appraiser")
+    ctx = open_context()
+    withdrawn = ctx.valuations.withdraw(valuation_id, reason, appraiser)
     _show(ctx, withdrawn, as_json, "valuation withdrawn")
 
 
@@ -178,22 +182,23 @@ def appraiser_accredit(
     accreditation: Annotated[
         str, typer.Option("--accreditation", help="firm name and accreditation number")
     ],
-    key_file: KeyFile = None,
+    key_file: RoleKeyFile = None,
 ) -> None:
     """Accredit an appraisal firm's account (admin or regulator)."""
-    ctx, signer = open_signed(key_file)
-    done = ctx.valuations.accredit(address, accreditation, signer)
+    signer = acting_key(key_file, "admin or regulator")
+    done = open_context().valuations.accredit(address, accreditation, signer)
     emit({}, False, [f"appraiser {done.address} accredited"])
 
 
 def appraiser_remove(
     address: Address,
     reason: Annotated[str | None, typer.Option("--reason", help="why")] = None,
-    key_file: KeyFile = None,
+    key_file: RoleKeyFile = None,
 ) -> None:
-    """Remove an appraiser's accreditation; its past valuations stay, marked so."""
-    ctx, signer = open_signed(key_file)
-    done = ctx.valuations.remove(address, reason, signer)
+    """Remove an appraiser's accreditation (admin or regulator); its past valuations stay,
+    marked so."""
+    signer = acting_key(key_file, "admin or regulator")
+    done = open_context().valuations.remove(address, reason, signer)
     emit({}, False, [f"appraiser {done.address} removed"])
 
 

@@ -51,6 +51,20 @@ def operator_account(settings: Settings, chain_id: int) -> LocalAccount | None:
     return None
 
 
+#: The development account the demo binds as staff of registrar 440 and the embedded chain's
+#: service signs certificate credentials with (never the operator, which holds no role).
+DEV_CREDENTIAL_INDEX = 11
+
+
+def credential_account(settings: Settings, chain_id: int) -> LocalAccount | None:
+    """The registrar staff key the service signs certificate credentials with, if any."""
+    if settings.credential_key is not None:
+        return account_from_key(settings.credential_key.get_secret_value())
+    if chain_id in DEV_CHAIN_IDS:
+        return dev_account(DEV_CREDENTIAL_INDEX)
+    return None
+
+
 def admin_address(settings: Settings, chain_id: int) -> str | None:
     """The account the registry is deployed with as its admin, if one is configured."""
     if settings.admin_address is not None:
@@ -71,6 +85,7 @@ class RegistryContext:
     manifest: DeploymentManifest
     engine: Engine
     operator_account: LocalAccount | None
+    credential_account: LocalAccount | None = None
     evidence: EvidenceService = field(init=False)
     registrations: RegistrationService = field(init=False)
     rights: RightsService = field(init=False)
@@ -106,7 +121,7 @@ class RegistryContext:
             self.verification,
             public_base_url=self.settings.public_url or self.settings.api_url,
             node_modules_dir=self.settings.node_modules_dir,
-            operator_account=self.operator_account,
+            registrar_account=self.credential_account,
         )
         self.audit = AuditService(
             self.client,
@@ -154,4 +169,5 @@ class RegistryContext:
             manifest=manifest,
             engine=make_engine(settings.effective_database_url),
             operator_account=operator_account(settings, manifest.chain_id),
+            credential_account=credential_account(settings, manifest.chain_id),
         )

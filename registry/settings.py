@@ -46,6 +46,12 @@ class Settings(BaseSettings):
         description="private key that sends the service's transactions; "
         "defaults to the embedded chain's first development account",
     )
+    credential_key: SecretStr | None = Field(
+        default=None,
+        description="private key of a registrar staff account the service signs certificate "
+        "credentials with (never the operator, which holds no role); on the embedded chain it "
+        "defaults to the demo's staff account of registrar 440",
+    )
     admin_address: str | None = Field(
         default=None,
         description="the registry's admin (a multisig or timelock), named when deploying; "

@@ -1,39 +1,41 @@
 """Registration lifecycle over REST: signed applications and the registrar's review.
 
 Registrants sign their application (EIP-712) and the service relays it, so they need no gas.
-Review actions are sent by the service's operator account, which must be a registrar account of
-the application's registrar: the contract refuses anyone else (403).
+Each review action (accept, return, reject, notice, standing, issue, renew, revoke, ruling) is a
+``…/prepare`` endpoint: it answers the ERC-2771 forward request that a registrar account of the
+application's registrar signs, and ``POST /relay`` sends it. The chain records that account as
+the actor and refuses anyone else (403 with the contract's error); the operator only pays gas
+and holds no role.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Annotated
 
-from eth_account.signers.local import LocalAccount
 from fastapi import APIRouter, Path, Query
 
 from api.deps import Registry
-from api.routes.common import ERRORS, F, Limit, Offset, created, mirror_head
+from api.routes.common import ERRORS, Limit, Offset, created, mirror_head, prepare
 from api.schemas.registration import (
     ApplicationCreate,
     ApplicationDraft,
     ApplicationTypedData,
-    BatchIssueCreate,
+    BatchIssuePrepare,
+    DecisionPrepare,
     ObjectionPublic,
-    ReasonCreate,
     RegistrarPublic,
     RegistrationList,
     RegistrationPublic,
     RegistrationSummary,
-    RenewalCreate,
-    RulingCreate,
-    StandingCreate,
+    RenewalPrepare,
+    RulingPrepare,
+    StandingPrepare,
     VersionPublic,
 )
-from registry.context import RegistryContext
+from api.schemas.relay import RelayPrepare
+from registry.domain.chain import ContractCall
 from registry.domain.inputs import checked_address, parse_signature
-from registry.domain.registration import AssetKind, Registration, Status
+from registry.domain.registration import AssetKind, Status
 from registry.mirror import count_registrations, list_registrations
 from registry.registration.service import MAX_REGISTRAR_CODE
 
@@ -121,85 +123,75 @@ def versions(reg_id: int, registry: Registry) -> list[VersionPublic]:
     return [VersionPublic.model_validate(v) for v in registry.registrations.versions(reg_id)]
 
 
-# --- the registrar's review ---------------------------------------------------------------
-
-_ReasonedStep = Callable[[int, int, str, LocalAccount], Registration]
-"""A review step with a reason code and reason (return for correction, reject, revoke)."""
-
-
-def _review(step: str) -> Callable[[F], F]:
-    """``POST /applications/{reg_id}/{step}``, answered with the registration after it."""
-    return router.post(
-        f"/applications/{{reg_id}}/{step}", response_model=RegistrationPublic, responses=ERRORS
-    )
+# --- the registrar's review (signed by a registrar account, relayed) -----------------------
+# Each endpoint answers the forward request its registrar account signs; ``POST /relay`` sends
+# it. The chain refuses anyone who is not an account of the application's active registrar.
 
 
-def _with_reason(
-    step: _ReasonedStep, reg_id: int, body: ReasonCreate, registry: RegistryContext
-) -> RegistrationPublic:
-    """``step`` taken by the operator with the body's reason code and reason."""
-    return RegistrationPublic.of(step(reg_id, body.reason_code, body.reason, registry.operator))
-
-
-@_review("accept")
-def accept(reg_id: int, registry: Registry) -> RegistrationPublic:
+@prepare(router, "/applications/{reg_id}/accept/prepare")
+def prepare_accept(
+    reg_id: int,
+    body: RelayPrepare,  # noqa: ARG001 (the signer and ttl: read by @prepare)
+    registry: Registry,
+) -> ContractCall:
     """Formal review passed (受理)."""
-    return RegistrationPublic.of(registry.registrations.accept(reg_id, registry.operator))
+    return registry.registrations.accept_call(reg_id)
 
 
-@_review("return")
-def return_for_correction(
-    reg_id: int, body: ReasonCreate, registry: Registry
-) -> RegistrationPublic:
+@prepare(router, "/applications/{reg_id}/return/prepare")
+def prepare_return(reg_id: int, body: DecisionPrepare, registry: Registry) -> ContractCall:
     """Return for correction; the applicant may resubmit."""
-    return _with_reason(registry.registrations.return_for_correction, reg_id, body, registry)
+    return registry.registrations.return_call(reg_id, body.reason_code, body.reason)
 
 
-@_review("reject")
-def reject(reg_id: int, body: ReasonCreate, registry: Registry) -> RegistrationPublic:
+@prepare(router, "/applications/{reg_id}/reject/prepare")
+def prepare_reject(reg_id: int, body: DecisionPrepare, registry: Registry) -> ContractCall:
     """Reject with a reason code and reason (the reason's hash goes on chain)."""
-    return _with_reason(registry.registrations.reject, reg_id, body, registry)
+    return registry.registrations.rejection_call(reg_id, body.reason_code, body.reason)
 
 
-@_review("notice")
-def open_notice(reg_id: int, registry: Registry) -> RegistrationPublic:
+@prepare(router, "/applications/{reg_id}/notice/prepare")
+def prepare_notice(
+    reg_id: int,
+    body: RelayPrepare,  # noqa: ARG001 (the signer and ttl: read by @prepare)
+    registry: Registry,
+) -> ContractCall:
     """Open the public-notice window (公示) after substantive review."""
-    return RegistrationPublic.of(registry.registrations.open_notice(reg_id, registry.operator))
+    return registry.registrations.notice_call(reg_id)
 
 
-@router.post("/applications/{reg_id}/standing", status_code=204, responses=ERRORS)
-def grant_standing(reg_id: int, body: StandingCreate, registry: Registry) -> None:
+@prepare(router, "/applications/{reg_id}/standing/prepare")
+def prepare_standing(reg_id: int, body: StandingPrepare, registry: Registry) -> ContractCall:
     """Let an interested party object where only interested parties may."""
-    registry.registrations.grant_standing(reg_id, body.party, registry.operator)
+    return registry.registrations.standing_call(reg_id, body.party)
 
 
-@_review("issue")
-def issue(reg_id: int, registry: Registry) -> RegistrationPublic:
+@prepare(router, "/applications/{reg_id}/issue/prepare")
+def prepare_issue(
+    reg_id: int,
+    body: RelayPrepare,  # noqa: ARG001 (the signer and ttl: read by @prepare)
+    registry: Registry,
+) -> ContractCall:
     """Issue the certificate once the notice window is over and no objection is open."""
-    return RegistrationPublic.of(registry.registrations.issue(reg_id, registry.operator))
+    return registry.registrations.issue_call(reg_id)
 
 
-@router.post("/applications/issue-batch", response_model=list[RegistrationPublic], responses=ERRORS)
-def issue_batch(body: BatchIssueCreate, registry: Registry) -> list[RegistrationPublic]:
+@prepare(router, "/applications/issue-batch/prepare")
+def prepare_issue_batch(body: BatchIssuePrepare, registry: Registry) -> ContractCall:
     """Issue many certificates in one transaction (all or none)."""
-    return [
-        RegistrationPublic.of(r)
-        for r in registry.registrations.issue_batch(body.ids, registry.operator)
-    ]
+    return registry.registrations.batch_issue_call(body.ids)
 
 
-@_review("renew")
-def renew(reg_id: int, body: RenewalCreate, registry: Registry) -> RegistrationPublic:
+@prepare(router, "/applications/{reg_id}/renew/prepare")
+def prepare_renew(reg_id: int, body: RenewalPrepare, registry: Registry) -> ContractCall:
     """Renew before expiry (续展), capped by the source agreement's end."""
-    return RegistrationPublic.of(
-        registry.registrations.renew(reg_id, body.source_agreement_end, registry.operator)
-    )
+    return registry.registrations.renewal_call(reg_id, body.source_agreement_end)
 
 
-@_review("revoke")
-def revoke(reg_id: int, body: ReasonCreate, registry: Registry) -> RegistrationPublic:
+@prepare(router, "/applications/{reg_id}/revoke/prepare")
+def prepare_revoke(reg_id: int, body: DecisionPrepare, registry: Registry) -> ContractCall:
     """Revoke an issued certificate (撤销), e.g. fraud found later."""
-    return _with_reason(registry.registrations.revoke, reg_id, body, registry)
+    return registry.registrations.revocation_call(reg_id, body.reason_code, body.reason)
 
 
 @router.get("/objections/{objection_id}", response_model=ObjectionPublic, responses=ERRORS)
@@ -207,14 +199,11 @@ def get_objection(objection_id: int, registry: Registry) -> ObjectionPublic:
     return ObjectionPublic.model_validate(registry.registrations.objection(objection_id))
 
 
-@router.post("/objections/{objection_id}/ruling", response_model=ObjectionPublic, responses=ERRORS)
-def rule_objection(objection_id: int, body: RulingCreate, registry: Registry) -> ObjectionPublic:
+@prepare(router, "/objections/{objection_id}/ruling/prepare")
+def prepare_ruling(objection_id: int, body: RulingPrepare, registry: Registry) -> ContractCall:
     """Rule on an objection: upheld rejects the application, dismissed lets it proceed."""
-    return ObjectionPublic.model_validate(
-        registry.registrations.rule_objection(
-            objection_id, body.upheld, body.reason, registry.operator
-        )
-    )
+    registry.registrations.objection(objection_id)  # 404 for an unknown objection
+    return registry.registrations.ruling_call(objection_id, body.upheld, body.reason)
 
 
 @router.get("/registrars/{code}", response_model=RegistrarPublic, responses=ERRORS)

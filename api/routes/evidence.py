@@ -39,18 +39,15 @@ def _public(
     responses={200: {"model": EvidencePublic, "description": "already anchored"}, **_ERRORS},
 )
 def anchor_evidence(body: EvidenceCreate, registry: Registry, response: Response) -> EvidencePublic:
-    """Anchor a fingerprint; anchoring it again returns the existing record (200, not 201)."""
-    fingerprint = parse_fingerprint(body.fingerprint)
-    if body.signature is not None and body.anchorer is not None and body.deadline is not None:
-        outcome = registry.evidence.relay(
-            fingerprint,
-            body.anchorer,
-            body.deadline,
-            parse_signature(body.signature),
-            registry.operator,
-        )
-    else:
-        outcome = registry.evidence.anchor(fingerprint, registry.operator)
+    """Relay an anchor the anchorer signed; anchoring it again returns the existing record
+    (200, not 201)."""
+    outcome = registry.evidence.relay(
+        parse_fingerprint(body.fingerprint),
+        body.anchorer,
+        body.deadline,
+        parse_signature(body.signature),
+        registry.operator,
+    )
     if not outcome.created:
         response.status_code = status.HTTP_200_OK
     return _public(registry, outcome.record, created=outcome.created)

@@ -1,10 +1,13 @@
 """Actions a party signs itself and the registry's operator relays (ERC-2771).
 
 A holder transfers, licenses or cancels; a licensee sublicenses or terminates; a pledgee
-releases, enforces or consents. The contracts require the act to come from that party, so the
-service never acts for it: each ``…/prepare`` endpoint builds the call (storing its documents),
-runs it as the signer against the pending block (a refusal comes back here, with the contract's
-error, before anyone signs) and returns the EIP-712 ``ForwardRequest`` to sign. ``POST /relay``
+releases, enforces or consents; registrar staff, regulators and appraisers act the same way
+through their own ``…/prepare`` endpoints (:mod:`api.routes.applications`,
+:mod:`api.routes.rights`, :mod:`api.routes.valuations`). The contracts require the act to come
+from that party, and the operator holds no role, so the service never acts for anyone: each
+``…/prepare`` endpoint builds the call (storing its documents), runs it as the signer against
+the pending block (a refusal comes back here, with the contract's error, before anyone signs)
+and returns the EIP-712 ``ForwardRequest`` to sign. ``POST /relay``
 takes the request and its signature, checks both, and sends it through the registry's forwarder;
 the contract records the signer as the actor, the operator pays the gas.
 """

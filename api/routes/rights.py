@@ -3,8 +3,8 @@
 - pledge *registration* is relayed: both parties sign the EIP-712 ``Pledge`` (from
   ``POST /pledges/typed-data``) and the operator sends the one transaction;
 - *regulator* actions (freezes, court orders, approvals, cross-border records, party countries)
-  are sent by the operator: they succeed only if the operator holds the regulator role, else the
-  contract's refusal comes back as 403;
+  are signed by the regulator itself: ``/regulator/…/prepare`` answers the forward request, and
+  ``POST /relay`` sends it; the chain refuses an account without the role (403);
 - what a holder, licensee or pledgee does (transfer, licence, cancel, release, enforce, consent)
   the party signs itself as a forward request: see :mod:`api.routes.relay`.
 
@@ -20,29 +20,37 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from api.deps import Registry
-from api.routes.common import ERRORS, Limit, Offset, certificate_of, created, mirror_head
+from api.routes.common import (
+    ERRORS,
+    Limit,
+    Offset,
+    certificate_of,
+    created,
+    mirror_head,
+    prepare,
+)
 from api.schemas.rights import (
-    CourtOrderCreate,
-    CrossBorderRecordCreate,
+    CourtOrderPrepare,
+    CrossBorderRecordPrepare,
     CrossBorderRecordPublic,
-    FreezeCreate,
-    FreezeRelease,
+    FreezePrepare,
+    FreezeReleasePrepare,
     FreezeStatePublic,
     LicenceList,
     LicenceRecordPublic,
-    PartyCountryCreate,
+    PartyCountryPrepare,
     PartyCountryPublic,
     PledgeCreate,
     PledgeList,
     PledgeRecordPublic,
     PledgeTypedData,
     PledgeTypedDataCreate,
-    TransferApprovalCreate,
-    TransferApprovalPublic,
+    TransferApprovalPrepare,
     TransferList,
     TransferRecordPublic,
 )
 from registry.context import RegistryContext
+from registry.domain.chain import ContractCall
 from registry.domain.inputs import checked_address, parse_signature
 from registry.domain.rights import PledgeTerms
 from registry.errors import InputError
@@ -201,69 +209,77 @@ def certificate_transfers(number: str, registry: Registry) -> TransferList:
     )
 
 
-# --- the regulator (the operator must hold the regulator role) ---------------------------------
+# --- the regulator (signed by a regulator account, relayed) -----------------------------------
+# Each endpoint answers the forward request a regulator signs; ``POST /relay`` sends it. The
+# chain refuses an account without the regulator role (403 with the contract's error).
 
 
-@created(regulator_router, "/freezes", FreezeStatePublic)
-def freeze(body: FreezeCreate, registry: Registry) -> FreezeStatePublic:
+@prepare(regulator_router, "/freezes/prepare")
+def prepare_freeze(body: FreezePrepare, registry: Registry) -> ContractCall:
     """Freeze a certificate (冻结) for a case; the case reference's hash goes on chain."""
-    token_id, text = certificate_of(registry, body.certificate_number)
-    return FreezeStatePublic.of(
-        registry.rights.freeze(token_id, body.case_reference, registry.operator), text
-    )
+    token_id, _ = certificate_of(registry, body.certificate_number)
+    return registry.rights.freeze_call(token_id, body.case_reference)
 
 
-@regulator_router.post(
-    "/freezes/{number}/release", response_model=FreezeStatePublic, responses=ERRORS
-)
-def unfreeze(number: str, body: FreezeRelease, registry: Registry) -> FreezeStatePublic:
+@prepare(regulator_router, "/freezes/{number}/release/prepare")
+def prepare_unfreeze(number: str, body: FreezeReleasePrepare, registry: Registry) -> ContractCall:
     """Lift the freeze of a certificate (解冻)."""
-    token_id, text = certificate_of(registry, number)
-    return FreezeStatePublic.of(
-        registry.rights.unfreeze(token_id, body.case_reference, registry.operator), text
-    )
+    token_id, _ = certificate_of(registry, number)
+    return registry.rights.unfreeze_call(token_id, body.case_reference)
 
 
-@created(regulator_router, "/court-orders", TransferRecordPublic)
-def court_order(body: CourtOrderCreate, registry: Registry) -> TransferRecordPublic:
+@prepare(regulator_router, "/court-orders/prepare")
+def prepare_court_order(body: CourtOrderPrepare, registry: Registry) -> ContractCall:
     """Execute a court-ordered transfer (司法划转): the only movement a freeze allows."""
     token_id, _ = certificate_of(registry, body.certificate_number)
-    moved = registry.rights.court_order_transfer(
-        token_id, body.to, body.case_reference, registry.operator
-    )
-    return TransferRecordPublic.of(moved)
+    return registry.rights.court_order_call(token_id, body.to, body.case_reference)
 
 
-@created(regulator_router, "/transfer-approvals", TransferApprovalPublic)
-def transfer_approval(body: TransferApprovalCreate, registry: Registry) -> TransferApprovalPublic:
+@prepare(regulator_router, "/transfer-approvals/prepare")
+def prepare_transfer_approval(body: TransferApprovalPrepare, registry: Registry) -> ContractCall:
     """Approve a transfer of important data to one recipient until ``expiry``."""
-    token_id, text = certificate_of(registry, body.certificate_number)
-    to = checked_address(body.to, "to")
-    expiry = registry.rights.approve_transfer(token_id, to, body.expiry, registry.operator)
-    return TransferApprovalPublic(certificate_number=text, to=to, expiry=expiry)
+    token_id, _ = certificate_of(registry, body.certificate_number)
+    return registry.rights.transfer_approval_call(token_id, body.to, body.expiry)
 
 
-@created(regulator_router, "/cross-border-records", CrossBorderRecordPublic)
-def cross_border_record(
-    body: CrossBorderRecordCreate, registry: Registry
-) -> CrossBorderRecordPublic:
+@prepare(regulator_router, "/cross-border-records/prepare")
+def prepare_cross_border_record(body: CrossBorderRecordPrepare, registry: Registry) -> ContractCall:
     """Record the legal basis of a transfer abroad (数据出境) to one recipient."""
-    token_id, text = certificate_of(registry, body.certificate_number)
-    record = registry.rights.record_cross_border(
-        token_id,
-        body.recipient,
-        body.mechanism,
-        body.approval_number,
-        body.expiry,
-        body.country,
-        registry.operator,
+    token_id, _ = certificate_of(registry, body.certificate_number)
+    return registry.rights.cross_border_call(
+        token_id, body.recipient, body.mechanism, body.approval_number, body.expiry, body.country
     )
+
+
+@prepare(regulator_router, "/party-countries/prepare")
+def prepare_party_country(body: PartyCountryPrepare, registry: Registry) -> ContractCall:
+    """Record the country of a party (``null`` or ``CN``: domestic)."""
+    return registry.rights.party_country_call(body.party, body.country)
+
+
+@router.get(
+    "/certificates/{number}/cross-border-records/{recipient}",
+    response_model=CrossBorderRecordPublic,
+    responses=ERRORS,
+)
+def get_cross_border_record(
+    number: str, recipient: str, registry: Registry
+) -> CrossBorderRecordPublic:
+    """The cross-border record of a certificate for one recipient, as the contract holds it."""
+    token_id, text = certificate_of(registry, number)
+    record = registry.rights.cross_border_record(token_id, recipient)
     return CrossBorderRecordPublic.build(record, certificate_number=text)
 
 
-@regulator_router.post("/party-countries", response_model=PartyCountryPublic, responses=ERRORS)
-def party_country(body: PartyCountryCreate, registry: Registry) -> PartyCountryPublic:
-    """Record the country of a party (``null`` or ``CN``: domestic)."""
-    party = checked_address(body.party, "party")
-    registry.rights.set_party_country(party, body.country, registry.operator)
+@router.get("/parties/{address}/country", response_model=PartyCountryPublic, responses=ERRORS)
+def get_party_country(address: str, registry: Registry) -> PartyCountryPublic:
+    """The country recorded for a party (``CN`` when none is: domestic)."""
+    party = checked_address(address, "party")
     return PartyCountryPublic(party=party, country=registry.rights.party_country(party))
+
+
+@router.get("/certificates/{number}/freeze", response_model=FreezeStatePublic, responses=ERRORS)
+def get_freeze(number: str, registry: Registry) -> FreezeStatePublic:
+    """Whether a certificate is frozen, since when, by whom, and the case reference's hash."""
+    token_id, text = certificate_of(registry, number)
+    return FreezeStatePublic.of(registry.rights.freeze_of(token_id), text)

@@ -2,8 +2,9 @@
 
 Anyone reads a certificate's valuation history and computes with the calculators. Appraisers
 attest and withdraw, and holders record their accounting class, by signing a forward request
-(``…/prepare`` then ``POST /relay``, see :mod:`api.routes.relay`). Regulators accredit and
-remove appraisers with the operator key (which must hold the regulator or admin role).
+(``…/prepare`` then ``POST /relay``, see :mod:`api.routes.relay`). A regulator (or the admin)
+accredits and removes appraisers the same way, signing ``/regulator/appraisers/…/prepare``
+itself: the operator only relays and holds no role.
 """
 
 from __future__ import annotations
@@ -13,12 +14,12 @@ import json
 from fastapi import APIRouter
 
 from api.deps import Registry
-from api.routes.common import ERRORS, certificate_of, created, prepare
+from api.routes.common import ERRORS, certificate_of, prepare
 from api.schemas.valuation import (
     AccountingClassPrepare,
-    AppraiserCreate,
+    AppraiserPrepare,
     AppraiserPublic,
-    AppraiserRemoval,
+    AppraiserRemovalPrepare,
     ComputationCreate,
     ComputationPublic,
     ValuationList,
@@ -113,18 +114,16 @@ def prepare_accounting_class(
     return registry.valuations.accounting_call(token_id, body.accounting_class)
 
 
-@created(regulator_router, "/appraisers", AppraiserPublic)
-def accredit(body: AppraiserCreate, registry: Registry) -> AppraiserPublic:
-    """Accredit an appraisal firm's account."""
-    appraiser = registry.valuations.accredit(body.appraiser, body.accreditation, registry.operator)
-    return AppraiserPublic.model_validate(appraiser)
+@prepare(regulator_router, "/appraisers/prepare")
+def prepare_accreditation(body: AppraiserPrepare, registry: Registry) -> ContractCall:
+    """A regulator (or the admin) accredits an appraisal firm's account."""
+    return registry.valuations.accreditation_call(body.appraiser, body.accreditation)
 
 
-@regulator_router.post(
-    "/appraisers/{address}/removal", response_model=AppraiserPublic, responses=ERRORS
-)
-def remove(address: str, body: AppraiserRemoval, registry: Registry) -> AppraiserPublic:
-    """Remove an appraiser's accreditation; its past valuations stay, marked so."""
-    return AppraiserPublic.model_validate(
-        registry.valuations.remove(address, body.reason, registry.operator)
-    )
+@prepare(regulator_router, "/appraisers/{address}/removal/prepare")
+def prepare_removal(
+    address: str, body: AppraiserRemovalPrepare, registry: Registry
+) -> ContractCall:
+    """A regulator (or the admin) removes an appraiser's accreditation; its past valuations
+    stay, marked so."""
+    return registry.valuations.removal_call(address, body.reason)

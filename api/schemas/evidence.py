@@ -4,28 +4,21 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field
 
 from api.schemas.common import Page, Public
 from registry.domain.evidence import EvidenceRecord
 
 
 class EvidenceCreate(BaseModel):
-    """Anchor a fingerprint. Without a signature the service's operator anchors it; with an
-    EIP-712 signature from ``anchorer`` (see ``POST /api/v1/evidence/typed-data``) the service
-    relays it and the anchorer pays no gas."""
+    """Anchor a fingerprint the anchorer signed (EIP-712, see ``POST /api/v1/evidence/typed-data``):
+    the service relays it, the anchorer pays no gas and the chain records the anchorer. The
+    service never anchors as itself: an anchor is evidence of whoever signed it."""
 
     fingerprint: str = Field(examples=["0x" + "ab" * 32], description="0x + 64 hex digits (dfp1)")
-    anchorer: str | None = Field(default=None, description="the signer of a delegated anchor")
-    deadline: int | None = Field(default=None, ge=0, description="unix time the signature expires")
-    signature: str | None = Field(default=None, description="0x-hex EIP-712 signature")
-
-    @model_validator(mode="after")
-    def _delegation_complete(self) -> EvidenceCreate:
-        parts = [self.anchorer, self.deadline, self.signature]
-        if any(p is not None for p in parts) and not all(p is not None for p in parts):
-            raise ValueError("a delegated anchor needs anchorer, deadline and signature together")
-        return self
+    anchorer: str = Field(description="the account that signed the anchor")
+    deadline: int = Field(ge=0, description="unix time the signature expires")
+    signature: str = Field(description="0x-hex EIP-712 signature by the anchorer")
 
 
 class TypedDataCreate(BaseModel):

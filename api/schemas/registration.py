@@ -10,6 +10,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from api.schemas.common import Page, Public, compact_of
+from api.schemas.relay import RelayPrepare
 from registry.domain.registration import (
     AssetKind,
     AssetMetadata,
@@ -47,25 +48,36 @@ class ApplicationCreate(BaseModel):
     signature: str = Field(description="0x-hex EIP-712 signature of the Application message")
 
 
-class ReasonCreate(BaseModel):
+class DecisionPrepare(RelayPrepare):
+    """A registrar's reasoned decision (return, reject, revoke); ``signer`` is a registrar
+    account of the application's registrar."""
+
     reason_code: int = Field(default=0, ge=0, le=65_535)
     reason: str = Field(min_length=1, max_length=4000)
 
 
-class RulingCreate(BaseModel):
+class RulingPrepare(RelayPrepare):
+    """A registrar's ruling on an objection; ``signer`` is a registrar account."""
+
     upheld: bool
     reason: str = Field(min_length=1, max_length=4000)
 
 
-class StandingCreate(BaseModel):
+class StandingPrepare(RelayPrepare):
+    """Standing to object for ``party``; ``signer`` is a registrar account."""
+
     party: str
 
 
-class BatchIssueCreate(BaseModel):
+class BatchIssuePrepare(RelayPrepare):
+    """Registrations to issue in one transaction; ``signer`` is a registrar account."""
+
     ids: list[int] = Field(min_length=1, max_length=200)
 
 
-class RenewalCreate(BaseModel):
+class RenewalPrepare(RelayPrepare):
+    """A renewal; ``signer`` is a registrar account."""
+
     source_agreement_end: date | None = None
 
 

@@ -17,7 +17,10 @@ from registry.domain.rights import ConsentAction, LicenceTerms, TransferReason
 class RelayPrepare(BaseModel):
     """Who will sign the forward request, and for how long it stays valid."""
 
-    signer: str = Field(description="the acting party's address (holder, licensee, pledgee ...)")
+    signer: str = Field(
+        description="the acting account's address: holder, licensee, pledgee, registrar staff, "
+        "regulator, appraiser or admin (the operator only relays)"
+    )
     ttl_seconds: int = Field(default=900, ge=30, le=7 * 86_400)
 
 

@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from api.schemas.common import Public, compact_of
+from api.schemas.relay import RelayPrepare
 from registry.domain.money import format_minor
 from registry.domain.registration import Right, Status
 from registry.domain.rights import (
@@ -224,33 +225,35 @@ class TransferList(Public):
     indexer_head: int | None = Field(description="the mirror's head: the answer is as of it")
 
 
-class CourtOrderCreate(BaseModel):
+class CourtOrderPrepare(RelayPrepare):
+    """A court-ordered transfer; ``signer`` is a regulator."""
+
     certificate_number: str
     to: str
     case_reference: str = Field(min_length=1, max_length=4000, description="kept off chain")
 
 
-class TransferApprovalCreate(BaseModel):
+class TransferApprovalPrepare(RelayPrepare):
+    """A transfer approval for important data; ``signer`` is a regulator."""
+
     certificate_number: str
     to: str
     expiry: datetime = Field(description="timezone-aware")
 
 
-class TransferApprovalPublic(Public):
-    certificate_number: str
-    to: str
-    expiry: datetime
-
-
 # --- freezes ------------------------------------------------------------------------------------
 
 
-class FreezeCreate(BaseModel):
+class FreezePrepare(RelayPrepare):
+    """A freeze for a case; ``signer`` is a regulator."""
+
     certificate_number: str
     case_reference: str = Field(min_length=1, max_length=4000, description="kept off chain")
 
 
-class FreezeRelease(BaseModel):
+class FreezeReleasePrepare(RelayPrepare):
+    """Lifting a freeze; ``signer`` is the regulator that froze."""
+
     case_reference: str = Field(min_length=1, max_length=4000, description="kept off chain")
 
 
@@ -278,7 +281,9 @@ class FreezePublic(Public):
 # --- cross-border records and party countries ---------------------------------------------------
 
 
-class CrossBorderRecordCreate(BaseModel):
+class CrossBorderRecordPrepare(RelayPrepare):
+    """The legal basis of a transfer abroad; ``signer`` is a regulator."""
+
     certificate_number: str
     recipient: str
     mechanism: CrossBorderMechanism
@@ -299,7 +304,9 @@ class CrossBorderRecordPublic(Public):
     )
 
 
-class PartyCountryCreate(BaseModel):
+class PartyCountryPrepare(RelayPrepare):
+    """A party's country; ``signer`` is a regulator."""
+
     party: str
     country: str | None = Field(
         default=None,

@@ -99,14 +99,18 @@ class ValuationList(Public):
     items: list[ValuationPublic]
 
 
-class AppraiserCreate(BaseModel):
+class AppraiserPrepare(RelayPrepare):
+    """An appraiser's accreditation; ``signer`` is a regulator or the admin."""
+
     appraiser: str
     accreditation: str = Field(
         min_length=1, max_length=2_000, description="firm name and accreditation number"
     )
 
 
-class AppraiserRemoval(BaseModel):
+class AppraiserRemovalPrepare(RelayPrepare):
+    """Removing an appraiser's accreditation; ``signer`` is a regulator or the admin."""
+
     reason: str | None = Field(default=None, min_length=1, max_length=20_000)
 
 

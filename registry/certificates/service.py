@@ -66,7 +66,9 @@ class CertificateService:
     _: KW_ONLY
     public_base_url: str
     node_modules_dir: Path
-    operator_account: LocalAccount | None
+    registrar_account: LocalAccount | None
+    """The registrar staff key this service signs credentials with (``DAREG_CREDENTIAL_KEY``);
+    never the operator, which holds no role."""
 
     # --- the document ---------------------------------------------------------------------
 
@@ -169,17 +171,23 @@ class CertificateService:
     # --- the credential -------------------------------------------------------------------
 
     def registrar_signer(self, registrar_code: int, block: int | str = "latest") -> LocalAccount:
-        """The key this service signs with for ``registrar_code``: the operator, if it is one
-        of the registrar's accounts on chain (as of ``block``)."""
-        account = self.operator_account
+        """The key this service signs with for ``registrar_code``: its registrar staff key
+        (``DAREG_CREDENTIAL_KEY``), if that is an account of the registrar on chain (as of
+        ``block``)."""
+        account = self.registrar_account
         if (
             account is None
             or self.registrations.registrar_code_of(account.address, block) != registrar_code
         ):
-            held = "no operator key" if account is None else f"operator account {account.address}"
+            held = (
+                "no registrar key (DAREG_CREDENTIAL_KEY)"
+                if account is None
+                else f"its credential account {account.address} is not one of its registrar "
+                "accounts"
+            )
             raise RegistrarKeyUnavailableError(
-                f"this service holds no key of registrar {registrar_code} ({held} is not one of "
-                "its registrar accounts), so it cannot sign the certificate's credential",
+                f"this service holds no key of registrar {registrar_code} ({held}), so it "
+                "cannot sign the certificate's credential",
                 registrar_code=registrar_code,
             )
         return account

@@ -1,11 +1,18 @@
 """The demo registry: who is in it and what happened, dated over the last four months.
 
 On a fresh embedded chain whose clock starts :data:`HISTORY_DAYS` in the past, the seeding
-replays a plausible history: three registration agencies are set up, four data holders anchor
-their datasets (存证) and apply; the agencies review, publish notices, take an objection, issue
-certificates (one in a batch), and later a version change, a cancellation, a revocation and an
-expiry happen. Time moves with ``evm_increaseTime``; at the end the chain clock is brought back
-to the wall clock. Everything is deterministic (seeded RNG), so fingerprints repeat.
+replays a plausible history: the registry's admin (development account 20, never the operator)
+sets up three registration agencies and binds their staff, grants the regulator and pauser
+roles; four data holders anchor their datasets (存证) and apply; the agencies review, publish
+notices, take an objection, issue certificates (one in a batch), and later a version change, a
+cancellation, a revocation and an expiry happen. Time moves with ``evm_increaseTime``; at the
+end the chain clock is brought back to the wall clock. Everything is deterministic (seeded
+RNG), so fingerprints repeat.
+
+Every actor signs its own action, as on a real registry: the admin, registrar staff, the
+regulator, the appraiser and the holders each act with their own development account, either
+as their own transaction or as a forward request the operator relays (ERC-2771); the operator
+(account 0) only pays for relayed requests and holds no role on any contract.
 """
 
 from __future__ import annotations
@@ -20,9 +27,10 @@ from typing import Any
 
 from eth_account.signers.local import LocalAccount
 
-from registry.chain.client import dev_account
-from registry.context import DEV_CHAIN_IDS, RegistryContext
+from registry.chain.client import DEV_ADMIN_INDEX, DEV_PAUSER_INDEX, dev_account
+from registry.context import DEV_CHAIN_IDS, DEV_CREDENTIAL_INDEX, RegistryContext
 from registry.demo import datasets as ds
+from registry.domain.chain import ContractCall
 from registry.domain.identifiers import make_uscc
 from registry.domain.numbers import CST
 from registry.domain.registration import AssetMetadata, RegistrarPolicy, Right
@@ -83,9 +91,31 @@ REGULATOR = Party(
     "广东省数据管理局（示例）", make_uscc("11440000MB2D8GDJ5"), "440000", "公共管理", 7
 )
 
-#: code -> (name, region, staff account index or None for the operator, policy)
-REGISTRARS: dict[int, tuple[str, str, int | None, RegistrarPolicy]] = {
-    440: ("广东省数据资产登记中心", "440000", None, RegistrarPolicy(True, True, False, 15 * DAY)),
+#: The registry's admin (a multisig or timelock in production) and its emergency pauser.
+ADMIN = Party(
+    "数据资产登记平台管理委员会（示例）",
+    make_uscc("11440000MB2D8ADM1"),
+    "440000",
+    "公共管理",
+    DEV_ADMIN_INDEX,
+)
+PAUSER = Party(
+    "数据资产登记平台运维值班（示例）",
+    make_uscc("11440000MB2D8PAU2"),
+    "440000",
+    "公共管理",
+    DEV_PAUSER_INDEX,
+)
+
+#: code -> (name, region, staff account index, policy). Registrar 440's staff account is the
+#: one the embedded service signs certificate credentials with (``DEV_CREDENTIAL_INDEX``).
+REGISTRARS: dict[int, tuple[str, str, int, RegistrarPolicy]] = {
+    440: (
+        "广东省数据资产登记中心",
+        "440000",
+        DEV_CREDENTIAL_INDEX,
+        RegistrarPolicy(True, True, False, 15 * DAY),
+    ),
     441: ("深圳数据资产登记服务部", "440300", 8, RegistrarPolicy(True, False, False, 10 * DAY)),
     442: ("珠海数据资产登记站", "440400", 9, RegistrarPolicy(True, True, True, 15 * DAY)),
 }
@@ -285,6 +315,9 @@ class Seeded:
     registrars: list[dict[str, Any]] = field(default_factory=list)
     datasets: list[dict[str, Any]] = field(default_factory=list)
     registrations: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: The accounts that govern the registry (admin, pauser, regulator) and the operator, which
+    #: only relays and holds no role.
+    governance: dict[str, str] = field(default_factory=dict)
 
 
 class _Demo:
@@ -307,8 +340,38 @@ class _Demo:
         return self.ctx.client.block().timestamp
 
     def staff(self, code: int) -> LocalAccount:
-        index = REGISTRARS[code][2]
-        return self.ctx.operator if index is None else dev_account(index)
+        return dev_account(REGISTRARS[code][2])
+
+    def as_admin(self, call: ContractCall) -> None:
+        """An admin action the admin signs and the operator relays (ERC-2771): the authority
+        records the admin as the actor."""
+        self.ctx.relay.relay(call, ADMIN.account, self.ctx.operator)
+
+    def govern(self) -> None:
+        """The admin sets up the registrars and their staff (its own transactions) and grants
+        the regulator and pauser roles (signed forward requests the operator relays)."""
+        ctx, reg = self.ctx, self.ctx.registrations
+        admin = ADMIN.account
+        if not reg.is_admin(admin.address):
+            raise ConfigurationError(
+                f"--demo acts as the registry's admin, development account {DEV_ADMIN_INDEX} "
+                f"({admin.address}); this registry was deployed with another admin "
+                "(DAREG_ADMIN_ADDRESS): start the demo with it unset"
+            )
+        for code, (name, region, _staff, policy) in REGISTRARS.items():
+            reg.configure_registrar(code, policy, admin, name=name, region=region)
+            reg.set_registrar_account(code, self.staff(code).address, admin)
+            self.out.registrars.append(
+                {"code": code, "name": name, "account": self.staff(code).address}
+            )
+        self.as_admin(reg.regulator_call(REGULATOR.account.address, enabled=True))
+        self.as_admin(reg.pauser_call(PAUSER.account.address, enabled=True))
+        self.out.governance = {
+            "admin": admin.address,
+            "pauser": PAUSER.account.address,
+            "regulator": REGULATOR.account.address,
+            "operator": ctx.operator.address,
+        }
 
     def write_and_anchor(self, d: Dataset, write: ds.Writer | None = None, suffix: str = "") -> str:
         root = self.dir / "datasets" / (d.key + suffix)
@@ -402,13 +465,8 @@ class _Demo:
     # --- the story ------------------------------------------------------------------------
 
     def run(self) -> Seeded:
-        ctx, reg = self.ctx, self.ctx.registrations
-        for code, (name, region, _staff, policy) in REGISTRARS.items():
-            reg.configure_registrar(code, policy, ctx.operator, name=name, region=region)
-            reg.set_registrar_account(code, self.staff(code).address, ctx.operator)
-            self.out.registrars.append(
-                {"code": code, "name": name, "account": self.staff(code).address}
-            )
+        reg = self.ctx.registrations
+        self.govern()
         for d in DATASETS:
             if not d.meta.get("product"):
                 self.fingerprints[d.key] = self.write_and_anchor(d)
@@ -471,7 +529,6 @@ class _Demo:
         port, weather, factory, clinic = (
             REGISTRANTS[k].account for k in ("port", "weather", "factory", "clinic")
         )
-        ctx.registrations.set_regulator(REGULATOR.account.address, ctx.operator)
         self.advance(1)
         now = datetime.fromtimestamp(self.now(), tz=UTC)
         day = timedelta(days=1)
@@ -579,6 +636,8 @@ class _Demo:
             "bank": BANK,
             "regulator": REGULATOR,
             "appraiser": APPRAISER,
+            "admin": ADMIN,
+            "pauser": PAUSER,
         }
         for key, party in parties.items():
             self.out.registrants.append(

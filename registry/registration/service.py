@@ -42,6 +42,11 @@ from registry.errors import (
 CONTRACT = "DataAssetRegistry"
 #: Registrars and roles live in the authority (contracts v2).
 AUTHORITY = "RegistryAuthority"
+#: The authority's role of regulators (freezes, court orders, approvals, appraisers).
+REGULATOR_ROLE = keccak(text="REGULATOR_ROLE")
+#: The authority's emergency pause role, and its admin role (OpenZeppelin's zero role).
+PAUSER_ROLE = keccak(text="PAUSER_ROLE")
+DEFAULT_ADMIN_ROLE = bytes(32)
 #: ``DataAssetRegistry``'s highest registrar code (``_MAX_REGISTRAR_CODE``).
 MAX_REGISTRAR_CODE = 999
 METADATA_MEDIA_TYPE = "application/json"
@@ -123,6 +128,11 @@ class RegistrationService:
     def contract_address(self) -> str:
         return self._address
 
+    @property
+    def authority_address(self) -> str:
+        """The RegistryAuthority: registrars, their staff and the roles."""
+        return self._authority
+
     # --- plumbing ---------------------------------------------------------------------
 
     def _send(self, function: str, args: Sequence[Any], signer: LocalAccount) -> Receipt:
@@ -133,10 +143,10 @@ class RegistrationService:
     def _call(self, function: str, args: Sequence[Any] = (), block: int | str = "latest") -> Any:
         return self._client.read(CONTRACT, self._address, function, args, block)
 
-    def _govern(self, function: str, args: Sequence[Any], signer: LocalAccount) -> Receipt:
-        return self._client.send(
-            ContractCall(AUTHORITY, function, tuple(args)), self._authority, signer
-        )
+    def _send_call(self, call: ContractCall, signer: LocalAccount) -> Receipt:
+        """Send ``call`` (to the ledger or the authority) as ``signer``'s own transaction."""
+        address = self._authority if call.contract == AUTHORITY else self._address
+        return self._client.send(call, address, signer)
 
     def _ask_authority(
         self, function: str, args: Sequence[Any], block: int | str = "latest"
@@ -149,14 +159,6 @@ class RegistrationService:
         """Send ``function(reg_id, *args)`` as ``signer``; the registration after it."""
         self._send(function, [reg_id, *args], signer)
         return self.get(reg_id)
-
-    def _decide(
-        self, function: str, reg_id: int, reason_code: int, reason: str, registrar: LocalAccount
-    ) -> Registration:
-        """A registrar's reasoned decision: the reason is stored, its hash recorded."""
-        return self._act(
-            function, reg_id, [reason_code, self.documents.put_optional_text(reason)], registrar
-        )
 
     @staticmethod
     def _event(receipt: Receipt, name: str) -> ChainEvent:
@@ -183,6 +185,41 @@ class RegistrationService:
         return self.documents.put(metadata.canonical(), METADATA_MEDIA_TYPE)
 
     # --- registrars (admin) -----------------------------------------------------------
+    # The admin's calls go to the RegistryAuthority; the admin sends them as its own transaction
+    # or signs them as a forward request (``registry.relay``): the operator holds no role.
+
+    def registrar_configuration_call(self, code: int, policy: RegistrarPolicy) -> ContractCall:
+        """The admin creates, activates, retires or reconfigures registrar ``code``."""
+        return ContractCall(AUTHORITY, "configureRegistrar", (code, policy.chain()))
+
+    def registrar_account_call(self, code: int, account: str, *, enabled: bool) -> ContractCall:
+        """The admin binds (or unbinds) a staff account to registrar ``code``."""
+        return ContractCall(
+            AUTHORITY, "setRegistrarAccount", (code, checked_address(account, "account"), enabled)
+        )
+
+    @staticmethod
+    def _role_call(role: bytes, account: str, enabled: bool) -> ContractCall:
+        function = "grantRole" if enabled else "revokeRole"
+        return ContractCall(AUTHORITY, function, (role, checked_address(account, "account")))
+
+    def regulator_call(self, account: str, *, enabled: bool) -> ContractCall:
+        """The admin grants (or revokes) REGULATOR_ROLE: freezes, court orders, approvals."""
+        return self._role_call(REGULATOR_ROLE, account, enabled)
+
+    def pauser_call(self, account: str, *, enabled: bool) -> ContractCall:
+        """The admin grants (or revokes) PAUSER_ROLE: the emergency pause of every contract."""
+        return self._role_call(PAUSER_ROLE, account, enabled)
+
+    def has_role(self, role: bytes, account: str, block: int | str = "latest") -> bool:
+        """Whether ``account`` holds ``role`` on the authority (as of ``block``)."""
+        return bool(
+            self._ask_authority("hasRole", [role, checked_address(account, "account")], block)
+        )
+
+    def is_admin(self, account: str, block: int | str = "latest") -> bool:
+        """Whether ``account`` is the registry's admin (``DEFAULT_ADMIN_ROLE``)."""
+        return self.has_role(DEFAULT_ADMIN_ROLE, account, block)
 
     def configure_registrar(
         self,
@@ -195,22 +232,18 @@ class RegistrationService:
     ) -> None:
         if name:
             self.registrars.check(name, region)  # before the transaction, not after
-        self._govern("configureRegistrar", [code, policy.chain()], admin)
+        self._send_call(self.registrar_configuration_call(code, policy), admin)
         if name:
             self.registrars.set(code, name, region)
 
     def set_registrar_account(
         self, code: int, account: str, admin: LocalAccount, *, enabled: bool = True
     ) -> None:
-        self._govern(
-            "setRegistrarAccount", [code, checked_address(account, "account"), enabled], admin
-        )
+        self._send_call(self.registrar_account_call(code, account, enabled=enabled), admin)
 
     def set_regulator(self, account: str, admin: LocalAccount, *, enabled: bool = True) -> None:
-        """Grant (or revoke) REGULATOR_ROLE: freezes, court orders, approvals (admin only)."""
-        role = keccak(text="REGULATOR_ROLE")
-        function = "grantRole" if enabled else "revokeRole"
-        self._govern(function, [role, checked_address(account, "account")], admin)
+        """Grant (or revoke) REGULATOR_ROLE (admin only)."""
+        self._send_call(self.regulator_call(account, enabled=enabled), admin)
 
     def registrar_policy(self, code: int) -> RegistrarPolicy:
         """The policy of registrar ``code``; :class:`RegistrarNotFoundError` for a code no
@@ -344,64 +377,123 @@ class RegistrationService:
         return int(self._event(receipt, "ObjectionFiled").args["objectionId"])
 
     # --- registrars ---------------------------------------------------------------------
+    # Each ``…_call`` builds what a registrar account signs (its own transaction, or a forward
+    # request the operator relays); the methods without it send the call with a key held here.
 
-    def accept(self, reg_id: int, registrar: LocalAccount) -> Registration:
-        return self._act("accept", reg_id, [], registrar)
-
-    def return_for_correction(
-        self, reg_id: int, reason_code: int, reason: str, registrar: LocalAccount
-    ) -> Registration:
-        return self._decide("returnForCorrection", reg_id, reason_code, reason, registrar)
-
-    def reject(
-        self, reg_id: int, reason_code: int, reason: str, registrar: LocalAccount
-    ) -> Registration:
-        return self._decide("reject", reg_id, reason_code, reason, registrar)
-
-    def open_notice(self, reg_id: int, registrar: LocalAccount) -> Registration:
-        return self._act("openNotice", reg_id, [], registrar)
-
-    def grant_standing(self, reg_id: int, party: str, registrar: LocalAccount) -> None:
-        self._send("grantStanding", [reg_id, checked_address(party, "party")], registrar)
-
-    def rule_objection(
-        self, objection_id: int, upheld: bool, reason: str, registrar: LocalAccount
-    ) -> Objection:
-        self._send(
-            "ruleObjection",
-            [objection_id, upheld, self.documents.put_optional_text(reason)],
-            registrar,
+    def _decision_call(
+        self, function: str, reg_id: int, reason_code: int, reason: str
+    ) -> ContractCall:
+        """A registrar's reasoned decision: the reason is stored, its hash recorded."""
+        return ContractCall(
+            CONTRACT, function, (reg_id, reason_code, self.documents.put_optional_text(reason))
         )
-        return self.objection(objection_id)
 
-    def issue(self, reg_id: int, registrar: LocalAccount) -> Registration:
-        return self._act("issue", reg_id, [], registrar)
+    def accept_call(self, reg_id: int) -> ContractCall:
+        """Formal review passed (受理)."""
+        return ContractCall(CONTRACT, "accept", (reg_id,))
 
-    def issue_batch(self, reg_ids: Sequence[int], registrar: LocalAccount) -> list[Registration]:
+    def return_call(self, reg_id: int, reason_code: int, reason: str) -> ContractCall:
+        """Return the application for correction."""
+        return self._decision_call("returnForCorrection", reg_id, reason_code, reason)
+
+    def rejection_call(self, reg_id: int, reason_code: int, reason: str) -> ContractCall:
+        """Reject the application."""
+        return self._decision_call("reject", reg_id, reason_code, reason)
+
+    def notice_call(self, reg_id: int) -> ContractCall:
+        """Open the public-notice window (公示)."""
+        return ContractCall(CONTRACT, "openNotice", (reg_id,))
+
+    def standing_call(self, reg_id: int, party: str) -> ContractCall:
+        """Give an interested party standing to object."""
+        return ContractCall(CONTRACT, "grantStanding", (reg_id, checked_address(party, "party")))
+
+    def ruling_call(self, objection_id: int, upheld: bool, reason: str) -> ContractCall:
+        """Rule on an objection (the reason is stored, its hash recorded)."""
+        return ContractCall(
+            CONTRACT,
+            "ruleObjection",
+            (objection_id, upheld, self.documents.put_optional_text(reason)),
+        )
+
+    def issue_call(self, reg_id: int) -> ContractCall:
+        """Issue the certificate (发证)."""
+        return ContractCall(CONTRACT, "issue", (reg_id,))
+
+    def batch_issue_call(self, reg_ids: Sequence[int]) -> ContractCall:
+        """Issue several certificates in one transaction (all or none)."""
         if not reg_ids:
             raise InputError("a batch needs at least one registration id")
         if len(set(reg_ids)) != len(reg_ids):
             raise InputError("a batch lists each registration once")
-        self._send("issueBatch", [list(reg_ids)], registrar)
+        return ContractCall(CONTRACT, "issueBatch", (list(reg_ids),))
+
+    def correction_call(self, reg_id: int, metadata: AssetMetadata) -> ContractCall:
+        """Correct the recorded fingerprint and/or metadata (the document is stored)."""
+        digest = self.store_metadata(metadata)
+        return ContractCall(
+            CONTRACT, "correct", (reg_id, bytes.fromhex(metadata.fingerprint[2:]), digest)
+        )
+
+    def renewal_call(self, reg_id: int, source_agreement_end: date | None) -> ContractCall:
+        """Renew before expiry (续展), capped by the source agreement's end."""
+        return ContractCall(CONTRACT, "renew", (reg_id, end_of_day_cst(source_agreement_end)))
+
+    def revocation_call(self, reg_id: int, reason_code: int, reason: str) -> ContractCall:
+        """Revoke an issued certificate (撤销)."""
+        return self._decision_call("revoke", reg_id, reason_code, reason)
+
+    def _review(self, call: ContractCall, signer: LocalAccount) -> Registration:
+        """Send ``call`` (whose first argument is the registration id); the registration."""
+        self._send_call(call, signer)
+        return self.get(int(call.args[0]))
+
+    def accept(self, reg_id: int, registrar: LocalAccount) -> Registration:
+        return self._review(self.accept_call(reg_id), registrar)
+
+    def return_for_correction(
+        self, reg_id: int, reason_code: int, reason: str, registrar: LocalAccount
+    ) -> Registration:
+        return self._review(self.return_call(reg_id, reason_code, reason), registrar)
+
+    def reject(
+        self, reg_id: int, reason_code: int, reason: str, registrar: LocalAccount
+    ) -> Registration:
+        return self._review(self.rejection_call(reg_id, reason_code, reason), registrar)
+
+    def open_notice(self, reg_id: int, registrar: LocalAccount) -> Registration:
+        return self._review(self.notice_call(reg_id), registrar)
+
+    def grant_standing(self, reg_id: int, party: str, registrar: LocalAccount) -> None:
+        self._send_call(self.standing_call(reg_id, party), registrar)
+
+    def rule_objection(
+        self, objection_id: int, upheld: bool, reason: str, registrar: LocalAccount
+    ) -> Objection:
+        self._send_call(self.ruling_call(objection_id, upheld, reason), registrar)
+        return self.objection(objection_id)
+
+    def issue(self, reg_id: int, registrar: LocalAccount) -> Registration:
+        return self._review(self.issue_call(reg_id), registrar)
+
+    def issue_batch(self, reg_ids: Sequence[int], registrar: LocalAccount) -> list[Registration]:
+        self._send_call(self.batch_issue_call(reg_ids), registrar)
         return [self.get(i) for i in reg_ids]
 
     def correct(
         self, reg_id: int, metadata: AssetMetadata, registrar: LocalAccount
     ) -> Registration:
-        digest = self.store_metadata(metadata)
-        return self._act(
-            "correct", reg_id, [bytes.fromhex(metadata.fingerprint[2:]), digest], registrar
-        )
+        return self._review(self.correction_call(reg_id, metadata), registrar)
 
     def renew(
         self, reg_id: int, source_agreement_end: date | None, registrar: LocalAccount
     ) -> Registration:
-        return self._act("renew", reg_id, [end_of_day_cst(source_agreement_end)], registrar)
+        return self._review(self.renewal_call(reg_id, source_agreement_end), registrar)
 
     def revoke(
         self, reg_id: int, reason_code: int, reason: str, registrar: LocalAccount
     ) -> Registration:
-        return self._decide("revoke", reg_id, reason_code, reason, registrar)
+        return self._review(self.revocation_call(reg_id, reason_code, reason), registrar)
 
     # --- reads --------------------------------------------------------------------------
 

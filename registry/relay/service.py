@@ -40,6 +40,7 @@ from registry.errors import (
 FORWARDER = "RegistryForwarder"
 #: The contracts that trust the forwarder (and so the only ones relayed).
 RELAYED_CONTRACTS: tuple[str, ...] = (
+    "RegistryAuthority",
     "DataAssetRegistry",
     "TransferAgent",
     "LicenceRegistry",

@@ -197,32 +197,45 @@ class RightsService:
             self.send(self.transfer_call(token_id, to, reason, document_text), holder)
         )
 
+    def court_order_call(self, token_id: int, to: str, case_ref_text: str) -> ContractCall:
+        """A regulator executes a court order (the only movement a freeze allows); the case
+        reference is stored, its hash recorded."""
+        case_ref = self._required_text(case_ref_text, "the case reference of a court order")
+        return ContractCall(
+            AGENT, "courtOrderTransfer", (token_id, checked_address(to, "to"), case_ref)
+        )
+
     def court_order_transfer(
         self, token_id: int, to: str, case_ref_text: str, regulator: LocalAccount
     ) -> Transfer:
-        """A regulator executes a court order (the only movement a freeze allows)."""
-        case_ref = self._required_text(case_ref_text, "the case reference of a court order")
-        receipt = self._send(
-            AGENT, "courtOrderTransfer", [token_id, checked_address(to, "to"), case_ref], regulator
+        """A regulator executes a court order (see :meth:`court_order_call`)."""
+        return self.transfer_of(
+            self.send(self.court_order_call(token_id, to, case_ref_text), regulator)
         )
-        return self.transfer_of(receipt)
 
     # --- regulators -------------------------------------------------------------------
+    # Each ``…_call`` builds what a regulator (or the admin) signs: its own transaction, or a
+    # forward request the operator relays. The operator holds no role.
 
-    def approve_transfer(
-        self, token_id: int, to: str, expiry: datetime, regulator: LocalAccount
-    ) -> datetime:
+    def transfer_approval_call(self, token_id: int, to: str, expiry: datetime) -> ContractCall:
         """Approve one move of important data from the current holder to ``to`` until
         ``expiry`` (in the future); the move spends the approval."""
         seconds = timestamp_of(expiry, "expiry")
         if seconds <= self._now():
             raise InputError(f"the approval's expiry {expiry.isoformat()} is not in the future")
-        self._send(
-            AGENT, "approveTransfer", [token_id, checked_address(to, "to"), seconds], regulator
+        return ContractCall(
+            AGENT, "approveTransfer", (token_id, checked_address(to, "to"), seconds)
         )
-        return datetime.fromtimestamp(seconds, tz=UTC)
 
-    def record_cross_border(
+    def approve_transfer(
+        self, token_id: int, to: str, expiry: datetime, regulator: LocalAccount
+    ) -> datetime:
+        """Approve a transfer of important data (see :meth:`transfer_approval_call`)."""
+        call = self.transfer_approval_call(token_id, to, expiry)
+        self.send(call, regulator)
+        return datetime.fromtimestamp(int(call.args[2]), tz=UTC)
+
+    def cross_border_call(
         self,
         token_id: int,
         recipient: str,
@@ -230,8 +243,7 @@ class RightsService:
         approval_number: str,
         expiry: datetime,
         country: str,
-        regulator: LocalAccount,
-    ) -> CrossBorderRecord:
+    ) -> ContractCall:
         """Record the basis of a transfer abroad to ``recipient`` by the current holder (the
         exporter the record names; the approval number is stored off chain, its hash on chain).
 
@@ -268,28 +280,59 @@ class RightsService:
             self._required_text(approval_number, "the approval (filing) number"),
             str(exporter),
         )
-        self._send(AGENT, "recordCrossBorder", [token_id, recipient, record], regulator)
-        return self.cross_border_record(token_id, recipient)
+        return ContractCall(AGENT, "recordCrossBorder", (token_id, recipient, record))
 
-    def set_party_country(self, party: str, country: str | None, regulator: LocalAccount) -> None:
+    def record_cross_border(
+        self,
+        token_id: int,
+        recipient: str,
+        mechanism: CrossBorderMechanism | str,
+        approval_number: str,
+        expiry: datetime,
+        country: str,
+        regulator: LocalAccount,
+    ) -> CrossBorderRecord:
+        """Record the basis of a transfer abroad (see :meth:`cross_border_call`)."""
+        call = self.cross_border_call(
+            token_id, recipient, mechanism, approval_number, expiry, country
+        )
+        self.send(call, regulator)
+        return self.cross_border_record(token_id, str(call.args[1]))
+
+    def party_country_call(self, party: str, country: str | None) -> ContractCall:
         """Record the country of a party (``CN``: domestic; ``None`` clears it, and then no
         certificate moves to the party: a recipient without a country fails closed)."""
         code = b"\0\0" if country is None else check_country(country).encode("ascii")
-        self._send(AGENT, "setPartyCountry", [checked_address(party, "party"), code], regulator)
+        return ContractCall(AGENT, "setPartyCountry", (checked_address(party, "party"), code))
+
+    def set_party_country(self, party: str, country: str | None, regulator: LocalAccount) -> None:
+        self.send(self.party_country_call(party, country), regulator)
+
+    def approval_requirement_call(self, required: bool) -> ContractCall:
+        """The admin requires (or stops requiring) approvals for transfers of important data."""
+        return ContractCall(AGENT, "setImportantDataApprovalRequired", (required,))
 
     def set_important_data_approval_required(self, required: bool, admin: LocalAccount) -> None:
-        self._send(AGENT, "setImportantDataApprovalRequired", [required], admin)
+        self.send(self.approval_requirement_call(required), admin)
+
+    def freeze_call(self, token_id: int, case_ref_text: str) -> ContractCall:
+        """A regulator freezes a certificate (冻结) for a case (its reference stored, hash on
+        chain)."""
+        case_ref = self._required_text(case_ref_text, "the case reference of a freeze")
+        return ContractCall(AGENT, "freeze", (token_id, case_ref))
 
     def freeze(self, token_id: int, case_ref_text: str, regulator: LocalAccount) -> Freeze:
-        case_ref = self._required_text(case_ref_text, "the case reference of a freeze")
-        self._send(AGENT, "freeze", [token_id, case_ref], regulator)
+        self.send(self.freeze_call(token_id, case_ref_text), regulator)
         return self.freeze_of(token_id)
 
-    def unfreeze(self, token_id: int, case_ref_text: str, regulator: LocalAccount) -> Freeze:
-        """Lift a freeze: only the regulator that froze, or the admin (with the case
+    def unfreeze_call(self, token_id: int, case_ref_text: str) -> ContractCall:
+        """Lift a freeze (解冻): only the regulator that froze, or the admin (with the case
         reference), may."""
         case_ref = self._required_text(case_ref_text, "the case reference of an unfreeze")
-        self._send(AGENT, "unfreeze", [token_id, case_ref], regulator)
+        return ContractCall(AGENT, "unfreeze", (token_id, case_ref))
+
+    def unfreeze(self, token_id: int, case_ref_text: str, regulator: LocalAccount) -> Freeze:
+        self.send(self.unfreeze_call(token_id, case_ref_text), regulator)
         return self.freeze_of(token_id)
 
     # --- pledges ----------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from eth_account.signers.local import LocalAccount
 from fastapi.testclient import TestClient
 
 from registry.chain.client import ChainClient, dev_account
@@ -12,23 +13,38 @@ from registry.chain.eip712 import sign_typed_data
 from registry.context import RegistryContext
 from registry.domain.registration import RegistrarPolicy
 from registry.errors import RegistrarNotFoundError
+from tests.api.actors import act, acted, event, refused
+from tests.conftest import admin
 from tests.registry.registration.conftest import metadata, travel
 
 CODE = 441
 NOTICE = 10 * 86_400
 
 
+def staff() -> LocalAccount:
+    """The registrar account of code 441 (never the operator, which holds no role)."""
+    return dev_account(9)
+
+
 @pytest.fixture
 def registrar_api(api: TestClient, registry_context: RegistryContext) -> TestClient:
-    """The service's operator is the registrar account of code 441."""
-    service, operator = registry_context.registrations, registry_context.operator
+    """Registrar 441, configured by the admin, with :func:`staff` as its account."""
+    service = registry_context.registrations
     service.configure_registrar(
-        CODE, RegistrarPolicy(True, True, False, NOTICE), operator, name="广州数据交易所登记中心"
+        CODE, RegistrarPolicy(True, True, False, NOTICE), admin(), name="广州数据交易所登记中心"
     )
-    service.set_registrar_account(CODE, operator.address, operator)
+    service.set_registrar_account(CODE, staff().address, admin())
     for index in range(1, 6):
         registry_context.client.rpc("anvil_setBalance", [dev_account(index).address, hex(10**20)])
     return api
+
+
+def review(
+    api: TestClient, reg_id: int, step: str, body: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The registrar's ``step`` signed by :func:`staff` and relayed; the registration after."""
+    acted(api, f"/applications/{reg_id}/{step}/prepare", body or {}, staff())
+    return dict(api.get(f"/api/v1/applications/{reg_id}").json())
 
 
 def _apply(api: TestClient, holder_index: int = 1, fp: int = 0xA1) -> dict[str, Any]:
@@ -61,40 +77,29 @@ def test_full_flow_over_rest(registrar_api: TestClient, chain: ChainClient) -> N
     reg = _apply(api)
     assert reg["status"] == "submitted"
     assert api.get(f"/api/v1/registrations/{reg['registration_number']}").json()["id"] == reg["id"]
-    assert api.post(f"/api/v1/applications/{reg['id']}/accept").json()["status"] == "accepted"
-    noticed = api.post(f"/api/v1/applications/{reg['id']}/notice").json()
-    assert noticed["status"] == "in_notice"
-    early = api.post(f"/api/v1/applications/{reg['id']}/issue")
-    assert early.status_code == 409
-    assert early.json()["error"]["code"] == "contract_registry_notice_window_open"
+    assert review(api, reg["id"], "accept")["status"] == "accepted"
+    assert review(api, reg["id"], "notice")["status"] == "in_notice"
+    early = act(api, f"/applications/{reg['id']}/issue/prepare", {}, staff())
+    refused(early, 409, "contract_registry_notice_window_open")
     travel(chain, NOTICE + 1)
-    issued = api.post(f"/api/v1/applications/{reg['id']}/issue").json()
+    issued = review(api, reg["id"], "issue")
     assert issued["status"] == "issued"
     assert len(issued["certificate_number"]) == 17
     assert api.get(f"/api/v1/applications/{reg['id']}/versions").json()[0]["version"] == 1
-    revoked = api.post(
-        f"/api/v1/applications/{reg['id']}/revoke",
-        json={"reason_code": 3, "reason": "来源授权被撤回"},
-    )
-    assert revoked.json()["status"] == "revoked"
+    revoked = review(api, reg["id"], "revoke", {"reason_code": 3, "reason": "来源授权被撤回"})
+    assert revoked["status"] == "revoked"
 
 
 def test_return_and_reject_carry_reasons(registrar_api: TestClient) -> None:
     api = registrar_api
     first = _apply(api, 1, 0xB1)
-    returned = api.post(
-        f"/api/v1/applications/{first['id']}/return",
-        json={"reason_code": 2, "reason": "缺少来源证明"},
-    )
-    assert returned.json()["status"] == "returned"
+    returned = review(api, first["id"], "return", {"reason_code": 2, "reason": "缺少来源证明"})
+    assert returned["status"] == "returned"
     second = _apply(api, 2, 0xB2)
-    rejected = api.post(
-        f"/api/v1/applications/{second['id']}/reject", json={"reason_code": 1, "reason": "权属争议"}
-    )
-    assert rejected.json()["status"] == "rejected"
-    again = api.post(f"/api/v1/applications/{second['id']}/accept")
-    assert again.status_code == 409
-    assert again.json()["error"]["code"] == "contract_registry_wrong_status"
+    rejected = review(api, second["id"], "reject", {"reason_code": 1, "reason": "权属争议"})
+    assert rejected["status"] == "rejected"
+    again = act(api, f"/applications/{second['id']}/accept/prepare", {}, staff())
+    refused(again, 409, "contract_registry_wrong_status")
 
 
 def test_validation_errors_are_clear(registrar_api: TestClient) -> None:
@@ -133,13 +138,12 @@ def test_forged_application_and_wrong_registrar(
     )
     assert forged.status_code == 422
     assert forged.json()["error"]["code"] == "contract_registry_invalid_signature"
-    # an application for another registrar cannot be reviewed by this service's registrar
+    # an application for another registrar cannot be reviewed by this registrar's staff
     service, operator = registry_context.registrations, registry_context.operator
-    service.configure_registrar(442, RegistrarPolicy(True, True, False, NOTICE), operator)
+    service.configure_registrar(442, RegistrarPolicy(True, True, False, NOTICE), admin())
     other = service.sign_and_submit(metadata(holder.address, 0xEE), 442, holder, operator)
-    denied = api.post(f"/api/v1/applications/{other.id}/accept")
-    assert denied.status_code == 403
-    assert denied.json()["error"]["code"] == "contract_registry_not_registrar_of"
+    denied = act(api, f"/applications/{other.id}/accept/prepare", {}, staff())
+    refused(denied, 403, "contract_registry_not_registrar_of")
     missing = api.get("/api/v1/applications/9999")
     assert missing.status_code == 404
     assert missing.json()["error"]["code"] == "registration_not_found"
@@ -156,7 +160,7 @@ def test_list_from_the_mirror_with_filters(
     api = registrar_api
     first = _apply(api, 1, 0xD1)
     second = _apply(api, 2, 0xD2)
-    api.post(f"/api/v1/applications/{first['id']}/accept")
+    review(api, first["id"], "accept")
     Indexer(chain, registry_context.manifest, registry_context.engine).sync_once()
     listed = api.get("/api/v1/applications").json()
     assert listed["total"] == 2
@@ -180,8 +184,8 @@ def test_a_registrar_is_found_by_its_code_and_only_if_configured(
     assert found.json()["name"] == "广州数据交易所登记中心"
     assert found.json()["notice_period_seconds"] == NOTICE
     # retired (inactive) is still a registrar; never configured is not
-    service, operator = registry_context.registrations, registry_context.operator
-    service.configure_registrar(CODE, RegistrarPolicy(False, True, False, NOTICE), operator)
+    service = registry_context.registrations
+    service.configure_registrar(CODE, RegistrarPolicy(False, True, False, NOTICE), admin())
     retired = api.get(f"/api/v1/registrars/{CODE}")
     assert retired.status_code == 200
     assert retired.json()["active"] is False
@@ -194,3 +198,53 @@ def test_a_registrar_is_found_by_its_code_and_only_if_configured(
         assert out_of_range.json()["error"]["code"] == "invalid_request"
     with pytest.raises(RegistrarNotFoundError):
         service.registrar_policy(998)
+
+
+def test_the_operator_reviews_nothing_and_the_staff_is_recorded_as_the_actor(
+    registrar_api: TestClient, registry_context: RegistryContext, chain: ChainClient
+) -> None:
+    """Before v2 the review endpoints sent every registrar action signed by the operator, bound
+    as a registrar account: the chain recorded the operator, not the registrar's staff. Now
+    the operator (which holds no role) and anyone else are refused by the chain before anyone
+    signs, and a relayed acceptance, issuance and batch issuance record the staff account."""
+    api, operator = registrar_api, registry_context.operator
+    reg = _apply(api, 1, 0xC1)
+    for signer in (operator, dev_account(2)):
+        refused(
+            act(api, f"/applications/{reg['id']}/accept/prepare", {}, signer),
+            403,
+            "contract_authority_not_registrar_of",
+        )
+    accepted = acted(api, f"/applications/{reg['id']}/accept/prepare", {}, staff())
+    assert (accepted["signer"], accepted["contract"], accepted["function"]) == (
+        staff().address,
+        "DataAssetRegistry",
+        "accept",
+    )
+    assert event(accepted, "ApplicationAccepted")["registrar"] == staff().address
+    review(api, reg["id"], "notice")
+    second = _apply(api, 2, 0xC2)
+    review(api, second["id"], "accept")
+    review(api, second["id"], "notice")
+    travel(chain, NOTICE + 1)
+    refused(
+        act(api, f"/applications/{reg['id']}/issue/prepare", {}, operator),
+        403,
+        "contract_authority_not_registrar_of",
+    )
+    issued = acted(api, f"/applications/{reg['id']}/issue/prepare", {}, staff())
+    assert issued["signer"] == staff().address
+    assert event(issued, "CertificateIssued")["id"] == reg["id"]
+    batch = acted(api, "/applications/issue-batch/prepare", {"ids": [second["id"]]}, staff())
+    assert batch["function"] == "issueBatch"
+    assert api.get(f"/api/v1/applications/{second['id']}").json()["status"] == "issued"
+    # the old operator-signed routes are gone
+    for step in ("accept", "notice", "issue", "revoke", "reject", "return", "renew", "standing"):
+        assert api.post(f"/api/v1/applications/{reg['id']}/{step}", json={}).status_code in (
+            404,
+            405,
+        ), step
+    assert api.post("/api/v1/applications/issue-batch", json={"ids": [1]}).status_code in (
+        404,
+        405,
+    )

@@ -18,10 +18,11 @@ from registry.chain.client import dev_account
 from registry.context import RegistryContext
 from registry.domain.numbers import certificate_number, parse_certificate_number
 from registry.domain.registration import RegistrarPolicy
+from tests.conftest import admin
 from tests.registry.certificates.conftest import rich_metadata
 from tests.registry.registration.conftest import travel
 
-CODE = 442  # the service's operator is one of its registrar accounts
+CODE = 442  # the service's credential key (DAREG_CREDENTIAL_KEY) is one of its registrar accounts
 OTHER_CODE = 443  # a registrar whose key this service does not hold
 NOTICE = 10 * 86_400
 
@@ -42,21 +43,29 @@ def _issue(
     return number
 
 
+def _staff(context: RegistryContext) -> LocalAccount:
+    """The registrar key the service holds (on the development chain: DEV_CREDENTIAL_INDEX)."""
+    staff = context.credential_account
+    assert staff is not None
+    assert staff.address != context.operator.address
+    return staff
+
+
 @pytest.fixture
 def number(registry_context: RegistryContext) -> str:
-    service, operator = registry_context.registrations, registry_context.operator
+    service, staff = registry_context.registrations, _staff(registry_context)
     for code in (CODE, OTHER_CODE):
         service.configure_registrar(
             code,
             RegistrarPolicy(True, True, False, NOTICE),
-            operator,
+            admin(),
             name=f"测试登记中心 {code}",
         )
-    service.set_registrar_account(CODE, operator.address, operator)
-    service.set_registrar_account(OTHER_CODE, dev_account(7).address, operator)
-    for index in (1, 2, 7):
-        registry_context.client.rpc("anvil_setBalance", [dev_account(index).address, hex(10**20)])
-    return _issue(registry_context, CODE, operator)
+    service.set_registrar_account(CODE, staff.address, admin())
+    service.set_registrar_account(OTHER_CODE, dev_account(7).address, admin())
+    for account in (dev_account(1), dev_account(2), dev_account(7), staff):
+        registry_context.client.rpc("anvil_setBalance", [account.address, hex(10**20)])
+    return _issue(registry_context, CODE, staff)
 
 
 def _typo(number: str) -> str:
@@ -107,7 +116,7 @@ def test_credential_is_signed_by_the_registrar(
     response = api.get(f"/api/v1/certificates/{number}/credential")
     assert response.status_code == 200, response.text
     credential = response.json()
-    assert credential["issuer"]["id"].endswith(registry_context.operator.address)
+    assert credential["issuer"]["id"].endswith(_staff(registry_context).address)
     assert credential["issuer"]["registrarCode"] == CODE
     ok, reason = verify_credential(credential, registry_context.registrations)
     assert ok, reason

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from typing import Any
+
+from eth_account.signers.local import LocalAccount
 from fastapi.testclient import TestClient
 
 from registry.chain.client import dev_account
@@ -10,16 +13,34 @@ from registry.indexer.follow import Indexer
 FP = "0x" + "1f" * 32
 
 
+def signed(api: TestClient, fingerprint: str, anchorer: LocalAccount | None = None) -> Any:
+    """The body of ``POST /evidence``: ``fingerprint`` signed by ``anchorer`` (EIP-712)."""
+    anchorer = anchorer or dev_account(5)
+    typed = api.post(
+        "/api/v1/evidence/typed-data",
+        json={"fingerprint": fingerprint, "anchorer": anchorer.address},
+    ).json()
+    return {
+        "fingerprint": fingerprint,
+        "anchorer": anchorer.address,
+        "deadline": typed["message"]["deadline"],
+        "signature": "0x" + sign_typed_data(typed, anchorer).hex(),
+    }
+
+
 def test_post_anchors_then_returns_the_existing_record(
     api: TestClient, registry_context: RegistryContext
 ) -> None:
-    first = api.post("/api/v1/evidence", json={"fingerprint": FP})
+    first = api.post("/api/v1/evidence", json=signed(api, FP))
     assert first.status_code == 201, first.text
     body = first.json()
     assert body["created"] is True
-    assert body["anchorer"] == registry_context.operator.address
+    assert body["anchorer"] == dev_account(5).address
+    assert body["relayer"] == registry_context.operator.address
     assert body["tx_hash"].startswith("0x")
-    again = api.post("/api/v1/evidence", json={"fingerprint": FP.upper().replace("0X", "0x")})
+    again = api.post(
+        "/api/v1/evidence", json=signed(api, FP.upper().replace("0X", "0x"), dev_account(5))
+    )
     assert again.status_code == 200
     assert again.json()["created"] is False
     assert again.json()["tx_hash"] == body["tx_hash"]
@@ -27,7 +48,7 @@ def test_post_anchors_then_returns_the_existing_record(
 
 
 def test_get_reads_the_record_from_the_chain(api: TestClient) -> None:
-    created = api.post("/api/v1/evidence", json={"fingerprint": FP}).json()
+    created = api.post("/api/v1/evidence", json=signed(api, FP)).json()
     got = api.get(f"/api/v1/evidence/{FP}")
     assert got.status_code == 200
     assert got.json()["anchored_at"] == created["anchored_at"]
@@ -43,7 +64,8 @@ def test_unknown_fingerprint_is_404_with_stable_code(api: TestClient) -> None:
 def test_malformed_fingerprints_are_422_with_stable_code(api: TestClient) -> None:
     for bad in ["0x1234", "zz" * 32, "0x" + "00" * 32, "0x" + "ab" * 33]:
         get = api.get(f"/api/v1/evidence/{bad}")
-        post = api.post("/api/v1/evidence", json={"fingerprint": bad})
+        body = {**signed(api, FP), "fingerprint": bad}
+        post = api.post("/api/v1/evidence", json=body)
         for response in (get, post):
             assert response.status_code == 422, (bad, response.text)
             assert response.json()["error"]["code"] == "malformed_fingerprint"
@@ -58,6 +80,20 @@ def test_request_shape_errors_are_422_invalid_request(api: TestClient) -> None:
     missing = api.post("/api/v1/evidence", json={})
     assert missing.json()["error"]["code"] == "invalid_request"
     assert "fingerprint" in missing.json()["error"]["message"]
+
+
+def test_the_operator_never_anchors_as_itself(
+    api: TestClient, registry_context: RegistryContext
+) -> None:
+    """Before v2 ``POST /evidence`` without a signature anchored the fingerprint as the
+    service's operator, evidence of nobody's possession. Now an anchor is the signed act of its
+    anchorer: a request without a signature is refused and nothing is anchored."""
+    anonymous = api.post("/api/v1/evidence", json={"fingerprint": FP})
+    assert anonymous.status_code == 422
+    assert anonymous.json()["error"]["code"] == "invalid_request"
+    assert "signature" in anonymous.json()["error"]["message"]
+    assert api.get(f"/api/v1/evidence/{FP}").status_code == 404
+    assert registry_context.evidence.lookup(bytes.fromhex(FP[2:])) is None
 
 
 def test_delegated_anchor_through_typed_data(
@@ -104,7 +140,7 @@ def test_forged_delegation_maps_the_custom_error_to_a_stable_code(api: TestClien
 def test_list_comes_from_the_mirror(api: TestClient, indexer: Indexer) -> None:
     fps = ["0x" + f"{i:02x}" * 32 for i in range(1, 4)]
     for fp in fps:
-        api.post("/api/v1/evidence", json={"fingerprint": fp})
+        assert api.post("/api/v1/evidence", json=signed(api, fp)).status_code == 201
     assert api.get("/api/v1/evidence").json()["total"] == 0  # not mirrored yet
     indexer.sync_once()
     listed = api.get("/api/v1/evidence").json()

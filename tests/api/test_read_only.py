@@ -138,6 +138,11 @@ def _calls(ctx: RegistryContext, market: Market) -> dict[str, list[Call]]:
             Call(f"{v1}/certificates/{certificate_b}/valuations")
         ],
         f"{v1}/valuations/{{valuation_id}}": [Call(f"{v1}/valuations/{valuation.id}")],
+        f"{v1}/certificates/{{number}}/freeze": [Call(f"{v1}/certificates/{certificate_a}/freeze")],
+        f"{v1}/certificates/{{number}}/cross-border-records/{{recipient}}": [
+            Call(f"{v1}/certificates/{certificate_a}/cross-border-records/{buyer().address}")
+        ],
+        f"{v1}/parties/{{address}}/country": [Call(f"{v1}/parties/{buyer().address}/country")],
         f"{v1}/appraisers/{{address}}": [Call(f"{v1}/appraisers/{valuation.appraiser}")],
         f"{v1}/audit": [Call(f"{v1}/audit")],
         f"{regulator}/assets/{{number}}/timeline": [
@@ -200,6 +205,7 @@ def read_only_context(ctx: RegistryContext) -> Iterator[RegistryContext]:
             manifest=ctx.manifest,
             engine=engine,
             operator_account=ctx.operator_account,
+            credential_account=ctx.credential_account,
         )
     finally:
         engine.dispose()

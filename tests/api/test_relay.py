@@ -17,10 +17,16 @@ from fastapi.testclient import TestClient
 from httpx import Response
 
 from api.main import create_app
+from api.schemas.relay import ForwardRequestPublic
+from registry.chain.client import dev_account
 from registry.chain.eip712 import sign_typed_data
 from registry.context import RegistryContext
+from registry.errors import ContractRevertError
+from registry.registration.service import REGULATOR_ROLE
+from tests.api.actors import V1, act, done, event, refused
 from tests.api.test_rights import _number, _signed, _sync, _terms
-from tests.registry.registration.conftest import travel
+from tests.conftest import admin
+from tests.registry.registration.conftest import REGISTRAR_CODE, travel
 from tests.registry.rights.test_service import (
     DAY,
     bank,
@@ -31,46 +37,19 @@ from tests.registry.rights.test_service import (
     holder,
     issue,
     licensee,
+    regulator,
     sublicensee,
 )
 
-V1 = "/api/v1"
 REPO = Path(__file__).resolve().parents[2]
 CASE = "(2026)粤01执保77号"
 
 
 @pytest.fixture
 def client(ctx: RegistryContext) -> Iterator[TestClient]:
-    grant_regulator(ctx, ctx.operator)  # the regulator endpoints act with the operator key
+    grant_regulator(ctx)  # the regulator signs its own actions; the operator holds no role
     with TestClient(create_app(ctx)) as api:
         yield api
-
-
-def act(client: TestClient, path: str, body: dict[str, Any], signer: LocalAccount) -> Response:
-    """Prepare the action for ``signer``, sign it with its key, relay it; the last response."""
-    prepared = client.post(V1 + path, json={**body, "signer": signer.address})
-    if prepared.status_code != 200:
-        return prepared
-    p = prepared.json()
-    signature = "0x" + sign_typed_data(p["typed_data"], signer).hex()
-    return client.post(f"{V1}/relay", json={"request": p["request"], "signature": signature})
-
-
-def done(response: Response) -> dict[str, Any]:
-    assert response.status_code == 201, response.text
-    result: dict[str, Any] = response.json()
-    return result
-
-
-def refused(response: Response, status: int, code: str) -> None:
-    assert response.status_code == status, response.text
-    assert response.json()["error"]["code"] == code, response.text
-
-
-def event(result: dict[str, Any], name: str) -> dict[str, Any]:
-    found = [e["args"] for e in result["events"] if e["name"] == name]
-    assert found, f"no {name} in {[e['name'] for e in result['events']]}"
-    return found[0]
 
 
 def sale(to: LocalAccount | str, document: str | None = "数据资产转让合同") -> dict[str, Any]:
@@ -95,12 +74,12 @@ def licence(ctx: RegistryContext, to: LocalAccount, days: int = 365, **changes: 
 
 def freeze(client: TestClient, number: str) -> None:
     body = {"certificate_number": number, "case_reference": CASE}
-    assert client.post(f"{V1}/regulator/freezes", json=body).status_code == 201
+    done(act(client, "/regulator/freezes/prepare", body, regulator()))
 
 
 def unfreeze(client: TestClient, number: str) -> None:
     body = {"case_reference": CASE + "之一"}
-    assert client.post(f"{V1}/regulator/freezes/{number}/release", json=body).status_code == 200
+    done(act(client, f"/regulator/freezes/{number}/release/prepare", body, regulator()))
 
 
 # --- transfers -----------------------------------------------------------------------------------
@@ -171,7 +150,7 @@ def test_important_data_moves_only_with_the_regulators_approval(
     refused(act(client, path, sale(buyer()), holder()), 409, "contract_agent_approval_required")
     expiry = (chain_now(ctx.client) + timedelta(days=30)).isoformat()
     approval = {"certificate_number": number, "to": buyer().address, "expiry": expiry}
-    assert client.post(f"{V1}/regulator/transfer-approvals", json=approval).status_code == 201
+    done(act(client, "/regulator/transfer-approvals/prepare", approval, regulator()))
     # the approval names one recipient
     refused(act(client, path, sale(bank()), holder()), 409, "contract_agent_approval_required")
     done(act(client, path, sale(buyer()), holder()))
@@ -182,7 +161,7 @@ def test_a_recipient_abroad_needs_a_valid_cross_border_record(
 ) -> None:
     number = _number(ctx, issue(ctx))
     country = {"party": foreigner().address, "country": "SG"}
-    assert client.post(f"{V1}/regulator/party-countries", json=country).status_code == 200
+    done(act(client, "/regulator/party-countries/prepare", country, regulator()))
     path = f"/certificates/{number}/transfers/prepare"
     refused(
         act(client, path, sale(foreigner()), holder()),
@@ -197,7 +176,7 @@ def test_a_recipient_abroad_needs_a_valid_cross_border_record(
         "expiry": (chain_now(ctx.client) + timedelta(days=10)).isoformat(),
         "country": "SG",
     }
-    assert client.post(f"{V1}/regulator/cross-border-records", json=record).status_code == 201
+    done(act(client, "/regulator/cross-border-records/prepare", record, regulator()))
     # a record for another country does not count; an expired one neither
     travel(ctx.client, 11 * DAY)
     refused(
@@ -206,7 +185,7 @@ def test_a_recipient_abroad_needs_a_valid_cross_border_record(
         "contract_agent_cross_border_record_required",
     )
     record["expiry"] = (chain_now(ctx.client) + timedelta(days=10)).isoformat()
-    assert client.post(f"{V1}/regulator/cross-border-records", json=record).status_code == 201
+    done(act(client, "/regulator/cross-border-records/prepare", record, regulator()))
     done(act(client, path, sale(foreigner()), holder()))
     assert ctx.rights.holder_of(ctx.rights.token_id_of(number)) == foreigner().address
 
@@ -466,3 +445,47 @@ def test_a_request_signed_with_ethers_is_relayed(client: TestClient, ctx: Regist
         f"{V1}/relay", json={"request": p["request"], "signature": signed["signature"]}
     )
     assert event(done(relayed), "CertificateTransferred")["from"] == holder().address
+
+
+def test_the_admin_governs_through_the_relay_and_the_operator_cannot(
+    client: TestClient, ctx: RegistryContext
+) -> None:
+    """The relay takes requests to the RegistryAuthority: the admin signs a role grant and a
+    staff binding, the operator relays them, and the authority records the admin as the
+    actor. The same requests signed by the operator (which holds no role) are refused by the
+    authority before anyone signs, and relaying a request signed by another account fails."""
+    registrations, governor = ctx.registrations, admin()
+    grant = registrations.regulator_call(dev_account(9).address, enabled=True)
+    with pytest.raises(ContractRevertError, match="AccessControlUnauthorizedAccount"):
+        ctx.relay.prepare(grant, ctx.operator.address)
+    request = ctx.relay.prepare(grant, governor.address)
+    assert ForwardRequestPublic.of(request).to == registrations.authority_address
+    signature = "0x" + ctx.relay.sign(request, governor).hex()
+    relayed = done(
+        client.post(
+            f"{V1}/relay",
+            json={
+                "request": ForwardRequestPublic.of(request).model_dump(by_alias=True),
+                "signature": signature,
+            },
+        )
+    )
+    assert (relayed["contract"], relayed["function"], relayed["signer"]) == (
+        "RegistryAuthority",
+        "grantRole",
+        governor.address,
+    )
+    granted = event(relayed, "RoleGranted")
+    assert (granted["account"], granted["sender"]) == (dev_account(9).address, governor.address)
+    assert registrations.has_role(REGULATOR_ROLE, dev_account(9).address)
+    assert not registrations.has_role(REGULATOR_ROLE, ctx.operator.address)
+
+    bind = registrations.registrar_account_call(
+        REGISTRAR_CODE, dev_account(9).address, enabled=True
+    )
+    with pytest.raises(ContractRevertError, match="AccessControlUnauthorizedAccount"):
+        ctx.relay.prepare(bind, ctx.operator.address)
+    result = ctx.relay.relay(bind, governor, ctx.operator)
+    assert any(e.name == "RegistrarAccountSet" for e in result.events)
+    assert registrations.registrar_code_of(dev_account(9).address) == REGISTRAR_CODE
+    assert registrations.registrar_code_of(ctx.operator.address) == 0

@@ -15,6 +15,7 @@ from registry.chain.eip712 import sign_typed_data
 from registry.context import RegistryContext
 from registry.errors import ContractRevertError
 from registry.indexer.follow import Indexer
+from tests.api.actors import act, acted, event, refused
 from tests.registry.registration.conftest import travel
 from tests.registry.rights.test_service import (
     DAY,
@@ -27,6 +28,7 @@ from tests.registry.rights.test_service import (
     issue,
     licence_terms,
     licensee,
+    regulator,
 )
 
 V1 = "/api/v1"
@@ -98,9 +100,9 @@ def test_a_pledge_signed_by_both_parties_is_relayed(
 
     # altered after signing: the signatures no longer match
     altered = {**body, "terms": {**body["terms"], "secured_amount": 5_000_000_01}}
-    refused = client.post(f"{V1}/pledges", json=altered)
-    assert refused.status_code == 422
-    assert _code(refused) == "contract_agent_invalid_signature"
+    forged = client.post(f"{V1}/pledges", json=altered)
+    assert forged.status_code == 422
+    assert _code(forged) == "contract_agent_invalid_signature"
     swapped = {
         **body,
         "pledgor_signature": body["pledgee_signature"],
@@ -154,14 +156,10 @@ def test_pledges_the_contract_refuses(client: TestClient, ctx: RegistryContext) 
     assert outlasting.status_code == 409
     assert _code(outlasting) == "contract_agent_pledge_outlasts_certificate"
 
-    grant_regulator(ctx, ctx.operator)
-    frozen = client.post(
-        f"{V1}/regulator/freezes",
-        json={"certificate_number": number, "case_reference": "(2026)粤01执保123号"},
-    )
-    assert frozen.status_code == 201, frozen.text
-    refused = client.post(f"{V1}/pledges", json=_signed(client, _terms(ctx, number)))
-    assert (refused.status_code, _code(refused)) == (409, "contract_agent_frozen")
+    case = {"certificate_number": number, "case_reference": "(2026)粤01执保123号"}
+    acted(client, "/regulator/freezes/prepare", case, grant_regulator(ctx))
+    blocked = client.post(f"{V1}/pledges", json=_signed(client, _terms(ctx, number)))
+    assert (blocked.status_code, _code(blocked)) == (409, "contract_agent_frozen")
 
     # input checked before any chain call
     bad_currency = client.post(
@@ -219,48 +217,62 @@ def test_the_regulator_freezes_orders_and_releases(
     token = issue(ctx)
     number = _number(ctx, token)
     case = {"certificate_number": number, "case_reference": "(2026)粤01执保123号"}
-
-    # the operator is not a regulator yet: the contract refuses
-    refused = client.post(f"{V1}/regulator/freezes", json=case)
-    assert (refused.status_code, _code(refused)) == (403, "contract_agent_not_regulator")
-    assert not ctx.rights.freeze_of(token).frozen
     order = {"certificate_number": number, "to": buyer().address, "case_reference": "执123号"}
-    assert client.post(f"{V1}/regulator/court-orders", json=order).status_code == 403
 
-    grant_regulator(ctx, ctx.operator)
-    frozen = client.post(f"{V1}/regulator/freezes", json=case)
-    assert frozen.status_code == 201, frozen.text
-    state = frozen.json()
+    # the operator holds no role and the regulator is not one yet: the contract refuses both,
+    # before anyone signs
+    for signer in (ctx.operator, regulator()):
+        refused(
+            act(client, "/regulator/freezes/prepare", case, signer),
+            403,
+            "contract_agent_not_regulator",
+        )
+        refused(
+            act(client, "/regulator/court-orders/prepare", order, signer),
+            403,
+            "contract_agent_not_regulator",
+        )
+    assert not ctx.rights.freeze_of(token).frozen
+
+    grant_regulator(ctx)
+    frozen = acted(client, "/regulator/freezes/prepare", case, regulator())
+    assert (frozen["signer"], frozen["contract"], frozen["function"]) == (
+        regulator().address,
+        "TransferAgent",
+        "freeze",
+    )
+    state = client.get(f"{V1}/certificates/{number}/freeze").json()
     assert (state["certificate_number"], state["frozen"], state["by"]) == (
         number,
         True,
-        ctx.operator.address,
+        regulator().address,
     )
     assert state["case_ref"].startswith("0x")
-    again = client.post(f"{V1}/regulator/freezes", json=case)
-    assert (again.status_code, _code(again)) == (409, "contract_agent_frozen")
+    refused(
+        act(client, "/regulator/freezes/prepare", case, regulator()), 409, "contract_agent_frozen"
+    )
     with pytest.raises(ContractRevertError, match="AgentFrozen"):
         ctx.rights.transfer(token, buyer().address, "sale", None, holder())
 
-    ordered = client.post(f"{V1}/regulator/court-orders", json=order)
-    assert ordered.status_code == 201, ordered.text
-    moved = ordered.json()
-    assert (moved["from_address"], moved["to"], moved["reason"]) == (
-        holder().address,
-        buyer().address,
-        "court_order",
-    )
+    ordered = acted(client, "/regulator/court-orders/prepare", order, regulator())
+    moved = event(ordered, "CertificateTransferred")
+    assert (moved["from"], moved["to"]) == (holder().address, buyer().address)
     assert ctx.rights.holder_of(token) == buyer().address
 
-    released = client.post(
-        f"{V1}/regulator/freezes/{number}/release", json={"case_reference": "执保123号之一"}
+    release = {"case_reference": "执保123号之一"}
+    acted(client, f"/regulator/freezes/{number}/release/prepare", release, regulator())
+    state = client.get(f"{V1}/certificates/{number}/freeze").json()
+    assert (state["frozen"], state["by"]) == (False, None)
+    refused(
+        act(
+            client,
+            f"/regulator/freezes/{number}/release/prepare",
+            {"case_reference": "x"},
+            regulator(),
+        ),
+        409,
+        "contract_agent_not_frozen",
     )
-    assert released.status_code == 200, released.text
-    assert (released.json()["frozen"], released.json()["by"]) == (False, None)
-    not_frozen = client.post(
-        f"{V1}/regulator/freezes/{number}/release", json={"case_reference": "x"}
-    )
-    assert (not_frozen.status_code, _code(not_frozen)) == (409, "contract_agent_not_frozen")
     ctx.rights.transfer(token, holder().address, "sale", "合同 No. 8", buyer())
 
     head = _sync(ctx)
@@ -280,17 +292,15 @@ def test_approvals_cross_border_records_and_party_countries(
     number = _number(ctx, token)
     expiry = (chain_now(ctx.client) + timedelta(days=30)).isoformat()
     approval = {"certificate_number": number, "to": buyer().address, "expiry": expiry}
-    assert client.post(f"{V1}/regulator/transfer-approvals", json=approval).status_code == 403
-    grant_regulator(ctx, ctx.operator)
-    approved = client.post(f"{V1}/regulator/transfer-approvals", json=approval)
-    assert approved.status_code == 201, approved.text
+    path = "/regulator/transfer-approvals/prepare"
+    refused(act(client, path, approval, ctx.operator), 403, "contract_agent_not_regulator")
+    acted(client, path, approval, grant_regulator(ctx))
     assert ctx.rights.transfer_approval_expiry(token, buyer().address) is not None
 
-    country = client.post(
-        f"{V1}/regulator/party-countries", json={"party": foreigner().address, "country": "us"}
-    )
-    assert country.status_code == 200, country.text
-    assert country.json() == {"party": foreigner().address, "country": "US"}
+    country = {"party": foreigner().address, "country": "us"}
+    acted(client, "/regulator/party-countries/prepare", country, regulator())
+    shown = client.get(f"{V1}/parties/{foreigner().address}/country")
+    assert shown.json() == {"party": foreigner().address, "country": "US"}
     record = {
         "certificate_number": number,
         "recipient": foreigner().address,
@@ -299,19 +309,19 @@ def test_approvals_cross_border_records_and_party_countries(
         "expiry": expiry,
         "country": "US",
     }
-    recorded = client.post(f"{V1}/regulator/cross-border-records", json=record)
-    assert recorded.status_code == 201, recorded.text
-    assert (recorded.json()["mechanism"], recorded.json()["country"]) == (
-        "security_assessment",
-        "US",
+    acted(client, "/regulator/cross-border-records/prepare", record, regulator())
+    recorded = client.get(
+        f"{V1}/certificates/{number}/cross-border-records/{foreigner().address}"
+    ).json()
+    assert (recorded["mechanism"], recorded["country"]) == ("security_assessment", "US")
+    wrong = act(
+        client,
+        "/regulator/cross-border-records/prepare",
+        {**record, "mechanism": "none"},
+        regulator(),
     )
-    wrong = client.post(
-        f"{V1}/regulator/cross-border-records", json={**record, "mechanism": "none"}
-    )
-    assert (wrong.status_code, _code(wrong)) == (422, "invalid_input")
-    naive = client.post(
-        f"{V1}/regulator/transfer-approvals", json={**approval, "expiry": "2027-01-01T00:00:00"}
-    )
+    refused(wrong, 422, "invalid_input")
+    naive = act(client, path, {**approval, "expiry": "2027-01-01T00:00:00"}, regulator())
     assert naive.status_code == 422
     assert "timezone" in naive.json()["error"]["message"]
 
@@ -365,10 +375,19 @@ def test_mistyped_and_unknown_numbers(client: TestClient, ctx: RegistryContext) 
     for response in (
         client.get(f"{V1}/certificates/{typo}/licences"),
         client.get(f"{V1}/certificates/{typo}/transfers"),
-        client.post(
-            f"{V1}/regulator/freezes", json={"certificate_number": typo, "case_reference": "x"}
+        client.get(f"{V1}/certificates/{typo}/freeze"),
+        act(
+            client,
+            "/regulator/freezes/prepare",
+            {"certificate_number": typo, "case_reference": "x"},
+            regulator(),
         ),
-        client.post(f"{V1}/regulator/freezes/{typo}/release", json={"case_reference": "x"}),
+        act(
+            client,
+            f"/regulator/freezes/{typo}/release/prepare",
+            {"case_reference": "x"},
+            regulator(),
+        ),
     ):
         assert response.status_code == 422, response.text
         assert _code(response) == "malformed_number"

@@ -12,10 +12,18 @@ from fastapi.testclient import TestClient
 
 from api.main import create_app
 from registry.context import RegistryContext
-from tests.api.test_relay import act, done, event, refused, sale
+from tests.api.actors import act, done, event, refused
+from tests.api.test_relay import sale
 from tests.api.test_rights import _number
 from tests.registry.registration.conftest import metadata, travel
-from tests.registry.rights.test_service import DAY, buyer, grant_regulator, holder, issue
+from tests.registry.rights.test_service import (
+    DAY,
+    buyer,
+    grant_regulator,
+    holder,
+    issue,
+    regulator,
+)
 from tests.registry.valuation.test_service import INCOME, appraiser, today
 
 V1 = "/api/v1"
@@ -24,7 +32,7 @@ REPORT = "0x" + hashlib.sha256(b"report 2026-88").hexdigest()
 
 @pytest.fixture
 def client(ctx: RegistryContext) -> Iterator[TestClient]:
-    grant_regulator(ctx, ctx.operator)
+    grant_regulator(ctx)  # the regulator accredits with its own key; the operator holds no role
     with TestClient(create_app(ctx)) as api:
         yield api
 
@@ -45,9 +53,9 @@ def submission(ctx: RegistryContext, **changes: Any) -> dict[str, Any]:
 
 def accredit(client: TestClient) -> None:
     body = {"appraiser": appraiser().address, "accreditation": "北京中企华资产评估 11020045"}
-    created = client.post(f"{V1}/regulator/appraisers", json=body)
-    assert created.status_code == 201, created.text
-    assert created.json()["accredited"] is True
+    accredited = done(act(client, "/regulator/appraisers/prepare", body, regulator()))
+    assert accredited["signer"] == regulator().address
+    assert client.get(f"{V1}/appraisers/{appraiser().address}").json()["accredited"] is True
 
 
 def test_appraisers_attest_withdraw_and_financiers_see_the_latest(
@@ -92,11 +100,14 @@ def test_appraisers_attest_withdraw_and_financiers_see_the_latest(
     assert client.get(f"{V1}/verify/{number}").json()["latest_valuation"]["id"] == first_id
 
     # a removed appraiser: its valuation stays, flagged, and the financier is warned
-    removal = client.post(
-        f"{V1}/regulator/appraisers/{appraiser().address}/removal", json={"reason": "吊销"}
+    removal = f"/regulator/appraisers/{appraiser().address}/removal/prepare"
+    refused(
+        act(client, removal, {"reason": "吊销"}, ctx.operator),
+        403,
+        "contract_valuation_not_authorized",
     )
-    assert removal.status_code == 200, removal.text
-    assert removal.json()["accredited"] is False
+    done(act(client, removal, {"reason": "吊销"}, regulator()))
+    assert client.get(f"{V1}/appraisers/{appraiser().address}").json()["accredited"] is False
     shown = client.get(f"{V1}/valuations/{first_id}").json()
     assert shown["appraiser_removed"] is True
     answer = client.get(f"{V1}/verify/{number}").json()
@@ -211,3 +222,17 @@ def test_the_holder_records_its_accounting_class(client: TestClient, ctx: Regist
     done(act(client, path, {"accounting_class": "inventory"}, buyer()))
     listed = client.get(f"{V1}/certificates/{number}/valuations").json()
     assert listed["accounting_class"] == "inventory"
+
+
+def test_the_operator_accredits_no_appraiser(client: TestClient, ctx: RegistryContext) -> None:
+    """Before v2 ``POST /regulator/appraisers`` accredited with the operator key, which held
+    the regulator role. Now the operator holds no role: its accreditation is refused by the
+    chain before anyone signs, and the old route is gone."""
+    body = {"appraiser": appraiser().address, "accreditation": "北京中企华资产评估 11020045"}
+    refused(
+        act(client, "/regulator/appraisers/prepare", body, ctx.operator),
+        403,
+        "contract_valuation_not_authorized",
+    )
+    assert client.post(f"{V1}/regulator/appraisers", json=body).status_code in (404, 405)
+    assert client.get(f"{V1}/appraisers/{appraiser().address}").json()["accredited"] is False

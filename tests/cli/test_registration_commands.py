@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 import pytest
+from eth_account.signers.local import LocalAccount
 
 from registry.chain.client import ChainClient, dev_account
 from registry.context import RegistryContext
@@ -15,10 +16,20 @@ from registry.domain.deployment import DeploymentManifest
 from registry.domain.registration import RegistrarPolicy
 from registry.settings import Settings
 from tests.cli.conftest import run_dareg as _run
+from tests.conftest import admin
 from tests.registry.registration.conftest import metadata, travel
 
 CODE = 450
 NOTICE = 86_400
+#: The registrar account of code 450 (never the operator, which holds no role).
+STAFF = dev_account(9)
+
+
+def key_file(directory: Path, account: LocalAccount, name: str) -> str:
+    """A key file holding ``account``'s private key; its path."""
+    path = directory / f"{name}.key"
+    path.write_text(account.key.hex())
+    return str(path)
 
 
 @pytest.fixture
@@ -28,11 +39,10 @@ def cli_env(
     deployment.save(test_settings.manifest_path)
     migrate(test_settings.effective_database_url)
     ctx = RegistryContext.open(test_settings, client=chain)
-    ctx.registrations.configure_registrar(
-        CODE, RegistrarPolicy(True, True, False, NOTICE), ctx.operator
-    )
-    ctx.registrations.set_registrar_account(CODE, ctx.operator.address, ctx.operator)
-    chain.reset_nonces()  # the CLI sends from the operator too, with its own nonce view
+    ctx.registrations.configure_registrar(CODE, RegistrarPolicy(True, True, False, NOTICE), admin())
+    ctx.registrations.set_registrar_account(CODE, STAFF.address, admin())
+    chain.rpc("anvil_setBalance", [STAFF.address, hex(10**20)])
+    chain.reset_nonces()  # the CLI sends from the same accounts, with its own nonce view
     return {k: v for k, v in os.environ.items() if not k.startswith("DAREG_")} | {
         "DAREG_RPC_URL": str(test_settings.rpc_url),
         "DAREG_VAR_DIR": str(test_settings.var_dir),
@@ -60,14 +70,15 @@ def test_apply_review_issue_and_show(
     assert reg["status"] == "submitted"
     assert reg["holder"] == holder.address
     reg_id = str(reg["id"])
-    assert _run(cli_env, "review", "accept", reg_id).returncode == 0
-    noticed = _run(cli_env, "review", "notice", reg_id)
+    staff = ("--key-file", key_file(tmp_path, STAFF, "staff"))
+    assert _run(cli_env, "review", "accept", reg_id, *staff).returncode == 0
+    noticed = _run(cli_env, "review", "notice", reg_id, *staff)
     assert "public notice open until" in noticed.stdout
-    early = _run(cli_env, "issue", reg_id)
+    early = _run(cli_env, "issue", reg_id, *staff)
     assert early.returncode == 1
     assert "RegistryNoticeWindowOpen" in early.stderr
     travel(chain, NOTICE + 1)
-    issued = _run(cli_env, "issue", reg_id, "--json")
+    issued = _run(cli_env, "issue", reg_id, "--json", *staff)
     assert issued.returncode == 0, issued.stderr
     number = json.loads(issued.stdout)[0]["certificate_number"]
     shown = _run(cli_env, "certificate", number, "--json")
@@ -94,3 +105,47 @@ def test_bad_metadata_and_wrong_registrar(cli_env: dict[str, str], tmp_path: Pat
     missing = _run(cli_env, "apply", str(tmp_path / "nope.json"), "--registrar", str(CODE))
     assert missing.returncode == 2
     assert "does not exist" in missing.stderr
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["issue", "1"],
+        ["renew", "1"],
+        ["revoke", "1", "--reason", "x"],
+        ["review", "accept", "1"],
+        ["review", "return", "1", "--reason", "x"],
+        ["review", "reject", "1", "--reason", "x"],
+        ["review", "notice", "1"],
+        ["review", "standing", "1", "0x" + "11" * 20],
+        ["review", "rule", "1", "--upheld", "--reason", "x"],
+        ["registrar", "configure", "451", "--name", "某登记中心"],
+        ["registrar", "add-account", "451", "0x" + "11" * 20],
+    ],
+)
+def test_role_commands_need_the_actors_own_key(cli_env: dict[str, str], command: list[str]) -> None:
+    """Before v2 these commands fell back to the operator key without ``--key-file``; the
+    operator holds no role now, so the acting account must sign: one line, exit 2."""
+    refused = _run(cli_env, *command)
+    assert refused.returncode == 2, refused.stdout
+    assert "--key-file is required" in refused.stderr
+    assert refused.stderr.count("\n") == 1
+
+
+def test_the_admin_configures_and_the_operator_is_refused(
+    cli_env: dict[str, str], test_settings: Settings, chain: ChainClient, tmp_path: Path
+) -> None:
+    """The admin configures a registrar and binds its staff with its own key; the operator's
+    key is refused by the chain (it holds no role)."""
+    ctx = RegistryContext.open(test_settings, client=chain)
+    operator = ("--key-file", key_file(tmp_path, ctx.operator, "operator"))
+    denied = _run(cli_env, "registrar", "configure", "452", "--name", "某登记中心", *operator)
+    assert denied.returncode == 1
+    assert "AccessControlUnauthorizedAccount" in denied.stderr
+    governor = ("--key-file", key_file(tmp_path, admin(), "admin"))
+    done = _run(cli_env, "registrar", "configure", "452", "--name", "某登记中心", *governor)
+    assert done.returncode == 0, done.stderr
+    bound = _run(cli_env, "registrar", "add-account", "452", dev_account(8).address, *governor)
+    assert bound.returncode == 0, bound.stderr
+    assert ctx.registrations.registrar_code_of(dev_account(8).address) == 452
+    assert ctx.registrations.registrar_code_of(ctx.operator.address) == 0

@@ -23,6 +23,7 @@ from tests.registry.rights.test_service import (
     issue,
     licence_terms,
     licensee,
+    regulator,
 )
 
 
@@ -207,18 +208,48 @@ def test_licences_and_the_regulator(
     assert ended.returncode == 0, ended.stderr
     assert "not live (terminated)" in ended.stdout
 
-    # the operator is not a regulator: the contract refuses; once it is, it freezes
-    _one_line_error(_run(cli_env, "freeze", number, "--case", "执保123号"), 1, "AgentNotRegulator")
+    # a regulator signs its own action: without --key-file the command refuses at once; the
+    # operator's key (no role) and a regulator not granted yet are refused by the contract
+    for command in ("freeze", "unfreeze"):
+        _one_line_error(
+            _run(cli_env, command, number, "--case", "执保123号"), 2, "--key-file is required"
+        )
+    _one_line_error(
+        _run(cli_env, "court-order", number, buyer().address, "--case", "执123号"),
+        2,
+        "--key-file is required",
+    )
+    operator_key = _key(tmp_path, ctx.operator, "operator")
+    regulator_key = _key(tmp_path, regulator(), "regulator")
+    for key in (operator_key, regulator_key):
+        _one_line_error(
+            _run(cli_env, "freeze", number, "--case", "执保123号", "--key-file", key),
+            1,
+            "AgentNotRegulator",
+        )
     ctx.client.reset_nonces()
-    grant_regulator(ctx, ctx.operator)
+    grant_regulator(ctx)
+    ctx.client.rpc("anvil_setBalance", [regulator().address, hex(10**20)])
     ctx.client.reset_nonces()
-    frozen = _run(cli_env, "freeze", number, "--case", "(2026)粤01执保123号", "--json")
+    as_regulator = ("--key-file", regulator_key)
+    frozen = _run(
+        cli_env, "freeze", number, "--case", "(2026)粤01执保123号", "--json", *as_regulator
+    )
     assert frozen.returncode == 0, frozen.stderr
     assert json.loads(frozen.stdout)["frozen"] is True
-    ordered = _run(cli_env, "court-order", number, buyer().address, "--case", "(2026)粤01执123号")
+    assert json.loads(frozen.stdout)["by"] == regulator().address
+    ordered = _run(
+        cli_env,
+        "court-order",
+        number,
+        buyer().address,
+        "--case",
+        "(2026)粤01执123号",
+        *as_regulator,
+    )
     assert ordered.returncode == 0, ordered.stderr
     assert "by court order" in ordered.stdout
-    thawed = _run(cli_env, "unfreeze", number, "--case", "之一")
+    thawed = _run(cli_env, "unfreeze", number, "--case", "之一", *as_regulator)
     assert thawed.returncode == 0, thawed.stderr
     assert "not frozen" in thawed.stdout
     ctx.client.reset_nonces()

@@ -46,6 +46,20 @@ def test_up_demo_restart_keeps_everything_and_never_redeploys(
             "revoked",
             "expired",
         }  # certificates and applications in every state
+        # every actor is its own account: the operator only relays and holds no role
+        governance = seeded["governance"]
+        operator = governance["operator"]
+        actors = {governance["admin"], governance["pauser"], governance["regulator"]}
+        actors |= {r["account"] for r in seeded["registrars"]}
+        actors |= {p["address"] for p in seeded["registrants"] if p["key"] == "appraiser"}
+        assert len(actors) == 3 + len(seeded["registrars"]) + 1
+        assert operator not in actors
+        # the credential of a certificate is signed by its registrar's staff, not the operator
+        port = seeded["registrations"]["port"]["certificate_number"]
+        status, credential = stack_env.get(f"/api/v1/certificates/{port}/credential")
+        assert status == 200, credential
+        staff = next(r["account"] for r in seeded["registrars"] if r["code"] == 440)
+        assert credential["issuer"]["id"].endswith(staff)
         for key, r in seeded["registrations"].items():
             status, body = stack_env.get(f"/api/v1/applications/{r['id']}")
             assert status == 200, key

@@ -6,6 +6,8 @@ import json
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
+
 from registry.context import RegistryContext
 from tests.cli.conftest import run_dareg as _run
 from tests.cli.test_rights_commands import _key, _number, _one_line_error
@@ -110,3 +112,23 @@ def test_compute_attest_list_withdraw(
     _one_line_error(
         _run(cli_env, "accounting-class", number, "goodwill"), 2, "intangible_asset or inventory"
     )
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["appraiser-accredit", "0x" + "11" * 20, "--accreditation", "某评估 1"],
+        ["appraiser-remove", "0x" + "11" * 20],
+        ["valuation-submit", "20260844000000019", "submission.json"],
+        ["valuation-withdraw", "1", "--reason", "x"],
+    ],
+)
+def test_appraiser_and_accreditation_commands_need_the_actors_own_key(
+    cli_env: dict[str, str], command: list[str]
+) -> None:
+    """Before v2 accreditation fell back to the operator key without ``--key-file``; the
+    operator holds no role now, so the acting account must sign: one line, exit 2."""
+    refused = _run(cli_env, *command)
+    assert refused.returncode == 2, refused.stdout
+    assert "--key-file is required" in refused.stderr
+    assert refused.stderr.count("\n") == 1

@@ -1,4 +1,4 @@
-"""An issued certificate on the session chain, with the operator as a registrar account.
+"""An issued certificate on the session chain, and a service that holds a registrar's key.
 
 The registration context (``ctx``: registrar code 440, registrar account ``registrar()``) comes
 from tests/registry/conftest.py.
@@ -6,6 +6,7 @@ from tests/registry/conftest.py.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -64,8 +65,11 @@ def issue_certificate(
 
 @pytest.fixture
 def signing_ctx(ctx: RegistryContext) -> RegistryContext:
-    """``ctx`` whose operator is also an account of registrar 440 (so it can sign credentials)."""
-    ctx.registrations.set_registrar_account(REGISTRAR_CODE, ctx.operator.address, ctx.operator)
+    """``ctx`` whose service holds the key of ``registrar()``, the staff account of registrar
+    440 (``DAREG_CREDENTIAL_KEY``), so it signs credentials; never the operator's, which holds
+    no role."""
+    ctx.credential_account = registrar()
+    ctx.certificates = replace(ctx.certificates, registrar_account=registrar())
     return ctx
 
 

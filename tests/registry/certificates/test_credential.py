@@ -8,6 +8,7 @@ import json
 import shutil
 import subprocess
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,8 @@ from registry.certificates.credential import (
 from registry.chain.client import ChainClient, dev_account
 from registry.context import RegistryContext
 from registry.errors import RegistrarKeyUnavailableError
-from tests.registry.certificates.conftest import REGISTRAR_CODE
+from tests.conftest import admin
+from tests.registry.certificates.conftest import REGISTRAR_CODE, registrar
 
 REPO = Path(__file__).resolve().parents[3]
 SCRIPT = REPO / "tests" / "js" / "verify_vc.mjs"
@@ -102,8 +104,8 @@ def test_credential_is_a_vc_2_with_an_eip712_proof(
     signing_ctx: RegistryContext, certificate: str, credential: dict[str, Any]
 ) -> None:
     doc = signing_ctx.certificates.document(certificate)
-    operator = signing_ctx.operator.address
-    issuer = did_pkh(31337, operator)
+    staff = registrar().address
+    issuer = did_pkh(31337, staff)
     assert credential["@context"][0] == VC_CONTEXT
     assert credential["type"] == ["VerifiableCredential", "DataAssetCertificate"]
     assert credential["issuer"] == {
@@ -131,7 +133,7 @@ def test_credential_is_a_vc_2_with_an_eip712_proof(
     assert proof["eip712"]["domain"]["verifyingContract"] == doc.chain.contract
     assert credential["validFrom"] <= proof["created"]
 
-    assert verify_credential(credential) == (True, f"signed by the issuer {operator}")
+    assert verify_credential(credential) == (True, f"signed by the issuer {staff}")
     ok, reason = verify_credential(credential, signing_ctx.registrations)
     assert ok, reason
     assert "registrar 440" in reason
@@ -142,7 +144,7 @@ def test_ethers_recovers_the_registrar_account(
 ) -> None:
     [result] = ethers_verify([credential])
     assert result["ok"], result
-    assert result["recovered"] == signing_ctx.operator.address
+    assert result["recovered"] == registrar().address
     assert signing_ctx.registrations.registrar_code_of(result["recovered"]) == REGISTRAR_CODE
 
 
@@ -168,10 +170,10 @@ def test_altering_any_field_breaks_verification(
     assert wanted <= set(paths)
     assert len(paths) > 100
     forged = [with_leaf(credential, p) for p in paths]
-    registrar = signing_ctx.operator.address
+    staff = registrar().address
     for path, result in zip(paths, ethers_verify(forged), strict=True):
         assert not result["ok"], (path, result)
-        if result["recovered"] == registrar:
+        if result["recovered"] == staff:
             # ethers still recovers the registrar only where it derives a member instead of
             # reading it (the domain's type list, the primary type) or accepts another encoding
             # of the same signature (v = 43 is EIP-155 for 27): the script refuses those
@@ -225,11 +227,17 @@ def test_key_order_and_layout_do_not_matter(credential: dict[str, Any]) -> None:
 def test_service_without_a_key_of_the_registrar_refuses(
     ctx: RegistryContext, certificate: str
 ) -> None:
-    # the operator is the admin, not an account of registrar 440
+    # the key the service holds (the development default) is no account of registrar 440, and
+    # the operator, which holds no role, never signs a credential
+    assert ctx.credential_account is not None
+    assert ctx.registrations.registrar_code_of(ctx.credential_account.address) == 0
     with pytest.raises(RegistrarKeyUnavailableError, match="no key of registrar 440") as info:
         ctx.certificates.credential(certificate)
     assert info.value.http_status == 409
     assert info.value.code == "registrar_key_unavailable"
+    keyless = replace(ctx.certificates, registrar_account=None)
+    with pytest.raises(RegistrarKeyUnavailableError, match="DAREG_CREDENTIAL_KEY"):
+        keyless.credential(certificate)
 
 
 def test_only_the_chain_knows_who_is_a_registrar(
@@ -246,6 +254,6 @@ def test_only_the_chain_knows_who_is_a_registrar(
     assert "not an account of registrar 440" in reason
     # and a registrar account that is later disabled no longer vouches
     signing_ctx.registrations.set_registrar_account(
-        REGISTRAR_CODE, signing_ctx.operator.address, signing_ctx.operator, enabled=False
+        REGISTRAR_CODE, registrar().address, admin(), enabled=False
     )
     assert not verify_credential(credential, signing_ctx.registrations)[0]

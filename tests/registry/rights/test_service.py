@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 from eth_account.signers.local import LocalAccount
-from eth_utils.crypto import keccak
 from pydantic import ValidationError
 
 from registry.chain.client import ChainClient, dev_account
@@ -40,11 +39,10 @@ from registry.errors import (
     RegistrationNotFoundError,
 )
 from registry.rights.odrl import build_policy, policy_hash, read_policy
-from tests.conftest import admin
+from tests.conftest import admin as governor
 from tests.registry.registration.conftest import NOTICE, REGISTRAR_CODE, metadata, registrar, travel
 
 DAY = 86_400
-REGULATOR_ROLE = keccak(text="REGULATOR_ROLE")
 ALL_RIGHTS = ["holding", "processing_use", "product_operation"]
 
 
@@ -98,9 +96,9 @@ def issue(
 
 
 def grant_regulator(ctx: RegistryContext, account: LocalAccount | None = None) -> LocalAccount:
-    """Grant REGULATOR_ROLE to ``account`` (default :func:`regulator`); the admin governs."""
+    """The admin grants the regulator role (on the authority) to ``account``."""
     account = account or regulator()
-    ctx.registrations.set_regulator(account.address, admin())
+    ctx.registrations.set_regulator(account.address, governor())
     return account
 
 
