@@ -39,10 +39,12 @@ from cli.common import (
 from registry.errors import InputError
 
 if TYPE_CHECKING:
+    from eth_account.signers.local import LocalAccount
     from pydantic import BaseModel
 
     from registry.context import RegistryContext
     from registry.domain.rights import Licence, LicenceTerms, Pledge
+    from registry.rights.service import RightsService
 
 PledgeId = Annotated[int, id_argument("pledge id")]
 LicenceId = Annotated[int, id_argument("licence id")]
@@ -179,10 +181,8 @@ def court_order(
     """A regulator executes a court-ordered transfer (司法划转); the only move a freeze allows."""
     from api.schemas.rights import TransferRecordPublic
 
-    regulator = acting_key(key_file, "regulator")
-    ctx = open_context()
-    token_id = ctx.rights.token_id_of(number)
-    moved = ctx.rights.court_order_transfer(token_id, to, case, regulator)
+    rights, token_id, regulator = _as_regulator(number, key_file)
+    moved = rights.court_order_transfer(token_id, to, case, regulator)
     emit(
         _public(TransferRecordPublic.of(moved)),
         as_json,
@@ -205,24 +205,27 @@ def _show_freeze(number: str, frozen: Any, as_json: bool) -> None:
     emit(_public(public), as_json, [f"certificate {number}: {state}"])
 
 
+def _as_regulator(number: str, key_file: Path | None) -> tuple[RightsService, int, LocalAccount]:
+    """The rights service, the certificate's token id and the regulator's key (required)."""
+    regulator = acting_key(key_file, "regulator")
+    rights = open_context().rights
+    return rights, rights.token_id_of(number), regulator
+
+
 def freeze(
     number: Number, case: Case, key_file: RoleKeyFile = None, as_json: JsonFlag = False
 ) -> None:
     """A regulator freezes a certificate (冻结) for a case."""
-    regulator = acting_key(key_file, "regulator")
-    ctx = open_context()
-    token_id = ctx.rights.token_id_of(number)
-    _show_freeze(number, ctx.rights.freeze(token_id, case, regulator), as_json)
+    rights, token_id, regulator = _as_regulator(number, key_file)
+    _show_freeze(number, rights.freeze(token_id, case, regulator), as_json)
 
 
 def unfreeze(
     number: Number, case: Case, key_file: RoleKeyFile = None, as_json: JsonFlag = False
 ) -> None:
     """The regulator that froze a certificate lifts its freeze (解冻)."""
-    regulator = acting_key(key_file, "regulator")
-    ctx = open_context()
-    token_id = ctx.rights.token_id_of(number)
-    _show_freeze(number, ctx.rights.unfreeze(token_id, case, regulator), as_json)
+    rights, token_id, regulator = _as_regulator(number, key_file)
+    _show_freeze(number, rights.unfreeze(token_id, case, regulator), as_json)
 
 
 # --- pledges -------------------------------------------------------------------------------

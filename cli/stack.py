@@ -44,6 +44,20 @@ from registry.settings import Settings
 __all__ = ["BatchProgress", "Indexer", "Pieces", "Stack", "start", "var_lock"]
 
 
+def embedded_node(settings: Settings, genesis_timestamp: int | None = None) -> AnvilNode:
+    """The embedded chain node of ``settings``, running from (and dumping to) its state file."""
+    return AnvilNode(
+        anvil_binary(settings.node_modules_dir),
+        host=settings.node_host,
+        port=settings.node_port,
+        chain_id=settings.chain_id,
+        state_path=settings.chain_state_path,
+        state_interval=settings.state_interval,
+        log_path=settings.var_dir / "chain" / "anvil.log",
+        genesis_timestamp=genesis_timestamp,
+    )
+
+
 @contextmanager
 def var_lock(path: Path) -> Iterator[None]:
     """Hold an exclusive lock on ``var/`` so two stacks never share one registry."""
@@ -183,21 +197,9 @@ class Stack:
     def _run_locked(self) -> None:
         settings = self.settings
         if settings.embedded:
-            self.node = AnvilNode(
-                anvil_binary(settings.node_modules_dir),
-                host=settings.node_host,
-                port=settings.node_port,
-                chain_id=settings.chain_id,
-                state_path=settings.chain_state_path,
-                state_interval=settings.state_interval,
-                log_path=settings.var_dir / "chain" / "anvil.log",
-                # a new demo chain starts months back so the sample can have a dated history
-                genesis_timestamp=(
-                    history_start()
-                    if self.demo and not settings.chain_state_path.exists()
-                    else None
-                ),
-            )
+            # a new demo chain starts months back so the sample can have a dated history
+            fresh_demo = self.demo and not settings.chain_state_path.exists()
+            self.node = embedded_node(settings, history_start() if fresh_demo else None)
             self.node.start()
         pieces = start(settings, deploy=True, stopping=self._stop)
         context, indexer = pieces.context, pieces.indexer

@@ -30,6 +30,7 @@ from registry.errors import ConfigurationError, DeploymentError, InputError
 if TYPE_CHECKING:
     from registry.chain.client import ChainClient
     from registry.chain.upgrade import UpgradePlan
+    from registry.domain.deployment import DeploymentManifest
     from registry.settings import Settings
 
 AdminKey = Annotated[
@@ -59,8 +60,7 @@ Record = Annotated[
 @contextmanager
 def _chain(config: Settings) -> Iterator[ChainClient]:
     """A client of the registry's chain; the embedded node runs from its state meanwhile."""
-    from cli.stack import var_lock
-    from registry.chain.node import AnvilNode, anvil_binary
+    from cli.stack import embedded_node, var_lock
     from registry.context import make_client
 
     if not config.embedded:
@@ -68,20 +68,27 @@ def _chain(config: Settings) -> Iterator[ChainClient]:
         return
     config.var_dir.mkdir(parents=True, exist_ok=True)
     with var_lock(config.lock_path):
-        node = AnvilNode(
-            anvil_binary(config.node_modules_dir),
-            host=config.node_host,
-            port=config.node_port,
-            chain_id=config.chain_id,
-            state_path=config.chain_state_path,
-            state_interval=config.state_interval,
-            log_path=config.var_dir / "chain" / "anvil.log",
-        )
+        node = embedded_node(config)
         node.start()
         try:
             yield make_client(config)
         finally:
             node.stop()
+
+
+def _save(
+    config: Settings, recorded: DeploymentManifest, plan: UpgradePlan, done: str, as_json: bool
+) -> None:
+    """Save the manifest that records ``plan`` and say so (``done``: recorded or upgraded)."""
+    from registry.chain.upgrade import plan_summary
+
+    recorded.save(config.manifest_path)
+    heading = "recorded in" if done == "recorded" else "upgraded and recorded in"
+    emit(
+        {done: plan_summary(plan), "artifacts_hash": plan.artifacts_hash},
+        as_json,
+        [f"{heading} {config.manifest_path}:", *_rows(plan)],
+    )
 
 
 def _rows(plan: UpgradePlan) -> list[str]:
@@ -124,13 +131,7 @@ def upgrade(
                 plan = UpgradePlan.model_validate(raw.get("plan") if isinstance(raw, dict) else raw)
             except ValueError as exc:
                 raise InputError(f"{record} is not an upgrade plan: {exc}") from None
-            recorded = record_upgrade(client, manifest, plan)
-            recorded.save(config.manifest_path)
-            emit(
-                {"recorded": plan_summary(plan), "artifacts_hash": plan.artifacts_hash},
-                as_json,
-                [f"recorded in {config.manifest_path}:", *_rows(plan)],
-            )
+            _save(config, record_upgrade(client, manifest, plan), plan, "recorded", as_json)
             return
         verify_deployment(client, manifest, config.manifest_path)
         operator = operator_account(config, manifest.chain_id)
@@ -165,13 +166,7 @@ def upgrade(
             )
             return
         execute_upgrade(client, plan, admin)
-        recorded = record_upgrade(client, manifest, plan)
-        recorded.save(config.manifest_path)
-        emit(
-            {"upgraded": plan_summary(plan), "artifacts_hash": plan.artifacts_hash},
-            as_json,
-            [f"upgraded and recorded in {config.manifest_path}:", *_rows(plan)],
-        )
+        _save(config, record_upgrade(client, manifest, plan), plan, "upgraded", as_json)
 
 
 def register(app: typer.Typer) -> None:
