@@ -39,10 +39,6 @@ function compilerSettings(runs) {
 module.exports = {
   solidity: {
     compilers: [{ version: SOLC_VERSION, settings: compilerSettings(200) }],
-    overrides: {
-      // TEMPORARY (v2 branch): until the registry's code moves into linked libraries
-      "contracts/DataAssetRegistry.sol": { version: SOLC_VERSION, settings: compilerSettings(1) },
-    },
   },
   paths: {
     sources: "./contracts",

@@ -13,7 +13,7 @@ import pytest
 from eth_account.messages import encode_typed_data
 from sqlalchemy import Engine, func, select, update
 
-from registry.artifacts import CLIENT_CONTRACTS, load_artifact
+from registry.artifacts import load_artifact, load_client_artifacts
 from registry.chain.client import ChainClient, dev_account
 from registry.chain.ranges import suggested_range
 from registry.db.engine import make_engine, migrate
