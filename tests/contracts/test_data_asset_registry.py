@@ -21,14 +21,18 @@ from registry.domain.numbers import (
 from registry.errors import ContractRevertError, MalformedNumberError
 from registry.settings import Settings
 from tests.conftest import admin as governor
+from tests.contracts.agent_helpers import Rights
 from tests.contracts.registry_helpers import (
+    AGENT,
     AUTHORITY,
     DAY,
     EVIDENCE,
     HOLDING,
+    LICENCES,
     NOTICE_PERIOD,
     PROCESSING_USE,
     PRODUCT_OPERATION,
+    RENEWAL_WINDOW,
     VALIDITY_PERIOD,
     Application,
     Kind,
@@ -1371,3 +1375,338 @@ def test_registrar_configuration_events(reg: Registry) -> None:
     assert code == 440
     error = reg.governance_refused("setRegistrarAccount", [441, registrar.address, True], reg.admin)
     assert error.error_name == "AuthorityUnknownRegistrar"
+
+
+# --- contracts v2: defects of issue 13 ----------------------------------------------------
+# Each test below fails on the contracts of `main` (its docstring says what used to happen).
+
+REGULATOR = dev_account(9)
+CASE = digest("court case")
+RULING = digest("ruling: revoke despite the pledge")
+
+
+@pytest.fixture
+def rights(reg: Registry, deployment: DeploymentManifest) -> Rights:
+    r = Rights(reg.chain, deployment, governor())
+    r.grant_regulator(REGULATOR)
+    return r
+
+
+def pledged(rights: Rights, token: int, holder: LocalAccount, pledgee: LocalAccount) -> int:
+    return rights.pledge_now(token, holder, pledgee, RELAYER)
+
+
+def consent(
+    rights: Rights, pledge_id: int, action: int, counterparty: str, pledgee: LocalAccount
+) -> None:
+    rights.tx(AGENT, "grantConsent", [pledge_id, action, counterparty], pledgee)
+
+
+CONSENT_CANCEL, CONSENT_CHANGE = 1, 3
+
+
+def test_defect_4_change_is_refused_while_frozen_and_needs_the_pledgees_consent(
+    reg: Registry, rights: Rights
+) -> None:
+    """Defect 4: the holder registered a new dataset version (new fingerprint) of a frozen,
+    pledged certificate: the collateral was swapped. Now `change` is refused while frozen and
+    spends the pledgee's `Change` consent while pledged."""
+    token = issued(reg, ALICE, app(label="collateral"))
+    swap = [token, digest("fp swapped"), digest("md swapped")]
+    rights.tx(AGENT, "freeze", [token, CASE], REGULATOR)
+    error = reg.refused("change", swap, ALICE)
+    assert (error.error_name, error.args_by_name) == ("AgentFrozen", {"tokenId": token})
+    rights.tx(AGENT, "unfreeze", [token, CASE], REGULATOR)
+    pledge_id = pledged(rights, token, ALICE, BOB)
+    error = reg.refused("change", swap, ALICE)
+    assert error.error_name == "AgentPledged"
+    consent(rights, pledge_id, CONSENT_CHANGE, ALICE.address, BOB)
+    receipt = reg.tx("change", swap, ALICE)
+    assert event(receipt, "PledgeConsentUsed").args["action"] == CONSENT_CHANGE
+    assert event(receipt, "MetadataUpdate").args == {"_tokenId": token}
+    # the consent was spent: the next swap needs another one
+    assert reg.refused("change", [token, digest("fp 3"), digest("md 3")], ALICE).error_name == (
+        "AgentPledged"
+    )
+
+
+def test_defect_5_one_fingerprint_backs_at_most_one_live_registration(reg: Registry) -> None:
+    """Defect 5: the same fingerprint was issued twice to two holders (and each certificate
+    pledged to a different lender). Now the second issuance reverts naming the live one; the
+    fingerprint is free again once the first certificate ends."""
+    shared = app(label="one dataset")
+    first = issued(reg, ALICE, shared)
+    assert reg.call("liveRegistrationOf", [shared.fingerprint]) == first
+    second = in_notice(reg, BOB, shared)
+    time_travel(reg.chain, NOTICE_PERIOD)
+    error = reg.refused("issue", [second], REGISTRAR_A)
+    assert (error.error_name, error.args_by_name) == (
+        "RegistryFingerprintInUse",
+        {"fingerprint": hex32(shared.fingerprint), "otherId": first},
+    )
+    # a new version cannot take a fingerprint another live registration holds either
+    other = issued(reg, CAROL, app(label="other dataset"))
+    error = reg.refused("change", [other, shared.fingerprint, digest("md")], CAROL)
+    assert error.error_name == "RegistryFingerprintInUse"
+    error = reg.refused("correct", [other, shared.fingerprint, digest("md")], REGISTRAR_A)
+    assert error.error_name == "RegistryFingerprintInUse"
+    # moving to a new fingerprint frees the old one
+    reg.tx("change", [first, digest("fp moved"), digest("md moved")], ALICE)
+    assert reg.call("liveRegistrationOf", [shared.fingerprint]) == 0
+    reg.tx("change", [first, shared.fingerprint, digest("md back")], ALICE)
+    reg.tx("cancel", [first, REASON], ALICE)
+    assert reg.call("liveRegistrationOf", [shared.fingerprint]) == 0
+    reg.tx("issue", [second], REGISTRAR_A)
+    assert reg.call("liveRegistrationOf", [shared.fingerprint]) == second
+
+
+def test_defect_6b_a_products_applicant_holds_each_parent_or_a_live_processing_licence(
+    reg: Registry,
+) -> None:
+    """Defect 6b: a stranger registered a product derived from someone else's resource without
+    any licence. Now the applicant must hold each parent or have a live processing-use licence
+    on it, at submission and again at issuance."""
+    parent = issued(reg, BOB, app(label="parent", rights=HOLDING | PROCESSING_USE))
+    product = app(label="derived", kind=Kind.PRODUCT, parents=(parent,))
+    error = reg.refused("submitApplication", [product.as_tuple()], ALICE)
+    assert (error.error_name, error.args_by_name) == (
+        "RegistryParentNotLicensed",
+        {"parentId": parent, "applicant": ALICE.address},
+    )
+    receipt = reg.grant_processing_licence(parent, BOB, ALICE.address)
+    licence_id = event(receipt, "LicenceGranted").args["licenceId"]
+    product_id = in_notice(reg, ALICE, product)
+    # the licence ends before issuance: the product cannot be issued
+    reg.chain.transact(
+        LICENCES, reg.module(LICENCES), "terminate", [licence_id, digest("ended")], BOB
+    )
+    time_travel(reg.chain, NOTICE_PERIOD)
+    assert reg.refused("issue", [product_id], REGISTRAR_A).error_name == (
+        "RegistryParentNotLicensed"
+    )
+    # the holder of the parent needs no licence
+    own = in_notice(reg, BOB, product.replace(fingerprint=digest("fp own product")))
+    time_travel(reg.chain, NOTICE_PERIOD)
+    reg.tx("issue", [own], REGISTRAR_A)
+
+
+def test_defect_6a_the_evidence_anchor_must_be_the_applicants(
+    reg: Registry, deployment: DeploymentManifest
+) -> None:
+    """Defect 6a: a stranger anchored a holder's fingerprint first and so satisfied the
+    registrar's evidence policy (for anyone). Now the anchor must be the applicant's own (and
+    for a holder's `change`, the holder's)."""
+    registrar = dev_account(10)
+    reg.chain.rpc("anvil_setBalance", [registrar.address, hex(10**20)])
+    reg.add_registrar(303, registrar, evidence_required=True, notice_period=DAY)
+    evidence = deployment.address_of(EVIDENCE)
+    application = app(303, "alice's data")
+    reg.chain.transact(EVIDENCE, evidence, "anchor", [application.fingerprint], MALLORY)
+    error = reg.refused("submitApplication", [application.as_tuple()], ALICE)
+    assert (error.error_name, error.args_by_name) == (
+        "RegistryEvidenceNotAnchored",
+        {"fingerprint": hex32(application.fingerprint), "account": ALICE.address},
+    )
+    own = app(303, "alice's own anchor")
+    reg.chain.transact(EVIDENCE, evidence, "anchor", [own.fingerprint], ALICE)
+    reg_id, _ = reg.submit(ALICE, own)
+    reg.to_notice(reg_id, registrar)
+    time_travel(reg.chain, DAY)
+    reg.tx("issue", [reg_id], registrar)
+    # a new version anchored by someone else does not satisfy the policy either
+    other = digest("mallory's anchor")
+    reg.chain.transact(EVIDENCE, evidence, "anchor", [other], MALLORY)
+    error = reg.refused("change", [reg_id, other, digest("md 2")], ALICE)
+    assert error.args_by_name == {"fingerprint": hex32(other), "account": ALICE.address}
+
+
+def test_defect_10_renewal_only_within_the_window_and_never_lifts_the_cap(reg: Registry) -> None:
+    """Defect 10: three renewals in one day pushed validity about twelve years ahead, and a
+    zero source-agreement end removed the cap. Now renewal opens `renewalWindow` (90 days by
+    default, admin-set) before expiry, validity becomes min(now + period, cap), and 0 keeps
+    the existing cap."""
+    sae = latest_timestamp(reg.chain) + VALIDITY_PERIOD + 200 * DAY
+    reg_id = issued(reg, ALICE, app(source_agreement_end=sae))
+    valid_until = reg.registration(reg_id)["validUntil"]
+    assert reg.call("renewalWindow") == RENEWAL_WINDOW
+    error = reg.refused("renew", [reg_id, 0], REGISTRAR_A)
+    assert (error.error_name, error.args_by_name) == (
+        "RegistryRenewalWindowNotOpen",
+        {"id": reg_id, "opensAt": valid_until - RENEWAL_WINDOW},
+    )
+    mine_at(reg.chain, valid_until - RENEWAL_WINDOW)
+    receipt = reg.tx("renew", [reg_id, 0], REGISTRAR_A)
+    renewed = event(receipt, "CertificateRenewed").args
+    assert renewed["validUntil"] == sae  # the cap was kept, not removed
+    assert renewed["sourceAgreementEnd"] == sae
+    assert reg.registration(reg_id)["sourceAgreementEnd"] == sae
+    # a second renewal the same day is outside the (new) window
+    assert reg.refused("renew", [reg_id, 0], REGISTRAR_A).error_name == (
+        "RegistryRenewalWindowNotOpen"
+    )
+    receipt = reg.tx("setRenewalWindow", [30 * DAY], reg.admin)
+    assert event(receipt, "RenewalWindowSet").args == {
+        "renewalWindow": 30 * DAY,
+        "by": reg.admin.address,
+    }
+
+
+def test_defect_3_cancellation_settles_the_pledge_and_the_licences(
+    reg: Registry, rights: Rights
+) -> None:
+    """Defect 3: cancelling with the pledgee's consent left the pledge live on a cancelled
+    certificate (and its licences). Now cancellation settles both, with events."""
+    token = issued(reg, ALICE, app(label="cancel me", rights=HOLDING | PROCESSING_USE))
+    reg.grant_processing_licence(token, ALICE, CAROL.address)
+    pledge_id = pledged(rights, token, ALICE, BOB)
+    assert reg.refused("cancel", [token, REASON], ALICE).error_name == "AgentPledged"
+    consent(rights, pledge_id, CONSENT_CANCEL, ALICE.address, BOB)
+    receipt = reg.tx("cancel", [token, REASON], ALICE)
+    assert event(receipt, "PledgeSettled").args == {
+        "pledgeId": pledge_id,
+        "tokenId": token,
+        "endStatus": Status.CANCELLED,
+    }
+    assert event(receipt, "LicencesSettled").args["tokenId"] == token
+    assert rights.live_pledge_of(token) == 0
+
+
+def test_defect_3_revoking_a_pledged_or_frozen_certificate_is_a_recorded_ruling(
+    reg: Registry, rights: Rights
+) -> None:
+    """Defect 3: revocation never touched the pledge (the pledgee could then neither release nor
+    enforce). Now a pledged or frozen certificate is revoked only with `revokeEncumbered` and a
+    ruling recorded in the event, and the pledge is settled."""
+    token = issued(reg, ALICE, app(label="pledged"))
+    pledge_id = pledged(rights, token, ALICE, BOB)
+    error = reg.refused("revoke", [token, 3, REASON], REGISTRAR_A)
+    assert (error.error_name, error.args_by_name) == (
+        "RegistryEncumbered",
+        {"id": token, "livePledgeId": pledge_id, "frozen": False},
+    )
+    assert reg.refused("revokeEncumbered", [token, 3, REASON, ZERO], REGISTRAR_A).error_name == (
+        "RegistryZeroRuling"
+    )
+    receipt = reg.tx("revokeEncumbered", [token, 3, REASON, RULING], REGISTRAR_A)
+    assert event(receipt, "CertificateRevoked").args == {
+        "id": token,
+        "registrar": REGISTRAR_A.address,
+        "reasonCode": 3,
+        "reasonHash": hex32(REASON),
+        "rulingHash": hex32(RULING),
+    }
+    assert event(receipt, "PledgeSettled").args["endStatus"] == Status.REVOKED
+    assert rights.live_pledge_of(token) == 0
+    frozen = issued(reg, ALICE, app(label="frozen"))
+    rights.tx(AGENT, "freeze", [frozen, CASE], REGULATOR)
+    error = reg.refused("revoke", [frozen, 3, REASON], REGISTRAR_A)
+    assert error.args_by_name == {"id": frozen, "livePledgeId": 0, "frozen": True}
+
+
+def test_defect_3_anyone_closes_an_expired_certificate_and_settles_it(
+    reg: Registry, rights: Rights
+) -> None:
+    """Defect 3: expiry never touched the pledge or the licences. Now anyone closes an expired
+    certificate: it is burned, its pledge and licences settled, its fingerprint freed."""
+    token = issued(reg, ALICE, app(label="expiring"))
+    pledge_id = pledged(rights, token, ALICE, BOB)
+    valid_until = reg.registration(token)["validUntil"]
+    error = reg.refused("closeExpired", [token], OUTSIDER)
+    assert (error.error_name, error.args_by_name) == (
+        "RegistryNotExpired",
+        {"id": token, "validUntil": valid_until},
+    )
+    mine_at(reg.chain, valid_until + 1)
+    receipt = reg.tx("closeExpired", [token], OUTSIDER)
+    assert event(receipt, "CertificateExpiryClosed").args == {
+        "id": token,
+        "validUntil": valid_until,
+        "by": OUTSIDER.address,
+    }
+    assert event(receipt, "PledgeSettled").args == {
+        "pledgeId": pledge_id,
+        "tokenId": token,
+        "endStatus": Status.EXPIRED,
+    }
+    assert event(receipt, "Transfer").args["to"] == "0x" + "00" * 20
+    assert reg.status(token) == Status.EXPIRED
+    assert reg.call("liveRegistrationOf", [app(label="expiring").fingerprint]) == 0
+    assert reg.refused("closeExpired", [token], OUTSIDER).error_name == "RegistryWrongStatus"
+
+
+def test_defect_12_wallets_and_readers_see_the_effective_state(reg: Registry) -> None:
+    """Defect 12: cancelled and revoked tokens answered ownerOf/balanceOf/tokenURI as if valid,
+    registration() said Issued for an expired certificate, and approvals succeeded though no
+    transfer could follow. Now ended certificates are burned, every view reports the effective
+    status, approvals revert with EIP-6093 errors, and ERC-5192/ERC-4906 signal it."""
+    token = issued(reg, ALICE, app(label="wallet"))
+    assert reg.call("locked", [token]) is True
+    assert reg.call("supportsInterface", [bytes.fromhex(ERC5192_ID[2:])]) is True
+    assert reg.call("supportsInterface", [bytes.fromhex(ERC4906_ID[2:])]) is True
+    error = reg.refused("setApprovalForAll", [BOB.address, True], ALICE)
+    assert (error.error_name, error.args_by_name) == (
+        "ERC721InvalidOperator",
+        {"operator": BOB.address},
+    )
+    assert reg.refused("approve", [BOB.address, token], ALICE).error_name == (
+        "ERC721InvalidApprover"
+    )
+    receipt = reg.tx("correct", [token, app(label="wallet").fingerprint, digest("md")], REGISTRAR_A)
+    assert event(receipt, "MetadataUpdate").args == {"_tokenId": token}
+    receipt = reg.tx("cancel", [token, REASON], ALICE)
+    assert event(receipt, "MetadataUpdate").args == {"_tokenId": token}
+    for function, args in (("ownerOf", [token]), ("tokenURI", [token]), ("locked", [token])):
+        assert reg.refused_call(function, args).error_name == "ERC721NonexistentToken", function
+    assert reg.call("balanceOf", [ALICE.address]) == 0
+    assert reg.registration(token)["status"] == Status.CANCELLED
+    assert reg.registration(token)["holder"] == ALICE.address  # the record keeps its last holder
+    expiring = issued(reg, ALICE, app(label="expiring view"))
+    mine_at(reg.chain, reg.registration(expiring)["validUntil"] + 1)
+    assert reg.registration(expiring)["status"] == Status.EXPIRED
+
+
+def test_defect_13_an_elapsed_validity_has_its_own_error_and_events_name_the_actor(
+    reg: Registry,
+) -> None:
+    """Defect 13: issuing an application whose notice opened so long ago that its validity
+    elapsed failed with `RegistrySourceAgreementEnded(id, 0)`, and `CertificateIssued` and
+    `CertificateRenewed` omitted the acting registrar. Now the error is
+    `RegistryValidityElapsed(id, validUntil)` and the events carry the registrar."""
+    reg.tx("setValidityPeriod", [DAY], reg.admin)  # shorter than the 15-day notice
+    reg_id = in_notice(reg, ALICE, app(label="stale"))
+    notice_start = reg.registration(reg_id)["noticeStart"]
+    time_travel(reg.chain, NOTICE_PERIOD)
+    error = reg.refused("issue", [reg_id], REGISTRAR_A)
+    assert (error.error_name, error.args_by_name) == (
+        "RegistryValidityElapsed",
+        {"id": reg_id, "validUntil": notice_start + DAY},
+    )
+    reg.tx("setValidityPeriod", [VALIDITY_PERIOD], reg.admin)
+    receipt = reg.tx("issue", [reg_id], REGISTRAR_A)
+    assert event(receipt, "CertificateIssued").args["registrar"] == REGISTRAR_A.address
+
+
+def test_every_state_change_waits_while_paused_and_reads_keep_working(reg: Registry) -> None:
+    """v2: the pauser's emergency stop refuses every state change of the registry."""
+    token = issued(reg, ALICE, app(label="paused"))
+    pending, _ = reg.submit(ALICE, app(label="pending"))
+    pauser_role = keccak(text="PAUSER_ROLE")
+    reg.govern("grantRole", [pauser_role, dev_account(21).address], reg.admin)
+    reg.chain.rpc("anvil_setBalance", [dev_account(21).address, hex(10**20)])
+    reg.govern("pause", [], dev_account(21))
+    cases: list[tuple[str, list[Any], LocalAccount]] = [
+        ("submitApplication", [app(label="new").as_tuple()], ALICE),
+        ("accept", [pending], REGISTRAR_A),
+        ("change", [token, digest("fp p"), digest("md p")], ALICE),
+        ("renew", [token, 0], REGISTRAR_A),
+        ("revoke", [token, 1, REASON], REGISTRAR_A),
+        ("cancel", [token, REASON], ALICE),
+        ("closeExpired", [token], OUTSIDER),
+        ("setValidityPeriod", [DAY], reg.admin),
+    ]
+    for function, args, signer in cases:
+        assert reg.refused(function, args, signer).error_name == "EnforcedPause", function
+    assert reg.call("ownerOf", [token]) == ALICE.address
+    assert reg.status(token) == Status.ISSUED
+    reg.govern("unpause", [], dev_account(21))
+    reg.tx("accept", [pending], REGISTRAR_A)
