@@ -135,9 +135,13 @@ def linked_libraries(artifacts_dir: Path, names: Iterable[str]) -> tuple[str, ..
 
 
 def client_contracts(artifacts_dir: Path) -> tuple[str, ...]:
-    """:data:`CLIENT_CONTRACTS` and the libraries the deployed contracts are linked with."""
+    """The libraries the deployed contracts are linked with, then :data:`CLIENT_CONTRACTS`.
+
+    Libraries come first: a library's ABI lists the events it emits on behalf of its contract,
+    and the codec names an event after the last artifact that declares it, which must be the
+    contract whose address emits it."""
     libraries = linked_libraries(artifacts_dir, DEPLOYED_CONTRACTS)
-    return (*CLIENT_CONTRACTS, *(lib for lib in libraries if lib not in CLIENT_CONTRACTS))
+    return (*(lib for lib in libraries if lib not in CLIENT_CONTRACTS), *CLIENT_CONTRACTS)
 
 
 def load_client_artifacts(artifacts_dir: Path) -> list[ContractArtifact]:
