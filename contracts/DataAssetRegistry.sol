@@ -177,16 +177,21 @@ contract DataAssetRegistry is
     }
 
     /// @inheritdoc IDataAssetRegistry
-    function issue(uint256 id) external whenNotPaused returns (uint64) {
-        uint256[] memory ids = new uint256[](1);
-        ids[0] = id;
-        _issue(ids);
-        return certificateNumber(id);
+    function issue(uint256 id) external whenNotPaused returns (uint64 number) {
+        address holder;
+        (holder, number) = CertificateLifecycle.issueOne(_storage(), authority(), id, _msgSender());
+        _mint(holder, id);
+        emit Locked(id);
     }
 
     /// @inheritdoc IDataAssetRegistry
     function issueBatch(uint256[] calldata ids) external whenNotPaused {
-        _issue(ids);
+        address[] memory holders = CertificateLifecycle.issue(_storage(), authority(), ids, _msgSender());
+        uint256 n = ids.length;
+        for (uint256 i = 0; i < n; ++i) {
+            _mint(holders[i], ids[i]);
+            emit Locked(ids[i]);
+        }
     }
 
     /// @inheritdoc IDataAssetRegistry
@@ -289,7 +294,7 @@ contract DataAssetRegistry is
     function liveRegistrationOf(bytes32 fingerprint) external view returns (uint256 id) {
         Layout storage $ = _storage();
         id = $.liveByFingerprint[fingerprint];
-        if (id != 0 && !$.registrations[id].isLive()) id = 0;
+        if (id == RegistryRules.FINGERPRINT_RESERVED || (id != 0 && !$.registrations[id].isLive())) id = 0;
     }
 
     /// @notice `<base URI><certificate number>`: the API serves the metadata JSON whose RFC 8785
@@ -359,17 +364,9 @@ contract DataAssetRegistry is
     ///      `ERC721InsufficientApproval`. The registration's holder follows the token.
     function _update(address to, uint256 tokenId, address auth) internal override returns (address) {
         if (auth != address(0)) revert ERC721InsufficientApproval(auth, tokenId);
-        if (to != address(0) && _ownerOf(tokenId) != address(0)) _storage().registrations[tokenId].holder = to;
-        return super._update(to, tokenId, address(0));
-    }
-
-    function _issue(uint256[] memory ids) private {
-        address[] memory holders = CertificateLifecycle.issue(_storage(), authority(), ids, _msgSender());
-        uint256 n = ids.length;
-        for (uint256 i = 0; i < n; ++i) {
-            _mint(holders[i], ids[i]);
-            emit Locked(ids[i]);
-        }
+        address from = super._update(to, tokenId, address(0));
+        if (from != address(0) && to != address(0)) _storage().registrations[tokenId].holder = to;
+        return from;
     }
 
     function _revoke(uint256 id, uint16 reasonCode, bytes32 reasonHash, bytes32 rulingHash) private {

@@ -87,6 +87,7 @@ library ApplicationIntake {
         r.fingerprint = input.fingerprint;
         r.metadataHash = input.metadataHash;
         if (parentCount != 0) r.parents = input.parents;
+        RegistryRules.reserveFingerprint($, input.fingerprint);
         _emitSubmitted(id, input, applicant, relayer);
     }
 
@@ -106,6 +107,7 @@ library ApplicationIntake {
         r.fingerprint = fingerprint;
         r.metadataHash = metadataHash;
         r.status = IDataAssetRegistry.Status.Submitted;
+        RegistryRules.reserveFingerprint($, fingerprint);
         emit IDataAssetRegistry.ApplicationResubmitted(id, fingerprint, metadataHash, sender);
     }
 

@@ -30,8 +30,16 @@ library CertificateLifecycle {
         uint256 n = ids.length;
         holders = new address[](n);
         for (uint256 i = 0; i < n; ++i) {
-            holders[i] = _issue($, ids[i], code, period, sender);
+            (holders[i],) = _issue($, ids[i], code, period, sender);
         }
+    }
+
+    /// @notice {issue} for one certificate, also returning its number.
+    function issueOne(DataAssetRegistryStorage.Layout storage $, IRegistryAuthority auth, uint256 id, address sender)
+        external
+        returns (address holder, uint64 number)
+    {
+        return _issue($, id, auth.activeRegistrarCodeOf(sender), $.validityPeriod, sender);
     }
 
     /// @notice Record a new version of an issued asset: by its holder (`correction` false, live
@@ -142,7 +150,7 @@ library CertificateLifecycle {
 
     function _issue(DataAssetRegistryStorage.Layout storage $, uint256 id, uint16 code, uint48 period, address sender)
         private
-        returns (address holder)
+        returns (address holder, uint64 number)
     {
         IDataAssetRegistry.Registration storage r = RegistryRules.existing($, id);
         if (r.registrarCode != code) revert IDataAssetRegistry.RegistryNotRegistrarOf(sender, r.registrarCode);
@@ -167,15 +175,19 @@ library CertificateLifecycle {
         r.issuedAt = nowTs;
         r.validUntil = validUntil;
         r.version = 1;
-        _emitIssued(r, id, code, sender);
+        number = _emitIssued(r, id, code, sender);
     }
 
-    function _emitIssued(IDataAssetRegistry.Registration storage r, uint256 id, uint16 code, address sender) private {
+    function _emitIssued(IDataAssetRegistry.Registration storage r, uint256 id, uint16 code, address sender)
+        private
+        returns (uint64 number)
+    {
         uint48 issuedAt = r.issuedAt;
+        number = RegistryNumbers.certificateNumber(issuedAt, code, id);
         emit IDataAssetRegistry.CertificateIssued(
             id,
             r.holder,
-            RegistryNumbers.certificateNumber(issuedAt, code, id),
+            number,
             issuedAt,
             r.validUntil,
             r.fingerprint,
@@ -187,7 +199,7 @@ library CertificateLifecycle {
     /// @dev `fingerprint` now backs `id`; refused while it backs another live registration.
     function _claimFingerprint(DataAssetRegistryStorage.Layout storage $, bytes32 fingerprint, uint256 id) private {
         uint256 other = $.liveByFingerprint[fingerprint];
-        if (other != 0 && other != id && $.registrations[other].isLive()) {
+        if (other != 0 && other != RegistryRules.FINGERPRINT_RESERVED && other != id && $.registrations[other].isLive()) {
             revert IDataAssetRegistry.RegistryFingerprintInUse(fingerprint, other);
         }
         $.liveByFingerprint[fingerprint] = id;

@@ -11,6 +11,11 @@ import {DataAssetRegistryStorage} from "./RegistryStorage.sol";
 library RegistryRules {
     uint8 private constant _PROCESSING_USE = 2;
 
+    /// @dev The fingerprint index's "no live registration, slot reserved" mark: an application
+    ///      reserves (makes non-zero) its fingerprint's slot, so issuance updates the slot rather
+    ///      than creating it (the applicant pays the new storage, not the registrar's issuance).
+    uint256 internal constant FINGERPRINT_RESERVED = type(uint256).max;
+
     /// @dev The registration `id`; reverts for an id never submitted.
     function existing(DataAssetRegistryStorage.Layout storage $, uint256 id)
         internal
@@ -98,5 +103,10 @@ library RegistryRules {
                     && !ILicenceRegistry($.licenceRegistry).hasLiveLicence(parentId, applicant, _PROCESSING_USE)
             ) revert IDataAssetRegistry.RegistryParentNotLicensed(parentId, applicant);
         }
+    }
+
+    /// @dev Reserve `fingerprint`'s slot in the index (see {FINGERPRINT_RESERVED}).
+    function reserveFingerprint(DataAssetRegistryStorage.Layout storage $, bytes32 fingerprint) internal {
+        if ($.liveByFingerprint[fingerprint] == 0) $.liveByFingerprint[fingerprint] = FINGERPRINT_RESERVED;
     }
 }
