@@ -204,6 +204,7 @@ class ContractRevertError(DaregError, code="contract_revert", status=422):
         "NotPledgee",
         "NotRegulator",
         "NotLicensee",
+        "ParentNotLicensed",
         "NotParty",
         "ViaAgentOnly",
         "UnauthorizedModule",
@@ -222,6 +223,11 @@ class ContractRevertError(DaregError, code="contract_revert", status=422):
         "AlreadyAnchored",
         "SourceAgreementEnded",
         "TransfersDisabled",
+        # registrations, contracts v2 (DataAssetRegistry)
+        "FingerprintInUse",
+        "ValidityElapsed",
+        "WindowNotOpen",
+        "Encumbered",
         # transfers, pledges, freezes (TransferAgent) and licences (LicenceRegistry)
         "NotIssued",
         "Frozen",
