@@ -207,6 +207,10 @@ class ContractRevertError(DaregError, code="contract_revert", status=422):
         "ParentNotLicensed",
         "NotParty",
         "ViaAgentOnly",
+        # ERC-721 movements outside the transfer agent (EIP-6093 errors, contracts v2)
+        "InsufficientApproval",
+        "InvalidApprover",
+        "InvalidOperator",
         "UnauthorizedModule",
         # valuations (ValuationRegistry)
         "NotAppraiser",
