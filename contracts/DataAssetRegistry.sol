@@ -63,9 +63,9 @@ contract DataAssetRegistry is
         string calldata baseTokenURI
     ) external initializer {
         if (agent == address(0) || licences == address(0)) revert LedgerModulesLocked();
-        __RegistryModule_init(authority_);
         __ERC721_init("dareg Data Asset Certificate", "DAC");
         __EIP712_init("dareg.DataAssetRegistry", "1");
+        __RegistryModule_init(authority_);
         Layout storage $ = _storage();
         $.evidence = evidence;
         $.baseTokenURI = baseTokenURI;
