@@ -109,9 +109,9 @@ def test_mistyped_and_unknown_numbers(ctx: RegistryContext, chain: ChainClient) 
     from registry.domain.numbers import certificate_number
 
     parsed = parse_certificate_number(number)
-    ghost = certificate_number(
-        int(ctx.registrations.get(reg_id).issued_at.timestamp()), parsed.registrar_code, 9999
-    )  # type: ignore[union-attr]
+    issued_at = ctx.registrations.get(reg_id).issued_at
+    assert issued_at is not None
+    ghost = certificate_number(int(issued_at.timestamp()), parsed.registrar_code, 9999)
     with pytest.raises(CertificateNotFoundError):
         ctx.registrations.by_certificate_number(ghost)
     with pytest.raises(RegistrationNotFoundError):
