@@ -35,20 +35,10 @@ function compilerSettings(runs) {
   };
 }
 
-const overrides = {
-  // TEMPORARY (v2 branch): until the registry's code moves into linked libraries
-  "contracts/DataAssetRegistry.sol": { version: SOLC_VERSION, settings: compilerSettings(1) },
-};
-// The upgrade probe (test only, contracts/test/) extends the registry: compiled exactly like it.
-if (overrides["contracts/DataAssetRegistry.sol"]) {
-  overrides["contracts/test/DataAssetRegistryV2Probe.sol"] = overrides["contracts/DataAssetRegistry.sol"];
-}
-
 /** @type import('hardhat/config').HardhatUserConfig */
 module.exports = {
   solidity: {
     compilers: [{ version: SOLC_VERSION, settings: compilerSettings(200) }],
-    overrides,
   },
   paths: {
     sources: "./contracts",

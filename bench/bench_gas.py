@@ -35,7 +35,7 @@ from eth_account import Account  # noqa: E402
 from eth_account.signers.local import LocalAccount  # noqa: E402
 from eth_utils.crypto import keccak  # noqa: E402
 
-from registry.artifacts import CLIENT_CONTRACTS, artifacts_hash, load_artifact  # noqa: E402
+from registry.artifacts import artifacts_hash, client_contracts, load_artifact  # noqa: E402
 from registry.chain.client import DEV_ADMIN_INDEX, ChainClient, dev_account  # noqa: E402
 from registry.chain.deploy import deploy_all  # noqa: E402
 from registry.chain.eip712 import sign_typed_data  # noqa: E402
@@ -318,7 +318,7 @@ def _measure_valuation(
 def measure(settings: Settings | None = None) -> dict[str, int]:
     """Every figure, measured on a fresh pinned-clock anvil that is stopped afterwards."""
     settings = settings or Settings()
-    names = [*CLIENT_CONTRACTS, "BaselineCertificate"]
+    names = [*client_contracts(settings.artifacts_dir), "BaselineCertificate"]
     artifacts = [load_artifact(settings.artifacts_dir, n) for n in names]
     with tempfile.TemporaryDirectory(prefix="dareg-gas-") as tmp:
         node = _PinnedClockAnvil(

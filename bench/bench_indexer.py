@@ -39,7 +39,7 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from registry.artifacts import CLIENT_CONTRACTS, artifacts_hash, load_artifact  # noqa: E402
+from registry.artifacts import artifacts_hash, load_client_artifacts  # noqa: E402
 from registry.chain.client import DEV_ADMIN_INDEX, ChainClient, dev_account  # noqa: E402
 from registry.chain.deploy import deploy_all  # noqa: E402
 from registry.chain.node import AnvilNode, anvil_binary  # noqa: E402
@@ -221,7 +221,7 @@ def main() -> int:
     )
     node.start()
     try:
-        artifacts = [load_artifact(settings.artifacts_dir, n) for n in CLIENT_CONTRACTS]
+        artifacts = load_client_artifacts(settings.artifacts_dir)
         client = ChainClient(node.url, artifacts, timeout=120)
         manifest = deploy_all(
             client,

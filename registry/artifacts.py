@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
-from dataclasses import dataclass
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -39,14 +40,42 @@ PROXY_CONTRACT = "RegistryProxy"
 CLIENT_CONTRACTS: tuple[str, ...] = (*DEPLOYED_CONTRACTS, PROXY_CONTRACT)
 
 
+#: A library's address placeholder in unlinked Hardhat bytecode: ``__$<34 hex digits>$__``.
+_PLACEHOLDER = re.compile(r"__\$[0-9a-fA-F]{34}\$__")
+
+
 @dataclass(frozen=True)
 class ContractArtifact:
-    """One compiled contract."""
+    """One compiled contract.
+
+    ``link_references`` names each external library the creation bytecode calls, with the byte
+    offsets of its (zeroed) address placeholders; :meth:`linked` fills them in.
+    """
 
     name: str
     abi: list[dict[str, Any]]
     bytecode: bytes
     deployed_bytecode: bytes
+    link_references: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
+
+    @property
+    def libraries(self) -> tuple[str, ...]:
+        """The libraries this contract must be linked with, by name."""
+        return tuple(sorted(self.link_references))
+
+    def linked(self, addresses: Mapping[str, str]) -> bytes:
+        """The creation bytecode with each library's address (from ``addresses``) linked in."""
+        code = bytearray(self.bytecode)
+        for library, offsets in self.link_references.items():
+            address = addresses.get(library)
+            if address is None:
+                raise ConfigurationError(
+                    f"{self.name} needs library {library}, which is not deployed"
+                )
+            raw = bytes.fromhex(address.removeprefix("0x"))
+            for offset in offsets:
+                code[offset : offset + 20] = raw
+        return bytes(code)
 
     @property
     def digest(self) -> str:
@@ -69,16 +98,62 @@ def _find(artifacts_dir: Path, name: str) -> Path:
 def load_artifact(artifacts_dir: Path, name: str) -> ContractArtifact:
     """Load ``name`` from the Hardhat artifacts directory."""
     raw = json.loads(_find(artifacts_dir, name).read_text(encoding="utf-8"))
+    references: dict[str, tuple[int, ...]] = {}
+    for libraries in raw.get("linkReferences", {}).values():
+        for library, places in libraries.items():
+            references[library] = tuple(int(p["start"]) for p in places)
     return ContractArtifact(
         name=name,
         abi=raw["abi"],
-        bytecode=bytes.fromhex(raw["bytecode"].removeprefix("0x")),
-        deployed_bytecode=bytes.fromhex(raw["deployedBytecode"].removeprefix("0x")),
+        bytecode=_unlinked(raw["bytecode"]),
+        deployed_bytecode=_unlinked(raw["deployedBytecode"]),
+        link_references=references,
     )
 
 
-def artifacts_hash(artifacts_dir: Path, names: Iterable[str] = CLIENT_CONTRACTS) -> str:
-    """One hash over the deployed contracts' artifacts, recorded in the deployment manifest."""
+def _unlinked(code: str) -> bytes:
+    """Hex bytecode with every library placeholder zeroed (linked at deployment)."""
+    return bytes.fromhex(_PLACEHOLDER.sub("0" * 40, code.removeprefix("0x")))
+
+
+def linked_libraries(artifacts_dir: Path, names: Iterable[str]) -> tuple[str, ...]:
+    """The libraries ``names`` are linked with, transitively, each after the libraries it needs
+    itself (the order to deploy them in)."""
+    ordered: list[str] = []
+
+    def visit(name: str, trail: tuple[str, ...]) -> None:
+        for library in load_artifact(artifacts_dir, name).libraries:
+            if library in trail:
+                raise ConfigurationError(f"libraries link each other in a cycle: {trail}")
+            if library not in ordered:
+                visit(library, (*trail, library))
+                ordered.append(library)
+
+    for name in names:
+        visit(name, (name,))
+    return tuple(ordered)
+
+
+def client_contracts(artifacts_dir: Path) -> tuple[str, ...]:
+    """The libraries the deployed contracts are linked with, then :data:`CLIENT_CONTRACTS`.
+
+    Libraries come first: a library's ABI lists the events it emits on behalf of its contract,
+    and the codec names an event after the last artifact that declares it, which must be the
+    contract whose address emits it."""
+    libraries = linked_libraries(artifacts_dir, DEPLOYED_CONTRACTS)
+    return (*(lib for lib in libraries if lib not in CLIENT_CONTRACTS), *CLIENT_CONTRACTS)
+
+
+def load_client_artifacts(artifacts_dir: Path) -> list[ContractArtifact]:
+    """Every artifact the chain client loads: :func:`client_contracts`."""
+    return [load_artifact(artifacts_dir, name) for name in client_contracts(artifacts_dir)]
+
+
+def artifacts_hash(artifacts_dir: Path, names: Iterable[str] | None = None) -> str:
+    """One hash over the deployed contracts' artifacts (and their libraries), recorded in the
+    deployment manifest."""
+    if names is None:
+        names = client_contracts(artifacts_dir)
     digest = hashlib.sha256()
     for name in names:
         digest.update(name.encode() + b"\0" + load_artifact(artifacts_dir, name).digest.encode())

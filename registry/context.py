@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from eth_account.signers.local import LocalAccount
 from sqlalchemy import Engine
 
-from registry.artifacts import CLIENT_CONTRACTS, artifacts_hash, load_artifact
+from registry.artifacts import artifacts_hash, load_client_artifacts
 from registry.audit.service import AuditService
 from registry.certificates.service import CertificateService
 from registry.chain.client import DEV_ADMIN_INDEX, ChainClient, account_from_key, dev_account
@@ -38,7 +38,7 @@ DEV_CHAIN_IDS = frozenset({31337})
 
 
 def make_client(settings: Settings) -> ChainClient:
-    artifacts = [load_artifact(settings.artifacts_dir, name) for name in CLIENT_CONTRACTS]
+    artifacts = load_client_artifacts(settings.artifacts_dir)
     return ChainClient(settings.effective_rpc_url, artifacts, timeout=settings.rpc_timeout)
 
 

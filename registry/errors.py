@@ -206,8 +206,13 @@ class ContractRevertError(DaregError, code="contract_revert", status=422):
         "NotFreezer",
         "NotAdmin",
         "NotLicensee",
+        "ParentNotLicensed",
         "NotParty",
         "ViaAgentOnly",
+        # ERC-721 movements outside the transfer agent (EIP-6093 errors, contracts v2)
+        "InsufficientApproval",
+        "InvalidApprover",
+        "InvalidOperator",
         "UnauthorizedModule",
         # valuations (ValuationRegistry)
         "NotAppraiser",
@@ -224,6 +229,11 @@ class ContractRevertError(DaregError, code="contract_revert", status=422):
         "AlreadyAnchored",
         "SourceAgreementEnded",
         "TransfersDisabled",
+        # registrations, contracts v2 (DataAssetRegistry)
+        "FingerprintInUse",
+        "ValidityElapsed",
+        "WindowNotOpen",
+        "Encumbered",
         # transfers, pledges, freezes (TransferAgent) and licences (LicenceRegistry)
         "NotIssued",
         "Frozen",

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from eth_account.signers.local import LocalAccount
 
-from registry.artifacts import CLIENT_CONTRACTS, artifacts_hash, load_artifact
+from registry.artifacts import artifacts_hash, load_client_artifacts
 from registry.chain.client import DEV_ADMIN_INDEX, ChainClient, dev_account
 from registry.chain.deploy import deploy_all
 from registry.chain.node import AnvilNode, anvil_binary
@@ -50,7 +50,7 @@ def anvil_url(base_settings: Settings, tmp_path_factory: pytest.TempPathFactory)
 
 @pytest.fixture(scope="session")
 def session_client(anvil_url: str, base_settings: Settings) -> ChainClient:
-    artifacts = [load_artifact(base_settings.artifacts_dir, n) for n in CLIENT_CONTRACTS]
+    artifacts = load_client_artifacts(base_settings.artifacts_dir)
     return ChainClient(anvil_url, artifacts)
 
 

@@ -10,7 +10,11 @@ pragma solidity 0.8.28;
 ///   Submitted|Accepted → reject → Rejected
 ///   InNotice: fileObjection (suspends issuance) → ruleObjection: upheld → Rejected, dismissed → proceeds
 ///   Issued → change (new version) | correct (registrar) | renew (registrar, before expiry)
-///          | cancel (holder) | revoke (registrar); Expired is derived from time, no job needed.
+///          | cancel (holder) | revoke / revokeEncumbered (registrar); Expired is derived from
+///          time and reported everywhere; closeExpired (anyone) records it and settles what hangs on it.
+///   Cancel, revoke and closeExpired burn the certificate and settle its live pledge and licences.
+/// Certificates are non-transferable through ERC-721 (ERC-5192 `locked`): only the transfer agent
+/// moves them, after its checks. A fingerprint backs at most one live registration.
 ///
 /// Numbers (docs/numbers.md), both carrying an ISO 7064 MOD 11,10 check digit (GB/T 17710):
 ///   registration number, 16 digits: year(4) source(1) applicant type(1) registration id(9) check(1)
@@ -30,7 +34,8 @@ interface IDataAssetRegistry {
         Core
     }
 
-    /// @notice Stored states; `Expired` is only ever reported by {statusOf}, never stored.
+    /// @notice Registration states. `Expired` is reported (by every view) once an issued
+    ///         certificate's validity ended, and stored once someone called {closeExpired}.
     enum Status {
         None,
         Submitted,
@@ -102,9 +107,14 @@ interface IDataAssetRegistry {
 
     // --- events -------------------------------------------------------------------------
 
-    event ValidityPeriodSet(uint48 validityPeriod);
-    event BaseURISet(string baseURI);
+    /// @notice `by` (the admin) set the default validity of a certificate.
+    event ValidityPeriodSet(uint48 validityPeriod, address indexed by);
+    /// @notice `by` (the admin) set how long before expiry a certificate may be renewed.
+    event RenewalWindowSet(uint48 renewalWindow, address indexed by);
+    /// @notice `by` (the admin) set the prefix of every tokenURI.
+    event BaseURISet(string baseURI, address indexed by);
 
+    /// @notice `applicant` applied (sent by `relayer`, the applicant itself when not relayed).
     event ApplicationSubmitted(
         uint256 indexed id,
         address indexed applicant,
@@ -121,18 +131,27 @@ interface IDataAssetRegistry {
         uint256[] parents,
         address relayer
     );
+    /// @notice `registrar` (a staff account) accepted the application for review.
     event ApplicationAccepted(uint256 indexed id, address indexed registrar);
+    /// @notice `registrar` returned the application for correction.
     event ApplicationReturned(uint256 indexed id, address indexed registrar, uint16 reasonCode, bytes32 reasonHash);
-    event ApplicationResubmitted(uint256 indexed id, bytes32 fingerprint, bytes32 metadataHash);
+    /// @notice `applicant` resubmitted a returned application with corrected content.
+    event ApplicationResubmitted(uint256 indexed id, bytes32 fingerprint, bytes32 metadataHash, address indexed applicant);
+    /// @notice `registrar` rejected the application (reason 1: an objection was upheld).
     event ApplicationRejected(uint256 indexed id, address indexed registrar, uint16 reasonCode, bytes32 reasonHash);
+    /// @notice `registrar` opened the public notice.
     event NoticeOpened(uint256 indexed id, address indexed registrar, uint48 noticeStart, uint48 noticeEnd);
+    /// @notice `objector` objected during the notice.
     event ObjectionFiled(
         uint256 indexed objectionId, uint256 indexed id, address indexed objector, bytes32 evidenceHash
     );
+    /// @notice `registrar` ruled on an objection.
     event ObjectionRuled(
         uint256 indexed objectionId, uint256 indexed id, bool upheld, bytes32 reasonHash, address registrar
     );
-    event StandingGranted(uint256 indexed id, address indexed party);
+    /// @notice `registrar` gave `party` standing to object.
+    event StandingGranted(uint256 indexed id, address indexed party, address registrar);
+    /// @notice `registrar` issued the certificate to `holder` (token id = registration id).
     event CertificateIssued(
         uint256 indexed id,
         address indexed holder,
@@ -140,14 +159,25 @@ interface IDataAssetRegistry {
         uint48 issuedAt,
         uint48 validUntil,
         bytes32 fingerprint,
-        bytes32 metadataHash
+        bytes32 metadataHash,
+        address registrar
     );
+    /// @notice `by` recorded a new version: the holder (`change`) or a registrar (`correction`).
     event AssetChanged(
         uint256 indexed id, uint32 version, bytes32 fingerprint, bytes32 metadataHash, bool correction, address by
     );
-    event CertificateRenewed(uint256 indexed id, uint48 validUntil, uint48 sourceAgreementEnd);
+    /// @notice `registrar` renewed the certificate; `sourceAgreementEnd` is the cap kept (0: none).
+    event CertificateRenewed(uint256 indexed id, uint48 validUntil, uint48 sourceAgreementEnd, address registrar);
+    /// @notice The holder cancelled its certificate (burned; pledge and licences settled).
     event CertificateCancelled(uint256 indexed id, address indexed holder, bytes32 reasonHash);
-    event CertificateRevoked(uint256 indexed id, address indexed registrar, uint16 reasonCode, bytes32 reasonHash);
+    /// @notice `registrar` revoked the certificate (burned; pledge and licences settled).
+    ///         `rulingHash` is non-zero when the certificate was pledged or frozen: the recorded
+    ///         ruling that decided to revoke it anyway ({revokeEncumbered}).
+    event CertificateRevoked(
+        uint256 indexed id, address indexed registrar, uint16 reasonCode, bytes32 reasonHash, bytes32 rulingHash
+    );
+    /// @notice `by` (anyone) closed an expired certificate (burned; pledge and licences settled).
+    event CertificateExpiryClosed(uint256 indexed id, uint48 validUntil, address indexed by);
 
     // --- errors -------------------------------------------------------------------------
 
@@ -164,7 +194,20 @@ interface IDataAssetRegistry {
     error RegistryProductWithoutParent();
     error RegistryResourceWithParents(uint256 count);
     error RegistryParentNotIssued(uint256 parentId, Status status);
-    error RegistryEvidenceNotAnchored(bytes32 fingerprint);
+    /// @notice The registrar requires evidence and `account` has not anchored the fingerprint.
+    error RegistryEvidenceNotAnchored(bytes32 fingerprint, address account);
+    /// @notice The applicant of a product neither holds the parent nor has a live processing-use licence on it.
+    error RegistryParentNotLicensed(uint256 parentId, address applicant);
+    /// @notice The fingerprint already backs another live registration.
+    error RegistryFingerprintInUse(bytes32 fingerprint, uint256 otherId);
+    /// @notice The validity period counted from the notice start already elapsed.
+    error RegistryValidityElapsed(uint256 id, uint48 validUntil);
+    /// @notice Renewal opens `renewalWindow` before expiry.
+    error RegistryRenewalWindowNotOpen(uint256 id, uint48 opensAt);
+    /// @notice The certificate is pledged or frozen: only {revokeEncumbered} revokes it.
+    error RegistryEncumbered(uint256 id, uint256 livePledgeId, bool frozen);
+    /// @notice The certificate has not expired yet.
+    error RegistryNotExpired(uint256 id, uint48 validUntil);
     error RegistryNoticeWindowOpen(uint256 id, uint48 noticeEnd);
     error RegistryNoticeWindowClosed(uint256 id, uint48 noticeEnd);
     error RegistryObjectionsOpen(uint256 id, uint16 openObjections);
@@ -177,6 +220,7 @@ interface IDataAssetRegistry {
     error RegistryFull(uint256 id);
     error RegistryInvalidNumber(uint64 number);
     error RegistryInvalidPolicy();
+    error RegistryZeroRuling();
 
     // --- registrant ---------------------------------------------------------------------
 
@@ -207,18 +251,39 @@ interface IDataAssetRegistry {
     function cancel(uint256 id, bytes32 reasonHash) external;
 
     // --- registrar ----------------------------------------------------------------------
+    // Every registrar action needs the caller to be staff of the application's registrar, and
+    // that registrar active (the authority reverts `AuthorityRegistrarRetired` otherwise).
 
+    /// @notice Accept a submitted application for review.
     function accept(uint256 id) external;
+    /// @notice Return a submitted or accepted application for correction.
     function returnForCorrection(uint256 id, uint16 reasonCode, bytes32 reasonHash) external;
+    /// @notice Reject a submitted or accepted application.
     function reject(uint256 id, uint16 reasonCode, bytes32 reasonHash) external;
+    /// @notice Open the public notice of an accepted application.
     function openNotice(uint256 id) external;
+    /// @notice Give `party` standing to object (registrars whose objections are not open to all).
     function grantStanding(uint256 id, address party) external;
+    /// @notice Rule on an open objection: upheld rejects the application.
     function ruleObjection(uint256 objectionId, bool upheld, bytes32 reasonHash) external;
+    /// @notice Issue the certificate once the notice ended without open objections.
     function issue(uint256 id) external returns (uint64 number);
+    /// @notice Issue several certificates of the caller's registrar in one transaction.
     function issueBatch(uint256[] calldata ids) external;
+    /// @notice Correct an issued certificate's content (a new version marked as a correction).
     function correct(uint256 id, bytes32 fingerprint, bytes32 metadataHash) external;
+    /// @notice Renew within the renewal window before expiry: validity becomes
+    ///         min(now + validityPeriod, cap); `sourceAgreementEnd` 0 keeps the current cap.
     function renew(uint256 id, uint48 sourceAgreementEnd) external;
+    /// @notice Revoke (撤销) an issued certificate that is neither pledged nor frozen.
     function revoke(uint256 id, uint16 reasonCode, bytes32 reasonHash) external;
+    /// @notice Revoke a pledged or frozen certificate under a recorded ruling (`rulingHash` non-zero).
+    function revokeEncumbered(uint256 id, uint16 reasonCode, bytes32 reasonHash, bytes32 rulingHash) external;
+
+    // --- anyone -------------------------------------------------------------------------
+
+    /// @notice Close an expired certificate: burn it and settle its pledge and licences.
+    function closeExpired(uint256 id) external;
 
     // --- views --------------------------------------------------------------------------
 
@@ -232,4 +297,7 @@ interface IDataAssetRegistry {
     function idOfCertificateNumber(uint64 number) external view returns (uint256);
     function applicationNonce(address applicant) external view returns (uint256);
     function validityPeriod() external view returns (uint48);
+    function renewalWindow() external view returns (uint48);
+    /// @notice The live registration backed by `fingerprint` (0: none).
+    function liveRegistrationOf(bytes32 fingerprint) external view returns (uint256 id);
 }

@@ -10,30 +10,37 @@ library RegistryNumbers {
 
     /// @notice The ISO 7064 MOD 11,10 check digit of the `digits` decimal digits of `body`
     ///         (leading zeros count as digits).
+    /// @dev Unchecked: every intermediate value is below 10**digits * 21 (digits <= 17).
     function checkDigit(uint256 body, uint256 digits) internal pure returns (uint256) {
-        uint256 p = 10;
-        uint256 divisor = 10 ** (digits - 1);
-        for (uint256 i = 0; i < digits; ++i) {
-            uint256 s = (p + (body / divisor) % 10) % 10;
-            if (s == 0) s = 10;
-            p = (s * 2) % 11;
-            divisor /= 10;
+        unchecked {
+            uint256 p = 10;
+            uint256 divisor = 10 ** (digits - 1);
+            for (uint256 i = 0; i < digits; ++i) {
+                uint256 s = (p + (body / divisor) % 10) % 10;
+                if (s == 0) s = 10;
+                p = (s * 2) % 11;
+                divisor /= 10;
+            }
+            return (11 - p) % 10;
         }
-        return (11 - p) % 10;
     }
 
     /// @notice Year and month of `timestamp` in UTC+8 (proleptic Gregorian calendar).
     /// @dev Howard Hinnant's days-to-civil algorithm: its integer divisions are intended.
     // slither-disable-start divide-before-multiply
+    ///      Unchecked: block timestamps (uint48) keep every term far from overflow, and each
+    ///      subtraction is of a smaller term by construction of the algorithm.
     function yearMonth(uint256 timestamp) internal pure returns (uint256 year, uint256 month) {
-        uint256 z = (timestamp + _CST_OFFSET) / 1 days + 719_468;
-        uint256 era = z / 146_097;
-        uint256 doe = z - era * 146_097;
-        uint256 yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-        uint256 doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-        uint256 mp = (5 * doy + 2) / 153;
-        month = mp < 10 ? mp + 3 : mp - 9;
-        year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+        unchecked {
+            uint256 z = (timestamp + _CST_OFFSET) / 1 days + 719_468;
+            uint256 era = z / 146_097;
+            uint256 doe = z - era * 146_097;
+            uint256 yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+            uint256 doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+            uint256 mp = (5 * doy + 2) / 153;
+            month = mp < 10 ? mp + 3 : mp - 9;
+            year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+        }
     }
     // slither-disable-end divide-before-multiply
 

@@ -9,7 +9,7 @@ the embedded anvil, a Hardhat node or any other EVM node. The transport is injec
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, ParamSpec, TypeVar
 
@@ -297,9 +297,21 @@ class ChainClient:
         with self._nonce_lock:
             self._nonces.clear()
 
-    def deploy(self, contract: str, signer: LocalAccount, args: Sequence[Any] = ()) -> Receipt:
+    def libraries_of(self, contract: str) -> tuple[str, ...]:
+        """The external libraries ``contract``'s bytecode must be linked with."""
+        return self._artifacts[contract].libraries
+
+    def deploy(
+        self,
+        contract: str,
+        signer: LocalAccount,
+        args: Sequence[Any] = (),
+        libraries: Mapping[str, str] | None = None,
+    ) -> Receipt:
+        """Deploy ``contract``, its library placeholders linked to ``libraries`` (name: address)."""
         artifact = self._artifacts[contract]
-        factory = self._w3.eth.contract(abi=artifact.abi, bytecode=artifact.bytecode)
+        bytecode = artifact.linked(libraries or {})
+        factory = self._w3.eth.contract(abi=artifact.abi, bytecode=bytecode)
         data = factory.constructor(*args).data_in_transaction
         return self._send(signer, to=None, data=data)
 

@@ -90,6 +90,28 @@ def _deployed(client: ChainClient, name: str, receipt: Receipt) -> DeployedContr
     )
 
 
+def _deploy_libraries(
+    client: ChainClient, deployer: LocalAccount, contracts: tuple[str, ...]
+) -> dict[str, DeployedContract]:
+    """Deploy, once each, every external library ``contracts`` are linked with (a library's own
+    libraries first), by the operator; returns them by name, in deployment order."""
+    deployed: dict[str, DeployedContract] = {}
+
+    def need(name: str, trail: tuple[str, ...]) -> None:
+        for library in client.libraries_of(name):
+            if library in trail:
+                raise DeploymentError(f"libraries link each other in a cycle: {trail}")
+            if library not in deployed:
+                need(library, (*trail, library))
+                addresses = {n: c.address for n, c in deployed.items()}
+                receipt = client.deploy(library, deployer, libraries=addresses)
+                deployed[library] = _deployed(client, library, receipt)
+
+    for name in contracts:
+        need(name, (name,))
+    return deployed
+
+
 def deploy_all(
     client: ChainClient,
     deployer: LocalAccount,
@@ -101,6 +123,9 @@ def deploy_all(
 ) -> DeploymentManifest:
     """Deploy every registry contract behind its proxy, with ``admin`` as the registry's admin.
 
+    External libraries the implementations are linked with are deployed first (once each) and
+    recorded in the manifest as contracts of their own (no proxy: they hold no state).
+
     The deployer (the service's operator) only pays: it holds no role on any contract, and
     ``admin`` must be another account (a multisig or timelock in production).
     """
@@ -109,8 +134,12 @@ def deploy_all(
             "the registry's admin must be another account than the operator that deploys it"
         )
     forwarder = _deployed(client, FORWARDER_CONTRACT, client.deploy(FORWARDER_CONTRACT, deployer))
+    libraries = _deploy_libraries(client, deployer, _PROXIED)
+    linked = {name: library.address for name, library in libraries.items()}
     implementations = {
-        name: _deployed(client, name, client.deploy(name, deployer, [forwarder.address]))
+        name: _deployed(
+            client, name, client.deploy(name, deployer, [forwarder.address], libraries=linked)
+        )
         for name in _PROXIED
     }
     first_proxy_nonce = client.next_nonce(deployer.address)
@@ -118,7 +147,7 @@ def deploy_all(
         name: create_address(deployer.address, first_proxy_nonce + i)
         for i, name in enumerate(_PROXIED)
     }
-    contracts: dict[str, DeployedContract] = {FORWARDER_CONTRACT: forwarder}
+    contracts: dict[str, DeployedContract] = {FORWARDER_CONTRACT: forwarder, **libraries}
     for name in _PROXIED:
         function, args = _initializer(name, at, admin, token_base_uri, admin_delay)
         implementation = implementations[name]

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypedDict, Unpack
 
-from sqlalchemy import ColumnElement, Engine, Select, and_, func, select
+from sqlalchemy import ColumnElement, Engine, Select, and_, func, or_, select
 
 from registry.db.models import (
     asset_version_table,
@@ -47,7 +47,11 @@ class RegistrationRow:
 
     ``status`` is the stored lifecycle status; ``effective_status`` is what the contract's
     ``statusOf`` reports at the time of the query: :attr:`Status.EXPIRED` for an issued
-    certificate whose ``valid_until`` has passed, ``status`` otherwise. ``source_agreement_end``
+    certificate whose ``valid_until`` has passed (or one closed at expiry, whose stored status is
+    already ``expired``), ``status`` otherwise. ``issued_by`` is the registrar account that
+    issued it; ``ended_by`` the account that cancelled, revoked or closed it, and
+    ``end_ruling_hash`` the ruling recorded when a pledged or frozen certificate was revoked.
+    ``source_agreement_end``
     is unix seconds (``None``: no source agreement). ``submitted_*`` is where the application's
     ``ApplicationSubmitted`` log is on chain, ``last_*`` the position of the last event applied.
     """
@@ -77,6 +81,9 @@ class RegistrationRow:
     certificate_number: str | None
     version: int
     open_objections: int
+    issued_by: str | None
+    ended_by: str | None
+    end_ruling_hash: str | None
     submitted_block: int
     submitted_log_index: int
     submitted_tx_hash: str
@@ -142,7 +149,8 @@ STATUS_FILTERS = frozenset(s.value for s in Status if s is not Status.NONE)
 
 
 def effective_status(status: Status, valid_until: datetime | None, now: datetime) -> Status:
-    """``status`` as ``statusOf`` would report it at ``now`` (expiry is derived, never stored)."""
+    """``status`` as ``statusOf`` would report it at ``now`` (expiry is derived from the time,
+    and stored only once the certificate was closed)."""
     if status is Status.ISSUED and valid_until is not None and valid_until < now:
         return Status.EXPIRED
     return status
@@ -183,7 +191,12 @@ def _registration_filters(
                 status=status[:40],
             )
         if status == Status.EXPIRED:
-            where.append(and_(t.c.status == Status.ISSUED.value, t.c.valid_until < now))
+            where.append(
+                or_(
+                    t.c.status == Status.EXPIRED.value,
+                    and_(t.c.status == Status.ISSUED.value, t.c.valid_until < now),
+                )
+            )
         elif status == Status.ISSUED:
             where.append(and_(t.c.status == Status.ISSUED.value, t.c.valid_until >= now))
         else:

@@ -436,12 +436,29 @@ class RegistrationService:
         )
 
     def renewal_call(self, reg_id: int, source_agreement_end: date | None) -> ContractCall:
-        """Renew before expiry (续展), capped by the source agreement's end."""
+        """Renew within the renewal window before expiry (续展), capped by the source agreement's
+        end (``None`` keeps the current cap)."""
         return ContractCall(CONTRACT, "renew", (reg_id, end_of_day_cst(source_agreement_end)))
 
-    def revocation_call(self, reg_id: int, reason_code: int, reason: str) -> ContractCall:
-        """Revoke an issued certificate (撤销)."""
-        return self._decision_call("revoke", reg_id, reason_code, reason)
+    def revocation_call(
+        self, reg_id: int, reason_code: int, reason: str, *, ruling: str | None = None
+    ) -> ContractCall:
+        """Revoke an issued certificate (撤销); a pledged or frozen one only under a ``ruling``
+        (stored off chain; its hash recorded in ``CertificateRevoked``)."""
+        if ruling is None:
+            return self._decision_call("revoke", reg_id, reason_code, reason)
+        if not ruling.strip():
+            raise InputError("a ruling to revoke a pledged or frozen certificate is not empty")
+        return ContractCall(
+            CONTRACT,
+            "revokeEncumbered",
+            (
+                reg_id,
+                reason_code,
+                self.documents.put_optional_text(reason),
+                self.documents.put_text(ruling),
+            ),
+        )
 
     def _review(self, call: ContractCall, signer: LocalAccount) -> Registration:
         """Send ``call`` (whose first argument is the registration id); the registration."""
@@ -488,17 +505,55 @@ class RegistrationService:
     def renew(
         self, reg_id: int, source_agreement_end: date | None, registrar: LocalAccount
     ) -> Registration:
+        """Renew within the renewal window before expiry (``renewal_window``): the certificate
+        then runs to the renewal time plus the validity period, capped by the source agreement's
+        end. ``None`` keeps the current cap (it never removes it)."""
         return self._review(self.renewal_call(reg_id, source_agreement_end), registrar)
 
     def revoke(
-        self, reg_id: int, reason_code: int, reason: str, registrar: LocalAccount
+        self,
+        reg_id: int,
+        reason_code: int,
+        reason: str,
+        registrar: LocalAccount,
+        *,
+        ruling: str | None = None,
     ) -> Registration:
-        return self._review(self.revocation_call(reg_id, reason_code, reason), registrar)
+        """Revoke (撤销). A pledged or frozen certificate is revoked only under a ``ruling``
+        (stored; its hash recorded in ``CertificateRevoked``); the pledge and licences are
+        settled and the certificate burned."""
+        return self._review(
+            self.revocation_call(reg_id, reason_code, reason, ruling=ruling), registrar
+        )
+
+    def close_expired_call(self, reg_id: int) -> ContractCall:
+        """Close an expired certificate (anyone may): it is burned, its pledge and licences are
+        settled and its fingerprint is free again."""
+        return ContractCall(CONTRACT, "closeExpired", (reg_id,))
+
+    def close_expired(self, reg_id: int, sender: LocalAccount) -> Registration:
+        self._client.send(self.close_expired_call(reg_id), self._address, sender)
+        return self.get(reg_id)
+
+    def set_renewal_window(self, seconds: int, admin: LocalAccount) -> None:
+        """How long before expiry a certificate may be renewed (the admin's policy)."""
+        if seconds <= 0:
+            raise InputError("the renewal window is a positive number of seconds")
+        self._send("setRenewalWindow", [seconds], admin)
+
+    def renewal_window(self) -> int:
+        return int(self._call("renewalWindow"))
+
+    def live_registration_of(self, fingerprint: str) -> int | None:
+        """The live registration the dataset ``fingerprint`` backs (``None``: none)."""
+        reg_id = int(self._call("liveRegistrationOf", [bytes.fromhex(fingerprint[2:])]))
+        return reg_id or None
 
     # --- reads --------------------------------------------------------------------------
 
     def get(self, reg_id: int, block: int | str = "latest") -> Registration:
-        """The registration as of ``block`` (both reads pinned to the same block)."""
+        """The registration as of ``block`` (both reads pinned to the same block; both report
+        the effective status)."""
         raw = self._call("registration", [reg_id], block)
         status = int(self._call("statusOf", [reg_id], block))
         return Registration.from_chain(reg_id, tuple(raw), status)

@@ -31,12 +31,15 @@ from registry.settings import Settings
 REGISTRY = "DataAssetRegistry"
 AUTHORITY = "RegistryAuthority"
 EVIDENCE = "EvidenceRegistry"
+AGENT = "TransferAgent"
+LICENCES = "LicenceRegistry"
 DOMAIN_NAME = "dareg.DataAssetRegistry"
 DOMAIN_VERSION = "1"
 
 DAY = 86_400
 NOTICE_PERIOD = 15 * DAY
 VALIDITY_PERIOD = 3 * 365 * DAY
+RENEWAL_WINDOW = 90 * DAY
 
 HOLDING, PROCESSING_USE, PRODUCT_OPERATION = 1, 2, 4
 
@@ -182,6 +185,33 @@ class Registry:
     def govern(self, function: str, args: Sequence[Any], signer: LocalAccount) -> Receipt:
         """A transaction to the RegistryAuthority (roles, registrars, pause)."""
         return self.chain.transact(AUTHORITY, self.authority, function, args, signer)
+
+    def governance_refused(
+        self, function: str, args: Sequence[Any], signer: LocalAccount
+    ) -> ContractRevertError:
+        """The custom error with which the authority refuses ``function(args)`` from ``signer``."""
+        try:
+            self.govern(function, args, signer)
+        except ContractRevertError as exc:
+            return exc
+        raise AssertionError(f"authority {function}{tuple(args)} was not refused")
+
+    def module(self, name: str) -> str:
+        """The address of the transfer agent (``AGENT``) or licence registry (``LICENCES``)."""
+        getter = "transferAgent" if name == AGENT else "licenceRegistry"
+        return to_checksum_address(self.call(getter))
+
+    def grant_processing_licence(
+        self, token_id: int, holder: LocalAccount, licensee: str, *, days: int = 300
+    ) -> Receipt:
+        """``holder`` grants ``licensee`` a non-exclusive processing-use licence on ``token_id``
+        (its certified rights must include processing use)."""
+        now = latest_timestamp(self.chain)
+        terms = (licensee, PROCESSING_USE, False, False, 1, 1, now, now + days * DAY)
+        licence = (*terms, digest(f"terms {token_id} {licensee}"), bytes(32))
+        return self.chain.transact(
+            LICENCES, self.module(LICENCES), "grantLicence", [token_id, licence], holder
+        )
 
     # --- raw access -----------------------------------------------------------------------
 

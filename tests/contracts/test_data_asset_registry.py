@@ -9,7 +9,7 @@ import pytest
 from eth_account.signers.local import LocalAccount
 from eth_utils.crypto import keccak
 
-from registry.artifacts import load_artifact
+from registry.artifacts import client_contracts, load_artifact
 from registry.chain.client import ChainClient, dev_account
 from registry.domain.deployment import DeploymentManifest
 from registry.domain.numbers import (
@@ -21,13 +21,18 @@ from registry.domain.numbers import (
 from registry.errors import ContractRevertError, MalformedNumberError
 from registry.settings import Settings
 from tests.conftest import admin as governor
+from tests.contracts.agent_helpers import Rights
 from tests.contracts.registry_helpers import (
+    AGENT,
+    AUTHORITY,
     DAY,
     EVIDENCE,
     HOLDING,
+    LICENCES,
     NOTICE_PERIOD,
     PROCESSING_USE,
     PRODUCT_OPERATION,
+    RENEWAL_WINDOW,
     VALIDITY_PERIOD,
     Application,
     Kind,
@@ -52,7 +57,7 @@ REASON = digest("reason")
 EVIDENCE_HASH = digest("objection evidence")
 ZERO = bytes(32)
 
-REGISTRAR_ROLE = keccak(text="REGISTRAR_ROLE")
+ERC5192_ID, ERC4906_ID = "0xb45a3c0e", "0x49064906"
 ERC721_ID, ERC721_METADATA_ID, ACCESS_CONTROL_ID, ERC165_ID = (
     "0x80ac58cd",
     "0x5b5e139f",
@@ -197,6 +202,7 @@ def test_return_for_correction_then_resubmit(reg: Registry, accept_first: bool) 
         "id": reg_id,
         "fingerprint": hex32(fixed_fp),
         "metadataHash": hex32(fixed_md),
+        "applicant": ALICE.address,
     }
     record = reg.registration(reg_id)
     assert record["status"] == Status.SUBMITTED
@@ -268,7 +274,11 @@ def test_interested_only_objection_needs_standing_granted_by_the_registrar(reg: 
     assert error.error_name == "RegistryNoStanding"
     assert error.args_by_name == {"id": reg_id, "objector": OUTSIDER.address}
     receipt = reg.tx("grantStanding", [reg_id, OUTSIDER.address], REGISTRAR_B)
-    assert event(receipt, "StandingGranted").args == {"id": reg_id, "party": OUTSIDER.address}
+    assert event(receipt, "StandingGranted").args == {
+        "id": reg_id,
+        "party": OUTSIDER.address,
+        "registrar": REGISTRAR_B.address,
+    }
     reg.tx("fileObjection", [reg_id, EVIDENCE_HASH], OUTSIDER)
     assert reg.registration(reg_id)["openObjections"] == 1
     # standing is per party: someone else is still refused
@@ -278,7 +288,8 @@ def test_interested_only_objection_needs_standing_granted_by_the_registrar(reg: 
 
 
 def test_holder_of_a_parent_has_standing_to_object_to_a_product(reg: Registry) -> None:
-    parent = issued(reg, BOB, app(CODE_B, "parent"))
+    parent = issued(reg, BOB, app(CODE_B, "parent", rights=HOLDING | PROCESSING_USE))
+    reg.grant_processing_licence(parent, BOB, ALICE.address)
     product = in_notice(reg, ALICE, app(CODE_B, "product", kind=Kind.PRODUCT, parents=(parent,)))
     reg.tx("fileObjection", [product, EVIDENCE_HASH], BOB)
     assert reg.registration(product)["openObjections"] == 1
@@ -365,9 +376,13 @@ def test_objections_are_ruled_by_the_registrar_of_the_application_only(reg: Regi
     reg_id = in_notice(reg, ALICE, app())
     receipt = reg.tx("fileObjection", [reg_id, EVIDENCE_HASH], OUTSIDER)
     objection_id = event(receipt, "ObjectionFiled").args["objectionId"]
-    for intruder in (REGISTRAR_B, ALICE):
+    # staff of another registrar, and an account that is staff of none (the authority refuses)
+    for intruder, name in (
+        (REGISTRAR_B, "RegistryNotRegistrarOf"),
+        (ALICE, "AuthorityNotRegistrarOf"),
+    ):
         error = reg.refused("ruleObjection", [objection_id, True, REASON], intruder)
-        assert error.error_name == "RegistryNotRegistrarOf"
+        assert error.error_name == name
     assert reg.refused("ruleObjection", [999, True, REASON], REGISTRAR_A).error_name == (
         "RegistryObjectionNotOpen"
     )
@@ -395,7 +410,9 @@ def test_issue_after_the_window_mints_the_certificate(reg: Registry) -> None:
         "validUntil": notice_start + VALIDITY_PERIOD,
         "fingerprint": hex32(application.fingerprint),
         "metadataHash": hex32(application.metadata_hash),
+        "registrar": REGISTRAR_A.address,
     }
+    assert event(receipt, "Locked").args == {"tokenId": reg_id}
     transfer = event(receipt, "Transfer").args
     assert transfer == {"from": "0x" + "00" * 20, "to": ALICE.address, "tokenId": reg_id}
     record = reg.registration(reg_id)
@@ -523,7 +540,7 @@ def test_correct_by_the_registrar(reg: Registry) -> None:
     assert changed["version"] == 2
     assert reg.registration(reg_id)["metadataHash"] == fixed
     assert reg.refused("correct", [reg_id, app().fingerprint, fixed], ALICE).error_name == (
-        "RegistryNotRegistrarOf"
+        "AuthorityNotRegistrarOf"
     )
 
 
@@ -532,12 +549,16 @@ def test_renew_before_expiry_extends_by_the_validity_period(reg: Registry) -> No
     valid_until = reg.registration(reg_id)["validUntil"]
     time_travel(reg.chain, VALIDITY_PERIOD - 30 * DAY)  # a month before expiry
     receipt = reg.tx("renew", [reg_id, 0], REGISTRAR_A)
+    # v2: from the renewal, not from the old expiry (defect 10)
+    renewed_until = block_time(reg.chain, receipt) + VALIDITY_PERIOD
+    assert renewed_until > valid_until
     assert event(receipt, "CertificateRenewed").args == {
         "id": reg_id,
-        "validUntil": valid_until + VALIDITY_PERIOD,
+        "validUntil": renewed_until,
         "sourceAgreementEnd": 0,
+        "registrar": REGISTRAR_A.address,
     }
-    assert reg.registration(reg_id)["validUntil"] == valid_until + VALIDITY_PERIOD
+    assert reg.registration(reg_id)["validUntil"] == renewed_until
     time_travel(reg.chain, 60 * DAY)  # past the old date: still valid
     assert reg.status(reg_id) == Status.ISSUED
 
@@ -545,12 +566,14 @@ def test_renew_before_expiry_extends_by_the_validity_period(reg: Registry) -> No
 def test_renewal_is_capped_by_the_source_agreement_end(reg: Registry) -> None:
     reg_id = issued(reg, ALICE, app())
     valid_until = reg.registration(reg_id)["validUntil"]
+    time_travel(reg.chain, VALIDITY_PERIOD - 60 * DAY)  # v2: inside the renewal window
     sae = valid_until + 100 * DAY
     receipt = reg.tx("renew", [reg_id, sae], REGISTRAR_A)
     assert event(receipt, "CertificateRenewed").args["validUntil"] == sae
     record = reg.registration(reg_id)
     assert (record["validUntil"], record["sourceAgreementEnd"]) == (sae, sae)
     # an agreement ending before the current validity cannot extend it
+    time_travel(reg.chain, 100 * DAY)
     error = reg.refused("renew", [reg_id, sae - DAY], REGISTRAR_A)
     assert error.error_name == "RegistrySourceAgreementEnded"
 
@@ -584,6 +607,7 @@ def test_revoke_by_the_registrar(reg: Registry) -> None:
         "registrar": REGISTRAR_A.address,
         "reasonCode": 9,
         "reasonHash": hex32(REASON),
+        "rulingHash": hex32(ZERO),
     }
     assert reg.status(reg_id) == Status.REVOKED
     assert reg.refused("cancel", [reg_id, REASON], ALICE).error_name == "RegistryWrongStatus"
@@ -596,7 +620,8 @@ def test_expiry_by_time_needs_no_transaction(reg: Registry) -> None:
     assert reg.status(reg_id) == Status.ISSUED
     mine_at(reg.chain, valid_until + 1)  # only a block was mined, no transaction
     assert reg.status(reg_id) == Status.EXPIRED
-    assert reg.registration(reg_id)["status"] == Status.ISSUED  # stored status is unchanged
+    # v2 (defect 12): every view reports the effective status; the token stays until closed
+    assert reg.registration(reg_id)["status"] == Status.EXPIRED
     assert reg.call("ownerOf", [reg_id]) == ALICE.address
 
 
@@ -612,8 +637,10 @@ def test_change_and_renew_after_expiry_are_refused(reg: Registry) -> None:
 
 
 def test_product_with_issued_parents(reg: Registry) -> None:
-    first = issued(reg, BOB, app(label="resource 1"))
-    second = issued(reg, CAROL, app(label="resource 2"))
+    first = issued(reg, BOB, app(label="resource 1", rights=HOLDING | PROCESSING_USE))
+    second = issued(reg, CAROL, app(label="resource 2", rights=HOLDING | PROCESSING_USE))
+    reg.grant_processing_licence(first, BOB, ALICE.address)
+    reg.grant_processing_licence(second, CAROL, ALICE.address)
     product = app(
         label="product", kind=Kind.PRODUCT, rights=PRODUCT_OPERATION, parents=(first, second)
     )
@@ -659,7 +686,7 @@ def test_parent_that_is_not_issued_is_refused(reg: Registry) -> None:
         (9_999, Status.NONE),
     ]:
         product = app(kind=Kind.PRODUCT, parents=(good, parent))
-        error = reg.refused("submitApplication", [product.as_tuple()], ALICE)
+        error = reg.refused("submitApplication", [product.as_tuple()], BOB)
         assert error.error_name == "RegistryParentNotIssued"
         assert error.args_by_name == {"parentId": parent, "status": status}
 
@@ -676,7 +703,7 @@ def test_expired_parent_is_refused(reg: Registry) -> None:
 
 def test_parent_revoked_before_issue_blocks_the_product(reg: Registry) -> None:
     parent = issued(reg, BOB, app(label="parent"))
-    product = in_notice(reg, ALICE, app(kind=Kind.PRODUCT, parents=(parent,)))
+    product = in_notice(reg, BOB, app(kind=Kind.PRODUCT, parents=(parent,)))
     reg.tx("revoke", [parent, 2, REASON], REGISTRAR_A)
     time_travel(reg.chain, NOTICE_PERIOD)
     error = reg.refused("issue", [product], REGISTRAR_A)
@@ -759,9 +786,11 @@ def test_retired_registrar_takes_no_new_applications(reg: Registry) -> None:
 
 @pytest.mark.parametrize("code", [0, 1000, 65535])
 def test_registrar_codes_outside_1_to_999_are_refused(reg: Registry, code: int) -> None:
-    error = reg.refused("configureRegistrar", [code, (True, True, False, DAY)], reg.admin)
-    assert error.error_name == "RegistryInvalidRegistrarCode"
-    assert error.args_by_name == {"registrarCode": code}
+    error = reg.governance_refused(
+        "configureRegistrar", [code, (True, True, False, DAY)], reg.admin
+    )
+    assert error.error_name == "AuthorityInvalidRegistrarCode"
+    assert error.args_by_name == {"code": code}
 
 
 def test_registrar_codes_1_and_999_work_and_appear_in_numbers(reg: Registry) -> None:
@@ -774,8 +803,8 @@ def test_registrar_codes_1_and_999_work_and_appear_in_numbers(reg: Registry) -> 
 
 
 def test_zero_notice_period_is_refused(reg: Registry) -> None:
-    error = reg.refused("configureRegistrar", [303, (True, True, False, 0)], reg.admin)
-    assert error.error_name == "RegistryInvalidPolicy"
+    error = reg.governance_refused("configureRegistrar", [303, (True, True, False, 0)], reg.admin)
+    assert error.error_name == "AuthorityNoticePeriodTooShort"
 
 
 # --- evidence policy -----------------------------------------------------------------------
@@ -790,7 +819,10 @@ def test_evidence_required_until_the_fingerprint_is_anchored(
     application = app(303, "needs evidence")
     error = reg.refused("submitApplication", [application.as_tuple()], ALICE)
     assert error.error_name == "RegistryEvidenceNotAnchored"
-    assert error.args_by_name == {"fingerprint": hex32(application.fingerprint)}
+    assert error.args_by_name == {
+        "fingerprint": hex32(application.fingerprint),
+        "account": ALICE.address,
+    }
     evidence = deployment.address_of(EVIDENCE)
     reg.chain.transact(EVIDENCE, evidence, "anchor", [application.fingerprint], ALICE)
     reg_id, _ = reg.submit(ALICE, application)
@@ -828,6 +860,10 @@ def test_registrar_actions_need_the_registrar_of_the_application(reg: Registry) 
         ]
         for function, args in cases:
             error = reg.refused(function, args, intruder)
+            if code == 0:  # staff of no registrar: the authority refuses
+                assert error.error_name == "AuthorityNotRegistrarOf", function
+                assert error.args_by_name == {"account": intruder.address, "code": 0}
+                continue
             assert error.error_name == "RegistryNotRegistrarOf", (function, code)
             assert error.args_by_name == {
                 "account": intruder.address,
@@ -838,7 +874,7 @@ def test_registrar_actions_need_the_registrar_of_the_application(reg: Registry) 
     reg.tx("openNotice", [reg_id], REGISTRAR_A)
     time_travel(reg.chain, NOTICE_PERIOD)
     error = reg.refused("issue", [reg_id], ALICE)
-    assert error.args_by_name == {"account": ALICE.address, "registrarCode": 0}
+    assert error.args_by_name == {"account": ALICE.address, "code": 0}
     error = reg.refused("issue", [reg_id], REGISTRAR_B)
     assert error.args_by_name == {"account": REGISTRAR_B.address, "registrarCode": CODE_A}
     reg.tx("issue", [reg_id], REGISTRAR_A)
@@ -868,10 +904,16 @@ def test_holder_actions_need_the_holder(reg: Registry) -> None:
 
 
 def test_admin_functions_need_the_admin(reg: Registry) -> None:
-    cases: list[tuple[str, list[Any]]] = [
+    governance: list[tuple[str, list[Any]]] = [
         ("configureRegistrar", [303, (True, True, False, DAY)]),
         ("setRegistrarAccount", [CODE_A, BOB.address, True]),
+    ]
+    for function, args in governance:
+        error = reg.governance_refused(function, args, REGISTRAR_A)
+        assert error.error_name == "AccessControlUnauthorizedAccount", function
+    cases: list[tuple[str, list[Any]]] = [
         ("setValidityPeriod", [DAY]),
+        ("setRenewalWindow", [DAY]),
         ("setBaseURI", ["https://evil.example/"]),
     ]
     for function, args in cases:
@@ -880,46 +922,78 @@ def test_admin_functions_need_the_admin(reg: Registry) -> None:
 
 
 def test_registrar_sets_its_own_policy_only(reg: Registry) -> None:
-    reg.tx("setRegistrarPolicy", [CODE_A, (True, False, False, 5 * DAY)], REGISTRAR_A)
-    assert tuple(reg.call("registrarPolicy", [CODE_A])) == (True, False, False, 5 * DAY)
-    error = reg.refused("setRegistrarPolicy", [CODE_B, (True, True, False, DAY)], REGISTRAR_A)
-    assert error.error_name == "RegistryNotRegistrarOf"
-    error = reg.refused("setRegistrarPolicy", [CODE_A, (False, True, False, DAY)], REGISTRAR_A)
-    assert error.error_name == "RegistryInvalidPolicy"  # only the admin retires a registrar
-
-
-def test_revoking_the_registrar_role_removes_the_powers(reg: Registry) -> None:
-    reg_id, _ = reg.submit(ALICE, app())
-    assert reg.call("hasRole", [REGISTRAR_ROLE, REGISTRAR_A.address]) is True
-    assert reg.call("registrarCodeOf", [REGISTRAR_A.address]) == CODE_A
-    reg.tx("revokeRole", [REGISTRAR_ROLE, REGISTRAR_A.address], reg.admin)
-    assert reg.call("hasRole", [REGISTRAR_ROLE, REGISTRAR_A.address]) is False
-    assert reg.call("registrarCodeOf", [REGISTRAR_A.address]) == 0
-    error = reg.refused("accept", [reg_id], REGISTRAR_A)
-    assert error.error_name == "RegistryNotRegistrarOf"
-    assert reg.refused("issueBatch", [[reg_id]], REGISTRAR_A).error_name == (
-        "RegistryNotRegistrarOf"
+    reg.govern("setRegistrarPolicy", [CODE_A, (True, False, False, 5 * DAY)], REGISTRAR_A)
+    policy = reg.chain.call(AUTHORITY, reg.authority, "registrarPolicy", [CODE_A])
+    assert tuple(policy) == (True, False, False, 5 * DAY)
+    error = reg.governance_refused(
+        "setRegistrarPolicy", [CODE_B, (True, True, False, DAY)], REGISTRAR_A
     )
-    # granting the bare role back does not restore a registrar code
-    reg.tx("grantRole", [REGISTRAR_ROLE, REGISTRAR_A.address], reg.admin)
-    assert reg.refused("accept", [reg_id], REGISTRAR_A).error_name == "RegistryNotRegistrarOf"
-    reg.tx("setRegistrarAccount", [CODE_A, REGISTRAR_A.address, True], reg.admin)
+    assert error.error_name == "AuthorityNotRegistrarOf"
+    error = reg.governance_refused(
+        "setRegistrarPolicy", [CODE_A, (False, True, False, DAY)], REGISTRAR_A
+    )
+    assert error.error_name == "AuthorityActivationByAdminOnly"  # only the admin retires one
+
+
+def test_unbinding_a_staff_account_removes_its_powers(reg: Registry) -> None:
+    """v2: staff accounts live in the RegistryAuthority (no REGISTRAR_ROLE on the registry)."""
+    reg_id, _ = reg.submit(ALICE, app())
+    assert reg.chain.call(AUTHORITY, reg.authority, "registrarCodeOf", [REGISTRAR_A.address]) == (
+        CODE_A
+    )
+    reg.govern("setRegistrarAccount", [CODE_A, REGISTRAR_A.address, False], reg.admin)
+    error = reg.refused("accept", [reg_id], REGISTRAR_A)
+    assert error.error_name == "AuthorityNotRegistrarOf"
+    assert reg.refused("issueBatch", [[reg_id]], REGISTRAR_A).error_name == (
+        "AuthorityNotRegistrarOf"
+    )
+    reg.govern("setRegistrarAccount", [CODE_A, REGISTRAR_A.address, True], reg.admin)
     reg.tx("accept", [reg_id], REGISTRAR_A)
 
 
-def test_unbinding_and_renouncing_remove_the_powers(reg: Registry) -> None:
-    reg_id, _ = reg.submit(ALICE, app())
-    receipt = reg.tx("setRegistrarAccount", [CODE_A, REGISTRAR_A.address, False], reg.admin)
-    assert event(receipt, "RegistrarAccountSet").args == {
-        "code": CODE_A,
-        "account": REGISTRAR_A.address,
-        "enabled": False,
-    }
-    assert reg.refused("accept", [reg_id], REGISTRAR_A).error_name == "RegistryNotRegistrarOf"
-    other, _ = reg.submit(ALICE, app(CODE_B))
-    reg.tx("renounceRole", [REGISTRAR_ROLE, REGISTRAR_B.address], REGISTRAR_B)
-    assert reg.call("registrarCodeOf", [REGISTRAR_B.address]) == 0
-    assert reg.refused("accept", [other], REGISTRAR_B).error_name == "RegistryNotRegistrarOf"
+def test_retired_registrar_staff_can_do_nothing(reg: Registry) -> None:
+    """Defect 2: after the admin retired a registrar, its staff still accepted, opened notice,
+    issued and revoked (and could reactivate the registrar themselves). Now every registrar
+    action of the registry refuses staff of a retired registrar, and only the admin reactivates."""
+    submitted, _ = reg.submit(ALICE, app(label="submitted"))
+    accepted, _ = reg.submit(ALICE, app(label="accepted"))
+    reg.tx("accept", [accepted], REGISTRAR_A)
+    noticed = in_notice(reg, ALICE, app(label="noticed"))
+    objection = event(
+        reg.tx("fileObjection", [noticed, EVIDENCE_HASH], OUTSIDER), "ObjectionFiled"
+    ).args["objectionId"]
+    ready = in_notice(reg, ALICE, app(label="ready"))
+    live = issued(reg, ALICE, app(label="live"))
+    time_travel(reg.chain, VALIDITY_PERIOD - 30 * DAY)  # the live one is inside its renewal window
+    reg.configure_registrar(CODE_A, active=False, notice_period=NOTICE_PERIOD)
+    cases: list[tuple[str, list[Any]]] = [
+        ("accept", [submitted]),
+        ("returnForCorrection", [submitted, 1, REASON]),
+        ("reject", [submitted, 1, REASON]),
+        ("openNotice", [accepted]),
+        ("grantStanding", [accepted, BOB.address]),
+        ("ruleObjection", [objection, False, REASON]),
+        ("issue", [ready]),
+        ("issueBatch", [[ready]]),
+        ("correct", [live, digest("fp fixed"), digest("md fixed")]),
+        ("renew", [live, 0]),
+        ("revoke", [live, 1, REASON]),
+        ("revokeEncumbered", [live, 1, REASON, digest("ruling")]),
+    ]
+    for function, args in cases:
+        error = reg.refused(function, args, REGISTRAR_A)
+        assert (error.error_name, error.args_by_name) == (
+            "AuthorityRegistrarRetired",
+            {"code": CODE_A},
+        ), function
+    # the staff cannot reactivate their registrar themselves
+    error = reg.governance_refused(
+        "setRegistrarPolicy", [CODE_A, (True, True, False, DAY)], REGISTRAR_A
+    )
+    assert error.error_name == "AuthorityRegistrarRetired"
+    # only the admin does, and then the staff act again
+    reg.configure_registrar(CODE_A, active=True, notice_period=NOTICE_PERIOD)
+    reg.tx("accept", [submitted], REGISTRAR_A)
 
 
 # --- wrong state ---------------------------------------------------------------------------
@@ -1048,8 +1122,8 @@ def test_relayer_cannot_alter_the_signed_application(reg: Registry, tamper: dict
 
 
 def test_signed_product_application_covers_its_parents(reg: Registry) -> None:
-    first = issued(reg, BOB, app(label="p1"))
-    second = issued(reg, BOB, app(label="p2"))
+    first = issued(reg, ALICE, app(label="p1"))
+    second = issued(reg, ALICE, app(label="p2"))
     product = app(label="signed product", kind=Kind.PRODUCT, parents=(first, second))
     reg_id, _ = reg.submit_for(product, ALICE, RELAYER)
     assert list(reg.registration(reg_id)["parents"]) == [first, second]
@@ -1166,7 +1240,10 @@ def test_token_uri_is_the_base_uri_plus_the_certificate_number(
     number = reg.call("certificateNumber", [reg_id])
     assert reg.call("tokenURI", [reg_id]) == f"{base_settings.token_base_uri}{number}"
     receipt = reg.tx("setBaseURI", ["https://registry.example/meta/"], reg.admin)
-    assert event(receipt, "BaseURISet").args == {"baseURI": "https://registry.example/meta/"}
+    assert event(receipt, "BaseURISet").args == {
+        "baseURI": "https://registry.example/meta/",
+        "by": reg.admin.address,
+    }
     assert reg.call("tokenURI", [reg_id]) == f"https://registry.example/meta/{number}"
     pending, _ = reg.submit(ALICE, app(label="pending"))
     assert reg.refused_call("tokenURI", [pending]).error_name == "ERC721NonexistentToken"
@@ -1210,23 +1287,30 @@ def test_supports_interface(reg: Registry, base_settings: Settings) -> None:
     registry_id = _interface_id(
         load_artifact(base_settings.artifacts_dir, "IDataAssetRegistry").abi
     )
-    for interface in (ERC721_ID, ERC721_METADATA_ID, ACCESS_CONTROL_ID, ERC165_ID, registry_id):
+    # v2: roles live in the RegistryAuthority (no AccessControl here); ERC-5192 and ERC-4906 added
+    for interface in (
+        ERC721_ID,
+        ERC721_METADATA_ID,
+        ERC165_ID,
+        registry_id,
+        ERC5192_ID,
+        ERC4906_ID,
+    ):
         assert reg.call("supportsInterface", [bytes.fromhex(interface[2:])]) is True, interface
-    for interface in ("0xffffffff", "0x780e9d63", "0x12345678"):  # 0x780e9d63: enumerable
+    for interface in ("0xffffffff", "0x780e9d63", "0x12345678", ACCESS_CONTROL_ID):
         assert reg.call("supportsInterface", [bytes.fromhex(interface[2:])]) is False, interface
 
 
-def _refuses_plain_transfer(error: ContractRevertError, reg_id: int) -> bool:
-    """Whether ``error`` refuses a plain ERC-721 transfer of ``reg_id``.
+def _refuses_plain_transfer(error: ContractRevertError, reg_id: int, sender: str) -> bool:
+    """Whether ``error`` refuses a plain ERC-721 transfer of ``reg_id`` sent by ``sender``.
 
-    Before the transfer agent existed the error was ``RegistryTransfersDisabled(id)``; with it, it
-    is ``LedgerTransferViaAgentOnly(tokenId, caller)``.
+    v2 (defect 12): the standard EIP-6093 ``ERC721InsufficientApproval(operator, tokenId)``, which
+    every wallet decodes (it was ``LedgerTransferViaAgentOnly``, readable only with our ABI).
     """
-    if error.error_name == "RegistryTransfersDisabled":
-        return error.args_by_name == {"id": reg_id}
-    return error.error_name == "LedgerTransferViaAgentOnly" and (
-        error.args_by_name["tokenId"] == reg_id
-    )
+    return error.error_name == "ERC721InsufficientApproval" and error.args_by_name == {
+        "operator": sender,
+        "tokenId": reg_id,
+    }
 
 
 def test_plain_erc721_transfers_are_refused(reg: Registry) -> None:
@@ -1238,10 +1322,15 @@ def test_plain_erc721_transfers_are_refused(reg: Registry) -> None:
     ]
     for function, args in cases:
         error = reg.refused(function, args, ALICE)
-        assert _refuses_plain_transfer(error, reg_id), (function, error)
-    reg.tx("approve", [BOB.address, reg_id], ALICE)
+        assert _refuses_plain_transfer(error, reg_id, ALICE.address), (function, error)
+    # v2 (defect 12): approvals are refused, so no marketplace can list an unsellable token
+    error = reg.refused("approve", [BOB.address, reg_id], ALICE)
+    assert (error.error_name, error.args_by_name) == (
+        "ERC721InvalidApprover",
+        {"approver": ALICE.address},
+    )
     error = reg.refused("transferFrom", [ALICE.address, BOB.address, reg_id], BOB)
-    assert _refuses_plain_transfer(error, reg_id), error
+    assert _refuses_plain_transfer(error, reg_id, BOB.address), error
     assert reg.registration(reg_id)["holder"] == ALICE.address
     assert reg.call("ownerOf", [reg_id]) == ALICE.address
 
@@ -1252,7 +1341,10 @@ def test_plain_erc721_transfers_are_refused(reg: Registry) -> None:
 def test_validity_period_is_admin_policy(reg: Registry) -> None:
     assert reg.call("validityPeriod") == VALIDITY_PERIOD
     receipt = reg.tx("setValidityPeriod", [365 * DAY], reg.admin)
-    assert event(receipt, "ValidityPeriodSet").args == {"validityPeriod": 365 * DAY}
+    assert event(receipt, "ValidityPeriodSet").args == {
+        "validityPeriod": 365 * DAY,
+        "by": reg.admin.address,
+    }
     reg_id = issued(reg, ALICE, app())
     record = reg.registration(reg_id)
     assert record["validUntil"] == record["noticeStart"] + 365 * DAY
@@ -1270,13 +1362,363 @@ def test_registrar_configuration_events(reg: Registry) -> None:
         "objectionsOpenToAll": False,
         "evidenceRequired": True,
         "noticePeriod": DAY,
+        "by": reg.admin.address,
     }
-    receipt = reg.tx("setRegistrarAccount", [440, registrar.address, True], reg.admin)
+    receipt = reg.govern("setRegistrarAccount", [440, registrar.address, True], reg.admin)
     assert event(receipt, "RegistrarAccountSet").args == {
         "code": 440,
         "account": registrar.address,
         "enabled": True,
+        "by": reg.admin.address,
     }
-    assert reg.call("registrarCodeOf", [registrar.address]) == 440
-    error = reg.refused("setRegistrarAccount", [441, registrar.address, True], reg.admin)
-    assert error.error_name == "RegistryUnknownRegistrar"
+    code = reg.chain.call(AUTHORITY, reg.authority, "registrarCodeOf", [registrar.address])
+    assert code == 440
+    error = reg.governance_refused("setRegistrarAccount", [441, registrar.address, True], reg.admin)
+    assert error.error_name == "AuthorityUnknownRegistrar"
+
+
+# --- contracts v2: defects of issue 13 ----------------------------------------------------
+# Each test below fails on the contracts of `main` (its docstring says what used to happen).
+
+REGULATOR = dev_account(9)
+CASE = digest("court case")
+RULING = digest("ruling: revoke despite the pledge")
+
+
+@pytest.fixture
+def rights(reg: Registry, deployment: DeploymentManifest) -> Rights:
+    r = Rights(reg.chain, deployment, governor())
+    r.grant_regulator(REGULATOR)
+    return r
+
+
+def pledged(rights: Rights, token: int, holder: LocalAccount, pledgee: LocalAccount) -> int:
+    return rights.pledge_now(token, holder, pledgee, RELAYER)
+
+
+def consent(
+    rights: Rights, pledge_id: int, action: int, counterparty: str, pledgee: LocalAccount
+) -> None:
+    rights.tx(AGENT, "grantConsent", [pledge_id, action, counterparty], pledgee)
+
+
+CONSENT_CANCEL, CONSENT_CHANGE = 1, 3
+
+
+def test_defect_4_change_is_refused_while_frozen_and_needs_the_pledgees_consent(
+    reg: Registry, rights: Rights
+) -> None:
+    """Defect 4: the holder registered a new dataset version (new fingerprint) of a frozen,
+    pledged certificate: the collateral was swapped. Now `change` is refused while frozen and
+    spends the pledgee's `Change` consent while pledged."""
+    token = issued(reg, ALICE, app(label="collateral"))
+    swap = [token, digest("fp swapped"), digest("md swapped")]
+    rights.tx(AGENT, "freeze", [token, CASE], REGULATOR)
+    error = reg.refused("change", swap, ALICE)
+    assert (error.error_name, error.args_by_name) == ("AgentFrozen", {"tokenId": token})
+    rights.tx(AGENT, "unfreeze", [token, CASE], REGULATOR)
+    pledge_id = pledged(rights, token, ALICE, BOB)
+    error = reg.refused("change", swap, ALICE)
+    assert error.error_name == "AgentPledged"
+    consent(rights, pledge_id, CONSENT_CHANGE, ALICE.address, BOB)
+    receipt = reg.tx("change", swap, ALICE)
+    assert event(receipt, "PledgeConsentUsed").args["action"] == CONSENT_CHANGE
+    assert event(receipt, "MetadataUpdate").args == {"_tokenId": token}
+    # the consent was spent: the next swap needs another one
+    assert reg.refused("change", [token, digest("fp 3"), digest("md 3")], ALICE).error_name == (
+        "AgentPledged"
+    )
+
+
+def test_defect_5_one_fingerprint_backs_at_most_one_live_registration(reg: Registry) -> None:
+    """Defect 5: the same fingerprint was issued twice to two holders (and each certificate
+    pledged to a different lender). Now the second issuance reverts naming the live one; the
+    fingerprint is free again once the first certificate ends."""
+    shared = app(label="one dataset")
+    first = issued(reg, ALICE, shared)
+    assert reg.call("liveRegistrationOf", [shared.fingerprint]) == first
+    second = in_notice(reg, BOB, shared)
+    time_travel(reg.chain, NOTICE_PERIOD)
+    error = reg.refused("issue", [second], REGISTRAR_A)
+    assert (error.error_name, error.args_by_name) == (
+        "RegistryFingerprintInUse",
+        {"fingerprint": hex32(shared.fingerprint), "otherId": first},
+    )
+    # a new version cannot take a fingerprint another live registration holds either
+    other = issued(reg, CAROL, app(label="other dataset"))
+    error = reg.refused("change", [other, shared.fingerprint, digest("md")], CAROL)
+    assert error.error_name == "RegistryFingerprintInUse"
+    error = reg.refused("correct", [other, shared.fingerprint, digest("md")], REGISTRAR_A)
+    assert error.error_name == "RegistryFingerprintInUse"
+    # moving to a new fingerprint frees the old one
+    reg.tx("change", [first, digest("fp moved"), digest("md moved")], ALICE)
+    assert reg.call("liveRegistrationOf", [shared.fingerprint]) == 0
+    reg.tx("change", [first, shared.fingerprint, digest("md back")], ALICE)
+    reg.tx("cancel", [first, REASON], ALICE)
+    assert reg.call("liveRegistrationOf", [shared.fingerprint]) == 0
+    reg.tx("issue", [second], REGISTRAR_A)
+    assert reg.call("liveRegistrationOf", [shared.fingerprint]) == second
+
+
+def test_defect_6b_a_products_applicant_holds_each_parent_or_a_live_processing_licence(
+    reg: Registry,
+) -> None:
+    """Defect 6b: a stranger registered a product derived from someone else's resource without
+    any licence. Now the applicant must hold each parent or have a live processing-use licence
+    on it, at submission and again at issuance."""
+    parent = issued(reg, BOB, app(label="parent", rights=HOLDING | PROCESSING_USE))
+    product = app(label="derived", kind=Kind.PRODUCT, parents=(parent,))
+    error = reg.refused("submitApplication", [product.as_tuple()], ALICE)
+    assert (error.error_name, error.args_by_name) == (
+        "RegistryParentNotLicensed",
+        {"parentId": parent, "applicant": ALICE.address},
+    )
+    receipt = reg.grant_processing_licence(parent, BOB, ALICE.address)
+    licence_id = event(receipt, "LicenceGranted").args["licenceId"]
+    product_id = in_notice(reg, ALICE, product)
+    # the licence ends before issuance: the product cannot be issued
+    reg.chain.transact(
+        LICENCES, reg.module(LICENCES), "terminate", [licence_id, digest("ended")], BOB
+    )
+    time_travel(reg.chain, NOTICE_PERIOD)
+    assert reg.refused("issue", [product_id], REGISTRAR_A).error_name == (
+        "RegistryParentNotLicensed"
+    )
+    # the holder of the parent needs no licence
+    own = in_notice(reg, BOB, product.replace(fingerprint=digest("fp own product")))
+    time_travel(reg.chain, NOTICE_PERIOD)
+    reg.tx("issue", [own], REGISTRAR_A)
+
+
+def test_defect_6a_the_evidence_anchor_must_be_the_applicants(
+    reg: Registry, deployment: DeploymentManifest
+) -> None:
+    """Defect 6a: a stranger anchored a holder's fingerprint first and so satisfied the
+    registrar's evidence policy (for anyone). Now the anchor must be the applicant's own (and
+    for a holder's `change`, the holder's)."""
+    registrar = dev_account(10)
+    reg.chain.rpc("anvil_setBalance", [registrar.address, hex(10**20)])
+    reg.add_registrar(303, registrar, evidence_required=True, notice_period=DAY)
+    evidence = deployment.address_of(EVIDENCE)
+    application = app(303, "alice's data")
+    reg.chain.transact(EVIDENCE, evidence, "anchor", [application.fingerprint], MALLORY)
+    error = reg.refused("submitApplication", [application.as_tuple()], ALICE)
+    assert (error.error_name, error.args_by_name) == (
+        "RegistryEvidenceNotAnchored",
+        {"fingerprint": hex32(application.fingerprint), "account": ALICE.address},
+    )
+    own = app(303, "alice's own anchor")
+    reg.chain.transact(EVIDENCE, evidence, "anchor", [own.fingerprint], ALICE)
+    reg_id, _ = reg.submit(ALICE, own)
+    reg.to_notice(reg_id, registrar)
+    time_travel(reg.chain, DAY)
+    reg.tx("issue", [reg_id], registrar)
+    # a new version anchored by someone else does not satisfy the policy either
+    other = digest("mallory's anchor")
+    reg.chain.transact(EVIDENCE, evidence, "anchor", [other], MALLORY)
+    error = reg.refused("change", [reg_id, other, digest("md 2")], ALICE)
+    assert error.args_by_name == {"fingerprint": hex32(other), "account": ALICE.address}
+
+
+def test_defect_10_renewal_only_within_the_window_and_never_lifts_the_cap(reg: Registry) -> None:
+    """Defect 10: three renewals in one day pushed validity about twelve years ahead, and a
+    zero source-agreement end removed the cap. Now renewal opens `renewalWindow` (90 days by
+    default, admin-set) before expiry, validity becomes min(now + period, cap), and 0 keeps
+    the existing cap."""
+    sae = latest_timestamp(reg.chain) + VALIDITY_PERIOD + 200 * DAY
+    reg_id = issued(reg, ALICE, app(source_agreement_end=sae))
+    valid_until = reg.registration(reg_id)["validUntil"]
+    assert reg.call("renewalWindow") == RENEWAL_WINDOW
+    error = reg.refused("renew", [reg_id, 0], REGISTRAR_A)
+    assert (error.error_name, error.args_by_name) == (
+        "RegistryRenewalWindowNotOpen",
+        {"id": reg_id, "opensAt": valid_until - RENEWAL_WINDOW},
+    )
+    mine_at(reg.chain, valid_until - RENEWAL_WINDOW)
+    receipt = reg.tx("renew", [reg_id, 0], REGISTRAR_A)
+    renewed = event(receipt, "CertificateRenewed").args
+    assert renewed["validUntil"] == sae  # the cap was kept, not removed
+    assert renewed["sourceAgreementEnd"] == sae
+    assert reg.registration(reg_id)["sourceAgreementEnd"] == sae
+    # a second renewal the same day is outside the (new) window
+    assert reg.refused("renew", [reg_id, 0], REGISTRAR_A).error_name == (
+        "RegistryRenewalWindowNotOpen"
+    )
+    receipt = reg.tx("setRenewalWindow", [30 * DAY], reg.admin)
+    assert event(receipt, "RenewalWindowSet").args == {
+        "renewalWindow": 30 * DAY,
+        "by": reg.admin.address,
+    }
+
+
+def test_defect_3_cancellation_settles_the_pledge_and_the_licences(
+    reg: Registry, rights: Rights
+) -> None:
+    """Defect 3: cancelling with the pledgee's consent left the pledge live on a cancelled
+    certificate (and its licences). Now cancellation settles both, with events."""
+    token = issued(reg, ALICE, app(label="cancel me", rights=HOLDING | PROCESSING_USE))
+    reg.grant_processing_licence(token, ALICE, CAROL.address)
+    pledge_id = pledged(rights, token, ALICE, BOB)
+    assert reg.refused("cancel", [token, REASON], ALICE).error_name == "AgentPledged"
+    consent(rights, pledge_id, CONSENT_CANCEL, ALICE.address, BOB)
+    receipt = reg.tx("cancel", [token, REASON], ALICE)
+    assert event(receipt, "PledgeSettled").args == {
+        "pledgeId": pledge_id,
+        "tokenId": token,
+        "endStatus": Status.CANCELLED,
+    }
+    assert event(receipt, "LicencesSettled").args["tokenId"] == token
+    assert rights.live_pledge_of(token) == 0
+
+
+def test_defect_3_revoking_a_pledged_or_frozen_certificate_is_a_recorded_ruling(
+    reg: Registry, rights: Rights
+) -> None:
+    """Defect 3: revocation never touched the pledge (the pledgee could then neither release nor
+    enforce). Now a pledged or frozen certificate is revoked only with `revokeEncumbered` and a
+    ruling recorded in the event, and the pledge is settled."""
+    token = issued(reg, ALICE, app(label="pledged"))
+    pledge_id = pledged(rights, token, ALICE, BOB)
+    error = reg.refused("revoke", [token, 3, REASON], REGISTRAR_A)
+    assert (error.error_name, error.args_by_name) == (
+        "RegistryEncumbered",
+        {"id": token, "livePledgeId": pledge_id, "frozen": False},
+    )
+    assert reg.refused("revokeEncumbered", [token, 3, REASON, ZERO], REGISTRAR_A).error_name == (
+        "RegistryZeroRuling"
+    )
+    receipt = reg.tx("revokeEncumbered", [token, 3, REASON, RULING], REGISTRAR_A)
+    assert event(receipt, "CertificateRevoked").args == {
+        "id": token,
+        "registrar": REGISTRAR_A.address,
+        "reasonCode": 3,
+        "reasonHash": hex32(REASON),
+        "rulingHash": hex32(RULING),
+    }
+    assert event(receipt, "PledgeSettled").args["endStatus"] == Status.REVOKED
+    assert rights.live_pledge_of(token) == 0
+    frozen = issued(reg, ALICE, app(label="frozen"))
+    rights.tx(AGENT, "freeze", [frozen, CASE], REGULATOR)
+    error = reg.refused("revoke", [frozen, 3, REASON], REGISTRAR_A)
+    assert error.args_by_name == {"id": frozen, "livePledgeId": 0, "frozen": True}
+
+
+def test_defect_3_anyone_closes_an_expired_certificate_and_settles_it(
+    reg: Registry, rights: Rights
+) -> None:
+    """Defect 3: expiry never touched the pledge or the licences. Now anyone closes an expired
+    certificate: it is burned, its pledge and licences settled, its fingerprint freed."""
+    token = issued(reg, ALICE, app(label="expiring"))
+    pledge_id = pledged(rights, token, ALICE, BOB)
+    valid_until = reg.registration(token)["validUntil"]
+    error = reg.refused("closeExpired", [token], OUTSIDER)
+    assert (error.error_name, error.args_by_name) == (
+        "RegistryNotExpired",
+        {"id": token, "validUntil": valid_until},
+    )
+    mine_at(reg.chain, valid_until + 1)
+    receipt = reg.tx("closeExpired", [token], OUTSIDER)
+    assert event(receipt, "CertificateExpiryClosed").args == {
+        "id": token,
+        "validUntil": valid_until,
+        "by": OUTSIDER.address,
+    }
+    assert event(receipt, "PledgeSettled").args == {
+        "pledgeId": pledge_id,
+        "tokenId": token,
+        "endStatus": Status.EXPIRED,
+    }
+    assert event(receipt, "Transfer").args["to"] == "0x" + "00" * 20
+    assert reg.status(token) == Status.EXPIRED
+    assert reg.call("liveRegistrationOf", [app(label="expiring").fingerprint]) == 0
+    assert reg.refused("closeExpired", [token], OUTSIDER).error_name == "RegistryWrongStatus"
+
+
+def test_defect_12_wallets_and_readers_see_the_effective_state(reg: Registry) -> None:
+    """Defect 12: cancelled and revoked tokens answered ownerOf/balanceOf/tokenURI as if valid,
+    registration() said Issued for an expired certificate, and approvals succeeded though no
+    transfer could follow. Now ended certificates are burned, every view reports the effective
+    status, approvals revert with EIP-6093 errors, and ERC-5192/ERC-4906 signal it."""
+    token = issued(reg, ALICE, app(label="wallet"))
+    assert reg.call("locked", [token]) is True
+    assert reg.call("supportsInterface", [bytes.fromhex(ERC5192_ID[2:])]) is True
+    assert reg.call("supportsInterface", [bytes.fromhex(ERC4906_ID[2:])]) is True
+    error = reg.refused("setApprovalForAll", [BOB.address, True], ALICE)
+    assert (error.error_name, error.args_by_name) == (
+        "ERC721InvalidOperator",
+        {"operator": BOB.address},
+    )
+    assert reg.refused("approve", [BOB.address, token], ALICE).error_name == (
+        "ERC721InvalidApprover"
+    )
+    receipt = reg.tx("correct", [token, app(label="wallet").fingerprint, digest("md")], REGISTRAR_A)
+    assert event(receipt, "MetadataUpdate").args == {"_tokenId": token}
+    receipt = reg.tx("cancel", [token, REASON], ALICE)
+    assert event(receipt, "MetadataUpdate").args == {"_tokenId": token}
+    for function, args in (("ownerOf", [token]), ("tokenURI", [token]), ("locked", [token])):
+        assert reg.refused_call(function, args).error_name == "ERC721NonexistentToken", function
+    assert reg.call("balanceOf", [ALICE.address]) == 0
+    assert reg.registration(token)["status"] == Status.CANCELLED
+    assert reg.registration(token)["holder"] == ALICE.address  # the record keeps its last holder
+    expiring = issued(reg, ALICE, app(label="expiring view"))
+    mine_at(reg.chain, reg.registration(expiring)["validUntil"] + 1)
+    assert reg.registration(expiring)["status"] == Status.EXPIRED
+
+
+def test_defect_13_an_elapsed_validity_has_its_own_error_and_events_name_the_actor(
+    reg: Registry,
+) -> None:
+    """Defect 13: issuing an application whose notice opened so long ago that its validity
+    elapsed failed with `RegistrySourceAgreementEnded(id, 0)`, and `CertificateIssued` and
+    `CertificateRenewed` omitted the acting registrar. Now the error is
+    `RegistryValidityElapsed(id, validUntil)` and the events carry the registrar."""
+    reg.tx("setValidityPeriod", [DAY], reg.admin)  # shorter than the 15-day notice
+    reg_id = in_notice(reg, ALICE, app(label="stale"))
+    notice_start = reg.registration(reg_id)["noticeStart"]
+    time_travel(reg.chain, NOTICE_PERIOD)
+    error = reg.refused("issue", [reg_id], REGISTRAR_A)
+    assert (error.error_name, error.args_by_name) == (
+        "RegistryValidityElapsed",
+        {"id": reg_id, "validUntil": notice_start + DAY},
+    )
+    reg.tx("setValidityPeriod", [VALIDITY_PERIOD], reg.admin)
+    receipt = reg.tx("issue", [reg_id], REGISTRAR_A)
+    assert event(receipt, "CertificateIssued").args["registrar"] == REGISTRAR_A.address
+
+
+def test_every_state_change_waits_while_paused_and_reads_keep_working(reg: Registry) -> None:
+    """v2: the pauser's emergency stop refuses every state change of the registry."""
+    token = issued(reg, ALICE, app(label="paused"))
+    pending, _ = reg.submit(ALICE, app(label="pending"))
+    pauser_role = keccak(text="PAUSER_ROLE")
+    reg.govern("grantRole", [pauser_role, dev_account(21).address], reg.admin)
+    reg.chain.rpc("anvil_setBalance", [dev_account(21).address, hex(10**20)])
+    reg.govern("pause", [], dev_account(21))
+    cases: list[tuple[str, list[Any], LocalAccount]] = [
+        ("submitApplication", [app(label="new").as_tuple()], ALICE),
+        ("accept", [pending], REGISTRAR_A),
+        ("change", [token, digest("fp p"), digest("md p")], ALICE),
+        ("renew", [token, 0], REGISTRAR_A),
+        ("revoke", [token, 1, REASON], REGISTRAR_A),
+        ("cancel", [token, REASON], ALICE),
+        ("closeExpired", [token], OUTSIDER),
+        ("setValidityPeriod", [DAY], reg.admin),
+    ]
+    for function, args, signer in cases:
+        assert reg.refused(function, args, signer).error_name == "EnforcedPause", function
+    assert reg.call("ownerOf", [token]) == ALICE.address
+    assert reg.status(token) == Status.ISSUED
+    reg.govern("unpause", [], dev_account(21))
+    reg.tx("accept", [pending], REGISTRAR_A)
+
+
+def test_every_deployed_contract_and_library_fits_in_20480_bytes(base_settings: Settings) -> None:
+    """v2 (room to grow): every deployed contract and every linked library is at most 20,480
+    bytes of runtime code with the normal optimizer settings (DataAssetRegistry was 23,803 and
+    then needed optimizer runs=1)."""
+    sizes = {
+        name: len(load_artifact(base_settings.artifacts_dir, name).deployed_bytecode)
+        for name in client_contracts(base_settings.artifacts_dir)
+    }
+    assert {"ApplicationIntake", "ApplicationReview", "CertificateLifecycle"} <= set(sizes)
+    assert {name: size for name, size in sizes.items() if size > 20_480} == {}

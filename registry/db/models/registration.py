@@ -28,8 +28,12 @@ class RegistrationRecord(RecordKey, table=True):
     Created by ``ApplicationSubmitted`` (``submitted_*`` is that event's position; deleting its
     raw event deletes the row) and changed by every later lifecycle event of the same id
     (``last_*`` is the position of the last one applied). ``status`` is the stored lifecycle
-    status (:class:`registry.domain.registration.Status` values, never ``expired``: expiry is
-    derived from ``valid_until`` when read). ``kind`` and ``level`` are the
+    status (:class:`registry.domain.registration.Status` values; ``expired`` only once someone
+    closed the expired certificate with ``closeExpired``, otherwise expiry is derived from
+    ``valid_until`` when read). ``issued_by`` is the registrar account that issued the
+    certificate; ``ended_by`` the account that cancelled, revoked or closed it, and
+    ``end_ruling_hash`` the ruling recorded when a pledged or frozen certificate was revoked.
+    ``kind`` and ``level`` are the
     :class:`~registry.domain.registration.AssetKind` and
     :class:`~registry.domain.registration.Classification` values; ``rights`` is the contract's
     bit set; ``source_agreement_end`` is unix seconds as the applicant stated it (``None``: no
@@ -72,6 +76,9 @@ class RegistrationRecord(RecordKey, table=True):
     certificate_number: str | None = Field(default=None, sa_type=String(17))
     version: int = Field(sa_type=Integer, description="0 until issued, then 1, 2, ...")
     open_objections: int = Field(sa_type=Integer)
+    issued_by: str | None = Field(default=None, sa_type=String(ADDRESS_LENGTH))
+    ended_by: str | None = Field(default=None, sa_type=String(ADDRESS_LENGTH))
+    end_ruling_hash: str | None = Field(default=None, sa_type=String(HASH_LENGTH))
     submitted_block: int = Field(sa_type=BigInteger)
     submitted_log_index: int = Field(sa_type=Integer)
     submitted_tx_hash: str = Field(sa_type=String(HASH_LENGTH))

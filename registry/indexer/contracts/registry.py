@@ -1,7 +1,8 @@
 """DataAssetRegistry: registrars and the registration lifecycle.
 
 Its events (registrars configured, accounts bound, applications submitted, reviewed, put on
-notice, objected to, issued as certificates, changed, renewed, cancelled and revoked) become one
+notice, objected to, issued as certificates, changed, renewed, cancelled, revoked (under a
+recorded ruling when the certificate was pledged or frozen) and closed at expiry) become one
 frozen record each (:data:`RegistryRecord`), which :class:`RegistryApplier` applies to
 ``registration``, ``asset_version``, ``objection``, ``registrar`` and ``registrar_account``
 exactly as the contract changes its storage: one event at a time, each checked against the
@@ -47,6 +48,7 @@ from registry.indexer.contracts.fields import (
     hash32,
     member_at,
     number_text,
+    optional_hash32,
     optional_seconds,
     record_maker,
     text,
@@ -125,6 +127,7 @@ class ApplicationResubmittedRecord(Record):
     registration_id: int
     fingerprint: str
     metadata_hash: str
+    applicant: str
 
 
 class ApplicationRejectedRecord(_Ruling):
@@ -158,6 +161,7 @@ class ObjectionRuledRecord(Record):
 class StandingGrantedRecord(Record):
     registration_id: int
     party: str
+    registrar: str
 
 
 class CertificateIssuedRecord(Record):
@@ -168,6 +172,7 @@ class CertificateIssuedRecord(Record):
     valid_until: datetime
     fingerprint: str
     metadata_hash: str
+    registrar: str
 
 
 class AssetChangedRecord(Record):
@@ -184,6 +189,7 @@ class CertificateRenewedRecord(Record):
     registration_id: int
     valid_until: datetime
     source_agreement_end: int | None
+    registrar: str
 
 
 class CertificateCancelledRecord(Record):
@@ -193,7 +199,18 @@ class CertificateCancelledRecord(Record):
 
 
 class CertificateRevokedRecord(_Ruling):
-    pass
+    """``ruling_hash`` is ``None`` for a plain revocation, the recorded ruling's hash for a
+    pledged or frozen certificate (``revokeEncumbered``)."""
+
+    ruling_hash: str | None
+
+
+class CertificateExpiryClosedRecord(Record):
+    """Anyone closed an expired certificate (burned; its pledge and licences settled)."""
+
+    registration_id: int
+    valid_until: datetime
+    by: str
 
 
 #: A record about one registration.
@@ -212,6 +229,7 @@ RegistrationEvent: TypeAlias = (
     | CertificateRenewedRecord
     | CertificateCancelledRecord
     | CertificateRevokedRecord
+    | CertificateExpiryClosedRecord
 )
 
 #: A record of the registration lifecycle (one per ``DataAssetRegistry`` event that has one).
@@ -299,6 +317,7 @@ DECODERS: dict[str, RecordMaker] = {
         registration_id=_ID,
         fingerprint=hash32,
         metadata_hash=hash32,
+        applicant=text,
     ),
     "ApplicationRejected": record_maker(ApplicationRejectedRecord, **_RULING),
     "NoticeOpened": record_maker(
@@ -325,7 +344,9 @@ DECODERS: dict[str, RecordMaker] = {
         registrar=text,
         ruled_at=BLOCK_TIME,
     ),
-    "StandingGranted": record_maker(StandingGrantedRecord, registration_id=_ID, party=text),
+    "StandingGranted": record_maker(
+        StandingGrantedRecord, registration_id=_ID, party=text, registrar=text
+    ),
     "CertificateIssued": record_maker(
         CertificateIssuedRecord,
         registration_id=_ID,
@@ -335,6 +356,7 @@ DECODERS: dict[str, RecordMaker] = {
         valid_until=time,
         fingerprint=hash32,
         metadata_hash=hash32,
+        registrar=text,
     ),
     "AssetChanged": record_maker(
         AssetChangedRecord,
@@ -351,6 +373,7 @@ DECODERS: dict[str, RecordMaker] = {
         registration_id=_ID,
         valid_until=time,
         source_agreement_end=optional_seconds,
+        registrar=text,
     ),
     "CertificateCancelled": record_maker(
         CertificateCancelledRecord,
@@ -358,7 +381,12 @@ DECODERS: dict[str, RecordMaker] = {
         holder=text,
         reason_hash=hash32,
     ),
-    "CertificateRevoked": record_maker(CertificateRevokedRecord, **_RULING),
+    "CertificateRevoked": record_maker(
+        CertificateRevokedRecord, **_RULING, ruling_hash=optional_hash32
+    ),
+    "CertificateExpiryClosed": record_maker(
+        CertificateExpiryClosedRecord, registration_id=_ID, valid_until=time, by=text
+    ),
 }
 
 
@@ -375,6 +403,7 @@ _TRANSITIONS: dict[type, tuple[frozenset[Status], Status]] = {
     NoticeOpenedRecord: (frozenset({Status.ACCEPTED}), Status.IN_NOTICE),
     CertificateCancelledRecord: (frozenset({Status.ISSUED}), Status.CANCELLED),
     CertificateRevokedRecord: (frozenset({Status.ISSUED}), Status.REVOKED),
+    CertificateExpiryClosedRecord: (frozenset({Status.ISSUED}), Status.EXPIRED),
 }
 
 
@@ -479,13 +508,21 @@ class RegistryApplier(Applier):
         | ApplicationResubmittedRecord
         | NoticeOpenedRecord
         | CertificateCancelledRecord
-        | CertificateRevokedRecord,
+        | CertificateRevokedRecord
+        | CertificateExpiryClosedRecord,
     ) -> None:
         allowed, status = _TRANSITIONS[type(record)]
         row = self._registration(log, record, allowed)
         self._touch(log, row)
         row["status"] = status.value
-        if isinstance(record, ApplicationResubmittedRecord):
+        if isinstance(record, CertificateCancelledRecord):
+            row["ended_by"] = record.holder
+        elif isinstance(record, CertificateRevokedRecord):
+            row["ended_by"] = record.registrar
+            row["end_ruling_hash"] = record.ruling_hash
+        elif isinstance(record, CertificateExpiryClosedRecord):
+            row["ended_by"] = record.by
+        elif isinstance(record, ApplicationResubmittedRecord):
             row["fingerprint"] = record.fingerprint
             row["metadata_hash"] = record.metadata_hash
         elif isinstance(record, NoticeOpenedRecord):
@@ -546,6 +583,9 @@ class RegistryApplier(Applier):
                 "certificate_number": None,
                 "version": 0,
                 "open_objections": 0,
+                "issued_by": None,
+                "ended_by": None,
+                "end_ruling_hash": None,
                 **self.created(log, "submitted"),
                 "last_block": log.block_number,
                 "last_log_index": log.log_index,
@@ -657,6 +697,7 @@ class RegistryApplier(Applier):
             valid_until=record.valid_until,
             certificate_number=record.certificate_number,
             version=1,
+            issued_by=record.registrar,
         )
         self._version(log, row, record.holder, correction=False, changed_at=record.issued_at)
 

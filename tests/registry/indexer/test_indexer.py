@@ -13,7 +13,7 @@ import pytest
 from eth_account.messages import encode_typed_data
 from sqlalchemy import Engine, func, select, update
 
-from registry.artifacts import CLIENT_CONTRACTS, load_artifact
+from registry.artifacts import load_client_artifacts
 from registry.chain.client import ChainClient, dev_account
 from registry.chain.ranges import suggested_range
 from registry.db.engine import make_engine, migrate
@@ -575,7 +575,7 @@ def test_follow_survives_an_unreachable_chain_and_recovers(
 def test_follow_against_a_dead_node_reports_and_keeps_going_until_stopped(
     session_client: ChainClient, deployment: DeploymentManifest, engine: Engine
 ) -> None:
-    artifacts = [load_artifact(Settings().artifacts_dir, n) for n in CLIENT_CONTRACTS]
+    artifacts = load_client_artifacts(Settings().artifacts_dir)
     dead = ChainClient(f"http://127.0.0.1:{free_port()}", artifacts, timeout=1)
     indexer = Indexer(dead, deployment, engine)
     stop = threading.Event()

@@ -28,7 +28,7 @@ from registry.domain.registration import (
     Status,
 )
 from registry.errors import IndexerError, InputError, MalformedNumberError
-from registry.indexer.contracts.registry import REGISTRAR_ROLE, ApplicationSubmittedRecord
+from registry.indexer.contracts.registry import ApplicationSubmittedRecord
 from registry.indexer.decode import Decoder, to_record
 from registry.indexer.fetch import LogFetcher
 from registry.indexer.follow import Indexer
@@ -43,7 +43,7 @@ from registry.mirror import (
     registration_row,
     versions_of,
 )
-from registry.registration.service import CONTRACT
+from registry.registration.service import AUTHORITY
 from tests.conftest import admin as governor
 from tests.registry.indexer.mirror import dump, sync
 from tests.registry.registration.conftest import (
@@ -81,10 +81,10 @@ def run_scenario(ctx: RegistryContext, after: Callable[[], object] = lambda: Non
     admin = governor()
     staff = registrar()
     s = Scenario()
-    address = service.contract_address
 
     # registrars: a second agency whose objections need standing, re-configured by its staff;
-    # one account unbound with setRegistrarAccount, another by revoking REGISTRAR_ROLE directly
+    # one account unbound with setRegistrarAccount, then the agency retired by the admin (v2:
+    # registrars and staff live in the RegistryAuthority, which has no REGISTRAR_ROLE)
     service.configure_registrar(
         OTHER_CODE,
         RegistrarPolicy(
@@ -96,18 +96,18 @@ def run_scenario(ctx: RegistryContext, after: Callable[[], object] = lambda: Non
     service.set_registrar_account(OTHER_CODE, dev_account(9).address, admin)
     after()
     chain.transact(
-        CONTRACT,
-        address,
+        AUTHORITY,
+        ctx.manifest.address_of(AUTHORITY),
         "setRegistrarPolicy",
         [OTHER_CODE, (True, False, True, 86_400)],
         dev_account(8),
     )
     service.set_registrar_account(OTHER_CODE, dev_account(8).address, admin, enabled=False)
-    chain.transact(
-        CONTRACT,
-        address,
-        "revokeRole",
-        [bytes.fromhex(REGISTRAR_ROLE[2:]), dev_account(9).address],
+    service.configure_registrar(
+        OTHER_CODE,
+        RegistrarPolicy(
+            active=False, objections_open_to_all=False, evidence_required=True, notice_period=NOTICE
+        ),
         admin,
     )
     after()
@@ -116,7 +116,7 @@ def run_scenario(ctx: RegistryContext, after: Callable[[], object] = lambda: Non
         account = dev_account(holder)
         doc = metadata(account.address, fp, **changes)
         if relayed:
-            reg = service.sign_and_submit(doc, REGISTRAR_CODE, account, admin)
+            reg = service.sign_and_submit(doc, REGISTRAR_CODE, account, ctx.operator)
         else:
             reg = service.submit(doc, REGISTRAR_CODE, account)
         s.ids[name] = reg.id
@@ -181,19 +181,23 @@ def run_scenario(ctx: RegistryContext, after: Callable[[], object] = lambda: Non
     after()
 
     # after issuance: a change by the holder, a correction by the registrar, a renewal that
-    # also moves the source agreement; a cancellation and a revocation
+    # also moves the source agreement (v2: inside the renewal window before A's expiry); a
+    # cancellation and a revocation
     service.change(a, metadata(dev_account(1).address, 0xA2), dev_account(1))
     after()
     service.correct(a, metadata(dev_account(1).address, 0xA3), staff)
+    a_until = service.get(a).valid_until
+    assert a_until is not None
+    travel(chain, int(a_until.timestamp()) - chain.block().timestamp - 30 * 86_400)
     service.renew(a, chain_date(chain, 10 * 365), staff)
     after()
     service.cancel(d, "不再经营", dev_account(4))
     service.revoke(e, 9, "发现欺诈", staff)
     after()
 
-    # a data product derived from A
+    # a data product derived from A, by A's holder (v2: or a processing-use licensee of A)
     s.ids["P"] = submit(
-        "P", 2, 0x9A, asset_kind="product", parents=[a], rights=["product_operation"]
+        "P", 1, 0x9A, asset_kind="product", parents=[a], rights=["product_operation"]
     )
     after()
     return s
@@ -339,6 +343,13 @@ def test_every_registration_objection_version_and_registrar_matches_the_contract
         frozenset({Right.PRODUCT_OPERATION}),
     )
     assert e.level is Classification.GENERAL
+    # v2: who issued and who ended a certificate
+    assert a.issued_by == registrar().address
+    d = rows["D"]
+    assert d is not None
+    assert (d.ended_by, d.end_ruling_hash) == (dev_account(4).address, None)
+    assert (e.ended_by, e.end_ruling_hash) == (registrar().address, None)
+    assert a.ended_by is None
     assert rows["B"] is not None
     assert rows["B"].level is Classification.IMPORTANT
     assert (e.data_source, e.applicant_type) == (4, 2)
@@ -355,8 +366,6 @@ def test_every_registration_objection_version_and_registrar_matches_the_contract
     assert {
         "RegistrarConfigured",
         "RegistrarAccountSet",
-        "RoleGranted",
-        "RoleRevoked",
         "ApplicationSubmitted",
         "ApplicationAccepted",
         "ApplicationReturned",
@@ -368,6 +377,8 @@ def test_every_registration_objection_version_and_registrar_matches_the_contract
         "ObjectionRuled",
         "CertificateIssued",
         "Transfer",
+        "Locked",
+        "MetadataUpdate",
         "AssetChanged",
         "CertificateRenewed",
         "CertificateCancelled",
@@ -491,7 +502,9 @@ def test_expiry_is_derived_at_query_time(ctx: RegistryContext, scenario: Scenari
         ids["F"],
     }
     # F is valid for three years from its notice; A, renewed, for longer
-    travel(ctx.client, 3 * YEAR + 86_400)
+    f_until = ctx.registrations.get(ids["F"]).valid_until
+    assert f_until is not None
+    travel(ctx.client, int(f_until.timestamp()) - ctx.client.block().timestamp + 86_400)
     now = chain_now(ctx.client)
     assert ctx.registrations.get(ids["F"]).status is Status.EXPIRED
     assert ctx.registrations.get(ids["A"]).status is Status.ISSUED
@@ -508,6 +521,16 @@ def test_expiry_is_derived_at_query_time(ctx: RegistryContext, scenario: Scenari
     assert still.effective_status is Status.ISSUED
     # without `now`, the current time is used
     assert all(r.effective_status is not Status.NONE for r in list_registrations(ctx.engine))
+    # v2: anyone closes the expired certificate; then the expiry is stored, and still reads so
+    closed = ctx.registrations.close_expired(ids["F"], dev_account(5))
+    assert closed.status is Status.EXPIRED
+    sync(ctx)
+    assert_mirrors_chain(ctx, ctx.engine, scenario)
+    stored = registration_row(ctx.engine, ids["F"], now=now)
+    assert stored is not None
+    assert (stored.status, stored.effective_status) == (Status.EXPIRED, Status.EXPIRED)
+    assert stored.ended_by == dev_account(5).address
+    assert [r.id for r in list_registrations(ctx.engine, status="expired", now=now)] == [ids["F"]]
 
 
 # --- serving -----------------------------------------------------------------------------------
@@ -531,7 +554,7 @@ def test_filters_counts_and_pages(ctx: RegistryContext, scenario: Scenario) -> N
     assert listed(status="revoked") == [ids["E"]]
     assert listed(status="returned") == []
     holder = dev_account(1).address
-    assert listed(holder=holder.lower()) == sorted([ids["A"], ids["G"]], reverse=True)
+    assert listed(holder=holder.lower()) == sorted([ids["A"], ids["G"], ids["P"]], reverse=True)
     assert listed(holder=holder, status="issued") == [ids["A"]]
     assert listed(kind="product") == [ids["P"]]
     assert len(listed(kind="resource")) == len(ids) - 1
@@ -599,8 +622,13 @@ def test_registrars_list_policies_and_bound_accounts(
     main, other = listed
     assert main.accounts == (registrar().address,)
     assert (main.active, main.objections_open_to_all, main.notice_period) == (True, True, NOTICE)
-    # re-configured by its own staff; then both of its accounts were unbound
-    assert (other.evidence_required, other.notice_period, other.accounts) == (True, 86_400, ())
+    # re-configured by its own staff; then one account was unbound and the admin retired it
+    assert (other.active, other.evidence_required, other.notice_period, other.accounts) == (
+        False,
+        True,
+        NOTICE,
+        (dev_account(9).address,),
+    )
 
 
 # --- refusing what the contract could not have done --------------------------------------------

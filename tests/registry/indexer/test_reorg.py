@@ -16,7 +16,7 @@ import pytest
 from eth_account.signers.local import LocalAccount
 from sqlalchemy import Engine, select
 
-from registry.artifacts import CLIENT_CONTRACTS, artifacts_hash, load_artifact
+from registry.artifacts import artifacts_hash, load_client_artifacts
 from registry.chain.client import ChainClient, dev_account
 from registry.chain.deploy import deploy_all
 from registry.chain.node import AnvilNode, anvil_binary
@@ -71,9 +71,7 @@ def node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AnvilNode]:
 @pytest.fixture(scope="module")
 def client(node: AnvilNode) -> ChainClient:
     settings = Settings()
-    return ChainClient(
-        node.url, [load_artifact(settings.artifacts_dir, n) for n in CLIENT_CONTRACTS]
-    )
+    return ChainClient(node.url, load_client_artifacts(settings.artifacts_dir))
 
 
 @pytest.fixture(scope="module")

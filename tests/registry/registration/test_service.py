@@ -109,9 +109,9 @@ def test_mistyped_and_unknown_numbers(ctx: RegistryContext, chain: ChainClient) 
     from registry.domain.numbers import certificate_number
 
     parsed = parse_certificate_number(number)
-    ghost = certificate_number(
-        int(ctx.registrations.get(reg_id).issued_at.timestamp()), parsed.registrar_code, 9999
-    )  # type: ignore[union-attr]
+    issued_at = ctx.registrations.get(reg_id).issued_at
+    assert issued_at is not None
+    ghost = certificate_number(int(issued_at.timestamp()), parsed.registrar_code, 9999)
     with pytest.raises(CertificateNotFoundError):
         ctx.registrations.by_certificate_number(ghost)
     with pytest.raises(RegistrationNotFoundError):
@@ -170,3 +170,35 @@ def test_wrong_role_maps_to_403(ctx: RegistryContext) -> None:
     # dev account 3 is staff of no registrar: the authority refuses it (code 0)
     assert info.value.error_name == "AuthorityNotRegistrarOf"
     assert info.value.http_status == 403
+
+
+def test_v2_renewal_window_closing_at_expiry_and_revocation_under_a_ruling(
+    ctx: RegistryContext, chain: ChainClient
+) -> None:
+    """Contracts v2: renewal only inside the window (409), anyone closes an expired certificate,
+    and a ruling's text is stored with its hash recorded on chain."""
+    service = ctx.registrations
+    reg_id = _issue(ctx, chain)
+    assert service.renewal_window() == 90 * 86_400
+    with pytest.raises(ContractRevertError) as early:
+        service.renew(reg_id, None, registrar())
+    assert (early.value.error_name, early.value.http_status) == (
+        "RegistryRenewalWindowNotOpen",
+        409,
+    )
+    fingerprint = service.get(reg_id).fingerprint
+    assert service.live_registration_of(fingerprint) == reg_id
+    valid_until = service.get(reg_id).valid_until
+    assert valid_until is not None
+    travel(chain, int(valid_until.timestamp()) - chain.block().timestamp + 1)
+    closed = service.close_expired(reg_id, dev_account(5))
+    assert closed.status is Status.EXPIRED
+    assert service.live_registration_of(fingerprint) is None
+
+    other = _issue(ctx, chain, holder_index=2, fp=0xB1)
+    with pytest.raises(InputError):
+        service.revoke(other, 3, "欺诈", registrar(), ruling=" ")
+    revoked = service.revoke(other, 3, "欺诈", registrar(), ruling="(2026)京01民初1号 裁定")
+    assert revoked.status is Status.REVOKED
+    receipt_ruling = service.documents.put_text("(2026)京01民初1号 裁定")
+    assert service.documents.get(receipt_ruling) is not None

@@ -18,8 +18,8 @@ from alembic import op
 
 from registry.db.migrations.columns import ADDRESS, WHEN
 
-revision = "0012"  # created 2026-12-07
-down_revision = "0011"
+revision = "0013"  # created 2026-12-07
+down_revision = "0012"
 
 #: (table, column, type) added by this revision, in order.
 COLUMNS: tuple[tuple[str, str, sa.types.TypeEngine[Any]], ...] = (
