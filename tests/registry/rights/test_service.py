@@ -39,6 +39,7 @@ from registry.errors import (
     RegistrationNotFoundError,
 )
 from registry.rights.odrl import build_policy, policy_hash, read_policy
+from tests.conftest import admin as governor
 from tests.registry.registration.conftest import NOTICE, REGISTRAR_CODE, metadata, registrar, travel
 
 DAY = 86_400
@@ -96,11 +97,11 @@ def issue(
 def grant_regulator(ctx: RegistryContext, account: LocalAccount | None = None) -> LocalAccount:
     account = account or regulator()
     ctx.client.transact(
-        "DataAssetRegistry",
-        ctx.registrations.contract_address,
+        "RegistryAuthority",
+        ctx.manifest.address_of("RegistryAuthority"),
         "grantRole",
         [REGULATOR_ROLE, account.address],
-        ctx.operator,
+        governor(),
     )
     return account
 
