@@ -283,9 +283,12 @@ contract LicenceRegistry is ILicenceRegistry, RegistryModule {
     ///      terminated while others stayed active, until the group has none active again.
     function _checkExclusivity(uint256 tokenId, Level storage level, LicenceInput calldata input) private view {
         Level memory l = level;
+        // licence terms are whole days: a block producer's few seconds of clock drift do not matter
+        // slither-disable-next-line timestamp
         if (_overlaps(l.exclusiveCount, l.exclusiveFrom, l.exclusiveUntil, input)) {
             revert LicenceExclusiveConflict(tokenId, input.right, l.exclusiveFrom, l.exclusiveUntil);
         }
+        // slither-disable-next-line timestamp
         if (input.exclusive && _overlaps(l.sharedCount, l.sharedFrom, l.sharedUntil, input)) {
             revert LicenceExclusiveConflict(tokenId, input.right, l.sharedFrom, l.sharedUntil);
         }

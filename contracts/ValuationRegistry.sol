@@ -12,7 +12,6 @@ import {IDataAssetRegistry} from "./interfaces/IDataAssetRegistry.sol";
 contract ValuationRegistry is IValuationRegistry, RegistryModule {
     /// @notice Longest report URI, in bytes.
     uint256 public constant MAX_REPORT_URI_LENGTH = 512;
-    bytes32 private constant _ADMIN_ROLE = 0x00;
     bytes32 private constant _REGULATOR_ROLE = keccak256("REGULATOR_ROLE");
 
     /// @dev One slot: the class and the holder who chose it (a choice lapses with a transfer).
@@ -174,9 +173,8 @@ contract ValuationRegistry is IValuationRegistry, RegistryModule {
     // --- internals ----------------------------------------------------------------------
 
     function _onlyAdminOrRegulator() private view {
-        IRegistryAuthority roles = authority();
         address sender = _msgSender();
-        if (!roles.hasRole(_ADMIN_ROLE, sender) && !roles.hasRole(_REGULATOR_ROLE, sender)) {
+        if (!_isAdmin(sender) && !authority().hasRole(_REGULATOR_ROLE, sender)) {
             revert ValuationNotAuthorized(sender);
         }
     }

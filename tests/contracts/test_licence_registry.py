@@ -6,6 +6,7 @@ registration service); every refusal is checked by its custom error name and arg
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -766,9 +767,15 @@ def _as_ledger(
         tx_hash = chain.rpc(
             "eth_sendTransaction", [{"from": ledger, "to": rights.licences, "data": data}]
         )
-        receipt: dict[str, Any] = chain.rpc("eth_getTransactionReceipt", [tx_hash])
+        receipt: dict[str, Any] | None = None
+        for _ in range(100):  # mined at once, but the receipt may trail under load
+            receipt = chain.rpc("eth_getTransactionReceipt", [tx_hash])
+            if receipt is not None:
+                break
+            time.sleep(0.05)
     finally:
         chain.rpc("anvil_stopImpersonatingAccount", [ledger])
+    assert receipt is not None, f"no receipt for {tx_hash}"
     return receipt
 
 
@@ -830,3 +837,25 @@ def test_licence_writes_stop_while_paused_and_reads_keep_working(
     finally:
         rights.tx(AUTHORITY, "unpause", [], pauser)
     rights.tx(LICENCES, "terminate", [licence_id, REASON], HOLDER)
+
+
+def test_defect_9_a_sublicensee_cannot_make_the_holders_grants_dearer(
+    rights: Rights, token: int
+) -> None:
+    """Defect 9: every sublicence joined the per-certificate list the holder's grants scanned, so
+    a sublicensee could make the holder's next grant ever dearer (up to the block gas limit).
+    Now no write reads such a list: the holder's grant costs the same after 60 sublicences."""
+    now = rights.now()
+    parent = grant(
+        rights, token, LicenceInput(LICENSEE.address, now, now + 100 * DAY, sublicensable=True)
+    )
+
+    def holder_grant(i: int) -> int:
+        licence = LicenceInput(_licensee(10_000 + i), now, now + 50 * DAY)
+        return rights.tx(LICENCES, "grantLicence", [token, licence.as_tuple()], HOLDER).gas_used
+
+    before = holder_grant(0)
+    for i in range(60):
+        sub(rights, parent, LicenceInput(_licensee(20_000 + i), now, now + 10 * DAY), LICENSEE)
+    after = holder_grant(1)
+    assert abs(after - before) <= 0.01 * before, (before, after)

@@ -3,6 +3,7 @@ real TransferAgent and LicenceRegistry on anvil."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -594,7 +595,17 @@ def _settle_as_ledger(ctx: RegistryContext, token: int, end: Status) -> None:
         data = ctx.client.encode_call(
             "LicenceRegistry", licences, "settleCertificateEnd", [token, list(Status).index(end)]
         )
-        ctx.client.rpc("eth_sendTransaction", [{"from": ledger, "to": licences, "data": data}])
+        tx_hash = ctx.client.rpc(
+            "eth_sendTransaction", [{"from": ledger, "to": licences, "data": data}]
+        )
+        for _ in range(100):  # mined at once, but the receipt may trail under load
+            receipt = ctx.client.rpc("eth_getTransactionReceipt", [tx_hash])
+            if receipt is not None:
+                assert int(receipt["status"], 16) == 1
+                break
+            time.sleep(0.05)
+        else:
+            raise AssertionError(f"no receipt for {tx_hash}")
     finally:
         ctx.client.rpc("anvil_stopImpersonatingAccount", [ledger])
 
