@@ -258,7 +258,32 @@ def _measure_rights(
     g["releasePledge"] = chain.transact(
         "TransferAgent", agent, "releasePledge", [pledge_id], pledgee
     ).gas_used
+    g.update(_measure_licence_scaling(chain, licences, sold, dev_account(7), now))
     return g
+
+
+#: Licences granted on one certificate to show that a grant costs the same at any count.
+LICENCE_SCALE = 500
+
+
+def _measure_licence_scaling(
+    chain: ChainClient, licences: str, token: int, holder: LocalAccount, now: int
+) -> dict[str, int]:
+    """The 1st and the 500th non-exclusive licence on one certificate (not the registry's
+    first licence, whose id counter starts then), each to a new licensee."""
+    gas = []
+    for i in range(LICENCE_SCALE):
+        licensee = Account.from_key(keccak(text=f"licensee {i}")).address
+        licence = (
+            licensee, 2, False, False, 0b1, 0b1, now,
+            now + 90 * DAY, digest("odrl policy"), bytes(32),
+        )  # fmt: skip
+        gas.append(
+            chain.transact(
+                "LicenceRegistry", licences, "grantLicence", [token, licence], holder
+            ).gas_used
+        )
+    return {"grant_licence_1st": gas[0], f"grant_licence_{LICENCE_SCALE}th": gas[-1]}
 
 
 def _measure_valuation(

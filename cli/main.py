@@ -112,7 +112,8 @@ def fingerprint(path: DatasetPath, as_json: JsonFlag = False) -> None:
 
 @app.command()
 def anchor(path: DatasetPath, key_file: KeyFile = None, as_json: JsonFlag = False) -> None:
-    """Anchor the dataset's fingerprint on chain; an existing record is returned, not duplicated."""
+    """Anchor the dataset's fingerprint on chain as the signer's own anchor; the signer's existing
+    anchor is returned, not duplicated (other accounts may anchor the same fingerprint)."""
     fp = _fingerprint(path)
     context = open_context()
     outcome = relayed_or_operator(
@@ -136,7 +137,8 @@ def verify(path: DatasetPath, as_json: JsonFlag = False) -> None:
     """Recompute the fingerprint and report whether, when and by whom it was anchored."""
     fp = _fingerprint(path)
     context = open_context()
-    record = context.evidence.lookup(fp.value)
+    anchors = context.evidence.anchors(fp.value)
+    record = anchors[0] if anchors else None
     if record is None:
         if as_json:
             out.print_json(json.dumps({"fingerprint": fp.hex, "anchored": False}))
@@ -144,14 +146,23 @@ def verify(path: DatasetPath, as_json: JsonFlag = False) -> None:
             f"{path} (fingerprint {fp.hex}) has not been anchored "
             f"on chain {context.manifest.chain_id}"
         )
+    chain_id = context.manifest.chain_id
     emit(
-        {**_record_json(record, context.manifest.chain_id), "anchored": True},
+        {
+            **_record_json(record, chain_id),
+            "anchored": True,
+            "anchors": [_record_json(a, chain_id) for a in anchors],
+        },
         as_json,
         [
             f"anchored: {record.fingerprint_hex}",
-            f"  by {record.anchorer} at {record.anchored_at.isoformat()} "
-            f"(block {record.block_number}, tx {record.tx_hash}, "
-            f"chain {context.manifest.chain_id})",
+            f"  first by {record.anchorer} at {record.anchored_at.isoformat()} "
+            f"(block {record.block_number}, tx {record.tx_hash}, chain {chain_id})",
+            *(
+                f"  also by {a.anchorer} at {a.anchored_at.isoformat()} "
+                f"(block {a.block_number}, tx {a.tx_hash})"
+                for a in anchors[1:]
+            ),
         ],
     )
 

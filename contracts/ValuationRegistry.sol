@@ -12,7 +12,6 @@ import {IDataAssetRegistry} from "./interfaces/IDataAssetRegistry.sol";
 contract ValuationRegistry is IValuationRegistry, RegistryModule {
     /// @notice Longest report URI, in bytes.
     uint256 public constant MAX_REPORT_URI_LENGTH = 512;
-    bytes32 private constant _ADMIN_ROLE = 0x00;
     bytes32 private constant _REGULATOR_ROLE = keccak256("REGULATOR_ROLE");
 
     /// @dev One slot: the class and the holder who chose it (a choice lapses with a transfer).
@@ -21,13 +20,18 @@ contract ValuationRegistry is IValuationRegistry, RegistryModule {
         AccountingClass accountingClass;
     }
 
-    ICertificateLedger private _ledger;
+    /// @custom:storage-location erc7201:dareg.storage.ValuationRegistry
+    struct ValuationStorage {
+        ICertificateLedger ledger;
+        mapping(address account => Appraiser record) appraisers;
+        mapping(uint256 valuationId => Valuation record) valuations;
+        mapping(uint256 tokenId => uint256[] valuationIds) byToken;
+        mapping(uint256 tokenId => AccountingChoice choice) accounting;
+        uint256 lastId;
+    }
 
-    mapping(address account => Appraiser record) private _appraisers;
-    mapping(uint256 valuationId => Valuation record) private _valuations;
-    mapping(uint256 tokenId => uint256[] valuationIds) private _byToken;
-    mapping(uint256 tokenId => AccountingChoice choice) private _accounting;
-    uint256 private _lastId;
+    // keccak256(abi.encode(uint256(keccak256("dareg.storage.ValuationRegistry")) - 1)) & ~bytes32(uint256(0xff))
+    bytes32 private constant _VALUATION_STORAGE = 0x98f848890f066c94639998136bb11f2e2006d5e2e4e4c85280a56dc69256df00;
 
     /// @param forwarder the registry's ERC-2771 forwarder, whose relayed calls act for their signer
     /// @custom:oz-upgrades-unsafe-allow constructor
@@ -37,17 +41,17 @@ contract ValuationRegistry is IValuationRegistry, RegistryModule {
     /// @param ledger     the certificate contract: certificates' state and versions
     function initialize(IRegistryAuthority authority_, ICertificateLedger ledger) external initializer {
         __RegistryModule_init(authority_);
-        _ledger = ledger;
+        _storage().ledger = ledger;
     }
 
     // --- accreditation ------------------------------------------------------------------
 
     /// @inheritdoc IValuationRegistry
-    function accreditAppraiser(address account, bytes32 accreditationHash) external {
+    function accreditAppraiser(address account, bytes32 accreditationHash) external whenNotPaused {
         _onlyAdminOrRegulator();
         if (account == address(0)) revert ValuationInvalidInput("appraiser");
         if (accreditationHash == bytes32(0)) revert ValuationInvalidInput("accreditationHash");
-        Appraiser storage a = _appraisers[account];
+        Appraiser storage a = _storage().appraisers[account];
         if (a.accredited) revert ValuationAppraiserAlreadyAccredited(account);
         a.accredited = true;
         a.accreditedAt = uint48(block.timestamp);
@@ -57,9 +61,9 @@ contract ValuationRegistry is IValuationRegistry, RegistryModule {
     }
 
     /// @inheritdoc IValuationRegistry
-    function removeAppraiser(address account, bytes32 reasonHash) external {
+    function removeAppraiser(address account, bytes32 reasonHash) external whenNotPaused {
         _onlyAdminOrRegulator();
-        Appraiser storage a = _appraisers[account];
+        Appraiser storage a = _storage().appraisers[account];
         if (!a.accredited) revert ValuationAppraiserNotAccredited(account);
         a.accredited = false;
         a.removedAt = uint48(block.timestamp);
@@ -69,19 +73,20 @@ contract ValuationRegistry is IValuationRegistry, RegistryModule {
     // --- valuations ---------------------------------------------------------------------
 
     /// @inheritdoc IValuationRegistry
-    function submitValuation(uint256 tokenId, ValuationInput calldata input) external returns (uint256 id) {
+    function submitValuation(uint256 tokenId, ValuationInput calldata input) external whenNotPaused returns (uint256 id) {
+        ValuationStorage storage $ = _storage();
         address sender = _msgSender();
-        if (!_appraisers[sender].accredited) revert ValuationNotAppraiser(sender);
+        if (!$.appraisers[sender].accredited) revert ValuationNotAppraiser(sender);
         _checkInput(input);
         // slither-disable-next-line unused-return
-        (, IDataAssetRegistry.Status status,,,) = _ledger.certificateState(tokenId);
+        (, IDataAssetRegistry.Status status,,,) = $.ledger.certificateState(tokenId);
         if (status != IDataAssetRegistry.Status.Issued) revert ValuationCertificateNotIssued(tokenId, uint8(status));
-        uint32 current = _ledger.registration(tokenId).version;
+        uint32 current = $.ledger.registration(tokenId).version;
         if (input.assetVersion == 0 || input.assetVersion > current) {
             revert ValuationUnknownVersion(tokenId, input.assetVersion, current);
         }
-        id = ++_lastId;
-        Valuation storage v = _valuations[id];
+        id = ++$.lastId;
+        Valuation storage v = $.valuations[id];
         // token ids are registration ids, at most 9,999,999 (the certificate contract caps them)
         v.tokenId = uint64(tokenId);
         v.appraiser = sender;
@@ -96,12 +101,12 @@ contract ValuationRegistry is IValuationRegistry, RegistryModule {
         v.status = ValuationStatus.Active;
         v.reportHash = input.reportHash;
         v.factsHash = input.factsHash;
-        _byToken[tokenId].push(id);
+        $.byToken[tokenId].push(id);
         emit ValuationSubmitted(id, tokenId, sender, v, input.reportURI);
     }
 
     /// @inheritdoc IValuationRegistry
-    function withdrawValuation(uint256 valuationId, bytes32 reasonHash) external {
+    function withdrawValuation(uint256 valuationId, bytes32 reasonHash) external whenNotPaused {
         Valuation storage v = _existing(valuationId);
         if (v.appraiser != _msgSender()) revert ValuationNotOwnAppraisal(valuationId, _msgSender());
         if (v.status != ValuationStatus.Active) revert ValuationNotActive(valuationId);
@@ -113,13 +118,13 @@ contract ValuationRegistry is IValuationRegistry, RegistryModule {
     // --- accounting class ---------------------------------------------------------------
 
     /// @inheritdoc IValuationRegistry
-    function setAccountingClass(uint256 tokenId, AccountingClass accountingClass) external {
+    function setAccountingClass(uint256 tokenId, AccountingClass accountingClass) external whenNotPaused {
         // slither-disable-next-line unused-return
-        (address holder, IDataAssetRegistry.Status status,,,) = _ledger.certificateState(tokenId);
+        (address holder, IDataAssetRegistry.Status status,,,) = _storage().ledger.certificateState(tokenId);
         if (status != IDataAssetRegistry.Status.Issued) revert ValuationCertificateNotIssued(tokenId, uint8(status));
         if (holder != _msgSender()) revert ValuationNotHolder(tokenId, _msgSender());
         if (accountingClass == AccountingClass.None) revert ValuationInvalidInput("accountingClass");
-        _accounting[tokenId] = AccountingChoice(holder, accountingClass);
+        _storage().accounting[tokenId] = AccountingChoice(holder, accountingClass);
         emit AccountingClassSet(tokenId, accountingClass, holder);
     }
 
@@ -132,45 +137,44 @@ contract ValuationRegistry is IValuationRegistry, RegistryModule {
 
     /// @inheritdoc IValuationRegistry
     function valuationsOf(uint256 tokenId) external view returns (uint256[] memory) {
-        return _byToken[tokenId];
+        return _storage().byToken[tokenId];
     }
 
     /// @inheritdoc IValuationRegistry
     function latestValuationOf(uint256 tokenId) external view returns (uint256) {
-        uint256[] storage ids = _byToken[tokenId];
+        uint256[] storage ids = _storage().byToken[tokenId];
         for (uint256 i = ids.length; i > 0; --i) {
             uint256 id = ids[i - 1];
             // a listed valuation is Active or Withdrawn
-            if (_valuations[id].status != ValuationStatus.Withdrawn) return id;
+            if (_storage().valuations[id].status != ValuationStatus.Withdrawn) return id;
         }
         return 0;
     }
 
     /// @inheritdoc IValuationRegistry
     function appraiser(address account) external view returns (Appraiser memory) {
-        return _appraisers[account];
+        return _storage().appraisers[account];
     }
 
     /// @inheritdoc IValuationRegistry
     function isAppraiser(address account) external view returns (bool) {
-        return _appraisers[account].accredited;
+        return _storage().appraisers[account].accredited;
     }
 
     /// @inheritdoc IValuationRegistry
     function accountingClassOf(uint256 tokenId) external view returns (AccountingClass) {
-        AccountingChoice storage choice = _accounting[tokenId];
+        AccountingChoice storage choice = _storage().accounting[tokenId];
         if (choice.accountingClass == AccountingClass.None) return AccountingClass.None;
         // slither-disable-next-line unused-return
-        (address holder,,,,) = _ledger.certificateState(tokenId);
+        (address holder,,,,) = _storage().ledger.certificateState(tokenId);
         return holder == choice.holder ? choice.accountingClass : AccountingClass.None;
     }
 
     // --- internals ----------------------------------------------------------------------
 
     function _onlyAdminOrRegulator() private view {
-        IRegistryAuthority roles = authority();
         address sender = _msgSender();
-        if (!roles.hasRole(_ADMIN_ROLE, sender) && !roles.hasRole(_REGULATOR_ROLE, sender)) {
+        if (!_isAdmin(sender) && !authority().hasRole(_REGULATOR_ROLE, sender)) {
             revert ValuationNotAuthorized(sender);
         }
     }
@@ -219,8 +223,14 @@ contract ValuationRegistry is IValuationRegistry, RegistryModule {
         return true;
     }
 
+    function _storage() private pure returns (ValuationStorage storage $) {
+        assembly {
+            $.slot := _VALUATION_STORAGE
+        }
+    }
+
     function _existing(uint256 valuationId) private view returns (Valuation storage v) {
-        v = _valuations[valuationId];
+        v = _storage().valuations[valuationId];
         if (v.status == ValuationStatus.None) revert ValuationUnknown(valuationId);
     }
 }

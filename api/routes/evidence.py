@@ -21,7 +21,10 @@ _ERRORS = error_responses(404, 409, 422, 503)
 
 
 def _public(
-    registry: RegistryContext, record: EvidenceRecord, created: bool | None = None
+    registry: RegistryContext,
+    record: EvidenceRecord,
+    created: bool | None = None,
+    anchors: list[EvidenceRecord] | None = None,
 ) -> EvidencePublic:
     """The record on this registry's chain and evidence contract."""
     return EvidencePublic.of(
@@ -29,6 +32,7 @@ def _public(
         chain_id=registry.manifest.chain_id,
         contract=registry.evidence.contract_address,
         created=created,
+        anchors=anchors,
     )
 
 
@@ -39,8 +43,9 @@ def _public(
     responses={200: {"model": EvidencePublic, "description": "already anchored"}, **_ERRORS},
 )
 def anchor_evidence(body: EvidenceCreate, registry: Registry, response: Response) -> EvidencePublic:
-    """Relay an anchor the anchorer signed; anchoring it again returns the existing record
-    (200, not 201)."""
+    """Relay an anchor the anchorer signed, as its own anchor; the same account anchoring it
+    again gets its existing anchor (200, not 201). Other accounts may anchor the same
+    fingerprint."""
     outcome = registry.evidence.relay(
         parse_fingerprint(body.fingerprint),
         body.anchorer,
@@ -82,5 +87,8 @@ def list_anchored(
 
 @router.get("/{fingerprint}", response_model=EvidencePublic, responses=_ERRORS)
 def get_evidence(fingerprint: str, registry: Registry) -> EvidencePublic:
-    """Whether, when and by whom the fingerprint was anchored, read from the chain."""
-    return _public(registry, registry.evidence.get(parse_fingerprint(fingerprint)))
+    """Whether, when and by whom the fingerprint was anchored, read from the chain: the first
+    anchor, and in ``anchors`` every account's anchor."""
+    fp = parse_fingerprint(fingerprint)
+    first = registry.evidence.get(fp)
+    return _public(registry, first, anchors=registry.evidence.anchors(fp))

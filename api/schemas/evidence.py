@@ -27,7 +27,31 @@ class TypedDataCreate(BaseModel):
     ttl_seconds: int = Field(default=600, ge=30, le=86_400)
 
 
+class EvidenceAnchor(BaseModel):
+    """One account's anchor of a fingerprint (each account anchors a fingerprint at most once)."""
+
+    anchorer: str
+    relayer: str | None
+    anchored_at: datetime
+    block_number: int
+    tx_hash: str | None
+
+    @classmethod
+    def of(cls, record: EvidenceRecord) -> EvidenceAnchor:
+        return cls(
+            anchorer=record.anchorer,
+            relayer=record.relayer,
+            anchored_at=record.anchored_at,
+            block_number=record.block_number,
+            tx_hash=record.tx_hash,
+        )
+
+
 class EvidencePublic(Public):
+    """An anchor of a fingerprint: on a look-up the first anchor (the public "first anchored"
+    record) with ``anchors`` listing every account's anchor, first anchored first; on POST the
+    anchoring account's own anchor."""
+
     fingerprint: str
     anchorer: str
     relayer: str | None
@@ -37,12 +61,22 @@ class EvidencePublic(Public):
     chain_id: int
     contract: str
     created: bool | None = Field(
-        default=None, description="on POST: false when the fingerprint was already anchored"
+        default=None,
+        description="on POST: false when the anchoring account had already anchored it",
+    )
+    anchors: list[EvidenceAnchor] | None = Field(
+        default=None, description="on GET of one fingerprint: every anchor, first anchored first"
     )
 
     @classmethod
     def of(
-        cls, record: EvidenceRecord, *, chain_id: int, contract: str, created: bool | None = None
+        cls,
+        record: EvidenceRecord,
+        *,
+        chain_id: int,
+        contract: str,
+        created: bool | None = None,
+        anchors: list[EvidenceRecord] | None = None,
     ) -> EvidencePublic:
         """The record with the fingerprint as hex and the chain and contract it is on."""
         return cls.build(
@@ -51,6 +85,7 @@ class EvidencePublic(Public):
             chain_id=chain_id,
             contract=contract,
             created=created,
+            anchors=None if anchors is None else [EvidenceAnchor.of(a) for a in anchors],
         )
 
 

@@ -137,7 +137,10 @@ class LicenceRecordPublic(Public):
     token_id: int
     certificate_number: str | None
     parent_id: int | None
-    licensor: str
+    licensor: str = Field(
+        description="a direct licence's licensor is the certificate's current holder; a "
+        "sublicence's is its parent's licensee"
+    )
     licensee: str
     right: Right
     exclusive: bool
@@ -152,6 +155,13 @@ class LicenceRecordPublic(Public):
     terms_hash: str = Field(description="SHA-256 of the ODRL policy (GET .../policy)")
     fee_terms_hash: str | None
     granted_tx_hash: str | None = None
+    settled_at: datetime | None = Field(
+        default=None, description="when the licence ended with its certificate (mirror only)"
+    )
+    settled_end: str | None = Field(
+        default=None,
+        description="the certificate's end that settled it: cancelled, revoked, expired",
+    )
 
     @classmethod
     def of(cls, licence: Licence, certificate_number: str | None) -> LicenceRecordPublic:

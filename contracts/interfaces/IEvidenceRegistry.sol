@@ -2,8 +2,11 @@
 pragma solidity 0.8.28;
 
 /// @title IEvidenceRegistry
-/// @notice Evidence anchoring (存证): a dataset fingerprint is recorded once, with the party that
-///         anchored it and the time. The fingerprint is computed off chain with the versioned
+/// @notice Evidence anchoring (存证): a dataset fingerprint is recorded with each party that
+///         anchored it (each at most once) and the time. The first anchor stays the public
+///         "first anchored" record ({evidenceOf}); {anchoredBy} answers for any one party, so a
+///         stranger anchoring a holder's fingerprint first neither locks the holder out nor
+///         stands in for the holder's own anchor. The fingerprint is computed off chain with the versioned
 ///         algorithm in docs/fingerprint.md; the contract only stores and dates it.
 /// @dev Every fact an indexer needs is in the {EvidenceAnchored} event; no follow-up call is needed.
 interface IEvidenceRegistry {
@@ -20,13 +23,14 @@ interface IEvidenceRegistry {
     /// @notice A fingerprint was anchored.
     /// @param fingerprint the dataset fingerprint (Merkle root, docs/fingerprint.md)
     /// @param anchorer    the party on whose behalf it was anchored
-    /// @param relayer     the account that sent the transaction (equal to `anchorer` unless relayed)
+    /// @param relayer     the acting account (ERC-2771 signer of a relayed call, else the sender):
+    ///                    equal to `anchorer` unless anchored with {anchorFor}
     /// @param anchoredAt  block timestamp
     event EvidenceAnchored(
         bytes32 indexed fingerprint, address indexed anchorer, address relayer, uint48 anchoredAt
     );
 
-    /// @notice The fingerprint was anchored before; the existing record is never overwritten.
+    /// @notice `anchorer` anchored the fingerprint before (at `anchoredAt`); a record is never overwritten.
     error EvidenceAlreadyAnchored(bytes32 fingerprint, address anchorer, uint48 anchoredAt);
 
     /// @notice The zero value is not a fingerprint.
@@ -41,7 +45,7 @@ interface IEvidenceRegistry {
     /// @notice A delegated anchor's signature does not come from `anchorer` (or uses a spent nonce).
     error EvidenceInvalidSignature(address anchorer);
 
-    /// @notice Anchor `fingerprint` with the sender as anchorer.
+    /// @notice Anchor `fingerprint` with the sender (the signer of a relayed ERC-2771 request) as anchorer.
     function anchor(bytes32 fingerprint) external;
 
     /// @notice Anchor `fingerprint` on behalf of `anchorer`, who signed the EIP-712 message
@@ -50,8 +54,11 @@ interface IEvidenceRegistry {
     function anchorFor(bytes32 fingerprint, address anchorer, uint256 deadline, bytes calldata signature)
         external;
 
-    /// @notice The record of `fingerprint`; `anchorer` is zero when it was never anchored.
+    /// @notice The first anchor of `fingerprint`; `anchorer` is zero when it was never anchored.
     function evidenceOf(bytes32 fingerprint) external view returns (Evidence memory);
+
+    /// @notice How many distinct parties anchored `fingerprint`.
+    function anchorCountOf(bytes32 fingerprint) external view returns (uint256);
 
     /// @notice The next nonce `anchorer` must sign for {anchorFor}.
     function anchorNonce(address anchorer) external view returns (uint256);

@@ -6,7 +6,7 @@ pragma solidity 0.8.28;
 ///         the accounting class its holder books it under (数据资源入表). Append-only: a valuation
 ///         is never edited, only withdrawn by the appraiser who submitted it.
 ///
-/// Rules: an account holding the certificate contract's admin role or REGULATOR_ROLE accredits
+/// Rules: an account holding the authority's admin role or REGULATOR_ROLE accredits
 /// appraisers and removes them (a removed appraiser may be accredited again). Only an accredited
 /// appraiser submits a valuation, and only of an issued certificate (not in notice, expired,
 /// cancelled or revoked) and of one of its recorded asset versions. A valuation stays readable
@@ -190,7 +190,7 @@ interface IValuationRegistry {
     // --- accreditation (admin or regulator) ---------------------------------------------
 
     /// @notice Accredit `account` as an appraiser, or accredit a removed one again (new `accreditedAt`,
-    ///         `removedAt` cleared). Caller: the certificate contract's admin or a regulator.
+    ///         `removedAt` cleared). Caller: the authority's admin or a regulator (its own transaction or a relayed ERC-2771 request).
     /// @param account           the appraiser's account; not zero, not accredited now
     /// @param accreditationHash hash of the accreditation document; not zero
     function accreditAppraiser(address account, bytes32 accreditationHash) external;

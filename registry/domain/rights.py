@@ -96,6 +96,8 @@ class LicenceStatus(ChainEnum):
     NONE = "none"
     ACTIVE = "active"
     TERMINATED = "terminated"
+    #: ended with its certificate (cancelled, revoked or closed as expired: ``LicencesSettled``)
+    SETTLED = "settled"
 
 
 #: Rights a licence can grant (the holding right is transferred, never licensed).

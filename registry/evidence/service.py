@@ -1,4 +1,5 @@
-"""Evidence anchoring (存证): anchor a fingerprint once, look it up, relay signed anchors."""
+"""Evidence anchoring (存证): anchor a fingerprint once per account, look up its first anchor,
+one account's anchor or all of them, relay signed anchors."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from eth_account.signers.local import LocalAccount
 
 from registry.chain.client import ChainClient
 from registry.chain.eip712 import SignedStruct, sign_typed_data
-from registry.domain.chain import ContractCall
+from registry.domain.chain import ChainEvent, ContractCall
 from registry.domain.deployment import DeploymentManifest
 from registry.domain.evidence import ZERO_ADDRESS, EvidenceRecord, format_fingerprint
 from registry.domain.inputs import checked_address
@@ -47,28 +48,81 @@ class EvidenceService:
         return self._address
 
     def lookup(self, fingerprint: bytes, block: int | str = "latest") -> EvidenceRecord | None:
-        """The anchored record of ``fingerprint`` as of ``block`` (default: the chain head), or
+        """The first anchor of ``fingerprint`` as of ``block`` (default: the chain head), or
         ``None``."""
         anchorer, anchored_at, block_number = self._client.call(
             CONTRACT, self._address, "evidenceOf", [fingerprint], block
         )
         if anchorer == ZERO_ADDRESS:
             return None
-        logs = self._client.get_logs(
-            [self._address],
-            int(block_number),
-            int(block_number),
-            topics=[
-                self._client.codec.event_topic("EvidenceAnchored"),
-                format_fingerprint(fingerprint),
-            ],
+        return self._record(fingerprint, str(anchorer), int(anchored_at), int(block_number))
+
+    def lookup_by(
+        self, fingerprint: bytes, anchorer: str, block: int | str = "latest"
+    ) -> EvidenceRecord | None:
+        """``anchorer``'s own anchor of ``fingerprint`` as of ``block``, or ``None`` if that
+        account never anchored it (someone else may have)."""
+        anchorer = checked_address(anchorer, "anchorer")
+        anchored_at = int(
+            self._client.call(CONTRACT, self._address, "anchoredBy", [fingerprint, anchorer], block)
         )
-        events = self._client.decode(logs)
+        first = self.lookup(fingerprint, block)
+        if anchored_at == 0 or first is None:
+            return None
+        events = self._events(fingerprint, anchorer, first.block_number, block)
+        block_number = events[0].log.block_number if events else 0
+        return self._record(fingerprint, anchorer, anchored_at, block_number, events)
+
+    def anchors(self, fingerprint: bytes, block: int | str = "latest") -> list[EvidenceRecord]:
+        """Every anchor of ``fingerprint`` as of ``block``, first anchored first (read from
+        the contract's logs, from the first anchor's block)."""
+        first = self.lookup(fingerprint, block)
+        if first is None:
+            return []
+        return [
+            EvidenceRecord(
+                fingerprint=fingerprint,
+                anchorer=str(e.args["anchorer"]),
+                anchored_at=EvidenceRecord.timestamp(int(e.args["anchoredAt"])),
+                block_number=e.log.block_number,
+                tx_hash=e.log.tx_hash,
+                relayer=str(e.args["relayer"]),
+            )
+            for e in self._events(fingerprint, None, first.block_number, block)
+        ]
+
+    def _events(
+        self, fingerprint: bytes, anchorer: str | None, from_block: int, to_block: int | str
+    ) -> list[ChainEvent]:
+        topics: list[str | None] = [
+            self._client.codec.event_topic("EvidenceAnchored"),
+            format_fingerprint(fingerprint),
+        ]
+        if anchorer is not None:
+            topics.append("0x" + anchorer.lower().removeprefix("0x").rjust(64, "0"))
+        head = self._client.block().number if to_block == "latest" else int(to_block)
+        logs = self._client.get_logs([self._address], from_block, head, topics=topics)
+        return [e for e in self._client.decode(logs) if e.name == "EvidenceAnchored"]
+
+    def _record(
+        self,
+        fingerprint: bytes,
+        anchorer: str,
+        anchored_at: int,
+        block_number: int,
+        events: list[ChainEvent] | None = None,
+    ) -> EvidenceRecord:
+        if events is None:
+            events = [
+                e
+                for e in self._events(fingerprint, anchorer, block_number, block_number)
+                if e.args["anchorer"] == anchorer
+            ]
         return EvidenceRecord(
             fingerprint=fingerprint,
             anchorer=anchorer,
-            anchored_at=EvidenceRecord.timestamp(int(anchored_at)),
-            block_number=int(block_number),
+            anchored_at=EvidenceRecord.timestamp(anchored_at),
+            block_number=block_number,
             tx_hash=events[0].log.tx_hash if events else None,
             relayer=events[0].args["relayer"] if events else None,
         )
@@ -84,9 +138,10 @@ class EvidenceService:
         return record
 
     def anchor(self, fingerprint: bytes, sender: LocalAccount) -> AnchorOutcome:
-        """Anchor with ``sender`` as anchorer; an existing record is returned, never duplicated."""
+        """Anchor with ``sender`` as anchorer; ``sender``'s existing anchor is returned, never
+        duplicated (another account's anchor of the same fingerprint does not count)."""
         return self._anchor_once(
-            fingerprint, ContractCall(CONTRACT, "anchor", (fingerprint,)), sender
+            fingerprint, sender.address, ContractCall(CONTRACT, "anchor", (fingerprint,)), sender
         )
 
     def relay(
@@ -100,22 +155,34 @@ class EvidenceService:
         """Anchor on behalf of ``anchorer``, who signed :meth:`typed_data`; ``relayer`` pays gas."""
         anchorer = checked_address(anchorer, "anchorer")
         call = ContractCall(CONTRACT, "anchorFor", (fingerprint, anchorer, deadline, signature))
-        return self._anchor_once(fingerprint, call, relayer)
+        return self._anchor_once(fingerprint, anchorer, call, relayer)
 
     def _anchor_once(
-        self, fingerprint: bytes, call: ContractCall, signer: LocalAccount
+        self, fingerprint: bytes, anchorer: str, call: ContractCall, signer: LocalAccount
     ) -> AnchorOutcome:
-        existing = self.lookup(fingerprint)
+        existing = self.lookup_by(fingerprint, anchorer)
         if existing is not None:
             return AnchorOutcome(existing, created=False)
         try:
-            self._client.send(call, self._address, signer)
+            receipt = self._client.send(call, self._address, signer)
         except ContractRevertError as exc:
             if exc.error_name != "EvidenceAlreadyAnchored":
                 raise
-            # lost a race with another anchor of the same fingerprint: report the winner
-            return AnchorOutcome(self.get(fingerprint), created=False)
-        return AnchorOutcome(self.get(fingerprint), created=True)
+            # a second request of the same anchorer won the race: report its anchor
+            raced = self.lookup_by(fingerprint, anchorer)
+            if raced is None:
+                raise
+            return AnchorOutcome(raced, created=False)
+        (event,) = [e for e in receipt.events if e.name == "EvidenceAnchored"]
+        record = EvidenceRecord(
+            fingerprint=fingerprint,
+            anchorer=str(event.args["anchorer"]),
+            anchored_at=EvidenceRecord.timestamp(int(event.args["anchoredAt"])),
+            block_number=receipt.block_number,
+            tx_hash=receipt.tx_hash,
+            relayer=str(event.args["relayer"]),
+        )
+        return AnchorOutcome(record, created=True)
 
     # --- delegated anchoring (EIP-712) ---------------------------------------------------
 

@@ -25,7 +25,12 @@ other's modules, never from the package.
 
 from registry.mirror.asof import AsOf, block_time, resolve_as_of
 from registry.mirror.common import MAX_PAGE, normalise_address, row_of
-from registry.mirror.evidence import count_evidence, evidence_by_fingerprint, list_evidence
+from registry.mirror.evidence import (
+    anchors_of_fingerprint,
+    count_evidence,
+    evidence_by_fingerprint,
+    list_evidence,
+)
 from registry.mirror.head import head_in, indexer_head
 from registry.mirror.history import (
     CertificateAsOf,
@@ -113,6 +118,7 @@ __all__ = [
     "TransferRow",
     "ValuationRow",
     "accounting_class_of",
+    "anchors_of_fingerprint",
     "appraiser_row",
     "block_at_time",
     "block_time",

@@ -1,4 +1,5 @@
-"""Evidence as mirrored: one fingerprint's record, and lists of them (newest first)."""
+"""Evidence as mirrored: one fingerprint's first anchor and every anchor of it (each account
+anchors a fingerprint at most once), and lists of anchors (newest first)."""
 
 from __future__ import annotations
 
@@ -18,26 +19,40 @@ def _record(row: Any) -> EvidenceRecord:
     )
 
 
-def evidence_by_fingerprint(engine: Engine, fingerprint: bytes) -> EvidenceRecord | None:
-    """The mirrored evidence of ``fingerprint`` (32 bytes), or ``None`` if it is not anchored
-    (as far as the mirror has seen)."""
+def anchors_of_fingerprint(engine: Engine, fingerprint: bytes) -> list[EvidenceRecord]:
+    """Every mirrored anchor of ``fingerprint`` (32 bytes), first anchored first; empty if it
+    is not anchored (as far as the mirror has seen)."""
     if len(fingerprint) != 32:
         raise MalformedFingerprintError(
             f"malformed fingerprint: expected 32 bytes, got {len(fingerprint)}"
         )
+    t = evidence_table
+    statement = (
+        select(t)
+        .where(t.c.fingerprint == format_fingerprint(fingerprint))
+        .order_by(t.c.block_number, t.c.log_index)
+    )
     with engine.connect() as connection:
-        row = connection.execute(
-            select(evidence_table).where(
-                evidence_table.c.fingerprint == format_fingerprint(fingerprint)
-            )
-        ).one_or_none()
-    return None if row is None else _record(row)
+        return [_record(row) for row in connection.execute(statement)]
+
+
+def evidence_by_fingerprint(
+    engine: Engine, fingerprint: bytes, anchorer: str | None = None
+) -> EvidenceRecord | None:
+    """The first mirrored anchor of ``fingerprint`` (32 bytes) (``anchorer``'s own, if given),
+    or ``None`` if there is none (as far as the mirror has seen)."""
+    anchors = anchors_of_fingerprint(engine, fingerprint)
+    if anchorer is not None:
+        who = normalise_address(anchorer)
+        anchors = [a for a in anchors if normalise_address(a.anchorer) == who]
+    return anchors[0] if anchors else None
 
 
 def list_evidence(
     engine: Engine, *, anchorer: str | None = None, limit: int = 50, offset: int = 0
 ) -> list[EvidenceRecord]:
-    """Mirrored evidence, newest first (by block, then position in the block).
+    """Mirrored anchors, newest first (by block, then position in the block); a fingerprint
+    anchored by several accounts appears once per anchor.
 
     ``anchorer`` (any letter case) keeps only that party's anchors. ``limit`` is 1 to
     :data:`MAX_PAGE`; ``offset`` skips that many records.
@@ -59,7 +74,7 @@ def list_evidence(
 
 
 def count_evidence(engine: Engine, *, anchorer: str | None = None) -> int:
-    """How many fingerprints the mirror holds (only ``anchorer``'s, if given)."""
+    """How many anchors the mirror holds (only ``anchorer``'s, if given)."""
     statement = select(func.count()).select_from(evidence_table)
     if anchorer is not None:
         statement = statement.where(evidence_table.c.anchorer == normalise_address(anchorer))

@@ -95,7 +95,10 @@ class LicenceRow(Licence):
     """One mirrored licence or sublicence: the :class:`~registry.domain.rights.Licence` with
     what the mirror adds. ``live`` is judged at the query's ``now`` exactly as
     ``LicenceRegistry.isLive`` does: active, ``start <= now <= end``, every parent live, and
-    the certificate issued and unexpired. ``unknown_*_bits`` are bits no code names."""
+    the certificate issued and unexpired. ``unknown_*_bits`` are bits no code names.
+    ``licensor`` of a direct licence is the certificate's current holder (its licensor powers
+    pass with the certificate); ``granted_by`` is the licensor that granted it. ``settled_*``
+    say when and with which end of the certificate (``LicencesSettled``) a licence ended."""
 
     certificate_number: str | None
     unknown_purpose_bits: int
@@ -104,6 +107,9 @@ class LicenceRow(Licence):
     terminated_at: datetime | None
     terminated_by: str | None
     termination_reason_hash: str | None
+    settled_at: datetime | None
+    settled_end: str | None
+    granted_by: str
     granted_block: int
     granted_log_index: int
     granted_tx_hash: str
@@ -250,9 +256,9 @@ def _licence_rows(connection: Connection, rows: Sequence[Any], now: datetime) ->
     certificates = {
         int(r.id): r
         for r in connection.execute(
-            select(reg.c.id, reg.c.status, reg.c.valid_until, reg.c.certificate_number).where(
-                reg.c.id.in_(sorted({int(r.token_id) for r in by_id.values()}))
-            )
+            select(
+                reg.c.id, reg.c.status, reg.c.valid_until, reg.c.certificate_number, reg.c.holder
+            ).where(reg.c.id.in_(sorted({int(r.token_id) for r in by_id.values()})))
         )
     }
     live: dict[int, bool] = {}
@@ -280,6 +286,8 @@ def _licence_rows(connection: Connection, rows: Sequence[Any], now: datetime) ->
                 LicenceRow,
                 r,
                 certificate_number=None if cert is None else cert.certificate_number,
+                licensor=r.licensor if r.parent_id is not None or cert is None else cert.holder,
+                granted_by=r.licensor,
                 purposes=Purpose.of_mask(purposes),
                 territories=Territory.of_mask(territories),
                 unknown_purpose_bits=Purpose.unknown_bits(purposes),

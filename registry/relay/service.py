@@ -45,6 +45,7 @@ RELAYED_CONTRACTS: tuple[str, ...] = (
     "TransferAgent",
     "LicenceRegistry",
     "ValuationRegistry",
+    "EvidenceRegistry",
 )
 #: Seconds a prepared request stays valid unless the caller asks otherwise.
 DEFAULT_TTL = 900

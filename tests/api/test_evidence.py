@@ -55,6 +55,41 @@ def test_get_reads_the_record_from_the_chain(api: TestClient) -> None:
     assert got.json()["created"] is None
 
 
+def test_defect_6a_each_account_anchors_once_and_the_lookup_lists_every_anchor(
+    api: TestClient, registry_context: RegistryContext
+) -> None:
+    """Defect 6a: a fingerprint anchored by one account could not be anchored by another (the
+    POST answered the first account's record). Now each account's anchor is its own; GET keeps
+    the first anchor's fields and lists every anchor."""
+    fp = "0x" + "6a" * 32
+    operator_anchor = api.post("/api/v1/evidence", json={"fingerprint": fp}).json()
+    holder = dev_account(3)
+    typed = api.post(
+        "/api/v1/evidence/typed-data", json={"fingerprint": fp, "anchorer": holder.address}
+    ).json()
+    signature = "0x" + sign_typed_data(typed, holder).hex()
+    own = api.post(
+        "/api/v1/evidence",
+        json={
+            "fingerprint": fp,
+            "anchorer": holder.address,
+            "deadline": typed["message"]["deadline"],
+            "signature": signature,
+        },
+    )
+    assert own.status_code == 201, own.text
+    assert own.json()["anchorer"] == holder.address
+    assert own.json()["tx_hash"] != operator_anchor["tx_hash"]
+    got = api.get(f"/api/v1/evidence/{fp}").json()
+    assert got["anchorer"] == registry_context.operator.address
+    assert got["tx_hash"] == operator_anchor["tx_hash"]
+    assert [a["anchorer"] for a in got["anchors"]] == [
+        registry_context.operator.address,
+        holder.address,
+    ]
+    assert got["anchors"][1]["tx_hash"] == own.json()["tx_hash"]
+
+
 def test_unknown_fingerprint_is_404_with_stable_code(api: TestClient) -> None:
     response = api.get("/api/v1/evidence/0x" + "77" * 32)
     assert response.status_code == 404

@@ -108,6 +108,7 @@ class LicenceStatus(IntEnum):
     NONE = 0
     ACTIVE = 1
     TERMINATED = 2
+    SETTLED = 3
 
 
 class CertStatus(IntEnum):

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import pytest
 from eth_account.messages import encode_typed_data
+from eth_utils.crypto import keccak
 
 from registry.chain.client import ChainClient, dev_account
+from registry.domain.chain import ContractCall
 from registry.domain.deployment import DeploymentManifest
 from registry.errors import ContractRevertError
+from registry.relay.service import RelayService
+from tests.conftest import admin
 
 FP = bytes.fromhex("ab" * 32)
 
@@ -33,15 +37,72 @@ def test_anchor_records_sender_time_and_block(
     assert tuple(record) == (holder.address, block.timestamp, receipt.block_number)
 
 
-def test_second_anchor_of_same_fingerprint_is_refused(
+def test_second_anchor_of_same_fingerprint_by_the_same_account_is_refused(
     chain: ChainClient, deployment: DeploymentManifest
 ) -> None:
-    first, second = dev_account(0), dev_account(2)
-    chain.transact("EvidenceRegistry", _addr(deployment), "anchor", [FP], first)
+    """v2: each account anchors a fingerprint at most once (another account may anchor it too,
+    see the defect 6a test)."""
+    first = dev_account(0)
+    receipt = chain.transact("EvidenceRegistry", _addr(deployment), "anchor", [FP], first)
     with pytest.raises(ContractRevertError) as info:
-        chain.transact("EvidenceRegistry", _addr(deployment), "anchor", [FP], second)
+        chain.transact("EvidenceRegistry", _addr(deployment), "anchor", [FP], first)
     assert info.value.error_name == "EvidenceAlreadyAnchored"
     assert info.value.args_by_name["anchorer"] == first.address
+    assert info.value.args_by_name["anchoredAt"] == chain.block(receipt.block_number).timestamp
+
+
+def test_defect_6a_a_stranger_anchoring_first_does_not_lock_the_holder_out(
+    chain: ChainClient, deployment: DeploymentManifest
+) -> None:
+    """Defect 6a: a stranger anchored a holder's fingerprint first and the holder's own anchor
+    was refused (EvidenceAlreadyAnchored), so the only anchor on record was the stranger's. Now
+    every account anchors it once; the first anchor stays the public record and
+    ``anchoredBy`` answers per account."""
+    fp = bytes.fromhex("6a" * 32)
+    stranger, holder = dev_account(5), dev_account(1)
+    for account in (stranger, holder):
+        chain.rpc("anvil_setBalance", [account.address, hex(10**18)])
+    first = chain.transact("EvidenceRegistry", _addr(deployment), "anchor", [fp], stranger)
+    assert (
+        chain.call("EvidenceRegistry", _addr(deployment), "anchoredBy", [fp, holder.address]) == 0
+    )
+    second = chain.transact("EvidenceRegistry", _addr(deployment), "anchor", [fp], holder)
+    (event,) = second.events
+    assert event.args["anchorer"] == holder.address
+    first_at = chain.block(first.block_number).timestamp
+    second_at = chain.block(second.block_number).timestamp
+    record = chain.call("EvidenceRegistry", _addr(deployment), "evidenceOf", [fp])
+    assert tuple(record) == (stranger.address, first_at, first.block_number)
+    by = {
+        a.address: chain.call("EvidenceRegistry", _addr(deployment), "anchoredBy", [fp, a.address])
+        for a in (stranger, holder, dev_account(6))
+    }
+    assert by == {stranger.address: first_at, holder.address: second_at, dev_account(6).address: 0}
+    assert chain.call("EvidenceRegistry", _addr(deployment), "anchorCountOf", [fp]) == 2
+
+
+def test_anchoring_stops_while_paused(chain: ChainClient, deployment: DeploymentManifest) -> None:
+    """v2: anchoring is a state change, refused while the authority is paused; reads work."""
+    authority = deployment.address_of("RegistryAuthority")
+    pauser = dev_account(21)
+    chain.rpc("anvil_setBalance", [pauser.address, hex(10**18)])
+    chain.transact(
+        "RegistryAuthority",
+        authority,
+        "grantRole",
+        [keccak(text="PAUSER_ROLE"), pauser.address],
+        admin(),
+    )
+    chain.transact("RegistryAuthority", authority, "pause", [], pauser)
+    try:
+        with pytest.raises(ContractRevertError) as info:
+            chain.transact(
+                "EvidenceRegistry", _addr(deployment), "anchor", [FP[::-1]], dev_account(0)
+            )
+        assert info.value.error_name == "EnforcedPause"
+        assert chain.call("EvidenceRegistry", _addr(deployment), "anchorCountOf", [FP[::-1]]) == 0
+    finally:
+        chain.transact("RegistryAuthority", authority, "unpause", [], pauser)
 
 
 def test_zero_fingerprint_is_refused(chain: ChainClient, deployment: DeploymentManifest) -> None:
@@ -166,3 +227,22 @@ def test_deployed_code_is_below_the_eip170_limit(
     for name in DEPLOYED_CONTRACTS:
         size = len(load_artifact(Settings().artifacts_dir, name).deployed_bytecode)
         assert 0 < size < 24_576, f"{name} runtime code is {size} bytes"
+
+
+def test_a_relayed_anchor_credits_its_signer(
+    chain: ChainClient, deployment: DeploymentManifest
+) -> None:
+    """v2: ``anchor`` reads the ERC-2771 sender, so an anchor relayed through the registry's
+    forwarder is the signer's own (it used to credit the relayer, msg.sender)."""
+    fp = bytes.fromhex("2771" * 16)
+    signer, relayer = dev_account(8), dev_account(0)
+    receipt = RelayService(chain, deployment).relay(
+        ContractCall("EvidenceRegistry", "anchor", (fp,)), signer, relayer
+    )
+    (event,) = [e for e in receipt.events if e.name == "EvidenceAnchored"]
+    assert event.args["anchorer"] == signer.address
+    assert event.args["relayer"] == signer.address
+    assert chain.call("EvidenceRegistry", _addr(deployment), "anchoredBy", [fp, signer.address])
+    assert (
+        chain.call("EvidenceRegistry", _addr(deployment), "anchoredBy", [fp, relayer.address]) == 0
+    )

@@ -170,6 +170,10 @@ class Move:
     events: list[str]
 
 
+#: The arguments of ``LicenceExclusiveConflict`` the model predicts (v2: a busy window).
+BUSY = ("busyFrom", "busyUntil")
+
+
 class RightsMachine(RuleBasedStateMachine):
     env: ClassVar[Env | None] = None
 
@@ -182,6 +186,8 @@ class RightsMachine(RuleBasedStateMachine):
         self.tokens = {i: TokenM(**vars(t)) for i, t in self.env.tokens.items()}
         self.pledges: dict[int, PledgeM] = {}
         self.licences: dict[int, LicenceM] = {}
+        # v2 exclusivity summary per (token, level, right): [count, from, until] per group
+        self.windows: dict[tuple[int, int, int, bool], list[int]] = {}
         self.moves: dict[int, Move] = {}
         #: (token, to) -> (from, expiry) of the unused approval the chain keeps
         self.approvals: dict[tuple[int, str], tuple[str, int]] = {}
@@ -251,21 +257,37 @@ class RightsMachine(RuleBasedStateMachine):
             return self._live(lic.parent, now)
         return self._issued(lic.token, now)
 
-    def _conflict(self, token: int, parent: int, lic: LicenceM, now: int) -> int:
-        for other_id in sorted(self.licences):
-            other = self.licences[other_id]
-            if (
-                other.token == token
-                and other.parent == parent
-                and other.active
-                and other.right == lic.right
-                and (other.exclusive or lic.exclusive)
-                and other.start <= lic.end
-                and lic.start <= other.end
-                and other.end >= now
-            ):
-                return other_id
-        return 0
+    def _conflict(self, token: int, parent: int, lic: LicenceM, now: int) -> tuple[int, int] | None:
+        """v2: the busy window [from, until] the new licence collides with, judged as the
+        contract does in constant gas: against the window of the level's active exclusive
+        licences (and, for an exclusive licence, of the non-exclusive ones), which covers every
+        active licence of its group and is cleared only when the group has none active."""
+        groups = [True, False] if lic.exclusive else [True]
+        for exclusive in groups:
+            count, start, until = self.windows.get((token, parent, lic.right, exclusive), [0, 0, 0])
+            if count and start <= lic.end and lic.start <= until and until >= now:
+                return start, until
+        return None
+
+    def _counted(self, lic: LicenceM) -> None:
+        """A granted licence joins its group's window."""
+        w = self.windows.setdefault((lic.token, lic.parent, lic.right, lic.exclusive), [0, 0, 0])
+        if w[0] == 0 or lic.start < w[1]:
+            w[1] = lic.start
+        w[2] = max(w[2], lic.end)
+        w[0] += 1
+
+    def _uncounted(self, lic: LicenceM) -> None:
+        """A terminated licence leaves its group; the window clears when the group is empty."""
+        w = self.windows[(lic.token, lic.parent, lic.right, lic.exclusive)]
+        w[0] -= 1
+        if w[0] == 0:
+            w[1] = w[2] = 0
+
+    def _licensor(self, licence_id: int) -> str:
+        """v2: a direct licence's licensor is the certificate's current holder."""
+        lic = self.licences[licence_id]
+        return lic.licensor if lic.parent else self.tokens[lic.token].holder
 
     def _check_input(self, lic: LicenceM, licensor: str, now: int) -> Refusal | None:
         if lic.licensee == licensor:
@@ -369,7 +391,7 @@ class RightsMachine(RuleBasedStateMachine):
         )  # fmt: skip
         predicted: Refusal | None = None
         consume = False
-        conflict = 0
+        conflict: tuple[int, int] | None = None
         if not self._issued(token, now):
             predicted = "LicenceCertificateNotIssued", {"status": CertStatus.EXPIRED}
         elif caller.address != t.holder:
@@ -385,7 +407,7 @@ class RightsMachine(RuleBasedStateMachine):
         elif t.frozen:
             predicted = "AgentFrozen", {}
         elif conflict := self._conflict(token, 0, lic, now):
-            predicted = "LicenceExclusiveConflict", {"conflictingLicenceId": conflict}
+            predicted = "LicenceExclusiveConflict", dict(zip(BUSY, conflict, strict=True))
         elif exclusive and t.live_pledge:
             pledge = self.pledges[t.live_pledge]
             if not pledge.usable(Consent.EXCLUSIVE_LICENCE, licensee.address, now):
@@ -407,6 +429,7 @@ class RightsMachine(RuleBasedStateMachine):
         )
         assert licence_id == len(self.licences) + 1
         self.licences[licence_id] = lic
+        self._counted(lic)
 
     @precondition(lambda self: self.licences)
     @rule(
@@ -469,7 +492,7 @@ class RightsMachine(RuleBasedStateMachine):
         elif exceed == "exclusive":
             lic.exclusive = True
         predicted: Refusal | None = None
-        conflict = 0
+        conflict: tuple[int, int] | None = None
         if caller.address != parent.licensee:
             predicted = "LicenceNotLicensee", {"licenceId": parent_id}
         elif not parent.sublicensable:
@@ -493,7 +516,7 @@ class RightsMachine(RuleBasedStateMachine):
         elif self.tokens[parent.token].frozen:
             predicted = "AgentFrozen", {"tokenId": parent.token}
         elif conflict := self._conflict(parent.token, parent_id, lic, now):
-            predicted = "LicenceExclusiveConflict", {"conflictingLicenceId": conflict}
+            predicted = "LicenceExclusiveConflict", dict(zip(BUSY, conflict, strict=True))
         licence = LicenceInput(
             lic.licensee, lic.start, lic.end, lic.right, lic.exclusive, sublicensable,
             lic.purposes, lic.territories,
@@ -508,19 +531,21 @@ class RightsMachine(RuleBasedStateMachine):
         )
         if receipt is not None:
             self.licences[len(self.licences) + 1] = lic
+            self._counted(lic)
 
     @precondition(lambda self: self.licences)
     @rule(pick=st.integers(0, 40), who=st.sampled_from(["licensor", "licensee", "outsider"]))
     def terminate(self, pick: int, who: str) -> None:
         licence_id = sorted(self.licences)[pick % len(self.licences)]
         lic = self.licences[licence_id]
+        licensor = self._licensor(licence_id)
         caller = {
-            "licensor": ACCOUNTS[lic.licensor],
+            "licensor": ACCOUNTS[licensor],
             "licensee": ACCOUNTS[lic.licensee],
             "outsider": OUTSIDER,
         }[who]
         predicted: Refusal | None = None
-        if caller.address not in (lic.licensor, lic.licensee):
+        if caller.address not in (licensor, lic.licensee):
             predicted = "LicenceNotParty", {"licenceId": licence_id}
         elif not lic.active:
             predicted = "LicenceNotActive", {"licenceId": licence_id}
@@ -529,6 +554,7 @@ class RightsMachine(RuleBasedStateMachine):
         )
         if receipt is not None:
             lic.active = False
+            self._uncounted(lic)
 
     # --- transfers ----------------------------------------------------------------------------
 
@@ -892,6 +918,31 @@ class RightsMachine(RuleBasedStateMachine):
             token: (values[3 * n], int(values[3 * n + 1]), bool(values[3 * n + 2][0]))
             for n, token in enumerate(sorted(self.tokens))
         }
+
+    @invariant()
+    def licences_follow_the_holder_and_end_with_the_certificate(self) -> None:
+        """v2 (licences): the licensor of a direct licence is always the certificate's current
+        holder; no licence is live on a certificate that is not in force."""
+        tokens = sorted(self.tokens)
+        licence_ids = sorted(self.licences)
+        calls: list[tuple[str, str, list[Any]]] = [
+            (REGISTRY, "certificateState", [t]) for t in tokens
+        ]
+        calls += [(LICENCES, "licence", [i]) for i in licence_ids]
+        calls += [(LICENCES, "isLive", [i]) for i in licence_ids]
+        values = iter(self.rights.batch(calls))
+        states = {t: next(values) for t in tokens}
+        records = {i: next(values) for i in licence_ids}
+        for licence_id in licence_ids:
+            record, live = records[licence_id], bool(next(values))
+            token, parent, licensor = int(record[0]), int(record[1]), record[2]
+            holder, status = states[token][0], int(states[token][1])
+            if parent == 0:
+                assert licensor == holder, f"licence {licence_id}: licensor {licensor}"
+            else:
+                assert licensor == self.licences[parent].licensee
+            if status != CertStatus.ISSUED:
+                assert not live, f"licence {licence_id} live on a certificate in status {status}"
 
     @invariant()
     def chain_agrees_with_the_model_and_the_rules_hold(self) -> None:

@@ -28,6 +28,7 @@ from registry.settings import Settings
 from tests.conftest import admin as governor
 from tests.contracts.agent_helpers import (
     AGENT,
+    AUTHORITY,
     DAY,
     REGISTRY,
     ZERO32,
@@ -303,7 +304,7 @@ def test_nobody_else_accredits_or_removes(
         )
     # a regulator whose role was revoked is an outsider again
     rights.tx(
-        REGISTRY, "revokeRole", [keccak(text="REGULATOR_ROLE"), REGULATOR.address], rights.admin
+        AUTHORITY, "revokeRole", [keccak(text="REGULATOR_ROLE"), REGULATOR.address], rights.admin
     )
     expect(
         valuations.refused("removeAppraiser", [APPRAISER2.address, ZERO32], REGULATOR),
@@ -775,3 +776,27 @@ def test_refusals_map_to_http_statuses(
     cases.append((valuations.refused("withdrawValuation", [valuation_id, ZERO32], APPRAISER), 409))
     for error, status in cases:
         assert error.http_status == status, f"{error.error_name}: {error.http_status} != {status}"
+
+
+def test_valuation_writes_stop_while_paused_and_reads_keep_working(
+    valuations: Valuations, rights: Rights, chain: ChainClient, token: int
+) -> None:
+    """v2: every state change of ValuationRegistry is refused while the authority is paused."""
+    valuation_id, _ = valuations.submit(token, valid_input(chain))
+    pauser = dev_account(21)
+    chain.rpc("anvil_setBalance", [pauser.address, hex(10**18)])
+    rights.tx(AUTHORITY, "grantRole", [keccak(text="PAUSER_ROLE"), pauser.address], rights.admin)
+    rights.tx(AUTHORITY, "pause", [], pauser)
+    try:
+        for function, args, signer in (
+            ("accreditAppraiser", [BUYER.address, ACCREDITATION], rights.admin),
+            ("removeAppraiser", [APPRAISER2.address, ZERO32], REGULATOR),
+            ("submitValuation", [token, valid_input(chain).as_tuple()], APPRAISER),
+            ("withdrawValuation", [valuation_id, ZERO32], APPRAISER),
+            ("setAccountingClass", [token, AccountingClass.INVENTORY], HOLDER),
+        ):
+            expect(valuations.refused(function, args, signer), "EnforcedPause")
+        assert valuations.latest(token) == valuation_id
+        assert valuations.call("isAppraiser", [APPRAISER2.address]) is True
+    finally:
+        rights.tx(AUTHORITY, "unpause", [], pauser)

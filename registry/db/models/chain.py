@@ -75,7 +75,8 @@ class RawEvent(EventKey, table=True):
 
 
 class Evidence(SQLModel, table=True):
-    """An anchored fingerprint, derived from its ``EvidenceAnchored`` log."""
+    """One account's anchor of a fingerprint, derived from its ``EvidenceAnchored`` log (each
+    account anchors a fingerprint at most once; the earliest row is the first anchor)."""
 
     __tablename__: ClassVar[str] = "evidence"
     __table_args__ = (
@@ -85,7 +86,7 @@ class Evidence(SQLModel, table=True):
     )
 
     fingerprint: str = Field(sa_type=String(HASH_LENGTH), primary_key=True)
-    anchorer: str = Field(sa_type=String(ADDRESS_LENGTH))
+    anchorer: str = Field(sa_type=String(ADDRESS_LENGTH), primary_key=True)
     relayer: str = Field(sa_type=String(ADDRESS_LENGTH))
     anchored_at: datetime = Field(sa_type=UTCDateTime)
     block_number: int = Field(sa_type=BigInteger)

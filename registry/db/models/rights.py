@@ -168,7 +168,9 @@ class FreezeEventRecord(EventKey, table=True):
 
 class LicenceRecord(RecordKey, table=True):
     """A licence or sublicence (数据许可) of ``LicenceRegistry``: granted (``granted_*``), and
-    terminated once a party ends it (``terminated_*``).
+    terminated once a party ends it (``terminated_*``) or settled when its certificate ends
+    (``settled_*``, from ``LicencesSettled``). ``licensor`` is the licensor at the grant; the
+    licensor of a direct licence is whoever holds the certificate now (resolved when read).
 
     ``right`` is the :class:`~registry.domain.registration.Right` value; ``purposes`` and
     ``territories`` are the ``uint64`` bit sets (docs/licences.md) as decimal text. Whether a
@@ -208,6 +210,10 @@ class LicenceRecord(RecordKey, table=True):
     terminated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     terminated_by: str | None = Field(default=None, sa_type=String(ADDRESS_LENGTH))
     termination_reason_hash: str | None = Field(default=None, sa_type=String(HASH_LENGTH))
+    settled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    settled_end: str | None = Field(
+        default=None, sa_type=String(16), description="the certificate's end (Status value)"
+    )
     last_block: int = Field(sa_type=BigInteger)
     last_log_index: int = Field(sa_type=Integer)
 

@@ -1,8 +1,9 @@
 """EvidenceRegistry: anchored fingerprints (``EvidenceAnchored`` -> :class:`EvidenceRecord`).
 
 An anchor is never changed by a later event, so its row in ``evidence`` is insert-only, keyed by
-the fingerprint (see :class:`registry.indexer.store.InsertOnly`): storing a batch twice writes it
-once, and a fingerprint already mirrored at another position on chain means the chain
+(fingerprint, anchorer): each account anchors a fingerprint at most once, several accounts may
+anchor the same one (see :class:`registry.indexer.store.InsertOnly`). Storing a batch twice
+writes it once, and an anchor already mirrored at another position on chain means the chain
 reorganised under the mirror (:class:`IndexerError`).
 """
 
@@ -66,27 +67,35 @@ def evidence_row(chain_id: int, log: ChainLog, record: EvidenceRecord) -> tuple[
 def check_evidence(
     connection: Connection, rows: Sequence[Mapping[str, Any]], inserted: set[tuple[Any, ...]]
 ) -> None:
-    """Refuse evidence already stored at another position on chain."""
-    skipped = {r["fingerprint"]: r for r in rows if (r["fingerprint"],) not in inserted}
+    """Refuse an anchor already stored at another position on chain."""
+    skipped = {
+        (r["fingerprint"], r["anchorer"]): r
+        for r in rows
+        if (r["fingerprint"], r["anchorer"]) not in inserted
+    }
     if not skipped:
         return
     stored = connection.execute(
         select(
             evidence_table.c.fingerprint,
+            evidence_table.c.anchorer,
             evidence_table.c.chain_id,
             evidence_table.c.block_number,
             evidence_table.c.log_index,
-        ).where(evidence_table.c.fingerprint.in_(list(skipped)))
+        ).where(evidence_table.c.fingerprint.in_(sorted({f for f, _ in skipped})))
     ).all()
-    for fingerprint, chain_id, block_number, log_index in stored:
-        row = skipped[fingerprint]
+    for fingerprint, anchorer, chain_id, block_number, log_index in stored:
+        row = skipped.get((fingerprint, anchorer))
+        if row is None:
+            continue
         if (chain_id, block_number, log_index) != (
             row["chain_id"],
             row["block_number"],
             row["log_index"],
         ):
             raise IndexerError(
-                f"fingerprint {fingerprint} is mirrored as anchored in block {block_number} "
+                f"fingerprint {fingerprint} is mirrored as anchored by {anchorer} in block "
+                f"{block_number} "
                 f"(log {log_index}) of chain {chain_id}, but the chain now reports it in block "
                 f"{row['block_number']} (log {row['log_index']}) of chain {row['chain_id']}; "
                 "the mirror no longer matches the chain, rebuild it",
@@ -100,7 +109,7 @@ register_insert_only(
         record=EvidenceRecord,
         table=evidence_table,
         columns=EVIDENCE_COLUMNS,
-        key=("fingerprint",),
+        key=("fingerprint", "anchorer"),
         row=evidence_row,
         check=check_evidence,
     )

@@ -1,11 +1,14 @@
-"""LicenceRegistry: licences and sublicences granted and terminated.
+"""LicenceRegistry: licences and sublicences granted, terminated and settled.
 
 ``LicenceGranted`` carries the licence as a struct, which must agree with the event's indexed
 token and licensee; its right must be one right, and its ``voucherNumber`` must be
 :func:`registry.domain.rights.voucher_number` of its own fields (else :class:`IndexerError`).
 :class:`LicenceApplier` applies the records to ``licence`` in the chain order of every contract:
 a licence is granted only on an issued certificate (a sublicence only under a licence of the same
-certificate), and only an active licence is terminated, and only by a party to it.
+certificate), and only an active licence is terminated, and only by a party to it: its licensee,
+or its licensor, which for a direct licence is whoever holds the certificate now (v2: licensor
+powers pass with the certificate). ``LicencesSettled`` (the certificate was cancelled, revoked
+or closed as expired) settles every still active licence and sublicence of the certificate.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from sqlalchemy import Connection
 
 from registry.db.models import licence_table
 from registry.domain.chain import ChainEvent, ChainLog
-from registry.domain.registration import Right
+from registry.domain.registration import Right, Status
 from registry.domain.rights import LicenceStatus, right_of_bit, voucher_number
 from registry.errors import InputError
 from registry.indexer.contracts.agent import FAMILY
@@ -27,6 +30,7 @@ from registry.indexer.contracts.fields import (
     address,
     check_indexed,
     error,
+    member,
     optional_hash32,
     record_maker,
     to_address,
@@ -70,8 +74,17 @@ class LicenceTerminatedRecord(Record):
     terminated_at: datetime
 
 
+class LicencesSettledRecord(Record):
+    token_id: int
+    end_status: Status
+    settled_at: datetime
+
+
+#: The certificate ends that settle licences.
+SETTLING_ENDS = (Status.CANCELLED, Status.REVOKED, Status.EXPIRED)
+
 #: A record of LicenceRegistry (one per event).
-LicenceRecord: TypeAlias = LicenceGrantedRecord | LicenceTerminatedRecord
+LicenceRecord: TypeAlias = LicenceGrantedRecord | LicenceTerminatedRecord | LicencesSettledRecord
 
 
 def _licence_granted(event: ChainEvent, _timestamp: int | None) -> LicenceGrantedRecord:
@@ -139,6 +152,12 @@ DECODERS: dict[str, RecordMaker] = {
         reason_hash=optional_hash32,
         terminated_at=BLOCK_TIME,
     ),
+    "LicencesSettled": record_maker(
+        LicencesSettledRecord,
+        token_id=uint,
+        end_status=member(Status, "certificate status"),
+        settled_at=BLOCK_TIME,
+    ),
 }
 
 
@@ -155,23 +174,34 @@ class LicenceApplier(CertificateApplier):
     def load(
         self, connection: Connection, records: Sequence[tuple[ChainLog, LicenceRecord]]
     ) -> None:
-        """Read the certificates and licences (sublicences' parents too) ``records`` are about."""
+        """Read the certificates and licences (sublicences' parents too, every licence of a
+        settled certificate) ``records`` are about."""
         tokens: set[int] = set()
         licence_ids: set[int] = set()
+        settled: set[int] = set()
         for _, record in records:
+            tokens.add(record.token_id)
+            if isinstance(record, LicencesSettledRecord):
+                settled.add(record.token_id)
+                continue
             licence_ids.add(record.licence_id)
-            if isinstance(record, LicenceGrantedRecord):
-                tokens.add(record.token_id)
-                if record.parent_id is not None:
-                    licence_ids.add(record.parent_id)
+            if isinstance(record, LicenceGrantedRecord) and record.parent_id is not None:
+                licence_ids.add(record.parent_id)
         self.registrations.load(connection, self.chain_id, tokens)
         self.licences.load(connection, self.chain_id, licence_ids)
+        if settled:
+            t = licence_table
+            self.licences.load_where(
+                connection, t.c.chain_id == self.chain_id, t.c.token_id.in_(sorted(settled))
+            )
 
     def apply(self, log: ChainLog, record: LicenceRecord) -> None:
         if isinstance(record, LicenceGrantedRecord):
             self._licence_granted(log, record)
-        else:
+        elif isinstance(record, LicenceTerminatedRecord):
             self._licence_terminated(log, record)
+        else:
+            self._licences_settled(log, record)
 
     def _licence_granted(self, log: ChainLog, record: LicenceGrantedRecord) -> None:
         self.certificate(log, record.token_id, "LicenceGranted")
@@ -211,6 +241,8 @@ class LicenceApplier(CertificateApplier):
                 "terminated_at": None,
                 "terminated_by": None,
                 "termination_reason_hash": None,
+                "settled_at": None,
+                "settled_end": None,
                 "last_block": log.block_number,
                 "last_log_index": log.log_index,
             },
@@ -219,7 +251,7 @@ class LicenceApplier(CertificateApplier):
     def _licence_terminated(self, log: ChainLog, record: LicenceTerminatedRecord) -> None:
         message = f"LicenceTerminated ends licence {record.licence_id}"
         row = self.in_status(self.licences, record.licence_id, LicenceStatus.ACTIVE, log, message)
-        if record.by not in (row["licensor"], row["licensee"]):
+        if record.by not in (self._licensor(row), row["licensee"]):
             raise self.mismatch(
                 log, f"{record.by} terminates licence {record.licence_id} without being a party"
             )
@@ -230,6 +262,37 @@ class LicenceApplier(CertificateApplier):
             terminated_by=record.by,
             termination_reason_hash=record.reason_hash,
         )
+
+    def _licensor(self, row: dict[str, object]) -> object:
+        """A sublicence's licensor is its parent's licensee (stored); a direct licence's is
+        whoever holds the certificate now."""
+        if row["parent_id"] is not None:
+            return row["licensor"]
+        registration = self.registrations.get(row["token_id"])
+        return None if registration is None else registration["holder"]
+
+    def _licences_settled(self, log: ChainLog, record: LicencesSettledRecord) -> None:
+        if record.end_status not in SETTLING_ENDS:
+            raise self.mismatch(
+                log,
+                f"LicencesSettled settles certificate {record.token_id} with the end "
+                f"{record.end_status}, which does not end a certificate",
+            )
+        if self.registrations.get(record.token_id) is None:
+            raise self.mismatch(
+                log,
+                f"LicencesSettled refers to certificate {record.token_id}, which the mirror "
+                "does not hold",
+            )
+        for row in list(self.licences.rows.values()):
+            if row["token_id"] != record.token_id or row["status"] != LicenceStatus.ACTIVE:
+                continue
+            self.touch(self.licences, log, row, f"licence {row['id']}")
+            row.update(
+                status=LicenceStatus.SETTLED.value,
+                settled_at=record.settled_at,
+                settled_end=record.end_status.value,
+            )
 
 
 #: The classes of :data:`LicenceRecord`.

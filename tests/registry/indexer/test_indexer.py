@@ -33,6 +33,7 @@ from registry.indexer.fetch import FetchedBatch, LogFetcher
 from registry.indexer.follow import Indexer, is_transient
 from registry.indexer.store import read_cursor, store_batch
 from registry.mirror import (
+    anchors_of_fingerprint,
     count_evidence,
     evidence_by_fingerprint,
     indexer_head,
@@ -184,6 +185,33 @@ def test_sync_mirrors_every_anchor_as_the_chain_reads_it(
     assert relayed.relayer == dev_account(0).address
     assert evidence_by_fingerprint(engine, fingerprint(99)) is None
     assert count_evidence(engine) == len(anchored)
+
+
+def test_defect_6a_the_mirror_keeps_one_row_per_fingerprint_and_anchorer(
+    chain: ChainClient, deployment: DeploymentManifest, engine: Engine
+) -> None:
+    """Defect 6a (mirror): a fingerprint anchored by a stranger and then by its holder is two
+    anchors (the mirror was keyed by the fingerprint alone); the first stays the look-up's
+    answer and every anchor is listed."""
+    fp = fingerprint(60)
+    stranger = anchor(chain, deployment, fp, 5)
+    holder = anchor(chain, deployment, fp, 1)
+    Indexer(chain, deployment, engine).sync_once()
+    first = evidence_by_fingerprint(engine, fp)
+    assert first is not None
+    assert (first.anchorer, first.tx_hash) == (dev_account(5).address, stranger.tx_hash)
+    own = evidence_by_fingerprint(engine, fp, dev_account(1).address.lower())
+    assert own is not None
+    assert (own.anchorer, own.tx_hash) == (dev_account(1).address, holder.tx_hash)
+    assert evidence_by_fingerprint(engine, fp, dev_account(2).address) is None
+    assert [a.anchorer for a in anchors_of_fingerprint(engine, fp)] == [
+        dev_account(5).address,
+        dev_account(1).address,
+    ]
+    assert [r.fingerprint for r in list_evidence(engine, anchorer=dev_account(1).address)] == [fp]
+    # storing the same batch again writes nothing twice
+    Indexer(chain, deployment, engine).sync_once()
+    assert len(anchors_of_fingerprint(engine, fp)) == 2
 
 
 def test_raw_events_and_blocks_match_the_node(

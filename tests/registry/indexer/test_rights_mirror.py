@@ -649,3 +649,74 @@ def test_rows_point_back_at_their_raw_events(ctx: RegistryContext, scenario: Sce
         "PledgeConsentWithdrawn",
         "PledgeSettled",
     }
+
+
+def _settle_as_ledger(ctx: RegistryContext, token: int, end: Status) -> None:
+    """``LicenceRegistry.settleCertificateEnd`` sent from the certificate contract's address
+    (what the certificate contract does when a certificate ends)."""
+    ledger = ctx.manifest.address_of("DataAssetRegistry")
+    licences = ctx.manifest.address_of("LicenceRegistry")
+    ctx.client.rpc("anvil_impersonateAccount", [ledger])
+    try:
+        ctx.client.rpc("anvil_setBalance", [ledger, hex(10**18)])
+        data = ctx.client.encode_call(
+            "LicenceRegistry", licences, "settleCertificateEnd", [token, list(Status).index(end)]
+        )
+        tx_hash = ctx.client.rpc(
+            "eth_sendTransaction", [{"from": ledger, "to": licences, "data": data}]
+        )
+        for _ in range(100):  # mined at once, but the receipt may trail under load
+            receipt = ctx.client.rpc("eth_getTransactionReceipt", [tx_hash])
+            if receipt is not None:
+                assert int(receipt["status"], 16) == 1
+                break
+            time.sleep(0.05)
+        else:
+            raise AssertionError(f"no receipt for {tx_hash}")
+    finally:
+        ctx.client.rpc("anvil_stopImpersonatingAccount", [ledger])
+
+
+def test_defect_9_and_3_the_mirror_follows_the_holder_and_settles_licences(
+    ctx: RegistryContext,
+) -> None:
+    """Defects 9 and 3 (mirror): the mirror named the old holder licensor of a direct licence
+    after a transfer and refused the new holder's termination as a stranger's; a certificate's
+    end left its licences active. Now the licensor of a direct licence is the current holder,
+    and ``LicencesSettled`` settles every active licence and sublicence of the certificate."""
+    token = issue(ctx, holder(), 0xD9)
+    rights = ctx.rights
+    direct = rights.grant_licence(
+        token, licence_terms(ctx, licensee(), days=60, sublicensable=True), holder()
+    )
+    other = rights.grant_licence(
+        token, licence_terms(ctx, bank(), days=60, right="product_operation"), holder()
+    )
+    sub = rights.grant_sublicence(
+        direct.id,
+        licence_terms(ctx, sublicensee(), days=10, purposes=["research"], fee_terms=None),
+        licensee(),
+    )
+    rights.transfer(token, buyer().address, "sale", None, holder())
+    sync(ctx)
+    now = chain_now(ctx.client)
+    rows = {r.id: r for r in licences_of_token(ctx.engine, token, now=now)}
+    assert (rows[direct.id].licensor, rows[direct.id].granted_by) == (
+        buyer().address,
+        holder().address,
+    )
+    assert rows[sub.id].licensor == licensee().address
+    assert rights.licence(direct.id).licensor == buyer().address
+    rights.terminate(other.id, None, buyer())
+    sync(ctx)
+    assert registration_row(ctx.engine, token) is not None
+    _settle_as_ledger(ctx, token, Status.REVOKED)
+    sync(ctx)
+    now = chain_now(ctx.client)
+    rows = {r.id: r for r in licences_of_token(ctx.engine, token, now=now)}
+    assert rows[other.id].status == LicenceStatus.TERMINATED
+    for licence_id in (direct.id, sub.id):
+        row = rows[licence_id]
+        assert (row.status, row.live, row.settled_end) == (LicenceStatus.SETTLED, False, "revoked")
+        assert row.settled_at is not None
+        assert rights.licence(licence_id).status == LicenceStatus.SETTLED
