@@ -416,7 +416,8 @@ def test_every_pledge_licence_freeze_and_transfer_matches_the_chain(
     with pytest.raises(InputError):
         pledges_of_holder(ctx.engine, "0x12")
 
-    # licences: A was cancelled, so none is live although two are still active
+    # licences: A was cancelled, so none is live; v2: the cancellation settled the two that
+    # were still active (the terminated sublicence keeps its termination)
     now = chain_now(ctx.client)
     rows = {r.id: r for r in licences_of_token(ctx.engine, a, now=now)}
     assert (rows[sub].status, rows[sub].terminated_by) == (
@@ -424,7 +425,11 @@ def test_every_pledge_licence_freeze_and_transfer_matches_the_chain(
         sublicensee().address,
     )
     assert rows[sub].termination_reason_hash is not None
-    assert rows[parent].status is LicenceStatus.ACTIVE
+    assert (rows[sub].settled_at, rows[sub].settled_end) == (None, None)
+    for settled in (parent, exclusive):
+        assert rows[settled].status is LicenceStatus.SETTLED
+        assert rows[settled].settled_end == Status.CANCELLED.value
+        assert rows[settled].settled_at == a_pledges[1].closed_at
     assert not any(r.live for r in rows.values())
     assert rows[exclusive].exclusive
     assert rows[sub].parent_id == parent
@@ -484,6 +489,7 @@ def test_every_pledge_licence_freeze_and_transfer_matches_the_chain(
         "ImportantDataApprovalRequired",
         "LicenceGranted",
         "LicenceTerminated",
+        "LicencesSettled",
     } <= set(raw.values())
     c_row = registration_row(ctx.engine, c)
     assert c_row is not None
@@ -635,9 +641,10 @@ def test_rows_point_back_at_their_raw_events(ctx: RegistryContext, scenario: Sce
         pledge_events = connection.execute(select(pledge_event_table)).all()
     assert {raw[(t.block_number, t.log_index)] for t in transfers} == {"CertificateTransferred"}
     assert {raw[(r.granted_block, r.granted_log_index)] for r in licences} == {"LicenceGranted"}
+    # v2: every licence of the scenario ended (A's active ones settled with its cancellation)
     assert {raw[(r.last_block, r.last_log_index)] for r in licences} == {
-        "LicenceGranted",
         "LicenceTerminated",
+        "LicencesSettled",
     }
     assert {raw[(e.block_number, e.log_index)] for e in pledge_events} == {
         "PledgeRegistered",

@@ -43,6 +43,7 @@ from registry.mirror import (
     valuation_row,
     valuations_of_token,
 )
+from tests.conftest import admin as governor
 from tests.registry.indexer.mirror import dump, sync
 from tests.registry.rights.test_service import (
     buyer,
@@ -166,7 +167,7 @@ def run_scenario(ctx: RegistryContext, after: Callable[[], object] = lambda: Non
     s.tokens["B"] = issue(ctx, buyer(), 0xB1)
     a, b = s.tokens["A"], s.tokens["B"]
     accredit(ctx, appraiser_a(), reg)
-    accredit(ctx, appraiser_b(), ctx.operator)  # the admin accredits too
+    accredit(ctx, appraiser_b(), governor())  # the admin accredits too
     after()
 
     # three valuations of A by two appraisers; one of B at the largest uint128
@@ -213,7 +214,7 @@ def run_scenario(ctx: RegistryContext, after: Callable[[], object] = lambda: Non
     # appraiser B is removed: its valuations stay; C is accredited, removed and accredited again
     send(ctx, "removeAppraiser", [appraiser_b().address, digest("资质到期")], reg)
     accredit(ctx, appraiser_c(), reg)
-    send(ctx, "removeAppraiser", [appraiser_c().address, ZERO], ctx.operator)
+    send(ctx, "removeAppraiser", [appraiser_c().address, ZERO], governor())
     after()
     accredit(ctx, appraiser_c(), reg)
     s.valuations["b2"] = submit(
@@ -388,7 +389,7 @@ def test_every_valuation_appraiser_and_accounting_class_matches_the_chain(
     assert (removed.accredited, removed.removed) == (False, True)
     assert removed.removed_by == regulator().address
     assert removed.removal_reason_hash == "0x" + digest("资质到期").hex()
-    assert removed.accredited_by == ctx.operator.address
+    assert removed.accredited_by == governor().address
     again = appraiser_row(ctx.engine, appraiser_c().address)
     assert again is not None
     assert (again.accredited, again.removed_at, again.removed_by, again.removal_reason_hash) == (
@@ -455,7 +456,7 @@ def test_withdrawals_move_the_latest_back_and_removal_keeps_the_rows(
 ) -> None:
     fund(ctx, appraiser_a())
     token = issue(ctx, holder(), 0xC1)
-    accredit(ctx, appraiser_a(), ctx.operator)
+    accredit(ctx, appraiser_a(), governor())
     older = submit(ctx, token, appraiser_a(), 100_00, days_ago=60)
     newer = submit(ctx, token, appraiser_a(), 120_00, days_ago=2)
     sync(ctx)
@@ -473,7 +474,7 @@ def test_withdrawals_move_the_latest_back_and_removal_keeps_the_rows(
     assert (withdrawn.status, withdrawn.withdraw_reason_hash) == (ValuationStatus.WITHDRAWN, None)
 
     # removed: every valuation stays, flagged; the appraiser may still withdraw its own
-    send(ctx, "removeAppraiser", [appraiser_a().address, ZERO], ctx.operator)
+    send(ctx, "removeAppraiser", [appraiser_a().address, ZERO], governor())
     sync(ctx)
     rows = valuations_of_token(ctx.engine, token)
     assert [(r.id, r.appraiser_removed) for r in rows] == [(older, True), (newer, True)]
@@ -488,7 +489,7 @@ def test_withdrawals_move_the_latest_back_and_removal_keeps_the_rows(
         ValuationStatus.WITHDRAWN,
         ValuationStatus.WITHDRAWN,
     ]
-    accredit(ctx, appraiser_a(), ctx.operator)
+    accredit(ctx, appraiser_a(), governor())
     sync(ctx)
     assert not any(r.appraiser_removed for r in valuations_of_token(ctx.engine, token))
 
@@ -579,7 +580,7 @@ def test_a_withdrawal_of_a_valuation_the_mirror_holds_as_withdrawn_is_refused(
 ) -> None:
     fund(ctx, appraiser_a())
     token = issue(ctx, holder(), 0xE1)
-    accredit(ctx, appraiser_a(), ctx.operator)
+    accredit(ctx, appraiser_a(), governor())
     valuation_id = submit(ctx, token, appraiser_a(), 1_00)
     sync(ctx)
     _tamper(
@@ -600,7 +601,7 @@ def test_a_valuation_by_an_appraiser_the_mirror_sees_as_removed_is_refused(
 ) -> None:
     fund(ctx, appraiser_a())
     token = issue(ctx, holder(), 0xE2)
-    accredit(ctx, appraiser_a(), ctx.operator)
+    accredit(ctx, appraiser_a(), governor())
     sync(ctx)
     _tamper(
         ctx,
@@ -631,7 +632,7 @@ def test_an_accounting_class_set_by_someone_the_mirror_does_not_see_as_holder_is
 def test_a_submitted_event_whose_record_disagrees_is_refused(ctx: RegistryContext) -> None:
     fund(ctx, appraiser_a())
     token = issue(ctx, holder(), 0xE4)
-    accredit(ctx, appraiser_a(), ctx.operator)
+    accredit(ctx, appraiser_a(), governor())
     base_date = int(chain_now(ctx.client).timestamp()) - DAY
     receipt = send(
         ctx,

@@ -24,6 +24,7 @@ from tests.registry.rights.test_service import (
     licence_terms,
     licensee,
     pledge_terms,
+    record_domestic,
 )
 
 FP_A = 0xA1
@@ -53,6 +54,9 @@ def number_of(ctx: RegistryContext, token: int) -> str:
 
 
 def build(ctx: RegistryContext) -> Scenario:
+    # the parties' countries first (``issue`` records them after its first issue otherwise),
+    # so the head after A's issue is the block that issued it
+    record_domestic(ctx)
     ctx.evidence.anchor(parse_fingerprint("0x" + f"{FP_A:02x}" * 32), holder())
     a = issue(ctx, fp=FP_A, name="港口集装箱吞吐量数据集 A")
     issued_a = ctx.client.head()
