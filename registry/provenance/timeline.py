@@ -69,31 +69,48 @@ _FINGERPRINT_EVENTS = frozenset(
     {"ApplicationSubmitted", "ApplicationResubmitted", "CertificateIssued", "AssetChanged"}
 )
 
-#: The argument naming the account that acted, per event (where the event names one).
-_ACTOR = {
-    "EvidenceAnchored": "anchorer",
-    "ApplicationSubmitted": "applicant",
-    "ApplicationAccepted": "registrar",
-    "ApplicationReturned": "registrar",
-    "ApplicationRejected": "registrar",
-    "NoticeOpened": "registrar",
-    "ObjectionFiled": "objector",
-    "ObjectionRuled": "registrar",
-    "AssetChanged": "by",
-    "CertificateCancelled": "holder",
-    "CertificateRevoked": "registrar",
-    "LicenceTerminated": "by",
-    "CertificateTransferred": "from",
-    "PledgeReleased": "pledgee",
-    "PledgeEnforced": "pledgee",
-    "CertificateFrozen": "regulator",
-    "CertificateUnfrozen": "regulator",
-    "TransferApproved": "regulator",
-    "CrossBorderRecorded": "regulator",
-    "ValuationSubmitted": "appraiser",
-    "ValuationWithdrawn": "appraiser",
-    "AccountingClassSet": "holder",
+#: The arguments naming the account that acted, per event (where the event names one): the
+#: first one the event carries (contracts v2 name the actor of every state change, e.g.
+#: ``actor`` of a transfer, which is the regulator of a court order and the pledgee of an
+#: enforcement; events mirrored from the contracts before v2 name only ``from``).
+_ACTOR: dict[str, tuple[str, ...]] = {
+    "EvidenceAnchored": ("anchorer",),
+    "ApplicationSubmitted": ("applicant",),
+    "ApplicationAccepted": ("registrar",),
+    "ApplicationReturned": ("registrar",),
+    "ApplicationResubmitted": ("applicant",),
+    "ApplicationRejected": ("registrar",),
+    "NoticeOpened": ("registrar",),
+    "ObjectionFiled": ("objector",),
+    "ObjectionRuled": ("registrar",),
+    "StandingGranted": ("registrar",),
+    "CertificateIssued": ("registrar",),
+    "AssetChanged": ("by",),
+    "CertificateRenewed": ("registrar",),
+    "CertificateCancelled": ("holder",),
+    "CertificateRevoked": ("registrar",),
+    "CertificateExpiryClosed": ("by",),
+    "LicenceTerminated": ("by",),
+    "CertificateTransferred": ("actor", "from"),
+    "PledgeReleased": ("pledgee",),
+    "PledgeEnforced": ("pledgee",),
+    "PledgeConsentGranted": ("pledgee",),
+    "PledgeConsentWithdrawn": ("pledgee",),
+    "PledgeConsentUsed": ("pledgor",),
+    "PledgorChanged": ("actor",),
+    "CertificateFrozen": ("regulator",),
+    "CertificateUnfrozen": ("actor", "regulator"),
+    "TransferApproved": ("regulator",),
+    "TransferApprovalUsed": ("actor",),
+    "CrossBorderRecorded": ("regulator",),
+    "ValuationSubmitted": ("appraiser",),
+    "ValuationWithdrawn": ("appraiser",),
+    "AccountingClassSet": ("holder",),
 }
+
+#: Events that close what hung on a certificate when it ended (contracts v2): their
+#: ``endStatus`` (the position in the contract's ``Status``) is shown by name.
+_SETTLEMENTS = frozenset({"PledgeSettled", "LicencesSettled"})
 
 #: Field names of the structs events carry (decoded as lists, in declaration order).
 _STRUCTS: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -154,6 +171,9 @@ _STRUCTS: dict[str, tuple[str, tuple[str, ...]]] = {
 
 #: The names of ``TransferReason`` by the contract's enum value (its position).
 _REASONS = tuple(r.value for r in TransferReason)
+
+#: The names of the registration ``Status`` by the contract's enum value (its position).
+_STATUSES = tuple(s.value for s in Status)
 
 #: Arguments that only repeat the asset's id, or struct fields that repeat other arguments.
 _DROPPED = frozenset({"id", "tokenId", "status"})
@@ -356,11 +376,12 @@ def _details(event: str, args: Mapping[str, Any] | None) -> tuple[str | None, di
     for name, value in nested.items():  # the event's own arguments win over the struct's
         if name not in _DROPPED and name not in details:
             details[name] = _plain(name, value)
-    actor_arg = _ACTOR.get(event)
     actor = None
-    if actor_arg is not None:
+    for actor_arg in _ACTOR.get(event, ()):
         actor = details.get(actor_arg)
-    elif event == "LicenceGranted":
+        if actor is not None:
+            break
+    if event == "LicenceGranted":
         actor = details.get("licensor")
     elif event == "PledgeRegistered":
         actor = details.get("pledgor")
@@ -371,6 +392,9 @@ def _details(event: str, args: Mapping[str, Any] | None) -> tuple[str | None, di
         and 0 <= reason < len(_REASONS)
     ):
         details["reason"] = _REASONS[reason]
+    end = details.get("endStatus")
+    if event in _SETTLEMENTS and isinstance(end, int) and 0 <= end < len(_STATUSES):
+        details["endStatus"] = _STATUSES[end]
     if event == "LicenceGranted" and isinstance(details.get("voucherNumber"), int):
         details["voucherNumber"] = f"{details['voucherNumber']:016d}"
     return (actor if isinstance(actor, str) else None), details

@@ -335,7 +335,7 @@ def trace_party(
                 .where(
                     pe.c.chain_id == chain_id,
                     pe.c.pledge_id.in_([x.id for x in pledges]),
-                    pe.c.kind.in_(["released", "enforced"]),
+                    pe.c.kind.in_(["released", "enforced", "settled"]),
                     pe.c.block_number <= block,
                 )
                 .order_by(pe.c.block_number, pe.c.log_index)
@@ -410,12 +410,14 @@ def trace_party(
             )
 
     for x in licences:
-        ended = x.terminated_at is not None and x.last_block <= block
+        # ended by its parties, or settled with its certificate's end (contracts v2)
+        ended_at = x.terminated_at if x.terminated_at is not None else x.settled_at
+        ended = ended_at is not None and x.last_block <= block
         agreement(
             x,
             ("licensor", "licensee"),
             "granted",
-            (x.last_block, x.terminated_at) if ended else (None, None),
+            (x.last_block, ended_at) if ended else (None, None),
             x.voucher_number,
             {
                 "licence_id": x.id,
@@ -424,7 +426,8 @@ def trace_party(
                 "exclusive": bool(x.exclusive),
                 "start": x.start.isoformat(),
                 "end": x.end.isoformat(),
-                "terminated": ended,
+                "terminated": ended and x.terminated_at is not None,
+                "settled": ended and x.settled_at is not None,
             },
         )
     for x in pledges:

@@ -28,7 +28,7 @@ from registry.domain.rights import (
     PledgeStatus,
     TransferReason,
 )
-from registry.errors import IndexerError, InputError, MalformedNumberError
+from registry.errors import ContractRevertError, IndexerError, InputError, MalformedNumberError
 from registry.indexer.decode import Decoder
 from registry.indexer.fetch import LogFetcher
 from registry.indexer.follow import Indexer
@@ -44,12 +44,14 @@ from registry.mirror import (
     pledges_of_token,
     public_licences,
     registration_row,
+    resolve_as_of,
     transfer_approvals,
     transfers_of_token,
 )
+from registry.provenance import timeline, trace_party
 from tests.conftest import admin
 from tests.registry.indexer.mirror import dump, sync
-from tests.registry.registration.conftest import travel
+from tests.registry.registration.conftest import registrar, travel
 from tests.registry.rights.test_service import (
     bank,
     buyer,
@@ -727,3 +729,119 @@ def test_defect_9_and_3_the_mirror_follows_the_holder_and_settles_licences(
         assert (row.status, row.live, row.settled_end) == (LicenceStatus.SETTLED, False, "revoked")
         assert row.settled_at is not None
         assert rights.licence(licence_id).status == LicenceStatus.SETTLED
+
+
+def test_defect_3_ends_settle_the_pledge_and_licences_in_the_mirror_and_the_audit_agrees(
+    ctx: RegistryContext,
+) -> None:
+    """Defect 3 (mirror): cancelling a pledged certificate left its pledge live and its
+    licences active, revocation and expiry never touched them. With contracts v2 the ledger
+    emits ``PledgeSettled`` and ``LicencesSettled`` after ``CertificateCancelled`` /
+    ``CertificateRevoked`` / ``CertificateExpiryClosed`` and after the burn, i.e. for a
+    registration the mirror already holds in its end status: the rights and licence appliers
+    accept them, the mirror shows the pledge settled, the licences settled and the registration
+    ended, and the audit finds no drift."""
+    rights = ctx.rights
+    reg = grant_regulator(ctx)
+    cancelled, revoked, expired = (issue(ctx, holder(), fp) for fp in (0xF1, 0xF2, 0xF3))
+    s = Scenario(tokens={"cancelled": cancelled, "revoked": revoked, "expired": expired})
+    for token in (cancelled, revoked, expired):
+        pledge = rights.sign_and_register(pledge_terms(ctx, token), holder(), bank(), ctx.operator)
+        s.pledges.append(pledge.id)
+        direct = rights.grant_licence(token, licence_terms(ctx, licensee(), days=300), holder())
+        sub = rights.grant_sublicence(
+            direct.id,
+            licence_terms(ctx, sublicensee(), days=100, purposes=["research"], fee_terms=None),
+            licensee(),
+        )
+        s.licences += [direct.id, sub.id]
+    sync(ctx)  # the mirror holds them live first
+
+    # cancelled by the holder with the pledgee's consent
+    rights.grant_consent(s.pledges[0], "cancel", holder().address, soon(ctx), bank())
+    ctx.registrations.cancel(cancelled, "业务终止", holder())
+    # pledged and frozen: a plain revocation is refused, revokeEncumbered records the ruling
+    rights.freeze(revoked, "(2026)粤01执保11号", reg)
+    with pytest.raises(ContractRevertError) as refusal:
+        ctx.registrations.revoke(revoked, 3, "欺诈", registrar())
+    assert refusal.value.error_name == "RegistryEncumbered"
+    ctx.registrations.revoke(revoked, 3, "欺诈", registrar(), ruling="(2026)粤01民初5号 裁定")
+    # expired, then closed by anyone
+    travel(ctx.client, 3 * YEAR + DAY)
+    ctx.registrations.close_expired(expired, sublicensee())
+    assert sync(ctx) == ctx.client.head()
+
+    assert_mirrors_chain(ctx, ctx.engine, s)
+    now = chain_now(ctx.client)
+    for token, pledge_id, end in zip(
+        (cancelled, revoked, expired),
+        s.pledges,
+        (Status.CANCELLED, Status.REVOKED, Status.EXPIRED),
+        strict=True,
+    ):
+        row = registration_row(ctx.engine, token, now=now)
+        assert row is not None
+        assert (row.status, row.effective_status) == (end, end)
+        assert ctx.registrations.get(token).status is end
+        (pledge,) = pledges_of_token(ctx.engine, token)
+        assert (pledge.id, pledge.status, pledge.end_status) == (
+            pledge_id,
+            PledgeStatus.SETTLED,
+            end,
+        )
+        assert rights.pledge(pledge_id).status is PledgeStatus.SETTLED
+        assert pledge.history[-1].kind == "settled"
+        licences = licences_of_token(ctx.engine, token, now=now)
+        assert [(x.status, x.settled_end, x.live) for x in licences] == [
+            (LicenceStatus.SETTLED, end.value, False)
+        ] * 2
+        assert all(x.settled_at == pledge.closed_at for x in licences)
+        # the timeline: the end, then what hung on the certificate, in one transaction
+        number = row.certificate_number
+        assert number is not None
+        entries = timeline(
+            ctx.engine,
+            ctx.manifest.chain_id,
+            number,
+            resolve_as_of(ctx.engine, ctx.manifest.chain_id),
+        ).entries
+        ending = {
+            Status.CANCELLED: "certificate_cancelled",
+            Status.REVOKED: "certificate_revoked",
+            Status.EXPIRED: "certificate_expiry_closed",
+        }[end]
+        at = next(i for i, e in enumerate(entries) if e.kind == ending)
+        after = entries[at:]  # the cancellation also spends the pledgee's consent
+        assert [
+            (e.kind, e.details.get("endStatus")) for e in after if e.kind != "pledge_consent_used"
+        ] == [(ending, None), ("pledge_settled", end.value), ("licences_settled", end.value)]
+        assert len({e.tx_hash for e in after}) == 1
+        # the pledgee's and licensee's traces end there
+        for party, relation in ((bank(), "pledgee"), (licensee(), "licensee")):
+            trace = trace_party(
+                ctx.engine,
+                ctx.manifest.chain_id,
+                party.address,
+                resolve_as_of(ctx.engine, ctx.manifest.chain_id),
+            )
+            (entry,) = [x for x in trace.entries if x.token_id == token and x.relation == relation]
+            assert entry.to_block == entries[-1].block_number, (party, token)
+    assert after[0].actor == sublicensee().address  # anyone closes an expired certificate
+    revocation = next(
+        e
+        for e in timeline(
+            ctx.engine,
+            ctx.manifest.chain_id,
+            ctx.registrations.get(revoked).certificate_number or "",
+            resolve_as_of(ctx.engine, ctx.manifest.chain_id),
+        ).entries
+        if e.kind == "certificate_revoked"
+    )
+    assert revocation.actor == registrar().address
+    assert revocation.details["rulingHash"] is not None
+
+    # the audit: mirror and chain agree on every certificate and every event
+    report = ctx.audit.audit()
+    assert report.consistent, report
+    assert report.certificate_drifts == report.event_drifts == ()
+    assert report.certificates_checked == 3

@@ -31,7 +31,7 @@ from registry.provenance.exports import (
     trace_json,
 )
 from tests.registry.provenance.scenario import Scenario, build
-from tests.registry.rights.test_service import bank, buyer, holder, licensee
+from tests.registry.rights.test_service import bank, buyer, holder, licensee, regulator
 
 
 @pytest.fixture
@@ -79,6 +79,8 @@ def test_timeline_lists_every_event_of_the_asset_in_chain_order(
     assert pledged.details["pledgee"] == bank().address
     assert pledged.details["securedAmount"] == 5_000_000_00
     assert pledged.details["currency"] == "CNY"
+    unfrozen = next(e for e in answer.entries if e.kind == "certificate_unfrozen")
+    assert unfrozen.actor == regulator().address  # v2 names it ``actor``, not ``regulator``
     granted = next(e for e in answer.entries if e.kind == "licence_granted")
     assert granted.details["voucherNumber"] == s.voucher
     assert granted.details["licensee"] == licensee().address

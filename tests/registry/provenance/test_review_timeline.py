@@ -71,6 +71,7 @@ def test_every_review_and_rights_step_has_its_kind(ctx: RegistryContext) -> None
         "sublicence_granted",
         "licence_terminated",
         "certificate_cancelled",
+        "licences_settled",  # contracts v2: the cancellation settles the live licence
     ]
     by_kind = {e.kind: e for e in answer.entries}
     assert by_kind["standing_granted"].details["party"] == buyer().address
@@ -79,5 +80,11 @@ def test_every_review_and_rights_step_has_its_kind(ctx: RegistryContext) -> None
     assert by_kind["asset_corrected"].actor == staff.address
     assert by_kind["licence_terminated"].actor == licensee().address
     assert by_kind["certificate_cancelled"].actor == owner.address
+    settled = by_kind["licences_settled"]
+    assert (settled.actor, settled.details) == (None, {"endStatus": "cancelled"})
+    assert settled.tx_hash == by_kind["certificate_cancelled"].tx_hash
+    # contracts v2 name the acting registrar of the issue and of a granted standing
+    assert by_kind["certificate_issued"].actor == staff.address
+    assert by_kind["standing_granted"].actor == staff.address
     assert answer.asset.status is not None
     assert answer.asset.status.value == "cancelled"

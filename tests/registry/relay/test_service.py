@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import timedelta
 
 import pytest
 
@@ -21,6 +22,7 @@ from tests.registry.registration.conftest import travel
 from tests.registry.rights.test_service import (
     bank,
     buyer,
+    chain_now,
     grant_regulator,
     holder,
     issue,
@@ -139,15 +141,25 @@ def test_pledgee_actions_and_cancellation_relay_for_their_signers(ctx: RegistryC
     cancel = ctx.registrations.cancellation_call(token, "业务终止")
     with refused("AgentPledged", 409):
         ctx.relay.prepare(cancel, holder().address)
+    deadline = chain_now(ctx.client) + timedelta(days=7)
     ctx.relay.relay(
-        ctx.rights.consent_call(pledge.id, "cancel", holder().address), bank(), ctx.operator
+        ctx.rights.consent_call(pledge.id, "cancel", holder().address, deadline),
+        bank(),
+        ctx.operator,
     )
     with refused("AgentNotPledgee", 403):
         ctx.relay.prepare(ctx.rights.release_call(pledge.id), holder().address)
     ctx.relay.relay(cancel, holder(), ctx.operator)
     assert ctx.registrations.get(token).status.value == "cancelled"
-    ctx.relay.relay(ctx.rights.release_call(pledge.id), bank(), ctx.operator)
-    assert ctx.rights.pledge(pledge.id).status.value == "released"
+    # contracts v2: the cancellation settled the pledge; nothing is left to release
+    assert ctx.rights.pledge(pledge.id).status.value == "settled"
+    with refused("AgentPledgeNotLive"):
+        ctx.relay.prepare(ctx.rights.release_call(pledge.id), bank().address)
+    # the pledgee's release of a live pledge relays for the pledgee
+    other = issue(ctx, fp=0xA2)
+    second = ctx.rights.sign_and_register(pledge_terms(ctx, other), holder(), bank(), ctx.operator)
+    ctx.relay.relay(ctx.rights.release_call(second.id), bank(), ctx.operator)
+    assert ctx.rights.pledge(second.id).status.value == "released"
 
 
 def test_unknown_signers_start_at_nonce_zero(ctx: RegistryContext) -> None:

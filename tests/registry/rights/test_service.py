@@ -287,7 +287,8 @@ def test_the_holder_transfers_with_a_reason_and_a_document(ctx: RegistryContext)
     with pytest.raises(InputError, match="court order"):
         rights.transfer(token, holder().address, TransferReason.COURT_ORDER, None, buyer())
     # plain ERC-721 transfers are disabled: only the transfer agent moves certificates
-    with refused("LedgerTransferViaAgentOnly", 403):
+    # (contracts v2: refused with the standard EIP-6093 error any wallet can read)
+    with refused("ERC721InsufficientApproval", 403):
         ctx.client.transact(
             "DataAssetRegistry",
             ctx.registrations.contract_address,
