@@ -61,6 +61,7 @@ def test_pdf_has_the_fields_in_chinese_and_an_embedded_font(
     assert (round(float(width)), round(float(height))) == (595, 842)  # A4 in points
 
     text = _text(pdf)
+    assert doc.chain.token_uri is not None  # a certificate in force has its token
     for value in (
         "数据资产登记证书",
         "DATAASSETREGISTRATIONCERTIFICATE",
