@@ -4,11 +4,11 @@ On a fresh embedded chain whose clock starts :data:`HISTORY_DAYS` in the past, t
 replays a plausible history: the registry's admin (development account 20, never the operator)
 sets up three registration agencies and binds their staff, grants the regulator and pauser
 roles; four data holders anchor their datasets (存证) and apply; the agencies review, publish
-notices, take an objection, issue certificates (one in a batch), license a resource for a data
-product derived from it (a product's applicant holds each parent or a processing-use licence on
-it), and later a version change, a cancellation, a revocation and an expiry happen. Time moves with ``evm_increaseTime``; at the
-end the chain clock is brought back to the wall clock. Everything is deterministic (seeded
-RNG), so fingerprints repeat.
+notices, take an objection, issue certificates (one in a batch), a resource is licensed for a
+data product derived from it (a product's applicant holds each parent or a processing-use
+licence on it), and later a version change, a cancellation, a revocation and an expiry happen.
+Time moves with ``evm_increaseTime``; at the end the chain clock is brought back to the wall
+clock. Everything is deterministic (seeded RNG), so fingerprints repeat.
 
 Every actor signs its own action, as on a real registry: the admin, registrar staff, the
 regulator, the appraiser and the holders each act with their own development account, either
