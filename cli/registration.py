@@ -12,6 +12,7 @@ import typer
 from cli.common import (
     JsonFlag,
     KeyFile,
+    Number,
     Reason,
     RoleKeyFile,
     acting_key,
@@ -218,22 +219,72 @@ def cancel(
     _show(ctx.registrations.cancel(reg_id, reason, signer), as_json, "cancelled")
 
 
+RENEW_HELP = (
+    "Renew a certificate (续展); registrar only, and only within the renewal window before it "
+    "expires (earlier the chain refuses: RegistryRenewalWindowNotOpen). It then runs to now plus "
+    "the validity period, capped by the source agreement's end: --source-agreement-end sets a "
+    "new end; without it the current cap stays (it is never removed)."
+)
+REVOKE_HELP = (
+    "Revoke a certificate (撤销); registrar only. A pledged or frozen certificate is revoked only "
+    "under --ruling (else RegistryEncumbered); its pledge and licences are settled and the "
+    "certificate is burned."
+)
+CLOSE_EXPIRED_HELP = (
+    "Close a certificate whose validity has ended (到期注销); anyone may. It is burned, its live "
+    "pledge and licences are settled, and its dataset may be registered again. Before its end "
+    "the chain refuses: RegistryNotExpired."
+)
+
+
 def renew(
     reg_id: RegId,
     until: AgreementEnd = None,
     key_file: RoleKeyFile = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Renew a certificate before it expires (续展); registrar only."""
+    """Renew a certificate (续展); registrar only (see :data:`RENEW_HELP`)."""
     end = parse_date(until, "--source-agreement-end") if until else None
     signer = acting_key(key_file, "registrar staff")
     _show(open_context().registrations.renew(reg_id, end, signer), as_json, "renewed")
 
 
-#: The registrar's decisions on a registration, each a command with a reason and a reason code:
+def revoke(
+    reg_id: RegId,
+    reason: Reason,
+    code: ReasonCode = 0,
+    ruling: Annotated[
+        str | None,
+        typer.Option(
+            "--ruling",
+            help="the ruling under which a pledged or frozen certificate is revoked (kept off "
+            "chain; its hash on chain); without it such a certificate is refused",
+        ),
+    ] = None,
+    key_file: RoleKeyFile = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Revoke a certificate (撤销); registrar only (see :data:`REVOKE_HELP`)."""
+    signer = acting_key(key_file, "registrar staff")
+    reg = open_context().registrations.revoke(reg_id, code, reason, signer, ruling=ruling)
+    _show(reg, as_json, "revoked under a ruling" if ruling is not None else "revoked")
+
+
+def close_expired(
+    number: Number,
+    key_file: KeyFile = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Close a certificate whose validity has ended (到期注销); anyone may (see
+    :data:`CLOSE_EXPIRED_HELP`)."""
+    ctx, signer = open_signed(key_file)
+    reg = ctx.registrations.by_certificate_number(number)
+    _show(ctx.registrations.close_expired(reg.id, signer), as_json, "expired certificate closed")
+
+
+#: The registrar's decisions on an application, each a command with a reason and a reason code:
 #: its name, its help, what heads its output and the service's method.
 DECISIONS: dict[str, tuple[str, str, Callable[[RegistrationService], Decision]]] = {
-    "revoke": ("Revoke a certificate (撤销); registrar only.", "revoked", lambda s: s.revoke),
     "return": (
         "Return the application for correction.",
         "returned for correction",
@@ -378,7 +429,14 @@ def register(app: typer.Typer) -> None:
     app.command()(change)
     app.command()(resubmit)
     app.command()(cancel)
-    app.command()(renew)
-    _add_decision(app, "revoke")
+    app.command(
+        help=RENEW_HELP, short_help="Renew a certificate within its renewal window (续展)."
+    )(renew)
+    app.command(help=REVOKE_HELP, short_help="Revoke a certificate (撤销); registrar only.")(revoke)
+    app.command(
+        "close-expired",
+        help=CLOSE_EXPIRED_HELP,
+        short_help="Close a certificate whose validity has ended (到期注销); anyone may.",
+    )(close_expired)
     app.add_typer(review_app, name="review")
     app.add_typer(registrar_app, name="registrar")

@@ -28,6 +28,7 @@ from api.schemas.registration import (
     RegistrationPublic,
     RegistrationSummary,
     RenewalPrepare,
+    RevocationPrepare,
     RulingPrepare,
     StandingPrepare,
     VersionPublic,
@@ -184,14 +185,20 @@ def prepare_issue_batch(body: BatchIssuePrepare, registry: Registry) -> Contract
 
 @prepare(router, "/applications/{reg_id}/renew/prepare")
 def prepare_renew(reg_id: int, body: RenewalPrepare, registry: Registry) -> ContractCall:
-    """Renew before expiry (续展), capped by the source agreement's end."""
+    """Renew within the renewal window before expiry (续展): the certificate then runs to now plus
+    the validity period, capped by the source agreement's end; without a new end the current cap
+    stays. Outside the window: 409 (``contract_registry_renewal_window_not_open``)."""
     return registry.registrations.renewal_call(reg_id, body.source_agreement_end)
 
 
 @prepare(router, "/applications/{reg_id}/revoke/prepare")
-def prepare_revoke(reg_id: int, body: DecisionPrepare, registry: Registry) -> ContractCall:
-    """Revoke an issued certificate (撤销), e.g. fraud found later."""
-    return registry.registrations.revocation_call(reg_id, body.reason_code, body.reason)
+def prepare_revoke(reg_id: int, body: RevocationPrepare, registry: Registry) -> ContractCall:
+    """Revoke an issued certificate (撤销), e.g. fraud found later. A pledged or frozen
+    certificate only under a ``ruling`` (409 ``contract_registry_encumbered`` without one); the
+    pledge and licences are settled and the certificate burned."""
+    return registry.registrations.revocation_call(
+        reg_id, body.reason_code, body.reason, ruling=body.ruling
+    )
 
 
 @router.get("/objections/{objection_id}", response_model=ObjectionPublic, responses=ERRORS)

@@ -59,6 +59,19 @@ def prepare_cancellation(number: str, body: ReasonPrepare, registry: Registry) -
     return registry.registrations.cancellation_call(token_id, body.reason)
 
 
+@prepare(router, "/certificates/{number}/expiry-closure/prepare")
+def prepare_expiry_closure(
+    number: str,
+    body: RelayPrepare,  # noqa: ARG001 (the signer and ttl: read by @prepare)
+    registry: Registry,
+) -> ContractCall:
+    """Anyone closes a certificate whose validity has ended (到期注销): it is burned, its live
+    pledge and licences are settled and its dataset may be registered again. Before its expiry:
+    409 (``contract_registry_not_expired``)."""
+    token_id, _ = certificate_of(registry, number)
+    return registry.registrations.close_expired_call(token_id)
+
+
 @prepare(router, "/licences/{licence_id}/sublicences/prepare")
 def prepare_sublicence(licence_id: int, body: LicencePrepare, registry: Registry) -> ContractCall:
     """The licensee of a sublicensable licence grants a sublicence within its scope and term."""

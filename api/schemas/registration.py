@@ -56,6 +56,21 @@ class DecisionPrepare(RelayPrepare):
     reason: str = Field(min_length=1, max_length=4000)
 
 
+class RevocationPrepare(DecisionPrepare):
+    """A revocation (撤销); ``signer`` is a registrar account of the certificate's registrar. A
+    pledged or frozen certificate is revoked only under a ``ruling``."""
+
+    ruling: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=4000,
+        description="the ruling (e.g. a court's or the registrar's decision) under which a pledged "
+        "or frozen certificate is revoked (revokeEncumbered): its text is stored off chain, its "
+        "hash recorded in CertificateRevoked; without it such a certificate is refused "
+        "(409 contract_registry_encumbered)",
+    )
+
+
 class RulingPrepare(RelayPrepare):
     """A registrar's ruling on an objection; ``signer`` is a registrar account."""
 
@@ -76,9 +91,15 @@ class BatchIssuePrepare(RelayPrepare):
 
 
 class RenewalPrepare(RelayPrepare):
-    """A renewal; ``signer`` is a registrar account."""
+    """A renewal (续展); ``signer`` is a registrar account. Only within the renewal window before
+    expiry (else 409 contract_registry_renewal_window_not_open); the certificate then runs to the
+    renewal time plus the validity period, capped by the source agreement's end."""
 
-    source_agreement_end: date | None = None
+    source_agreement_end: date | None = Field(
+        default=None,
+        description="a new end of the source agreement (the new cap); omitted, the current cap "
+        "stays (it is never removed)",
+    )
 
 
 def _in_order(rights: Iterable[Right]) -> list[Right]:

@@ -129,11 +129,9 @@ def unsigned_credential(doc: CertificateDocument, issuer_address: str) -> dict[s
                 "end": iso_utc(doc.notice_period.end) if doc.notice_period.end else None,
             }
         ),
-        "registry": {
-            "chainId": chain_id,
-            "contract": doc.chain.contract,
-            "tokenURI": doc.chain.token_uri,
-        },
+        "registry": _drop_none(
+            {"chainId": chain_id, "contract": doc.chain.contract, "tokenURI": doc.chain.token_uri}
+        ),
         # verbatim: its RFC 8785 canonical SHA-256 is metadataHash
         "metadata": doc.metadata.document(),
     }

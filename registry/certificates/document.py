@@ -44,7 +44,10 @@ class ChainRef(_Frozen):
     chain_id: int
     contract: str = Field(description="the DataAssetRegistry contract (ERC-721)")
     token_id: int = Field(description="the certificate's ERC-721 token id (= registration id)")
-    token_uri: str = Field(description="tokenURI: where the metadata document is served")
+    token_uri: str | None = Field(
+        description="tokenURI: where the metadata document is served; null once the certificate "
+        "has ended (cancelled, revoked or closed after expiry: the token is burned)"
+    )
 
 
 class AnchorRef(_Frozen):

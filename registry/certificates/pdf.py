@@ -53,6 +53,9 @@ VALUE_W = WIDTH - LABEL_W
 BOTTOM = PAGE_H - 22.0
 LINE = 4.6  # value line height, mm
 
+#: The token URI row of an ended certificate, whose token is burned.
+_BURNED = "— 证书已终止，通证已销毁 / the certificate has ended and its token is burned"
+
 
 @dataclass(frozen=True)
 class CertificateFonts:
@@ -408,7 +411,7 @@ def _annex(doc: CertificateDocument) -> list[tuple[labels.Label, list[Row]]]:
                 (("链标识", "Chain id"), str(doc.chain.chain_id)),
                 (("登记合约", "Registry contract"), doc.chain.contract),
                 (("证书通证", "Token id (ERC-721)"), str(doc.chain.token_id)),
-                (("元数据地址", "Token URI"), doc.chain.token_uri),
+                (("元数据地址", "Token URI"), doc.chain.token_uri or _BURNED),
                 (("核验网址", "Verification URL"), doc.verification_url),
             ],
         ),

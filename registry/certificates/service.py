@@ -36,6 +36,7 @@ from registry.domain.numbers import parse_certificate_number
 from registry.domain.registration import AssetMetadata, Registration, Right, Status, sha256_hex
 from registry.errors import (
     CertificateNotFoundError,
+    ContractRevertError,
     NotFoundError,
     RegistrarKeyUnavailableError,
     VerificationFailedError,
@@ -108,11 +109,7 @@ class CertificateService:
                 metadata_hash=registration.metadata_hash,
             )
         metadata = AssetMetadata.model_validate_json(body)
-        token_uri = str(
-            self.client.call(
-                CONTRACT, service.contract_address, "tokenURI", [registration.id], block
-            )
-        )
+        token_uri = self._token_uri(registration.id, block)
         return CertificateDocument(
             certificate_number=number,
             registration_number=registration.registration_number,
@@ -153,6 +150,18 @@ class CertificateService:
             verification_url=verification_url(self.public_base_url, number),
             metadata_hash=registration.metadata_hash,
         )
+
+    def _token_uri(self, token_id: int, block: int) -> str | None:
+        """``tokenURI`` at ``block``; ``None`` once the certificate has ended (a cancelled,
+        revoked or closed expired certificate is burned, so the contract answers
+        ``ERC721NonexistentToken``)."""
+        address = self.registrations.contract_address
+        try:
+            return str(self.client.call(CONTRACT, address, "tokenURI", [token_id], block))
+        except ContractRevertError as exc:
+            if exc.error_name == "ERC721NonexistentToken":
+                return None
+            raise
 
     def _anchor(self, fingerprint: str, block: int) -> AnchorRef | None:
         record = self.evidence.lookup(parse_fingerprint(fingerprint), block)

@@ -4,10 +4,11 @@ On a fresh embedded chain whose clock starts :data:`HISTORY_DAYS` in the past, t
 replays a plausible history: the registry's admin (development account 20, never the operator)
 sets up three registration agencies and binds their staff, grants the regulator and pauser
 roles; four data holders anchor their datasets (存证) and apply; the agencies review, publish
-notices, take an objection, issue certificates (one in a batch), and later a version change, a
-cancellation, a revocation and an expiry happen. Time moves with ``evm_increaseTime``; at the
-end the chain clock is brought back to the wall clock. Everything is deterministic (seeded
-RNG), so fingerprints repeat.
+notices, take an objection, issue certificates (one in a batch), a resource is licensed for a
+data product derived from it (a product's applicant holds each parent or a processing-use
+licence on it), and later a version change, a cancellation, a revocation and an expiry happen.
+Time moves with ``evm_increaseTime``; at the end the chain clock is brought back to the wall
+clock. Everything is deterministic (seeded RNG), so fingerprints repeat.
 
 Every actor signs its own action, as on a real registry: the admin, registrar staff, the
 regulator, the appraiser and the holders each act with their own development account, either
@@ -479,8 +480,10 @@ class _Demo:
         reg.issue_batch([self.ids["port"], self.ids["vessels"]], self.staff(440))  # one batch
         for key, code in (("weather", 442), ("drugs", 441), ("typhoon", 442)):
             reg.issue(self.ids[key], self.staff(code))
-        # a data product derived from two issued resources (day 18 .. 34)
+        # a data product derived from two issued resources (day 18 .. 34): the port holds its
+        # own parent and takes a processing-use licence on the weather data it does not hold
         self.advance(1)
+        self._lineage_licence()
         index = next(x for x in DATASETS if x.key == "index")
         self.fingerprints["index"] = self.write_and_anchor(index)
         self.apply("index", parents=[self.ids["port"], self.ids["weather"]])
@@ -522,6 +525,30 @@ class _Demo:
         reg.accept(self.ids["insurance"], self.staff(441))
         self._record(objection)
         return self.out
+
+    def _lineage_licence(self) -> None:
+        """The weather service licenses the port to process its observations into a product:
+        a product's applicant holds each parent or a live processing-use licence on it."""
+        weather, port = REGISTRANTS["weather"].account, REGISTRANTS["port"].account
+        now = datetime.fromtimestamp(self.now(), tz=UTC)
+        # a licence ends with its certificate at the latest (here: the source agreement's end)
+        end = now + timedelta(days=365)
+        valid_until = self.ctx.registrations.get(self.ids["weather"]).valid_until
+        if valid_until is not None:
+            end = min(end, valid_until)
+        self.ctx.rights.grant_licence(
+            self.ids["weather"],
+            LicenceTerms(
+                licensee=port.address,
+                right=Right.PROCESSING_USE,
+                purposes=[Purpose.PRODUCT_DEVELOPMENT],
+                territories=[Territory.MAINLAND_CHINA],
+                start=now,
+                end=end,
+                fee_terms="港航气象综合指数开发许可，许可费人民币 50,000 元",
+            ),
+            weather,
+        )
 
     def _rights(self) -> None:
         """Licences, a data-backed loan, a sale and a court freeze (day 41 .. 60)."""

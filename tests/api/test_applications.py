@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -13,6 +14,7 @@ from registry.chain.eip712 import sign_typed_data
 from registry.context import RegistryContext
 from registry.domain.registration import RegistrarPolicy
 from registry.errors import RegistrarNotFoundError
+from registry.registration.service import end_of_day_cst
 from tests.api.actors import act, acted, event, refused
 from tests.conftest import admin
 from tests.registry.registration.conftest import metadata, travel
@@ -47,9 +49,11 @@ def review(
     return dict(api.get(f"/api/v1/applications/{reg_id}").json())
 
 
-def _apply(api: TestClient, holder_index: int = 1, fp: int = 0xA1) -> dict[str, Any]:
+def _apply(
+    api: TestClient, holder_index: int = 1, fp: int = 0xA1, **changes: Any
+) -> dict[str, Any]:
     holder = dev_account(holder_index)
-    doc = metadata(holder.address, fp).model_dump(mode="json", by_alias=True)
+    doc = metadata(holder.address, fp, **changes).model_dump(mode="json", by_alias=True)
     draft = api.post(
         "/api/v1/applications/typed-data",
         json={"registrar_code": CODE, "applicant": holder.address, "metadata": doc},
@@ -248,3 +252,113 @@ def test_the_operator_reviews_nothing_and_the_staff_is_recorded_as_the_actor(
         404,
         405,
     )
+
+
+def _issued(api: TestClient, chain: ChainClient, holder_index: int, fp: int, **changes: Any) -> Any:
+    """An application of ``holder_index`` taken to issuance by :func:`staff`; the registration."""
+    reg = _apply(api, holder_index, fp, **changes)
+    review(api, reg["id"], "accept")
+    review(api, reg["id"], "notice")
+    travel(chain, NOTICE + 1)
+    issued = review(api, reg["id"], "issue")
+    assert issued["status"] == "issued", issued
+    return issued
+
+
+def test_a_frozen_certificate_is_revoked_only_under_a_ruling(
+    registrar_api: TestClient, registry_context: RegistryContext, chain: ChainClient
+) -> None:
+    """``…/revoke/prepare`` takes an optional ``ruling``: a pledged or frozen certificate is
+    refused without one (409) and revoked under one with ``revokeEncumbered``, the ruling's hash
+    recorded in ``CertificateRevoked`` and its text stored."""
+    api, ctx = registrar_api, registry_context
+    reg = _issued(api, chain, 1, 0xE1)
+    regulator = dev_account(5)
+    ctx.registrations.set_regulator(regulator.address, admin())
+    ctx.rights.freeze(reg["id"], "(2026)粤01执保7号", regulator)
+    path = f"/applications/{reg['id']}/revoke/prepare"
+    decision = {"reason_code": 3, "reason": "来源授权被撤回"}
+    refused(act(api, path, decision, staff()), 409, "contract_registry_encumbered")
+    refused(act(api, path, {**decision, "ruling": ""}, staff()), 422, "invalid_request")
+    refused(act(api, path, {**decision, "ruling": "  "}, staff()), 422, "invalid_input")
+    ruling = "(2026)粤01民初88号 民事裁定书：准予撤销登记"
+    refused(
+        act(api, path, {**decision, "ruling": ruling}, dev_account(2)),
+        403,
+        "contract_authority_not_registrar_of",
+    )
+    revoked = acted(api, path, {**decision, "ruling": ruling}, staff())
+    assert (revoked["signer"], revoked["function"]) == (staff().address, "revokeEncumbered")
+    recorded = event(revoked, "CertificateRevoked")
+    assert (recorded["registrar"], recorded["reasonCode"]) == (staff().address, 3)
+    ruling_hash = recorded["rulingHash"]
+    assert ruling_hash == "0x" + ctx.registrations.documents.put_text(ruling).hex()  # stored
+    assert api.get(f"/api/v1/applications/{reg['id']}").json()["status"] == "revoked"
+    # an unencumbered certificate is still revoked without a ruling (revoke)
+    plain = _issued(api, chain, 2, 0xE2)
+    done = acted(api, f"/applications/{plain['id']}/revoke/prepare", decision, staff())
+    assert done["function"] == "revoke"
+    assert event(done, "CertificateRevoked")["rulingHash"] == "0x" + "00" * 32
+
+
+def test_anyone_closes_an_expired_certificate_over_rest(
+    registrar_api: TestClient, registry_context: RegistryContext, chain: ChainClient
+) -> None:
+    """``POST /certificates/{number}/expiry-closure/prepare``: anyone signs (here an account with
+    no role); refused before the certificate's validity ends (409); afterwards the certificate is
+    burned and its dataset free again."""
+    api, ctx = registrar_api, registry_context
+    reg = _issued(api, chain, 1, 0xE3)
+    number, anyone = reg["certificate_number"], dev_account(4)
+    path = f"/certificates/{number}/expiry-closure/prepare"
+    refused(act(api, path, {}, anyone), 409, "contract_registry_not_expired")
+    typo = number[:-1] + str((int(number[-1]) + 1) % 10)
+    refused(
+        act(api, f"/certificates/{typo}/expiry-closure/prepare", {}, anyone),
+        422,
+        "malformed_number",
+    )
+    valid_until = ctx.registrations.get(reg["id"]).valid_until
+    assert valid_until is not None
+    travel(chain, int(valid_until.timestamp()) - chain.block().timestamp + 1)
+    closed = acted(api, path, {}, anyone)
+    assert (closed["signer"], closed["contract"], closed["function"]) == (
+        anyone.address,
+        "DataAssetRegistry",
+        "closeExpired",
+    )
+    assert event(closed, "CertificateExpiryClosed")["by"] == anyone.address
+    assert api.get(f"/api/v1/applications/{reg['id']}").json()["status"] == "expired"
+    assert api.get(f"/api/v1/certificates/{number}").json()["chain"]["token_uri"] is None
+    assert ctx.registrations.live_registration_of(reg["fingerprint"]) is None
+    refused(act(api, path, {}, anyone), 409, "contract_registry_wrong_status")  # closed once
+
+
+def test_renewal_only_in_its_window_and_without_a_new_end_the_cap_stays(
+    registrar_api: TestClient, registry_context: RegistryContext, chain: ChainClient
+) -> None:
+    """Renewal (defect 10): refused before the renewal window opens (409); inside it, without a
+    new source-agreement end the cap stays (so a capped certificate cannot be extended past it),
+    and with one it runs to at most now plus the validity period."""
+    api, service = registrar_api, registry_context.registrations
+    today = datetime.fromtimestamp(chain.block().timestamp, tz=UTC).date()
+    cap = today + timedelta(days=2 * 365)
+    reg = _issued(api, chain, 1, 0xE4, source_agreement_end=cap.isoformat())
+    path = f"/applications/{reg['id']}/renew/prepare"
+    refused(act(api, path, {}, staff()), 409, "contract_registry_renewal_window_not_open")
+    valid_until = service.get(reg["id"]).valid_until
+    assert valid_until is not None
+    assert int(valid_until.timestamp()) == end_of_day_cst(cap)  # capped by the agreement
+    window = service.renewal_window()
+    travel(chain, int(valid_until.timestamp()) - window - chain.block().timestamp + 60)
+    refused(act(api, path, {}, staff()), 409, "contract_registry_source_agreement_ended")
+    new_end = cap + timedelta(days=5 * 365)
+    renewed = acted(api, path, {"source_agreement_end": new_end.isoformat()}, staff())
+    recorded = event(renewed, "CertificateRenewed")
+    now = chain.block().timestamp
+    period = int(chain.call("DataAssetRegistry", service.contract_address, "validityPeriod"))
+    assert recorded["validUntil"] == min(now + period, end_of_day_cst(new_end))
+    assert recorded["sourceAgreementEnd"] == end_of_day_cst(new_end)
+    assert recorded["registrar"] == staff().address
+    # the new validity is far from expiry again: the window is closed
+    refused(act(api, path, {}, staff()), 409, "contract_registry_renewal_window_not_open")

@@ -60,33 +60,25 @@ def test_defect_6a_each_account_anchors_once_and_the_lookup_lists_every_anchor(
 ) -> None:
     """Defect 6a: a fingerprint anchored by one account could not be anchored by another (the
     POST answered the first account's record). Now each account's anchor is its own; GET keeps
-    the first anchor's fields and lists every anchor."""
+    the first anchor's fields and lists every anchor. (Since v2 every anchor is signed by its
+    anchorer, so both accounts sign.)"""
     fp = "0x" + "6a" * 32
-    operator_anchor = api.post("/api/v1/evidence", json={"fingerprint": fp}).json()
-    holder = dev_account(3)
-    typed = api.post(
-        "/api/v1/evidence/typed-data", json={"fingerprint": fp, "anchorer": holder.address}
-    ).json()
-    signature = "0x" + sign_typed_data(typed, holder).hex()
-    own = api.post(
-        "/api/v1/evidence",
-        json={
-            "fingerprint": fp,
-            "anchorer": holder.address,
-            "deadline": typed["message"]["deadline"],
-            "signature": signature,
-        },
-    )
+    first, holder = dev_account(2), dev_account(3)
+    first_anchor = api.post("/api/v1/evidence", json=signed(api, fp, first))
+    assert first_anchor.status_code == 201, first_anchor.text
+    assert first_anchor.json()["anchorer"] == first.address
+    own = api.post("/api/v1/evidence", json=signed(api, fp, holder))
     assert own.status_code == 201, own.text
     assert own.json()["anchorer"] == holder.address
-    assert own.json()["tx_hash"] != operator_anchor["tx_hash"]
+    assert own.json()["relayer"] == registry_context.operator.address
+    assert own.json()["tx_hash"] != first_anchor.json()["tx_hash"]
+    again = api.post("/api/v1/evidence", json=signed(api, fp, holder))
+    assert again.status_code == 200, again.text
+    assert again.json()["tx_hash"] == own.json()["tx_hash"]
     got = api.get(f"/api/v1/evidence/{fp}").json()
-    assert got["anchorer"] == registry_context.operator.address
-    assert got["tx_hash"] == operator_anchor["tx_hash"]
-    assert [a["anchorer"] for a in got["anchors"]] == [
-        registry_context.operator.address,
-        holder.address,
-    ]
+    assert got["anchorer"] == first.address
+    assert got["tx_hash"] == first_anchor.json()["tx_hash"]
+    assert [a["anchorer"] for a in got["anchors"]] == [first.address, holder.address]
     assert got["anchors"][1]["tx_hash"] == own.json()["tx_hash"]
 
 

@@ -46,7 +46,7 @@ def test_the_admin_configures_a_registrar_binds_staff_and_grants_roles(
         refused(
             act(client, "/admin/important-data-approval/prepare", {"required": False}, signer),
             403,
-            "contract_agent_not_regulator",
+            "contract_agent_not_admin",  # v2: the admin decides it (TransferAgent.AgentNotAdmin)
         )
 
     configured = acted(client, f"/admin/registrars/{CODE}/prepare", policy, admin())

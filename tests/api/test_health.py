@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from registry.artifacts import DEPLOYED_CONTRACTS
+from registry.artifacts import DEPLOYED_CONTRACTS, FORWARDER_CONTRACT, linked_libraries
 from registry.context import RegistryContext
 from registry.indexer.follow import Indexer
 
@@ -45,4 +45,13 @@ def test_deployment_endpoint_returns_the_manifest(
     body = api.get("/api/v1/deployment").json()
     assert body["chain_id"] == registry_context.manifest.chain_id
     assert body["artifacts_hash"] == registry_context.manifest.artifacts_hash
-    assert set(body["contracts"]) == set(DEPLOYED_CONTRACTS)
+    # v2: the deployed contracts and the libraries they are linked with; every contract but the
+    # forwarder (and the libraries) is a proxy with its implementation recorded
+    libraries = linked_libraries(registry_context.settings.artifacts_dir, DEPLOYED_CONTRACTS)
+    assert libraries
+    assert set(body["contracts"]) == {*DEPLOYED_CONTRACTS, *libraries}
+    for name, contract in body["contracts"].items():
+        assert contract["address"] == registry_context.manifest.address_of(name)
+        proxied = name in DEPLOYED_CONTRACTS and name != FORWARDER_CONTRACT
+        assert (contract["implementation"] is not None) is proxied, name
+        assert (contract["implementation_codehash"] is not None) is proxied, name

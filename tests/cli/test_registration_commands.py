@@ -149,3 +149,68 @@ def test_the_admin_configures_and_the_operator_is_refused(
     assert bound.returncode == 0, bound.stderr
     assert ctx.registrations.registrar_code_of(dev_account(8).address) == 452
     assert ctx.registrations.registrar_code_of(ctx.operator.address) == 0
+
+
+def _issued(ctx: RegistryContext, chain: ChainClient, holder_index: int, fp: int) -> int:
+    """A certificate of ``holder_index`` issued by :data:`STAFF`; its id."""
+    holder = dev_account(holder_index)
+    service = ctx.registrations
+    reg = service.sign_and_submit(metadata(holder.address, fp), CODE, holder, ctx.operator)
+    service.accept(reg.id, STAFF)
+    service.open_notice(reg.id, STAFF)
+    travel(chain, NOTICE + 1)
+    return service.issue(reg.id, STAFF).id
+
+
+def test_revoke_under_a_ruling_and_close_expired(
+    cli_env: dict[str, str], test_settings: Settings, chain: ChainClient, tmp_path: Path
+) -> None:
+    """``dareg revoke --ruling`` revokes a frozen certificate (refused without it);
+    ``dareg close-expired NUMBER`` closes a certificate whose validity has ended, signed by
+    anyone, and is refused before."""
+    ctx = RegistryContext.open(test_settings, client=chain)
+    frozen = _issued(ctx, chain, 1, 0xF1)
+    regulator = dev_account(5)
+    ctx.registrations.set_regulator(regulator.address, admin())
+    ctx.rights.freeze(frozen, "(2026)粤01执保7号", regulator)
+    chain.reset_nonces()
+    staff = ("--key-file", key_file(tmp_path, STAFF, "staff"))
+    reason = ("--reason", "来源授权被撤回", "--code", "3")
+    plain = _run(cli_env, "revoke", str(frozen), *reason, *staff)
+    assert plain.returncode == 1
+    assert "RegistryEncumbered" in plain.stderr
+    assert plain.stderr.count("\n") == 1
+    ruling = ("--ruling", "(2026)粤01民初88号 民事裁定书")
+    revoked = _run(cli_env, "revoke", str(frozen), *reason, *ruling, *staff, "--json")
+    assert revoked.returncode == 0, revoked.stderr
+    assert json.loads(revoked.stdout)["status"] == "revoked"
+    assert ctx.registrations.get(frozen).status.value == "revoked"
+
+    expiring = _issued(ctx, chain, 2, 0xF2)
+    number = ctx.registrations.get(expiring).certificate_number
+    assert number is not None
+    anyone = ("--key-file", key_file(tmp_path, dev_account(4), "anyone"))
+    early = _run(cli_env, "close-expired", number, *anyone)
+    assert early.returncode == 1
+    assert "RegistryNotExpired" in early.stderr
+    valid_until = ctx.registrations.get(expiring).valid_until
+    assert valid_until is not None
+    travel(chain, int(valid_until.timestamp()) - chain.block().timestamp + 1)
+    closed = _run(cli_env, "close-expired", number, *anyone)
+    assert closed.returncode == 0, closed.stderr
+    assert "expired certificate closed" in closed.stdout
+    assert ctx.registrations.get(expiring).status.value == "expired"
+    again = _run(cli_env, "close-expired", number, *anyone)
+    assert (again.returncode, "RegistryWrongStatus" in again.stderr) == (1, True)
+
+
+def test_the_help_states_the_renewal_revocation_and_closure_rules(cli_env: dict[str, str]) -> None:
+    renew = _run(cli_env, "renew", "--help").stdout
+    flat = " ".join(renew.replace("│", " ").split())
+    assert "only within the renewal window before it expires" in flat
+    assert "without it the current cap stays (it is never removed)" in flat
+    revoke = " ".join(_run(cli_env, "revoke", "--help").stdout.replace("│", " ").split())
+    assert "--ruling" in revoke
+    assert "pledged or frozen certificate is revoked only under --ruling" in revoke
+    closing = " ".join(_run(cli_env, "close-expired", "--help").stdout.replace("│", " ").split())
+    assert "anyone may" in closing

@@ -61,6 +61,7 @@ def test_pdf_has_the_fields_in_chinese_and_an_embedded_font(
     assert (round(float(width)), round(float(height))) == (595, 842)  # A4 in points
 
     text = _text(pdf)
+    assert doc.chain.token_uri is not None  # a certificate in force has its token
     for value in (
         "数据资产登记证书",
         "DATAASSETREGISTRATIONCERTIFICATE",
@@ -109,7 +110,10 @@ def test_status_and_long_text(ctx: RegistryContext, chain: ChainClient, certific
     reg = ctx.registrations.by_certificate_number(certificate)
     ctx.registrations.cancel(reg.id, "持有人申请注销", dev_account(1))
     cancelled = ctx.certificates.document(certificate)
-    assert "已注销Cancelled" in _text(_pdf(ctx, cancelled))
+    assert cancelled.chain.token_uri is None  # v2: an ended certificate's token is burned
+    text = _text(_pdf(ctx, cancelled))
+    assert "已注销Cancelled" in text
+    assert "通证已销毁" in text
 
     long = "港口集装箱吞吐量按日统计，" * 300 + "结束标记"
     doc = cancelled.model_copy(

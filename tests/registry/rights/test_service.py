@@ -77,6 +77,12 @@ def foreigner() -> LocalAccount:
     return dev_account(8)
 
 
+def country_recorder() -> LocalAccount:
+    """A regulator of its own that records the cast's countries, so :func:`regulator` holds no
+    role until a test grants it one."""
+    return dev_account(13)
+
+
 def issue(
     ctx: RegistryContext, owner: LocalAccount | None = None, fp: int = 0xA1, **changes: Any
 ) -> int:
@@ -109,9 +115,10 @@ DOMESTIC = (holder, buyer, bank, licensee, sublicensee)
 def record_domestic(ctx: RegistryContext) -> None:
     """Record CN for the domestic cast, once per chain: a move to a party without a recorded
     country fails closed (contracts v2), and recording a party's country is a regulator's act
-    (the admin grants :func:`regulator` the role for it, as a test of freezes would)."""
+    (the admin grants :func:`country_recorder` the role for it, so that :func:`regulator` is not
+    one until a test grants it)."""
     if ctx.rights.party_country(bank().address) is None:
-        reg = grant_regulator(ctx)
+        reg = grant_regulator(ctx, country_recorder())
         for party in DOMESTIC:
             ctx.rights.set_party_country(party().address, "CN", reg)
 
