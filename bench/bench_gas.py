@@ -13,8 +13,10 @@ with a 59-character ``ipfs://`` URI.
     .venv/bin/python bench/bench_gas.py --update   # measure and rewrite gas-snapshot.json
 
 Goals: single issuance <= the baseline; per-certificate issuance in a batch of 100 for one holder
-<= 0.6 x single issuance. Exits 1 if a goal is missed or, without ``--update``, a figure grew
-beyond the committed snapshot (tests/contracts/test_gas_snapshot.py enforces the same).
+<= 0.6 x single issuance; the 500th licence granted on one certificate costs within 5 % of the
+1st (constant-gas exclusivity, issue 13). Exits 1 if a goal is missed or, without ``--update``,
+a figure grew beyond the committed snapshot (tests/contracts/test_gas_snapshot.py enforces the
+same).
 """
 
 from __future__ import annotations
@@ -60,6 +62,7 @@ TOLERANCE_GAS = 48
 BATCH = 100
 SINGLE_ISSUE_GOAL = 1.0  # single issue / baseline mint
 BATCH_GOAL = 0.6  # per-certificate in a batch of 100 (one holder) / single issue
+LICENCE_SCALE_GOAL = 0.05  # |500th grant - 1st grant| / 1st grant on one certificate (issue 13)
 
 #: 2026-03-02T00:00:00Z, the pinned genesis time of the benchmark chain.
 GENESIS_TIME = 1_772_409_600
@@ -80,6 +83,8 @@ LABELS: dict[str, str] = {
     "issueBatch100_distinct_holders": f"issueBatch of {BATCH}, distinct holders (whole tx)",
     "baseline_mint": "baseline: _safeMint + _setTokenURI (59 chars)",
     "grantLicence": "grantLicence (non-exclusive, processing-use)",
+    "grant_licence_1st": "grantLicence, 1st on one certificate",
+    "grant_licence_500th": "grantLicence, 500th on the same certificate",
     "transfer": "transfer (sale, by the holder via the agent)",
     "registerPledge": "registerPledge (two EIP-712 consents, relayed)",
     "releasePledge": "releasePledge (by the pledgee)",
@@ -367,12 +372,14 @@ class Ratios:
     batch_one_holder_vs_single: float
     batch_distinct_holders_vs_single: float
     full_path_vs_baseline: float
+    licence_500th_vs_1st: float
 
     @property
     def goals_met(self) -> bool:
         return (
             self.single_issue_vs_baseline <= SINGLE_ISSUE_GOAL
             and self.batch_one_holder_vs_single <= BATCH_GOAL
+            and self.licence_500th_vs_1st <= LICENCE_SCALE_GOAL
         )
 
 
@@ -382,6 +389,8 @@ def ratios(g: dict[str, int]) -> Ratios:
         batch_one_holder_vs_single=g["issueBatch100_one_holder"] / BATCH / g["issue"],
         batch_distinct_holders_vs_single=g["issueBatch100_distinct_holders"] / BATCH / g["issue"],
         full_path_vs_baseline=g["full_path"] / g["baseline_mint"],
+        licence_500th_vs_1st=abs(g["grant_licence_500th"] - g["grant_licence_1st"])
+        / g["grant_licence_1st"],
     )
 
 
@@ -444,6 +453,11 @@ def table(figures: dict[str, int], snapshot: dict[str, int]) -> str:
             "batch per certificate, distinct holders / single",
             r.batch_distinct_holders_vs_single,
             "no goal: each certificate pays a fresh ERC-721 balance slot",
+        ),
+        (
+            "licence grant: |500th - 1st| / 1st, one certificate",
+            r.licence_500th_vs_1st,
+            verdict(r.licence_500th_vs_1st, LICENCE_SCALE_GOAL),
         ),
         (
             "full path (apply .. issue) / baseline mint",

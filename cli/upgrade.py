@@ -85,7 +85,11 @@ def _save(
     recorded.save(config.manifest_path)
     heading = "recorded in" if done == "recorded" else "upgraded and recorded in"
     emit(
-        {done: plan_summary(plan), "artifacts_hash": plan.artifacts_hash},
+        {
+            done: plan_summary(plan),
+            "libraries": _libraries(plan),
+            "artifacts_hash": plan.artifacts_hash,
+        },
         as_json,
         [f"{heading} {config.manifest_path}:", *_rows(plan)],
     )
@@ -94,7 +98,14 @@ def _save(
 def _rows(plan: UpgradePlan) -> list[str]:
     return [
         f"  {c.contract:<18} {c.proxy}  {c.previous} -> {c.implementation}" for c in plan.changes
+    ] + [
+        f"  {name:<18} {library.address}  (linked library)"
+        for name, library in plan.libraries.items()
     ]
+
+
+def _libraries(plan: UpgradePlan) -> dict[str, str]:
+    return {name: library.address for name, library in plan.libraries.items()}
 
 
 def upgrade(
@@ -155,7 +166,12 @@ def upgrade(
             }
             prepare.write_text(json.dumps(body, indent=2) + "\n", encoding="utf-8")
             emit(
-                {"prepared": plan_summary(plan), "plan_file": str(prepare), "admin": plan.admin},
+                {
+                    "prepared": plan_summary(plan),
+                    "libraries": _libraries(plan),
+                    "plan_file": str(prepare),
+                    "admin": plan.admin,
+                },
                 as_json,
                 [
                     f"new implementations deployed; the admin {plan.admin} must now send the "

@@ -29,6 +29,7 @@ from registry.domain.chain import BlockHeader, ChainEvent, ChainLog, ContractCal
 from registry.errors import (
     ChainError,
     ChainUnreachableError,
+    ConfigurationError,
     ContractRevertError,
     InputError,
     translate_revert,
@@ -297,9 +298,18 @@ class ChainClient:
         with self._nonce_lock:
             self._nonces.clear()
 
+    def _artifact(self, contract: str) -> ContractArtifact:
+        try:
+            return self._artifacts[contract]
+        except KeyError:
+            raise ConfigurationError(
+                f"the chain client has no compiled contract {contract}: build it with the "
+                "client's artifacts (registry.artifacts.client_contracts)"
+            ) from None
+
     def libraries_of(self, contract: str) -> tuple[str, ...]:
         """The external libraries ``contract``'s bytecode must be linked with."""
-        return self._artifacts[contract].libraries
+        return self._artifact(contract).libraries
 
     def deploy(
         self,
@@ -309,7 +319,7 @@ class ChainClient:
         libraries: Mapping[str, str] | None = None,
     ) -> Receipt:
         """Deploy ``contract``, its library placeholders linked to ``libraries`` (name: address)."""
-        artifact = self._artifacts[contract]
+        artifact = self._artifact(contract)
         bytecode = artifact.linked(libraries or {})
         factory = self._w3.eth.contract(abi=artifact.abi, bytecode=bytecode)
         data = factory.constructor(*args).data_in_transaction

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -76,7 +77,8 @@ def _initializer(
     return "initialize", [at["RegistryAuthority"], at["DataAssetRegistry"]]
 
 
-def _deployed(client: ChainClient, name: str, receipt: Receipt) -> DeployedContract:
+def deployed_contract(client: ChainClient, name: str, receipt: Receipt) -> DeployedContract:
+    """The contract ``receipt`` created, with the code hash found on chain."""
     if receipt.contract_address is None:
         raise DeploymentError(f"deploying {name} returned no contract address")
     codehash = client.code_hash(receipt.contract_address)
@@ -90,11 +92,14 @@ def _deployed(client: ChainClient, name: str, receipt: Receipt) -> DeployedContr
     )
 
 
-def _deploy_libraries(
-    client: ChainClient, deployer: LocalAccount, contracts: tuple[str, ...]
+def deploy_libraries(
+    client: ChainClient, deployer: LocalAccount, contracts: Sequence[str]
 ) -> dict[str, DeployedContract]:
     """Deploy, once each, every external library ``contracts`` are linked with (a library's own
-    libraries first), by the operator; returns them by name, in deployment order."""
+    libraries first), by ``deployer``; returns them by name, in deployment order.
+
+    Both the first deployment and every upgrade (:mod:`registry.chain.upgrade`) use it: a new
+    implementation is always linked with freshly deployed libraries of its own build."""
     deployed: dict[str, DeployedContract] = {}
 
     def need(name: str, trail: tuple[str, ...]) -> None:
@@ -105,7 +110,7 @@ def _deploy_libraries(
                 need(library, (*trail, library))
                 addresses = {n: c.address for n, c in deployed.items()}
                 receipt = client.deploy(library, deployer, libraries=addresses)
-                deployed[library] = _deployed(client, library, receipt)
+                deployed[library] = deployed_contract(client, library, receipt)
 
     for name in contracts:
         need(name, (name,))
@@ -133,11 +138,13 @@ def deploy_all(
         raise DeploymentError(
             "the registry's admin must be another account than the operator that deploys it"
         )
-    forwarder = _deployed(client, FORWARDER_CONTRACT, client.deploy(FORWARDER_CONTRACT, deployer))
-    libraries = _deploy_libraries(client, deployer, _PROXIED)
+    forwarder = deployed_contract(
+        client, FORWARDER_CONTRACT, client.deploy(FORWARDER_CONTRACT, deployer)
+    )
+    libraries = deploy_libraries(client, deployer, _PROXIED)
     linked = {name: library.address for name, library in libraries.items()}
     implementations = {
-        name: _deployed(
+        name: deployed_contract(
             client, name, client.deploy(name, deployer, [forwarder.address], libraries=linked)
         )
         for name in _PROXIED
@@ -152,7 +159,7 @@ def deploy_all(
         function, args = _initializer(name, at, admin, token_base_uri, admin_delay)
         implementation = implementations[name]
         data = client.encode_call(name, implementation.address, function, args)
-        proxy = _deployed(
+        proxy = deployed_contract(
             client,
             name,
             client.deploy(

@@ -12,15 +12,16 @@ An upgrade has three steps (docs/upgrades.md):
    them and the artifacts hash of the build they came from, so the service starts again
    (``verify_deployment`` refuses to start while the chain and the manifest differ).
 
-Linked libraries: implementations are deployed with ``client.deploy`` (plain bytecode). Once
-``registry/chain/deploy.py`` deploys and links the libraries an artifact references, pass that
-deployer as ``deploy`` to :func:`prepare_upgrade` (or make it the default) so that an upgrade
-deploys the new libraries and links them exactly as the first deployment does.
+Linked libraries: the new implementations are linked exactly as the first deployment links
+them (:func:`registry.chain.deploy.deploy_libraries`): every external library they reference is
+deployed afresh from the same build, once, and linked into each implementation that needs it.
+The plan names those libraries, and :func:`record_upgrade` records them in the manifest in place
+of the previous ones (libraries are stateless: nothing is lost with the old instances).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from eth_account.signers.local import LocalAccount
@@ -28,17 +29,15 @@ from pydantic import BaseModel, Field
 
 from registry.artifacts import FORWARDER_CONTRACT
 from registry.chain.client import ChainClient
+from registry.chain.deploy import deploy_libraries
 from registry.domain.chain import ContractCall, Receipt
-from registry.domain.deployment import DeploymentManifest
+from registry.domain.deployment import DeployedContract, DeploymentManifest
 from registry.errors import DeploymentError
 
 #: The authority whose admin (DEFAULT_ADMIN_ROLE) alone authorises upgrades.
 AUTHORITY_CONTRACT = "RegistryAuthority"
 #: The UUPS function every implementation exposes behind its proxy.
 UPGRADE_FUNCTION = "upgradeToAndCall"
-
-#: Deploys one compiled contract: ``(artifact name, deployer, constructor arguments)``.
-Deployer = Callable[[str, LocalAccount, Sequence[Any]], Receipt]
 
 
 class ImplementationChange(BaseModel):
@@ -68,6 +67,10 @@ class UpgradePlan(BaseModel):
     artifacts_hash: str = Field(description="the build the new implementations come from")
     admin: str = Field(description="the authority's admin when prepared: it must send them")
     changes: list[ImplementationChange]
+    libraries: dict[str, DeployedContract] = Field(
+        default_factory=dict,
+        description="the external libraries deployed for (and linked into) the implementations",
+    )
 
     def calls(self) -> list[tuple[str, ContractCall]]:
         """``(proxy, call)`` for every change: the admin's ``upgradeToAndCall``."""
@@ -111,16 +114,15 @@ def prepare_upgrade(
     artifacts_hash: str,
     *,
     artifacts: Mapping[str, str] | None = None,
-    deploy: Deployer | None = None,
 ) -> UpgradePlan:
     """Deploy a new implementation of every upgradeable contract of ``manifest``.
 
     ``artifacts`` maps a contract to the compiled contract its new implementation is built from
     (default: the contract of the same name in the current build), e.g. a test's next version.
-    Each implementation trusts the manifest's forwarder (an immutable of its constructor).
-    ``deploy`` deploys one compiled contract (default: ``client.deploy``, no library linking).
+    Each implementation trusts the manifest's forwarder (an immutable of its constructor). The
+    external libraries the implementations reference are deployed first, once each, and linked
+    in (as :func:`registry.chain.deploy.deploy_all` does); ``client`` must know their artifacts.
     """
-    deploy = deploy or client.deploy
     chain_id = client.chain_id()
     if chain_id != manifest.chain_id:
         raise DeploymentError(
@@ -132,11 +134,14 @@ def prepare_upgrade(
     unknown = set(chosen) - set(_upgradeable(manifest))
     if unknown:
         raise DeploymentError(f"not upgradeable contracts of this deployment: {sorted(unknown)}")
+    names = _upgradeable(manifest)
+    libraries = deploy_libraries(client, deployer, [chosen.get(name, name) for name in names])
+    linked = {library: deployed.address for library, deployed in libraries.items()}
     changes = []
-    for name in _upgradeable(manifest):
+    for name in names:
         artifact = chosen.get(name, name)
         proxy = manifest.contracts[name].address
-        receipt = deploy(artifact, deployer, [forwarder])
+        receipt = client.deploy(artifact, deployer, [forwarder], libraries=linked)
         implementation = _created(client, artifact, receipt)
         codehash = client.code_hash(implementation)
         assert codehash is not None  # _created checked the code
@@ -156,6 +161,7 @@ def prepare_upgrade(
         artifacts_hash=artifacts_hash,
         admin=current_admin(client, manifest),
         changes=changes,
+        libraries=libraries,
     )
 
 
@@ -183,16 +189,25 @@ def execute_upgrade(client: ChainClient, plan: UpgradePlan, admin: LocalAccount)
 def record_upgrade(
     client: ChainClient, manifest: DeploymentManifest, plan: UpgradePlan
 ) -> DeploymentManifest:
-    """The manifest with the plan's implementations and build, once the chain runs them all.
+    """The manifest with the plan's implementations, libraries and build, once the chain runs
+    them all. The plan's libraries replace the manifest's previous ones (the new implementations
+    are linked with them alone).
 
     Raises :class:`DeploymentError` naming the first proxy that does not run its planned
-    implementation (the admin has not sent, or the timelock not yet executed, its upgrade).
+    implementation (the admin has not sent, or the timelock not yet executed, its upgrade), or
+    the first library whose code is not on chain as planned.
     """
     if plan.chain_id != manifest.chain_id:
         raise DeploymentError(
             f"the upgrade plan is for chain {plan.chain_id}, the manifest for {manifest.chain_id}"
         )
-    contracts = dict(manifest.contracts)
+    for library, deployed in plan.libraries.items():
+        if client.code_hash(deployed.address) != deployed.codehash:
+            raise DeploymentError(
+                f"the upgrade plan's library {library} at {deployed.address} does not hold the "
+                "planned code"
+            )
+    contracts = _with_libraries(manifest.contracts, plan.libraries)
     for change in plan.changes:
         recorded = contracts.get(change.contract)
         if recorded is None or recorded.address.lower() != change.proxy.lower():
@@ -216,6 +231,17 @@ def record_upgrade(
     )
 
 
+def _with_libraries(
+    contracts: Mapping[str, DeployedContract], libraries: Mapping[str, DeployedContract]
+) -> dict[str, DeployedContract]:
+    """``contracts`` with its libraries (the entries with no proxy, but the forwarder) replaced
+    by ``libraries``, in the order ``deploy_all`` records them: forwarder, libraries, proxies."""
+    unproxied = {n: c for n, c in contracts.items() if c.implementation is None}
+    forwarder = {n: c for n, c in unproxied.items() if n == FORWARDER_CONTRACT}
+    proxied = {n: c for n, c in contracts.items() if c.implementation is not None}
+    return {**forwarder, **libraries, **proxied}
+
+
 def upgrade(
     client: ChainClient,
     manifest: DeploymentManifest,
@@ -224,12 +250,9 @@ def upgrade(
     artifacts_hash: str,
     *,
     artifacts: Mapping[str, str] | None = None,
-    deploy: Deployer | None = None,
 ) -> tuple[DeploymentManifest, UpgradePlan]:
     """Prepare, execute with the admin's key and record: the new manifest and the plan."""
-    plan = prepare_upgrade(
-        client, manifest, deployer, artifacts_hash, artifacts=artifacts, deploy=deploy
-    )
+    plan = prepare_upgrade(client, manifest, deployer, artifacts_hash, artifacts=artifacts)
     execute_upgrade(client, plan, admin)
     return record_upgrade(client, manifest, plan), plan
 

@@ -41,7 +41,8 @@ def test_the_admin_upgrades_with_its_key_and_the_manifest_records_it(
     result = run_dareg(cli_env, "upgrade", "--key-file", str(admin_key), "--json")
     chain.reset_nonces()
     assert result.returncode == 0, result.stderr
-    upgraded = json.loads(result.stdout)["upgraded"]
+    output = json.loads(result.stdout)
+    upgraded = output["upgraded"]
     assert len(upgraded) == PROXIED
     after = _manifest(test_settings)
     for row in upgraded:
@@ -50,6 +51,14 @@ def test_the_admin_upgrades_with_its_key_and_the_manifest_records_it(
         assert after.contracts[name].implementation == row["to"] != row["from"]
         assert chain.implementation_of(row["proxy"]) == row["to"]
         assert after.contracts[name].address == before.contracts[name].address
+    # the new implementations are linked with freshly deployed libraries, recorded in the manifest
+    libraries = output["libraries"]
+    assert libraries
+    assert set(libraries) == {
+        n for n, c in before.contracts.items() if c.implementation is None
+    } - {"RegistryForwarder"}
+    for name, address in libraries.items():
+        assert after.contracts[name].address == address != before.contracts[name].address
     # the service starts on the recorded upgrade
     assert run_dareg(cli_env, "registrar", "show", "440").returncode == 0
 

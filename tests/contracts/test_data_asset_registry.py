@@ -1399,7 +1399,8 @@ def pledged(rights: Rights, token: int, holder: LocalAccount, pledgee: LocalAcco
 def consent(
     rights: Rights, pledge_id: int, action: int, counterparty: str, pledgee: LocalAccount
 ) -> None:
-    rights.tx(AGENT, "grantConsent", [pledge_id, action, counterparty], pledgee)
+    """The pledgee consents (v2: bound to the pledgor, with a deadline a day from now)."""
+    rights.consent(pledge_id, action, counterparty, pledgee)
 
 
 CONSENT_CANCEL, CONSENT_CHANGE = 1, 3

@@ -71,6 +71,10 @@ def test_gas_goals(figures: dict[str, int]) -> None:
         f"batch issuance costs {per_certificate:.0f} gas per certificate, "
         f"{r.batch_one_holder_vs_single:.3f} x single issuance ({figures['issue']})"
     )
+    assert r.licence_500th_vs_1st <= bench.LICENCE_SCALE_GOAL, (
+        f"the 500th licence on one certificate costs {figures['grant_licence_500th']} gas, "
+        f"the 1st {figures['grant_licence_1st']}: {100 * r.licence_500th_vs_1st:.2f} % apart"
+    )
 
 
 def test_figures_are_internally_consistent(figures: dict[str, int]) -> None:

@@ -249,6 +249,8 @@ def _state_changes(
         licensed, rights.licence_input(dev_account(4).address), HOLDER
     )
     ctx.valuations.accredit(APPRAISER.address, "资格证书 11020001", REGULATOR)
+    # a move to a party without a recorded country fails closed (defect 7): the buyer is domestic
+    rights.record_domestic([BUYER], REGULATOR)
     now = chain.block().timestamp
     valuation = (
         2, 3_987_720_00, b"CNY", 1, now - 86_400, 1, 1, h("report"), h("facts"), "ipfs://report",

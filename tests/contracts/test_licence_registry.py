@@ -702,6 +702,7 @@ def test_defect_9_licensor_powers_over_direct_licences_pass_to_the_new_holder(
         rights, token, LicenceInput(SUB2.address, now, now + 100 * DAY, right=PRODUCT_OPERATION)
     )
     child = sub(rights, exclusive, LicenceInput(SUB.address, now, now + 50 * DAY), LICENSEE)
+    rights.set_country(OTHER.address, "CN", REGULATOR)  # v2: a recipient needs a country
     rights.tx(AGENT, "transfer", [token, OTHER.address, 1, h("sale")], HOLDER)
     for licence_id in (exclusive, shared):
         assert same(rights.licence(licence_id)["licensor"], OTHER.address)

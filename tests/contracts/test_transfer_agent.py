@@ -19,6 +19,7 @@ from eth_account.messages import encode_typed_data
 from eth_account.signers.local import LocalAccount
 from eth_utils.crypto import keccak
 
+from registry.artifacts import load_artifact
 from registry.chain.client import DEV_PAUSER_INDEX, ChainClient, dev_account
 from registry.chain.eip712 import sign_typed_data
 from registry.context import RegistryContext
@@ -417,17 +418,34 @@ def test_transfer_refuses_reasons_reserved_to_courts_and_pledgees(
 def test_plain_erc721_transfers_are_disabled(
     rights: Rights, token: int, function: str, extra: list[Any]
 ) -> None:
+    """v2 (defect 12): a plain transfer reverts with the standard EIP-6093
+    ``ERC721InsufficientApproval`` that any wallet decodes (on main: the project's own
+    ``LedgerTransferViaAgentOnly``), and no operator can be approved, so none can transfer."""
     args = [HOLDER.address, BUYER.address, token, *extra]
     expect(
         rights.refused(REGISTRY, function, args, HOLDER),
-        "LedgerTransferViaAgentOnly",
+        "ERC721InsufficientApproval",
+        operator=HOLDER.address,
         tokenId=token,
-        caller=HOLDER.address,
     )
-    # an approved operator fares no better
-    rights.tx(REGISTRY, "approve", [OTHER.address, token], HOLDER)
-    rights.tx(REGISTRY, "setApprovalForAll", [OTHER.address, True], HOLDER)
-    expect(rights.refused(REGISTRY, function, args, OTHER), "LedgerTransferViaAgentOnly")
+    # no operator can be approved (a marketplace cannot list the token) ...
+    expect(
+        rights.refused(REGISTRY, "approve", [OTHER.address, token], HOLDER),
+        "ERC721InvalidApprover",
+        approver=HOLDER.address,
+    )
+    expect(
+        rights.refused(REGISTRY, "setApprovalForAll", [OTHER.address, True], HOLDER),
+        "ERC721InvalidOperator",
+        operator=OTHER.address,
+    )
+    # ... and the would-be operator fares no better
+    expect(
+        rights.refused(REGISTRY, function, args, OTHER),
+        "ERC721InsufficientApproval",
+        operator=OTHER.address,
+        tokenId=token,
+    )
     assert same(rights.owner_of(token), HOLDER.address)
 
 
@@ -439,13 +457,22 @@ def test_only_the_agent_calls_move_certificate(rights: Rights, token: int) -> No
             tokenId=token,
             caller=caller.address,
         )
-    # and the modules are wired once
+    # and the modules are wired once, by the initializer (v2: there is no `setModules`); a
+    # second initialization is refused, even to the admin
     assert same(rights.call(REGISTRY, "transferAgent"), rights.agent)
     assert same(rights.call(REGISTRY, "licenceRegistry"), rights.licences)
-    expect(
-        rights.refused(REGISTRY, "setModules", [OTHER.address, OTHER.address], rights.admin),
-        "LedgerModulesLocked",
-    )
+    abi = load_artifact(Settings().artifacts_dir, REGISTRY).abi
+    assert "setModules" not in {item.get("name") for item in abi}
+    rewire = [
+        rights.call(REGISTRY, "authority"),
+        OTHER.address,
+        OTHER.address,
+        OTHER.address,
+        "ipfs://other/",
+    ]
+    for caller in (rights.admin, HOLDER):
+        expect(rights.refused(REGISTRY, "initialize", rewire, caller), "InvalidInitialization")
+    assert same(rights.call(REGISTRY, "transferAgent"), rights.agent)
 
 
 # --- court orders and cancellation ------------------------------------------------------------

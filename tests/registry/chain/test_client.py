@@ -11,6 +11,7 @@ from registry.domain.deployment import DeploymentManifest
 from registry.errors import ContractRevertError, RegistrationNotFoundError
 
 REGISTRY = "DataAssetRegistry"
+AUTHORITY = "RegistryAuthority"
 
 
 def test_an_unknown_registration_becomes_not_found(
@@ -24,13 +25,15 @@ def test_an_unknown_registration_becomes_not_found(
 
 
 def test_other_refusals_go_on_unchanged(chain: ChainClient, deployment: DeploymentManifest) -> None:
-    address = deployment.address_of(REGISTRY)
+    # v2: registrars are configured on the authority (admin only), no longer on the registry
+    address = deployment.address_of(AUTHORITY)
     stranger = dev_account(9)
-    call = ContractCall(REGISTRY, "configureRegistrar", (999, (True, True, False, 3600)))
+    call = ContractCall(AUTHORITY, "configureRegistrar", (999, (True, True, False, 86_400)))
     with pytest.raises(ContractRevertError) as sent:
         chain.send(call, address, stranger)
     assert sent.value.error_name == "AccessControlUnauthorizedAccount"
-    data = chain.encode_call(REGISTRY, address, call.function, call.args)
+    assert sent.value.args_by_name["account"] == stranger.address
+    data = chain.encode_call(AUTHORITY, address, call.function, call.args)
     with pytest.raises(ContractRevertError) as simulated:
         chain.dry_run(address, data, stranger.address)
     assert simulated.value.error_name == sent.value.error_name

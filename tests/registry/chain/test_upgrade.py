@@ -20,7 +20,7 @@ import pytest
 from eth_utils.crypto import keccak
 from sqlalchemy import select
 
-from registry.artifacts import CLIENT_CONTRACTS, FORWARDER_CONTRACT, load_artifact
+from registry.artifacts import FORWARDER_CONTRACT, client_contracts, load_artifact
 from registry.chain.client import ChainClient, dev_account
 from registry.chain.deploy import verify_deployment
 from registry.chain.upgrade import (
@@ -45,6 +45,7 @@ from tests.registry.rights.test_service import (
     holder,
     licence_terms,
     pledge_terms,
+    record_domestic,
     regulator,
 )
 from tests.registry.valuation.test_service import appraiser, submission
@@ -59,8 +60,9 @@ DEPLOYER = dev_account(11)  # anyone may deploy an implementation; the CLI uses 
 
 @pytest.fixture
 def upgrader(chain: ChainClient, base_settings: Settings) -> ChainClient:
-    """A client that also knows the test-only next version of the registry."""
-    names = [*CLIENT_CONTRACTS, PROBE]
+    """A client that also knows the test-only next version of the registry (and, as the
+    service's client, the libraries the contracts are linked with)."""
+    names = [*client_contracts(base_settings.artifacts_dir), PROBE]
     client = ChainClient(
         chain.rpc_url, [load_artifact(base_settings.artifacts_dir, n) for n in names]
     )
@@ -88,6 +90,7 @@ def fill(ctx: RegistryContext) -> Filled:
     f = Filled()
     reg, staff, op = ctx.registrations, registrar(), ctx.operator
     ctx.registrations.set_regulator(regulator().address, governor())
+    record_domestic(ctx)  # v2: a recipient without a recorded country fails closed
     ctx.valuations.accredit(appraiser().address, "中联资产评估集团 资格证书 11020001", regulator())
     # evidence: the holder anchors its dataset (relayed)
     fp = bytes([0xE1]) * 32
@@ -153,6 +156,7 @@ def reads(ctx: RegistryContext, f: Filled) -> list[Read]:
     out += [(REGISTRY, fn, ()) for fn in ("name", "symbol", "validityPeriod", "authority")]
     out += [(REGISTRY, "balanceOf", (a,)) for a in owners]
     out += [(REGISTRY, "applicationNonce", (a,)) for a in owners]
+    out += [("TransferAgent", "partyCountry", (a,)) for a in owners]
     out += [("TransferAgent", "pledge", (f.pledge,))]
     out += [("LicenceRegistry", fn, (f.licence,)) for fn in ("licence", "isLive", "voucherNumber")]
     out += [("ValuationRegistry", "valuation", (f.valuation,))]
@@ -236,6 +240,21 @@ def test_an_upgrade_keeps_every_record_and_the_mirror_keeps_indexing(
         assert recorded.implementation == change.implementation
     assert new_manifest.artifacts_hash == "sha256:next"
     assert new_manifest.contracts[FORWARDER_CONTRACT] == manifest.contracts[FORWARDER_CONTRACT]
+    # the new registry (the probe) is linked with freshly deployed libraries, recorded in place
+    # of the previous ones
+    linked = upgrader.libraries_of(PROBE)
+    assert linked
+    assert set(linked) <= set(plan.libraries)
+    old_libraries = {n for n, c in manifest.contracts.items() if c.implementation is None}
+    assert old_libraries - {FORWARDER_CONTRACT} == set(plan.libraries)
+    for name, library in plan.libraries.items():
+        assert new_manifest.contracts[name] == library
+        assert library.address != manifest.contracts[name].address
+        assert upgrader.code_hash(library.address) == library.codehash
+    registry_change = next(c for c in plan.changes if c.contract == REGISTRY)
+    probe_code = upgrader.rpc("eth_getCode", [registry_change.implementation, "latest"]).lower()
+    for name in linked:
+        assert plan.libraries[name].address.lower().removeprefix("0x") in probe_code, name
     registry_proxy = manifest.address_of(REGISTRY)
     assert upgrader.call(PROBE, registry_proxy, "upgradeProbe") == 2  # the new code runs
 
