@@ -136,12 +136,13 @@ contract DataAssetRegistry is
     /// @inheritdoc IDataAssetRegistry
     function cancel(uint256 id, bytes32 reasonHash) external whenNotPaused {
         address sender = _msgSender();
-        CertificateLifecycle.cancel(_storage(), id, reasonHash, sender);
+        Layout storage $ = _storage();
+        CertificateLifecycle.cancel($, id, reasonHash, sender);
         _burnEnded(id);
         // interactions last: the agent refuses (reverting the cancellation) while frozen, and
         // spends the pledgee's consent while pledged; then the pledge and licences are settled
-        ITransferAgent(_storage().transferAgent).authorizeCancellation(id, sender);
-        _settle(id, Status.Cancelled);
+        ITransferAgent($.transferAgent).authorizeCancellation(id, sender);
+        _settle($, id, Status.Cancelled);
     }
 
     // --- registrar ----------------------------------------------------------------------
@@ -224,7 +225,7 @@ contract DataAssetRegistry is
     function closeExpired(uint256 id) external whenNotPaused {
         CertificateLifecycle.closeExpired(_storage(), id, _msgSender());
         _burnEnded(id);
-        _settle(id, Status.Expired);
+        _settle(_storage(), id, Status.Expired);
     }
 
     // --- views --------------------------------------------------------------------------
@@ -372,7 +373,7 @@ contract DataAssetRegistry is
     function _revoke(uint256 id, uint16 reasonCode, bytes32 reasonHash, bytes32 rulingHash) private {
         CertificateLifecycle.revoke(_storage(), authority(), id, reasonCode, reasonHash, rulingHash, _msgSender());
         _burnEnded(id);
-        _settle(id, Status.Revoked);
+        _settle(_storage(), id, Status.Revoked);
     }
 
     function _burnEnded(uint256 id) private {
@@ -380,9 +381,9 @@ contract DataAssetRegistry is
         emit MetadataUpdate(id);
     }
 
-    /// @dev Settle the live pledge and licences of a certificate that ended with `endStatus`.
-    function _settle(uint256 id, Status endStatus) private {
-        Layout storage $ = _storage();
+    /// @dev Settle the live pledge and licences of a certificate that ended with `endStatus`
+    ///      (`$` is read before any external call: nothing is written after them).
+    function _settle(Layout storage $, uint256 id, Status endStatus) private {
         ITransferAgent($.transferAgent).settleCertificateEnd(id, uint8(endStatus));
         ILicenceRegistry($.licenceRegistry).settleCertificateEnd(id, uint8(endStatus));
     }
