@@ -22,7 +22,6 @@ from cli.common import (
     parse_date,
     read_model,
     relayed_or_operator,
-    signer_or_operator,
 )
 from registry.errors import InputError
 
@@ -189,14 +188,24 @@ def object_(
     )
 
 
+def _new_content(
+    reg_id: int,
+    metadata_file: Path,
+    key_file: Path | None,
+    step: Callable[[RegistrationService], Callable[[int, AssetMetadata, LocalAccount], Any]],
+) -> Registration:
+    """A holder's new content for a registration (``step`` picks change or resubmit)."""
+    metadata = _metadata(metadata_file)
+    ctx, signer = open_signed(key_file)
+    reg: Registration = step(ctx.registrations)(reg_id, metadata, signer)
+    return reg
+
+
 def change(
     reg_id: RegId, metadata_file: MetadataFile, key_file: KeyFile = None, as_json: JsonFlag = False
 ) -> None:
     """Record a new version of an issued asset (变更): new fingerprint and/or metadata."""
-    ctx = open_context()
-    reg = ctx.registrations.change(
-        reg_id, _metadata(metadata_file), signer_or_operator(ctx, key_file)
-    )
+    reg = _new_content(reg_id, metadata_file, key_file, lambda s: s.change)
     _show(reg, as_json, f"version {reg.version} recorded")
 
 
@@ -204,10 +213,7 @@ def resubmit(
     reg_id: RegId, metadata_file: MetadataFile, key_file: KeyFile = None, as_json: JsonFlag = False
 ) -> None:
     """Resubmit a returned application with corrected content."""
-    ctx = open_context()
-    reg = ctx.registrations.resubmit(
-        reg_id, _metadata(metadata_file), signer_or_operator(ctx, key_file)
-    )
+    reg = _new_content(reg_id, metadata_file, key_file, lambda s: s.resubmit)
     _show(reg, as_json, "application resubmitted")
 
 

@@ -214,3 +214,54 @@ def test_the_help_states_the_renewal_revocation_and_closure_rules(cli_env: dict[
     assert "pledged or frozen certificate is revoked only under --ruling" in revoke
     closing = " ".join(_run(cli_env, "close-expired", "--help").stdout.replace("│", " ").split())
     assert "anyone may" in closing
+
+
+def test_the_holder_resubmits_a_returned_application_and_changes_an_issued_asset(
+    cli_env: dict[str, str], chain: ChainClient, tmp_path: Path
+) -> None:
+    holder = dev_account(1)
+    key = key_file(tmp_path, holder, "holder")
+    doc = tmp_path / "app.json"
+    doc.write_text(
+        json.dumps(metadata(holder.address).document(), ensure_ascii=False), encoding="utf-8"
+    )
+    applied = _run(
+        cli_env, "apply", str(doc), "--registrar", str(CODE), "--key-file", key, "--json"
+    )
+    assert applied.returncode == 0, applied.stderr
+    reg_id = str(json.loads(applied.stdout)["id"])
+    staff = ("--key-file", key_file(tmp_path, STAFF, "staff"))
+    returned = _run(cli_env, "review", "return", reg_id, "--reason", "材料不全", *staff)
+    assert returned.returncode == 0, returned.stderr
+
+    fixed = tmp_path / "fixed.json"
+    fixed.write_text(
+        json.dumps(metadata(holder.address, 0xB2).document(), ensure_ascii=False),
+        encoding="utf-8",
+    )
+    resubmitted = _run(cli_env, "resubmit", reg_id, str(fixed), "--key-file", key, "--json")
+    assert resubmitted.returncode == 0, resubmitted.stderr
+    body = json.loads(resubmitted.stdout)
+    assert body["status"] == "submitted"
+    assert body["fingerprint"] == "0x" + "b2" * 32
+
+    assert _run(cli_env, "review", "accept", reg_id, *staff).returncode == 0
+    assert _run(cli_env, "review", "notice", reg_id, *staff).returncode == 0
+    travel(chain, NOTICE + 1)
+    assert _run(cli_env, "issue", reg_id, *staff).returncode == 0
+
+    version2 = tmp_path / "v2.json"
+    version2.write_text(
+        json.dumps(metadata(holder.address, 0xC3).document(), ensure_ascii=False),
+        encoding="utf-8",
+    )
+    changed = _run(cli_env, "change", reg_id, str(version2), "--key-file", key, "--json")
+    assert changed.returncode == 0, changed.stderr
+    body = json.loads(changed.stdout)
+    assert body["version"] == 2
+    assert body["fingerprint"] == "0x" + "c3" * 32
+    # a stranger's key is refused by the chain, with nothing recorded
+    stranger = key_file(tmp_path, dev_account(2), "stranger")
+    refused = _run(cli_env, "change", reg_id, str(doc), "--key-file", stranger)
+    assert refused.returncode == 1
+    assert "RegistryNotHolder" in refused.stderr
