@@ -33,7 +33,6 @@ from api.schemas.registration import (
     StandingPrepare,
     VersionPublic,
 )
-from api.schemas.relay import RelayPrepare
 from registry.domain.chain import ContractCall
 from registry.domain.inputs import checked_address, parse_signature
 from registry.domain.registration import AssetKind, Status
@@ -130,11 +129,7 @@ def versions(reg_id: int, registry: Registry) -> list[VersionPublic]:
 
 
 @prepare(router, "/applications/{reg_id}/accept/prepare")
-def prepare_accept(
-    reg_id: int,
-    body: RelayPrepare,  # noqa: ARG001 (the signer and ttl: read by @prepare)
-    registry: Registry,
-) -> ContractCall:
+def prepare_accept(reg_id: int, registry: Registry) -> ContractCall:
     """Formal review passed (受理)."""
     return registry.registrations.accept_call(reg_id)
 
@@ -152,11 +147,7 @@ def prepare_reject(reg_id: int, body: DecisionPrepare, registry: Registry) -> Co
 
 
 @prepare(router, "/applications/{reg_id}/notice/prepare")
-def prepare_notice(
-    reg_id: int,
-    body: RelayPrepare,  # noqa: ARG001 (the signer and ttl: read by @prepare)
-    registry: Registry,
-) -> ContractCall:
+def prepare_notice(reg_id: int, registry: Registry) -> ContractCall:
     """Open the public-notice window (公示) after substantive review."""
     return registry.registrations.notice_call(reg_id)
 
@@ -168,11 +159,7 @@ def prepare_standing(reg_id: int, body: StandingPrepare, registry: Registry) -> 
 
 
 @prepare(router, "/applications/{reg_id}/issue/prepare")
-def prepare_issue(
-    reg_id: int,
-    body: RelayPrepare,  # noqa: ARG001 (the signer and ttl: read by @prepare)
-    registry: Registry,
-) -> ContractCall:
+def prepare_issue(reg_id: int, registry: Registry) -> ContractCall:
     """Issue the certificate once the notice window is over and no objection is open."""
     return registry.registrations.issue_call(reg_id)
 

@@ -3,6 +3,7 @@ numbers, the mirror's head, and the answer of every ``…/prepare`` endpoint."""
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import wraps
@@ -53,16 +54,23 @@ def prepare(
 ) -> Callable[[Callable[..., ContractCall]], Callable[..., PreparedRequestPublic]]:
     """Decorator: ``POST path``, an action a party signs itself.
 
-    The endpoint only builds the contract call from its ``body`` (a :class:`RelayPrepare`);
-    the answer is the forward request that makes the call as ``body.signer``, with what to
-    sign. The endpoint keeps its name, signature and docstring (the OpenAPI operation)."""
+    The endpoint only builds the contract call, from its ``body`` (a :class:`RelayPrepare`)
+    where it takes one; an endpoint without a ``body`` parameter gets a plain
+    :class:`RelayPrepare` body (the signer and the request's lifetime). The answer is the forward
+    request that makes the call as ``body.signer``, with what to sign. The endpoint keeps its
+    name, signature and docstring (the OpenAPI operation)."""
 
     def register(endpoint: Callable[..., ContractCall]) -> Callable[..., PreparedRequestPublic]:
+        signature = inspect.signature(endpoint)
+        takes_body = "body" in signature.parameters
+
         @wraps(endpoint)
         def answer(
             *, registry: RegistryContext, body: RelayPrepare, **params: Any
         ) -> PreparedRequestPublic:
-            call = endpoint(registry=registry, body=body, **params)
+            if takes_body:
+                params["body"] = body
+            call = endpoint(registry=registry, **params)
             request = registry.relay.prepare(call, body.signer, body.ttl_seconds)
             return PreparedRequestPublic.build(
                 call,
@@ -71,6 +79,15 @@ def prepare(
                 expires_at=datetime.fromtimestamp(request.deadline, tz=UTC),
             )
 
+        if not takes_body:
+            # an action whose only input is who signs it: its body is the signer and the
+            # request's lifetime (a RelayPrepare), read here rather than by the endpoint
+            signer = inspect.Parameter(
+                "body", inspect.Parameter.KEYWORD_ONLY, annotation=RelayPrepare
+            )
+            answer.__signature__ = signature.replace(  # type: ignore[attr-defined]
+                parameters=[*signature.parameters.values(), signer]
+            )
         router.post(path, response_model=PreparedRequestPublic, responses=ERRORS)(answer)
         return answer
 

@@ -25,7 +25,6 @@ from api.schemas.relay import (
     LicencePrepare,
     ReasonPrepare,
     RelayCreate,
-    RelayPrepare,
     RelayResultPublic,
     TransferPrepare,
 )
@@ -60,11 +59,7 @@ def prepare_cancellation(number: str, body: ReasonPrepare, registry: Registry) -
 
 
 @prepare(router, "/certificates/{number}/expiry-closure/prepare")
-def prepare_expiry_closure(
-    number: str,
-    body: RelayPrepare,  # noqa: ARG001 (the signer and ttl: read by @prepare)
-    registry: Registry,
-) -> ContractCall:
+def prepare_expiry_closure(number: str, registry: Registry) -> ContractCall:
     """Anyone closes a certificate whose validity has ended (到期注销): it is burned, its live
     pledge and licences are settled and its dataset may be registered again. Before its expiry:
     409 (``contract_registry_not_expired``)."""
@@ -86,11 +81,7 @@ def prepare_termination(licence_id: int, body: ReasonPrepare, registry: Registry
 
 
 @prepare(router, "/pledges/{pledge_id}/release/prepare")
-def prepare_release(
-    pledge_id: int,
-    body: RelayPrepare,  # noqa: ARG001 (the signer and ttl: read by @prepare)
-    registry: Registry,
-) -> ContractCall:
+def prepare_release(pledge_id: int, registry: Registry) -> ContractCall:
     """The pledgee releases its pledge (解押)."""
     registry.rights.pledge(pledge_id)  # 404 for an unknown pledge
     return registry.rights.release_call(pledge_id)

@@ -489,3 +489,25 @@ def test_the_admin_governs_through_the_relay_and_the_operator_cannot(
     assert any(e.name == "RegistrarAccountSet" for e in result.events)
     assert registrations.registrar_code_of(dev_account(9).address) == REGISTRAR_CODE
     assert registrations.registrar_code_of(ctx.operator.address) == 0
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/applications/{reg_id}/accept/prepare",
+        "/api/v1/applications/{reg_id}/notice/prepare",
+        "/api/v1/applications/{reg_id}/issue/prepare",
+        "/api/v1/certificates/{number}/expiry-closure/prepare",
+        "/api/v1/pledges/{pledge_id}/release/prepare",
+    ],
+)
+def test_an_action_signed_by_whoever_signs_declares_the_signer_body(
+    client: TestClient, path: str
+) -> None:
+    """Endpoints whose only input is the signer take the RelayPrepare body from @prepare."""
+    operation = client.get("/openapi.json").json()["paths"][path]["post"]
+    body = operation["requestBody"]
+    assert body["required"] is True
+    assert body["content"]["application/json"]["schema"]["$ref"].endswith("/RelayPrepare")
+    # the path parameter stays the endpoint's own
+    assert [p["in"] for p in operation["parameters"]] == ["path"]
