@@ -5,10 +5,13 @@ from __future__ import annotations
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import HTMLResponse
 
+from api.deps import describe_requirements
 from api.errors import install_error_handlers
+from api.limits import AnonymousRateLimit
 from api.routes import (
     applications,
     audit,
+    auth,
     certificates,
     deployment,
     evidence,
@@ -36,6 +39,7 @@ def create_app(context: RegistryContext) -> FastAPI:
     install_error_handlers(app)
     v1 = APIRouter(prefix="/api/v1")
     v1.include_router(health.router)
+    v1.include_router(auth.router)
     v1.include_router(deployment.router)
     v1.include_router(evidence.router)
     v1.include_router(applications.router)
@@ -54,6 +58,8 @@ def create_app(context: RegistryContext) -> FastAPI:
     app.include_router(v1)
     app.include_router(certificates.verify_router)
     app.include_router(statistics.page_router)
+    describe_requirements(app)
+    app.add_middleware(AnonymousRateLimit, rate_per_minute=context.settings.public_rate_per_minute)
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def home() -> str:

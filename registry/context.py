@@ -17,6 +17,8 @@ from sqlalchemy import Engine
 
 from registry.artifacts import artifacts_hash, load_client_artifacts
 from registry.audit.service import AuditService
+from registry.auth.service import AuthService
+from registry.auth.standing import Standing
 from registry.certificates.service import CertificateService
 from registry.chain.client import DEV_ADMIN_INDEX, ChainClient, account_from_key, dev_account
 from registry.chain.deploy import verify_deployment
@@ -94,6 +96,8 @@ class RegistryContext:
     verification: VerificationService = field(init=False)
     certificates: CertificateService = field(init=False)
     audit: AuditService = field(init=False)
+    auth: AuthService = field(init=False)
+    standing: Standing = field(init=False)
 
     def __post_init__(self) -> None:
         self.evidence = EvidenceService(self.client, self.manifest)
@@ -131,6 +135,15 @@ class RegistryContext:
             self.rights,
             self.valuations,
         )
+        self.auth = AuthService(
+            self.engine,
+            chain_id=self.manifest.chain_id,
+            base_url=self.settings.public_url or self.settings.api_url,
+            session_ttl=self.settings.session_ttl,
+            sign_in_ttl=self.settings.sign_in_ttl,
+            api_key_max_days=self.settings.api_key_max_days,
+        )
+        self.standing = Standing(self.client, self.registrations, self.rights, self.valuations)
 
     @property
     def operator(self) -> LocalAccount:

@@ -67,6 +67,20 @@ class Settings(BaseSettings):
     valuation_max_age_days: int = Field(
         default=365, ge=1, description="a valuation whose base date is older is stale"
     )
+    session_ttl: int = Field(
+        default=3600, ge=60, le=86_400, description="seconds a signed-in session lasts"
+    )
+    sign_in_ttl: int = Field(
+        default=300, ge=30, le=3600, description="seconds a sign-in message can be signed in"
+    )
+    public_rate_per_minute: int = Field(
+        default=1200,
+        ge=1,
+        description="requests a minute one client address may make without signing in",
+    )
+    api_key_max_days: int = Field(
+        default=365, ge=1, le=3650, description="the longest lifetime of an API key, in days"
+    )
 
     @property
     def embedded(self) -> bool:

@@ -57,7 +57,16 @@ SERVICE_TABLES = {"document", "registrar_profile", "asset_facts"}
 REPORT_TABLES = {"report_label", "report_certificate", "report_state"}
 #: The indexer's reorg journal and the permanent record of rollbacks.
 REORG_TABLES = {"mirror_batch", "mirror_undo", "reorg_rollback"}
-ALL_TABLES = MIRROR_TABLES | SERVICE_TABLES | REORG_TABLES | REPORT_TABLES | {"alembic_version"}
+#: Who may call the API: sign-in nonces, sessions, API keys.
+AUTH_TABLES = {"auth_nonce", "auth_session", "api_key"}
+ALL_TABLES = (
+    MIRROR_TABLES
+    | SERVICE_TABLES
+    | REORG_TABLES
+    | REPORT_TABLES
+    | AUTH_TABLES
+    | {"alembic_version"}
+)
 
 
 @pytest.fixture
