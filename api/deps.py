@@ -11,17 +11,14 @@ OpenAPI document as the operation's ``x-dareg-role``, and routes that declare no
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
-from fastapi import Depends, FastAPI, Query, Request
-from fastapi.dependencies.models import Dependant
+from fastapi import Depends, FastAPI, Query, Request, Security
 from fastapi.responses import Response
-from fastapi.routing import APIRoute
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 
-from api.schemas.common import error_responses
 from registry.auth.service import Caller
 from registry.auth.standing import Role
 from registry.context import RegistryContext
@@ -285,43 +282,55 @@ def acting_for(caller: Caller, account: str, what: str) -> None:
         )
 
 
-RegulatorOnly = Depends(require_regulator)
+def need(dependency: Callable[..., Caller]) -> Any:
+    """The requirement ``dependency`` as a route dependency; its role (``REQUIREMENTS``) goes
+    into the operation's OpenAPI ``security`` as the role name the bearer or session needs."""
+    return Security(dependency, scopes=[REQUIREMENTS[dependency]])
+
+
+RegulatorOnly = need(require_regulator)
 """``dependencies=[RegulatorOnly]`` on a router or route that only regulators may use."""
-SignedInOnly = Depends(require_signed_in)
+SignedInOnly = need(require_signed_in)
 """``dependencies=[SignedInOnly]`` on a router or route any signed-in account may use."""
-AnyCaller = Annotated[Caller, Depends(require_signed_in)]
+AnyCaller = Annotated[Caller, need(require_signed_in)]
 """A route parameter: the signed-in caller (for routes that act on the caller's own behalf)."""
 
 
-def requirement_of(route: APIRoute) -> str:
-    """The ``x-dareg-role`` of ``route``: its declared requirement, or ``public``."""
-    found = [
-        REQUIREMENTS[dependant.call]
-        for dependant in _dependants(route.dependant)
-        if dependant.call in REQUIREMENTS
-    ]
-    if len(set(found)) > 1:
-        raise TypeError(f"{route.path} declares several requirements: {sorted(set(found))}")
-    return found[0] if found else "public"
-
-
-def _dependants(dependant: Dependant) -> Iterator[Dependant]:
-    for sub in dependant.dependencies:
-        yield sub
-        yield from _dependants(sub)
+def _error_response(code: int) -> dict[str, Any]:
+    return {
+        "description": {401: "not signed in", 403: "no standing", 429: "rate limited"}[code],
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorPublic"}}},
+    }
 
 
 def describe_requirements(app: FastAPI) -> None:
-    """Give every operation its ``x-dareg-role`` and the error answers it may give: 401 and
-    403 where a requirement applies, 429 (rate limit) on public operations."""
-    for route in app.routes:
-        if not isinstance(route, APIRoute):
-            continue
-        role = requirement_of(route)
-        route.openapi_extra = {**(route.openapi_extra or {}), "x-dareg-role": role}
-        codes = (429,) if role == "public" else (401, 403)
-        for code, response in error_responses(*codes).items():
-            route.responses.setdefault(code, response)
+    """Give every operation of ``app``'s OpenAPI document its ``x-dareg-role``: the role its
+    requirement names in the operation's ``security`` (OpenAPI's role names of a
+    non-OAuth scheme), or ``public`` for none; and the answers it may give for it: 401 and 403
+    where a requirement applies, 429 (the anonymous rate limit) on public operations."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        schema = generate()
+        for path, operations in schema["paths"].items():
+            for method, operation in operations.items():
+                roles = {
+                    role
+                    for entry in operation.get("security", [])
+                    for scopes in entry.values()
+                    for role in scopes
+                }
+                if len(roles) > 1:
+                    raise TypeError(f"{method} {path} declares several requirements: {roles}")
+                role = roles.pop() if roles else "public"
+                operation["x-dareg-role"] = role
+                for code in (429,) if role == "public" else (401, 403):
+                    operation["responses"].setdefault(str(code), _error_response(code))
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 AsOfBlock = Annotated[

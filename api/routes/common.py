@@ -9,8 +9,9 @@ from datetime import UTC, datetime
 from functools import wraps
 from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import APIRouter, Query, status
 
+from api.deps import need
 from api.schemas.common import error_responses
 from api.schemas.relay import ForwardRequestPublic, PreparedRequestPublic, RelayPrepare
 from registry.auth.service import Caller
@@ -92,7 +93,7 @@ def prepare(
             inspect.Parameter(
                 "caller",
                 inspect.Parameter.KEYWORD_ONLY,
-                annotation=Annotated[Caller, Depends(requires)],
+                annotation=Annotated[Caller, need(requires)],
             )
         ]
         if not takes_body:
