@@ -40,6 +40,7 @@ stable, machine-readable ``code`` (the API returns it; clients may switch on it)
     │   ├── RegistrarKeyUnavailableError  a registrar must sign, this service holds no key of it
     │   ├── RelayRequestExpiredError  a forward request past its deadline
     │   └── StaleRelayRequestError    a forward request whose nonce was used (replay)
+    ├── RemoteApiError (the API's status)  the registry's REST API refused a CLI request
     ├── ContractRevertError (403/404/409/422)  the contract refused: custom error name and arguments
     ├── ConfigurationError (500)
     ├── StackError (503)            the embedded stack cannot start or run
@@ -226,6 +227,20 @@ class RelayRequestExpiredError(ConflictError, code="relay_request_expired"): ...
 
 class StaleRelayRequestError(ConflictError, code="stale_relay_request"):
     """The signer's forwarder nonce moved on: the request was sent already or superseded."""
+
+
+class RemoteApiError(DaregError, code="api_error", status=502):
+    """The registry's REST API answered a CLI request with an error (its code and message are
+    kept), or could not be reached (503)."""
+
+    def __init__(self, message: str, *, code: str, status: int, **details: Any) -> None:
+        super().__init__(message, **details)
+        self.remote_code = code
+        self.remote_status = status
+
+    @property
+    def http_status(self) -> int:
+        return self.remote_status
 
 
 class ContractRevertError(DaregError, code="contract_revert", status=422):

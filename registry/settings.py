@@ -73,6 +73,10 @@ class Settings(BaseSettings):
     sign_in_ttl: int = Field(
         default=300, ge=30, le=3600, description="seconds a sign-in message can be signed in"
     )
+    session_file: Path | None = Field(
+        default=None,
+        description="where `dareg login` keeps the CLI's session (default: var/cli-session.json)",
+    )
     public_rate_per_minute: int = Field(
         default=1200,
         ge=1,
@@ -106,6 +110,10 @@ class Settings(BaseSettings):
     @cached_property
     def lock_path(self) -> Path:
         return self.var_dir / "dareg.lock"
+
+    @property
+    def cli_session_path(self) -> Path:
+        return self.session_file or self.var_dir / "cli-session.json"
 
     @cached_property
     def api_url(self) -> str:
