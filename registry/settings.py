@@ -52,6 +52,33 @@ class Settings(BaseSettings):
         "credentials with (never the operator, which holds no role); on the embedded chain it "
         "defaults to the demo's staff account of registrar 440",
     )
+    operator_keystore: Path | None = Field(
+        default=None,
+        description="encrypted keystore (eth-account JSON) of the operator, instead of "
+        "DAREG_OPERATOR_KEY",
+    )
+    operator_keystore_password: SecretStr | None = Field(
+        default=None, description="password of DAREG_OPERATOR_KEYSTORE"
+    )
+    operator_keystore_password_file: Path | None = Field(
+        default=None, description="file holding the password of DAREG_OPERATOR_KEYSTORE"
+    )
+    credential_keystore: Path | None = Field(
+        default=None,
+        description="encrypted keystore of the credential-signing staff account, instead of "
+        "DAREG_CREDENTIAL_KEY",
+    )
+    credential_keystore_password: SecretStr | None = Field(
+        default=None, description="password of DAREG_CREDENTIAL_KEYSTORE"
+    )
+    credential_keystore_password_file: Path | None = Field(
+        default=None, description="file holding the password of DAREG_CREDENTIAL_KEYSTORE"
+    )
+    keystore_password: SecretStr | None = Field(
+        default=None,
+        description="password of a keystore given to the CLI's --key-file when no "
+        "--password-file is given (otherwise it asks on a terminal)",
+    )
     admin_address: str | None = Field(
         default=None,
         description="the registry's admin (a multisig or timelock), named when deploying; "
