@@ -18,7 +18,7 @@ import httpx
 import typer
 from eth_account.messages import encode_defunct
 
-from cli.common import JsonFlag, acting_key, emit, settings
+from cli.common import JsonFlag, PasswordFile, acting_key, emit, settings
 from registry.errors import InputError, RemoteApiError
 
 API = "/api/v1"
@@ -85,13 +85,18 @@ def _signed_in(method: str, path: str, body: Any = None) -> Any:
 def login(
     key_file: Annotated[
         Path | None,
-        typer.Option("--key-file", help="the private key (hex) of the account that signs in"),
+        typer.Option(
+            "--key-file",
+            help="the key of the account that signs in: a hex private key file or an encrypted "
+            "keystore (JSON, opened here with --password-file)",
+        ),
     ] = None,
+    password_file: PasswordFile = None,
     api: ApiUrl = None,
 ) -> None:
     """Sign in to the registry's API with Ethereum; the key signs here, only the signature is
     sent. The session is kept for the other API commands."""
-    account = acting_key(key_file, "signing-in")
+    account = acting_key(key_file, "signing-in", password_file)
     base = (api or settings().public_url or settings().api_url).rstrip("/")
     challenge = _call(base, "POST", "/auth/challenge", body={"address": account.address})
     message = str(challenge["message"])
