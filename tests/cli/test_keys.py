@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import pty
+import select
 import stat
 import subprocess
+import time
 from pathlib import Path
 
 from pydantic import SecretStr
@@ -73,3 +76,39 @@ def test_key_new_wants_a_password_of_some_length(tmp_path: Path) -> None:
     assert none.returncode == 2
     assert "--password-file or DAREG_KEYSTORE_PASSWORD" in none.stderr
     assert not out.exists()
+
+
+def _on_a_terminal(args: list[str], answer: bytes) -> tuple[int, str]:
+    """``dareg ARGS`` on a pseudo-terminal, typing ``answer`` at each prompt; exit code, output."""
+    pid, terminal = pty.fork()
+    if pid == 0:  # the child: its standard input, output and controlling terminal are the pty
+        clean = {k: v for k, v in os.environ.items() if not k.startswith("DAREG_")}
+        os.execve(DAREG, [DAREG, *args], clean)
+    output = b""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([terminal], [], [], 0.5)
+        if not ready:
+            continue
+        try:
+            chunk = os.read(terminal, 1024)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        output += chunk
+        if chunk.rstrip().endswith(b":"):  # a prompt: wait until it stops echoing, then type
+            time.sleep(0.3)
+            os.write(terminal, answer + b"\n")
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status), output.decode()
+
+
+def test_key_new_asks_for_the_password_twice_on_a_terminal_without_echo(tmp_path: Path) -> None:
+    out = tmp_path / "me.json"
+    code, output = _on_a_terminal(["key", "new", "--out", str(out)], PASSWORD.encode())
+    assert code == 0, output
+    assert "Repeat for confirmation" in output
+    assert PASSWORD not in output
+    address = output.strip().splitlines()[-1].strip()
+    assert decrypt_keystore(out, SecretStr(PASSWORD)).address == address
