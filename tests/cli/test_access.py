@@ -19,6 +19,7 @@ from registry.chain.client import dev_account
 from registry.context import RegistryContext
 from tests.cli.conftest import run_dareg
 from tests.conftest import free_port
+from tests.registry.test_keys import PASSWORD, secret_file, write_keystore
 
 
 @pytest.fixture
@@ -105,3 +106,16 @@ def test_login_without_a_key_or_an_api_is_one_clear_line(
     assert nowhere.returncode != 0
     assert "cannot reach the registry's API" in nowhere.stderr
     assert len(nowhere.stderr.strip().splitlines()) == 1
+
+
+def test_login_with_a_keystore_key_file(
+    cli_env: dict[str, str], api_url: str, tmp_path: Path
+) -> None:
+    """A person without a wallet signs in with the keystore `dareg key new` makes, opened here."""
+    account = dev_account(1)
+    keystore = write_keystore(tmp_path / "me.json", account)
+    env = cli_env | {"DAREG_SESSION_FILE": str(tmp_path / "session.json")}
+    password = ("--password-file", str(secret_file(tmp_path / "pw", PASSWORD + "\n")))
+    signed = run_dareg(env, "login", "--key-file", str(keystore), *password, "--api", api_url)
+    assert signed.returncode == 0, signed.stderr
+    assert account.address in signed.stdout
