@@ -26,6 +26,7 @@ from registry.domain.deployment import DeploymentManifest
 from registry.domain.inputs import checked_address
 from registry.errors import ConfigurationError, DeploymentError
 from registry.evidence.service import EvidenceService
+from registry.identities import IdentityStore
 from registry.registration.service import RegistrationService
 from registry.relay.service import RelayService
 from registry.rights.service import RightsService
@@ -99,7 +100,11 @@ class RegistryContext:
         self.evidence = EvidenceService(self.client, self.manifest)
         documents = DocumentStore(self.engine)
         self.registrations = RegistrationService(
-            self.client, self.manifest, documents, RegistrarDirectory(self.engine)
+            self.client,
+            self.manifest,
+            documents,
+            RegistrarDirectory(self.engine),
+            IdentityStore(self.engine),
         )
         self.rights = RightsService(self.client, self.manifest, documents)
         self.relay = RelayService(self.client, self.manifest)

@@ -22,6 +22,7 @@ from api.schemas.registration import (
     ApplicationTypedData,
     BatchIssuePrepare,
     DecisionPrepare,
+    HolderIdentityPublic,
     ObjectionPublic,
     RegistrarPublic,
     RegistrationList,
@@ -46,11 +47,15 @@ router = APIRouter(tags=["registration"])
 def application_typed_data(body: ApplicationDraft, registry: Registry) -> ApplicationTypedData:
     """The EIP-712 message the applicant signs; send it back with the signature to POST."""
     deadline = registry.client.block().timestamp + body.ttl_seconds
+    public = registry.registrations.commit_metadata(body.metadata)  # what goes on chain
     typed = registry.registrations.application_typed_data(
-        body.metadata, body.registrar_code, body.applicant, deadline
+        public, body.registrar_code, body.applicant, deadline
     )
     return ApplicationTypedData(
-        typed_data=typed, metadata_hash="0x" + body.metadata.digest().hex(), deadline=deadline
+        typed_data=typed,
+        metadata_hash="0x" + public.digest().hex(),
+        deadline=deadline,
+        metadata=public,
     )
 
 
@@ -121,6 +126,19 @@ def get_by_registration_number(number: str, registry: Registry) -> RegistrationP
 def versions(reg_id: int, registry: Registry) -> list[VersionPublic]:
     """Every version of the asset (fingerprint and metadata), oldest first."""
     return [VersionPublic.model_validate(v) for v in registry.registrations.versions(reg_id)]
+
+
+# requirement: holder, its registrar's staff or a regulator (attached by api/deps)
+@router.get(
+    "/applications/{reg_id}/holder-identity",
+    response_model=HolderIdentityPublic,
+    responses=ERRORS,
+)
+def holder_identity(reg_id: int, registry: Registry) -> HolderIdentityPublic:
+    """The registered holder's full identifier: a natural person's resident identity or
+    passport number, never shown in full on a public route, with the salt of its commitment and
+    whether it verifies against the on-chain metadata hash (docs/privacy.md)."""
+    return HolderIdentityPublic.build(registry.registrations.holder_identity(reg_id))
 
 
 # --- the registrar's review (signed by a registrar account, relayed) -----------------------

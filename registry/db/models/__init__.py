@@ -39,7 +39,9 @@ The models live in one module per concern, all re-exported here:
 * :mod:`~registry.db.models.registration`, :mod:`~registry.db.models.rights`,
   :mod:`~registry.db.models.valuation`: the mirror of each contract family;
 * :mod:`~registry.db.models.service`: the service's own data (documents, registrar profiles,
-  asset facts) and the statistics cache.
+  asset facts) and the statistics cache;
+* :mod:`~registry.db.models.privacy`: natural persons' full identifiers and the salts of their
+  commitments (``private_identifier``, never public; docs/privacy.md).
 """
 
 from __future__ import annotations
@@ -58,6 +60,7 @@ from registry.db.models.base import (
 )
 from registry.db.models.chain import Block, Evidence, IndexerCursor, RawEvent
 from registry.db.models.history import MirrorBatch, MirrorUndo, ReorgRollback, RowVersion
+from registry.db.models.privacy import PrivateIdentifier
 from registry.db.models.registration import (
     AssetVersion,
     ObjectionRecord,
@@ -116,6 +119,7 @@ __all__ = [
     "PartyCountry",
     "PledgeEventRecord",
     "PledgeRecord",
+    "PrivateIdentifier",
     "RawEvent",
     "RegistrarAccount",
     "RegistrarProfile",
@@ -148,6 +152,7 @@ __all__ = [
     "party_country_table",
     "pledge_event_table",
     "pledge_table",
+    "private_identifier_table",
     "raw_event_table",
     "registrar_account_table",
     "registrar_profile_table",
@@ -174,6 +179,7 @@ raw_event_table = table_of(RawEvent)
 evidence_table = table_of(Evidence)
 document_table = table_of(Document)
 registrar_profile_table = table_of(RegistrarProfile)
+private_identifier_table = table_of(PrivateIdentifier)
 asset_facts_table = table_of(AssetFacts)
 report_label_table = table_of(ReportLabel)
 report_certificate_table = table_of(ReportCertificate)
