@@ -16,13 +16,7 @@ from enum import IntEnum, StrEnum
 from typing import Annotated, Any, Literal, Self
 
 import rfc8785
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    field_validator,
-    model_validator,
-)
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from registry.domain.chain import ChainEnum, when
 from registry.domain.evidence import format_fingerprint, parse_fingerprint

@@ -22,6 +22,7 @@ from typing import Any
 
 import httpx
 import pytest
+from eth_account.signers.local import LocalAccount
 from fastapi.testclient import TestClient
 from pypdf import PdfReader
 
@@ -29,7 +30,12 @@ from api.main import create_app
 from registry.chain.client import DEV_ADMIN_INDEX, ChainClient, dev_account
 from registry.chain.deploy import deploy_all
 from registry.chain.node import AnvilNode, anvil_binary
-from registry.context import RegistryContext, current_artifacts_hash, make_client
+from registry.context import (
+    DEV_CREDENTIAL_INDEX,
+    RegistryContext,
+    current_artifacts_hash,
+    make_client,
+)
 from registry.db.engine import migrate
 from registry.demo import history_start, seed_demo
 from registry.indexer.follow import Indexer
@@ -215,14 +221,41 @@ def test_no_public_route_shows_the_natural_persons_identifier_in_full(demo: Demo
     assert answered > 40
 
 
+def _signed_in(client: TestClient, account: LocalAccount) -> dict[str, str]:
+    """Request headers of ``account`` signed in. The route's requirement (the holder, its
+    registrar's staff or a regulator) is attached in api/deps.py with Sign-In with Ethereum;
+    until then the route answers anyone and no header is needed (integration: return
+    ``tests.api.actors.sign_in(client, account)`` here)."""
+    del client, account
+    return {}
+
+
+@pytest.mark.parametrize(
+    "who",
+    [
+        "holder",
+        "registrar staff",  # registrar 440's staff account (the credential key's)
+        "regulator",
+    ],
+)
 def test_the_holder_identity_shows_it_in_full_and_verifies_against_the_chain(
-    demo: Demo,
+    demo: Demo, who: str
 ) -> None:
-    """The holder, its registrar's staff and regulators see the identifier in full (the route's
-    sign-in requirement is attached in api/deps.py); anyone given the identifier and salt checks
-    them against the on-chain hash with public data and docs/privacy.md alone."""
+    """The holder, its registrar's staff and regulators, signed in, see the identifier in full;
+    anyone given the identifier and salt checks them against the on-chain hash with public data
+    and docs/privacy.md alone."""
     reg, identifier = demo.registration, demo.person["identifier"]
-    answer = demo.client.get(f"/api/v1/applications/{reg['id']}/holder-identity")
+    account = {
+        "holder": dev_account(demo.person["account_index"]),
+        "registrar staff": dev_account(DEV_CREDENTIAL_INDEX),
+        "regulator": dev_account(
+            next(p for p in demo.seeded["registrants"] if p["key"] == "regulator")["account_index"]
+        ),
+    }[who]
+    answer = demo.client.get(
+        f"/api/v1/applications/{reg['id']}/holder-identity",
+        headers=_signed_in(demo.client, account),
+    )
     assert answer.status_code == 200, answer.text
     identity = answer.json()
     assert identity["identifier"] == identifier
