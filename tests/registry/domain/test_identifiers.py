@@ -18,7 +18,7 @@ from registry.domain.identifiers import (
     mask_identifier,
     passport_problem,
 )
-from registry.domain.registration import Holder, public_holder
+from registry.domain.registration import Holder, public_holder, public_metadata
 from registry.errors import InputError
 from tests.registry.registration.conftest import metadata
 
@@ -135,3 +135,13 @@ def test_public_holder_masks_and_a_full_identifier_is_never_hashed() -> None:
     assert b"identifier_commitment" in body
     # a legal entity's document has no commitment key: its bytes (and hash) are as before
     assert b"identifier_commitment" not in metadata(ADDRESS).canonical()
+
+
+def test_a_document_from_before_the_scheme_is_shown_masked() -> None:
+    """A stored document that still names a natural person in full (never written by this
+    service any more) is shown through the public view: the identifier masked."""
+    legacy = metadata(ADDRESS, holder=_holder().model_dump())
+    shown = public_metadata(legacy)
+    assert shown.holder.identifier == "440106********0029"
+    assert ID_CARD not in shown.canonical().decode()
+    assert public_metadata(metadata(ADDRESS)) == metadata(ADDRESS)  # a legal entity: as it is
