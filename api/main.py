@@ -17,6 +17,7 @@ from api.routes import (
     evidence,
     governance,
     health,
+    pages,
     provenance,
     relay,
     rights,
@@ -58,6 +59,7 @@ def create_app(context: RegistryContext) -> FastAPI:
     app.include_router(v1)
     app.include_router(certificates.verify_router)
     app.include_router(statistics.page_router)
+    app.include_router(pages.router)
     describe_requirements(app)
     app.add_middleware(AnonymousRateLimit, rate_per_minute=context.settings.public_rate_per_minute)
 
@@ -79,6 +81,7 @@ _HOME = """<!doctype html>
 <h1>dareg · 数据资产登记 registry</h1>
 <p>Version {version}, chain {chain_id}.</p>
 <ul>
+<li><a href="/sign-in">登录 sign in</a> (wallet or keystore file)</li>
 <li><a href="/docs">API documentation (OpenAPI)</a></li>
 <li><a href="/api/v1/health">health</a> · <a href="/api/v1/deployment">deployment</a>
  · <a href="/api/v1/evidence">anchored evidence 存证</a></li>
