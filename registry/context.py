@@ -16,6 +16,7 @@ from eth_account.signers.local import LocalAccount
 from sqlalchemy import Engine
 
 from registry.artifacts import artifacts_hash, load_client_artifacts
+from registry.audit.access_log import AccessLog
 from registry.audit.service import AuditService
 from registry.certificates.service import CertificateService
 from registry.chain.client import DEV_ADMIN_INDEX, ChainClient, account_from_key, dev_account
@@ -94,8 +95,11 @@ class RegistryContext:
     verification: VerificationService = field(init=False)
     certificates: CertificateService = field(init=False)
     audit: AuditService = field(init=False)
+    access_log: AccessLog = field(init=False)
 
     def __post_init__(self) -> None:
+        self.access_log = AccessLog(self.engine, self.client, self.manifest)
+        self.client.add_send_listener("access-log", self.access_log.on_send)
         self.evidence = EvidenceService(self.client, self.manifest)
         documents = DocumentStore(self.engine)
         self.registrations = RegistrationService(

@@ -39,13 +39,15 @@ The models live in one module per concern, all re-exported here:
 * :mod:`~registry.db.models.registration`, :mod:`~registry.db.models.rights`,
   :mod:`~registry.db.models.valuation`: the mirror of each contract family;
 * :mod:`~registry.db.models.service`: the service's own data (documents, registrar profiles,
-  asset facts) and the statistics cache.
+  asset facts) and the statistics cache;
+* :mod:`~registry.db.models.access`: the append-only access log.
 """
 
 from __future__ import annotations
 
 from sqlalchemy import Table
 
+from registry.db.models.access import AccessLogRecord
 from registry.db.models.base import (
     ADDRESS_LENGTH,
     FACT_LENGTH,
@@ -98,6 +100,7 @@ __all__ = [
     "REGISTRAR_NAME_LENGTH",
     "UINT64_DIGITS",
     "UINT128_DIGITS",
+    "AccessLogRecord",
     "AccountingClassRecord",
     "AppraiserRecord",
     "AssetFacts",
@@ -130,6 +133,7 @@ __all__ = [
     "TransferRecord",
     "UTCDateTime",
     "ValuationRecordRow",
+    "access_log_table",
     "accounting_class_table",
     "appraiser_table",
     "asset_facts_table",
@@ -164,6 +168,7 @@ __all__ = [
     "valuation_table",
 ]
 
+access_log_table = table_of(AccessLogRecord)
 cursor_table = table_of(IndexerCursor)
 mirror_batch_table = table_of(MirrorBatch)
 mirror_undo_table = table_of(MirrorUndo)

@@ -57,7 +57,11 @@ SERVICE_TABLES = {"document", "registrar_profile", "asset_facts"}
 REPORT_TABLES = {"report_label", "report_certificate", "report_state"}
 #: The indexer's reorg journal and the permanent record of rollbacks.
 REORG_TABLES = {"mirror_batch", "mirror_undo", "reorg_rollback"}
-ALL_TABLES = MIRROR_TABLES | SERVICE_TABLES | REORG_TABLES | REPORT_TABLES | {"alembic_version"}
+#: The append-only access log (0016).
+ACCESS_TABLES = {"access_log"}
+ALL_TABLES = (
+    MIRROR_TABLES | SERVICE_TABLES | REORG_TABLES | REPORT_TABLES | ACCESS_TABLES | {"alembic_version"}
+)
 
 
 @pytest.fixture
