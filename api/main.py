@@ -5,8 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import HTMLResponse
 
+from api.access_log import AccessLogMiddleware
 from api.errors import install_error_handlers
 from api.routes import (
+    access_log,
     applications,
     audit,
     certificates,
@@ -34,6 +36,7 @@ def create_app(context: RegistryContext) -> FastAPI:
     )
     app.state.registry = context
     install_error_handlers(app)
+    app.add_middleware(AccessLogMiddleware, log=context.access_log)
     v1 = APIRouter(prefix="/api/v1")
     v1.include_router(health.router)
     v1.include_router(deployment.router)
@@ -51,6 +54,7 @@ def create_app(context: RegistryContext) -> FastAPI:
     v1.include_router(audit.router)
     v1.include_router(provenance.router)
     v1.include_router(statistics.router)
+    v1.include_router(access_log.router)
     app.include_router(v1)
     app.include_router(certificates.verify_router)
     app.include_router(statistics.page_router)

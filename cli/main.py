@@ -15,6 +15,7 @@ import click
 import typer
 
 from cli import (
+    access_log,
     audit,
     index,
     registration,
@@ -225,6 +226,7 @@ audit.register(app)
 trace.register(app)
 report.register(app)
 upgrade.register(app)
+access_log.register(app)
 
 
 def main(argv: list[str] | None = None) -> None:
