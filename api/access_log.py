@@ -54,10 +54,23 @@ def _error_code(body: bytes) -> str | None:
     return code if isinstance(code, str) else None
 
 
+def route_template(scope: Scope) -> str:
+    """The matched route's template with the prefixes of the routers it is included in
+    (``/api/v1/certificates/{number}/transfers/prepare``); the raw path where no route matched.
+
+    The route knows its own router's prefix but not the outer ones (FastAPI keeps included
+    routers nested): those are the raw path's segments before the template's."""
+    path = str(scope.get("path", ""))
+    template = getattr(scope.get("route"), "path", None)
+    if not isinstance(template, str) or not template:
+        return path
+    segments = path.split("/")
+    outer = len(segments) - template.count("/")
+    return ("/".join(segments[:outer]) if outer > 0 else "") + template
+
+
 def _action(scope: Scope) -> str:
-    route = scope.get("route")
-    path = getattr(route, "path", None) or scope.get("path", "")
-    return f"{scope['method']} {path}"
+    return f"{scope['method']} {route_template(scope)}"
 
 
 class AccessLogMiddleware:
