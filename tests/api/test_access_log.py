@@ -86,7 +86,8 @@ def test_each_write_is_recorded_once_with_its_transactions(api: TestClient) -> N
     assert relay["idempotency_key"] == "idem-relay-1"
     assert relay["tx_hashes"] == [relayed.json()["tx_hash"].lower()]
     # anonymous so far: no caller, no role (authentication sets request.state.caller / role)
-    assert relay["caller"] is None and relay["role"] is None
+    assert relay["caller"] is None
+    assert relay["role"] is None
 
     anchor = by_request(api, "anc-1")
     assert anchor["action"] == "POST /api/v1/evidence"
@@ -109,7 +110,10 @@ def test_the_regulator_filters_and_pages(api: TestClient) -> None:
     first = api.post(f"{V1}/evidence", json=signed(api, FP), headers={"X-Request-ID": "a-1"})
     assert first.status_code == 201
     for n in range(3):
-        assert api.post(f"{V1}/evidence", json={}, headers={"X-Request-ID": f"r-{n}"}).status_code == 422
+        assert (
+            api.post(f"{V1}/evidence", json={}, headers={"X-Request-ID": f"r-{n}"}).status_code
+            == 422
+        )
     tx = first.json()["tx_hash"]
 
     everything = entries(api, limit=500)
@@ -140,7 +144,9 @@ def test_the_regulator_filters_and_pages(api: TestClient) -> None:
         "r-2",
     }
     page = api.get(LOG, params={"outcome": "4xx", "limit": 2, "offset": 1}).json()
-    assert page["total"] == 3 and page["limit"] == 2 and page["offset"] == 1
+    assert page["total"] == 3
+    assert page["limit"] == 2
+    assert page["offset"] == 1
     assert [e["request_id"] for e in page["items"]] == ["r-1", "r-0"]
 
     newest = everything[0]["recorded_at"]

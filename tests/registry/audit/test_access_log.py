@@ -44,7 +44,11 @@ def test_each_transaction_is_recorded_with_its_signer(ctx: RegistryContext) -> N
         ("RegistryAuthority.grantRole", new[0].sender, "sent"),
         ("TransferAgent.setPartyCountry", regulator().address, "sent"),
         ("EvidenceRegistry.anchorFor", holder().address, "sent"),
-        ("TransferAgent.setPartyCountry", holder().address, "reverted contract_agent_not_regulator"),
+        (
+            "TransferAgent.setPartyCountry",
+            holder().address,
+            "reverted contract_agent_not_regulator",
+        ),
     ]
     assert all(e.channel == "cli" and e.client == "local" and e.role is None for e in new)
     assert new[1].sender == new[2].sender == ctx.operator.address
@@ -79,9 +83,7 @@ def test_filters(ctx: RegistryContext) -> None:
         ctx.rights.set_party_country(buyer().address, "DE", holder())
     everything = all_entries(ctx)
     assert [e.id for e in everything] == sorted((e.id for e in everything), reverse=True)
-    assert [e.caller for e in all_entries(ctx, outcome=OutcomeClass.REVERTED)] == [
-        holder().address
-    ]
+    assert [e.caller for e in all_entries(ctx, outcome=OutcomeClass.REVERTED)] == [holder().address]
     assert len(all_entries(ctx, outcome=OutcomeClass.SENT)) == len(everything) - 1
     assert all_entries(ctx, outcome=OutcomeClass.SUCCESS) == []
     assert len(all_entries(ctx, action="RegistryAuthority.grantRole")) == 1
@@ -93,6 +95,7 @@ def test_filters(ctx: RegistryContext) -> None:
     assert all_entries(ctx, until=everything[-1].recorded_at) == []
     assert all_entries(ctx, since=newest + timedelta(seconds=1)) == []
     page, total = ctx.access_log.entries(AccessFilter(), limit=1, offset=1)
-    assert total == len(everything) and [e.id for e in page] == [everything[1].id]
+    assert total == len(everything)
+    assert [e.id for e in page] == [everything[1].id]
     with pytest.raises(InputError):
         ctx.access_log.entries(AccessFilter(tx_hash="0x1234"))

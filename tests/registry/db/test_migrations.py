@@ -60,7 +60,12 @@ REORG_TABLES = {"mirror_batch", "mirror_undo", "reorg_rollback"}
 #: The append-only access log (0016).
 ACCESS_TABLES = {"access_log"}
 ALL_TABLES = (
-    MIRROR_TABLES | SERVICE_TABLES | REORG_TABLES | REPORT_TABLES | ACCESS_TABLES | {"alembic_version"}
+    MIRROR_TABLES
+    | SERVICE_TABLES
+    | REORG_TABLES
+    | REPORT_TABLES
+    | ACCESS_TABLES
+    | {"alembic_version"}
 )
 
 
