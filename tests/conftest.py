@@ -87,6 +87,7 @@ def chain(
     yield session_client
     session_client.rpc("evm_revert", [snapshot])
     session_client.reset_nonces()
+    session_client.remove_send_listener("access-log")  # the test's registry context is gone
 
 
 @pytest.fixture

@@ -377,6 +377,10 @@ class ChainClient:
         listener registered under ``name`` before (a client outliving its context)."""
         self._listeners[name] = listener
 
+    def remove_send_listener(self, name: str) -> None:
+        """Stop calling the listener registered under ``name`` (if any)."""
+        self._listeners.pop(name, None)
+
     def _notify(self, sent: SentCall) -> None:
         for listener in list(self._listeners.values()):
             listener(sent)

@@ -5,9 +5,11 @@ are not recorded; regulators read it, filtered and paged."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from fastapi import Depends, Request
 from fastapi.testclient import TestClient
 
 from api.main import create_app
@@ -158,3 +160,32 @@ def test_the_regulator_filters_and_pages(api: TestClient) -> None:
         assert response.status_code == 422, (params, response.text)
     # reading the log writes nothing to it
     assert entries(api, limit=500) == entries(api, limit=500)
+
+
+@dataclass(frozen=True)
+class _Caller:
+    """What authentication leaves in ``request.state.caller`` (the contract with api/deps.py)."""
+
+    address: str
+    via: str
+
+
+def test_the_authenticated_caller_and_role_are_recorded(ctx: RegistryContext) -> None:
+    app = create_app(ctx)
+
+    def authenticated(request: Request) -> None:  # as the authorisation dependency will do
+        request.state.caller = _Caller(regulator().address, "api-key")
+        request.state.role = "regulator"
+
+    @app.post("/api/v1/test/authenticated/{thing}", dependencies=[Depends(authenticated)])
+    def act_authenticated(thing: int) -> dict[str, int]:
+        return {"thing": thing}
+
+    with TestClient(app) as client:
+        done = client.post("/api/v1/test/authenticated/7", headers={"X-Request-ID": "auth-1"})
+        assert done.status_code == 200, done.text
+        entry = by_request(client, "auth-1")
+    assert entry["action"] == "POST /api/v1/test/authenticated/{thing}"
+    assert entry["caller"] == regulator().address
+    assert entry["role"] == "regulator"
+    assert entry["via"] == "api-key"
