@@ -82,8 +82,7 @@ def _record_sends(config: Settings, client: ChainClient, manifest: DeploymentMan
     from registry.audit.access_log import AccessLog
     from registry.db.engine import make_engine
 
-    log = AccessLog(make_engine(config.effective_database_url), client, manifest)
-    client.add_send_listener("access-log", log.on_send)
+    AccessLog(make_engine(config.effective_database_url), client, manifest).listen()
 
 
 def _save(

@@ -99,7 +99,7 @@ class RegistryContext:
 
     def __post_init__(self) -> None:
         self.access_log = AccessLog(self.engine, self.client, self.manifest)
-        self.client.add_send_listener("access-log", self.access_log.on_send)
+        self.access_log.listen()
         self.evidence = EvidenceService(self.client, self.manifest)
         documents = DocumentStore(self.engine)
         self.registrations = RegistrationService(

@@ -58,6 +58,8 @@ _SIGNED_FOR: dict[tuple[str, str], tuple[int, ...]] = {
     ("TransferAgent", "registerPledge"): (0, 1),  # terms.pledgor (the pledgee co-signs)
 }
 FORWARDER = "RegistryForwarder"
+#: The name the access log listens to its chain client's sends under (one per client).
+LISTENER = "access-log"
 
 
 @contextmanager
@@ -129,6 +131,11 @@ class AccessLog:
         self._engine = engine
         self._client = client
         self._contracts = {c.address.lower(): name for name, c in manifest.contracts.items()}
+
+    def listen(self) -> None:
+        """Record every transaction the chain client sends from now on (:meth:`on_send`),
+        instead of the log that listened before."""
+        self._client.add_send_listener(LISTENER, self.on_send)
 
     # --- writes ----------------------------------------------------------------------------
 

@@ -213,7 +213,7 @@ def read_only_context(ctx: RegistryContext) -> Iterator[RegistryContext]:
         )
         # the writable context records what the client sends (the reader took the client's
         # access-log listener over when it was built, and could not write a row)
-        ctx.client.add_send_listener("access-log", ctx.access_log.on_send)
+        ctx.access_log.listen()
         yield reader
     finally:
         engine.dispose()
