@@ -1,14 +1,33 @@
-"""Request dependencies: the live registry context, typed for route signatures."""
+"""Request dependencies: the live registry context, the caller, and one requirement per kind of
+standing, typed for route signatures.
+
+Authentication (:func:`current_caller`) reads a bearer token or the session cookie. Each
+requirement (:func:`require_regulator`, :func:`require_holder` ...) asks the chain, through
+:class:`registry.auth.standing.Standing`, whether the caller has the role or standing it names,
+and answers 401 without credentials and 403 without standing. A route declares exactly one
+(``dependencies=[...]`` or a parameter); :func:`describe_requirements` writes it into the
+OpenAPI document as the operation's ``x-dareg-role``, and routes that declare none are public
+(and rate-limited per client address by :mod:`api.limits`)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, FastAPI, Query, Request, Security
 from fastapi.responses import Response
+from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 
+from registry.auth.service import Caller
+from registry.auth.standing import Role
 from registry.context import RegistryContext
+from registry.errors import (
+    AuthenticationError,
+    RoleRequiredError,
+    ScopeMissingError,
+    SignerNotCallerError,
+)
 from registry.mirror import AsOf, resolve_as_of
 
 
@@ -20,19 +39,298 @@ def get_context(request: Request) -> RegistryContext:
 Registry = Annotated[RegistryContext, Depends(get_context)]
 
 
-def require_regulator(request: Request) -> None:
-    """The one place the regulator role is checked, on every ``/regulator/...`` route that
-    reads the provenance tools (``api/routes/provenance.py``).
+# --- who is calling -----------------------------------------------------------------------------
 
-    Authentication comes in a later issue: until then every caller is let through. When it
-    lands, this function decides (from ``request``) whether the caller acts for a regulator and
-    raises a 403 otherwise; the routes need no change.
-    """
-    del request  # not inspected yet: no authentication so far
+SESSION_COOKIE = "dareg_session"
+"""The cookie a web sign-in sets (HttpOnly, SameSite=Strict): the session token."""
+
+_bearer = HTTPBearer(
+    auto_error=False,
+    scheme_name="bearer",
+    description="a session token (``POST /api/v1/auth/sign-in``) or an API key "
+    "(``POST /api/v1/api-keys``)",
+)
+_cookie = APIKeyCookie(
+    name=SESSION_COOKIE,
+    auto_error=False,
+    scheme_name="session",
+    description="the session cookie a web sign-in sets",
+)
 
 
-RegulatorOnly = Depends(require_regulator)
+def current_caller(
+    request: Request,
+    registry: Registry,
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    cookie: Annotated[str | None, Depends(_cookie)],
+) -> Caller | None:
+    """The caller the request's credentials stand for (``None`` without any); 401 for
+    credentials that stand for nobody (unknown, expired, revoked)."""
+    token = bearer.credentials if bearer is not None else cookie
+    if token is None:
+        return None
+    caller = registry.auth.authenticate(token)
+    request.state.caller = caller
+    return caller
+
+
+def signed_in(
+    request: Request, caller: Annotated[Caller | None, Depends(current_caller)]
+) -> Caller:
+    """The signed-in caller, whose credential allows the request's method (401, 403)."""
+    if caller is None:
+        raise AuthenticationError(
+            "sign in first (POST /api/v1/auth/challenge, then /api/v1/auth/sign-in) or send "
+            "an API key as a bearer token"
+        )
+    scope = "read" if request.method in ("GET", "HEAD") else "write"
+    if not caller.may(scope):
+        raise ScopeMissingError(
+            f"API key {caller.credential} lacks the {scope!r} scope", scope=scope
+        )
+    return caller
+
+
+# --- what the chain lets it do -------------------------------------------------------------------
+
+#: Every requirement a route may declare, by its dependency: the ``x-dareg-role`` of the
+#: operation (see :func:`describe_requirements`).
+REQUIREMENTS: dict[Callable[..., Caller], str] = {}
+
+R = TypeVar("R", bound=Callable[..., Caller])
+
+
+def requirement(role: str) -> Callable[[R], R]:
+    """Register a dependency as the requirement ``role`` (its ``x-dareg-role``)."""
+
+    def register(dependency: R) -> R:
+        REQUIREMENTS[dependency] = role
+        return dependency
+
+    return register
+
+
+SignedIn = Annotated[Caller, Depends(signed_in)]
+
+
+def _grant(request: Request, caller: Caller, role: str, allowed: bool, refusal: str) -> Caller:
+    """``caller`` if ``allowed``, recorded as acting in ``role``; 403 with ``refusal`` if not."""
+    if not allowed:
+        raise RoleRequiredError(f"{caller.address} {refusal}", required=role)
+    request.state.role = role
+    return caller
+
+
+def _has(registry: RegistryContext, caller: Caller, role: Role) -> bool:
+    return registry.standing.roles(caller.address).has(role)
+
+
+def _same(a: str, b: str) -> bool:
+    return a.lower() == b.lower()
+
+
+@requirement("signed-in")
+def require_signed_in(request: Request, caller: SignedIn) -> Caller:
+    """Any signed-in account."""
+    return _grant(request, caller, "signed-in", True, "")
+
+
+@requirement("regulator")
+def require_regulator(request: Request, registry: Registry, caller: SignedIn) -> Caller:
+    """An account holding the regulator role."""
+    allowed = _has(registry, caller, Role.REGULATOR)
+    return _grant(request, caller, "regulator", allowed, "does not hold the regulator role")
+
+
+@requirement("admin")
+def require_admin(request: Request, registry: Registry, caller: SignedIn) -> Caller:
+    """The registry's admin."""
+    allowed = _has(registry, caller, Role.ADMIN)
+    return _grant(request, caller, "admin", allowed, "is not the registry's admin")
+
+
+@requirement("appraiser")
+def require_appraiser(request: Request, registry: Registry, caller: SignedIn) -> Caller:
+    """An accredited appraiser."""
+    allowed = _has(registry, caller, Role.APPRAISER)
+    return _grant(request, caller, "appraiser", allowed, "is not an accredited appraiser")
+
+
+@requirement("registrar-staff")
+def require_staff(request: Request, registry: Registry, caller: SignedIn) -> Caller:
+    """Staff of an active registration agency."""
+    allowed = _has(registry, caller, Role.REGISTRAR_STAFF)
+    return _grant(request, caller, "registrar-staff", allowed, "is no active registrar's staff")
+
+
+def _staff_of(registry: RegistryContext, caller: Caller, code: int) -> bool:
+    return registry.standing.roles(caller.address).registrar_code == code
+
+
+@requirement("staff-of-application")
+def require_staff_of_application(
+    request: Request, registry: Registry, caller: SignedIn, reg_id: int
+) -> Caller:
+    """Staff of the registration agency handling application ``reg_id``."""
+    code = registry.standing.registrar_of_application(reg_id)
+    allowed = _staff_of(registry, caller, code)
+    return _grant(
+        request, caller, "staff-of-application", allowed, f"is not staff of registrar {code}"
+    )
+
+
+@requirement("staff-of-objection")
+def require_staff_of_objection(
+    request: Request, registry: Registry, caller: SignedIn, objection_id: int
+) -> Caller:
+    """Staff of the registration agency handling the application objected to."""
+    code = registry.standing.registrar_of_objection(objection_id)
+    allowed = _staff_of(registry, caller, code)
+    return _grant(
+        request, caller, "staff-of-objection", allowed, f"is not staff of registrar {code}"
+    )
+
+
+@requirement("holder-of-certificate")
+def require_holder(request: Request, registry: Registry, caller: SignedIn, number: str) -> Caller:
+    """The current holder of certificate ``number``."""
+    allowed = _same(registry.standing.holder_of_certificate(number), caller.address)
+    return _grant(request, caller, "holder-of-certificate", allowed, f"does not hold {number}")
+
+
+@requirement("holder-staff-or-regulator-of-application")
+def require_privy_to_application(
+    request: Request, registry: Registry, caller: SignedIn, reg_id: int
+) -> Caller:
+    """The applicant or holder of ``reg_id``, staff of its registrar, or a regulator: those who
+    see a natural person's identifier in full."""
+    standing = registry.standing
+    roles = standing.roles(caller.address)
+    allowed = (
+        _same(standing.holder_of_application(reg_id), caller.address)
+        or roles.registrar_code == standing.registrar_of_application(reg_id)
+        or roles.has(Role.REGULATOR)
+    )
+    return _grant(
+        request,
+        caller,
+        "holder-staff-or-regulator-of-application",
+        allowed,
+        f"is neither the holder of {reg_id}, staff of its registrar nor a regulator",
+    )
+
+
+@requirement("pledgee-of-pledge")
+def require_pledgee(
+    request: Request, registry: Registry, caller: SignedIn, pledge_id: int
+) -> Caller:
+    """The pledgee of pledge ``pledge_id``."""
+    allowed = _same(registry.standing.pledgee_of(pledge_id), caller.address)
+    return _grant(
+        request, caller, "pledgee-of-pledge", allowed, f"is not the pledgee of pledge {pledge_id}"
+    )
+
+
+@requirement("licensee-of-licence")
+def require_licensee(
+    request: Request, registry: Registry, caller: SignedIn, licence_id: int
+) -> Caller:
+    """The licensee of licence ``licence_id``."""
+    _, licensee = registry.standing.licence_parties(licence_id)
+    allowed = _same(licensee, caller.address)
+    return _grant(
+        request,
+        caller,
+        "licensee-of-licence",
+        allowed,
+        f"is not the licensee of licence {licence_id}",
+    )
+
+
+@requirement("party-of-licence")
+def require_licence_party(
+    request: Request, registry: Registry, caller: SignedIn, licence_id: int
+) -> Caller:
+    """The licensor or the licensee of licence ``licence_id``."""
+    parties = registry.standing.licence_parties(licence_id)
+    allowed = any(_same(party, caller.address) for party in parties)
+    return _grant(
+        request, caller, "party-of-licence", allowed, f"is no party to licence {licence_id}"
+    )
+
+
+@requirement("appraiser-of-valuation")
+def require_appraiser_of(
+    request: Request, registry: Registry, caller: SignedIn, valuation_id: int
+) -> Caller:
+    """The appraiser who submitted valuation ``valuation_id``."""
+    allowed = _same(registry.standing.appraiser_of(valuation_id), caller.address)
+    return _grant(
+        request,
+        caller,
+        "appraiser-of-valuation",
+        allowed,
+        f"did not submit valuation {valuation_id}",
+    )
+
+
+def acting_for(caller: Caller, account: str, what: str) -> None:
+    """403 unless ``account`` (the signer of ``what``) is the signed-in caller itself."""
+    if not _same(account, caller.address):
+        raise SignerNotCallerError(
+            f"signed in as {caller.address}: {what} must be yours, not {account}"
+        )
+
+
+def need(dependency: Callable[..., Caller]) -> Any:
+    """The requirement ``dependency`` as a route dependency; its role (``REQUIREMENTS``) goes
+    into the operation's OpenAPI ``security`` as the role name the bearer or session needs."""
+    return Security(dependency, scopes=[REQUIREMENTS[dependency]])
+
+
+RegulatorOnly = need(require_regulator)
 """``dependencies=[RegulatorOnly]`` on a router or route that only regulators may use."""
+SignedInOnly = need(require_signed_in)
+"""``dependencies=[SignedInOnly]`` on a router or route any signed-in account may use."""
+AnyCaller = Annotated[Caller, need(require_signed_in)]
+"""A route parameter: the signed-in caller (for routes that act on the caller's own behalf)."""
+
+
+def _error_response(code: int) -> dict[str, Any]:
+    return {
+        "description": {401: "not signed in", 403: "no standing", 429: "rate limited"}[code],
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorPublic"}}},
+    }
+
+
+def describe_requirements(app: FastAPI) -> None:
+    """Give every operation of ``app``'s OpenAPI document its ``x-dareg-role``: the role its
+    requirement names in the operation's ``security`` (OpenAPI's role names of a
+    non-OAuth scheme), or ``public`` for none; and the answers it may give for it: 401 and 403
+    where a requirement applies, 429 (the anonymous rate limit) on public operations."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        schema = generate()
+        for path, operations in schema["paths"].items():
+            for method, operation in operations.items():
+                roles = {
+                    role
+                    for entry in operation.get("security", [])
+                    for scopes in entry.values()
+                    for role in scopes
+                }
+                if len(roles) > 1:
+                    raise TypeError(f"{method} {path} declares several requirements: {roles}")
+                role = roles.pop() if roles else "public"
+                operation["x-dareg-role"] = role
+                for code in (429,) if role == "public" else (401, 403):
+                    operation["responses"].setdefault(str(code), _error_response(code))
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 AsOfBlock = Annotated[

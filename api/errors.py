@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from registry.errors import ContractRevertError, DaregError
+from registry.errors import AuthenticationError, ContractRevertError, DaregError
 
 
 def _body(code: str, message: str, **details: Any) -> dict[str, Any]:
@@ -30,7 +31,10 @@ def error_code(exc: DaregError) -> str:
 
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DaregError)
-    async def _dareg(_: Request, exc: DaregError) -> JSONResponse:
+    async def _dareg(request: Request, exc: DaregError) -> Response:
+        if isinstance(exc, AuthenticationError) and not request.url.path.startswith("/api/"):
+            # a page asks for sign-in, and comes back to itself after it
+            return RedirectResponse(f"/sign-in?next={quote(request.url.path)}", status_code=303)
         return JSONResponse(
             _body(error_code(exc), exc.message, **_jsonable(exc.details)),
             status_code=exc.http_status,

@@ -6,11 +6,14 @@ from fastapi import APIRouter, FastAPI
 from fastapi.responses import HTMLResponse
 
 from api.access_log import AccessLogMiddleware
+from api.deps import describe_requirements
 from api.errors import install_error_handlers
+from api.limits import AnonymousRateLimit
 from api.routes import (
     access_log,
     applications,
     audit,
+    auth,
     certificates,
     deployment,
     evidence,
@@ -36,9 +39,9 @@ def create_app(context: RegistryContext) -> FastAPI:
     )
     app.state.registry = context
     install_error_handlers(app)
-    app.add_middleware(AccessLogMiddleware, log=context.access_log)
     v1 = APIRouter(prefix="/api/v1")
     v1.include_router(health.router)
+    v1.include_router(auth.router)
     v1.include_router(deployment.router)
     v1.include_router(evidence.router)
     v1.include_router(applications.router)
@@ -58,6 +61,10 @@ def create_app(context: RegistryContext) -> FastAPI:
     app.include_router(v1)
     app.include_router(certificates.verify_router)
     app.include_router(statistics.page_router)
+    describe_requirements(app)
+    app.add_middleware(AnonymousRateLimit, rate_per_minute=context.settings.public_rate_per_minute)
+    # outermost: every write is recorded, the rate limit's refusals too
+    app.add_middleware(AccessLogMiddleware, log=context.access_log)
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def home() -> str:

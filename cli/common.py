@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
@@ -15,7 +16,7 @@ from registry.errors import InputError
 
 if TYPE_CHECKING:
     from eth_account.signers.local import LocalAccount
-    from pydantic import BaseModel, ValidationError
+    from pydantic import BaseModel, SecretStr, ValidationError
 
     from registry.context import RegistryContext
     from registry.mirror import AsOf
@@ -36,20 +37,34 @@ KeyFile = Annotated[
     Path | None,
     typer.Option(
         "--key-file",
-        help="file holding the private key of the party acting (hex). Applications and anchors "
-        "are signed with it (EIP-712) and relayed by the service, so that party needs no gas. "
-        "Without it the service's operator account acts.",
+        help="the acting party's key: a file holding its private key (hex) or an encrypted "
+        "keystore (JSON, opened here with --password-file). Applications and anchors are signed "
+        "with it (EIP-712) and relayed by the service, so that party needs no gas. Without it "
+        "the service's operator account acts.",
     ),
 ]
 RoleKeyFile = Annotated[
     Path | None,
     typer.Option(
         "--key-file",
-        help="file holding the private key (hex) of the acting registrar staff, regulator, "
-        "appraiser or admin account; required: the command is that account's own transaction "
-        "(the service's operator holds no role)",
+        help="the key of the acting registrar staff, regulator, appraiser or admin account: "
+        "a hex private key file or an encrypted keystore (JSON, opened here with "
+        "--password-file); required: the command is that account's own transaction (the "
+        "service's operator holds no role)",
     ),
 ]
+
+
+def password_file_option(name: str = "--password-file", key_option: str = "--key-file") -> Any:
+    """The option naming the file that holds the password of a keystore ``key_option``."""
+    return typer.Option(
+        name,
+        help=f"file holding the password of a keystore {key_option} (trailing newline ignored); "
+        "else DAREG_KEYSTORE_PASSWORD, else it is asked on the terminal",
+    )
+
+
+PasswordFile = Annotated[Path | None, password_file_option()]
 
 Number = Annotated[str, typer.Argument(help="17-digit certificate number", show_default=False)]
 Address = Annotated[str, typer.Argument(help="a chain address (0x…)", show_default=False)]
@@ -85,17 +100,65 @@ def open_context() -> RegistryContext:
     return RegistryContext.open(settings())
 
 
-def load_key(path: Path) -> LocalAccount:
-    from registry.chain.client import account_from_key
+def load_signing_key(
+    path: Path, password_file: Path | None = None, *, option: str = "--password-file"
+) -> LocalAccount:
+    """The account of the key file ``path``, opened here: the key never leaves this process.
+
+    The file holds a private key (hex) or an encrypted keystore (eth-account JSON), told apart by
+    its content. A keystore's password is read from ``password_file`` (its trailing newline
+    dropped), else from ``DAREG_KEYSTORE_PASSWORD``, else asked with a hidden prompt when
+    standard input is a terminal; ``option`` names the password option in errors."""
+    from registry.keys import is_keystore, keystore_account, read_secret_file
+
+    text = read_secret_file(path, "key file")
+    if not is_keystore(text):
+        return _hex_account(text.strip(), path)
+    password = keystore_password(path, password_file, option)
+    return keystore_account(text, password, str(path))
+
+
+def keystore_password(
+    path: Path, password_file: Path | None, option: str = "--password-file", *, new: bool = False
+) -> SecretStr:
+    """The password of the keystore ``path``: the file ``password_file`` (trailing newline
+    dropped), else ``DAREG_KEYSTORE_PASSWORD``, else a hidden prompt on a terminal (asked twice
+    for a ``new`` keystore); an :class:`InputError` naming ``option`` when there is none."""
+    from pydantic import SecretStr
+
+    from registry.keys import read_secret_file
+
+    if password_file is not None:
+        return SecretStr(read_secret_file(password_file, "password file"))
+    configured = settings().keystore_password
+    if configured is not None:
+        return configured
+    if sys.stdin.isatty():
+        typed = typer.prompt(
+            f"password of {'the new ' if new else ''}keystore {path}",
+            hide_input=True,
+            confirmation_prompt=new,
+        )
+        return SecretStr(typed)
+    raise InputError(
+        f"{path} is an encrypted keystore: give its password with {option} "
+        "or DAREG_KEYSTORE_PASSWORD"
+    )
+
+
+def _hex_account(key: str, path: Path) -> LocalAccount:
+    from eth_account import Account
 
     try:
-        key = path.read_text(encoding="utf-8").strip()
-    except OSError as exc:
-        raise InputError(f"cannot read key file {path}: {exc.strerror}") from exc
-    return account_from_key(key)
+        account: LocalAccount = Account.from_key(key)
+    except (ValueError, TypeError):
+        raise InputError(
+            f"key file {path} holds neither a private key (hex) nor a keystore (JSON)"
+        ) from None
+    return account
 
 
-def acting_key(key_file: Path | None, actor: str) -> LocalAccount:
+def acting_key(key_file: Path | None, actor: str, password_file: Path | None) -> LocalAccount:
     """The key of the ``actor`` (e.g. "registrar staff") that acts: ``--key-file`` is required,
     the operator never acts for a role."""
     if key_file is None:
@@ -103,32 +166,37 @@ def acting_key(key_file: Path | None, actor: str) -> LocalAccount:
             f"--key-file is required: the {actor} account signs its own action "
             "(the service's operator holds no role)"
         )
-    return load_key(key_file)
+    return load_signing_key(key_file, password_file)
 
 
-def signer_or_operator(context: RegistryContext, key_file: Path | None) -> LocalAccount:
-    return load_key(key_file) if key_file is not None else context.operator
+def signer_or_operator(
+    context: RegistryContext, key_file: Path | None, password_file: Path | None
+) -> LocalAccount:
+    return load_signing_key(key_file, password_file) if key_file is not None else context.operator
 
 
-def open_signed(key_file: Path | None) -> tuple[RegistryContext, LocalAccount]:
+def open_signed(
+    key_file: Path | None, password_file: Path | None
+) -> tuple[RegistryContext, LocalAccount]:
     """The context and the account that acts: the party whose key ``--key-file`` holds, else the
     service's operator."""
     context = open_context()
-    return context, signer_or_operator(context, key_file)
+    return context, signer_or_operator(context, key_file, password_file)
 
 
 def relayed_or_operator(
     context: RegistryContext,
     key_file: Path | None,
+    password_file: Path | None,
     signed: Callable[[*Ts, LocalAccount, LocalAccount], T],
     direct: Callable[[*Ts, LocalAccount], T],
     *args: *Ts,
 ) -> T:
-    """With ``--key-file`` the party signs and the operator relays
-    (``signed(*args, party, operator)``); without it the operator acts itself
+    """With ``--key-file`` (and ``--password-file`` for a keystore) the party signs and the
+    operator relays (``signed(*args, party, operator)``); without it the operator acts itself
     (``direct(*args, operator)``)."""
     if key_file is not None:
-        return signed(*args, load_key(key_file), context.operator)
+        return signed(*args, load_signing_key(key_file, password_file), context.operator)
     return direct(*args, context.operator)
 
 

@@ -15,9 +15,11 @@ import click
 import typer
 
 from cli import (
+    access,
     access_log,
     audit,
     index,
+    keys,
     registration,
     report,
     rights,
@@ -30,6 +32,7 @@ from cli.common import (
     DatasetPath,
     JsonFlag,
     KeyFile,
+    PasswordFile,
     emit,
     err,
     open_context,
@@ -112,13 +115,23 @@ def fingerprint(path: DatasetPath, as_json: JsonFlag = False) -> None:
 
 
 @app.command()
-def anchor(path: DatasetPath, key_file: KeyFile = None, as_json: JsonFlag = False) -> None:
+def anchor(
+    path: DatasetPath,
+    key_file: KeyFile = None,
+    password_file: PasswordFile = None,
+    as_json: JsonFlag = False,
+) -> None:
     """Anchor the dataset's fingerprint on chain as the signer's own anchor; the signer's existing
     anchor is returned, not duplicated (other accounts may anchor the same fingerprint)."""
     fp = _fingerprint(path)
     context = open_context()
     outcome = relayed_or_operator(
-        context, key_file, context.evidence.sign_and_relay, context.evidence.anchor, fp.value
+        context,
+        key_file,
+        password_file,
+        context.evidence.sign_and_relay,
+        context.evidence.anchor,
+        fp.value,
     )
     record = outcome.record
     verb = "anchored" if outcome.created else "already anchored"
@@ -227,6 +240,8 @@ trace.register(app)
 report.register(app)
 upgrade.register(app)
 access_log.register(app)
+access.register(app)
+keys.register(app)
 
 
 def main(argv: list[str] | None = None) -> None:

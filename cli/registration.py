@@ -13,6 +13,7 @@ from cli.common import (
     JsonFlag,
     KeyFile,
     Number,
+    PasswordFile,
     Reason,
     RoleKeyFile,
     acting_key,
@@ -104,6 +105,7 @@ def apply(
     metadata_file: MetadataFile,
     registrar: Annotated[int, typer.Option("--registrar", min=1, max=999, help="registrar code")],
     key_file: KeyFile = None,
+    password_file: PasswordFile = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Apply for registration (申请). With --key-file the applicant signs and the service relays."""
@@ -112,6 +114,7 @@ def apply(
     reg = relayed_or_operator(
         ctx,
         key_file,
+        password_file,
         ctx.registrations.sign_and_submit,
         ctx.registrations.submit,
         metadata,
@@ -123,10 +126,11 @@ def apply(
 def issue(
     ids: Annotated[list[int], typer.Argument(help="registration ids; several issue in one batch")],
     key_file: RoleKeyFile = None,
+    password_file: PasswordFile = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Issue certificates (发证) once their notice window is over with no open objection."""
-    signer = acting_key(key_file, "registrar staff")
+    signer = acting_key(key_file, "registrar staff", password_file)
     ctx = open_context()
     issued = (
         [ctx.registrations.issue(ids[0], signer)]
@@ -174,13 +178,14 @@ def object_(
     reg_id: RegId,
     evidence: Annotated[Path, typer.Option("--evidence", help="file supporting the objection")],
     key_file: KeyFile = None,
+    password_file: PasswordFile = None,
 ) -> None:
     """File an objection (异议) during the public-notice window."""
     try:
         body = evidence.read_bytes()
     except OSError as exc:
         raise InputError(f"cannot read evidence file {evidence}: {exc.strerror}") from exc
-    ctx, signer = open_signed(key_file)
+    ctx, signer = open_signed(key_file, password_file)
     media_type = mimetypes.guess_type(evidence.name)[0] or "application/octet-stream"
     objection_id = ctx.registrations.file_objection(reg_id, body, media_type, signer)
     emit(
@@ -192,36 +197,49 @@ def _new_content(
     reg_id: int,
     metadata_file: Path,
     key_file: Path | None,
+    password_file: Path | None,
     step: Callable[[RegistrationService], Callable[[int, AssetMetadata, LocalAccount], Any]],
 ) -> Registration:
     """A holder's new content for a registration (``step`` picks change or resubmit)."""
     metadata = _metadata(metadata_file)
-    ctx, signer = open_signed(key_file)
+    ctx, signer = open_signed(key_file, password_file)
     reg: Registration = step(ctx.registrations)(reg_id, metadata, signer)
     return reg
 
 
 def change(
-    reg_id: RegId, metadata_file: MetadataFile, key_file: KeyFile = None, as_json: JsonFlag = False
+    reg_id: RegId,
+    metadata_file: MetadataFile,
+    key_file: KeyFile = None,
+    password_file: PasswordFile = None,
+    as_json: JsonFlag = False,
 ) -> None:
     """Record a new version of an issued asset (变更): new fingerprint and/or metadata."""
-    reg = _new_content(reg_id, metadata_file, key_file, lambda s: s.change)
+    reg = _new_content(reg_id, metadata_file, key_file, password_file, lambda s: s.change)
     _show(reg, as_json, f"version {reg.version} recorded")
 
 
 def resubmit(
-    reg_id: RegId, metadata_file: MetadataFile, key_file: KeyFile = None, as_json: JsonFlag = False
+    reg_id: RegId,
+    metadata_file: MetadataFile,
+    key_file: KeyFile = None,
+    password_file: PasswordFile = None,
+    as_json: JsonFlag = False,
 ) -> None:
     """Resubmit a returned application with corrected content."""
-    reg = _new_content(reg_id, metadata_file, key_file, lambda s: s.resubmit)
+    reg = _new_content(reg_id, metadata_file, key_file, password_file, lambda s: s.resubmit)
     _show(reg, as_json, "application resubmitted")
 
 
 def cancel(
-    reg_id: RegId, reason: Reason, key_file: KeyFile = None, as_json: JsonFlag = False
+    reg_id: RegId,
+    reason: Reason,
+    key_file: KeyFile = None,
+    password_file: PasswordFile = None,
+    as_json: JsonFlag = False,
 ) -> None:
     """The holder cancels its certificate (注销)."""
-    ctx, signer = open_signed(key_file)
+    ctx, signer = open_signed(key_file, password_file)
     _show(ctx.registrations.cancel(reg_id, reason, signer), as_json, "cancelled")
 
 
@@ -247,11 +265,12 @@ def renew(
     reg_id: RegId,
     until: AgreementEnd = None,
     key_file: RoleKeyFile = None,
+    password_file: PasswordFile = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Renew a certificate (续展); registrar only (see :data:`RENEW_HELP`)."""
     end = parse_date(until, "--source-agreement-end") if until else None
-    signer = acting_key(key_file, "registrar staff")
+    signer = acting_key(key_file, "registrar staff", password_file)
     _show(open_context().registrations.renew(reg_id, end, signer), as_json, "renewed")
 
 
@@ -268,10 +287,11 @@ def revoke(
         ),
     ] = None,
     key_file: RoleKeyFile = None,
+    password_file: PasswordFile = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Revoke a certificate (撤销); registrar only (see :data:`REVOKE_HELP`)."""
-    signer = acting_key(key_file, "registrar staff")
+    signer = acting_key(key_file, "registrar staff", password_file)
     reg = open_context().registrations.revoke(reg_id, code, reason, signer, ruling=ruling)
     _show(reg, as_json, "revoked under a ruling" if ruling is not None else "revoked")
 
@@ -279,11 +299,12 @@ def revoke(
 def close_expired(
     number: Number,
     key_file: KeyFile = None,
+    password_file: PasswordFile = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Close a certificate whose validity has ended (到期注销); anyone may (see
     :data:`CLOSE_EXPIRED_HELP`)."""
-    ctx, signer = open_signed(key_file)
+    ctx, signer = open_signed(key_file, password_file)
     reg = ctx.registrations.by_certificate_number(number)
     _show(ctx.registrations.close_expired(reg.id, signer), as_json, "expired certificate closed")
 
@@ -309,9 +330,10 @@ def _add_decision(group: typer.Typer, name: str) -> None:
         reason: Reason,
         code: ReasonCode = 0,
         key_file: RoleKeyFile = None,
+        password_file: PasswordFile = None,
         as_json: JsonFlag = False,
     ) -> None:
-        signer = acting_key(key_file, "registrar staff")
+        signer = acting_key(key_file, "registrar staff", password_file)
         _show(pick(open_context().registrations)(reg_id, code, reason, signer), as_json, done)
 
     group.command(name, help=help_text)(command)
@@ -321,9 +343,14 @@ def _add_decision(group: typer.Typer, name: str) -> None:
 
 
 @review_app.command("accept")
-def review_accept(reg_id: RegId, key_file: RoleKeyFile = None, as_json: JsonFlag = False) -> None:
+def review_accept(
+    reg_id: RegId,
+    key_file: RoleKeyFile = None,
+    password_file: PasswordFile = None,
+    as_json: JsonFlag = False,
+) -> None:
     """Formal review passed (受理)."""
-    signer = acting_key(key_file, "registrar staff")
+    signer = acting_key(key_file, "registrar staff", password_file)
     _show(open_context().registrations.accept(reg_id, signer), as_json, "accepted")
 
 
@@ -332,9 +359,14 @@ _add_decision(review_app, "reject")
 
 
 @review_app.command("notice")
-def review_notice(reg_id: RegId, key_file: RoleKeyFile = None, as_json: JsonFlag = False) -> None:
+def review_notice(
+    reg_id: RegId,
+    key_file: RoleKeyFile = None,
+    password_file: PasswordFile = None,
+    as_json: JsonFlag = False,
+) -> None:
     """Open the public-notice window (公示)."""
-    signer = acting_key(key_file, "registrar staff")
+    signer = acting_key(key_file, "registrar staff", password_file)
     reg = open_context().registrations.open_notice(reg_id, signer)
     _show(reg, as_json, f"public notice open until {reg.notice_end:%Y-%m-%d %H:%M} UTC")
 
@@ -344,9 +376,10 @@ def review_standing(
     reg_id: RegId,
     party: Annotated[str, typer.Argument(help="address")],
     key_file: RoleKeyFile = None,
+    password_file: PasswordFile = None,
 ) -> None:
     """Give an interested party standing to object."""
-    signer = acting_key(key_file, "registrar staff")
+    signer = acting_key(key_file, "registrar staff", password_file)
     open_context().registrations.grant_standing(reg_id, party, signer)
     emit({}, False, [f"{party} may object to registration {reg_id}"])
 
@@ -357,9 +390,10 @@ def review_rule(
     upheld: Annotated[bool, typer.Option("--upheld/--dismissed", help="the ruling")],
     reason: Reason,
     key_file: RoleKeyFile = None,
+    password_file: PasswordFile = None,
 ) -> None:
     """Rule on an objection: upheld rejects the application, dismissed lets it proceed."""
-    signer = acting_key(key_file, "registrar staff")
+    signer = acting_key(key_file, "registrar staff", password_file)
     o = open_context().registrations.rule_objection(objection_id, upheld, reason, signer)
     emit(
         {"objection_id": o.id, "status": o.status.value},
@@ -386,11 +420,12 @@ def registrar_configure(
     ] = False,
     region: Annotated[str | None, typer.Option("--region", help="6-digit division code")] = None,
     key_file: RoleKeyFile = None,
+    password_file: PasswordFile = None,
 ) -> None:
     """Create or reconfigure a registration agency (admin)."""
     from registry.domain.registration import RegistrarPolicy
 
-    admin = acting_key(key_file, "admin")
+    admin = acting_key(key_file, "admin", password_file)
     policy = RegistrarPolicy(True, not interested_only, evidence_required, notice_days * 86_400)
     open_context().registrations.configure_registrar(code, policy, admin, name=name, region=region)
     emit({"code": code}, False, [f"registrar {code} {name} configured"])
@@ -402,9 +437,10 @@ def registrar_add_account(
     account: Annotated[str, typer.Argument(help="staff account address")],
     remove: Annotated[bool, typer.Option("--remove", help="unbind instead")] = False,
     key_file: RoleKeyFile = None,
+    password_file: PasswordFile = None,
 ) -> None:
     """Bind a staff account to a registrar code (admin)."""
-    admin = acting_key(key_file, "admin")
+    admin = acting_key(key_file, "admin", password_file)
     open_context().registrations.set_registrar_account(code, account, admin, enabled=not remove)
     emit({}, False, [f"{account} {'removed from' if remove else 'added to'} registrar {code}"])
 

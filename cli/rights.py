@@ -23,15 +23,17 @@ from cli.common import (
     JsonFlag,
     KeyFile,
     Number,
+    PasswordFile,
     Reason,
     RoleKeyFile,
     acting_key,
     emit,
     id_argument,
-    load_key,
+    load_signing_key,
     open_context,
     open_signed,
     parse_date,
+    password_file_option,
     read_model,
     signer_or_operator,
     validated,
@@ -144,6 +146,7 @@ def transfer(
         typer.Option("--document", help="the transfer contract (text), kept off chain; hash on"),
     ] = None,
     key_file: KeyFile = None,
+    password_file: PasswordFile = None,
     as_json: JsonFlag = False,
 ) -> None:
     """The holder transfers its certificate (转让) for a sale, inheritance or merger."""
@@ -159,7 +162,11 @@ def transfer(
     ctx = open_context()
     token_id = ctx.rights.token_id_of(number)
     moved = ctx.rights.transfer(
-        token_id, to, allowed[reason.strip().lower()], document, signer_or_operator(ctx, key_file)
+        token_id,
+        to,
+        allowed[reason.strip().lower()],
+        document,
+        signer_or_operator(ctx, key_file, password_file),
     )
     emit(
         _public(TransferRecordPublic.of(moved)),
@@ -176,12 +183,13 @@ def court_order(
     to: Address,
     case: Case,
     key_file: RoleKeyFile = None,
+    password_file: PasswordFile = None,
     as_json: JsonFlag = False,
 ) -> None:
     """A regulator executes a court-ordered transfer (司法划转); the only move a freeze allows."""
     from api.schemas.rights import TransferRecordPublic
 
-    rights, token_id, regulator = _as_regulator(number, key_file)
+    rights, token_id, regulator = _as_regulator(number, key_file, password_file)
     moved = rights.court_order_transfer(token_id, to, case, regulator)
     emit(
         _public(TransferRecordPublic.of(moved)),
@@ -205,26 +213,36 @@ def _show_freeze(number: str, frozen: Any, as_json: bool) -> None:
     emit(_public(public), as_json, [f"certificate {number}: {state}"])
 
 
-def _as_regulator(number: str, key_file: Path | None) -> tuple[RightsService, int, LocalAccount]:
+def _as_regulator(
+    number: str, key_file: Path | None, password_file: Path | None
+) -> tuple[RightsService, int, LocalAccount]:
     """The rights service, the certificate's token id and the regulator's key (required)."""
-    regulator = acting_key(key_file, "regulator")
+    regulator = acting_key(key_file, "regulator", password_file)
     rights = open_context().rights
     return rights, rights.token_id_of(number), regulator
 
 
 def freeze(
-    number: Number, case: Case, key_file: RoleKeyFile = None, as_json: JsonFlag = False
+    number: Number,
+    case: Case,
+    key_file: RoleKeyFile = None,
+    password_file: PasswordFile = None,
+    as_json: JsonFlag = False,
 ) -> None:
     """A regulator freezes a certificate (冻结) for a case."""
-    rights, token_id, regulator = _as_regulator(number, key_file)
+    rights, token_id, regulator = _as_regulator(number, key_file, password_file)
     _show_freeze(number, rights.freeze(token_id, case, regulator), as_json)
 
 
 def unfreeze(
-    number: Number, case: Case, key_file: RoleKeyFile = None, as_json: JsonFlag = False
+    number: Number,
+    case: Case,
+    key_file: RoleKeyFile = None,
+    password_file: PasswordFile = None,
+    as_json: JsonFlag = False,
 ) -> None:
     """The regulator that froze a certificate lifts its freeze (解冻)."""
-    rights, token_id, regulator = _as_regulator(number, key_file)
+    rights, token_id, regulator = _as_regulator(number, key_file, password_file)
     _show_freeze(number, rights.unfreeze(token_id, case, regulator), as_json)
 
 
@@ -241,9 +259,17 @@ def pledge(
     ],
     maturity: Annotated[str, typer.Option("--maturity", help="YYYY-MM-DD (UTC+8 midnight)")],
     holder_key: Annotated[
-        Path, typer.Option("--holder-key", help="key file of the holder (pledgor)")
+        Path, typer.Option("--holder-key", help="key file of the holder (pledgor): hex or keystore")
     ],
-    pledgee_key: Annotated[Path, typer.Option("--pledgee-key", help="key file of the lender")],
+    pledgee_key: Annotated[
+        Path, typer.Option("--pledgee-key", help="key file of the lender: hex or keystore")
+    ],
+    holder_password_file: Annotated[
+        Path | None, password_file_option("--holder-password-file", "--holder-key")
+    ] = None,
+    pledgee_password_file: Annotated[
+        Path | None, password_file_option("--pledgee-password-file", "--pledgee-key")
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Register a pledge (质押登记): holder and lender both sign (EIP-712), the service relays."""
@@ -258,25 +284,33 @@ def pledge(
         "maturity": _date(maturity, "--maturity"),
     }
     terms = validated(PledgeTerms, raw_terms, "pledge terms are not valid")
-    holder, lender = load_key(holder_key), load_key(pledgee_key)
+    holder = load_signing_key(holder_key, holder_password_file, option="--holder-password-file")
+    lender = load_signing_key(pledgee_key, pledgee_password_file, option="--pledgee-password-file")
     ctx = open_context()
     registered = ctx.rights.sign_and_register(terms, holder, lender, ctx.operator)
     _show_pledge(ctx, registered, as_json, "pledge registered")
 
 
 def pledge_release(
-    pledge_id: PledgeId, key_file: KeyFile = None, as_json: JsonFlag = False
+    pledge_id: PledgeId,
+    key_file: KeyFile = None,
+    password_file: PasswordFile = None,
+    as_json: JsonFlag = False,
 ) -> None:
     """The pledgee releases its pledge (解押)."""
-    ctx, signer = open_signed(key_file)
+    ctx, signer = open_signed(key_file, password_file)
     _show_pledge(ctx, ctx.rights.release(pledge_id, signer), as_json, "released")
 
 
 def pledge_enforce(
-    pledge_id: PledgeId, to: Recipient, key_file: KeyFile = None, as_json: JsonFlag = False
+    pledge_id: PledgeId,
+    to: Recipient,
+    key_file: KeyFile = None,
+    password_file: PasswordFile = None,
+    as_json: JsonFlag = False,
 ) -> None:
     """After maturity the pledgee enforces (质权实现): the certificate goes to --to."""
-    ctx, signer = open_signed(key_file)
+    ctx, signer = open_signed(key_file, password_file)
     enforced = ctx.rights.enforce(pledge_id, to, signer)
     _show_pledge(ctx, enforced, as_json, f"enforced: the certificate went to {to}")
 
@@ -309,6 +343,7 @@ def pledge_consent(
         ),
     ] = None,
     key_file: KeyFile = None,
+    password_file: PasswordFile = None,
 ) -> None:
     """The pledgee consents once to a transfer to, a cancellation by, an exclusive licence to,
     or a new dataset version (change) by the counterparty while its pledge is live. The consent
@@ -323,7 +358,7 @@ def pledge_consent(
         now = datetime.fromtimestamp(ctx.client.block().timestamp, tz=UTC)
         until = now + timedelta(days=30)
     consent = ctx.rights.grant_consent(
-        pledge_id, key, counterparty, until, signer_or_operator(ctx, key_file)
+        pledge_id, key, counterparty, until, signer_or_operator(ctx, key_file, password_file)
     )
     expires = None if consent.deadline is None else consent.deadline.isoformat()
     emit(
@@ -347,10 +382,11 @@ def pledge_withdraw_consent(
     action: ConsentActionArg,
     counterparty: Address,
     key_file: KeyFile = None,
+    password_file: PasswordFile = None,
 ) -> None:
     """The pledgee withdraws its unused consent to the action with the counterparty."""
     key = _consent_action(action)
-    ctx, signer = open_signed(key_file)
+    ctx, signer = open_signed(key_file, password_file)
     ctx.rights.withdraw_consent(pledge_id, key, counterparty, signer)
     emit(
         {"pledge_id": pledge_id, "action": key, "counterparty": counterparty, "withdrawn": True},
@@ -401,31 +437,45 @@ def liens(
 
 
 def licence_grant(
-    number: Number, terms_file: TermsFile, key_file: KeyFile = None, as_json: JsonFlag = False
+    number: Number,
+    terms_file: TermsFile,
+    key_file: KeyFile = None,
+    password_file: PasswordFile = None,
+    as_json: JsonFlag = False,
 ) -> None:
     """The holder grants a licence (数据许可) of a right of its certificate."""
     terms = _licence_terms(terms_file)
     ctx = open_context()
     token_id = ctx.rights.token_id_of(number)
-    granted = ctx.rights.grant_licence(token_id, terms, signer_or_operator(ctx, key_file))
+    granted = ctx.rights.grant_licence(
+        token_id, terms, signer_or_operator(ctx, key_file, password_file)
+    )
     _show_licence(ctx, granted, as_json, "licence granted")
 
 
 def sublicence(
-    parent_id: LicenceId, terms_file: TermsFile, key_file: KeyFile = None, as_json: JsonFlag = False
+    parent_id: LicenceId,
+    terms_file: TermsFile,
+    key_file: KeyFile = None,
+    password_file: PasswordFile = None,
+    as_json: JsonFlag = False,
 ) -> None:
     """The licensee of a sublicensable licence grants a sublicence within its scope."""
     terms = _licence_terms(terms_file)
-    ctx, signer = open_signed(key_file)
+    ctx, signer = open_signed(key_file, password_file)
     granted = ctx.rights.grant_sublicence(parent_id, terms, signer)
     _show_licence(ctx, granted, as_json, "sublicence granted")
 
 
 def licence_terminate(
-    licence_id: LicenceId, reason: Reason, key_file: KeyFile = None, as_json: JsonFlag = False
+    licence_id: LicenceId,
+    reason: Reason,
+    key_file: KeyFile = None,
+    password_file: PasswordFile = None,
+    as_json: JsonFlag = False,
 ) -> None:
     """The licensor or the licensee terminates a licence."""
-    ctx, signer = open_signed(key_file)
+    ctx, signer = open_signed(key_file, password_file)
     ended = ctx.rights.terminate(licence_id, reason, signer)
     _show_licence(ctx, ended, as_json, "licence terminated")
 

@@ -126,8 +126,9 @@ def start(
         operator = operator_account(settings, chain_id)
         if operator is None:
             raise ConfigurationError(
-                f"chain {chain_id} is not a development chain: set DAREG_OPERATOR_KEY to the "
-                "private key that deploys and pays for the registry's transactions"
+                f"chain {chain_id} is not a development chain: set DAREG_OPERATOR_KEYSTORE (or "
+                "DAREG_OPERATOR_KEY) to the key that deploys and pays for the registry's "
+                "transactions"
             )
         admin = admin_address(settings, chain_id)
         if admin is None:
@@ -144,7 +145,7 @@ def start(
             settings.token_base_uri,
         )
         migrate(settings.effective_database_url)
-        context = RegistryContext.connect(settings, client, manifest)
+        context = RegistryContext.connect(settings, client, manifest, operator=operator)
     else:
         context = RegistryContext.open(settings)
         migrate(settings.effective_database_url)

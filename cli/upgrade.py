@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from cli.common import JsonFlag, emit, load_key, read_json, settings
+from cli.common import JsonFlag, PasswordFile, emit, load_signing_key, read_json, settings
 from registry.errors import ConfigurationError, DeploymentError, InputError
 
 if TYPE_CHECKING:
@@ -37,7 +37,7 @@ AdminKey = Annotated[
     Path | None,
     typer.Option(
         "--key-file",
-        help="file holding the private key of the registry's admin (hex), who sends the "
+        help="the key of the registry's admin (a hex key file or a keystore), who sends the "
         "upgrades. A multisig or timelock admin uses --prepare and --record instead.",
     ),
 ]
@@ -119,6 +119,7 @@ def _libraries(plan: UpgradePlan) -> dict[str, str]:
 
 def upgrade(
     key_file: AdminKey = None,
+    password_file: PasswordFile = None,
     prepare: Prepare = None,
     record: Record = None,
     as_json: JsonFlag = False,
@@ -157,10 +158,10 @@ def upgrade(
         operator = operator_account(config, manifest.chain_id)
         if operator is None:
             raise ConfigurationError(
-                "no operator key: set DAREG_OPERATOR_KEY to the account that deploys the new "
-                "implementations"
+                "no operator key: set DAREG_OPERATOR_KEYSTORE (or DAREG_OPERATOR_KEY) to the "
+                "account that deploys the new implementations"
             )
-        admin = load_key(key_file) if key_file is not None else None
+        admin = load_signing_key(key_file, password_file) if key_file is not None else None
         if admin is not None and admin.address.lower() != current_admin(client, manifest).lower():
             raise InputError(
                 f"{admin.address} is not the registry's admin "

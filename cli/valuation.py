@@ -18,6 +18,7 @@ from cli.common import (
     JsonFlag,
     KeyFile,
     Number,
+    PasswordFile,
     RoleKeyFile,
     acting_key,
     emit,
@@ -107,12 +108,13 @@ def valuation_submit(
         typer.Argument(help="ValuationSubmission JSON (docs/valuation.md)", show_default=False),
     ],
     key_file: RoleKeyFile = None,
+    password_file: PasswordFile = None,
     as_json: JsonFlag = False,
 ) -> None:
     """An accredited appraiser attests a valuation of a certificate."""
     from registry.domain.valuation import ValuationSubmission
 
-    appraiser = acting_key(key_file, "appraiser")
+    appraiser = acting_key(key_file, "appraiser", password_file)
     raw = read_json(submission, "submission file")
     parsed = validated(ValuationSubmission, raw, f"submission {submission} is not valid")
     ctx = open_context()
@@ -124,10 +126,11 @@ def valuation_withdraw(
     valuation_id: ValuationId,
     reason: Annotated[str, typer.Option("--reason", help="why (kept off chain; hash on chain)")],
     key_file: RoleKeyFile = None,
+    password_file: PasswordFile = None,
     as_json: JsonFlag = False,
 ) -> None:
     """The appraiser withdraws its own valuation (it stays in the history, marked withdrawn)."""
-    appraiser = acting_key(key_file, "appraiser")
+    appraiser = acting_key(key_file, "appraiser", password_file)
     ctx = open_context()
     withdrawn = ctx.valuations.withdraw(valuation_id, reason, appraiser)
     _show(ctx, withdrawn, as_json, "valuation withdrawn")
@@ -168,11 +171,12 @@ def accounting_class(
         str, typer.Argument(help="intangible_asset or inventory", show_default=False)
     ],
     key_file: KeyFile = None,
+    password_file: PasswordFile = None,
 ) -> None:
     """The holder records how it accounts for the data (2024 rules)."""
     ctx = open_context()
     recorded = ctx.valuations.set_accounting_class(
-        _token(ctx, number), chosen, signer_or_operator(ctx, key_file)
+        _token(ctx, number), chosen, signer_or_operator(ctx, key_file, password_file)
     )
     emit({}, False, [f"accounting class of {number}: {recorded.value}"])
 
@@ -183,9 +187,10 @@ def appraiser_accredit(
         str, typer.Option("--accreditation", help="firm name and accreditation number")
     ],
     key_file: RoleKeyFile = None,
+    password_file: PasswordFile = None,
 ) -> None:
     """Accredit an appraisal firm's account (admin or regulator)."""
-    signer = acting_key(key_file, "admin or regulator")
+    signer = acting_key(key_file, "admin or regulator", password_file)
     done = open_context().valuations.accredit(address, accreditation, signer)
     emit({}, False, [f"appraiser {done.address} accredited"])
 
@@ -194,10 +199,11 @@ def appraiser_remove(
     address: Address,
     reason: Annotated[str | None, typer.Option("--reason", help="why")] = None,
     key_file: RoleKeyFile = None,
+    password_file: PasswordFile = None,
 ) -> None:
     """Remove an appraiser's accreditation (admin or regulator); its past valuations stay,
     marked so."""
-    signer = acting_key(key_file, "admin or regulator")
+    signer = acting_key(key_file, "admin or regulator", password_file)
     done = open_context().valuations.remove(address, reason, signer)
     emit({}, False, [f"appraiser {done.address} removed"])
 

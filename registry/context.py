@@ -18,8 +18,10 @@ from sqlalchemy import Engine
 from registry.artifacts import artifacts_hash, load_client_artifacts
 from registry.audit.access_log import AccessLog
 from registry.audit.service import AuditService
+from registry.auth.service import AuthService
+from registry.auth.standing import Standing
 from registry.certificates.service import CertificateService
-from registry.chain.client import DEV_ADMIN_INDEX, ChainClient, account_from_key, dev_account
+from registry.chain.client import DEV_ADMIN_INDEX, ChainClient, dev_account
 from registry.chain.deploy import verify_deployment
 from registry.db.engine import make_engine
 from registry.documents import DocumentStore, RegistrarDirectory
@@ -27,6 +29,7 @@ from registry.domain.deployment import DeploymentManifest
 from registry.domain.inputs import checked_address
 from registry.errors import ConfigurationError, DeploymentError
 from registry.evidence.service import EvidenceService
+from registry.keys import ServiceKeySource, service_account
 from registry.registration.service import RegistrationService
 from registry.relay.service import RelayService
 from registry.rights.service import RightsService
@@ -44,9 +47,11 @@ def make_client(settings: Settings) -> ChainClient:
 
 
 def operator_account(settings: Settings, chain_id: int) -> LocalAccount | None:
-    """The account that sends the service's transactions, if one is configured."""
-    if settings.operator_key is not None:
-        return account_from_key(settings.operator_key.get_secret_value())
+    """The account that sends the service's transactions, if one is configured
+    (``DAREG_OPERATOR_KEY`` or ``DAREG_OPERATOR_KEYSTORE``, see :func:`service_account`)."""
+    configured = service_account(ServiceKeySource.operator(settings))
+    if configured is not None:
+        return configured
     if chain_id in DEV_CHAIN_IDS:
         return dev_account(0)
     return None
@@ -58,9 +63,11 @@ DEV_CREDENTIAL_INDEX = 11
 
 
 def credential_account(settings: Settings, chain_id: int) -> LocalAccount | None:
-    """The registrar staff key the service signs certificate credentials with, if any."""
-    if settings.credential_key is not None:
-        return account_from_key(settings.credential_key.get_secret_value())
+    """The registrar staff key the service signs certificate credentials with, if any
+    (``DAREG_CREDENTIAL_KEY`` or ``DAREG_CREDENTIAL_KEYSTORE``)."""
+    configured = service_account(ServiceKeySource.credential(settings))
+    if configured is not None:
+        return configured
     if chain_id in DEV_CHAIN_IDS:
         return dev_account(DEV_CREDENTIAL_INDEX)
     return None
@@ -96,6 +103,8 @@ class RegistryContext:
     certificates: CertificateService = field(init=False)
     audit: AuditService = field(init=False)
     access_log: AccessLog = field(init=False)
+    auth: AuthService = field(init=False)
+    standing: Standing = field(init=False)
 
     def __post_init__(self) -> None:
         self.access_log = AccessLog(self.engine, self.client, self.manifest)
@@ -135,14 +144,23 @@ class RegistryContext:
             self.rights,
             self.valuations,
         )
+        self.auth = AuthService(
+            self.engine,
+            chain_id=self.manifest.chain_id,
+            base_url=self.settings.public_url or self.settings.api_url,
+            session_ttl=self.settings.session_ttl,
+            sign_in_ttl=self.settings.sign_in_ttl,
+            api_key_max_days=self.settings.api_key_max_days,
+        )
+        self.standing = Standing(self.client, self.registrations, self.rights, self.valuations)
 
     @property
     def operator(self) -> LocalAccount:
         """The transaction sender; a clear error where none is configured."""
         if self.operator_account is None:
             raise ConfigurationError(
-                f"no operator key for chain {self.manifest.chain_id}: set DAREG_OPERATOR_KEY "
-                "to the private key that pays for the registry's transactions"
+                f"no operator key for chain {self.manifest.chain_id}: set DAREG_OPERATOR_KEYSTORE "
+                "(or DAREG_OPERATOR_KEY) to the key that pays for the registry's transactions"
             )
         return self.operator_account
 
@@ -162,16 +180,23 @@ class RegistryContext:
 
     @classmethod
     def connect(
-        cls, settings: Settings, client: ChainClient, manifest: DeploymentManifest
+        cls,
+        settings: Settings,
+        client: ChainClient,
+        manifest: DeploymentManifest,
+        *,
+        operator: LocalAccount | None = None,
     ) -> RegistryContext:
         """The services of the deployment ``manifest`` records, on ``client``, with the
         database and operator ``settings`` name: the one constructor path (after
-        :meth:`open` checked the deployment, or after ``dareg up`` made or checked it)."""
+        :meth:`open` checked the deployment, or after ``dareg up`` made or checked it).
+        ``operator`` is the operator account already loaded from ``settings``, if it was (a
+        keystore is then not opened twice)."""
         return cls(
             settings=settings,
             client=client,
             manifest=manifest,
             engine=make_engine(settings.effective_database_url),
-            operator_account=operator_account(settings, manifest.chain_id),
+            operator_account=operator or operator_account(settings, manifest.chain_id),
             credential_account=credential_account(settings, manifest.chain_id),
         )

@@ -18,6 +18,14 @@ stable, machine-readable ``code`` (the API returns it; clients may switch on it)
     │   ├── MissingComparablesError   the market approach has too few comparable transactions
     │   ├── InvalidRelayRequestError  a forward request the relayer will not send
     │   └── RelaySignatureError       its signature is not the signer's
+    ├── AuthenticationError (401)   no credentials, or credentials that prove nobody
+    │   ├── InvalidSignInError        a Sign-In with Ethereum message or signature that fails
+    │   ├── SignInReplayedError       a sign-in nonce unknown, expired or already used
+    │   └── SessionExpiredError       a session or API key past its end or revoked
+    ├── ForbiddenError (403)        the caller is known but has no standing for this
+    │   ├── RoleRequiredError         the chain gives the caller no role or standing for it
+    │   ├── SignerNotCallerError      an action prepared or relayed for another account
+    │   └── ScopeMissingError         an API key without the scope the operation needs
     ├── NotFoundError (404)
     │   ├── EvidenceNotFoundError
     │   ├── RegistrationNotFoundError
@@ -32,6 +40,7 @@ stable, machine-readable ``code`` (the API returns it; clients may switch on it)
     │   ├── RegistrarKeyUnavailableError  a registrar must sign, this service holds no key of it
     │   ├── RelayRequestExpiredError  a forward request past its deadline
     │   └── StaleRelayRequestError    a forward request whose nonce was used (replay)
+    ├── RemoteApiError (the API's status)  the registry's REST API refused a CLI request
     ├── ContractRevertError (403/404/409/422)  the contract refused: custom error name and arguments
     ├── ConfigurationError (500)
     ├── StackError (503)            the embedded stack cannot start or run
@@ -136,6 +145,40 @@ class RelaySignatureError(InputError, code="invalid_signature"):
     """A forward request's signature is malformed or was not made by its signer."""
 
 
+class AuthenticationError(DaregError, code="not_authenticated", status=401):
+    """The operation needs a signed-in caller: a session (cookie or bearer token) or an API
+    key."""
+
+
+class InvalidSignInError(AuthenticationError, code="invalid_sign_in"):
+    """A Sign-In with Ethereum message that is malformed, for another domain or chain, expired,
+    or not signed by the account it names."""
+
+
+class SignInReplayedError(AuthenticationError, code="sign_in_replayed"):
+    """The sign-in message's nonce was never issued here, has expired or was used already."""
+
+
+class SessionExpiredError(AuthenticationError, code="session_expired"):
+    """The session or API key has ended, was revoked, or never existed."""
+
+
+class ForbiddenError(DaregError, code="forbidden", status=403):
+    """The caller is known, but may not do this."""
+
+
+class RoleRequiredError(ForbiddenError, code="role_required"):
+    """The chain gives the caller neither the role nor the standing the operation needs."""
+
+
+class SignerNotCallerError(ForbiddenError, code="signer_not_caller"):
+    """An action is prepared or relayed for an account other than the signed-in caller."""
+
+
+class ScopeMissingError(ForbiddenError, code="scope_missing"):
+    """The API key lacks the scope the operation needs."""
+
+
 class NotFoundError(DaregError, code="not_found", status=404): ...
 
 
@@ -184,6 +227,20 @@ class RelayRequestExpiredError(ConflictError, code="relay_request_expired"): ...
 
 class StaleRelayRequestError(ConflictError, code="stale_relay_request"):
     """The signer's forwarder nonce moved on: the request was sent already or superseded."""
+
+
+class RemoteApiError(DaregError, code="api_error", status=502):
+    """The registry's REST API answered a CLI request with an error (its code and message are
+    kept), or could not be reached (503)."""
+
+    def __init__(self, message: str, *, code: str, status: int, **details: Any) -> None:
+        super().__init__(message, **details)
+        self.remote_code = code
+        self.remote_status = status
+
+    @property
+    def http_status(self) -> int:
+        return self.remote_status
 
 
 class ContractRevertError(DaregError, code="contract_revert", status=422):

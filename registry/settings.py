@@ -52,6 +52,33 @@ class Settings(BaseSettings):
         "credentials with (never the operator, which holds no role); on the embedded chain it "
         "defaults to the demo's staff account of registrar 440",
     )
+    operator_keystore: Path | None = Field(
+        default=None,
+        description="encrypted keystore (eth-account JSON) of the operator, instead of "
+        "DAREG_OPERATOR_KEY",
+    )
+    operator_keystore_password: SecretStr | None = Field(
+        default=None, description="password of DAREG_OPERATOR_KEYSTORE"
+    )
+    operator_keystore_password_file: Path | None = Field(
+        default=None, description="file holding the password of DAREG_OPERATOR_KEYSTORE"
+    )
+    credential_keystore: Path | None = Field(
+        default=None,
+        description="encrypted keystore of the credential-signing staff account, instead of "
+        "DAREG_CREDENTIAL_KEY",
+    )
+    credential_keystore_password: SecretStr | None = Field(
+        default=None, description="password of DAREG_CREDENTIAL_KEYSTORE"
+    )
+    credential_keystore_password_file: Path | None = Field(
+        default=None, description="file holding the password of DAREG_CREDENTIAL_KEYSTORE"
+    )
+    keystore_password: SecretStr | None = Field(
+        default=None,
+        description="password of a keystore given to the CLI's --key-file when no "
+        "--password-file is given (otherwise it asks on a terminal)",
+    )
     admin_address: str | None = Field(
         default=None,
         description="the registry's admin (a multisig or timelock), named when deploying; "
@@ -66,6 +93,24 @@ class Settings(BaseSettings):
     )
     valuation_max_age_days: int = Field(
         default=365, ge=1, description="a valuation whose base date is older is stale"
+    )
+    session_ttl: int = Field(
+        default=3600, ge=60, le=86_400, description="seconds a signed-in session lasts"
+    )
+    sign_in_ttl: int = Field(
+        default=300, ge=30, le=3600, description="seconds a sign-in message can be signed in"
+    )
+    session_file: Path | None = Field(
+        default=None,
+        description="where `dareg login` keeps the CLI's session (default: var/cli-session.json)",
+    )
+    public_rate_per_minute: int = Field(
+        default=1200,
+        ge=1,
+        description="requests a minute one client address may make without signing in",
+    )
+    api_key_max_days: int = Field(
+        default=365, ge=1, le=3650, description="the longest lifetime of an API key, in days"
     )
 
     @property
@@ -92,6 +137,10 @@ class Settings(BaseSettings):
     @cached_property
     def lock_path(self) -> Path:
         return self.var_dir / "dareg.lock"
+
+    @property
+    def cli_session_path(self) -> Path:
+        return self.session_file or self.var_dir / "cli-session.json"
 
     @cached_property
     def api_url(self) -> str:

@@ -14,7 +14,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
-from api.deps import Registry
+from api.deps import (
+    AnyCaller,
+    Registry,
+    SignedInOnly,
+    acting_for,
+    require_staff,
+    require_staff_of_application,
+    require_staff_of_objection,
+)
 from api.routes.common import ERRORS, Limit, Offset, created, mirror_head, prepare
 from api.schemas.registration import (
     ApplicationCreate,
@@ -43,8 +51,12 @@ router = APIRouter(tags=["registration"])
 
 
 @router.post("/applications/typed-data", response_model=ApplicationTypedData, responses=ERRORS)
-def application_typed_data(body: ApplicationDraft, registry: Registry) -> ApplicationTypedData:
-    """The EIP-712 message the applicant signs; send it back with the signature to POST."""
+def application_typed_data(
+    body: ApplicationDraft, registry: Registry, caller: AnyCaller
+) -> ApplicationTypedData:
+    """The EIP-712 message the signed-in applicant signs; send it back with the signature to
+    POST."""
+    acting_for(caller, body.applicant, "the application")
     deadline = registry.client.block().timestamp + body.ttl_seconds
     typed = registry.registrations.application_typed_data(
         body.metadata, body.registrar_code, body.applicant, deadline
@@ -55,8 +67,12 @@ def application_typed_data(body: ApplicationDraft, registry: Registry) -> Applic
 
 
 @created(router, "/applications", RegistrationPublic)
-def submit_application(body: ApplicationCreate, registry: Registry) -> RegistrationPublic:
-    """Relay a signed application; the registration starts as ``submitted``."""
+def submit_application(
+    body: ApplicationCreate, registry: Registry, caller: AnyCaller
+) -> RegistrationPublic:
+    """Relay the signed-in applicant's signed application; the registration starts as
+    ``submitted``."""
+    acting_for(caller, body.applicant, "the application")
     registration = registry.registrations.submit_signed(
         body.metadata,
         body.registrar_code,
@@ -68,7 +84,9 @@ def submit_application(body: ApplicationCreate, registry: Registry) -> Registrat
     return RegistrationPublic.of(registration)
 
 
-@router.get("/applications", response_model=RegistrationList, responses=ERRORS)
+@router.get(
+    "/applications", dependencies=[SignedInOnly], response_model=RegistrationList, responses=ERRORS
+)
 def list_applications(
     registry: Registry,
     status_: Annotated[
@@ -105,19 +123,34 @@ def list_applications(
     )
 
 
-@router.get("/applications/{reg_id}", response_model=RegistrationPublic, responses=ERRORS)
+@router.get(
+    "/applications/{reg_id}",
+    dependencies=[SignedInOnly],
+    response_model=RegistrationPublic,
+    responses=ERRORS,
+)
 def get_application(reg_id: int, registry: Registry) -> RegistrationPublic:
     """The registration as the contract holds it now."""
     return RegistrationPublic.of(registry.registrations.get(reg_id))
 
 
-@router.get("/registrations/{number}", response_model=RegistrationPublic, responses=ERRORS)
+@router.get(
+    "/registrations/{number}",
+    dependencies=[SignedInOnly],
+    response_model=RegistrationPublic,
+    responses=ERRORS,
+)
 def get_by_registration_number(number: str, registry: Registry) -> RegistrationPublic:
     """Look a registration up by its 16-digit registration number (check digit verified)."""
     return RegistrationPublic.of(registry.registrations.by_registration_number(number))
 
 
-@router.get("/applications/{reg_id}/versions", response_model=list[VersionPublic], responses=ERRORS)
+@router.get(
+    "/applications/{reg_id}/versions",
+    dependencies=[SignedInOnly],
+    response_model=list[VersionPublic],
+    responses=ERRORS,
+)
 def versions(reg_id: int, registry: Registry) -> list[VersionPublic]:
     """Every version of the asset (fingerprint and metadata), oldest first."""
     return [VersionPublic.model_validate(v) for v in registry.registrations.versions(reg_id)]
@@ -128,49 +161,49 @@ def versions(reg_id: int, registry: Registry) -> list[VersionPublic]:
 # it. The chain refuses anyone who is not an account of the application's active registrar.
 
 
-@prepare(router, "/applications/{reg_id}/accept/prepare")
+@prepare(router, "/applications/{reg_id}/accept/prepare", require_staff_of_application)
 def prepare_accept(reg_id: int, registry: Registry) -> ContractCall:
     """Formal review passed (受理)."""
     return registry.registrations.accept_call(reg_id)
 
 
-@prepare(router, "/applications/{reg_id}/return/prepare")
+@prepare(router, "/applications/{reg_id}/return/prepare", require_staff_of_application)
 def prepare_return(reg_id: int, body: DecisionPrepare, registry: Registry) -> ContractCall:
     """Return for correction; the applicant may resubmit."""
     return registry.registrations.return_call(reg_id, body.reason_code, body.reason)
 
 
-@prepare(router, "/applications/{reg_id}/reject/prepare")
+@prepare(router, "/applications/{reg_id}/reject/prepare", require_staff_of_application)
 def prepare_reject(reg_id: int, body: DecisionPrepare, registry: Registry) -> ContractCall:
     """Reject with a reason code and reason (the reason's hash goes on chain)."""
     return registry.registrations.rejection_call(reg_id, body.reason_code, body.reason)
 
 
-@prepare(router, "/applications/{reg_id}/notice/prepare")
+@prepare(router, "/applications/{reg_id}/notice/prepare", require_staff_of_application)
 def prepare_notice(reg_id: int, registry: Registry) -> ContractCall:
     """Open the public-notice window (公示) after substantive review."""
     return registry.registrations.notice_call(reg_id)
 
 
-@prepare(router, "/applications/{reg_id}/standing/prepare")
+@prepare(router, "/applications/{reg_id}/standing/prepare", require_staff_of_application)
 def prepare_standing(reg_id: int, body: StandingPrepare, registry: Registry) -> ContractCall:
     """Let an interested party object where only interested parties may."""
     return registry.registrations.standing_call(reg_id, body.party)
 
 
-@prepare(router, "/applications/{reg_id}/issue/prepare")
+@prepare(router, "/applications/{reg_id}/issue/prepare", require_staff_of_application)
 def prepare_issue(reg_id: int, registry: Registry) -> ContractCall:
     """Issue the certificate once the notice window is over and no objection is open."""
     return registry.registrations.issue_call(reg_id)
 
 
-@prepare(router, "/applications/issue-batch/prepare")
+@prepare(router, "/applications/issue-batch/prepare", require_staff)
 def prepare_issue_batch(body: BatchIssuePrepare, registry: Registry) -> ContractCall:
     """Issue many certificates in one transaction (all or none)."""
     return registry.registrations.batch_issue_call(body.ids)
 
 
-@prepare(router, "/applications/{reg_id}/renew/prepare")
+@prepare(router, "/applications/{reg_id}/renew/prepare", require_staff_of_application)
 def prepare_renew(reg_id: int, body: RenewalPrepare, registry: Registry) -> ContractCall:
     """Renew within the renewal window before expiry (续展): the certificate then runs to now plus
     the validity period, capped by the source agreement's end; without a new end the current cap
@@ -178,7 +211,7 @@ def prepare_renew(reg_id: int, body: RenewalPrepare, registry: Registry) -> Cont
     return registry.registrations.renewal_call(reg_id, body.source_agreement_end)
 
 
-@prepare(router, "/applications/{reg_id}/revoke/prepare")
+@prepare(router, "/applications/{reg_id}/revoke/prepare", require_staff_of_application)
 def prepare_revoke(reg_id: int, body: RevocationPrepare, registry: Registry) -> ContractCall:
     """Revoke an issued certificate (撤销), e.g. fraud found later. A pledged or frozen
     certificate only under a ``ruling`` (409 ``contract_registry_encumbered`` without one); the
@@ -188,12 +221,17 @@ def prepare_revoke(reg_id: int, body: RevocationPrepare, registry: Registry) -> 
     )
 
 
-@router.get("/objections/{objection_id}", response_model=ObjectionPublic, responses=ERRORS)
+@router.get(
+    "/objections/{objection_id}",
+    dependencies=[SignedInOnly],
+    response_model=ObjectionPublic,
+    responses=ERRORS,
+)
 def get_objection(objection_id: int, registry: Registry) -> ObjectionPublic:
     return ObjectionPublic.model_validate(registry.registrations.objection(objection_id))
 
 
-@prepare(router, "/objections/{objection_id}/ruling/prepare")
+@prepare(router, "/objections/{objection_id}/ruling/prepare", require_staff_of_objection)
 def prepare_ruling(objection_id: int, body: RulingPrepare, registry: Registry) -> ContractCall:
     """Rule on an objection: upheld rejects the application, dismissed lets it proceed."""
     registry.registrations.objection(objection_id)  # 404 for an unknown objection

@@ -6,11 +6,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from api.deps import Registry
+from api.deps import Registry, RegulatorOnly
 from api.schemas.common import ErrorPublic
 from api.schemas.regulator import AuditPublic
 
-router = APIRouter(prefix="/audit", tags=["regulator"])
+router = APIRouter(prefix="/audit", tags=["regulator"], dependencies=[RegulatorOnly])
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorPublic} for code in (404, 409, 422, 503)

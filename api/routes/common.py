@@ -11,11 +11,14 @@ from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Query, status
 
+from api.deps import need
 from api.schemas.common import error_responses
 from api.schemas.relay import ForwardRequestPublic, PreparedRequestPublic, RelayPrepare
+from registry.auth.service import Caller
 from registry.context import RegistryContext
 from registry.domain.chain import ContractCall
 from registry.domain.numbers import parse_certificate_number
+from registry.errors import SignerNotCallerError
 from registry.mirror import indexer_head
 
 ERRORS = error_responses(403, 404, 409, 422, 503)
@@ -50,9 +53,11 @@ def mirror_head(registry: RegistryContext) -> int | None:
 
 
 def prepare(
-    router: APIRouter, path: str
+    router: APIRouter, path: str, requires: Callable[..., Caller]
 ) -> Callable[[Callable[..., ContractCall]], Callable[..., PreparedRequestPublic]]:
-    """Decorator: ``POST path``, an action a party signs itself.
+    """Decorator: ``POST path``, an action a party signs itself, open to callers who meet the
+    requirement ``requires`` (one of :data:`api.deps.REQUIREMENTS`) and only for themselves: the
+    signer named in the body must be the signed-in caller (403 ``signer_not_caller``).
 
     The endpoint only builds the contract call, from its ``body`` (a :class:`RelayPrepare`)
     where it takes one; an endpoint without a ``body`` parameter gets a plain
@@ -66,8 +71,13 @@ def prepare(
 
         @wraps(endpoint)
         def answer(
-            *, registry: RegistryContext, body: RelayPrepare, **params: Any
+            *, registry: RegistryContext, body: RelayPrepare, caller: Caller, **params: Any
         ) -> PreparedRequestPublic:
+            if body.signer.lower() != caller.address.lower():
+                raise SignerNotCallerError(
+                    f"signed in as {caller.address}: prepare actions for that account, not "
+                    f"for {body.signer}"
+                )
             if takes_body:
                 params["body"] = body
             call = endpoint(registry=registry, **params)
@@ -79,15 +89,22 @@ def prepare(
                 expires_at=datetime.fromtimestamp(request.deadline, tz=UTC),
             )
 
+        added = [
+            inspect.Parameter(
+                "caller",
+                inspect.Parameter.KEYWORD_ONLY,
+                annotation=Annotated[Caller, need(requires)],
+            )
+        ]
         if not takes_body:
             # an action whose only input is who signs it: its body is the signer and the
             # request's lifetime (a RelayPrepare), read here rather than by the endpoint
-            signer = inspect.Parameter(
-                "body", inspect.Parameter.KEYWORD_ONLY, annotation=RelayPrepare
+            added.append(
+                inspect.Parameter("body", inspect.Parameter.KEYWORD_ONLY, annotation=RelayPrepare)
             )
-            answer.__signature__ = signature.replace(  # type: ignore[attr-defined]
-                parameters=[*signature.parameters.values(), signer]
-            )
+        answer.__signature__ = signature.replace(  # type: ignore[attr-defined]
+            parameters=[*signature.parameters.values(), *added]
+        )
         router.post(path, response_model=PreparedRequestPublic, responses=ERRORS)(answer)
         return answer
 

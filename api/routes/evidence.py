@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response, status
 
-from api.deps import Registry
+from api.deps import AnyCaller, Registry, acting_for
 from api.routes.common import Limit, Offset
 from api.schemas.common import error_responses
 from api.schemas.evidence import EvidenceCreate, EvidenceList, EvidencePublic, TypedDataCreate
@@ -42,10 +42,13 @@ def _public(
     status_code=status.HTTP_201_CREATED,
     responses={200: {"model": EvidencePublic, "description": "already anchored"}, **_ERRORS},
 )
-def anchor_evidence(body: EvidenceCreate, registry: Registry, response: Response) -> EvidencePublic:
-    """Relay an anchor the anchorer signed, as its own anchor; the same account anchoring it
-    again gets its existing anchor (200, not 201). Other accounts may anchor the same
-    fingerprint."""
+def anchor_evidence(
+    body: EvidenceCreate, registry: Registry, response: Response, caller: AnyCaller
+) -> EvidencePublic:
+    """Relay an anchor the signed-in anchorer signed, as its own anchor; the same account
+    anchoring it again gets its existing anchor (200, not 201). Other accounts may anchor the
+    same fingerprint."""
+    acting_for(caller, body.anchorer, "the anchor")
     outcome = registry.evidence.relay(
         parse_fingerprint(body.fingerprint),
         body.anchorer,
@@ -59,8 +62,12 @@ def anchor_evidence(body: EvidenceCreate, registry: Registry, response: Response
 
 
 @router.post("/typed-data", responses=_ERRORS)
-def anchor_typed_data(body: TypedDataCreate, registry: Registry) -> dict[str, Any]:
-    """The EIP-712 message a registrant signs for a gasless anchor (send it back to POST)."""
+def anchor_typed_data(
+    body: TypedDataCreate, registry: Registry, caller: AnyCaller
+) -> dict[str, Any]:
+    """The EIP-712 message the signed-in registrant signs for a gasless anchor (send it back to
+    POST)."""
+    acting_for(caller, body.anchorer, "the anchor")
     deadline = registry.client.block().timestamp + body.ttl_seconds
     return registry.evidence.typed_data(
         parse_fingerprint(body.fingerprint), body.anchorer, deadline

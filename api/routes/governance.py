@@ -13,7 +13,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path
 
-from api.deps import Registry
+from api.deps import Registry, require_admin
 from api.routes.common import prepare
 from api.schemas.governance import (
     ApprovalRequirementPrepare,
@@ -30,13 +30,13 @@ router = APIRouter(prefix="/admin", tags=["admin"])
 Code = Annotated[int, Path(ge=1, le=MAX_REGISTRAR_CODE, description="registrar code")]
 
 
-@prepare(router, "/registrars/{code}/prepare")
+@prepare(router, "/registrars/{code}/prepare", require_admin)
 def prepare_registrar(code: Code, body: RegistrarPolicyPrepare, registry: Registry) -> ContractCall:
     """Create, reconfigure, activate or retire a registration agency."""
     return registry.registrations.registrar_configuration_call(code, body.policy())
 
 
-@prepare(router, "/registrars/{code}/accounts/prepare")
+@prepare(router, "/registrars/{code}/accounts/prepare", require_admin)
 def prepare_registrar_account(
     code: Code, body: RegistrarAccountPrepare, registry: Registry
 ) -> ContractCall:
@@ -44,7 +44,7 @@ def prepare_registrar_account(
     return registry.registrations.registrar_account_call(code, body.account, enabled=body.enabled)
 
 
-@prepare(router, "/roles/prepare")
+@prepare(router, "/roles/prepare", require_admin)
 def prepare_role(body: RolePrepare, registry: Registry) -> ContractCall:
     """Grant (or revoke) the regulator or the pauser role."""
     service = registry.registrations
@@ -53,7 +53,7 @@ def prepare_role(body: RolePrepare, registry: Registry) -> ContractCall:
     return service.pauser_call(body.account, enabled=body.enabled)
 
 
-@prepare(router, "/important-data-approval/prepare")
+@prepare(router, "/important-data-approval/prepare", require_admin)
 def prepare_approval_requirement(
     body: ApprovalRequirementPrepare, registry: Registry
 ) -> ContractCall:

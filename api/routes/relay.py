@@ -16,7 +16,16 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.deps import Registry
+from api.deps import (
+    AnyCaller,
+    Registry,
+    acting_for,
+    require_holder,
+    require_licence_party,
+    require_licensee,
+    require_pledgee,
+    require_signed_in,
+)
 from api.routes.common import certificate_of, created, prepare
 from api.schemas.relay import (
     ConsentPrepare,
@@ -34,7 +43,7 @@ from registry.domain.inputs import parse_signature
 router = APIRouter(tags=["relayed actions"])
 
 
-@prepare(router, "/certificates/{number}/transfers/prepare")
+@prepare(router, "/certificates/{number}/transfers/prepare", require_holder)
 def prepare_transfer(number: str, body: TransferPrepare, registry: Registry) -> ContractCall:
     """The holder transfers (sale, inheritance, merger). Refused while not issued or expired,
     frozen, pledged without the pledgee's consent, important data without the regulator's
@@ -43,14 +52,14 @@ def prepare_transfer(number: str, body: TransferPrepare, registry: Registry) -> 
     return registry.rights.transfer_call(token_id, body.to, body.reason, body.document)
 
 
-@prepare(router, "/certificates/{number}/licences/prepare")
+@prepare(router, "/certificates/{number}/licences/prepare", require_holder)
 def prepare_licence(number: str, body: LicencePrepare, registry: Registry) -> ContractCall:
     """The holder grants a licence of the processing-use or product-operation right."""
     token_id, _ = certificate_of(registry, number)
     return registry.rights.licence_call(token_id, body.terms, body.signer)
 
 
-@prepare(router, "/certificates/{number}/cancellation/prepare")
+@prepare(router, "/certificates/{number}/cancellation/prepare", require_holder)
 def prepare_cancellation(number: str, body: ReasonPrepare, registry: Registry) -> ContractCall:
     """The holder cancels its certificate (注销); refused while frozen, or pledged without the
     pledgee's consent."""
@@ -58,7 +67,7 @@ def prepare_cancellation(number: str, body: ReasonPrepare, registry: Registry) -
     return registry.registrations.cancellation_call(token_id, body.reason)
 
 
-@prepare(router, "/certificates/{number}/expiry-closure/prepare")
+@prepare(router, "/certificates/{number}/expiry-closure/prepare", require_signed_in)
 def prepare_expiry_closure(number: str, registry: Registry) -> ContractCall:
     """Anyone closes a certificate whose validity has ended (到期注销): it is burned, its live
     pledge and licences are settled and its dataset may be registered again. Before its expiry:
@@ -67,27 +76,27 @@ def prepare_expiry_closure(number: str, registry: Registry) -> ContractCall:
     return registry.registrations.close_expired_call(token_id)
 
 
-@prepare(router, "/licences/{licence_id}/sublicences/prepare")
+@prepare(router, "/licences/{licence_id}/sublicences/prepare", require_licensee)
 def prepare_sublicence(licence_id: int, body: LicencePrepare, registry: Registry) -> ContractCall:
     """The licensee of a sublicensable licence grants a sublicence within its scope and term."""
     return registry.rights.sublicence_call(licence_id, body.terms, body.signer)
 
 
-@prepare(router, "/licences/{licence_id}/termination/prepare")
+@prepare(router, "/licences/{licence_id}/termination/prepare", require_licence_party)
 def prepare_termination(licence_id: int, body: ReasonPrepare, registry: Registry) -> ContractCall:
     """The licensor or the licensee terminates a licence."""
     registry.rights.licence(licence_id)  # 404 for an unknown licence
     return registry.rights.termination_call(licence_id, body.reason)
 
 
-@prepare(router, "/pledges/{pledge_id}/release/prepare")
+@prepare(router, "/pledges/{pledge_id}/release/prepare", require_pledgee)
 def prepare_release(pledge_id: int, registry: Registry) -> ContractCall:
     """The pledgee releases its pledge (解押)."""
     registry.rights.pledge(pledge_id)  # 404 for an unknown pledge
     return registry.rights.release_call(pledge_id)
 
 
-@prepare(router, "/pledges/{pledge_id}/enforcement/prepare")
+@prepare(router, "/pledges/{pledge_id}/enforcement/prepare", require_pledgee)
 def prepare_enforcement(
     pledge_id: int, body: EnforcementPrepare, registry: Registry
 ) -> ContractCall:
@@ -97,7 +106,7 @@ def prepare_enforcement(
     return registry.rights.enforcement_call(pledge_id, body.to)
 
 
-@prepare(router, "/pledges/{pledge_id}/consents/prepare")
+@prepare(router, "/pledges/{pledge_id}/consents/prepare", require_pledgee)
 def prepare_consent(pledge_id: int, body: ConsentPrepare, registry: Registry) -> ContractCall:
     """The pledgee consents once to a transfer, a cancellation, an exclusive licence or a new
     dataset version, for the current pledgor until the deadline."""
@@ -105,7 +114,7 @@ def prepare_consent(pledge_id: int, body: ConsentPrepare, registry: Registry) ->
     return registry.rights.consent_call(pledge_id, body.action, body.counterparty, body.deadline)
 
 
-@prepare(router, "/pledges/{pledge_id}/consents/withdrawal/prepare")
+@prepare(router, "/pledges/{pledge_id}/consents/withdrawal/prepare", require_pledgee)
 def prepare_consent_withdrawal(
     pledge_id: int, body: ConsentWithdrawalPrepare, registry: Registry
 ) -> ContractCall:
@@ -115,11 +124,13 @@ def prepare_consent_withdrawal(
 
 
 @created(router, "/relay", RelayResultPublic)
-def relay(body: RelayCreate, registry: Registry) -> RelayResultPublic:
-    """Send a signed forward request. Refused: a signature not by ``request.from``, altered
-    fields, a used nonce (replay), a passed deadline, a target outside this registry, and
-    whatever the contract refuses for the signer now."""
+def relay(body: RelayCreate, registry: Registry, caller: AnyCaller) -> RelayResultPublic:
+    """Send a signed forward request of the signed-in caller. Refused: a request of another
+    account, a signature not by ``request.from``, altered fields, a used nonce (replay), a
+    passed deadline, a target outside this registry, and whatever the contract refuses for the
+    signer now."""
     request = body.request.domain()
+    acting_for(caller, request.signer, "the forward request")
     contract, function, _ = registry.relay.describe(request)
     receipt = registry.relay.submit(request, parse_signature(body.signature), registry.operator)
     return RelayResultPublic.of(contract, function, request.signer, receipt)

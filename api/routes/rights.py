@@ -19,7 +19,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from api.deps import Registry
+from api.deps import AnyCaller, Registry, SignedInOnly, acting_for, require_regulator
 from api.routes.common import (
     ERRORS,
     Limit,
@@ -49,6 +49,7 @@ from api.schemas.rights import (
     TransferList,
     TransferRecordPublic,
 )
+from registry.auth.service import Caller
 from registry.context import RegistryContext
 from registry.domain.chain import ContractCall
 from registry.domain.inputs import checked_address, parse_signature
@@ -79,10 +80,27 @@ def _as_of(registry: RegistryContext, head: int | None) -> datetime:
 # --- pledges ------------------------------------------------------------------------------
 
 
+def _pledge_party(
+    registry: RegistryContext, caller: Caller, terms: PledgeTerms, pledgor: str | None
+) -> None:
+    """403 unless the caller is the lender or the pledgor (by default the holder now)."""
+    if caller.address.lower() == terms.pledgee.lower():
+        return
+    if pledgor is None:
+        number = terms.certificate_number
+        token_id = terms.token_id or (registry.rights.token_id_of(number) if number else None)
+        pledgor = registry.rights.holder_of(token_id) if token_id else caller.address
+    acting_for(caller, pledgor, "a pledge you register")
+
+
 @router.post("/pledges/typed-data", response_model=PledgeTypedData, responses=ERRORS)
-def pledge_typed_data(body: PledgeTypedDataCreate, registry: Registry) -> PledgeTypedData:
-    """The EIP-712 ``Pledge`` the holder and the lender both sign. Send the returned ``terms``
-    (with their deadline) and the two signatures to ``POST /pledges``."""
+def pledge_typed_data(
+    body: PledgeTypedDataCreate, registry: Registry, caller: AnyCaller
+) -> PledgeTypedData:
+    """The EIP-712 ``Pledge`` the holder and the lender both sign, for one of them signed in.
+    Send the returned ``terms`` (with their deadline) and the two signatures to
+    ``POST /pledges``."""
+    _pledge_party(registry, caller, body.terms, body.pledgor)
     terms = body.terms
     if terms.deadline is None:
         deadline = datetime.fromtimestamp(
@@ -100,10 +118,13 @@ def pledge_typed_data(body: PledgeTypedDataCreate, registry: Registry) -> Pledge
 
 
 @created(router, "/pledges", PledgeRecordPublic)
-def register_pledge(body: PledgeCreate, registry: Registry) -> PledgeRecordPublic:
-    """Relay a pledge both parties signed (质押登记). The contract refuses a second live pledge,
-    a frozen certificate, a maturity beyond the certificate's validity, altered terms and
-    replayed signatures."""
+def register_pledge(
+    body: PledgeCreate, registry: Registry, caller: AnyCaller
+) -> PledgeRecordPublic:
+    """Relay a pledge both parties signed (质押登记), sent by one of them. The contract refuses
+    a second live pledge, a frozen certificate, a maturity beyond the certificate's validity,
+    altered terms and replayed signatures."""
+    _pledge_party(registry, caller, body.terms, body.pledgor)
     pledge = registry.rights.register_pledge(
         body.terms,
         parse_signature(body.pledgor_signature),
@@ -115,14 +136,24 @@ def register_pledge(body: PledgeCreate, registry: Registry) -> PledgeRecordPubli
     return PledgeRecordPublic.of(pledge, registry.rights.certificate_number(pledge.token_id))
 
 
-@router.get("/pledges/{pledge_id}", response_model=PledgeRecordPublic, responses=ERRORS)
+@router.get(
+    "/pledges/{pledge_id}",
+    dependencies=[SignedInOnly],
+    response_model=PledgeRecordPublic,
+    responses=ERRORS,
+)
 def get_pledge(pledge_id: int, registry: Registry) -> PledgeRecordPublic:
     """The pledge as the contract holds it now."""
     pledge = registry.rights.pledge(pledge_id)
     return PledgeRecordPublic.of(pledge, registry.rights.certificate_number(pledge.token_id))
 
 
-@router.get("/pledges", response_model=PledgeList, responses=ERRORS)
+@router.get(
+    "/pledges",
+    dependencies=[SignedInOnly],
+    response_model=PledgeList,
+    responses=ERRORS,
+)
 def lien_search(
     registry: Registry,
     holder: Annotated[str | None, Query(description="the pledgor (holder) address")] = None,
@@ -198,7 +229,12 @@ def certificate_licences(
     return LicenceList(items=[LicenceRecordPublic.of_row(r) for r in rows], indexer_head=head)
 
 
-@router.get("/certificates/{number}/transfers", response_model=TransferList, responses=ERRORS)
+@router.get(
+    "/certificates/{number}/transfers",
+    dependencies=[SignedInOnly],
+    response_model=TransferList,
+    responses=ERRORS,
+)
 def certificate_transfers(number: str, registry: Registry) -> TransferList:
     """Every movement of a certificate with its reason, in chain order (the mirror)."""
     token_id, text = certificate_of(registry, number)
@@ -214,35 +250,35 @@ def certificate_transfers(number: str, registry: Registry) -> TransferList:
 # chain refuses an account without the regulator role (403 with the contract's error).
 
 
-@prepare(regulator_router, "/freezes/prepare")
+@prepare(regulator_router, "/freezes/prepare", require_regulator)
 def prepare_freeze(body: FreezePrepare, registry: Registry) -> ContractCall:
     """Freeze a certificate (冻结) for a case; the case reference's hash goes on chain."""
     token_id, _ = certificate_of(registry, body.certificate_number)
     return registry.rights.freeze_call(token_id, body.case_reference)
 
 
-@prepare(regulator_router, "/freezes/{number}/release/prepare")
+@prepare(regulator_router, "/freezes/{number}/release/prepare", require_regulator)
 def prepare_unfreeze(number: str, body: FreezeReleasePrepare, registry: Registry) -> ContractCall:
     """Lift the freeze of a certificate (解冻)."""
     token_id, _ = certificate_of(registry, number)
     return registry.rights.unfreeze_call(token_id, body.case_reference)
 
 
-@prepare(regulator_router, "/court-orders/prepare")
+@prepare(regulator_router, "/court-orders/prepare", require_regulator)
 def prepare_court_order(body: CourtOrderPrepare, registry: Registry) -> ContractCall:
     """Execute a court-ordered transfer (司法划转): the only movement a freeze allows."""
     token_id, _ = certificate_of(registry, body.certificate_number)
     return registry.rights.court_order_call(token_id, body.to, body.case_reference)
 
 
-@prepare(regulator_router, "/transfer-approvals/prepare")
+@prepare(regulator_router, "/transfer-approvals/prepare", require_regulator)
 def prepare_transfer_approval(body: TransferApprovalPrepare, registry: Registry) -> ContractCall:
     """Approve a transfer of important data to one recipient until ``expiry``."""
     token_id, _ = certificate_of(registry, body.certificate_number)
     return registry.rights.transfer_approval_call(token_id, body.to, body.expiry)
 
 
-@prepare(regulator_router, "/cross-border-records/prepare")
+@prepare(regulator_router, "/cross-border-records/prepare", require_regulator)
 def prepare_cross_border_record(body: CrossBorderRecordPrepare, registry: Registry) -> ContractCall:
     """Record the legal basis of a transfer abroad (数据出境) to one recipient."""
     token_id, _ = certificate_of(registry, body.certificate_number)
@@ -251,7 +287,7 @@ def prepare_cross_border_record(body: CrossBorderRecordPrepare, registry: Regist
     )
 
 
-@prepare(regulator_router, "/party-countries/prepare")
+@prepare(regulator_router, "/party-countries/prepare", require_regulator)
 def prepare_party_country(body: PartyCountryPrepare, registry: Registry) -> ContractCall:
     """Record the country of a party (``null`` or ``CN``: domestic)."""
     return registry.rights.party_country_call(body.party, body.country)
@@ -259,6 +295,7 @@ def prepare_party_country(body: PartyCountryPrepare, registry: Registry) -> Cont
 
 @router.get(
     "/certificates/{number}/cross-border-records/{recipient}",
+    dependencies=[SignedInOnly],
     response_model=CrossBorderRecordPublic,
     responses=ERRORS,
 )
@@ -271,14 +308,24 @@ def get_cross_border_record(
     return CrossBorderRecordPublic.build(record, certificate_number=text)
 
 
-@router.get("/parties/{address}/country", response_model=PartyCountryPublic, responses=ERRORS)
+@router.get(
+    "/parties/{address}/country",
+    dependencies=[SignedInOnly],
+    response_model=PartyCountryPublic,
+    responses=ERRORS,
+)
 def get_party_country(address: str, registry: Registry) -> PartyCountryPublic:
     """The country recorded for a party (``CN`` when none is: domestic)."""
     party = checked_address(address, "party")
     return PartyCountryPublic(party=party, country=registry.rights.party_country(party))
 
 
-@router.get("/certificates/{number}/freeze", response_model=FreezeStatePublic, responses=ERRORS)
+@router.get(
+    "/certificates/{number}/freeze",
+    dependencies=[SignedInOnly],
+    response_model=FreezeStatePublic,
+    responses=ERRORS,
+)
 def get_freeze(number: str, registry: Registry) -> FreezeStatePublic:
     """Whether a certificate is frozen, since when, by whom, and the case reference's hash."""
     token_id, text = certificate_of(registry, number)

@@ -13,7 +13,14 @@ import json
 
 from fastapi import APIRouter
 
-from api.deps import Registry
+from api.deps import (
+    Registry,
+    SignedInOnly,
+    require_appraiser,
+    require_appraiser_of,
+    require_holder,
+    require_regulator,
+)
 from api.routes.common import ERRORS, certificate_of, prepare
 from api.schemas.valuation import (
     AccountingClassPrepare,
@@ -46,7 +53,12 @@ def _public(
     ]
 
 
-@router.post("/valuations/compute", response_model=ComputationPublic, responses=ERRORS)
+@router.post(
+    "/valuations/compute",
+    dependencies=[SignedInOnly],
+    response_model=ComputationPublic,
+    responses=ERRORS,
+)
 def compute(body: ComputationCreate, registry: Registry) -> ComputationPublic:
     """Run a calculator (no chain call): the value, and the computation record whose SHA-256
     can be the valuation's report hash."""
@@ -61,7 +73,12 @@ def compute(body: ComputationCreate, registry: Registry) -> ComputationPublic:
     )
 
 
-@router.get("/certificates/{number}/valuations", response_model=ValuationList, responses=ERRORS)
+@router.get(
+    "/certificates/{number}/valuations",
+    dependencies=[SignedInOnly],
+    response_model=ValuationList,
+    responses=ERRORS,
+)
 def certificate_valuations(number: str, registry: Registry) -> ValuationList:
     """Every valuation of a certificate, withdrawn ones included (append-only history)."""
     token_id, text = certificate_of(registry, number)
@@ -77,17 +94,27 @@ def certificate_valuations(number: str, registry: Registry) -> ValuationList:
     )
 
 
-@router.get("/valuations/{valuation_id}", response_model=ValuationPublic, responses=ERRORS)
+@router.get(
+    "/valuations/{valuation_id}",
+    dependencies=[SignedInOnly],
+    response_model=ValuationPublic,
+    responses=ERRORS,
+)
 def get_valuation(valuation_id: int, registry: Registry) -> ValuationPublic:
     return _public(registry, [registry.valuations.valuation(valuation_id)])[0]
 
 
-@router.get("/appraisers/{address}", response_model=AppraiserPublic, responses=ERRORS)
+@router.get(
+    "/appraisers/{address}",
+    dependencies=[SignedInOnly],
+    response_model=AppraiserPublic,
+    responses=ERRORS,
+)
 def get_appraiser(address: str, registry: Registry) -> AppraiserPublic:
     return AppraiserPublic.model_validate(registry.valuations.appraiser(address))
 
 
-@prepare(router, "/certificates/{number}/valuations/prepare")
+@prepare(router, "/certificates/{number}/valuations/prepare", require_appraiser)
 def prepare_valuation(number: str, body: ValuationPrepare, registry: Registry) -> ContractCall:
     """An accredited appraiser attests a valuation (refused for anyone else, a certificate not
     issued, a base date in the future, an asset version that does not exist)."""
@@ -95,7 +122,7 @@ def prepare_valuation(number: str, body: ValuationPrepare, registry: Registry) -
     return registry.valuations.submission_call(token_id, body.submission)
 
 
-@prepare(router, "/valuations/{valuation_id}/withdrawal/prepare")
+@prepare(router, "/valuations/{valuation_id}/withdrawal/prepare", require_appraiser_of)
 def prepare_withdrawal(
     valuation_id: int, body: WithdrawalPrepare, registry: Registry
 ) -> ContractCall:
@@ -104,7 +131,7 @@ def prepare_withdrawal(
     return registry.valuations.withdrawal_call(valuation_id, body.reason)
 
 
-@prepare(router, "/certificates/{number}/accounting-class/prepare")
+@prepare(router, "/certificates/{number}/accounting-class/prepare", require_holder)
 def prepare_accounting_class(
     number: str, body: AccountingClassPrepare, registry: Registry
 ) -> ContractCall:
@@ -114,13 +141,13 @@ def prepare_accounting_class(
     return registry.valuations.accounting_call(token_id, body.accounting_class)
 
 
-@prepare(regulator_router, "/appraisers/prepare")
+@prepare(regulator_router, "/appraisers/prepare", require_regulator)
 def prepare_accreditation(body: AppraiserPrepare, registry: Registry) -> ContractCall:
     """A regulator (or the admin) accredits an appraisal firm's account."""
     return registry.valuations.accreditation_call(body.appraiser, body.accreditation)
 
 
-@prepare(regulator_router, "/appraisers/{address}/removal/prepare")
+@prepare(regulator_router, "/appraisers/{address}/removal/prepare", require_regulator)
 def prepare_removal(
     address: str, body: AppraiserRemovalPrepare, registry: Registry
 ) -> ContractCall:

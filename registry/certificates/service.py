@@ -189,7 +189,7 @@ class CertificateService:
             or self.registrations.registrar_code_of(account.address, block) != registrar_code
         ):
             held = (
-                "no registrar key (DAREG_CREDENTIAL_KEY)"
+                "no registrar key (DAREG_CREDENTIAL_KEYSTORE or DAREG_CREDENTIAL_KEY)"
                 if account is None
                 else f"its credential account {account.address} is not one of its registrar "
                 "accounts"

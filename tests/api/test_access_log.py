@@ -15,10 +15,9 @@ from fastapi.testclient import TestClient
 from api.main import create_app
 from registry.chain.eip712 import sign_typed_data
 from registry.context import RegistryContext
-from tests.api.actors import V1
-from tests.api.test_evidence import signed
+from tests.api.actors import V1, sign_in
 from tests.conftest import admin
-from tests.registry.rights.test_service import buyer, grant_regulator, regulator
+from tests.registry.rights.test_service import buyer, grant_regulator, holder, regulator
 
 LOG = f"{V1}/regulator/access-log"
 FP = "0x" + "2e" * 32
@@ -32,10 +31,21 @@ def api(ctx: RegistryContext) -> Iterator[TestClient]:
 
 
 def entries(api: TestClient, **params: Any) -> list[dict[str, Any]]:
-    response = api.get(LOG, params=params)
+    """The log as the regulator reads it (signed in: two more writes the first time)."""
+    response = api.get(LOG, params=params, headers=sign_in(api, regulator()))
     assert response.status_code == 200, response.text
     items: list[dict[str, Any]] = response.json()["items"]
     return items
+
+
+def anchor(api: TestClient, request_id: str) -> Any:
+    """The signed-in holder anchors ``FP`` (its EIP-712 message, relayed by the operator)."""
+    session = sign_in(api, holder())
+    body = {"fingerprint": FP, "anchorer": holder().address}
+    typed = api.post(f"{V1}/evidence/typed-data", json=body, headers=session).json()
+    signature = "0x" + sign_typed_data(typed, holder()).hex()
+    body |= {"deadline": typed["message"]["deadline"], "signature": signature}
+    return api.post(f"{V1}/evidence", json=body, headers={**session, "X-Request-ID": request_id})
 
 
 def by_request(api: TestClient, request_id: str) -> dict[str, Any]:
@@ -45,10 +55,13 @@ def by_request(api: TestClient, request_id: str) -> dict[str, Any]:
 
 
 def test_each_write_is_recorded_once_with_its_transactions(api: TestClient) -> None:
-    # a relayed action: prepare (no transaction), then relay (one)
+    # a relayed action of the signed-in regulator: prepare (no transaction), relay (one)
+    session = sign_in(api, regulator())
     body = {"party": buyer().address, "country": "CN", "signer": regulator().address}
     prepared = api.post(
-        f"{V1}/regulator/party-countries/prepare", json=body, headers={"X-Request-ID": "prep-1"}
+        f"{V1}/regulator/party-countries/prepare",
+        json=body,
+        headers={**session, "X-Request-ID": "prep-1"},
     )
     assert prepared.status_code == 200, prepared.text
     assert prepared.headers["X-Request-ID"] == "prep-1"
@@ -57,16 +70,18 @@ def test_each_write_is_recorded_once_with_its_transactions(api: TestClient) -> N
     relayed = api.post(
         f"{V1}/relay",
         json={"request": p["request"], "signature": signature},
-        headers={"X-Request-ID": "relay-1", "Idempotency-Key": "idem-relay-1"},
+        headers={**session, "X-Request-ID": "relay-1", "Idempotency-Key": "idem-relay-1"},
     )
     assert relayed.status_code == 201, relayed.text
     assert relayed.headers["X-Request-ID"] == "relay-1"
-    # an operator-paid anchor
-    anchored = api.post(f"{V1}/evidence", json=signed(api, FP), headers={"X-Request-ID": "anc-1"})
+    # an operator-paid anchor of the signed-in holder
+    anchored = anchor(api, "anc-1")
     assert anchored.status_code == 201, anchored.text
     # a refusal: no transaction, the error's code
     refused = api.post(
-        f"{V1}/evidence", json={"fingerprint": "nope"}, headers={"Idempotency-Key": "idem-bad"}
+        f"{V1}/evidence",
+        json={"fingerprint": "nope"},
+        headers={**sign_in(api, holder()), "Idempotency-Key": "idem-bad"},
     )
     assert refused.status_code == 422
     # reads are not recorded; an insane request id is replaced, not echoed
@@ -81,20 +96,25 @@ def test_each_write_is_recorded_once_with_its_transactions(api: TestClient) -> N
     assert prep["tx_hashes"] == []
     assert prep["client"] == "testclient"
     assert prep["idempotency_key"] is None
+    assert prep["caller"] == regulator().address
+    assert prep["via"] == "session"
+    assert prep["role"] == "regulator"
 
     relay = by_request(api, "relay-1")
     assert relay["action"] == "POST /api/v1/relay"
     assert relay["outcome"] == "201"
     assert relay["idempotency_key"] == "idem-relay-1"
     assert relay["tx_hashes"] == [relayed.json()["tx_hash"].lower()]
-    # anonymous so far: no caller, no role (authentication sets request.state.caller / role)
-    assert relay["caller"] is None
-    assert relay["role"] is None
+    # the authenticated caller, as the authentication left it in request.state
+    assert relay["caller"] == regulator().address
+    assert relay["via"] == "session"
+    assert relay["role"] is not None
 
-    anchor = by_request(api, "anc-1")
-    assert anchor["action"] == "POST /api/v1/evidence"
-    assert anchor["outcome"] == "201"
-    assert anchor["tx_hashes"] == [anchored.json()["tx_hash"].lower()]
+    anchored_row = by_request(api, "anc-1")
+    assert anchored_row["action"] == "POST /api/v1/evidence"
+    assert anchored_row["outcome"] == "201"
+    assert anchored_row["tx_hashes"] == [anchored.json()["tx_hash"].lower()]
+    assert anchored_row["caller"] == holder().address
 
     bad = [e for e in entries(api, limit=500) if e["idempotency_key"] == "idem-bad"]
     assert len(bad) == 1
@@ -103,19 +123,25 @@ def test_each_write_is_recorded_once_with_its_transactions(api: TestClient) -> N
     assert len(bad[0]["request_id"]) == 32  # generated
 
     api_rows = [e for e in entries(api, limit=500) if e["channel"] == "api"]
-    assert all(not e["action"].startswith(("GET ", "HEAD ")) for e in api_rows)
-    # prepare, relay, the anchor's typed-data and POST, the refused POST
-    assert len(api_rows) == 5
+    assert [e["action"] for e in reversed(api_rows)] == [
+        "POST /api/v1/auth/challenge",
+        "POST /api/v1/auth/sign-in",
+        "POST /api/v1/regulator/party-countries/prepare",
+        "POST /api/v1/relay",
+        "POST /api/v1/auth/challenge",
+        "POST /api/v1/auth/sign-in",
+        "POST /api/v1/evidence/typed-data",
+        "POST /api/v1/evidence",
+        "POST /api/v1/evidence",
+    ]  # and no GET
 
 
 def test_the_regulator_filters_and_pages(api: TestClient) -> None:
-    first = api.post(f"{V1}/evidence", json=signed(api, FP), headers={"X-Request-ID": "a-1"})
+    first = anchor(api, "a-1")
     assert first.status_code == 201
     for n in range(3):
-        assert (
-            api.post(f"{V1}/evidence", json={}, headers={"X-Request-ID": f"r-{n}"}).status_code
-            == 422
-        )
+        headers = {**sign_in(api, holder()), "X-Request-ID": f"r-{n}"}
+        assert api.post(f"{V1}/evidence", json={}, headers=headers).status_code == 422
     tx = first.json()["tx_hash"]
 
     everything = entries(api, limit=500)
@@ -145,18 +171,19 @@ def test_the_regulator_filters_and_pages(api: TestClient) -> None:
         "r-1",
         "r-2",
     }
-    page = api.get(LOG, params={"outcome": "4xx", "limit": 2, "offset": 1}).json()
+    paging = {"outcome": "4xx", "limit": 2, "offset": 1}
+    page = api.get(LOG, params=paging, headers=sign_in(api, regulator())).json()
     assert page["total"] == 3
     assert page["limit"] == 2
     assert page["offset"] == 1
     assert [e["request_id"] for e in page["items"]] == ["r-1", "r-0"]
 
-    newest = everything[0]["recorded_at"]
-    assert entries(api, since=newest, outcome="4xx")[0]["request_id"] == "r-2"
+    last_refusal = next(e["recorded_at"] for e in everything if e["request_id"] == "r-2")
+    assert [e["request_id"] for e in entries(api, since=last_refusal, outcome="4xx")] == ["r-2"]
     assert entries(api, until=everything[-1]["recorded_at"]) == []
 
     for params in ({"tx_hash": "0x12"}, {"caller": "nobody"}, {"outcome": "3xx"}):
-        response = api.get(LOG, params=params)
+        response = api.get(LOG, params=params, headers=sign_in(api, regulator()))
         assert response.status_code == 422, (params, response.text)
     # reading the log writes nothing to it
     assert entries(api, limit=500) == entries(api, limit=500)
@@ -171,6 +198,7 @@ class _Caller:
 
 
 def test_the_authenticated_caller_and_role_are_recorded(ctx: RegistryContext) -> None:
+    grant_regulator(ctx)
     app = create_app(ctx)
 
     def authenticated(request: Request) -> None:  # as the authorisation dependency will do

@@ -48,6 +48,7 @@ from __future__ import annotations
 from sqlalchemy import Table
 
 from registry.db.models.access import AccessLogRecord
+from registry.db.models.auth import API_KEY_NAME_LENGTH, ApiKey, AuthNonce, AuthSession
 from registry.db.models.base import (
     ADDRESS_LENGTH,
     FACT_LENGTH,
@@ -94,6 +95,7 @@ from registry.db.models.valuation import (
 
 __all__ = [
     "ADDRESS_LENGTH",
+    "API_KEY_NAME_LENGTH",
     "FACT_LENGTH",
     "HASH_LENGTH",
     "MIRROR_TABLES",
@@ -102,9 +104,12 @@ __all__ = [
     "UINT128_DIGITS",
     "AccessLogRecord",
     "AccountingClassRecord",
+    "ApiKey",
     "AppraiserRecord",
     "AssetFacts",
     "AssetVersion",
+    "AuthNonce",
+    "AuthSession",
     "Block",
     "CrossBorderRecordRow",
     "Document",
@@ -135,9 +140,12 @@ __all__ = [
     "ValuationRecordRow",
     "access_log_table",
     "accounting_class_table",
+    "api_key_table",
     "appraiser_table",
     "asset_facts_table",
     "asset_version_table",
+    "auth_nonce_table",
+    "auth_session_table",
     "block_table",
     "cross_border_record_table",
     "cursor_table",
@@ -178,6 +186,9 @@ block_table = table_of(Block)
 raw_event_table = table_of(RawEvent)
 evidence_table = table_of(Evidence)
 document_table = table_of(Document)
+auth_nonce_table = table_of(AuthNonce)
+auth_session_table = table_of(AuthSession)
+api_key_table = table_of(ApiKey)
 registrar_profile_table = table_of(RegistrarProfile)
 asset_facts_table = table_of(AssetFacts)
 report_label_table = table_of(ReportLabel)

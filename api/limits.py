@@ -1,0 +1,83 @@
+"""The rate limit of anonymous requests, per client address.
+
+Public operations (certificate checks, verification, evidence look-up, sign-in ...) need no
+credentials, so they are what anyone can flood. Every request that carries no credential
+(neither an ``Authorization`` header nor the session cookie) draws from a token bucket of its
+client address: ``public_rate_per_minute`` requests a minute, as a burst or spread out. A
+request beyond it is answered 429 ``rate_limited`` with ``Retry-After``, before any work.
+Signed-in callers are known and answer for their requests (the relayer has its own quotas)."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from threading import Lock
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from api.deps import SESSION_COOKIE
+
+#: Client addresses remembered at most (the oldest idle ones are forgotten first).
+_CLIENTS = 65_536
+
+
+class TokenBuckets:
+    """``rate`` tokens a minute per key, up to ``rate`` banked."""
+
+    def __init__(self, rate: int, clock: Callable[[], float] = time.monotonic) -> None:
+        self._rate = rate
+        self._clock = clock
+        self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()
+        self._lock = Lock()
+
+    def take(self, key: str) -> float:
+        """0 if ``key`` may go on now, else the seconds until it may."""
+        now = self._clock()
+        per_second = self._rate / 60
+        with self._lock:
+            tokens, since = self._buckets.pop(key, (float(self._rate), now))
+            tokens = min(float(self._rate), tokens + (now - since) * per_second)
+            wait = 0.0 if tokens >= 1 else (1 - tokens) / per_second
+            if wait == 0.0:
+                tokens -= 1
+            self._buckets[key] = (tokens, now)
+            while len(self._buckets) > _CLIENTS:
+                self._buckets.popitem(last=False)
+        return wait
+
+
+class AnonymousRateLimit:
+    """ASGI middleware: :class:`TokenBuckets` per client address for requests without
+    credentials."""
+
+    def __init__(self, app: ASGIApp, rate_per_minute: int) -> None:
+        self._app = app
+        self._buckets = TokenBuckets(rate_per_minute)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self._app(scope, receive, send)
+            return
+        request = Request(scope)
+        if "authorization" not in request.headers and SESSION_COOKIE not in request.cookies:
+            client = request.client.host if request.client else "unknown"
+            wait = self._buckets.take(client)
+            if wait > 0:
+                response: Response = JSONResponse(
+                    {
+                        "error": {
+                            "code": "rate_limited",
+                            "message": f"too many requests from {client} without signing in; "
+                            f"retry in {math.ceil(wait)} s or sign in",
+                        }
+                    },
+                    status_code=429,
+                    headers={"Retry-After": str(math.ceil(wait))},
+                )
+                await response(scope, receive, send)
+                return
+        await self._app(scope, receive, send)
