@@ -149,9 +149,11 @@ def certificate(
     as_json: JsonFlag = False,
 ) -> None:
     """Show a certificate by its number (the check digit catches typos)."""
+    from registry.domain.registration import public_metadata
+
     ctx = open_context()
     reg = ctx.registrations.by_certificate_number(number)
-    metadata = ctx.registrations.metadata(reg)
+    metadata = public_metadata(ctx.registrations.metadata(reg))  # docs/privacy.md
     data = {**registration_json(reg), "metadata": metadata.document()}
     registrar_name = ctx.registrations.registrars.name(reg.registrar_code)
     emit(

@@ -29,6 +29,7 @@ from registry.domain.deployment import DeploymentManifest
 from registry.domain.inputs import checked_address
 from registry.errors import ConfigurationError, DeploymentError
 from registry.evidence.service import EvidenceService
+from registry.identities import IdentityStore
 from registry.keys import ServiceKeySource, service_account
 from registry.registration.service import RegistrationService
 from registry.relay.service import RelayService
@@ -112,7 +113,11 @@ class RegistryContext:
         self.evidence = EvidenceService(self.client, self.manifest)
         documents = DocumentStore(self.engine)
         self.registrations = RegistrationService(
-            self.client, self.manifest, documents, RegistrarDirectory(self.engine)
+            self.client,
+            self.manifest,
+            documents,
+            RegistrarDirectory(self.engine),
+            IdentityStore(self.engine),
         )
         self.rights = RightsService(self.client, self.manifest, documents)
         self.relay = RelayService(self.client, self.manifest)

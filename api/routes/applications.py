@@ -19,6 +19,8 @@ from api.deps import (
     Registry,
     SignedInOnly,
     acting_for,
+    need,
+    require_privy_to_application,
     require_staff,
     require_staff_of_application,
     require_staff_of_objection,
@@ -30,6 +32,7 @@ from api.schemas.registration import (
     ApplicationTypedData,
     BatchIssuePrepare,
     DecisionPrepare,
+    HolderIdentityPublic,
     ObjectionPublic,
     RegistrarPublic,
     RegistrationList,
@@ -58,11 +61,15 @@ def application_typed_data(
     POST."""
     acting_for(caller, body.applicant, "the application")
     deadline = registry.client.block().timestamp + body.ttl_seconds
+    public = registry.registrations.commit_metadata(body.metadata)  # what goes on chain
     typed = registry.registrations.application_typed_data(
-        body.metadata, body.registrar_code, body.applicant, deadline
+        public, body.registrar_code, body.applicant, deadline
     )
     return ApplicationTypedData(
-        typed_data=typed, metadata_hash="0x" + body.metadata.digest().hex(), deadline=deadline
+        typed_data=typed,
+        metadata_hash="0x" + public.digest().hex(),
+        deadline=deadline,
+        metadata=public,
     )
 
 
@@ -154,6 +161,19 @@ def get_by_registration_number(number: str, registry: Registry) -> RegistrationP
 def versions(reg_id: int, registry: Registry) -> list[VersionPublic]:
     """Every version of the asset (fingerprint and metadata), oldest first."""
     return [VersionPublic.model_validate(v) for v in registry.registrations.versions(reg_id)]
+
+
+@router.get(
+    "/applications/{reg_id}/holder-identity",
+    dependencies=[need(require_privy_to_application)],
+    response_model=HolderIdentityPublic,
+    responses=ERRORS,
+)
+def holder_identity(reg_id: int, registry: Registry) -> HolderIdentityPublic:
+    """The registered holder's full identifier: a natural person's resident identity or
+    passport number, never shown in full on a public route, with the salt of its commitment and
+    whether it verifies against the on-chain metadata hash (docs/privacy.md)."""
+    return HolderIdentityPublic.build(registry.registrations.holder_identity(reg_id))
 
 
 # --- the registrar's review (signed by a registrar account, relayed) -----------------------

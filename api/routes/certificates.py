@@ -13,7 +13,7 @@ from api.deps import Registry
 from api.schemas.common import ErrorPublic
 from registry.certificates import labels
 from registry.certificates.document import CertificateDocument
-from registry.domain.registration import Status
+from registry.domain.registration import Status, public_holder
 from registry.errors import CertificateNotFoundError, MalformedNumberError
 from registry.registration.service import METADATA_MEDIA_TYPE
 from registry.verification.service import Verification
@@ -76,9 +76,10 @@ def get_pdf(number: str, registry: Registry) -> Response:
 )
 def get_metadata(number: str, registry: Registry) -> Response:
     """The ``tokenURI`` target: the exact canonical metadata bytes (RFC 8785) whose SHA-256 is
-    the certificate's on-chain ``metadataHash``."""
+    the certificate's on-chain ``metadataHash`` (a natural person's identifier in it masked and
+    committed, docs/privacy.md)."""
     service = registry.registrations
-    body = service.metadata_document(service.by_certificate_number(number))
+    body = service.public_metadata_document(service.by_certificate_number(number))
     return Response(body, media_type=METADATA_MEDIA_TYPE)
 
 
@@ -182,17 +183,10 @@ _VERDICTS: dict[Status, tuple[str, str, str]] = {
 }
 
 
-def _masked(identifier_type: str, identifier: str) -> str:
-    """Personal ID numbers are masked on the public page; organisation codes are public."""
-    if identifier_type == "id_card" and len(identifier) > 7:
-        return identifier[:3] + "*" * (len(identifier) - 7) + identifier[-4:]
-    return identifier
-
-
 def _verified(doc: CertificateDocument) -> str:
     tone, zh, en = _VERDICTS.get(doc.status, ("bad", "证书状态异常", "Unexpected status"))
     status = labels.STATUS[doc.status]
-    holder = doc.holder
+    holder = public_holder(doc.holder)  # a natural person's identifier masked
     rows: list[tuple[str, str, str]] = [
         ("证书编号", "Certificate No.", doc.certificate_number),
         ("登记编号", "Registration No.", doc.registration_number),
@@ -205,8 +199,7 @@ def _verified(doc: CertificateDocument) -> str:
         (
             "证件号码",
             "Identifier",
-            f"{_masked(holder.identifier_type, holder.identifier)}"
-            f"（{labels.both(labels.IDENTIFIER_TYPE[holder.identifier_type])}）",
+            f"{holder.identifier}（{labels.both(labels.IDENTIFIER_TYPE[holder.identifier_type])}）",
         ),
         ("持有人地址", "Holder address", holder.address),
         ("登记机构", "Registrar", f"{doc.registrar.name or '—'}（代码 code {doc.registrar.code}）"),

@@ -36,6 +36,11 @@ class ApplicationTypedData(BaseModel):
     typed_data: dict[str, Any]
     metadata_hash: str
     deadline: int
+    metadata: AssetMetadata = Field(
+        description="the public metadata document whose SHA-256 is metadata_hash: a natural "
+        "person's identifier masked and committed (docs/privacy.md); submit either this or the "
+        "draft's metadata with the signature"
+    )
 
 
 class ApplicationCreate(BaseModel):
@@ -184,6 +189,32 @@ class ObjectionPublic(Public):
     objector: str
     filed_at: datetime
     status: ObjectionStatus
+
+
+class HolderIdentityPublic(Public):
+    """The registered holder's full identifier (the holder, its registrar's staff and regulators
+    only): a natural person's with the salt of its commitment, checked against the chain
+    (docs/privacy.md)."""
+
+    registration_id: int
+    name: str
+    address: str
+    identifier_type: str
+    identifier: str = Field(description="in full")
+    masked: str = Field(description="the form every public document shows")
+    salt: str | None = Field(
+        description="0x + 64 hex digits: with the identifier, recomputes the commitment; null "
+        "for a legal entity, whose identifier is public"
+    )
+    commitment: str | None = Field(
+        description="identifier_commitment of the on-chain metadata: 0x + SHA-256(salt ‖ "
+        "identifier_type ‖ 0x00 ‖ identifier)"
+    )
+    metadata_hash: str = Field(description="the on-chain metadataHash of that document")
+    verified: bool = Field(
+        description="the stored document hashes to metadata_hash and the commitment recomputed "
+        "from identifier and salt is the one it carries"
+    )
 
 
 class RegistrarPublic(Public):

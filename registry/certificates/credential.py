@@ -28,7 +28,7 @@ from eth_utils.address import is_address, to_checksum_address
 from registry.certificates.document import CertificateDocument
 from registry.certificates.labels import iso_utc
 from registry.chain.eip712 import DOMAIN_TYPES, sign_typed_data
-from registry.domain.registration import canonical_json
+from registry.domain.registration import canonical_json, public_holder
 from registry.errors import DaregError
 from registry.registration.service import RegistrationService
 
@@ -99,15 +99,18 @@ def unsigned_credential(doc: CertificateDocument, issuer_address: str) -> dict[s
     """The credential without ``proof``: the certificate's facts, issued by ``issuer_address``."""
     chain_id = doc.chain.chain_id
     issuer_did = did_pkh(chain_id, issuer_address)
-    holder = doc.holder
+    holder = public_holder(doc.holder)  # a natural person's identifier masked (docs/privacy.md)
     subject: dict[str, Any] = {
         "id": did_pkh(chain_id, holder.address),
-        "holder": {
-            "name": holder.name,
-            "identifierType": holder.identifier_type,
-            "identifier": holder.identifier,
-            "address": to_checksum_address(holder.address),
-        },
+        "holder": _drop_none(
+            {
+                "name": holder.name,
+                "identifierType": holder.identifier_type,
+                "identifier": holder.identifier,
+                "identifierCommitment": holder.identifier_commitment,
+                "address": to_checksum_address(holder.address),
+            }
+        ),
         "certificateNumber": doc.certificate_number,
         "registrationNumber": doc.registration_number,
         "tokenId": doc.token_id,

@@ -21,6 +21,7 @@ from registry.domain.registration import (
     Holder,
     Right,
     Status,
+    public_holder,
 )
 
 CERTIFICATE_SCHEMA = "dareg.certificate/1"
@@ -79,7 +80,10 @@ class CertificateDocument(_Frozen):
     token_id: int
     status: Status = Field(description="issued (valid), expired, cancelled or revoked")
     valid: bool = Field(description="true while issued and not expired")
-    holder: Holder = Field(description="the holder; the address is the chain's")
+    holder: Holder = Field(
+        description="the holder; the address is the chain's; a natural person's identifier "
+        "masked, with its commitment (docs/privacy.md)"
+    )
     asset_name: str
     asset_kind: AssetKind
     rights: list[Right] = Field(description="the certified rights")
@@ -112,10 +116,11 @@ PENDING_HOLDER_NAME = "受让人（待变更登记） Transferee, pending change
 
 
 def current_holder(metadata: AssetMetadata, chain_holder: str) -> Holder:
-    """The holder as of now: the registered particulars if the chain's holder is the one they
-    name, otherwise (after a transfer) the chain's address with no name attributed to it."""
+    """The holder as of now, in its public view (a natural person's identifier masked): the
+    registered particulars if the chain's holder is the one they name, otherwise (after a
+    transfer) the chain's address with no name attributed to it."""
     if metadata.holder.address.lower() == chain_holder.lower():
-        return metadata.holder
+        return public_holder(metadata.holder)
     return Holder(
         name=PENDING_HOLDER_NAME, identifier_type="other", identifier="—", address=chain_holder
     )

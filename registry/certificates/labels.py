@@ -76,6 +76,7 @@ UPDATE_FREQUENCY: dict[UpdateFrequency, Label] = {
 IDENTIFIER_TYPE: dict[str, Label] = {
     "uscc": ("统一社会信用代码", "Unified social credit code"),
     "id_card": ("居民身份证", "Resident ID card"),
+    "passport": ("护照", "Passport"),
     "other": ("其他证件", "Other identifier"),
 }
 

@@ -21,7 +21,7 @@ from fpdf.enums import Align, MethodReturnValue, WrapMode, XPos, YPos
 
 from registry.certificates import labels
 from registry.certificates.document import CertificateDocument
-from registry.domain.registration import Status
+from registry.domain.registration import Status, public_holder
 from registry.errors import ConfigurationError
 from registry.settings import Settings
 
@@ -287,7 +287,7 @@ def _date(moment: datetime | None) -> str:
 
 def _essentials(doc: CertificateDocument) -> list[tuple[labels.Label, list[Row]]]:
     m = doc.metadata
-    holder = doc.holder
+    holder = public_holder(doc.holder)  # a natural person's identifier masked (docs/privacy.md)
     registrar = doc.registrar.name or "—"
     return [
         (

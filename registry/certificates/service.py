@@ -6,7 +6,9 @@ the answer (the registration, its versions, the evidence anchor, ``tokenURI``, t
 registrar code, the encumbrances of the verification page) is pinned to it, so a certificate
 never mixes two states of the chain. The stored metadata document comes from the
 :class:`~registry.documents.DocumentStore` through the registration service and is checked
-against the on-chain hash.
+against the on-chain hash. Every answer is public: the holder is its public view
+(:func:`~registry.domain.registration.public_holder`: a natural person's identifier masked and
+committed, never in full; docs/privacy.md).
 """
 
 from __future__ import annotations
@@ -33,7 +35,14 @@ from registry.certificates.pdf import fonts_in, render_certificate_pdf
 from registry.chain.client import ChainClient
 from registry.domain.evidence import parse_fingerprint
 from registry.domain.numbers import parse_certificate_number
-from registry.domain.registration import AssetMetadata, Registration, Right, Status, sha256_hex
+from registry.domain.registration import (
+    AssetMetadata,
+    Registration,
+    Right,
+    Status,
+    public_metadata,
+    sha256_hex,
+)
 from registry.errors import (
     CertificateNotFoundError,
     ContractRevertError,
@@ -108,7 +117,7 @@ class CertificateService:
                 number=number,
                 metadata_hash=registration.metadata_hash,
             )
-        metadata = AssetMetadata.model_validate_json(body)
+        metadata = public_metadata(AssetMetadata.model_validate_json(body))
         token_uri = self._token_uri(registration.id, block)
         return CertificateDocument(
             certificate_number=number,

@@ -3,8 +3,10 @@
 On a fresh embedded chain whose clock starts :data:`HISTORY_DAYS` in the past, the seeding
 replays a plausible history: the registry's admin (development account 20, never the operator)
 sets up three registration agencies and binds their staff, grants the regulator and pauser
-roles; four data holders anchor their datasets (存证) and apply; the agencies review, publish
-notices, take an objection, issue certificates (one in a batch), a resource is licensed for a
+roles; four companies and a natural person (张三, whose resident identity number is public
+only masked and committed: docs/privacy.md) anchor their datasets (存证) and apply; the
+agencies review, publish notices, take an objection, issue certificates (one in a batch,
+one to the natural person), a resource is licensed for a
 data product derived from it (a product's applicant holds each parent or a processing-use
 licence on it), and later a version change, a cancellation, a revocation and an expiry happen.
 Time moves with ``evm_increaseTime``; at the end the chain clock is brought back to the wall
@@ -34,7 +36,7 @@ from registry.context import DEV_CHAIN_IDS, DEV_CREDENTIAL_INDEX, RegistryContex
 from registry.demo import datasets as ds
 from registry.domain.access import Channel
 from registry.domain.chain import ContractCall
-from registry.domain.identifiers import make_uscc
+from registry.domain.identifiers import NATURAL_PERSON_TYPES, make_id_card, make_uscc
 from registry.domain.numbers import CST
 from registry.domain.registration import AssetMetadata, RegistrarPolicy, Right
 from registry.domain.rights import LicenceTerms, PledgeTerms, Purpose, Territory, TransferReason
@@ -48,6 +50,8 @@ from registry.errors import ConfigurationError
 from registry.evidence.fingerprint import fingerprint_path
 
 MANIFEST = "registrants.json"
+#: The development account of the demo's natural-person registrant (no test or role uses it).
+NATURAL_PERSON_INDEX = 14
 #: How far in the past the demo chain's clock starts (``anvil --timestamp``).
 HISTORY_DAYS = 120
 DAY = 86_400
@@ -56,14 +60,21 @@ DAY = 86_400
 @dataclass(frozen=True)
 class Party:
     name: str
-    uscc: str
+    identifier: str
     region: str
     industry: str
     account_index: int
+    #: ``uscc`` for a legal entity (public); ``id_card`` for a natural person, whose identifier
+    #: the registry never publishes in full (docs/privacy.md)
+    identifier_type: str = "uscc"
 
     @property
     def account(self) -> LocalAccount:
         return dev_account(self.account_index)
+
+    @property
+    def natural_person(self) -> bool:
+        return self.identifier_type in NATURAL_PERSON_TYPES
 
 
 REGISTRANTS: dict[str, Party] = {
@@ -78,6 +89,16 @@ REGISTRANTS: dict[str, Party] = {
     ),
     "factory": Party(
         "佛山智造工业互联网有限公司", make_uscc("91440600MA4UF2EN9"), "440600", "工业制造", 4
+    ),
+    # a natural person (自然人): a researcher registering field survey data collected in person;
+    # the resident identity number is public only masked (440106********0029), docs/privacy.md
+    "zhangsan": Party(
+        "张三",
+        make_id_card("44010619850612002"),
+        "440100",
+        "文化旅游",
+        NATURAL_PERSON_INDEX,
+        identifier_type="id_card",
     ),
 }
 #: A competitor with an interest in the clinic data (objects during its notice).
@@ -173,6 +194,15 @@ def _row_insurance(rng: random.Random, i: int) -> list[object]:
         f"2025-{1 + i % 12:02d}",
         rng.choice(["门诊", "住院", "药店"]),
         rng.randint(1000, 900000),
+    ]
+
+
+def _row_arcades(rng: random.Random, i: int) -> list[object]:
+    return [
+        rng.choice(["北京路", "上下九", "恩宁路", "一德路", "人民南路"]),
+        f"QL-{i:04d}",
+        rng.choice(["1920年代", "1930年代", "1950年代"]),
+        rng.choice(["完好", "局部破损", "已修缮"]),
     ]
 
 
@@ -295,6 +325,14 @@ DATASETS: list[Dataset] = [
         },
     ),
     Dataset(
+        "arcades",
+        "广州骑楼街区实地调研数据",
+        "zhangsan",
+        440,
+        ds.table(["街道", "骑楼编号", "建成年代", "保存状况"], _row_arcades, 800, "arcades.csv"),
+        {"format": "CSV", "update_frequency": "yearly", "scenarios": ["历史街区保护规划"]},
+    ),
+    Dataset(
         "index",
         "港航气象综合指数",
         "port",
@@ -409,13 +447,13 @@ class _Demo:
                 "description": f"{party.name}的{d.title}",
                 "asset_kind": "product" if product else "resource",
                 "rights": ["product_operation"] if product else ["holding", "processing_use"],
-                "holder": {
+                "holder": {  # a natural person's identifier in full: the service commits it
                     "name": party.name,
-                    "identifier_type": "uscc",
-                    "identifier": party.uscc,
+                    "identifier_type": party.identifier_type,
+                    "identifier": party.identifier,
                     "address": party.account.address,
                 },
-                "applicant_type": 1,
+                "applicant_type": 4 if party.natural_person else 1,
                 "industry": party.industry,
                 "region": party.region,
                 "application_scenarios": m["scenarios"],
@@ -475,12 +513,12 @@ class _Demo:
                 self.fingerprints[d.key] = self.write_and_anchor(d)
         self.advance(1)
         # first wave: apply, review, notice (day 1 .. 17)
-        for key in ("port", "vessels", "weather", "drugs", "typhoon"):
+        for key in ("port", "vessels", "weather", "drugs", "typhoon", "arcades"):
             self.apply(key)
             self.to_notice(key)
         self.advance(16)
         reg.issue_batch([self.ids["port"], self.ids["vessels"]], self.staff(440))  # one batch
-        for key, code in (("weather", 442), ("drugs", 441), ("typhoon", 442)):
+        for key, code in (("weather", 442), ("drugs", 441), ("typhoon", 442), ("arcades", 440)):
             reg.issue(self.ids[key], self.staff(code))
         # a data product derived from two issued resources (day 18 .. 34): the port holds its
         # own parent and takes a processing-use licence on the weather data it does not hold
@@ -670,7 +708,12 @@ class _Demo:
         }
         for key, party in parties.items():
             self.out.registrants.append(
-                {"key": key, **asdict(party), "address": party.account.address}
+                {
+                    "key": key,
+                    **asdict(party),
+                    "natural_person": party.natural_person,
+                    "address": party.account.address,
+                }
             )
         for key, reg_id in self.ids.items():
             r = reg.get(reg_id)

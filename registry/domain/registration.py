@@ -20,12 +20,19 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from registry.domain.chain import ChainEnum, when
 from registry.domain.evidence import format_fingerprint, parse_fingerprint
-from registry.domain.identifiers import uscc_problem
+from registry.domain.identifiers import (
+    NATURAL_PERSON_TYPES,
+    is_masked,
+    mask_identifier,
+    natural_person_problem,
+    uscc_problem,
+)
 from registry.domain.numbers import certificate_number, registration_number
 from registry.errors import InputError
 
 _ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
 _REGION = re.compile(r"^\d{6}$")
+_HASH = re.compile(r"^0x[0-9a-fA-F]{64}$")
 
 
 class AssetKind(ChainEnum):
@@ -135,13 +142,32 @@ class _Strict(BaseModel):
 
 
 class Holder(_Strict):
-    """The certificate holder: name, identifier and chain address."""
+    """The certificate holder: name, identifier and chain address.
+
+    A legal entity's identifier (``uscc``) is public. A natural person's (``id_card``,
+    ``passport``) is never public in full (docs/privacy.md): the document whose hash goes on
+    chain carries its masked form in ``identifier`` and a salted commitment to the full one in
+    ``identifier_commitment``; the full identifier and the salt stay off chain. A holder with
+    the full identifier is what an applicant gives; :meth:`RegistrationService.commit_metadata`
+    turns it into the public one, and :func:`public_holder` is what anyone else is shown.
+    """
 
     name: ShortText
-    identifier_type: Literal["uscc", "id_card", "other"] = Field(
-        description="uscc: 统一社会信用代码 (checked); id_card: 居民身份证; other"
+    identifier_type: Literal["uscc", "id_card", "passport", "other"] = Field(
+        description="uscc: 统一社会信用代码 (checked, public); id_card: 居民身份证号码 (checked) "
+        "and passport: 护照号码, a natural person's, public only masked; other"
     )
-    identifier: ShortText
+    identifier: ShortText = Field(
+        description="the identifier; a natural person's is masked (e.g. 110101********1234) "
+        "wherever it is public"
+    )
+    identifier_commitment: str | None = Field(
+        default=None,
+        description="a natural person's only: 0x + SHA-256 of salt ‖ type ‖ 0x00 ‖ identifier, "
+        "the commitment the on-chain metadata hash covers (docs/privacy.md); absent otherwise "
+        "(so a legal entity's document serialises, and hashes, as before the scheme)",
+        exclude_if=lambda value: value is None,
+    )
     address: str = Field(description="the holder's chain address (receives the certificate)")
 
     @field_validator("address")
@@ -151,13 +177,62 @@ class Holder(_Strict):
             raise ValueError(f"{value!r} is not a chain address (0x and 40 hex digits)")
         return value
 
+    @field_validator("identifier_commitment")
+    @classmethod
+    def _commitment(cls, value: str | None) -> str | None:
+        if value is not None and not _HASH.match(value):
+            raise ValueError("an identifier commitment is 0x and 64 hex digits")
+        return None if value is None else value.lower()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _normalise(cls, data: Any) -> Any:
+        """A natural person's identifier in capitals (an ID card's check digit X)."""
+        if isinstance(data, dict) and data.get("identifier_type") in NATURAL_PERSON_TYPES:
+            identifier = data.get("identifier")
+            if isinstance(identifier, str):
+                return {**data, "identifier": identifier.strip().upper()}
+        return data
+
     @model_validator(mode="after")
     def _identifier(self) -> Holder:
         if self.identifier_type == "uscc":
             problem = uscc_problem(self.identifier)
             if problem:
                 raise ValueError(problem)
+        if self.natural_person:
+            if self.identifier_commitment is not None and not is_masked(self.identifier):
+                raise ValueError(
+                    "a committed natural person's identifier is shown masked, never in full"
+                )
+            if not is_masked(self.identifier):
+                problem = natural_person_problem(self.identifier_type, self.identifier)
+                if problem:
+                    raise ValueError(problem)
+        elif self.identifier_commitment is not None:
+            raise ValueError("only a natural person's identifier (id_card, passport) is committed")
         return self
+
+    @property
+    def natural_person(self) -> bool:
+        """Whether the identifier names a natural person (never public in full)."""
+        return self.identifier_type in NATURAL_PERSON_TYPES
+
+    @property
+    def discloses_identifier(self) -> bool:
+        """Whether this holder carries a natural person's identifier in full."""
+        return self.natural_person and not is_masked(self.identifier)
+
+
+def public_holder(holder: Holder) -> Holder:
+    """What anyone is shown of ``holder``: a natural person's identifier masked
+    (:func:`~registry.domain.identifiers.mask_identifier`), the rest as it is. The one public
+    view of a holder: certificates, credentials, PDFs, pages and metadata all go through it."""
+    if not holder.discloses_identifier:
+        return holder
+    return holder.model_copy(
+        update={"identifier": mask_identifier(holder.identifier_type, holder.identifier)}
+    )
 
 
 class SourceOfData(_Strict):
@@ -271,12 +346,27 @@ class AssetMetadata(_Strict):
         return self.model_dump(mode="json", by_alias=True)
 
     def canonical(self) -> bytes:
-        """RFC 8785 (JCS) canonical JSON bytes."""
+        """RFC 8785 (JCS) canonical JSON bytes; refused for a document that carries a natural
+        person's identifier in full, which is never stored, hashed or put on chain (commit it
+        first: :meth:`RegistrationService.commit_metadata`, docs/privacy.md)."""
+        if self.holder.discloses_identifier:
+            raise InputError(
+                "the metadata carries a natural person's identifier in full: only its masked "
+                "form and salted commitment are hashed and published (docs/privacy.md)"
+            )
         return canonical_json(self.document())
 
     def digest(self) -> bytes:
         """SHA-256 of the canonical bytes: the ``metadataHash`` recorded on chain."""
         return hashlib.sha256(self.canonical()).digest()
+
+
+def public_metadata(metadata: AssetMetadata) -> AssetMetadata:
+    """``metadata`` with its holder's public view (:func:`public_holder`): a committed document
+    is returned as it is; one stored before the scheme with a natural person's identifier in
+    full is shown with the identifier masked (its hash then no longer verifies from this copy)."""
+    holder = public_holder(metadata.holder)
+    return metadata if holder is metadata.holder else metadata.model_copy(update={"holder": holder})
 
 
 def canonical_json(value: Any) -> bytes:
@@ -288,6 +378,24 @@ def canonical_json(value: Any) -> bytes:
 
 def sha256_hex(data: bytes) -> str:
     return "0x" + hashlib.sha256(data).hexdigest()
+
+
+@dataclass(frozen=True)
+class HolderIdentity:
+    """The registered holder's full identifier, for those who may see it (the holder, its
+    registrar's staff, regulators): a natural person's with the salt of its commitment and
+    whether that commitment, recomputed, is the one in the metadata whose hash is on chain."""
+
+    registration_id: int
+    name: str
+    address: str
+    identifier_type: str
+    identifier: str
+    masked: str  # the public form
+    salt: str | None  # 0x + 64 hex digits; None for a legal entity (its identifier is public)
+    commitment: str | None
+    metadata_hash: str
+    verified: bool
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ EIP-712 applications, and turns chain reads into :mod:`registry.domain.registrat
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time
 from typing import Any
 
@@ -20,15 +20,19 @@ from registry.chain.eip712 import SignedStruct, sign_typed_data
 from registry.documents import DocumentStore, RegistrarDirectory
 from registry.domain.chain import ChainEvent, ContractCall, Receipt
 from registry.domain.deployment import DeploymentManifest
+from registry.domain.identifiers import mask_identifier
 from registry.domain.inputs import checked_address
 from registry.domain.numbers import parse_certificate_number, parse_registration_number
 from registry.domain.registration import (
     AssetMetadata,
+    HolderIdentity,
     Objection,
     ObjectionStatus,
     RegistrarPolicy,
     Registration,
+    public_metadata,
     rights_mask,
+    sha256_hex,
 )
 from registry.errors import (
     CertificateNotFoundError,
@@ -37,7 +41,9 @@ from registry.errors import (
     NotFoundError,
     RegistrarNotFoundError,
     RegistrationNotFoundError,
+    VerificationFailedError,
 )
+from registry.identities import IdentityStore
 
 CONTRACT = "DataAssetRegistry"
 #: Registrars and roles live in the authority (contracts v2).
@@ -116,6 +122,7 @@ class RegistrationService:
         manifest: DeploymentManifest,
         documents: DocumentStore,
         registrars: RegistrarDirectory,
+        identities: IdentityStore,
     ) -> None:
         self._client = client
         self._address = manifest.address_of(CONTRACT)
@@ -123,6 +130,7 @@ class RegistrationService:
         self._chain_id = manifest.chain_id
         self.documents = documents
         self.registrars = registrars
+        self.identities = identities
 
     @property
     def contract_address(self) -> str:
@@ -168,6 +176,7 @@ class RegistrationService:
         raise InputError(f"transaction {receipt.tx_hash} emitted no {name}")
 
     def _input(self, metadata: AssetMetadata, registrar_code: int) -> tuple[Any, ...]:
+        """The contract's ``ApplicationInput`` of a public (committed) document."""
         return (
             registrar_code,
             metadata.asset_kind.chain,
@@ -181,8 +190,51 @@ class RegistrationService:
             list(metadata.parents),
         )
 
+    def commit_metadata(self, metadata: AssetMetadata) -> AssetMetadata:
+        """The public document of ``metadata``, the one whose hash goes on chain
+        (docs/privacy.md): a natural person's full identifier is replaced by its masked form and
+        a salted commitment, the identifier and salt kept in the private store (the same salt
+        for the same holder, identifier and dataset, so the typed data an applicant signs and
+        the application it submits hash alike). A legal entity's document is returned as it is;
+        an already committed one is checked against the private store (this service must hold
+        the identifier behind the commitment)."""
+        holder = metadata.holder
+        if not holder.natural_person:
+            return metadata
+        if holder.discloses_identifier:
+            private = self.identities.commit(
+                holder.identifier_type, holder.identifier, holder.address, metadata.fingerprint
+            )
+            public = holder.model_copy(
+                update={
+                    "identifier": mask_identifier(holder.identifier_type, holder.identifier),
+                    "identifier_commitment": private.commitment,
+                }
+            )
+            return metadata.model_copy(update={"holder": public})
+        if holder.identifier_commitment is None:
+            raise InputError(
+                "a natural person's identifier is given in full by the applicant (the registry "
+                "publishes only its masked form and a commitment); this one is masked"
+            )
+        known = self.identities.get(holder.identifier_commitment)
+        if (
+            known is None
+            or known.recomputed != holder.identifier_commitment
+            or known.identifier_type != holder.identifier_type
+            or mask_identifier(known.identifier_type, known.identifier) != holder.identifier
+        ):
+            raise InputError(
+                f"this service holds no {holder.identifier_type} identifier behind commitment "
+                f"{holder.identifier_commitment}: give the identifier in full",
+                commitment=holder.identifier_commitment,
+            )
+        return metadata
+
     def store_metadata(self, metadata: AssetMetadata) -> bytes:
-        return self.documents.put(metadata.canonical(), METADATA_MEDIA_TYPE)
+        """Store the public document of ``metadata`` (:meth:`commit_metadata`); its SHA-256,
+        the ``metadataHash`` the chain records."""
+        return self.documents.put(self.commit_metadata(metadata).canonical(), METADATA_MEDIA_TYPE)
 
     # --- registrars (admin) -----------------------------------------------------------
     # The admin's calls go to the RegistryAuthority; the admin sends them as its own transaction
@@ -283,19 +335,20 @@ class RegistrationService:
     ) -> Registration:
         """Apply as ``applicant`` (who pays gas)."""
         self._check_applicant(metadata, applicant.address)
-        self.store_metadata(metadata)
-        receipt = self._send(
-            "submitApplication", [self._input(metadata, registrar_code)], applicant
-        )
+        public = self.commit_metadata(metadata)
+        self.store_metadata(public)
+        receipt = self._send("submitApplication", [self._input(public, registrar_code)], applicant)
         return self.get(int(self._event(receipt, "ApplicationSubmitted").args["id"]))
 
     def application_typed_data(
         self, metadata: AssetMetadata, registrar_code: int, applicant: str, deadline: int
     ) -> dict[str, Any]:
-        """The EIP-712 message the applicant signs so the service can relay the application."""
+        """The EIP-712 message the applicant signs so the service can relay the application;
+        its ``metadataHash`` is the hash of the public document (:meth:`commit_metadata`), so
+        the applicant signs what goes on chain, never a natural person's full identifier."""
         applicant = checked_address(applicant, "applicant")
         self._check_applicant(metadata, applicant)
-        values = self._input(metadata, registrar_code)
+        values = self._input(self.commit_metadata(metadata), registrar_code)
         names = [t["name"] for t in APPLICATION.fields[:10]]
         message: dict[str, Any] = dict(zip(names, values, strict=True))
         message["fingerprint"] = "0x" + message["fingerprint"].hex()
@@ -319,10 +372,11 @@ class RegistrationService:
         """Relay an application ``applicant`` signed (EIP-712); ``relayer`` pays gas."""
         applicant = checked_address(applicant, "applicant")
         self._check_applicant(metadata, applicant)
-        self.store_metadata(metadata)
+        public = self.commit_metadata(metadata)
+        self.store_metadata(public)
         receipt = self._send(
             "submitApplicationFor",
-            [self._input(metadata, registrar_code), applicant, deadline, signature],
+            [self._input(public, registrar_code), applicant, deadline, signature],
             relayer,
         )
         return self.get(int(self._event(receipt, "ApplicationSubmitted").args["id"]))
@@ -606,3 +660,66 @@ class RegistrationService:
 
     def metadata(self, registration: Registration) -> AssetMetadata:
         return AssetMetadata.model_validate_json(self.metadata_document(registration))
+
+    def public_metadata_document(self, registration: Registration) -> bytes:
+        """The metadata document anyone may be served (``tokenURI``): the stored bytes, whose
+        SHA-256 is the on-chain hash; only a document stored before the privacy scheme with a
+        natural person's identifier in full is served as its public view instead (masked,
+        canonical; docs/privacy.md)."""
+        body = self.metadata_document(registration)
+        metadata = AssetMetadata.model_validate_json(body)
+        if not metadata.holder.discloses_identifier:
+            return body
+        return public_metadata(metadata).canonical()
+
+    def holder_identity(self, reg_id: int, block: int | str = "latest") -> HolderIdentity:
+        """The registered holder's full identifier, for the holder, its registrar's staff and
+        regulators (the caller checks who asks): read from the private store and checked
+        against the chain, ``verified`` when the stored document hashes to the on-chain
+        ``metadataHash`` and the commitment recomputed from the identifier and salt is the one
+        that document carries (docs/privacy.md)."""
+        registration = self.get(reg_id, block)
+        body = self.metadata_document(registration)
+        if sha256_hex(body) != registration.metadata_hash:
+            raise VerificationFailedError(
+                f"the stored metadata of registration {reg_id} does not hash to the on-chain "
+                f"metadataHash {registration.metadata_hash}",
+                id=reg_id,
+                metadata_hash=registration.metadata_hash,
+            )
+        holder = AssetMetadata.model_validate_json(body).holder
+        public = HolderIdentity(
+            registration_id=reg_id,
+            name=holder.name,
+            address=holder.address,
+            identifier_type=holder.identifier_type,
+            identifier=holder.identifier,
+            masked=mask_identifier(holder.identifier_type, holder.identifier),
+            salt=None,
+            commitment=None,
+            metadata_hash=registration.metadata_hash,
+            # a legal entity (public identifier), or a document from before the scheme
+            verified=not holder.natural_person or holder.discloses_identifier,
+        )
+        if holder.identifier_commitment is None:
+            return public
+        private = self.identities.get(holder.identifier_commitment)
+        if private is None:
+            raise NotFoundError(
+                f"this service does not hold the identifier behind the commitment "
+                f"{holder.identifier_commitment} of registration {reg_id}",
+                id=reg_id,
+                commitment=holder.identifier_commitment,
+            )
+        return replace(
+            public,
+            identifier=private.identifier,
+            salt="0x" + private.salt.hex(),
+            commitment=holder.identifier_commitment,
+            verified=(
+                private.recomputed == holder.identifier_commitment
+                and private.identifier_type == holder.identifier_type
+                and mask_identifier(private.identifier_type, private.identifier)
+                == holder.identifier
+            ),
+        )

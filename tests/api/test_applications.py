@@ -15,7 +15,7 @@ from registry.context import RegistryContext
 from registry.domain.registration import RegistrarPolicy
 from registry.errors import RegistrarNotFoundError
 from registry.registration.service import end_of_day_cst
-from tests.api.actors import act, acted, event, refused
+from tests.api.actors import act, acted, event, refused, sign_in
 from tests.conftest import admin
 from tests.registry.registration.conftest import metadata, travel
 
@@ -362,3 +362,58 @@ def test_renewal_only_in_its_window_and_without_a_new_end_the_cap_stays(
     assert recorded["registrar"] == staff().address
     # the new validity is far from expiry again: the window is closed
     refused(act(api, path, {}, staff()), 409, "contract_registry_renewal_window_not_open")
+
+
+def test_a_natural_person_applies_over_rest_and_signs_the_public_document(
+    registrar_api: TestClient,
+) -> None:
+    """The applicant gives its resident identity number in full; the typed data it signs and the
+    registration's metadata hash are those of the public document (masked identifier and
+    commitment, docs/privacy.md), whether it posts its draft or the returned document back."""
+    api, person, identifier = registrar_api, dev_account(14), "440106198506120029"
+    holder = {
+        "name": "张三",
+        "identifier_type": "id_card",
+        "identifier": identifier,
+        "address": person.address,
+    }
+    for fp, send_back in ((0xE1, "draft"), (0xE2, "public")):
+        doc = metadata(person.address, fp, holder=holder, applicant_type=4)
+        draft_doc = doc.model_dump(mode="json", by_alias=True)
+        draft = api.post(
+            "/api/v1/applications/typed-data",
+            json={"registrar_code": CODE, "applicant": person.address, "metadata": draft_doc},
+        )
+        assert draft.status_code == 200, draft.text
+        body = draft.json()
+        assert identifier not in draft.text
+        assert body["metadata"]["holder"]["identifier"] == "440106********0029"
+        assert body["typed_data"]["message"]["metadataHash"] == body["metadata_hash"]
+        signature = "0x" + sign_typed_data(body["typed_data"], person).hex()
+        created = api.post(
+            "/api/v1/applications",
+            json={
+                "registrar_code": CODE,
+                "applicant": person.address,
+                "metadata": draft_doc if send_back == "draft" else body["metadata"],
+                "deadline": body["deadline"],
+                "signature": signature,
+            },
+        )
+        assert created.status_code == 201, created.text
+        assert created.json()["metadata_hash"] == body["metadata_hash"]
+        identity = api.get(
+            f"/api/v1/applications/{created.json()['id']}/holder-identity",
+            headers=sign_in(api, person),
+        )
+        assert identity.status_code == 200, identity.text
+        assert identity.json()["identifier"] == identifier
+        assert identity.json()["verified"] is True
+    forged = {**body["metadata"], "holder": {**body["metadata"]["holder"]}}
+    forged["holder"]["identifier_commitment"] = "0x" + "ee" * 32
+    refused_draft = api.post(
+        "/api/v1/applications/typed-data",
+        json={"registrar_code": CODE, "applicant": person.address, "metadata": forged},
+    )
+    assert refused_draft.status_code == 422, refused_draft.text
+    assert refused_draft.json()["error"]["code"] == "invalid_input"

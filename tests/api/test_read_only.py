@@ -107,6 +107,9 @@ def _calls(ctx: RegistryContext, market: Market) -> dict[str, list[Call]]:
         f"{v1}/applications/{{reg_id}}": [Call(f"{v1}/applications/{market.a}")],
         f"{v1}/registrations/{{number}}": [Call(f"{v1}/registrations/{a.registration_number}")],
         f"{v1}/applications/{{reg_id}}/versions": [Call(f"{v1}/applications/{market.a}/versions")],
+        f"{v1}/applications/{{reg_id}}/holder-identity": [
+            Call(f"{v1}/applications/{market.a}/holder-identity")
+        ],
         # The market files no objection: both apps answer 404 alike.
         f"{v1}/objections/{{objection_id}}": [Call(f"{v1}/objections/1")],
         f"{v1}/registrars/{{code}}": [Call(f"{v1}/registrars/{REGISTRAR_CODE}")],

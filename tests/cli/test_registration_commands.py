@@ -265,3 +265,33 @@ def test_the_holder_resubmits_a_returned_application_and_changes_an_issued_asset
     refused = _run(cli_env, "change", reg_id, str(doc), "--key-file", stranger)
     assert refused.returncode == 1
     assert "RegistryNotHolder" in refused.stderr
+
+
+def test_a_natural_person_applies_with_the_cli_and_the_certificate_shows_it_masked(
+    cli_env: dict[str, str], chain: ChainClient, tmp_path: Path
+) -> None:
+    """The application file gives the resident identity number in full; the CLI commits it
+    (docs/privacy.md) and every answer shows it masked."""
+    person, identifier = dev_account(14), "440106198506120029"
+    holder = {"name": "张三", "identifier_type": "id_card", "identifier": identifier}
+    doc = tmp_path / "person.json"
+    document = metadata(
+        person.address, 0xE5, holder={**holder, "address": person.address}, applicant_type=4
+    ).document()
+    doc.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+    key = ("--key-file", key_file(tmp_path, person, "person"))
+    applied = _run(cli_env, "apply", str(doc), "--registrar", str(CODE), *key, "--json")
+    assert applied.returncode == 0, applied.stderr
+    reg_id = str(json.loads(applied.stdout)["id"])
+    staff = ("--key-file", key_file(tmp_path, STAFF, "staff"))
+    assert _run(cli_env, "review", "accept", reg_id, *staff).returncode == 0
+    assert _run(cli_env, "review", "notice", reg_id, *staff).returncode == 0
+    travel(chain, NOTICE + 1)
+    issued = _run(cli_env, "issue", reg_id, "--json", *staff)
+    assert issued.returncode == 0, issued.stderr
+    number = json.loads(issued.stdout)[0]["certificate_number"]
+    shown = _run(cli_env, "certificate", number, "--json")
+    assert identifier not in shown.stdout + applied.stdout + issued.stdout
+    shown_holder = json.loads(shown.stdout)["metadata"]["holder"]
+    assert shown_holder["identifier"] == "440106********0029"
+    assert shown_holder["identifier_commitment"].startswith("0x")

@@ -41,6 +41,8 @@ The models live in one module per concern, all re-exported here:
 * :mod:`~registry.db.models.service`: the service's own data (documents, registrar profiles,
   asset facts) and the statistics cache;
 * :mod:`~registry.db.models.access`: the append-only access log.
+* :mod:`~registry.db.models.privacy`: natural persons' full identifiers and the salts of their
+  commitments (``private_identifier``, never public; docs/privacy.md).
 """
 
 from __future__ import annotations
@@ -61,6 +63,7 @@ from registry.db.models.base import (
 )
 from registry.db.models.chain import Block, Evidence, IndexerCursor, RawEvent
 from registry.db.models.history import MirrorBatch, MirrorUndo, ReorgRollback, RowVersion
+from registry.db.models.privacy import PrivateIdentifier
 from registry.db.models.registration import (
     AssetVersion,
     ObjectionRecord,
@@ -124,6 +127,7 @@ __all__ = [
     "PartyCountry",
     "PledgeEventRecord",
     "PledgeRecord",
+    "PrivateIdentifier",
     "RawEvent",
     "RegistrarAccount",
     "RegistrarProfile",
@@ -160,6 +164,7 @@ __all__ = [
     "party_country_table",
     "pledge_event_table",
     "pledge_table",
+    "private_identifier_table",
     "raw_event_table",
     "registrar_account_table",
     "registrar_profile_table",
@@ -190,6 +195,7 @@ auth_nonce_table = table_of(AuthNonce)
 auth_session_table = table_of(AuthSession)
 api_key_table = table_of(ApiKey)
 registrar_profile_table = table_of(RegistrarProfile)
+private_identifier_table = table_of(PrivateIdentifier)
 asset_facts_table = table_of(AssetFacts)
 report_label_table = table_of(ReportLabel)
 report_certificate_table = table_of(ReportCertificate)
