@@ -5,10 +5,12 @@ from __future__ import annotations
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import HTMLResponse
 
+from api.access_log import AccessLogMiddleware
 from api.deps import describe_requirements
 from api.errors import install_error_handlers
 from api.limits import AnonymousRateLimit
 from api.routes import (
+    access_log,
     applications,
     audit,
     auth,
@@ -56,12 +58,15 @@ def create_app(context: RegistryContext) -> FastAPI:
     v1.include_router(audit.router)
     v1.include_router(provenance.router)
     v1.include_router(statistics.router)
+    v1.include_router(access_log.router)
     app.include_router(v1)
     app.include_router(certificates.verify_router)
     app.include_router(statistics.page_router)
     app.include_router(pages.router)
     describe_requirements(app)
     app.add_middleware(AnonymousRateLimit, rate_per_minute=context.settings.public_rate_per_minute)
+    # outermost: every write is recorded, the rate limit's refusals too
+    app.add_middleware(AccessLogMiddleware, log=context.access_log)
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def home() -> str:

@@ -16,6 +16,7 @@ import typer
 
 from cli import (
     access,
+    access_log,
     audit,
     index,
     keys,
@@ -238,6 +239,7 @@ audit.register(app)
 trace.register(app)
 report.register(app)
 upgrade.register(app)
+access_log.register(app)
 access.register(app)
 keys.register(app)
 

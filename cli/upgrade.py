@@ -76,6 +76,15 @@ def _chain(config: Settings) -> Iterator[ChainClient]:
             node.stop()
 
 
+def _record_sends(config: Settings, client: ChainClient, manifest: DeploymentManifest) -> None:
+    """The admin's upgrade transactions go to the access log, as every CLI write does (no
+    registry context is opened here, so none registered its listener)."""
+    from registry.audit.access_log import AccessLog
+    from registry.db.engine import make_engine
+
+    AccessLog(make_engine(config.effective_database_url), client, manifest).listen()
+
+
 def _save(
     config: Settings, recorded: DeploymentManifest, plan: UpgradePlan, done: str, as_json: bool
 ) -> None:
@@ -182,6 +191,7 @@ def upgrade(
                 ],
             )
             return
+        _record_sends(config, client, manifest)
         execute_upgrade(client, plan, admin)
         _save(config, record_upgrade(client, manifest, plan), plan, "upgraded", as_json)
 

@@ -16,6 +16,7 @@ from eth_account.signers.local import LocalAccount
 from sqlalchemy import Engine
 
 from registry.artifacts import artifacts_hash, load_client_artifacts
+from registry.audit.access_log import AccessLog
 from registry.audit.service import AuditService
 from registry.auth.service import AuthService
 from registry.auth.standing import Standing
@@ -102,10 +103,13 @@ class RegistryContext:
     verification: VerificationService = field(init=False)
     certificates: CertificateService = field(init=False)
     audit: AuditService = field(init=False)
+    access_log: AccessLog = field(init=False)
     auth: AuthService = field(init=False)
     standing: Standing = field(init=False)
 
     def __post_init__(self) -> None:
+        self.access_log = AccessLog(self.engine, self.client, self.manifest)
+        self.access_log.listen()
         self.evidence = EvidenceService(self.client, self.manifest)
         documents = DocumentStore(self.engine)
         self.registrations = RegistrationService(

@@ -10,6 +10,7 @@ import pytest
 from eth_account.signers.local import LocalAccount
 
 from registry.artifacts import artifacts_hash, load_client_artifacts
+from registry.audit.access_log import LISTENER as ACCESS_LOG_LISTENER
 from registry.chain.client import DEV_ADMIN_INDEX, ChainClient, dev_account
 from registry.chain.deploy import deploy_all
 from registry.chain.node import AnvilNode, anvil_binary
@@ -87,6 +88,7 @@ def chain(
     yield session_client
     session_client.rpc("evm_revert", [snapshot])
     session_client.reset_nonces()
+    session_client.remove_send_listener(ACCESS_LOG_LISTENER)  # the test's context is gone
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from pydantic import ConfigDict, Field
 
-from api.schemas.common import Public
+from api.schemas.common import Page, Public
 from registry.domain.audit import AuditReport
 
 # --- the regulator's audit of the mirror ---------------------------------------------------------
@@ -249,3 +249,35 @@ class StatisticsPublic(Public):
     )
     months: list[MonthVolumePublic]
     lenders: list[LenderExposurePublic]
+
+
+# --- the access log ------------------------------------------------------------------------------
+
+
+class AccessLogEntryPublic(Public):
+    """One recorded write: a state-changing API request, or a transaction sent from the CLI or
+    by the demo's seeding (append-only, docs in ARCHITECTURE.md)."""
+
+    id: int
+    recorded_at: datetime
+    channel: str = Field(description="api, cli or demo")
+    caller: str | None = Field(
+        description="the authenticated address (api); the account that signed the action (cli, "
+        "demo: a forward request's signer, not the relaying operator)"
+    )
+    role: str | None = Field(description="the role the route required (api)")
+    via: str | None = Field(description="how the caller authenticated: session or api-key (api)")
+    sender: str | None = Field(description="the transaction's sender (cli, demo)")
+    client: str = Field(description="the client's IP address; `local` outside the API")
+    request_id: str
+    idempotency_key: str | None
+    action: str = Field(description="`METHOD /route/template` (api) or `Contract.function`")
+    outcome: str = Field(
+        description="HTTP status and error code (`201`, `422 invalid_request`), or `sent`, "
+        "`reverted <code>`, `failed <code>`"
+    )
+    tx_hashes: list[str] = Field(description="the transactions the write caused")
+
+
+class AccessLogList(Page[AccessLogEntryPublic]):
+    """Entries of the access log, newest first."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any, ParamSpec, TypeVar
 
 import requests
@@ -31,6 +32,7 @@ from registry.errors import (
     ChainUnreachableError,
     ConfigurationError,
     ContractRevertError,
+    DaregError,
     InputError,
     translate_revert,
 )
@@ -111,6 +113,22 @@ def _translating(method: Callable[P, R]) -> Callable[P, R]:
 _NO_ADDRESS = "0x" + "00" * 20
 
 
+@dataclass(frozen=True)
+class SentCall:
+    """What :meth:`ChainClient.send` did: ``call`` to the contract at ``to``, signed by
+    ``sender``; its ``receipt`` once mined, or the ``error`` that stopped it."""
+
+    call: ContractCall
+    to: str
+    sender: str
+    receipt: Receipt | None
+    error: DaregError | None
+
+
+#: Called after every :meth:`ChainClient.send`, sent or refused (the access log listens).
+SendListener = Callable[[SentCall], None]
+
+
 class ChainClient:
     """A connection to one EVM node, with the registry's ABIs loaded for decoding."""
 
@@ -132,6 +150,7 @@ class ChainClient:
         self._nonces: dict[str, int] = {}
         self._chain_id: int | None = None
         self._bound: dict[tuple[str, str], Any] = {}
+        self._listeners: dict[str, SendListener] = {}
 
     # --- connectivity ---------------------------------------------------------------------
 
@@ -342,9 +361,29 @@ class ChainClient:
         """Send ``call`` to the contract at ``address`` signed by ``signer`` and wait for its
         receipt; a refusal is raised as the project's error (:func:`refusals_translated`).
 
-        The one way the services write to the chain."""
-        with refusals_translated():
-            return self.transact(call.contract, address, call.function, call.args, signer)
+        The one way the services write to the chain; each listener hears of every call sent
+        or refused (:meth:`add_send_listener`)."""
+        try:
+            with refusals_translated():
+                receipt = self.transact(call.contract, address, call.function, call.args, signer)
+        except DaregError as exc:
+            self._notify(SentCall(call, address, signer.address, None, exc))
+            raise
+        self._notify(SentCall(call, address, signer.address, receipt, None))
+        return receipt
+
+    def add_send_listener(self, name: str, listener: SendListener) -> None:
+        """Call ``listener`` after each :meth:`send` (in the sending thread); it replaces the
+        listener registered under ``name`` before (a client outliving its context)."""
+        self._listeners[name] = listener
+
+    def remove_send_listener(self, name: str) -> None:
+        """Stop calling the listener registered under ``name`` (if any)."""
+        self._listeners.pop(name, None)
+
+    def _notify(self, sent: SentCall) -> None:
+        for listener in list(self._listeners.values()):
+            listener(sent)
 
     def _send(self, signer: LocalAccount, *, to: str | None, data: str) -> Receipt:
         tx: dict[str, Any] = {"from": signer.address, "data": data, "value": 0}

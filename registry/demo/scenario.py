@@ -30,9 +30,11 @@ from typing import Any
 
 from eth_account.signers.local import LocalAccount
 
+from registry.audit.access_log import recording_as
 from registry.chain.client import DEV_ADMIN_INDEX, DEV_PAUSER_INDEX, dev_account
 from registry.context import DEV_CHAIN_IDS, DEV_CREDENTIAL_INDEX, RegistryContext
 from registry.demo import datasets as ds
+from registry.domain.access import Channel
 from registry.domain.chain import ContractCall
 from registry.domain.identifiers import NATURAL_PERSON_TYPES, make_id_card, make_uscc
 from registry.domain.numbers import CST
@@ -746,7 +748,8 @@ def seed_demo(context: RegistryContext, directory: Path, seed: int = 2025) -> st
             "--demo seeds only a new registry (its history needs a chain clock that starts "
             f"{HISTORY_DAYS} days back); start it with an empty DAREG_VAR_DIR"
         )
-    out = _Demo(context, directory, seed).run()
+    with recording_as(Channel.DEMO):  # the access log names the demo as the channel
+        out = _Demo(context, directory, seed).run()
     # bring the chain clock back to the wall clock
     context.client.rpc(
         "evm_setNextBlockTimestamp", [max(int(time.time()), context.client.block().timestamp + 1)]

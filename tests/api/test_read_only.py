@@ -161,6 +161,10 @@ def _calls(ctx: RegistryContext, market: Market) -> dict[str, list[Call]]:
         f"{regulator}/parties/{{address}}/trace": [
             Call(f"{regulator}/parties/{holder().address}/trace")
         ],
+        f"{regulator}/access-log": [
+            Call(f"{regulator}/access-log"),
+            Call(f"{regulator}/access-log", {"outcome": "sent", "limit": 2, "offset": 1}),
+        ],
         f"{regulator}/statistics": [
             Call(f"{regulator}/statistics"),
             Call(f"{regulator}/statistics", {"format": "csv", "table": "months"}),
@@ -202,7 +206,7 @@ def _answer(get: Callable[..., httpx.Response], call: Call, route: str) -> Answe
 def read_only_context(ctx: RegistryContext) -> Iterator[RegistryContext]:
     engine = make_engine(ctx.settings.effective_database_url, read_only=True)
     try:
-        yield RegistryContext(
+        reader = RegistryContext(
             settings=ctx.settings,
             client=ctx.client,
             manifest=ctx.manifest,
@@ -210,6 +214,10 @@ def read_only_context(ctx: RegistryContext) -> Iterator[RegistryContext]:
             operator_account=ctx.operator_account,
             credential_account=ctx.credential_account,
         )
+        # the writable context records what the client sends (the reader took the client's
+        # access-log listener over when it was built, and could not write a row)
+        ctx.access_log.listen()
+        yield reader
     finally:
         engine.dispose()
 

@@ -61,6 +61,13 @@ def test_the_admin_upgrades_with_its_key_and_the_manifest_records_it(
         assert after.contracts[name].address == address != before.contracts[name].address
     # the service starts on the recorded upgrade
     assert run_dareg(cli_env, "registrar", "show", "440").returncode == 0
+    # each of the admin's upgrade transactions is in the access log
+    logged = json.loads(run_dareg(cli_env, "access-log", "--limit", "500", "--json").stdout)
+    upgrades = [e for e in logged["items"] if e["action"].endswith(".upgradeToAndCall")]
+    assert len(upgrades) == PROXIED
+    assert {(e["caller"], e["sender"], e["outcome"]) for e in upgrades} == {
+        (governor().address, governor().address, "sent")
+    }
 
 
 def test_a_multisig_admin_gets_the_transactions_and_the_upgrade_is_recorded_afterwards(

@@ -40,6 +40,7 @@ The models live in one module per concern, all re-exported here:
   :mod:`~registry.db.models.valuation`: the mirror of each contract family;
 * :mod:`~registry.db.models.service`: the service's own data (documents, registrar profiles,
   asset facts) and the statistics cache;
+* :mod:`~registry.db.models.access`: the append-only access log.
 * :mod:`~registry.db.models.privacy`: natural persons' full identifiers and the salts of their
   commitments (``private_identifier``, never public; docs/privacy.md).
 """
@@ -48,6 +49,7 @@ from __future__ import annotations
 
 from sqlalchemy import Table
 
+from registry.db.models.access import AccessLogRecord
 from registry.db.models.auth import API_KEY_NAME_LENGTH, ApiKey, AuthNonce, AuthSession
 from registry.db.models.base import (
     ADDRESS_LENGTH,
@@ -103,6 +105,7 @@ __all__ = [
     "REGISTRAR_NAME_LENGTH",
     "UINT64_DIGITS",
     "UINT128_DIGITS",
+    "AccessLogRecord",
     "AccountingClassRecord",
     "ApiKey",
     "AppraiserRecord",
@@ -139,6 +142,7 @@ __all__ = [
     "TransferRecord",
     "UTCDateTime",
     "ValuationRecordRow",
+    "access_log_table",
     "accounting_class_table",
     "api_key_table",
     "appraiser_table",
@@ -177,6 +181,7 @@ __all__ = [
     "valuation_table",
 ]
 
+access_log_table = table_of(AccessLogRecord)
 cursor_table = table_of(IndexerCursor)
 mirror_batch_table = table_of(MirrorBatch)
 mirror_undo_table = table_of(MirrorUndo)

@@ -57,6 +57,8 @@ SERVICE_TABLES = {"document", "registrar_profile", "asset_facts", "private_ident
 REPORT_TABLES = {"report_label", "report_certificate", "report_state"}
 #: The indexer's reorg journal and the permanent record of rollbacks.
 REORG_TABLES = {"mirror_batch", "mirror_undo", "reorg_rollback"}
+#: The append-only access log (0016).
+ACCESS_TABLES = {"access_log"}
 #: Who may call the API: sign-in nonces, sessions, API keys.
 AUTH_TABLES = {"auth_nonce", "auth_session", "api_key"}
 ALL_TABLES = (
@@ -64,6 +66,7 @@ ALL_TABLES = (
     | SERVICE_TABLES
     | REORG_TABLES
     | REPORT_TABLES
+    | ACCESS_TABLES
     | AUTH_TABLES
     | {"alembic_version"}
 )
