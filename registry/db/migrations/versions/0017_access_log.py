@@ -9,8 +9,8 @@ from alembic import op
 
 from registry.db.migrations.columns import ADDRESS, WHEN
 
-revision = "0016"  # created 2026-12-07
-down_revision = "0017"
+revision = "0017"  # created 2026-12-07
+down_revision = "0016"
 
 _REFUSAL = "access_log is append-only"
 

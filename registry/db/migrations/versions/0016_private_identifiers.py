@@ -9,7 +9,7 @@ from alembic import op
 
 from registry.db.migrations.columns import ADDRESS, HASH
 
-revision = "0017"  # created 2026-12-07
+revision = "0016"  # created 2026-12-07
 down_revision = "0015"
 
 
