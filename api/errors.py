@@ -35,9 +35,12 @@ def install_error_handlers(app: FastAPI) -> None:
         if isinstance(exc, AuthenticationError) and not request.url.path.startswith("/api/"):
             # a page asks for sign-in, and comes back to itself after it
             return RedirectResponse(f"/sign-in?next={quote(request.url.path)}", status_code=303)
+        retry_after = exc.details.get("retry_after")
         return JSONResponse(
             _body(error_code(exc), exc.message, **_jsonable(exc.details)),
             status_code=exc.http_status,
+            # a quota's refusal says when to come back (RFC 9110 Retry-After, in seconds)
+            headers={"Retry-After": str(retry_after)} if isinstance(retry_after, int) else None,
         )
 
     @app.exception_handler(RequestValidationError)

@@ -32,6 +32,7 @@ from registry.evidence.service import EvidenceService
 from registry.identities import IdentityStore
 from registry.keys import ServiceKeySource, service_account
 from registry.registration.service import RegistrationService
+from registry.relay.quota import RelayQuota
 from registry.relay.service import RelayService
 from registry.rights.service import RightsService
 from registry.settings import Settings
@@ -99,6 +100,7 @@ class RegistryContext:
     registrations: RegistrationService = field(init=False)
     rights: RightsService = field(init=False)
     relay: RelayService = field(init=False)
+    relay_quota: RelayQuota = field(init=False)
     valuations: ValuationService = field(init=False)
     verification: VerificationService = field(init=False)
     certificates: CertificateService = field(init=False)
@@ -110,7 +112,13 @@ class RegistryContext:
     def __post_init__(self) -> None:
         self.access_log = AccessLog(self.engine, self.client, self.manifest)
         self.access_log.listen()
-        self.evidence = EvidenceService(self.client, self.manifest)
+        # the one gate of everything the operator pays for on someone's behalf
+        self.relay_quota = RelayQuota(
+            self.engine,
+            per_address=self.settings.relay_quota_per_address,
+            global_limit=self.settings.relay_quota_global,
+        )
+        self.evidence = EvidenceService(self.client, self.manifest, self.relay_quota)
         documents = DocumentStore(self.engine)
         self.registrations = RegistrationService(
             self.client,
@@ -118,9 +126,10 @@ class RegistryContext:
             documents,
             RegistrarDirectory(self.engine),
             IdentityStore(self.engine),
+            self.relay_quota,
         )
-        self.rights = RightsService(self.client, self.manifest, documents)
-        self.relay = RelayService(self.client, self.manifest)
+        self.rights = RightsService(self.client, self.manifest, documents, self.relay_quota)
+        self.relay = RelayService(self.client, self.manifest, self.relay_quota)
         self.valuations = ValuationService(
             self.client,
             self.manifest,

@@ -17,6 +17,7 @@ stable, machine-readable ``code`` (the API returns it; clients may switch on it)
     │   ├── NonPositiveValuationError a valuation came out zero or negative
     │   ├── MissingComparablesError   the market approach has too few comparable transactions
     │   ├── InvalidRelayRequestError  a forward request the relayer will not send
+    │   │   └── RelayActionNotAllowedError (403)  not one of the relay policy's actions
     │   └── RelaySignatureError       its signature is not the signer's
     ├── AuthenticationError (401)   no credentials, or credentials that prove nobody
     │   ├── InvalidSignInError        a Sign-In with Ethereum message or signature that fails
@@ -41,6 +42,7 @@ stable, machine-readable ``code`` (the API returns it; clients may switch on it)
     │   ├── RelayRequestExpiredError  a forward request past its deadline
     │   └── StaleRelayRequestError    a forward request whose nonce was used (replay)
     ├── RemoteApiError (the API's status)  the registry's REST API refused a CLI request
+    ├── RelayQuotaExceededError (429)  the operator already paid for enough this hour
     ├── ContractRevertError (403/404/409/422)  the contract refused: custom error name and arguments
     ├── ConfigurationError (500)
     ├── StackError (503)            the embedded stack cannot start or run
@@ -139,6 +141,13 @@ class MissingComparablesError(InputError, code="missing_comparables"):
 class InvalidRelayRequestError(InputError, code="invalid_relay_request"):
     """A forward request the relayer will not send (not a registry contract, value attached,
     not one of its functions)."""
+
+
+class RelayActionNotAllowedError(
+    InvalidRelayRequestError, code="relay_action_not_allowed", status=403
+):
+    """A forward request for a function the relay policy does not pay for
+    (:mod:`registry.relay.policy`): refused before it is simulated or sent."""
 
 
 class RelaySignatureError(InputError, code="invalid_signature"):
@@ -241,6 +250,12 @@ class RemoteApiError(DaregError, code="api_error", status=502):
     @property
     def http_status(self) -> int:
         return self.remote_status
+
+
+class RelayQuotaExceededError(DaregError, code="relay_quota_exceeded", status=429):
+    """The operator already paid for as many transactions as the quota allows in the last hour,
+    for this party or for everyone (:mod:`registry.relay.quota`); nothing was sent. The details
+    say which quota (``scope``), its ``limit`` and ``retry_after`` (seconds)."""
 
 
 class ContractRevertError(DaregError, code="contract_revert", status=422):

@@ -91,6 +91,17 @@ class Settings(BaseSettings):
     reorg_window: int = Field(
         default=64, ge=0, description="blocks below the head the indexer can still roll back"
     )
+    relay_quota_per_address: int = Field(
+        default=120,
+        ge=1,
+        description="transactions the operator pays for one party (signer, anchorer, applicant, "
+        "pledgor) in any rolling hour",
+    )
+    relay_quota_global: int = Field(
+        default=5000,
+        ge=1,
+        description="transactions the operator pays for, all parties together, in any rolling hour",
+    )
     valuation_max_age_days: int = Field(
         default=365, ge=1, description="a valuation whose base date is older is stale"
     )

@@ -78,7 +78,8 @@ def submit_application(
     body: ApplicationCreate, registry: Registry, caller: AnyCaller
 ) -> RegistrationPublic:
     """Relay the signed-in applicant's signed application; the registration starts as
-    ``submitted``."""
+    ``submitted``. The operator pays, within the applicant's and the global hourly quotas (429
+    ``relay_quota_exceeded``)."""
     acting_for(caller, body.applicant, "the application")
     registration = registry.registrations.submit_signed(
         body.metadata,

@@ -23,6 +23,9 @@ from registry.mirror import indexer_head
 
 ERRORS = error_responses(403, 404, 409, 422, 503)
 """The error responses of the operations that read the chain or send a transaction."""
+PAID_ERRORS = error_responses(403, 404, 409, 422, 429, 503)
+"""The error responses of the operations whose transaction the operator pays for: also 429
+(``relay_quota_exceeded``) when the party's or the global hourly quota is used up."""
 
 Limit = Annotated[int, Query(ge=1, le=500)]
 """The ``limit`` query parameter of a page: at most 500 items."""
@@ -34,9 +37,10 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def created(router: APIRouter, path: str, model: type[Any]) -> Callable[[F], F]:
-    """``POST path`` answering 201 with ``model`` (and the usual errors)."""
+    """``POST path`` answering 201 with ``model``: a transaction the operator pays for (the
+    usual errors, and 429 over a relay quota)."""
     return router.post(
-        path, response_model=model, status_code=status.HTTP_201_CREATED, responses=ERRORS
+        path, response_model=model, status_code=status.HTTP_201_CREATED, responses=PAID_ERRORS
     )
 
 

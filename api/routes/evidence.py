@@ -40,14 +40,19 @@ def _public(
     "",
     response_model=EvidencePublic,
     status_code=status.HTTP_201_CREATED,
-    responses={200: {"model": EvidencePublic, "description": "already anchored"}, **_ERRORS},
+    responses={
+        200: {"model": EvidencePublic, "description": "already anchored"},
+        **_ERRORS,
+        **error_responses(429),
+    },
 )
 def anchor_evidence(
     body: EvidenceCreate, registry: Registry, response: Response, caller: AnyCaller
 ) -> EvidencePublic:
     """Relay an anchor the signed-in anchorer signed, as its own anchor; the same account
     anchoring it again gets its existing anchor (200, not 201). Other accounts may anchor the
-    same fingerprint."""
+    same fingerprint. The operator pays, within the anchorer's and the global hourly quotas
+    (429 ``relay_quota_exceeded`` beyond them)."""
     acting_for(caller, body.anchorer, "the anchor")
     outcome = registry.evidence.relay(
         parse_fingerprint(body.fingerprint),

@@ -9,7 +9,9 @@ from that party, and the operator holds no role, so the service never acts for a
 the pending block (a refusal comes back here, with the contract's error, before anyone signs)
 and returns the EIP-712 ``ForwardRequest`` to sign. ``POST /relay``
 takes the request and its signature, checks both, and sends it through the registry's forwarder;
-the contract records the signer as the actor, the operator pays the gas.
+the contract records the signer as the actor, the operator pays the gas. The operator relays only
+the actions these endpoints prepare (:mod:`registry.relay.policy`), and at most so many an hour
+for each signer and for everyone (:mod:`registry.relay.quota`).
 """
 
 from __future__ import annotations
@@ -125,10 +127,13 @@ def prepare_consent_withdrawal(
 
 @created(router, "/relay", RelayResultPublic)
 def relay(body: RelayCreate, registry: Registry, caller: AnyCaller) -> RelayResultPublic:
-    """Send a signed forward request of the signed-in caller. Refused: a request of another
-    account, a signature not by ``request.from``, altered fields, a used nonce (replay), a
-    passed deadline, a target outside this registry, and whatever the contract refuses for the
-    signer now."""
+    """Send a signed forward request of the signed-in caller. Refused before anything is sent:
+    a request of another account, an action the relay policy does not pay for (403
+    ``relay_action_not_allowed``: only the actions of the ``…/prepare`` endpoints), a signature
+    not by ``request.from``, altered fields, a used nonce (replay), a passed deadline, a target
+    outside this registry, whatever the contract refuses for the signer now, and a signer (or
+    everyone together) over the hourly quota of relayed transactions (429
+    ``relay_quota_exceeded``, with ``Retry-After``)."""
     request = body.request.domain()
     acting_for(caller, request.signer, "the forward request")
     contract, function, _ = registry.relay.describe(request)

@@ -123,7 +123,8 @@ def register_pledge(
 ) -> PledgeRecordPublic:
     """Relay a pledge both parties signed (质押登记), sent by one of them. The contract refuses
     a second live pledge, a frozen certificate, a maturity beyond the certificate's validity,
-    altered terms and replayed signatures."""
+    altered terms and replayed signatures. The operator pays, within the pledgor's and the
+    global hourly quotas (429 ``relay_quota_exceeded``)."""
     _pledge_party(registry, caller, body.terms, body.pledgor)
     pledge = registry.rights.register_pledge(
         body.terms,

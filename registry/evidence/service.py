@@ -1,5 +1,6 @@
 """Evidence anchoring (存证): anchor a fingerprint once per account, look up its first anchor,
-one account's anchor or all of them, relay signed anchors."""
+one account's anchor or all of them, relay signed anchors (the operator pays, within the relay
+quotas of :mod:`registry.relay.quota`, counted for the anchorer)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from eth_account.signers.local import LocalAccount
 
 from registry.chain.client import ChainClient
 from registry.chain.eip712 import SignedStruct, sign_typed_data
-from registry.domain.chain import ChainEvent, ContractCall
+from registry.domain.chain import ChainEvent, ContractCall, Receipt
 from registry.domain.deployment import DeploymentManifest
 from registry.domain.evidence import ZERO_ADDRESS, EvidenceRecord, format_fingerprint
 from registry.domain.inputs import checked_address
@@ -18,6 +19,7 @@ from registry.errors import (
     ContractRevertError,
     EvidenceNotFoundError,
 )
+from registry.relay.quota import RelayQuota
 
 CONTRACT = "EvidenceRegistry"
 #: What an anchorer signs so that a relayer can anchor for it (``EvidenceRegistry``'s typehash).
@@ -38,10 +40,14 @@ class AnchorOutcome:
 class EvidenceService:
     """Reads and writes evidence on the chain; the chain is the source of truth."""
 
-    def __init__(self, client: ChainClient, manifest: DeploymentManifest) -> None:
+    def __init__(
+        self, client: ChainClient, manifest: DeploymentManifest, quota: RelayQuota | None = None
+    ) -> None:
+        """``quota`` counts the anchors a relayer pays for (:meth:`relay`)."""
         self._client = client
         self._address = manifest.address_of(CONTRACT)
         self._chain_id = manifest.chain_id
+        self._quota = quota
 
     @property
     def contract_address(self) -> str:
@@ -140,9 +146,12 @@ class EvidenceService:
     def anchor(self, fingerprint: bytes, sender: LocalAccount) -> AnchorOutcome:
         """Anchor with ``sender`` as anchorer; ``sender``'s existing anchor is returned, never
         duplicated (another account's anchor of the same fingerprint does not count)."""
-        return self._anchor_once(
-            fingerprint, sender.address, ContractCall(CONTRACT, "anchor", (fingerprint,)), sender
-        )
+        return self._anchor_once(fingerprint, sender.address, self.anchor_call(fingerprint), sender)
+
+    def anchor_call(self, fingerprint: bytes) -> ContractCall:
+        """The signer anchors ``fingerprint`` as its own: its own transaction, or a forward
+        request the operator relays (the forward request is the anchorer's EIP-712 signature)."""
+        return ContractCall(CONTRACT, "anchor", (fingerprint,))
 
     def relay(
         self,
@@ -152,19 +161,33 @@ class EvidenceService:
         signature: bytes,
         relayer: LocalAccount,
     ) -> AnchorOutcome:
-        """Anchor on behalf of ``anchorer``, who signed :meth:`typed_data`; ``relayer`` pays gas."""
+        """Anchor on behalf of ``anchorer``, who signed :meth:`typed_data`; ``relayer`` pays gas
+        (counted against ``anchorer``'s and the global relay quotas)."""
         anchorer = checked_address(anchorer, "anchorer")
         call = ContractCall(CONTRACT, "anchorFor", (fingerprint, anchorer, deadline, signature))
-        return self._anchor_once(fingerprint, anchorer, call, relayer)
+        return self._anchor_once(fingerprint, anchorer, call, relayer, metered=True)
 
     def _anchor_once(
-        self, fingerprint: bytes, anchorer: str, call: ContractCall, signer: LocalAccount
+        self,
+        fingerprint: bytes,
+        anchorer: str,
+        call: ContractCall,
+        signer: LocalAccount,
+        *,
+        metered: bool = False,
     ) -> AnchorOutcome:
         existing = self.lookup_by(fingerprint, anchorer)
         if existing is not None:
             return AnchorOutcome(existing, created=False)
+
+        def send() -> Receipt:
+            return self._client.send(call, self._address, signer)
+
         try:
-            receipt = self._client.send(call, self._address, signer)
+            if metered and self._quota is not None:
+                receipt = self._quota.pay(anchorer, f"{CONTRACT}.{call.function}", send)
+            else:
+                receipt = send()
         except ContractRevertError as exc:
             if exc.error_name != "EvidenceAlreadyAnchored":
                 raise

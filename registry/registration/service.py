@@ -44,6 +44,7 @@ from registry.errors import (
     VerificationFailedError,
 )
 from registry.identities import IdentityStore
+from registry.relay.quota import RelayQuota
 
 CONTRACT = "DataAssetRegistry"
 #: Registrars and roles live in the authority (contracts v2).
@@ -123,8 +124,11 @@ class RegistrationService:
         documents: DocumentStore,
         registrars: RegistrarDirectory,
         identities: IdentityStore,
+        quota: RelayQuota | None = None,
     ) -> None:
+        """``quota`` counts the applications a relayer pays for (:meth:`submit_signed`)."""
         self._client = client
+        self._quota = quota
         self._address = manifest.address_of(CONTRACT)
         self._authority = manifest.address_of(AUTHORITY)
         self._chain_id = manifest.chain_id
@@ -369,16 +373,21 @@ class RegistrationService:
         signature: bytes,
         relayer: LocalAccount,
     ) -> Registration:
-        """Relay an application ``applicant`` signed (EIP-712); ``relayer`` pays gas."""
+        """Relay an application ``applicant`` signed (EIP-712); ``relayer`` pays gas, counted
+        against the applicant's and the global relay quotas."""
         applicant = checked_address(applicant, "applicant")
         self._check_applicant(metadata, applicant)
         public = self.commit_metadata(metadata)
         self.store_metadata(public)
-        receipt = self._send(
-            "submitApplicationFor",
-            [self._input(public, registrar_code), applicant, deadline, signature],
-            relayer,
-        )
+        args = [self._input(public, registrar_code), applicant, deadline, signature]
+
+        def send() -> Receipt:
+            return self._send("submitApplicationFor", args, relayer)
+
+        if self._quota is None:
+            receipt = send()
+        else:
+            receipt = self._quota.pay(applicant, f"{CONTRACT}.submitApplicationFor", send)
         return self.get(int(self._event(receipt, "ApplicationSubmitted").args["id"]))
 
     def sign_and_submit(

@@ -13,7 +13,10 @@ flow has two steps:
    signer (so the contract's own error comes back, not the forwarder's ``FailedCall``) and sends
    ``execute`` signed by the relayer.
 
-Only the registry's own contracts are relayed, never with value.
+Only the registry's own contracts are relayed, never with value, and only the documented actions
+of :mod:`registry.relay.policy` (anything else is refused before it is simulated or sent). What
+the operator sends counts against the per-signer and global hourly quotas of
+:mod:`registry.relay.quota` (checked after the request and its signature, before sending).
 """
 
 from __future__ import annotations
@@ -36,6 +39,8 @@ from registry.errors import (
     RelaySignatureError,
     StaleRelayRequestError,
 )
+from registry.relay.policy import check_relayable
+from registry.relay.quota import RelayQuota
 
 FORWARDER = "RegistryForwarder"
 #: The contracts that trust the forwarder (and so the only ones relayed).
@@ -67,8 +72,13 @@ def _gas_allowance(estimate: int) -> int:
 class RelayService:
     """Prepares, checks and relays forward requests to the registry's contracts."""
 
-    def __init__(self, client: ChainClient, manifest: DeploymentManifest) -> None:
+    def __init__(
+        self, client: ChainClient, manifest: DeploymentManifest, quota: RelayQuota | None = None
+    ) -> None:
+        """``quota`` counts what :meth:`submit` sends (the context always gives one; without
+        it, as in the contracts' own tests, nothing is counted)."""
         self._client = client
+        self._quota = quota
         self._chain_id = manifest.chain_id
         self._forwarder = manifest.address_of(FORWARDER)
         self._targets = {manifest.address_of(name).lower(): name for name in RELAYED_CONTRACTS}
@@ -93,6 +103,7 @@ class RelayService:
         signer = checked_address(signer, "signer")
         to = self._addresses[call.contract]
         data = self._client.encode_call(call.contract, to, call.function, call.args)
+        self._judged(call.contract, data)  # the policy, before the simulation
         gas = _gas_allowance(self._client.dry_run(to, data, signer))
         return ForwardRequest(
             signer=signer,
@@ -108,18 +119,26 @@ class RelayService:
         return FORWARD_REQUEST.typed_data(self._chain_id, self._forwarder, request.message())
 
     def describe(self, request: ForwardRequest) -> tuple[str, str, dict[str, Any]]:
-        """``(contract, function, arguments)`` of a request to a registry contract."""
+        """``(contract, function, arguments)`` of a request to a registry contract; refused
+        (:class:`~registry.errors.RelayActionNotAllowedError`) when it is not an action the
+        operator relays."""
         contract = self._targets.get(request.to.lower())
         if contract is None:
             raise InvalidRelayRequestError(
                 f"{request.to} is not one of this registry's relayed contracts "
                 f"({', '.join(RELAYED_CONTRACTS)})"
             )
+        function, args = self._judged(contract, request.data)
+        return contract, function, args
+
+    def _judged(self, contract: str, data: str) -> tuple[str, dict[str, Any]]:
+        """The function and arguments ``data`` calls on ``contract``, if the policy relays it."""
         try:
-            function, args = self._client.decode_call(contract, request.data)
+            function, args = self._client.decode_call(contract, data)
         except InputError as exc:
             raise InvalidRelayRequestError(str(exc)) from exc
-        return contract, function, args
+        check_relayable(contract, function, args)
+        return function, args
 
     def check(self, request: ForwardRequest, signature: bytes) -> None:
         """Everything the forwarder and the target would check, with clear errors."""
@@ -153,8 +172,11 @@ class RelayService:
         self._client.dry_run(request.to, request.data, request.signer)
 
     def submit(self, request: ForwardRequest, signature: bytes, relayer: LocalAccount) -> Receipt:
-        """Check ``request`` and send it through the forwarder, paid by ``relayer``."""
+        """Check ``request`` and send it through the forwarder, paid by ``relayer``: the policy,
+        the signature, the nonce and the call as the signer first, then the signer's and the
+        global quotas; nothing is sent when any of them refuses."""
         self.check(request, signature)
+        contract, function, _ = self.describe(request)
         struct = (
             request.signer,
             request.to,
@@ -164,9 +186,14 @@ class RelayService:
             bytes.fromhex(request.data.removeprefix("0x")),
             signature,
         )
-        return self._client.send(
-            ContractCall(FORWARDER, "execute", (struct,)), self._forwarder, relayer
-        )
+        execute = ContractCall(FORWARDER, "execute", (struct,))
+
+        def send() -> Receipt:
+            return self._client.send(execute, self._forwarder, relayer)
+
+        if self._quota is None:
+            return send()
+        return self._quota.pay(request.signer, f"{contract}.{function}", send)
 
     def sign(self, request: ForwardRequest, signer: LocalAccount) -> bytes:
         return sign_typed_data(self.typed_data(request), signer)

@@ -49,6 +49,7 @@ from registry.errors import (
     PledgeNotFoundError,
 )
 from registry.registration.service import certificate_id
+from registry.relay.quota import RelayQuota
 from registry.rights.odrl import (
     MEDIA_TYPE,
     PolicyStatement,
@@ -81,12 +82,18 @@ class RightsService:
     """Talks to TransferAgent and LicenceRegistry; stores the documents whose hashes they record."""
 
     def __init__(
-        self, client: ChainClient, manifest: DeploymentManifest, documents: DocumentStore
+        self,
+        client: ChainClient,
+        manifest: DeploymentManifest,
+        documents: DocumentStore,
+        quota: RelayQuota | None = None,
     ) -> None:
+        """``quota`` counts the pledges a relayer pays for (:meth:`register_pledge`)."""
         self._client = client
         self._chain_id = manifest.chain_id
         self._addresses = {name: manifest.address_of(name) for name in (AGENT, LICENCES, LEDGER)}
         self.documents = documents
+        self._quota = quota
 
     @property
     def agent_address(self) -> str:
@@ -387,7 +394,8 @@ class RightsService:
         pledgor: str | None = None,
         nonce: int | None = None,
     ) -> Pledge:
-        """Relay a pledge both parties signed (one transaction; ``relayer`` pays gas)."""
+        """Relay a pledge both parties signed (one transaction; ``relayer`` pays gas, counted
+        against the pledgor's and the global relay quotas)."""
         message = self._pledge_message(terms, pledgor, nonce)
         self.documents.put_text(terms.loan_reference)
         struct = (
@@ -401,9 +409,15 @@ class RightsService:
             message["nonce"],
             message["deadline"],
         )
-        receipt = self._send(
-            AGENT, "registerPledge", [struct, pledgor_signature, pledgee_signature], relayer
-        )
+        call = ContractCall(AGENT, "registerPledge", (struct, pledgor_signature, pledgee_signature))
+
+        def send() -> Receipt:
+            return self.send(call, relayer)
+
+        if self._quota is None:
+            receipt = send()
+        else:
+            receipt = self._quota.pay(str(message["pledgor"]), f"{AGENT}.registerPledge", send)
         return self.pledge(int(self._events(receipt, "PledgeRegistered")[0].args["pledgeId"]))
 
     def sign_and_register(

@@ -42,7 +42,8 @@ The models live in one module per concern, all re-exported here:
   asset facts) and the statistics cache;
 * :mod:`~registry.db.models.access`: the append-only access log.
 * :mod:`~registry.db.models.privacy`: natural persons' full identifiers and the salts of their
-  commitments (``private_identifier``, never public; docs/privacy.md).
+  commitments (``private_identifier``, never public; docs/privacy.md);
+* :mod:`~registry.db.models.relay`: the operator's spending the relay quotas count.
 """
 
 from __future__ import annotations
@@ -71,6 +72,7 @@ from registry.db.models.registration import (
     RegistrarRecord,
     RegistrationRecord,
 )
+from registry.db.models.relay import RelayUsage
 from registry.db.models.rights import (
     CrossBorderRecordRow,
     FreezeEventRecord,
@@ -133,6 +135,7 @@ __all__ = [
     "RegistrarProfile",
     "RegistrarRecord",
     "RegistrationRecord",
+    "RelayUsage",
     "ReorgRollback",
     "ReportCertificate",
     "ReportLabel",
@@ -170,6 +173,7 @@ __all__ = [
     "registrar_profile_table",
     "registrar_table",
     "registration_table",
+    "relay_usage_table",
     "reorg_rollback_table",
     "report_certificate_table",
     "report_label_table",
@@ -200,6 +204,7 @@ asset_facts_table = table_of(AssetFacts)
 report_label_table = table_of(ReportLabel)
 report_certificate_table = table_of(ReportCertificate)
 report_state_table = table_of(ReportState)
+relay_usage_table = table_of(RelayUsage)
 registration_table = table_of(RegistrationRecord)
 asset_version_table = table_of(AssetVersion)
 objection_table = table_of(ObjectionRecord)
