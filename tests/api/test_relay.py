@@ -12,7 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from eth_account import Account
 from eth_account.signers.local import LocalAccount
+from eth_utils.crypto import keccak
 from fastapi.testclient import TestClient
 from httpx import Response
 
@@ -21,8 +23,10 @@ from api.schemas.relay import ForwardRequestPublic
 from registry.chain.client import dev_account
 from registry.chain.eip712 import sign_typed_data
 from registry.context import RegistryContext
+from registry.domain.chain import ForwardRequest
+from registry.domain.rights import TransferReason
 from registry.errors import ContractRevertError
-from registry.registration.service import REGULATOR_ROLE
+from registry.registration.service import DEFAULT_ADMIN_ROLE, REGULATOR_ROLE
 from tests.api.actors import V1, act, done, event, refused
 from tests.api.test_rights import _number, _signed, _sync, _terms
 from tests.conftest import admin
@@ -511,3 +515,194 @@ def test_an_action_signed_by_whoever_signs_declares_the_signer_body(
     assert body["content"]["application/json"]["schema"]["$ref"].endswith("/RelayPrepare")
     # the path parameter stays the endpoint's own
     assert [p["in"] for p in operation["parameters"]] == ["path"]
+
+
+# --- the relay policy and quotas: what a stranger can make the operator pay for ---------------
+
+
+def unfunded(label: str) -> LocalAccount:
+    """A brand-new key that has never held any ether."""
+    account: LocalAccount = Account.from_key(keccak(text=f"dareg relay api {label}"))
+    return account
+
+
+def operator_state(ctx: RegistryContext) -> tuple[int, int]:
+    """The operator's balance and nonce (``eth_getBalance``, ``eth_getTransactionCount``)."""
+    address = ctx.operator.address
+    nonce = int(ctx.client.rpc("eth_getTransactionCount", [address, "latest"]), 16)
+    return int(ctx.client.rpc("eth_getBalance", [address, "latest"]), 16), nonce
+
+
+def forward(
+    ctx: RegistryContext, signer: LocalAccount, contract: str, function: str, *args: Any
+) -> dict[str, Any]:
+    """A forward request ``signer`` signs by itself (no ``…/prepare``) for any function, as the
+    body of ``POST /relay``."""
+    to = ctx.manifest.address_of(contract)
+    request = ForwardRequest(
+        signer=signer.address,
+        to=to,
+        gas=500_000,
+        nonce=ctx.relay.nonce_of(signer.address),
+        deadline=ctx.client.block().timestamp + 600,
+        data=ctx.client.encode_call(contract, to, function, args),
+    )
+    signature = "0x" + ctx.relay.sign(request, signer).hex()
+    return {"request": request.message(), "signature": signature}
+
+
+def test_an_unfunded_stranger_cannot_make_the_operator_send_outside_its_standing(
+    client: TestClient, ctx: RegistryContext
+) -> None:
+    """The acceptance of the relay policy: a brand-new key signs calls of the relayed contracts
+    and posts them to ``POST /relay``; the ones the service does not document are refused by
+    the policy (403 ``relay_action_not_allowed``), the documented ones without standing by the
+    contract as the signer (403 with its error); nothing is sent, the operator pays nothing."""
+    token = issue(ctx)
+    stranger = unfunded("stranger")
+    before = operator_state(ctx)
+    outside = [
+        ("DataAssetRegistry", "setApprovalForAll", stranger.address, True),
+        ("RegistryAuthority", "renounceRole", REGULATOR_ROLE, stranger.address),
+        ("DataAssetRegistry", "transferFrom", holder().address, stranger.address, token),
+        ("DataAssetRegistry", "approve", stranger.address, token),
+        ("DataAssetRegistry", "upgradeToAndCall", stranger.address, b""),
+        ("RegistryAuthority", "upgradeToAndCall", stranger.address, b""),
+        ("RegistryAuthority", "beginDefaultAdminTransfer", stranger.address),
+        ("RegistryAuthority", "grantRole", DEFAULT_ADMIN_ROLE, stranger.address),
+        ("EvidenceRegistry", "anchorFor", bytes(32), stranger.address, 0, b""),
+    ]
+    for contract, function, *args in outside:
+        answer = client.post(f"{V1}/relay", json=forward(ctx, stranger, contract, function, *args))
+        refused(answer, 403, "relay_action_not_allowed")
+        assert answer.json()["error"]["details"] == {"contract": contract, "function": function}
+    within_policy_without_standing = [
+        ("RegistryAuthority", "grantRole", REGULATOR_ROLE, stranger.address),
+        ("TransferAgent", "freeze", token, b"\x01" * 32),
+        ("DataAssetRegistry", "revoke", token, 1, bytes(32)),
+        (
+            "TransferAgent",
+            "transfer",
+            token,
+            stranger.address,
+            TransferReason.SALE.chain,
+            bytes(32),
+        ),
+    ]
+    for contract, function, *args in within_policy_without_standing:
+        answer = client.post(f"{V1}/relay", json=forward(ctx, stranger, contract, function, *args))
+        assert answer.status_code == 403, answer.text
+        assert answer.json()["error"]["code"].startswith("contract_"), answer.text
+    assert operator_state(ctx) == before
+    assert ctx.client.balance(stranger.address) == 0
+    assert ctx.relay.nonce_of(stranger.address) == 0  # the forwarder never ran a request of it
+    assert ctx.relay_quota.usage(stranger.address).party == 0
+    assert ctx.rights.holder_of(token) == holder().address
+
+
+def test_refused_requests_cost_the_operator_nothing(
+    client: TestClient, ctx: RegistryContext
+) -> None:
+    """Bad signature, altered, expired, replayed, not simulating: refused, the operator's balance
+    and nonce unchanged each time."""
+    number = _number(ctx, issue(ctx))
+    path = f"{V1}/certificates/{number}/transfers/prepare"
+    p = client.post(path, json={**sale(buyer()), "signer": holder().address, "ttl_seconds": 60})
+    assert p.status_code == 200, p.text
+    prepared = p.json()
+    good = "0x" + sign_typed_data(prepared["typed_data"], holder()).hex()
+    forged = "0x" + sign_typed_data(prepared["typed_data"], buyer()).hex()
+
+    def relay(request: dict[str, Any], signature: str, status: int, code: str) -> None:
+        before = operator_state(ctx)
+        refused(
+            client.post(f"{V1}/relay", json={"request": request, "signature": signature}),
+            status,
+            code,
+        )
+        assert operator_state(ctx) == before
+
+    relay(prepared["request"], forged, 422, "invalid_signature")
+    relay({**prepared["request"], "gas": 10**6}, good, 422, "invalid_signature")
+    relay({**prepared["request"], "nonce": 7}, good, 422, "invalid_signature")
+    # signed by the buyer, who is not the holder: the contract refuses it as the buyer
+    stolen = forward(
+        ctx,
+        buyer(),
+        "TransferAgent",
+        "transfer",
+        ctx.rights.token_id_of(number),
+        buyer().address,
+        TransferReason.SALE.chain,
+        bytes(32),
+    )
+    relay(stolen["request"], stolen["signature"], 403, "contract_agent_not_holder")
+    travel(ctx.client, 61)
+    relay(prepared["request"], good, 409, "relay_request_expired")
+
+
+def limited_client(ctx: RegistryContext, **quotas: int) -> TestClient:
+    """An API on the same registry whose relay quotas are ``quotas`` (settings names)."""
+    settings = ctx.settings.model_copy(update=quotas)
+    return TestClient(create_app(RegistryContext.connect(settings, ctx.client, ctx.manifest)))
+
+
+def test_a_signer_over_its_hourly_quota_gets_429_and_nothing_is_sent(ctx: RegistryContext) -> None:
+    token = issue(ctx)
+    number = _number(ctx, token)
+    used = ctx.relay_quota.usage(holder().address).party  # its application was relayed
+    grant_regulator(ctx)
+    with limited_client(ctx, relay_quota_per_address=used + 2) as api:
+        for _ in range(2):
+            done(
+                act(
+                    api,
+                    f"/certificates/{number}/licences/prepare",
+                    licence(ctx, licensee()),
+                    holder(),
+                )
+            )
+        before = operator_state(ctx)
+        over = act(
+            api, f"/certificates/{number}/licences/prepare", licence(ctx, licensee()), holder()
+        )
+        refused(over, 429, "relay_quota_exceeded")
+        details = over.json()["error"]["details"]
+        assert (details["scope"], details["limit"]) == ("address", used + 2)
+        assert over.headers["Retry-After"] == str(details["retry_after"])
+        assert 0 < details["retry_after"] <= 3600
+        assert operator_state(ctx) == before
+        # the holder's quota is not the regulator's
+        freeze = {"certificate_number": number, "case_reference": CASE}
+        done(act(api, "/regulator/freezes/prepare", freeze, regulator()))
+
+
+def test_the_global_quota_refuses_everyone_with_429(ctx: RegistryContext) -> None:
+    first, second = unfunded("global 1"), unfunded("global 2")
+    total = ctx.relay_quota.usage(first.address).total
+    with limited_client(ctx, relay_quota_global=total + 1) as api:
+
+        def anchor(anchorer: LocalAccount, fp: bytes) -> Response:
+            deadline = ctx.client.block().timestamp + 600
+            typed = ctx.evidence.typed_data(fp, anchorer.address, deadline)
+            body = {
+                "fingerprint": "0x" + fp.hex(),
+                "anchorer": anchorer.address,
+                "deadline": deadline,
+                "signature": "0x" + sign_typed_data(typed, anchorer).hex(),
+            }
+            return api.post(f"{V1}/evidence", json=body)
+
+        assert anchor(first, b"\x51" * 32).status_code == 201
+        before = operator_state(ctx)
+        over = anchor(second, b"\x52" * 32)
+        refused(over, 429, "relay_quota_exceeded")
+        assert over.json()["error"]["details"]["scope"] == "global"
+        assert operator_state(ctx) == before
+        assert ctx.evidence.lookup(b"\x52" * 32) is None
+
+
+def test_the_operator_paid_operations_declare_429(client: TestClient) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    for path in ("/relay", "/evidence", "/applications", "/pledges"):
+        assert "429" in paths[f"{V1}{path}"]["post"]["responses"], path
