@@ -561,7 +561,7 @@ def test_an_unfunded_stranger_cannot_make_the_operator_send_outside_its_standing
     token = issue(ctx)
     stranger = unfunded("stranger")
     before = operator_state(ctx)
-    outside = [
+    outside: list[tuple[Any, ...]] = [
         ("DataAssetRegistry", "setApprovalForAll", stranger.address, True),
         ("RegistryAuthority", "renounceRole", REGULATOR_ROLE, stranger.address),
         ("DataAssetRegistry", "transferFrom", holder().address, stranger.address, token),
@@ -576,7 +576,7 @@ def test_an_unfunded_stranger_cannot_make_the_operator_send_outside_its_standing
         answer = client.post(f"{V1}/relay", json=forward(ctx, stranger, contract, function, *args))
         refused(answer, 403, "relay_action_not_allowed")
         assert answer.json()["error"]["details"] == {"contract": contract, "function": function}
-    within_policy_without_standing = [
+    within_policy_without_standing: list[tuple[Any, ...]] = [
         ("RegistryAuthority", "grantRole", REGULATOR_ROLE, stranger.address),
         ("TransferAgent", "freeze", token, b"\x01" * 32),
         ("DataAssetRegistry", "revoke", token, 1, bytes(32)),
@@ -691,7 +691,8 @@ def test_the_global_quota_refuses_everyone_with_429(ctx: RegistryContext) -> Non
                 "deadline": deadline,
                 "signature": "0x" + sign_typed_data(typed, anchorer).hex(),
             }
-            return api.post(f"{V1}/evidence", json=body)
+            answer: Response = api.post(f"{V1}/evidence", json=body)
+            return answer
 
         assert anchor(first, b"\x51" * 32).status_code == 201
         before = operator_state(ctx)

@@ -16,6 +16,7 @@ from registry.context import RegistryContext
 from registry.db.models import relay_usage_table
 from registry.errors import ContractRevertError, RelayQuotaExceededError
 from registry.relay.quota import QUOTA_WINDOW, RelayQuota
+from registry.settings import Settings
 from tests.registry.rights.test_service import bank, buyer, holder, issue, pledge_terms
 
 
@@ -65,8 +66,11 @@ def age(ctx: RegistryContext, party: str, by: timedelta) -> None:
         )
 
 
-def test_the_settings_set_the_quotas(ctx: RegistryContext) -> None:
+def test_the_settings_set_the_quotas(ctx: RegistryContext, monkeypatch: pytest.MonkeyPatch) -> None:
     assert (ctx.relay_quota.per_address, ctx.relay_quota.global_limit) == (120, 5000)
+    monkeypatch.setenv("DAREG_RELAY_QUOTA_PER_ADDRESS", "7")
+    monkeypatch.setenv("DAREG_RELAY_QUOTA_GLOBAL", "70")
+    assert (Settings().relay_quota_per_address, Settings().relay_quota_global) == (7, 70)
     small = limited(ctx, per_address=3, global_limit=7)
     assert (small.relay_quota.per_address, small.relay_quota.global_limit) == (3, 7)
     with pytest.raises(ValueError, match="at least one"):
