@@ -27,7 +27,7 @@ from registry.domain.chain import ForwardRequest
 from registry.domain.rights import TransferReason
 from registry.errors import ContractRevertError
 from registry.registration.service import DEFAULT_ADMIN_ROLE, REGULATOR_ROLE
-from tests.api.actors import V1, act, done, event, refused
+from tests.api.actors import V1, act, done, event, refused, sign_in
 from tests.api.test_rights import _number, _signed, _sync, _terms
 from tests.conftest import admin
 from tests.registry.registration.conftest import REGISTRAR_CODE, travel
@@ -560,6 +560,7 @@ def test_an_unfunded_stranger_cannot_make_the_operator_send_outside_its_standing
     contract as the signer (403 with its error); nothing is sent, the operator pays nothing."""
     token = issue(ctx)
     stranger = unfunded("stranger")
+    headers = sign_in(client, stranger)  # signing in costs nothing and needs no ether
     before = operator_state(ctx)
     outside: list[tuple[Any, ...]] = [
         ("DataAssetRegistry", "setApprovalForAll", stranger.address, True),
@@ -573,7 +574,8 @@ def test_an_unfunded_stranger_cannot_make_the_operator_send_outside_its_standing
         ("EvidenceRegistry", "anchorFor", bytes(32), stranger.address, 0, b""),
     ]
     for contract, function, *args in outside:
-        answer = client.post(f"{V1}/relay", json=forward(ctx, stranger, contract, function, *args))
+        body = forward(ctx, stranger, contract, function, *args)
+        answer = client.post(f"{V1}/relay", json=body, headers=headers)
         refused(answer, 403, "relay_action_not_allowed")
         assert answer.json()["error"]["details"] == {"contract": contract, "function": function}
     within_policy_without_standing: list[tuple[Any, ...]] = [
@@ -590,7 +592,8 @@ def test_an_unfunded_stranger_cannot_make_the_operator_send_outside_its_standing
         ),
     ]
     for contract, function, *args in within_policy_without_standing:
-        answer = client.post(f"{V1}/relay", json=forward(ctx, stranger, contract, function, *args))
+        body = forward(ctx, stranger, contract, function, *args)
+        answer = client.post(f"{V1}/relay", json=body, headers=headers)
         assert answer.status_code == 403, answer.text
         assert answer.json()["error"]["code"].startswith("contract_"), answer.text
     assert operator_state(ctx) == before
@@ -607,19 +610,25 @@ def test_refused_requests_cost_the_operator_nothing(
     and nonce unchanged each time."""
     number = _number(ctx, issue(ctx))
     path = f"{V1}/certificates/{number}/transfers/prepare"
-    p = client.post(path, json={**sale(buyer()), "signer": holder().address, "ttl_seconds": 60})
+    body = {**sale(buyer()), "signer": holder().address, "ttl_seconds": 60}
+    p = client.post(path, json=body, headers=sign_in(client, holder()))
     assert p.status_code == 200, p.text
     prepared = p.json()
     good = "0x" + sign_typed_data(prepared["typed_data"], holder()).hex()
     forged = "0x" + sign_typed_data(prepared["typed_data"], buyer()).hex()
 
-    def relay(request: dict[str, Any], signature: str, status: int, code: str) -> None:
+    def relay(
+        request: dict[str, Any],
+        signature: str,
+        status: int,
+        code: str,
+        caller: LocalAccount | None = None,
+    ) -> None:
+        """Post as ``caller`` (default: the holder, whose request it is)."""
+        headers = sign_in(client, caller or holder())
         before = operator_state(ctx)
-        refused(
-            client.post(f"{V1}/relay", json={"request": request, "signature": signature}),
-            status,
-            code,
-        )
+        body = {"request": request, "signature": signature}
+        refused(client.post(f"{V1}/relay", json=body, headers=headers), status, code)
         assert operator_state(ctx) == before
 
     relay(prepared["request"], forged, 422, "invalid_signature")
@@ -636,7 +645,7 @@ def test_refused_requests_cost_the_operator_nothing(
         TransferReason.SALE.chain,
         bytes(32),
     )
-    relay(stolen["request"], stolen["signature"], 403, "contract_agent_not_holder")
+    relay(stolen["request"], stolen["signature"], 403, "contract_agent_not_holder", buyer())
     travel(ctx.client, 61)
     relay(prepared["request"], good, 409, "relay_request_expired")
 
@@ -691,7 +700,7 @@ def test_the_global_quota_refuses_everyone_with_429(ctx: RegistryContext) -> Non
                 "deadline": deadline,
                 "signature": "0x" + sign_typed_data(typed, anchorer).hex(),
             }
-            answer: Response = api.post(f"{V1}/evidence", json=body)
+            answer: Response = api.post(f"{V1}/evidence", json=body, headers=sign_in(api, anchorer))
             return answer
 
         assert anchor(first, b"\x51" * 32).status_code == 201
