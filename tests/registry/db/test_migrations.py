@@ -52,7 +52,13 @@ MIRROR_TABLES = {
     "accounting_class",
     "row_version",
 }
-SERVICE_TABLES = {"document", "registrar_profile", "asset_facts", "private_identifier", "relay_usage"}
+SERVICE_TABLES = {
+    "document",
+    "registrar_profile",
+    "asset_facts",
+    "private_identifier",
+    "relay_usage",
+}
 #: The statistics cache (derived from the mirror and the asset facts).
 REPORT_TABLES = {"report_label", "report_certificate", "report_state"}
 #: The indexer's reorg journal and the permanent record of rollbacks.
