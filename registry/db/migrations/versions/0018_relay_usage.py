@@ -9,7 +9,7 @@ from alembic import op
 from registry.db.migrations.columns import ADDRESS, HASH, WHEN
 
 revision = "0018"  # created 2026-12-07
-down_revision = "0017"  # the head of main when this branch was rebased; the integrator rechains it
+down_revision = "0017"
 
 
 def upgrade() -> None:
