@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from eth_account.messages import encode_defunct
+from eth_account.signers.local import LocalAccount
 
 from registry.context import RegistryContext
 from registry.settings import Settings
@@ -67,12 +69,38 @@ class StackEnv:
             check=False,
         )
 
-    def get(self, path: str) -> tuple[int, Any]:
+    def get(self, path: str, headers: dict[str, str] | None = None) -> tuple[int, Any]:
+        request = urllib.request.Request(self.api + path, headers=headers or {})
         try:
-            with urllib.request.urlopen(self.api + path, timeout=5) as response:
+            with urllib.request.urlopen(request, timeout=5) as response:
                 return response.status, json.loads(response.read())
         except urllib.error.HTTPError as exc:
             return exc.code, json.loads(exc.read())
+
+    def post(self, path: str, body: Any, headers: dict[str, str] | None = None) -> tuple[int, Any]:
+        request = urllib.request.Request(
+            self.api + path,
+            data=json.dumps(body).encode(),
+            headers={"Content-Type": "application/json", **(headers or {})},
+            method="POST",
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return response.status, json.loads(response.read())
+        except urllib.error.HTTPError as exc:
+            return exc.code, json.loads(exc.read())
+
+    def sign_in(self, account: LocalAccount) -> dict[str, str]:
+        """Sign in to the running API as ``account`` (Sign-In with Ethereum): the headers of its
+        session."""
+        _, challenge = self.post("/api/v1/auth/challenge", {"address": account.address})
+        message = challenge["message"]
+        signature = "0x" + account.sign_message(encode_defunct(text=message)).signature.hex()
+        status, session = self.post(
+            "/api/v1/auth/sign-in", {"message": message, "signature": signature}
+        )
+        assert status == 200, session
+        return {"Authorization": f"Bearer {session['token']}"}
 
     def start(self, *args: str) -> subprocess.Popen[str]:
         log = (self.var_dir.parent / "up.log").open("a")

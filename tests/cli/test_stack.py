@@ -8,6 +8,7 @@ import time
 
 import pytest
 
+from registry.chain.client import dev_account
 from tests.cli.conftest import StackEnv
 
 pytestmark = pytest.mark.slow
@@ -61,8 +62,9 @@ def test_up_demo_restart_keeps_everything_and_never_redeploys(
         assert status == 200, credential
         staff = next(r["account"] for r in seeded["registrars"] if r["code"] == 440)
         assert credential["issuer"]["id"].endswith(staff)
+        reader = stack_env.sign_in(dev_account(6))  # the bank: any signed-in account reads them
         for key, r in seeded["registrations"].items():
-            status, body = stack_env.get(f"/api/v1/applications/{r['id']}")
+            status, body = stack_env.get(f"/api/v1/applications/{r['id']}", reader)
             assert status == 200, key
             assert body["status"] == r["status"]
         # the pledged data was valued first (relayed for a gasless appraiser), as a lender sees it
