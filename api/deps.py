@@ -11,15 +11,16 @@ OpenAPI document as the operation's ``x-dareg-role``, and routes that declare no
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from typing import Annotated, TypeVar
 
-from fastapi import Depends, FastAPI, Query, Request
+from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.dependencies.models import Dependant
 from fastapi.responses import Response
 from fastapi.routing import APIRoute
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
+from starlette.routing import BaseRoute
 
 from api.schemas.common import error_responses
 from registry.auth.service import Caller
@@ -311,12 +312,23 @@ def _dependants(dependant: Dependant) -> Iterator[Dependant]:
         yield from _dependants(sub)
 
 
+def _api_routes(routes: Sequence[BaseRoute]) -> Iterator[APIRoute]:
+    """The operations of ``routes``, those of included routers too: FastAPI keeps an included
+    router as one route wrapping it (``original_router``), and builds the routes it serves and
+    documents from the router's own routes when first asked."""
+    for route in routes:
+        if isinstance(route, APIRoute):
+            yield route
+        included = getattr(route, "original_router", None)
+        if isinstance(included, APIRouter):
+            yield from _api_routes(included.routes)
+
+
 def describe_requirements(app: FastAPI) -> None:
     """Give every operation its ``x-dareg-role`` and the error answers it may give: 401 and
-    403 where a requirement applies, 429 (rate limit) on public operations."""
-    for route in app.routes:
-        if not isinstance(route, APIRoute):
-            continue
+    403 where a requirement applies, 429 (rate limit) on public operations. Called once the
+    routers are included, before the app serves anything."""
+    for route in _api_routes(app.routes):
         role = requirement_of(route)
         route.openapi_extra = {**(route.openapi_extra or {}), "x-dareg-role": role}
         codes = (429,) if role == "public" else (401, 403)
