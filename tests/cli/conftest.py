@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from eth_account.messages import encode_defunct
+from eth_account.signers.local import LocalAccount
 
 from registry.context import RegistryContext
 from registry.settings import Settings
@@ -67,12 +69,39 @@ class StackEnv:
             check=False,
         )
 
-    def get(self, path: str) -> tuple[int, Any]:
+    def get(self, path: str, headers: dict[str, str] | None = None) -> tuple[int, Any]:
+        return self._request(urllib.request.Request(self.api + path, headers=headers or {}))
+
+    def post(
+        self, path: str, body: dict[str, Any], headers: dict[str, str] | None = None
+    ) -> tuple[int, Any]:
+        request = urllib.request.Request(
+            self.api + path,
+            data=json.dumps(body).encode(),
+            headers={"Content-Type": "application/json", **(headers or {})},
+            method="POST",
+        )
+        return self._request(request)
+
+    @staticmethod
+    def _request(request: urllib.request.Request) -> tuple[int, Any]:
         try:
-            with urllib.request.urlopen(self.api + path, timeout=5) as response:
+            with urllib.request.urlopen(request, timeout=5) as response:
                 return response.status, json.loads(response.read())
         except urllib.error.HTTPError as exc:
             return exc.code, json.loads(exc.read())
+
+    def sign_in(self, account: LocalAccount) -> dict[str, str]:
+        """Sign in as ``account`` (Sign-In with Ethereum over HTTP, signed with its key): the
+        headers that carry its session."""
+        status, challenge = self.post("/api/v1/auth/challenge", {"address": account.address})
+        assert status == 200, challenge
+        message = challenge["message"]
+        signature = account.sign_message(encode_defunct(text=message)).signature.hex()
+        body = {"message": message, "signature": "0x" + signature}
+        status, session = self.post("/api/v1/auth/sign-in", body)
+        assert status == 200, session
+        return {"Authorization": f"Bearer {session['token']}"}
 
     def start(self, *args: str) -> subprocess.Popen[str]:
         log = (self.var_dir.parent / "up.log").open("a")

@@ -8,6 +8,7 @@ import time
 
 import pytest
 
+from registry.demo.scenario import REGULATOR
 from tests.cli.conftest import StackEnv
 
 pytestmark = pytest.mark.slow
@@ -60,8 +61,11 @@ def test_up_demo_restart_keeps_everything_and_never_redeploys(
         assert status == 200, credential
         staff = next(r["account"] for r in seeded["registrars"] if r["code"] == 440)
         assert credential["issuer"]["id"].endswith(staff)
+        # applications are read signed in (here as the demo's regulator)
+        assert REGULATOR.account.address == governance["regulator"]
+        as_regulator = stack_env.sign_in(REGULATOR.account)
         for key, r in seeded["registrations"].items():
-            status, body = stack_env.get(f"/api/v1/applications/{r['id']}")
+            status, body = stack_env.get(f"/api/v1/applications/{r['id']}", as_regulator)
             assert status == 200, key
             assert body["status"] == r["status"]
         # the pledged data was valued first (relayed for a gasless appraiser), as a lender sees it
