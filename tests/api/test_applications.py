@@ -46,17 +46,19 @@ def review(
 ) -> dict[str, Any]:
     """The registrar's ``step`` signed by :func:`staff` and relayed; the registration after."""
     acted(api, f"/applications/{reg_id}/{step}/prepare", body or {}, staff())
-    return dict(api.get(f"/api/v1/applications/{reg_id}").json())
+    return dict(api.get(f"/api/v1/applications/{reg_id}", headers=sign_in(api, staff())).json())
 
 
 def _apply(
     api: TestClient, holder_index: int = 1, fp: int = 0xA1, **changes: Any
 ) -> dict[str, Any]:
     holder = dev_account(holder_index)
+    headers = sign_in(api, holder)
     doc = metadata(holder.address, fp, **changes).model_dump(mode="json", by_alias=True)
     draft = api.post(
         "/api/v1/applications/typed-data",
         json={"registrar_code": CODE, "applicant": holder.address, "metadata": doc},
+        headers=headers,
     )
     assert draft.status_code == 200, draft.text
     body = draft.json()
@@ -70,6 +72,7 @@ def _apply(
             "deadline": body["deadline"],
             "signature": signature,
         },
+        headers=headers,
     )
     assert created.status_code == 201, created.text
     assert created.json()["metadata_hash"] == body["metadata_hash"]
@@ -80,7 +83,9 @@ def test_full_flow_over_rest(registrar_api: TestClient, chain: ChainClient) -> N
     api = registrar_api
     reg = _apply(api)
     assert reg["status"] == "submitted"
-    assert api.get(f"/api/v1/registrations/{reg['registration_number']}").json()["id"] == reg["id"]
+    holder = sign_in(api, dev_account(1))
+    number = reg["registration_number"]
+    assert api.get(f"/api/v1/registrations/{number}", headers=holder).json()["id"] == reg["id"]
     assert review(api, reg["id"], "accept")["status"] == "accepted"
     assert review(api, reg["id"], "notice")["status"] == "in_notice"
     early = act(api, f"/applications/{reg['id']}/issue/prepare", {}, staff())
@@ -89,7 +94,8 @@ def test_full_flow_over_rest(registrar_api: TestClient, chain: ChainClient) -> N
     issued = review(api, reg["id"], "issue")
     assert issued["status"] == "issued"
     assert len(issued["certificate_number"]) == 17
-    assert api.get(f"/api/v1/applications/{reg['id']}/versions").json()[0]["version"] == 1
+    versions = api.get(f"/api/v1/applications/{reg['id']}/versions", headers=holder)
+    assert versions.json()[0]["version"] == 1
     revoked = review(api, reg["id"], "revoke", {"reason_code": 3, "reason": "来源授权被撤回"})
     assert revoked["status"] == "revoked"
 
@@ -114,6 +120,7 @@ def test_validation_errors_are_clear(registrar_api: TestClient) -> None:
     response = api.post(
         "/api/v1/applications/typed-data",
         json={"registrar_code": CODE, "applicant": holder.address, "metadata": doc},
+        headers=sign_in(api, holder),
     )
     assert response.status_code == 422
     assert response.json()["error"]["code"] == "invalid_request"
@@ -125,10 +132,12 @@ def test_forged_application_and_wrong_registrar(
 ) -> None:
     api = registrar_api
     holder, forger = dev_account(1), dev_account(2)
+    as_holder = sign_in(api, holder)
     doc = metadata(holder.address).model_dump(mode="json", by_alias=True)
     body = api.post(
         "/api/v1/applications/typed-data",
         json={"registrar_code": CODE, "applicant": holder.address, "metadata": doc},
+        headers=as_holder,
     ).json()
     forged = api.post(
         "/api/v1/applications",
@@ -139,19 +148,21 @@ def test_forged_application_and_wrong_registrar(
             "deadline": body["deadline"],
             "signature": "0x" + sign_typed_data(body["typed_data"], forger).hex(),
         },
+        headers=as_holder,
     )
     assert forged.status_code == 422
     assert forged.json()["error"]["code"] == "contract_registry_invalid_signature"
-    # an application for another registrar cannot be reviewed by this registrar's staff
+    # an application for another registrar cannot be reviewed by this registrar's staff: the API
+    # refuses to prepare it (not staff of the application's registrar) before anyone signs
     service, operator = registry_context.registrations, registry_context.operator
     service.configure_registrar(442, RegistrarPolicy(True, True, False, NOTICE), admin())
     other = service.sign_and_submit(metadata(holder.address, 0xEE), 442, holder, operator)
     denied = act(api, f"/applications/{other.id}/accept/prepare", {}, staff())
-    refused(denied, 403, "contract_registry_not_registrar_of")
-    missing = api.get("/api/v1/applications/9999")
+    refused(denied, 403, "role_required")
+    missing = api.get("/api/v1/applications/9999", headers=as_holder)
     assert missing.status_code == 404
     assert missing.json()["error"]["code"] == "registration_not_found"
-    typo = api.get("/api/v1/registrations/2026110000000120")
+    typo = api.get("/api/v1/registrations/2026110000000120", headers=as_holder)
     assert typo.status_code == 422
     assert typo.json()["error"]["code"] == "malformed_number"
 
@@ -166,15 +177,20 @@ def test_list_from_the_mirror_with_filters(
     second = _apply(api, 2, 0xD2)
     review(api, first["id"], "accept")
     Indexer(chain, registry_context.manifest, registry_context.engine).sync_once()
-    listed = api.get("/api/v1/applications").json()
+    as_staff = sign_in(api, staff())
+    listed = api.get("/api/v1/applications", headers=as_staff).json()
     assert listed["total"] == 2
     assert [i["id"] for i in listed["items"]] == [second["id"], first["id"]]  # newest first
     assert listed["indexed_block"] == chain.head()
-    queue = api.get("/api/v1/applications", params={"status": "submitted"}).json()
+    queue = api.get("/api/v1/applications", params={"status": "submitted"}, headers=as_staff)
+    queue = queue.json()
     assert [i["id"] for i in queue["items"]] == [second["id"]]
-    mine = api.get("/api/v1/applications", params={"holder": dev_account(1).address}).json()
+    holder = dev_account(1)
+    mine = api.get(
+        "/api/v1/applications", params={"holder": holder.address}, headers=sign_in(api, holder)
+    ).json()
     assert [i["id"] for i in mine["items"]] == [first["id"]]
-    bad = api.get("/api/v1/applications", params={"status": "bogus"})
+    bad = api.get("/api/v1/applications", params={"status": "bogus"}, headers=as_staff)
     assert bad.status_code == 422
     assert bad.json()["error"]["code"] == "invalid_request"
 
@@ -209,15 +225,16 @@ def test_the_operator_reviews_nothing_and_the_staff_is_recorded_as_the_actor(
 ) -> None:
     """Before v2 the review endpoints sent every registrar action signed by the operator, bound
     as a registrar account: the chain recorded the operator, not the registrar's staff. Now
-    the operator (which holds no role) and anyone else are refused by the chain before anyone
-    signs, and a relayed acceptance, issuance and batch issuance record the staff account."""
+    the operator (which holds no role) and anyone else are refused before anyone signs (the API
+    asks the chain whether the signed-in caller is staff of the application's registrar), and a
+    relayed acceptance, issuance and batch issuance record the staff account."""
     api, operator = registrar_api, registry_context.operator
     reg = _apply(api, 1, 0xC1)
     for signer in (operator, dev_account(2)):
         refused(
             act(api, f"/applications/{reg['id']}/accept/prepare", {}, signer),
             403,
-            "contract_authority_not_registrar_of",
+            "role_required",
         )
     accepted = acted(api, f"/applications/{reg['id']}/accept/prepare", {}, staff())
     assert (accepted["signer"], accepted["contract"], accepted["function"]) == (
@@ -232,16 +249,17 @@ def test_the_operator_reviews_nothing_and_the_staff_is_recorded_as_the_actor(
     review(api, second["id"], "notice")
     travel(chain, NOTICE + 1)
     refused(
-        act(api, f"/applications/{reg['id']}/issue/prepare", {}, operator),
-        403,
-        "contract_authority_not_registrar_of",
+        act(api, f"/applications/{reg['id']}/issue/prepare", {}, operator), 403, "role_required"
     )
     issued = acted(api, f"/applications/{reg['id']}/issue/prepare", {}, staff())
     assert issued["signer"] == staff().address
     assert event(issued, "CertificateIssued")["id"] == reg["id"]
     batch = acted(api, "/applications/issue-batch/prepare", {"ids": [second["id"]]}, staff())
     assert batch["function"] == "issueBatch"
-    assert api.get(f"/api/v1/applications/{second['id']}").json()["status"] == "issued"
+    as_staff = sign_in(api, staff())
+    assert api.get(f"/api/v1/applications/{second['id']}", headers=as_staff).json()["status"] == (
+        "issued"
+    )
     # the old operator-signed routes are gone
     for step in ("accept", "notice", "issue", "revoke", "reject", "return", "renew", "standing"):
         assert api.post(f"/api/v1/applications/{reg['id']}/{step}", json={}).status_code in (
@@ -282,18 +300,17 @@ def test_a_frozen_certificate_is_revoked_only_under_a_ruling(
     refused(act(api, path, {**decision, "ruling": ""}, staff()), 422, "invalid_request")
     refused(act(api, path, {**decision, "ruling": "  "}, staff()), 422, "invalid_input")
     ruling = "(2026)粤01民初88号 民事裁定书：准予撤销登记"
-    refused(
-        act(api, path, {**decision, "ruling": ruling}, dev_account(2)),
-        403,
-        "contract_authority_not_registrar_of",
-    )
+    refused(act(api, path, {**decision, "ruling": ruling}, dev_account(2)), 403, "role_required")
     revoked = acted(api, path, {**decision, "ruling": ruling}, staff())
     assert (revoked["signer"], revoked["function"]) == (staff().address, "revokeEncumbered")
     recorded = event(revoked, "CertificateRevoked")
     assert (recorded["registrar"], recorded["reasonCode"]) == (staff().address, 3)
     ruling_hash = recorded["rulingHash"]
     assert ruling_hash == "0x" + ctx.registrations.documents.put_text(ruling).hex()  # stored
-    assert api.get(f"/api/v1/applications/{reg['id']}").json()["status"] == "revoked"
+    as_staff = sign_in(api, staff())
+    assert api.get(f"/api/v1/applications/{reg['id']}", headers=as_staff).json()["status"] == (
+        "revoked"
+    )
     # an unencumbered certificate is still revoked without a ruling (revoke)
     plain = _issued(api, chain, 2, 0xE2)
     done = acted(api, f"/applications/{plain['id']}/revoke/prepare", decision, staff())
@@ -328,7 +345,10 @@ def test_anyone_closes_an_expired_certificate_over_rest(
         "closeExpired",
     )
     assert event(closed, "CertificateExpiryClosed")["by"] == anyone.address
-    assert api.get(f"/api/v1/applications/{reg['id']}").json()["status"] == "expired"
+    as_anyone = sign_in(api, anyone)
+    assert api.get(f"/api/v1/applications/{reg['id']}", headers=as_anyone).json()["status"] == (
+        "expired"
+    )
     assert api.get(f"/api/v1/certificates/{number}").json()["chain"]["token_uri"] is None
     assert ctx.registrations.live_registration_of(reg["fingerprint"]) is None
     refused(act(api, path, {}, anyone), 409, "contract_registry_wrong_status")  # closed once
@@ -371,6 +391,7 @@ def test_a_natural_person_applies_over_rest_and_signs_the_public_document(
     registration's metadata hash are those of the public document (masked identifier and
     commitment, docs/privacy.md), whether it posts its draft or the returned document back."""
     api, person, identifier = registrar_api, dev_account(14), "440106198506120029"
+    as_person = sign_in(api, person)
     holder = {
         "name": "张三",
         "identifier_type": "id_card",
@@ -383,6 +404,7 @@ def test_a_natural_person_applies_over_rest_and_signs_the_public_document(
         draft = api.post(
             "/api/v1/applications/typed-data",
             json={"registrar_code": CODE, "applicant": person.address, "metadata": draft_doc},
+            headers=as_person,
         )
         assert draft.status_code == 200, draft.text
         body = draft.json()
@@ -399,12 +421,13 @@ def test_a_natural_person_applies_over_rest_and_signs_the_public_document(
                 "deadline": body["deadline"],
                 "signature": signature,
             },
+            headers=as_person,
         )
         assert created.status_code == 201, created.text
         assert created.json()["metadata_hash"] == body["metadata_hash"]
         identity = api.get(
             f"/api/v1/applications/{created.json()['id']}/holder-identity",
-            headers=sign_in(api, person),
+            headers=as_person,
         )
         assert identity.status_code == 200, identity.text
         assert identity.json()["identifier"] == identifier
@@ -414,6 +437,7 @@ def test_a_natural_person_applies_over_rest_and_signs_the_public_document(
     refused_draft = api.post(
         "/api/v1/applications/typed-data",
         json={"registrar_code": CODE, "applicant": person.address, "metadata": forged},
+        headers=as_person,
     )
     assert refused_draft.status_code == 422, refused_draft.text
     assert refused_draft.json()["error"]["code"] == "invalid_input"

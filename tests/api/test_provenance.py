@@ -12,15 +12,18 @@ from fastapi.testclient import TestClient
 from api.main import create_app
 from registry.context import RegistryContext
 from registry.domain.numbers import check_digit
+from tests.api.actors import sign_in
 from tests.registry.provenance.scenario import Scenario, build
-from tests.registry.rights.test_service import bank, buyer, holder
+from tests.registry.rights.test_service import bank, buyer, holder, regulator
 
 V1 = "/api/v1/regulator"
 
 
 @pytest.fixture
 def client(ctx: RegistryContext) -> Iterator[TestClient]:
+    """The API, every request signed in as the regulator (the scenario grants it the role)."""
     with TestClient(create_app(ctx)) as api:
+        api.headers.update(sign_in(api, regulator()))
         yield api
 
 
@@ -138,3 +141,21 @@ def test_bad_inputs(client: TestClient, s: Scenario) -> None:
         client.get(f"{V1}/assets/{s.number_a}/timeline", params={"format": "xml"}).status_code
         == 422
     )
+
+
+def test_only_a_regulator_reads_provenance(ctx: RegistryContext, s: Scenario) -> None:
+    paths = (
+        f"{V1}/assets/{s.number_a}/timeline",
+        f"{V1}/assets/{s.number_a}/custody",
+        f"{V1}/assets/{s.number_p}/lineage",
+        f"{V1}/parties/{buyer().address}/trace",
+    )
+    with TestClient(create_app(ctx)) as api:
+        as_holder = sign_in(api, holder())
+        for path in paths:
+            anonymous = api.get(path)
+            assert anonymous.status_code == 401, path
+            assert anonymous.json()["error"]["code"] == "not_authenticated"
+            no_role = api.get(path, headers=as_holder)
+            assert no_role.status_code == 403, path
+            assert no_role.json()["error"]["code"] == "role_required"

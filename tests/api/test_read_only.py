@@ -10,6 +10,10 @@ writable one: the same status, the same body where it is deterministic, never a 
 route of the document without an entry in :func:`_calls` fails the test, so a new route is
 covered as soon as it exists.
 
+A route that needs a caller is called signed in as the market's regulator, who may read every
+one (its session is opened on the writable app: signing in writes the nonce and the session,
+and a session is then only read); a public route is called anonymously, as anyone would.
+
 No GET may write: the derived tables a report reads (asset facts, the statistics cache) are
 kept up to date by the indexer (:mod:`registry.indexer.derived`), never by the request.
 """
@@ -29,10 +33,11 @@ from api.main import create_app
 from registry import mirror
 from registry.context import RegistryContext
 from registry.db.engine import make_engine
+from tests.api.actors import sign_in
 from tests.databases import BACKENDS, checked_backend
 from tests.registry.registration.conftest import REGISTRAR_CODE
 from tests.registry.reports.scenario import Market, build
-from tests.registry.rights.test_service import buyer, holder
+from tests.registry.rights.test_service import buyer, holder, regulator
 
 #: Routes whose answers differ between two calls, compared by status and media type only:
 #: ``audit`` states when it was checked; PDFs, charts and the statistics page (charts inline)
@@ -48,6 +53,9 @@ NOT_DETERMINISTIC = frozenset(
 
 #: GET routes the OpenAPI document leaves out (HTML pages), called as well.
 HTML_PAGES = frozenset({"/", "/verify", "/regulator/statistics"})
+
+#: The HTML pages' requirement (the OpenAPI document gives every other route's ``x-dareg-role``).
+HTML_PAGE_ROLES = {"/": "public", "/verify": "public", "/regulator/statistics": "regulator"}
 
 #: What a read-only database says when it is asked to write (SQLite, PostgreSQL).
 READ_ONLY_REFUSALS = ("attempt to write a readonly database", "read-only transaction")
@@ -94,6 +102,8 @@ def _calls(ctx: RegistryContext, market: Market) -> dict[str, list[Call]]:
     return {
         f"{v1}/health": [Call(f"{v1}/health")],
         f"{v1}/deployment": [Call(f"{v1}/deployment")],
+        f"{v1}/auth/session": [Call(f"{v1}/auth/session")],
+        f"{v1}/api-keys": [Call(f"{v1}/api-keys")],
         f"{v1}/evidence": [
             Call(f"{v1}/evidence"),
             Call(f"{v1}/evidence", {"anchorer": holder().address, "limit": 2}),
@@ -180,16 +190,22 @@ def _calls(ctx: RegistryContext, market: Market) -> dict[str, list[Call]]:
     }
 
 
-def _get_routes(client: TestClient) -> set[str]:
-    """Every GET route of the OpenAPI document."""
+def _get_routes(client: TestClient) -> dict[str, str]:
+    """Every GET route of the OpenAPI document, with its requirement (``x-dareg-role``)."""
     app: Any = client.app
     paths: dict[str, dict[str, Any]] = app.openapi()["paths"]
-    return {path for path, operations in paths.items() if "get" in operations}
+    return {
+        path: operations["get"]["x-dareg-role"]
+        for path, operations in paths.items()
+        if "get" in operations
+    }
 
 
-def _answer(get: Callable[..., httpx.Response], call: Call, route: str) -> Answer:
+def _answer(
+    get: Callable[..., httpx.Response], call: Call, route: str, headers: dict[str, str]
+) -> Answer:
     try:
-        response = get(call.url, params=call.params)
+        response = get(call.url, params=call.params, headers=headers)
     except DBAPIError as exc:
         return Answer(status=None, refused=exc)
     media_type = response.headers.get("content-type", "").split(";")[0]
@@ -231,19 +247,25 @@ def test_every_get_route_answers_alike_over_a_read_only_database(
         TestClient(create_app(read_only_context)) as reader,
         TestClient(create_app(ctx)) as writer,
     ):
-        documented = _get_routes(writer)
+        roles = {**_get_routes(writer), **HTML_PAGE_ROLES}
+        documented = roles.keys() - HTML_PAGES
         assert documented - calls.keys() == set(), "GET routes this test does not call yet"
         routes = documented | HTML_PAGES
         assert calls.keys() - routes == set(), "routes in this test that are gone"
+        as_regulator = sign_in(writer, regulator())  # the market granted it the role
+        headers = {
+            route: {} if roles[route] == "public" else as_regulator for route in sorted(routes)
+        }
         every = [(route, call) for route in sorted(routes) for call in calls[route]]
         # Every read-only call before any writable one, which may fill what a GET would write.
-        read_only = [_answer(reader.get, call, route) for route, call in every]
-        writable = [_answer(writer.get, call, route) for route, call in every]
+        read_only = [_answer(reader.get, call, route, headers[route]) for route, call in every]
+        writable = [_answer(writer.get, call, route, headers[route]) for route, call in every]
         differ: dict[str, tuple[Answer, Answer]] = {}
         refused: dict[str, list[str]] = {}
         for (route, call), mine, theirs in zip(every, read_only, writable, strict=True):
             assert theirs.status is not None, (route, theirs)
             assert theirs.status < 500, (route, theirs)
+            assert theirs.status not in (401, 403), (route, theirs)
             if mine.refused is not None:
                 refused.setdefault(route, []).append(str(mine.refused.orig))
             elif mine != theirs:

@@ -15,7 +15,7 @@ from registry.chain.eip712 import sign_typed_data
 from registry.context import RegistryContext
 from registry.errors import ContractRevertError
 from registry.indexer.follow import Indexer
-from tests.api.actors import act, acted, event, refused
+from tests.api.actors import act, acted, event, refused, sign_in
 from tests.registry.registration.conftest import travel
 from tests.registry.rights.test_service import (
     DAY,
@@ -63,9 +63,17 @@ def _terms(ctx: RegistryContext, number: str, days: int = 180, **changes: Any) -
     return terms
 
 
+def _as_holder(client: TestClient) -> dict[str, str]:
+    """The headers of the holder (the pledgor of these tests) signed in."""
+    return sign_in(client, holder())
+
+
 def _signed(client: TestClient, terms: dict[str, Any], pledgee: Any = None) -> dict[str, Any]:
-    """Ask for the typed data, sign it as the holder and the pledgee; the POST body."""
-    answer = client.post(f"{V1}/pledges/typed-data", json={"terms": terms})
+    """Ask for the typed data (signed in as the holder), sign it as the holder and the pledgee;
+    the POST body."""
+    answer = client.post(
+        f"{V1}/pledges/typed-data", json={"terms": terms}, headers=_as_holder(client)
+    )
     assert answer.status_code == 200, answer.text
     body = answer.json()
     typed = body["typed_data"]
@@ -89,7 +97,10 @@ def test_a_pledge_signed_by_both_parties_is_relayed(
 ) -> None:
     token = issue(ctx)
     number = _number(ctx, token)
-    answer = client.post(f"{V1}/pledges/typed-data", json={"terms": _terms(ctx, number)})
+    as_holder = _as_holder(client)
+    answer = client.post(
+        f"{V1}/pledges/typed-data", json={"terms": _terms(ctx, number)}, headers=as_holder
+    )
     assert answer.status_code == 200, answer.text
     draft = answer.json()
     assert draft["pledgor"] == holder().address
@@ -100,7 +111,7 @@ def test_a_pledge_signed_by_both_parties_is_relayed(
 
     # altered after signing: the signatures no longer match
     altered = {**body, "terms": {**body["terms"], "secured_amount": 5_000_000_01}}
-    forged = client.post(f"{V1}/pledges", json=altered)
+    forged = client.post(f"{V1}/pledges", json=altered, headers=as_holder)
     assert forged.status_code == 422
     assert _code(forged) == "contract_agent_invalid_signature"
     swapped = {
@@ -108,12 +119,19 @@ def test_a_pledge_signed_by_both_parties_is_relayed(
         "pledgor_signature": body["pledgee_signature"],
         "pledgee_signature": body["pledgor_signature"],
     }
-    assert _code(client.post(f"{V1}/pledges", json=swapped)) == "contract_agent_invalid_signature"
-    bad_signature = client.post(f"{V1}/pledges", json={**body, "pledgor_signature": "0x12"})
+    swapped_answer = client.post(f"{V1}/pledges", json=swapped, headers=as_holder)
+    assert _code(swapped_answer) == "contract_agent_invalid_signature"
+    bad_signature = client.post(
+        f"{V1}/pledges", json={**body, "pledgor_signature": "0x12"}, headers=as_holder
+    )
     assert bad_signature.status_code == 422
     assert _code(bad_signature) == "invalid_input"
 
-    created = client.post(f"{V1}/pledges", json=body)
+    # a pledge is registered by one of its parties, not by a third account
+    stranger = client.post(f"{V1}/pledges", json=body, headers=sign_in(client, licensee()))
+    assert (stranger.status_code, _code(stranger)) == (403, "signer_not_caller")
+
+    created = client.post(f"{V1}/pledges", json=body, headers=as_holder)
     assert created.status_code == 201, created.text
     pledge = created.json()
     assert (pledge["token_id"], pledge["certificate_number"]) == (token, number)
@@ -124,25 +142,29 @@ def test_a_pledge_signed_by_both_parties_is_relayed(
         "CNY",
     )
     assert (pledge["status"], pledge["live"]) == ("live", True)
-    shown = client.get(f"{V1}/pledges/{pledge['id']}")
+    as_pledgee = sign_in(client, bank())
+    shown = client.get(f"{V1}/pledges/{pledge['id']}", headers=as_pledgee)
     assert shown.status_code == 200
     assert shown.json() == pledge
-    missing = client.get(f"{V1}/pledges/999")
+    missing = client.get(f"{V1}/pledges/999", headers=as_pledgee)
     assert (missing.status_code, _code(missing)) == (404, "pledge_not_found")
 
     # first to file: no second live pledge
     second = client.post(
-        f"{V1}/pledges", json=_signed(client, _terms(ctx, number, pledgee=buyer().address), buyer())
+        f"{V1}/pledges",
+        json=_signed(client, _terms(ctx, number, pledgee=buyer().address), buyer()),
+        headers=as_holder,
     )
     assert second.status_code == 409
     assert _code(second) == "contract_agent_pledge_already_live"
 
     # replaying the spent consents after the release: the nonce has moved on
     ctx.rights.release(pledge["id"], bank())
-    assert client.get(f"{V1}/pledges/{pledge['id']}").json()["status"] == "released"
-    replay = client.post(f"{V1}/pledges", json=body)
+    released = client.get(f"{V1}/pledges/{pledge['id']}", headers=as_pledgee)
+    assert released.json()["status"] == "released"
+    replay = client.post(f"{V1}/pledges", json=body, headers=as_holder)
     assert (replay.status_code, _code(replay)) == (422, "contract_agent_invalid_signature")
-    stale = client.post(f"{V1}/pledges", json={**body, "nonce": 0})
+    stale = client.post(f"{V1}/pledges", json={**body, "nonce": 0}, headers=as_holder)
     assert (stale.status_code, _code(stale)) == (409, "contract_agent_bad_nonce")
 
 
@@ -152,22 +174,29 @@ def test_pledges_the_contract_refuses(client: TestClient, ctx: RegistryContext) 
     valid_until = ctx.registrations.get(token).valid_until
     assert valid_until is not None
     beyond = _terms(ctx, number, maturity=(valid_until + timedelta(days=1)).isoformat())
-    outlasting = client.post(f"{V1}/pledges", json=_signed(client, beyond))
+    as_holder = _as_holder(client)
+    outlasting = client.post(f"{V1}/pledges", json=_signed(client, beyond), headers=as_holder)
     assert outlasting.status_code == 409
     assert _code(outlasting) == "contract_agent_pledge_outlasts_certificate"
 
     case = {"certificate_number": number, "case_reference": "(2026)粤01执保123号"}
     acted(client, "/regulator/freezes/prepare", case, grant_regulator(ctx))
-    blocked = client.post(f"{V1}/pledges", json=_signed(client, _terms(ctx, number)))
+    blocked = client.post(
+        f"{V1}/pledges", json=_signed(client, _terms(ctx, number)), headers=as_holder
+    )
     assert (blocked.status_code, _code(blocked)) == (409, "contract_agent_frozen")
 
     # input checked before any chain call
     bad_currency = client.post(
-        f"{V1}/pledges/typed-data", json={"terms": _terms(ctx, number, currency="RMB")}
+        f"{V1}/pledges/typed-data",
+        json={"terms": _terms(ctx, number, currency="RMB")},
+        headers=as_holder,
     )
     assert bad_currency.status_code == 422
     assert "ISO 4217" in bad_currency.json()["error"]["message"]
-    typo = client.post(f"{V1}/pledges/typed-data", json={"terms": _terms(ctx, _typo(number))})
+    typo = client.post(
+        f"{V1}/pledges/typed-data", json={"terms": _terms(ctx, _typo(number))}, headers=as_holder
+    )
     assert (typo.status_code, _code(typo)) == (422, "malformed_number")
 
 
@@ -176,12 +205,17 @@ def test_lien_search_by_holder_and_certificate(client: TestClient, ctx: Registry
     second = issue(ctx, fp=0xA2)
     other = issue(ctx, owner=buyer(), fp=0xA3)
     a, b = _number(ctx, first), _number(ctx, second)
-    one = client.post(f"{V1}/pledges", json=_signed(client, _terms(ctx, a))).json()
-    two = client.post(f"{V1}/pledges", json=_signed(client, _terms(ctx, b))).json()
+    as_holder = _as_holder(client)
+    one = client.post(f"{V1}/pledges", json=_signed(client, _terms(ctx, a)), headers=as_holder)
+    two = client.post(f"{V1}/pledges", json=_signed(client, _terms(ctx, b)), headers=as_holder)
+    one, two = one.json(), two.json()
     ctx.rights.release(one["id"], bank())
     head = _sync(ctx)
 
-    by_holder = client.get(f"{V1}/pledges", params={"holder": holder().address.lower()})
+    lender = sign_in(client, buyer())  # a lien search: a would-be lender looks the holder up
+    by_holder = client.get(
+        f"{V1}/pledges", params={"holder": holder().address.lower()}, headers=lender
+    )
     assert by_holder.status_code == 200, by_holder.text
     found = by_holder.json()
     assert found["indexer_head"] == head
@@ -191,23 +225,32 @@ def test_lien_search_by_holder_and_certificate(client: TestClient, ctx: Registry
     ]
     assert found["items"][0]["closed_at"] is not None
     assert found["items"][1]["certificate_number"] == b
-    live = client.get(f"{V1}/pledges", params={"holder": holder().address, "live": True}).json()
+    live = client.get(
+        f"{V1}/pledges", params={"holder": holder().address, "live": True}, headers=lender
+    ).json()
     assert [p["id"] for p in live["items"]] == [two["id"]]
-    by_certificate = client.get(f"{V1}/pledges", params={"certificate": a}).json()
+    by_certificate = client.get(f"{V1}/pledges", params={"certificate": a}, headers=lender).json()
     assert [p["id"] for p in by_certificate["items"]] == [one["id"]]
     assert (
-        client.get(f"{V1}/pledges", params={"certificate": a, "live": True}).json()["items"] == []
+        client.get(f"{V1}/pledges", params={"certificate": a, "live": True}, headers=lender).json()[
+            "items"
+        ]
+        == []
     )
-    both = client.get(f"{V1}/pledges", params={"certificate": b, "holder": buyer().address})
+    both = client.get(
+        f"{V1}/pledges", params={"certificate": b, "holder": buyer().address}, headers=lender
+    )
     assert both.json()["items"] == []
-    clean = client.get(f"{V1}/pledges", params={"certificate": _number(ctx, other)}).json()
+    clean = client.get(
+        f"{V1}/pledges", params={"certificate": _number(ctx, other)}, headers=lender
+    ).json()
     assert clean["items"] == []
 
-    neither = client.get(f"{V1}/pledges")
+    neither = client.get(f"{V1}/pledges", headers=lender)
     assert (neither.status_code, _code(neither)) == (422, "invalid_input")
-    typo = client.get(f"{V1}/pledges", params={"certificate": _typo(a)})
+    typo = client.get(f"{V1}/pledges", params={"certificate": _typo(a)}, headers=lender)
     assert (typo.status_code, _code(typo)) == (422, "malformed_number")
-    bad_holder = client.get(f"{V1}/pledges", params={"holder": "0x12"})
+    bad_holder = client.get(f"{V1}/pledges", params={"holder": "0x12"}, headers=lender)
     assert bad_holder.status_code == 422
 
 
@@ -219,19 +262,11 @@ def test_the_regulator_freezes_orders_and_releases(
     case = {"certificate_number": number, "case_reference": "(2026)粤01执保123号"}
     order = {"certificate_number": number, "to": buyer().address, "case_reference": "执123号"}
 
-    # the operator holds no role and the regulator is not one yet: the contract refuses both,
-    # before anyone signs
+    # the operator holds no role and the regulator is not one yet: both are refused before
+    # anyone signs (the chain gives neither the regulator role)
     for signer in (ctx.operator, regulator()):
-        refused(
-            act(client, "/regulator/freezes/prepare", case, signer),
-            403,
-            "contract_agent_not_regulator",
-        )
-        refused(
-            act(client, "/regulator/court-orders/prepare", order, signer),
-            403,
-            "contract_agent_not_regulator",
-        )
+        refused(act(client, "/regulator/freezes/prepare", case, signer), 403, "role_required")
+        refused(act(client, "/regulator/court-orders/prepare", order, signer), 403, "role_required")
     assert not ctx.rights.freeze_of(token).frozen
 
     grant_regulator(ctx)
@@ -241,7 +276,8 @@ def test_the_regulator_freezes_orders_and_releases(
         "TransferAgent",
         "freeze",
     )
-    state = client.get(f"{V1}/certificates/{number}/freeze").json()
+    as_regulator = sign_in(client, regulator())
+    state = client.get(f"{V1}/certificates/{number}/freeze", headers=as_regulator).json()
     assert (state["certificate_number"], state["frozen"], state["by"]) == (
         number,
         True,
@@ -261,7 +297,7 @@ def test_the_regulator_freezes_orders_and_releases(
 
     release = {"case_reference": "执保123号之一"}
     acted(client, f"/regulator/freezes/{number}/release/prepare", release, regulator())
-    state = client.get(f"{V1}/certificates/{number}/freeze").json()
+    state = client.get(f"{V1}/certificates/{number}/freeze", headers=as_regulator).json()
     assert (state["frozen"], state["by"]) == (False, None)
     refused(
         act(
@@ -276,7 +312,7 @@ def test_the_regulator_freezes_orders_and_releases(
     ctx.rights.transfer(token, holder().address, "sale", "合同 No. 8", buyer())
 
     head = _sync(ctx)
-    history = client.get(f"{V1}/certificates/{number}/transfers").json()
+    history = client.get(f"{V1}/certificates/{number}/transfers", headers=as_regulator).json()
     assert history["indexer_head"] == head
     assert [(t["reason"], t["to"]) for t in history["items"]][-2:] == [
         ("court_order", buyer().address),
@@ -293,13 +329,14 @@ def test_approvals_cross_border_records_and_party_countries(
     expiry = (chain_now(ctx.client) + timedelta(days=30)).isoformat()
     approval = {"certificate_number": number, "to": buyer().address, "expiry": expiry}
     path = "/regulator/transfer-approvals/prepare"
-    refused(act(client, path, approval, ctx.operator), 403, "contract_agent_not_regulator")
+    refused(act(client, path, approval, ctx.operator), 403, "role_required")
     acted(client, path, approval, grant_regulator(ctx))
     assert ctx.rights.transfer_approval_expiry(token, buyer().address) is not None
 
     country = {"party": foreigner().address, "country": "us"}
     acted(client, "/regulator/party-countries/prepare", country, regulator())
-    shown = client.get(f"{V1}/parties/{foreigner().address}/country")
+    as_regulator = sign_in(client, regulator())
+    shown = client.get(f"{V1}/parties/{foreigner().address}/country", headers=as_regulator)
     assert shown.json() == {"party": foreigner().address, "country": "US"}
     record = {
         "certificate_number": number,
@@ -311,7 +348,8 @@ def test_approvals_cross_border_records_and_party_countries(
     }
     acted(client, "/regulator/cross-border-records/prepare", record, regulator())
     recorded = client.get(
-        f"{V1}/certificates/{number}/cross-border-records/{foreigner().address}"
+        f"{V1}/certificates/{number}/cross-border-records/{foreigner().address}",
+        headers=as_regulator,
     ).json()
     assert (recorded["mechanism"], recorded["country"]) == ("security_assessment", "US")
     wrong = act(
@@ -372,10 +410,11 @@ def test_licences_are_publicly_listed(client: TestClient, ctx: RegistryContext) 
 def test_mistyped_and_unknown_numbers(client: TestClient, ctx: RegistryContext) -> None:
     number = _number(ctx, issue(ctx))
     typo = _typo(number)
+    as_regulator = sign_in(client, grant_regulator(ctx))
     for response in (
-        client.get(f"{V1}/certificates/{typo}/licences"),
-        client.get(f"{V1}/certificates/{typo}/transfers"),
-        client.get(f"{V1}/certificates/{typo}/freeze"),
+        client.get(f"{V1}/certificates/{typo}/licences"),  # public
+        client.get(f"{V1}/certificates/{typo}/transfers", headers=as_regulator),
+        client.get(f"{V1}/certificates/{typo}/freeze", headers=as_regulator),
         act(
             client,
             "/regulator/freezes/prepare",
@@ -394,7 +433,7 @@ def test_mistyped_and_unknown_numbers(client: TestClient, ctx: RegistryContext) 
     from registry.domain.numbers import certificate_number
 
     ghost = certificate_number(ctx.client.block().timestamp, 440, 9_999)
-    unknown = client.get(f"{V1}/certificates/{ghost}/transfers")
+    unknown = client.get(f"{V1}/certificates/{ghost}/transfers", headers=as_regulator)
     assert (unknown.status_code, _code(unknown)) == (404, "certificate_not_found")
     # the existing certificate routes are untouched
     assert client.get(f"{V1}/certificates/{number}").status_code == 200

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from api.main import create_app
 from registry.context import RegistryContext
-from tests.api.actors import act, done, event, refused
+from tests.api.actors import act, done, event, refused, sign_in
 from tests.api.test_relay import sale
 from tests.api.test_rights import _number
 from tests.registry.registration.conftest import metadata, travel
@@ -55,7 +55,10 @@ def accredit(client: TestClient) -> None:
     body = {"appraiser": appraiser().address, "accreditation": "北京中企华资产评估 11020045"}
     accredited = done(act(client, "/regulator/appraisers/prepare", body, regulator()))
     assert accredited["signer"] == regulator().address
-    assert client.get(f"{V1}/appraisers/{appraiser().address}").json()["accredited"] is True
+    shown = client.get(
+        f"{V1}/appraisers/{appraiser().address}", headers=sign_in(client, regulator())
+    )
+    assert shown.json()["accredited"] is True
 
 
 def test_appraisers_attest_withdraw_and_financiers_see_the_latest(
@@ -63,9 +66,8 @@ def test_appraisers_attest_withdraw_and_financiers_see_the_latest(
 ) -> None:
     number = _number(ctx, issue(ctx))
     path = f"/certificates/{number}/valuations/prepare"
-    refused(
-        act(client, path, submission(ctx), appraiser()), 403, "contract_valuation_not_appraiser"
-    )
+    # not accredited (yet): refused before anyone signs
+    refused(act(client, path, submission(ctx), appraiser()), 403, "role_required")
     accredit(client)
     first = done(act(client, path, submission(ctx), appraiser()))
     assert first["contract"] == "ValuationRegistry"
@@ -85,13 +87,10 @@ def test_appraisers_attest_withdraw_and_financiers_see_the_latest(
     assert not any("valuation" in c for c in answer["cautions"])
 
     withdraw = f"/valuations/{second_id}/withdrawal/prepare"
-    refused(
-        act(client, withdraw, {"reason": "x"}, holder()),
-        403,
-        "contract_valuation_not_own_appraisal",
-    )
+    refused(act(client, withdraw, {"reason": "x"}, holder()), 403, "role_required")  # not its own
     done(act(client, withdraw, {"reason": "可比交易选取有误"}, appraiser()))
-    history = client.get(f"{V1}/certificates/{number}/valuations").json()
+    financier = sign_in(client, buyer())
+    history = client.get(f"{V1}/certificates/{number}/valuations", headers=financier).json()
     assert [(v["id"], v["status"]) for v in history["items"]] == [
         (first_id, "active"),
         (second_id, "withdrawn"),
@@ -101,22 +100,17 @@ def test_appraisers_attest_withdraw_and_financiers_see_the_latest(
 
     # a removed appraiser: its valuation stays, flagged, and the financier is warned
     removal = f"/regulator/appraisers/{appraiser().address}/removal/prepare"
-    refused(
-        act(client, removal, {"reason": "吊销"}, ctx.operator),
-        403,
-        "contract_valuation_not_authorized",
-    )
+    refused(act(client, removal, {"reason": "吊销"}, ctx.operator), 403, "role_required")
     done(act(client, removal, {"reason": "吊销"}, regulator()))
-    assert client.get(f"{V1}/appraisers/{appraiser().address}").json()["accredited"] is False
-    shown = client.get(f"{V1}/valuations/{first_id}").json()
+    removed = client.get(f"{V1}/appraisers/{appraiser().address}", headers=financier)
+    assert removed.json()["accredited"] is False
+    shown = client.get(f"{V1}/valuations/{first_id}", headers=financier).json()
     assert shown["appraiser_removed"] is True
     answer = client.get(f"{V1}/verify/{number}").json()
     assert answer["latest_valuation"]["appraiser_removed"] is True
     assert any("lost its accreditation" in c for c in answer["cautions"])
-    refused(
-        act(client, path, submission(ctx), appraiser()), 403, "contract_valuation_not_appraiser"
-    )
-    missing = client.get(f"{V1}/valuations/999")
+    refused(act(client, path, submission(ctx), appraiser()), 403, "role_required")
+    missing = client.get(f"{V1}/valuations/999", headers=financier)
     assert (missing.status_code, missing.json()["error"]["code"]) == (404, "valuation_not_found")
 
 
@@ -174,7 +168,12 @@ def test_malformed_valuations_are_refused(client: TestClient, ctx: RegistryConte
 def test_compute_then_attest_the_computation(client: TestClient, ctx: RegistryContext) -> None:
     number = _number(ctx, issue(ctx))
     accredit(client)
-    computed = client.post(f"{V1}/valuations/compute", json={"method": "income", "inputs": INCOME})
+    as_appraiser = sign_in(client, appraiser())
+    computed = client.post(
+        f"{V1}/valuations/compute",
+        json={"method": "income", "inputs": INCOME},
+        headers=as_appraiser,
+    )
     assert computed.status_code == 200, computed.text
     result = computed.json()
     assert result["currency"] == "CNY"
@@ -185,7 +184,8 @@ def test_compute_then_attest_the_computation(client: TestClient, ctx: RegistryCo
     )  # fmt: skip
     relayed = done(act(client, f"/certificates/{number}/valuations/prepare", body, appraiser()))
     recorded = event(relayed, "ValuationSubmitted")["valuation"]
-    valuation = client.get(f"{V1}/certificates/{number}/valuations").json()["items"][0]
+    valuations = client.get(f"{V1}/certificates/{number}/valuations", headers=as_appraiser)
+    valuation = valuations.json()["items"][0]
     assert (valuation["value"], valuation["report_hash"]) == (
         result["value"],
         result["report_hash"],
@@ -194,6 +194,7 @@ def test_compute_then_attest_the_computation(client: TestClient, ctx: RegistryCo
     no_comparables = client.post(
         f"{V1}/valuations/compute",
         json={"method": "market", "inputs": {"currency": "CNY", "comparables": []}},
+        headers=as_appraiser,
     )
     assert (no_comparables.status_code, no_comparables.json()["error"]["code"]) == (
         422,
@@ -202,6 +203,7 @@ def test_compute_then_attest_the_computation(client: TestClient, ctx: RegistryCo
     negative = client.post(
         f"{V1}/valuations/compute",
         json={"method": "income", "inputs": {**INCOME, "cash_flows": ["-1", "-2", "-3"]}},
+        headers=as_appraiser,
     )
     assert negative.json()["error"]["code"] == "non_positive_valuation"
 
@@ -209,30 +211,27 @@ def test_compute_then_attest_the_computation(client: TestClient, ctx: RegistryCo
 def test_the_holder_records_its_accounting_class(client: TestClient, ctx: RegistryContext) -> None:
     number = _number(ctx, issue(ctx))
     path = f"/certificates/{number}/accounting-class/prepare"
-    refused(
-        act(client, path, {"accounting_class": "inventory"}, buyer()),
-        403,
-        "contract_valuation_not_holder",
-    )
+    refused(act(client, path, {"accounting_class": "inventory"}, buyer()), 403, "role_required")
     done(act(client, path, {"accounting_class": "intangible_asset"}, holder()))
     assert client.get(f"{V1}/verify/{number}").json()["accounting_class"] == "intangible_asset"
     bad = act(client, path, {"accounting_class": "goodwill"}, holder())
     assert bad.status_code == 422
     done(act(client, f"/certificates/{number}/transfers/prepare", sale(buyer()), holder()))
     done(act(client, path, {"accounting_class": "inventory"}, buyer()))
-    listed = client.get(f"{V1}/certificates/{number}/valuations").json()
+    listed = client.get(
+        f"{V1}/certificates/{number}/valuations", headers=sign_in(client, buyer())
+    ).json()
     assert listed["accounting_class"] == "inventory"
 
 
 def test_the_operator_accredits_no_appraiser(client: TestClient, ctx: RegistryContext) -> None:
     """Before v2 ``POST /regulator/appraisers`` accredited with the operator key, which held
-    the regulator role. Now the operator holds no role: its accreditation is refused by the
-    chain before anyone signs, and the old route is gone."""
+    the regulator role. Now the operator holds no role: its accreditation is refused (the chain
+    gives it no regulator role) before anyone signs, and the old route is gone."""
     body = {"appraiser": appraiser().address, "accreditation": "北京中企华资产评估 11020045"}
-    refused(
-        act(client, "/regulator/appraisers/prepare", body, ctx.operator),
-        403,
-        "contract_valuation_not_authorized",
-    )
+    refused(act(client, "/regulator/appraisers/prepare", body, ctx.operator), 403, "role_required")
     assert client.post(f"{V1}/regulator/appraisers", json=body).status_code in (404, 405)
-    assert client.get(f"{V1}/appraisers/{appraiser().address}").json()["accredited"] is False
+    shown = client.get(
+        f"{V1}/appraisers/{appraiser().address}", headers=sign_in(client, ctx.operator)
+    )
+    assert shown.json()["accredited"] is False
