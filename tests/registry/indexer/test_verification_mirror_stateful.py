@@ -18,7 +18,7 @@ import contextlib
 import dataclasses
 import itertools
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import ClassVar
 
 import pytest
@@ -148,7 +148,7 @@ class VerificationMirrorMachine(RuleBasedStateMachine):
             pledgee = account(live.pledgee)
             self._try(
                 lambda: self.rights.grant_consent(
-                    live.id, ConsentAction.EXCLUSIVE_LICENCE, to.address, pledgee
+                    live.id, ConsentAction.EXCLUSIVE_LICENCE, to.address, self._soon(), pledgee
                 )
             )
         terms = licence_terms(self.ctx, to, days=days, exclusive=exclusive, right=right)
@@ -188,6 +188,10 @@ class VerificationMirrorMachine(RuleBasedStateMachine):
 
     # --- transfers -----------------------------------------------------------------------------
 
+    def _soon(self) -> datetime:
+        """A consent's deadline (contracts v2): a day from the chain's now."""
+        return chain_now(self.chain) + timedelta(days=1)
+
     @rule(
         token=st.sampled_from([0, 1]),
         to=st.sampled_from(PARTIES),
@@ -201,7 +205,7 @@ class VerificationMirrorMachine(RuleBasedStateMachine):
             pledgee = account(live.pledgee)
             self._try(
                 lambda: self.rights.grant_consent(
-                    live.id, ConsentAction.TRANSFER, to.address, pledgee
+                    live.id, ConsentAction.TRANSFER, to.address, self._soon(), pledgee
                 )
             )
         self._try(lambda: self.rights.transfer(token_id, to.address, "sale", "转让合同", seller))
