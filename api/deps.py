@@ -58,6 +58,19 @@ _cookie = APIKeyCookie(
 )
 
 
+AUTHENTICATED = "dareg_authenticated"
+"""Request-state key of ``(token, caller)`` once the rate limit (:mod:`api.limits`) has
+authenticated the request's credential, so it is checked once per request."""
+
+
+def credential_of(request: Request) -> str | None:
+    """The request's session token or API key: a bearer token, else the session cookie."""
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and token.strip():
+        return token.strip()
+    return request.cookies.get(SESSION_COOKIE) or None
+
+
 def current_caller(
     request: Request,
     registry: Registry,
@@ -69,7 +82,8 @@ def current_caller(
     token = bearer.credentials if bearer is not None else cookie
     if token is None:
         return None
-    caller = registry.auth.authenticate(token)
+    known: tuple[str, Caller] | None = getattr(request.state, AUTHENTICATED, None)
+    caller = known[1] if known and known[0] == token else registry.auth.authenticate(token)
     request.state.caller = caller
     return caller
 

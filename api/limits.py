@@ -1,10 +1,11 @@
 """The rate limit of anonymous requests, per client address.
 
 Public operations (certificate checks, verification, evidence look-up, sign-in ...) need no
-credentials, so they are what anyone can flood. Every request that carries no credential
-(neither an ``Authorization`` header nor the session cookie) draws from a token bucket of its
-client address: ``public_rate_per_minute`` requests a minute, as a burst or spread out. A
-request beyond it is answered 429 ``rate_limited`` with ``Retry-After``, before any work.
+credentials, so they are what anyone can flood. Every request that carries no valid
+credential (a session token or API key, as a bearer token or the session cookie, that stands
+for someone) draws from a token bucket of its client address: ``public_rate_per_minute``
+requests a minute, as a burst or spread out. A request beyond it is answered 429
+``rate_limited`` with ``Retry-After``, before any work.
 Signed-in callers are known and answer for their requests (the relayer has its own quotas)."""
 
 from __future__ import annotations
@@ -15,11 +16,14 @@ from collections import OrderedDict
 from collections.abc import Callable
 from threading import Lock
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from api.deps import SESSION_COOKIE
+from api.deps import AUTHENTICATED, credential_of
+from registry.context import RegistryContext
+from registry.errors import DaregError
 
 #: Client addresses remembered at most (the oldest idle ones are forgotten first).
 _CLIENTS = 65_536
@@ -50,6 +54,21 @@ class TokenBuckets:
         return wait
 
 
+async def _authenticated(scope: Scope, request: Request) -> bool:
+    """Whether the request carries a credential that stands for someone (kept in the request's
+    state for :func:`api.deps.current_caller`); a made-up header counts as none."""
+    token = credential_of(request)
+    if token is None:
+        return False
+    registry: RegistryContext = request.app.state.registry
+    try:
+        caller = await run_in_threadpool(registry.auth.authenticate, token)
+    except DaregError:
+        return False
+    scope.setdefault("state", {})[AUTHENTICATED] = (token, caller)
+    return True
+
+
 class AnonymousRateLimit:
     """ASGI middleware: :class:`TokenBuckets` per client address for requests without
     credentials."""
@@ -63,7 +82,7 @@ class AnonymousRateLimit:
             await self._app(scope, receive, send)
             return
         request = Request(scope)
-        if "authorization" not in request.headers and SESSION_COOKIE not in request.cookies:
+        if not await _authenticated(scope, request):
             client = request.client.host if request.client else "unknown"
             wait = self._buckets.take(client)
             if wait > 0:

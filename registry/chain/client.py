@@ -77,14 +77,6 @@ def create_address(sender: str, nonce: int) -> str:
     return to_checksum_address(raw)
 
 
-def account_from_key(private_key: str) -> LocalAccount:
-    try:
-        account: LocalAccount = Account.from_key(private_key)
-    except (ValueError, TypeError) as exc:
-        raise ChainError(f"the configured private key is not a valid secp256k1 key: {exc}") from exc
-    return account
-
-
 @contextmanager
 def refusals_translated() -> Iterator[None]:
     """Raise a contract's refusal as the project's error: an "unknown X" revert becomes the
