@@ -149,32 +149,21 @@ def require_signed_in(request: Request, caller: SignedIn) -> Caller:
     return _grant(request, caller, "signed-in", True, "")
 
 
-@requirement("regulator")
-def require_regulator(request: Request, registry: Registry, caller: SignedIn) -> Caller:
-    """An account holding the regulator role."""
-    allowed = _has(registry, caller, Role.REGULATOR)
-    return _grant(request, caller, "regulator", allowed, "does not hold the regulator role")
+def _holding(role: Role, refusal: str) -> Callable[..., Caller]:
+    """The requirement that the caller holds the on-chain ``role`` (its name the role's)."""
+
+    def require(request: Request, registry: Registry, caller: SignedIn) -> Caller:
+        return _grant(request, caller, role.value, _has(registry, caller, role), refusal)
+
+    require.__doc__ = f"An account holding the {role.value} role on chain."
+    require.__name__ = require.__qualname__ = f"require_{role.name.lower()}"
+    return requirement(role.value)(require)
 
 
-@requirement("admin")
-def require_admin(request: Request, registry: Registry, caller: SignedIn) -> Caller:
-    """The registry's admin."""
-    allowed = _has(registry, caller, Role.ADMIN)
-    return _grant(request, caller, "admin", allowed, "is not the registry's admin")
-
-
-@requirement("appraiser")
-def require_appraiser(request: Request, registry: Registry, caller: SignedIn) -> Caller:
-    """An accredited appraiser."""
-    allowed = _has(registry, caller, Role.APPRAISER)
-    return _grant(request, caller, "appraiser", allowed, "is not an accredited appraiser")
-
-
-@requirement("registrar-staff")
-def require_staff(request: Request, registry: Registry, caller: SignedIn) -> Caller:
-    """Staff of an active registration agency."""
-    allowed = _has(registry, caller, Role.REGISTRAR_STAFF)
-    return _grant(request, caller, "registrar-staff", allowed, "is no active registrar's staff")
+require_regulator = _holding(Role.REGULATOR, "does not hold the regulator role")
+require_admin = _holding(Role.ADMIN, "is not the registry's admin")
+require_appraiser = _holding(Role.APPRAISER, "is not an accredited appraiser")
+require_staff = _holding(Role.REGISTRAR_STAFF, "is no active registrar's staff")
 
 
 def _staff_of(registry: RegistryContext, caller: Caller, code: int) -> bool:

@@ -10,23 +10,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from registry.errors import AuthenticationError, ContractRevertError, DaregError
+from registry.errors import AuthenticationError, DaregError
 
 
 def _body(code: str, message: str, **details: Any) -> dict[str, Any]:
     return {
         "error": {"code": code, "message": message, **({"details": details} if details else {})}
     }
-
-
-def error_code(exc: DaregError) -> str:
-    """The stable code of ``exc``; contract reverts get one per custom error."""
-    if isinstance(exc, ContractRevertError):
-        return "contract_" + "".join(
-            "_" + c.lower() if c.isupper() and i else c.lower()
-            for i, c in enumerate(exc.error_name)
-        )
-    return exc.code
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -37,7 +27,7 @@ def install_error_handlers(app: FastAPI) -> None:
             return RedirectResponse(f"/sign-in?next={quote(request.url.path)}", status_code=303)
         retry_after = exc.details.get("retry_after")
         return JSONResponse(
-            _body(error_code(exc), exc.message, **_jsonable(exc.details)),
+            _body(exc.public_code, exc.message, **_jsonable(exc.details)),
             status_code=exc.http_status,
             # a quota's refusal says when to come back (RFC 9110 Retry-After, in seconds)
             headers={"Retry-After": str(retry_after)} if isinstance(retry_after, int) else None,

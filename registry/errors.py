@@ -95,6 +95,11 @@ class DaregError(Exception):
         """The HTTP status the API answers with."""
         return self.status
 
+    @property
+    def public_code(self) -> str:
+        """The stable code the API answers and the access log records."""
+        return self.code
+
 
 # --- the caller's input ----------------------------------------------------------------------
 
@@ -336,6 +341,14 @@ class ContractRevertError(DaregError, code="contract_revert", status=422):
             message or f"the contract refused: {error_name}({rendered})",
             error=error_name,
             args=args,
+        )
+
+    @property
+    def public_code(self) -> str:
+        """One code per custom error: ``contract_`` and its name in snake case."""
+        return "contract_" + "".join(
+            "_" + c.lower() if c.isupper() and i else c.lower()
+            for i, c in enumerate(self.error_name)
         )
 
     @property

@@ -86,16 +86,6 @@ def recording_as(channel: Channel) -> Iterator[str]:
         _recording.reset(token)
 
 
-def error_code(exc: DaregError) -> str:
-    """The stable code of ``exc`` as the API reports it (one per custom error for reverts)."""
-    if isinstance(exc, ContractRevertError):
-        return "contract_" + "".join(
-            "_" + c.lower() if c.isupper() and i else c.lower()
-            for i, c in enumerate(exc.error_name)
-        )
-    return exc.code
-
-
 def _reverted(exc: DaregError) -> bool:
     return isinstance(exc, ContractRevertError) or isinstance(exc.__cause__, ContractRevertError)
 
@@ -175,7 +165,7 @@ class AccessLog:
             outcome = "sent"
         else:
             verdict = "reverted" if _reverted(sent.error) else "failed"
-            outcome = f"{verdict} {error_code(sent.error)}"
+            outcome = f"{verdict} {sent.error.public_code}"
         entry = AccessWrite(
             channel=channel.value,
             client=LOCAL_CLIENT,
