@@ -301,7 +301,13 @@ AnyCaller = Annotated[Caller, need(require_signed_in)]
 
 def _error_response(code: int) -> dict[str, Any]:
     return {
-        "description": {401: "not signed in", 403: "no standing", 429: "rate limited"}[code],
+        "description": {
+            400: "a JSON body nested too deep",
+            401: "not signed in",
+            403: "no standing",
+            413: "a body too large",
+            429: "rate limited",
+        }[code],
         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorPublic"}}},
     }
 
@@ -331,6 +337,9 @@ def describe_requirements(app: FastAPI) -> None:
                 operation["x-dareg-role"] = role
                 for code in (429,) if role == "public" else (401, 403):
                     operation["responses"].setdefault(str(code), _error_response(code))
+                if "requestBody" in operation:  # the body limits of api.limits
+                    for code in (400, 413):
+                        operation["responses"].setdefault(str(code), _error_response(code))
         return schema
 
     app.openapi = openapi  # type: ignore[method-assign]

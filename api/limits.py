@@ -1,4 +1,5 @@
-"""The rate limit of anonymous requests, per client address.
+"""Limits on what a request may cost: the size and nesting of its body (:class:`BodyLimit`),
+and the rate of anonymous requests per client address (:class:`AnonymousRateLimit`).
 
 Public operations (certificate checks, verification, evidence look-up, sign-in ...) need no
 credentials, so they are what anyone can flood. Every request that carries no valid
@@ -19,7 +20,7 @@ from threading import Lock
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.deps import AUTHENTICATED, credential_of
 from registry.context import RegistryContext
@@ -100,3 +101,85 @@ class AnonymousRateLimit:
                 await response(scope, receive, send)
                 return
         await self._app(scope, receive, send)
+
+
+def json_depth_exceeds(body: bytes, limit: int) -> bool:
+    """Whether the JSON text ``body`` nests arrays and objects deeper than ``limit``, found by
+    one scan of its bytes (brackets inside strings do not count), before any parser recurses."""
+    depth = 0
+    in_string = escaped = False
+    for byte in body:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:  # backslash
+                escaped = True
+            elif byte == 0x22:  # quote
+                in_string = False
+        elif byte == 0x22:
+            in_string = True
+        elif byte in (0x5B, 0x7B):  # [ {
+            depth += 1
+            if depth > limit:
+                return True
+        elif byte in (0x5D, 0x7D):  # ] }
+            depth -= 1
+    return False
+
+
+class BodyLimit:
+    """ASGI middleware: a request body larger than ``max_bytes`` is answered 413
+    ``body_too_large`` (by its Content-Length, or once the bytes read pass it), and a JSON body
+    nested deeper than ``max_depth`` 400 ``json_too_deep``, before the application parses
+    anything. Nothing such a request carried is kept."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int, max_depth: int) -> None:
+        self._app = app
+        self._max_bytes = max_bytes
+        self._max_depth = max_depth
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
+            await self._app(scope, receive, send)
+            return
+        request = Request(scope)
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > self._max_bytes:
+            await self._refuse(scope, receive, send, 413, "body_too_large", self._too_large())
+            return
+        body = b""
+        more = True
+        while more:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            body += message.get("body", b"")
+            more = bool(message.get("more_body", False))
+            if len(body) > self._max_bytes:
+                await self._refuse(scope, receive, send, 413, "body_too_large", self._too_large())
+                return
+        media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if media.endswith("json") and json_depth_exceeds(body, self._max_depth):
+            problem = f"the JSON body nests deeper than {self._max_depth} levels"
+            await self._refuse(scope, receive, send, 400, "json_too_deep", problem)
+            return
+        delivered = False
+
+        async def replay() -> Message:
+            nonlocal delivered
+            if delivered:
+                return await receive()
+            delivered = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        await self._app(scope, replay, send)
+
+    def _too_large(self) -> str:
+        return f"the request body is larger than {self._max_bytes} bytes"
+
+    @staticmethod
+    async def _refuse(
+        scope: Scope, receive: Receive, send: Send, status: int, code: str, message: str
+    ) -> None:
+        response = JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
+        await response(scope, receive, send)

@@ -8,7 +8,7 @@ from fastapi.responses import HTMLResponse
 from api.access_log import AccessLogMiddleware
 from api.deps import describe_requirements
 from api.errors import install_error_handlers
-from api.limits import AnonymousRateLimit
+from api.limits import AnonymousRateLimit, BodyLimit
 from api.routes import (
     access_log,
     applications,
@@ -65,6 +65,12 @@ def create_app(context: RegistryContext) -> FastAPI:
     app.include_router(pages.router)
     describe_requirements(app)
     app.add_middleware(AnonymousRateLimit, rate_per_minute=context.settings.public_rate_per_minute)
+    # before anything parses a body: its size and JSON nesting
+    app.add_middleware(
+        BodyLimit,
+        max_bytes=context.settings.max_body_bytes,
+        max_depth=context.settings.max_json_depth,
+    )
     # outermost: every write is recorded, the rate limit's refusals too
     app.add_middleware(AccessLogMiddleware, log=context.access_log)
 

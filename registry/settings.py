@@ -115,6 +115,12 @@ class Settings(BaseSettings):
         default=None,
         description="where `dareg login` keeps the CLI's session (default: var/cli-session.json)",
     )
+    max_body_bytes: int = Field(
+        default=1 << 20, ge=1024, description="the largest request body the API reads, in bytes"
+    )
+    max_json_depth: int = Field(
+        default=64, ge=4, le=512, description="the deepest nesting of a JSON request body"
+    )
     public_rate_per_minute: int = Field(
         default=1200,
         ge=1,
