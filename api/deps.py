@@ -209,10 +209,9 @@ def require_privy_to_application(
     see a natural person's identifier in full."""
     standing = registry.standing
     roles = standing.roles(caller.address)
+    holder, code = standing.application_parties(reg_id)
     allowed = (
-        _same(standing.holder_of_application(reg_id), caller.address)
-        or roles.registrar_code == standing.registrar_of_application(reg_id)
-        or roles.has(Role.REGULATOR)
+        _same(holder, caller.address) or roles.registrar_code == code or roles.has(Role.REGULATOR)
     )
     return _grant(
         request,

@@ -104,17 +104,19 @@ class Standing:
 
     # --- standing in one thing ----------------------------------------------------------------
 
+    def application_parties(self, reg_id: int) -> tuple[str, int]:
+        """``(holder, registrar code)`` of application (and certificate) ``reg_id``: its
+        applicant or holder, and the registrar handling it, from one read."""
+        registration = self._registrations.get(reg_id)
+        return registration.holder, registration.registrar_code
+
     def registrar_of_application(self, reg_id: int) -> int:
         """The registrar handling application (and certificate) ``reg_id``."""
-        return self._registrations.get(reg_id).registrar_code
+        return self.application_parties(reg_id)[1]
 
     def registrar_of_objection(self, objection_id: int) -> int:
         objection = self._registrations.objection(objection_id)
         return self.registrar_of_application(objection.registration_id)
-
-    def holder_of_application(self, reg_id: int) -> str:
-        """The applicant of a pending application, the holder of a certificate."""
-        return self._registrations.get(reg_id).holder
 
     def holder_of_certificate(self, number: str) -> str:
         """The current holder of certificate ``number`` (404 if there is none)."""
