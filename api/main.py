@@ -27,6 +27,7 @@ from api.routes import (
     valuations,
     verify,
 )
+from api.staging import StagedWritesMiddleware
 from registry import __version__
 from registry.context import RegistryContext
 from registry.settings import Settings
@@ -64,6 +65,8 @@ def create_app(context: RegistryContext) -> FastAPI:
     app.include_router(statistics.page_router)
     app.include_router(pages.router)
     describe_requirements(app)
+    # innermost: what a request carried is written only when it succeeds
+    app.add_middleware(StagedWritesMiddleware)
     app.add_middleware(AnonymousRateLimit, rate_per_minute=context.settings.public_rate_per_minute)
     # before anything parses a body: its size and JSON nesting
     app.add_middleware(

@@ -41,6 +41,7 @@ from cli.common import (
     relayed_or_operator,
     settings,
 )
+from registry.db.writes import staging
 from registry.domain.deployment import DeploymentManifest
 from registry.domain.evidence import EvidenceRecord
 from registry.errors import DaregError, DeploymentError, InputError, VerificationFailedError
@@ -245,9 +246,16 @@ keys.register(app)
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point: runs the app and turns every error into one line and an exit code."""
+    """Entry point: runs the app and turns every error into one line and an exit code.
+
+    The command runs in a staging scope (:func:`registry.db.writes.staging`): the documents it
+    stores are written once a transaction carrying them is mined, or when it ends without an
+    error, and never for a command that fails."""
     try:
-        app(args=argv, standalone_mode=False)
+        with staging() as staged:
+            result = app(args=argv, standalone_mode=False)
+            if not isinstance(result, int) or result == 0:  # not a typer.Exit with a failure
+                staged.flush()
     except VerificationFailedError as exc:
         err.print(f"dareg: {exc}")
         sys.exit(EXIT_MISMATCH)

@@ -24,6 +24,8 @@ from registry.certificates.service import CertificateService
 from registry.chain.client import DEV_ADMIN_INDEX, ChainClient, dev_account
 from registry.chain.deploy import verify_deployment
 from registry.db.engine import make_engine
+from registry.db.writes import LISTENER as STAGED_WRITES
+from registry.db.writes import flush_after_send
 from registry.documents import DocumentStore, RegistrarDirectory
 from registry.domain.deployment import DeploymentManifest
 from registry.domain.inputs import checked_address
@@ -112,6 +114,8 @@ class RegistryContext:
     def __post_init__(self) -> None:
         self.access_log = AccessLog(self.engine, self.client, self.manifest)
         self.access_log.listen()
+        # what a request staged (its documents) is written once its transaction is mined
+        self.client.add_send_listener(STAGED_WRITES, flush_after_send)
         # the one gate of everything the operator pays for on someone's behalf
         self.relay_quota = RelayQuota(
             self.engine,

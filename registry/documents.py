@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Engine, select
 
 from registry.db.models import REGISTRAR_NAME_LENGTH, document_table, registrar_profile_table
-from registry.db.writes import insert_new
+from registry.db.writes import staged_rows, write_new
 from registry.errors import InputError
 
 _REGION = re.compile(r"^\d{6}$")
@@ -24,7 +24,10 @@ def sha256(body: bytes) -> bytes:
 
 
 class DocumentStore:
-    """Content-addressed storage: ``put`` returns the hash, ``get`` the bytes."""
+    """Content-addressed storage: ``put`` returns the hash, ``get`` the bytes.
+
+    Inside a request's staging scope (:func:`registry.db.writes.staging`) ``put`` only stages
+    the document: it is written when the request succeeds, and never if it is refused."""
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
@@ -37,8 +40,7 @@ class DocumentStore:
             "body": body,
             "created_at": datetime.now(tz=UTC),
         }
-        with self._engine.begin() as connection:
-            insert_new(connection, document_table, [row])
+        write_new(self._engine, document_table, [row])
         return digest
 
     def put_text(self, text: str) -> bytes:
@@ -49,6 +51,10 @@ class DocumentStore:
         return self.put_text(text) if text else bytes(32)
 
     def get(self, digest: bytes) -> tuple[bytes, str] | None:
+        key = "0x" + digest.hex()
+        for staged in staged_rows(document_table):
+            if staged["hash"] == key:
+                return bytes(staged["body"]), str(staged["media_type"])
         with self._engine.connect() as connection:
             row = connection.execute(
                 select(document_table.c.body, document_table.c.media_type).where(

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Engine, select
 
 from registry.db.models import private_identifier_table
-from registry.db.writes import insert_new
+from registry.db.writes import staged_rows, write_new
 from registry.domain.identifiers import SALT_BYTES, identifier_commitment
 
 
@@ -66,6 +66,16 @@ class IdentityStore:
         if row is not None:
             salt = bytes.fromhex(str(row.salt)[2:])
             return PrivateIdentity(identifier_type, identifier, salt, str(row.commitment))
+        wanted = (identifier_type, identifier, holder_address.lower(), fingerprint.lower())
+        for staged in staged_rows(table):  # made earlier in this request, not yet written
+            if (
+                staged["identifier_type"],
+                staged["identifier"],
+                staged["holder_address"],
+                staged["fingerprint"],
+            ) == wanted:
+                salt = bytes.fromhex(str(staged["salt"])[2:])
+                return PrivateIdentity(identifier_type, identifier, salt, str(staged["commitment"]))
         salt = secrets.token_bytes(SALT_BYTES)
         commitment = identifier_commitment(identifier_type, identifier, salt)
         values = {
@@ -77,13 +87,20 @@ class IdentityStore:
             "fingerprint": fingerprint.lower(),
             "created_at": datetime.now(tz=UTC),
         }
-        with self._engine.begin() as connection:
-            insert_new(connection, table, [values])
+        write_new(self._engine, table, [values])  # staged until the request succeeds
         return PrivateIdentity(identifier_type, identifier, salt, commitment)
 
     def get(self, commitment: str) -> PrivateIdentity | None:
         """The identifier and salt behind ``commitment``, if this service holds them."""
         table = private_identifier_table
+        for staged in staged_rows(table):
+            if staged["commitment"] == commitment.lower():
+                return PrivateIdentity(
+                    str(staged["identifier_type"]),
+                    str(staged["identifier"]),
+                    bytes.fromhex(str(staged["salt"])[2:]),
+                    commitment.lower(),
+                )
         with self._engine.connect() as connection:
             row = connection.execute(
                 select(table.c.identifier_type, table.c.identifier, table.c.salt).where(
