@@ -10,6 +10,7 @@ other services), never with the context itself.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 
 from eth_account.signers.local import LocalAccount
@@ -22,6 +23,7 @@ from registry.auth.service import AuthService
 from registry.auth.standing import Standing
 from registry.certificates.service import CertificateService
 from registry.chain.client import DEV_ADMIN_INDEX, ChainClient, dev_account
+from registry.chain.clock import ChainClock, WallClock
 from registry.chain.deploy import verify_deployment
 from registry.db.engine import make_engine
 from registry.db.writes import LISTENER as STAGED_WRITES
@@ -98,11 +100,14 @@ class RegistryContext:
     engine: Engine
     operator_account: LocalAccount | None
     credential_account: LocalAccount | None = None
+    #: The wall clock behind :attr:`clock` (tests inject one they move).
+    wall_clock: WallClock = time.time
     evidence: EvidenceService = field(init=False)
     registrations: RegistrationService = field(init=False)
     rights: RightsService = field(init=False)
     relay: RelayService = field(init=False)
     relay_quota: RelayQuota = field(init=False)
+    clock: ChainClock = field(init=False)
     valuations: ValuationService = field(init=False)
     verification: VerificationService = field(init=False)
     certificates: CertificateService = field(init=False)
@@ -116,13 +121,17 @@ class RegistryContext:
         self.access_log.listen()
         # what a request staged (its documents) is written once its transaction is mined
         self.client.add_send_listener(STAGED_WRITES, flush_after_send)
+        # "now" for every deadline: the wall clock, never earlier than the head block's time
+        self.clock = ChainClock(self.client, self.wall_clock)
         # the one gate of everything the operator pays for on someone's behalf
         self.relay_quota = RelayQuota(
             self.engine,
             per_address=self.settings.relay_quota_per_address,
             global_limit=self.settings.relay_quota_global,
         )
-        self.evidence = EvidenceService(self.client, self.manifest, self.relay_quota)
+        self.evidence = EvidenceService(
+            self.client, self.manifest, self.relay_quota, clock=self.clock
+        )
         documents = DocumentStore(self.engine)
         self.registrations = RegistrationService(
             self.client,
@@ -131,9 +140,12 @@ class RegistryContext:
             RegistrarDirectory(self.engine),
             IdentityStore(self.engine),
             self.relay_quota,
+            clock=self.clock,
         )
-        self.rights = RightsService(self.client, self.manifest, documents, self.relay_quota)
-        self.relay = RelayService(self.client, self.manifest, self.relay_quota)
+        self.rights = RightsService(
+            self.client, self.manifest, documents, self.relay_quota, clock=self.clock
+        )
+        self.relay = RelayService(self.client, self.manifest, self.relay_quota, clock=self.clock)
         self.valuations = ValuationService(
             self.client,
             self.manifest,
@@ -183,8 +195,15 @@ class RegistryContext:
         return self.operator_account
 
     @classmethod
-    def open(cls, settings: Settings, *, client: ChainClient | None = None) -> RegistryContext:
-        """Connect to the recorded deployment; never deploys (``dareg up`` does that)."""
+    def open(
+        cls,
+        settings: Settings,
+        *,
+        client: ChainClient | None = None,
+        wall_clock: WallClock = time.time,
+    ) -> RegistryContext:
+        """Connect to the recorded deployment; never deploys (``dareg up`` does that).
+        ``wall_clock`` is the clock behind :attr:`clock` (tests give one they move)."""
         client = client or make_client(settings)
         client.chain_id()  # an unreachable chain is reported first, naming DAREG_RPC_URL
         manifest = DeploymentManifest.load(settings.manifest_path)
@@ -194,7 +213,7 @@ class RegistryContext:
                 "`dareg up` (or point DAREG_DEPLOYMENT_FILE at a manifest)"
             )
         verify_deployment(client, manifest, settings.manifest_path)
-        return cls.connect(settings, client, manifest)
+        return cls.connect(settings, client, manifest, wall_clock=wall_clock)
 
     @classmethod
     def connect(
@@ -204,6 +223,7 @@ class RegistryContext:
         manifest: DeploymentManifest,
         *,
         operator: LocalAccount | None = None,
+        wall_clock: WallClock = time.time,
     ) -> RegistryContext:
         """The services of the deployment ``manifest`` records, on ``client``, with the
         database and operator ``settings`` name: the one constructor path (after
@@ -217,4 +237,5 @@ class RegistryContext:
             engine=make_engine(settings.effective_database_url),
             operator_account=operator or operator_account(settings, manifest.chain_id),
             credential_account=credential_account(settings, manifest.chain_id),
+            wall_clock=wall_clock,
         )

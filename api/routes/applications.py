@@ -60,7 +60,7 @@ def application_typed_data(
     """The EIP-712 message the signed-in applicant signs; send it back with the signature to
     POST."""
     acting_for(caller, body.applicant, "the application")
-    deadline = registry.client.block().timestamp + body.ttl_seconds
+    deadline = registry.clock.deadline(body.ttl_seconds)
     public = registry.registrations.commit_metadata(body.metadata)  # what goes on chain
     typed = registry.registrations.application_typed_data(
         public, body.registrar_code, body.applicant, deadline

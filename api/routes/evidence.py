@@ -73,7 +73,7 @@ def anchor_typed_data(
     """The EIP-712 message the signed-in registrant signs for a gasless anchor (send it back to
     POST)."""
     acting_for(caller, body.anchorer, "the anchor")
-    deadline = registry.client.block().timestamp + body.ttl_seconds
+    deadline = registry.clock.deadline(body.ttl_seconds)
     return registry.evidence.typed_data(
         parse_fingerprint(body.fingerprint), body.anchorer, deadline
     )

@@ -103,9 +103,7 @@ def pledge_typed_data(
     _pledge_party(registry, caller, body.terms, body.pledgor)
     terms = body.terms
     if terms.deadline is None:
-        deadline = datetime.fromtimestamp(
-            registry.client.block().timestamp + body.ttl_seconds, tz=UTC
-        )
+        deadline = datetime.fromtimestamp(registry.clock.deadline(body.ttl_seconds), tz=UTC)
         terms = PledgeTerms.model_validate({**terms.model_dump(), "deadline": deadline})
     typed = registry.rights.pledge_typed_data(terms, pledgor=body.pledgor)
     message = typed["message"]

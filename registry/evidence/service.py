@@ -10,6 +10,7 @@ from typing import Any
 from eth_account.signers.local import LocalAccount
 
 from registry.chain.client import ChainClient
+from registry.chain.clock import ChainClock
 from registry.chain.eip712 import SignedStruct, sign_typed_data
 from registry.domain.chain import ChainEvent, ContractCall, Receipt
 from registry.domain.deployment import DeploymentManifest
@@ -41,10 +42,17 @@ class EvidenceService:
     """Reads and writes evidence on the chain; the chain is the source of truth."""
 
     def __init__(
-        self, client: ChainClient, manifest: DeploymentManifest, quota: RelayQuota | None = None
+        self,
+        client: ChainClient,
+        manifest: DeploymentManifest,
+        quota: RelayQuota | None = None,
+        *,
+        clock: ChainClock | None = None,
     ) -> None:
-        """``quota`` counts the anchors a relayer pays for (:meth:`relay`)."""
+        """``quota`` counts the anchors a relayer pays for (:meth:`relay`); ``clock`` is "now"
+        for deadlines (default: the wall clock, never earlier than the head block's time)."""
         self._client = client
+        self._clock = clock or ChainClock(client)
         self._address = manifest.address_of(CONTRACT)
         self._chain_id = manifest.chain_id
         self._quota = quota
@@ -225,7 +233,7 @@ class EvidenceService:
         self, fingerprint: bytes, anchorer: LocalAccount, relayer: LocalAccount, ttl: int = 600
     ) -> AnchorOutcome:
         """Sign as ``anchorer`` locally and relay through ``relayer`` (gasless for the anchorer)."""
-        deadline = self._client.block().timestamp + ttl
+        deadline = self._clock.deadline(ttl)
         signature = sign_typed_data(
             self.typed_data(fingerprint, anchorer.address, deadline), anchorer
         )

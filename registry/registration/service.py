@@ -16,6 +16,7 @@ from eth_account.signers.local import LocalAccount
 from eth_utils.crypto import keccak
 
 from registry.chain.client import ChainClient
+from registry.chain.clock import ChainClock
 from registry.chain.eip712 import SignedStruct, sign_typed_data
 from registry.documents import DocumentStore, RegistrarDirectory
 from registry.domain.chain import ChainEvent, ContractCall, Receipt
@@ -125,9 +126,14 @@ class RegistrationService:
         registrars: RegistrarDirectory,
         identities: IdentityStore,
         quota: RelayQuota | None = None,
+        *,
+        clock: ChainClock | None = None,
     ) -> None:
-        """``quota`` counts the applications a relayer pays for (:meth:`submit_signed`)."""
+        """``quota`` counts the applications a relayer pays for (:meth:`submit_signed`);
+        ``clock`` is "now" for deadlines (default: the wall clock, never earlier than the head
+        block's time)."""
         self._client = client
+        self._clock = clock or ChainClock(client)
         self._quota = quota
         self._address = manifest.address_of(CONTRACT)
         self._authority = manifest.address_of(AUTHORITY)
@@ -398,7 +404,7 @@ class RegistrationService:
         relayer: LocalAccount,
         ttl: int = 600,
     ) -> Registration:
-        deadline = self._client.block().timestamp + ttl
+        deadline = self._clock.deadline(ttl)
         typed = self.application_typed_data(metadata, registrar_code, applicant.address, deadline)
         return self.submit_signed(
             metadata,

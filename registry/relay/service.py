@@ -28,6 +28,7 @@ from eth_account.messages import encode_typed_data
 from eth_account.signers.local import LocalAccount
 
 from registry.chain.client import ChainClient
+from registry.chain.clock import ChainClock
 from registry.chain.eip712 import SignedStruct, sign_typed_data
 from registry.domain.chain import ContractCall, ForwardRequest, Receipt
 from registry.domain.deployment import DeploymentManifest
@@ -73,11 +74,18 @@ class RelayService:
     """Prepares, checks and relays forward requests to the registry's contracts."""
 
     def __init__(
-        self, client: ChainClient, manifest: DeploymentManifest, quota: RelayQuota | None = None
+        self,
+        client: ChainClient,
+        manifest: DeploymentManifest,
+        quota: RelayQuota | None = None,
+        *,
+        clock: ChainClock | None = None,
     ) -> None:
         """``quota`` counts what :meth:`submit` sends (the context always gives one; without
-        it, as in the contracts' own tests, nothing is counted)."""
+        it, as in the contracts' own tests, nothing is counted); ``clock`` is "now" for
+        deadlines (default: the wall clock, never earlier than the head block's time)."""
         self._client = client
+        self._clock = clock or ChainClock(client)
         self._quota = quota
         self._chain_id = manifest.chain_id
         self._forwarder = manifest.address_of(FORWARDER)
@@ -110,7 +118,7 @@ class RelayService:
             to=to,
             gas=gas,
             nonce=self.nonce_of(signer),
-            deadline=self._client.block().timestamp + ttl,
+            deadline=self._clock.deadline(ttl),
             data=data,
         )
 
@@ -145,10 +153,10 @@ class RelayService:
         self.describe(request)
         if request.value != 0:
             raise InvalidRelayRequestError("the registry's calls carry no value")
-        now = self._client.block().timestamp
+        now = self._clock.now()
         if request.deadline < now:
             raise RelayRequestExpiredError(
-                f"the request expired at {request.deadline} (chain time {now}); prepare a new one",
+                f"the request expired at {request.deadline} (now {now}); prepare a new one",
                 deadline=request.deadline,
             )
         try:

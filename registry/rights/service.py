@@ -19,6 +19,7 @@ from typing import Any
 from eth_account.signers.local import LocalAccount
 
 from registry.chain.client import ChainClient
+from registry.chain.clock import ChainClock
 from registry.chain.eip712 import SignedStruct, sign_typed_data
 from registry.documents import DocumentStore, sha256
 from registry.domain.chain import ChainEvent, ContractCall, Receipt
@@ -87,9 +88,13 @@ class RightsService:
         manifest: DeploymentManifest,
         documents: DocumentStore,
         quota: RelayQuota | None = None,
+        *,
+        clock: ChainClock | None = None,
     ) -> None:
-        """``quota`` counts the pledges a relayer pays for (:meth:`register_pledge`)."""
+        """``quota`` counts the pledges a relayer pays for (:meth:`register_pledge`); ``clock``
+        is "now" (default: the wall clock, never earlier than the head block's time)."""
         self._client = client
+        self._clock = clock or ChainClock(client)
         self._chain_id = manifest.chain_id
         self._addresses = {name: manifest.address_of(name) for name in (AGENT, LICENCES, LEDGER)}
         self.documents = documents
@@ -132,7 +137,7 @@ class RightsService:
         return self.documents.put_text(text)
 
     def _now(self) -> int:
-        return self._client.block().timestamp
+        return self._clock.now()
 
     # --- certificates -----------------------------------------------------------------
 
