@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import secrets
 import sys
 from collections.abc import Callable
 from datetime import date, datetime
@@ -269,3 +271,31 @@ def validated(model: type[M], raw: Any, invalid: str) -> M:
 def read_model(path: Path, what: str, model: type[M]) -> M:
     """The JSON file ``path`` (a ``what``, e.g. "terms file") validated as ``model``."""
     return validated(model, read_json(path, what), f"{what} {path} is not valid")
+
+
+def write_output(path: Path, body: bytes) -> None:
+    """Write an output file the user named (``-o``, ``--record`` ...) atomically: a new file in
+    the same directory, synced, then renamed over ``path``. A symbolic link is refused, never
+    followed (its target is not overwritten), and so is a directory; a failure is one line
+    (:class:`~registry.errors.InputError`) and leaves ``path`` as it was."""
+    if path.is_symlink():
+        raise InputError(f"refusing to write {path}: it is a symbolic link (name a plain file)")
+    if path.is_dir():
+        raise InputError(f"cannot write {path}: it is a directory")
+    directory = path.parent
+    temporary = directory / f".{path.name}.{secrets.token_hex(6)}.tmp"
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+        descriptor = os.open(temporary, flags, 0o666)
+        try:
+            with os.fdopen(descriptor, "wb") as file:
+                file.write(body)
+                file.flush()
+                os.fsync(file.fileno())
+            os.replace(temporary, path)  # replaces a link that appeared meanwhile, not its target
+        finally:
+            if os.path.lexists(temporary):
+                os.unlink(temporary)
+    except OSError as exc:
+        raise InputError(f"cannot write {path}: {exc.strerror or exc}") from exc

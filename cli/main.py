@@ -40,6 +40,7 @@ from cli.common import (
     read_json,
     relayed_or_operator,
     settings,
+    write_output,
 )
 from registry.db.writes import staging
 from registry.domain.deployment import DeploymentManifest
@@ -186,7 +187,12 @@ def verify(path: DatasetPath, as_json: JsonFlag = False) -> None:
 def prove(
     path: DatasetPath,
     member: Annotated[
-        Path | None, typer.Option("--member", help="a file inside the dataset")
+        Path | None,
+        typer.Option(
+            "--member",
+            help="a file inside the dataset: its path from the current directory, from the "
+            "dataset, or absolute",
+        ),
     ] = None,
     chunk: Annotated[
         int | None, typer.Option("--chunk", min=0, help="a chunk index (1 MiB chunks)")
@@ -205,7 +211,7 @@ def prove(
     if output is None:
         out.print(text)
     else:
-        output.write_text(text + "\n", encoding="utf-8")
+        write_output(output, (text + "\n").encode("utf-8"))
         err.print(f"proof written to {output}")
 
 

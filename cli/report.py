@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from cli.common import as_of_block_option, as_of_time_option, emit, open_as_of
+from cli.common import as_of_block_option, as_of_time_option, emit, open_as_of, write_output
 from registry.errors import InputError
 
 if TYPE_CHECKING:
@@ -67,11 +67,7 @@ def report_lines(stats: Statistics) -> list[str]:
 
 
 def _write(path: Path, body: bytes) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(body)
-    except OSError as exc:
-        raise InputError(f"cannot write {path}: {exc.strerror}") from exc
+    write_output(path, body)
 
 
 def report(

@@ -24,7 +24,15 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from cli.common import JsonFlag, PasswordFile, emit, load_signing_key, read_json, settings
+from cli.common import (
+    JsonFlag,
+    PasswordFile,
+    emit,
+    load_signing_key,
+    read_json,
+    settings,
+    write_output,
+)
 from registry.errors import ConfigurationError, DeploymentError, InputError
 
 if TYPE_CHECKING:
@@ -174,7 +182,7 @@ def upgrade(
                 "plan": plan.model_dump(mode="json"),
                 "transactions": [t.model_dump() for t in plan.transactions(client)],
             }
-            prepare.write_text(json.dumps(body, indent=2) + "\n", encoding="utf-8")
+            write_output(prepare, (json.dumps(body, indent=2) + "\n").encode("utf-8"))
             emit(
                 {
                     "prepared": plan_summary(plan),

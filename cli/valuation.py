@@ -27,6 +27,7 @@ from cli.common import (
     read_json,
     signer_or_operator,
     validated,
+    write_output,
 )
 from registry.errors import InputError
 
@@ -80,7 +81,7 @@ def valuation_compute(
     result = compute_from_json(method, payload)
     body = result.record.to_json()
     if record is not None:
-        record.write_bytes(body)
+        write_output(record, body)
     data: dict[str, Any] = {
         "method": method,
         "value": result.value_minor,

@@ -294,9 +294,37 @@ def _escapes(relative: str) -> bool:
     return relative in (os.curdir, os.pardir) or relative.startswith(os.pardir + os.sep)
 
 
+def _inside(dataset: Path, path: Path) -> bool:
+    """Whether ``path`` (which exists) lies inside the directory ``dataset``."""
+    if not _escapes(os.path.relpath(os.path.abspath(path), os.path.abspath(dataset))):
+        return True
+    resolved = Path(os.path.realpath(path.parent)) / path.name
+    return not _escapes(os.path.relpath(resolved, os.path.realpath(dataset)))
+
+
+def _member_path(dataset: Path, member: Path) -> Path:
+    """The file ``member`` names: an absolute path; else a path relative to ``dataset``, or
+    one relative to the current directory that lies inside it (``prove data/ --member
+    data/a.csv``, as a shell completes it). When both exist and differ, the name is ambiguous."""
+    if member.is_absolute():
+        return member
+    in_dataset = dataset / member
+    here = member
+    here_fits = os.path.lexists(here) and _inside(dataset, here)
+    if not os.path.lexists(in_dataset):
+        return here if here_fits else in_dataset
+    if here_fits and os.path.realpath(here) != os.path.realpath(in_dataset):
+        raise InputError(
+            f"--member {member} names two files, {in_dataset} and {here} (from the current "
+            "directory): give the member's absolute path",
+            path=str(member),
+        )
+    return in_dataset
+
+
 def _relative_member(dataset: Path, member: Path) -> tuple[str, Path]:
     """The dfp1 relative path and real path of ``member`` inside the directory ``dataset``."""
-    candidate = member if member.is_absolute() else dataset / member
+    candidate = _member_path(dataset, member)
     if not os.path.lexists(candidate):
         raise PathNotFoundError(f"{candidate} does not exist.", path=str(candidate))
     relative = os.path.relpath(os.path.abspath(candidate), os.path.abspath(dataset))
@@ -394,7 +422,8 @@ def _prove_directory(dataset: Path, member: Path, chunk: int | None) -> Inclusio
 def prove(dataset: Path, *, member: Path | None = None, chunk: int | None = None) -> InclusionProof:
     """Builds an inclusion proof against the dfp1 fingerprint of ``dataset``.
 
-    For a directory, ``member`` (relative to ``dataset`` or absolute) names the file to prove,
+    For a directory, ``member`` (absolute, relative to ``dataset``, or relative to the current
+    directory and inside ``dataset``) names the file to prove,
     and ``chunk`` optionally one of its chunks. For a single file, ``chunk`` names the chunk to
     prove; ``member``, if given, must be that same file. The whole dataset is read once.
     """
