@@ -134,6 +134,10 @@ class ObjectionStatus(_PositionalEnum):
 
 
 Text = Annotated[str, Field(min_length=1, max_length=2000)]
+#: The most application scenarios a metadata document lists.
+MAX_SCENARIOS = 50
+#: The most parents (registrations an asset derives from) an application names.
+MAX_PARENTS = 100
 ShortText = Annotated[str, Field(min_length=1, max_length=200)]
 
 
@@ -264,8 +268,8 @@ class SpecialStatements(_Strict):
 
 class EvidenceReference(_Strict):
     chain_id: int
-    contract: str
-    tx_hash: str | None = None
+    contract: str = Field(max_length=42)
+    tx_hash: str | None = Field(default=None, max_length=66)
     block_number: int
     anchored_at: datetime
 
@@ -285,7 +289,7 @@ class AssetMetadata(_Strict):
     industry: ShortText = Field(description="industry / category (行业)")
     category: str | None = Field(default=None, max_length=200)
     region: str = Field(description="administrative division code (行政区划代码), 6 digits")
-    application_scenarios: list[ShortText] = Field(min_length=1)
+    application_scenarios: list[ShortText] = Field(min_length=1, max_length=MAX_SCENARIOS)
     data_source: SourceOfData
     structure: Text = Field(description="structure of the data (fields, tables, schema)")
     scale: Scale
@@ -297,7 +301,11 @@ class AssetMetadata(_Strict):
     classification: Classification
     fingerprint: str = Field(description="dfp1 fingerprint of the dataset")
     evidence: EvidenceReference | None = None
-    parents: list[int] = Field(default_factory=list, description="registration ids it derives from")
+    parents: list[int] = Field(
+        default_factory=list,
+        max_length=MAX_PARENTS,
+        description="registration ids it derives from",
+    )
     source_agreement_end: date | None = None
 
     model_config = ConfigDict(
