@@ -26,6 +26,7 @@ from tests.api.actors import V1, act, done, refused, sign_in
 from tests.api.stored import Stored, stored
 from tests.api.test_relay import freeze, sale, unfreeze
 from tests.api.test_rights import _number
+from tests.databases import BACKENDS, checked_backend
 from tests.registry.registration.conftest import REGISTRAR_CODE, metadata, registrar
 from tests.registry.rights.test_service import buyer, grant_regulator, holder, issue
 
@@ -33,6 +34,12 @@ from tests.registry.rights.test_service import buyer, grant_regulator, holder, i
 DOCUMENT = ("数据资产转让合同第一条约定" * 10_000)[:100_000]
 #: A natural person's full identifier, which only the private store may keep.
 IDENTIFIER = "440106198506120029"
+
+
+@pytest.fixture(params=BACKENDS)
+def database_backend(request: pytest.FixtureRequest) -> str:
+    """Each test on SQLite and on PostgreSQL."""
+    return checked_backend(str(request.param))
 
 
 @pytest.fixture
