@@ -25,7 +25,7 @@ from registry.documents import DocumentStore
 from tests.api.actors import V1, act, done, refused, sign_in
 from tests.api.stored import Stored, stored
 from tests.api.test_relay import freeze, sale, unfreeze
-from tests.api.test_rights import _number
+from tests.api.test_rights import _number, _signed, _terms
 from tests.databases import BACKENDS, checked_backend
 from tests.registry.registration.conftest import REGISTRAR_CODE, metadata, registrar
 from tests.registry.rights.test_service import buyer, grant_regulator, holder, issue
@@ -225,3 +225,23 @@ def test_a_relayed_request_with_a_bad_signature_keeps_nothing(
     )
     refused(relayed, 422, "invalid_signature")
     only_logged(ctx, before, requests=1)
+
+
+def test_a_pledge_whose_signature_fails_keeps_its_loan_reference_nowhere(
+    client: TestClient, ctx: RegistryContext
+) -> None:
+    number = _number(ctx, issue(ctx))
+    reference = "粤农信贷字2026第" + "0" * 480 + "7号"  # 500 characters, the most there is
+    body = _signed(client, _terms(ctx, number, loan_reference=reference))
+    as_holder = sign_in(client, holder())
+    before = snapshot(ctx)
+    altered = {**body, "terms": {**body["terms"], "secured_amount": 5_000_000_01}}
+    refused(
+        client.post(f"{V1}/pledges", json=altered, headers=as_holder),
+        422,
+        "contract_agent_invalid_signature",
+    )
+    only_logged(ctx, before, requests=1)
+    created = client.post(f"{V1}/pledges", json=body, headers=as_holder)
+    assert created.status_code == 201, created.text
+    assert DocumentStore(ctx.engine).get(hashlib.sha256(reference.encode()).digest()) is not None
