@@ -14,6 +14,7 @@ failed simulation) so leaves no row behind. The stores read staged rows too
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -21,9 +22,12 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, Table, and_, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import SQLAlchemyError
 
 if TYPE_CHECKING:
     from registry.chain.client import SentCall
+
+logger = logging.getLogger(__name__)
 
 
 def insert_new(connection: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
@@ -117,7 +121,14 @@ LISTENER = "staged-writes"
 
 def flush_after_send(sent: SentCall) -> None:
     """The chain client's send listener: a transaction was mined, so the rows staged for it (the
-    documents whose hashes it carries) are written now, before anything else can fail."""
+    documents whose hashes it carries) are written now, before anything else can fail. A
+    database that refuses is logged, not raised (the transaction is mined either way): the rows
+    stay staged, and the scope's owner writes them before it answers, or fails."""
     staged = _staged.get()
-    if staged is not None and sent.error is None and sent.receipt is not None:
+    if staged is None or sent.error is not None or sent.receipt is None:
+        return
+    try:
         staged.flush()
+    except SQLAlchemyError:
+        mined = sent.receipt.tx_hash
+        logger.exception("transaction %s is mined, its documents are not written yet", mined)
