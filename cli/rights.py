@@ -354,8 +354,8 @@ def pledge_consent(
     key = _consent_action(action)
     until = None if deadline is None else _date(deadline, "--deadline")
     ctx = open_context()
-    if until is None:  # 30 days from now (never earlier than the chain's time)
-        now = datetime.fromtimestamp(ctx.clock.now(), tz=UTC)
+    if until is None:  # 30 days from the chain's time (which a development chain may move)
+        now = datetime.fromtimestamp(ctx.client.block().timestamp, tz=UTC)
         until = now + timedelta(days=30)
     consent = ctx.rights.grant_consent(
         pledge_id, key, counterparty, until, signer_or_operator(ctx, key_file, password_file)

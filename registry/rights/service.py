@@ -137,7 +137,8 @@ class RightsService:
         return self.documents.put_text(text)
 
     def _now(self) -> int:
-        return self._clock.now()
+        """The chain's time, which the contracts check expiries and consents against."""
+        return self._client.block().timestamp
 
     # --- certificates -----------------------------------------------------------------
 
@@ -435,7 +436,7 @@ class RightsService:
     ) -> Pledge:
         """Sign the pledge as both parties (keys this process holds) and relay it."""
         if terms.deadline is None:
-            deadline = datetime.fromtimestamp(self._now() + ttl, tz=UTC)
+            deadline = datetime.fromtimestamp(self._clock.deadline(ttl), tz=UTC)
             terms = terms.model_copy(update={"deadline": deadline})
         if pledgee.address != terms.pledgee:
             raise InputError(
