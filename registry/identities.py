@@ -48,7 +48,8 @@ class IdentityStore:
         """The commitment of ``identifier`` for the document of ``holder_address`` and
         ``fingerprint``: the one made before for the same four values (so the typed data an
         applicant signs and the application it submits hash alike), else a new one with a fresh
-        random salt, stored before it is returned."""
+        random salt, stored before it is returned (inside a request's staging scope: written
+        when the request succeeds, :mod:`registry.db.writes`)."""
         table = private_identifier_table
         key = (
             table.c.identifier_type == identifier_type,
