@@ -8,6 +8,7 @@ from fastapi.responses import HTMLResponse
 from api.access_log import AccessLogMiddleware
 from api.deps import describe_requirements
 from api.errors import install_error_handlers
+from api.idempotency import IdempotencyMiddleware, describe_idempotency
 from api.limits import AnonymousRateLimit, BodyLimit
 from api.routes import (
     access_log,
@@ -30,6 +31,7 @@ from api.routes import (
 from api.staging import StagedWritesMiddleware
 from registry import __version__
 from registry.context import RegistryContext
+from registry.idempotency import IdempotencyStore
 from registry.settings import Settings
 
 
@@ -65,8 +67,14 @@ def create_app(context: RegistryContext) -> FastAPI:
     app.include_router(statistics.page_router)
     app.include_router(pages.router)
     describe_requirements(app)
+    describe_idempotency(app)
     # innermost: what a request carried is written only when it succeeds
     app.add_middleware(StagedWritesMiddleware)
+    # behind authentication (a key is its caller's): a POST with Idempotency-Key answered once
+    app.add_middleware(
+        IdempotencyMiddleware,
+        store=IdempotencyStore(context.engine, ttl=context.settings.idempotency_key_ttl),
+    )
     app.add_middleware(AnonymousRateLimit, rate_per_minute=context.settings.public_rate_per_minute)
     # before anything parses a body: its size and JSON nesting
     app.add_middleware(

@@ -49,7 +49,14 @@ DEV_CHAIN_IDS = frozenset({31337})
 
 def make_client(settings: Settings) -> ChainClient:
     artifacts = load_client_artifacts(settings.artifacts_dir)
-    return ChainClient(settings.effective_rpc_url, artifacts, timeout=settings.rpc_timeout)
+    return ChainClient(
+        settings.effective_rpc_url,
+        artifacts,
+        timeout=settings.rpc_timeout,
+        nonce_dir=settings.nonce_dir,
+        receipt_timeout=settings.tx_receipt_timeout,
+        replacements=settings.tx_replacements,
+    )
 
 
 def operator_account(settings: Settings, chain_id: int) -> LocalAccount | None:

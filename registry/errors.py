@@ -18,7 +18,9 @@ stable, machine-readable ``code`` (the API returns it; clients may switch on it)
     │   ├── MissingComparablesError   the market approach has too few comparable transactions
     │   ├── InvalidRelayRequestError  a forward request the relayer will not send
     │   │   └── RelayActionNotAllowedError (403)  not one of the relay policy's actions
-    │   └── RelaySignatureError       its signature is not the signer's
+    │   ├── RelaySignatureError       its signature is not the signer's
+    │   ├── IdempotencyKeyReusedError an Idempotency-Key sent again with another request
+    │   └── InvalidIdempotencyKeyError an Idempotency-Key that is empty, too long or not ASCII
     ├── AuthenticationError (401)   no credentials, or credentials that prove nobody
     │   ├── InvalidSignInError        a Sign-In with Ethereum message or signature that fails
     │   ├── SignInReplayedError       a sign-in nonce unknown, expired or already used
@@ -40,7 +42,10 @@ stable, machine-readable ``code`` (the API returns it; clients may switch on it)
     │   │   └── MirrorDriftError      the SQL mirror differs from the chain (dareg audit)
     │   ├── RegistrarKeyUnavailableError  a registrar must sign, this service holds no key of it
     │   ├── RelayRequestExpiredError  a forward request past its deadline
-    │   └── StaleRelayRequestError    a forward request whose nonce was used (replay)
+    │   ├── StaleRelayRequestError    a forward request whose nonce was used (replay)
+    │   ├── RequestInFlightError      the same request is being carried out by another now
+    │   ├── AlreadySubmittedError     a signed application that was carried out already
+    │   └── IdempotencyKeyInUseError  the first request with this Idempotency-Key still runs
     ├── RemoteApiError (the API's status)  the registry's REST API refused a CLI request
     ├── RelayQuotaExceededError (429)  the operator already paid for enough this hour
     ├── ContractRevertError (403/404/409/422)  the contract refused: custom error name and arguments
@@ -51,6 +56,7 @@ stable, machine-readable ``code`` (the API returns it; clients may switch on it)
     │   └── NodeStartError
     ├── ChainError (503)
     │   ├── ChainUnreachableError
+    │   ├── TransactionNotMinedError  sent, but not mined in time even after replacements
     │   └── DeploymentError
     │       └── ContractsMissingError
     └── IndexerError (500)          the mirror cannot follow the chain safely; it stops
@@ -159,6 +165,16 @@ class RelaySignatureError(InputError, code="invalid_signature"):
     """A forward request's signature is malformed or was not made by its signer."""
 
 
+class IdempotencyKeyReusedError(InputError, code="idempotency_key_reused"):
+    """An ``Idempotency-Key`` the caller used before for a different request (another
+    operation or another body): nothing was done."""
+
+
+class InvalidIdempotencyKeyError(InputError, code="invalid_idempotency_key"):
+    """An ``Idempotency-Key`` that is empty, longer than 255 characters or not printable
+    ASCII."""
+
+
 class AuthenticationError(DaregError, code="not_authenticated", status=401):
     """The operation needs a signed-in caller: a session (cookie or bearer token) or an API
     key."""
@@ -241,6 +257,21 @@ class RelayRequestExpiredError(ConflictError, code="relay_request_expired"): ...
 
 class StaleRelayRequestError(ConflictError, code="stale_relay_request"):
     """The signer's forwarder nonce moved on: the request was sent already or superseded."""
+
+
+class RequestInFlightError(ConflictError, code="request_in_progress"):
+    """The same request (the same signed application or forward request, the same issuance)
+    is being carried out by another request right now: only one of them is sent."""
+
+
+class AlreadySubmittedError(ConflictError, code="already_submitted"):
+    """A signed application whose nonce the registry used already: it was submitted before
+    (by this request's twin) and is not submitted again."""
+
+
+class IdempotencyKeyInUseError(ConflictError, code="idempotency_key_in_use"):
+    """The first request with this ``Idempotency-Key`` is still being carried out; retry
+    later for its answer."""
 
 
 class RemoteApiError(DaregError, code="api_error", status=502):
@@ -388,6 +419,11 @@ class ChainError(DaregError, code="chain_error", status=503): ...
 
 
 class ChainUnreachableError(ChainError, code="chain_unreachable"): ...
+
+
+class TransactionNotMinedError(ChainError, code="transaction_not_mined"):
+    """A transaction was sent but not mined within the receipt timeout, even after it was
+    replaced with higher gas prices; the details name its hashes (it may still be mined)."""
 
 
 class DeploymentError(ChainError, code="deployment_error"): ...

@@ -85,6 +85,20 @@ class Settings(BaseSettings):
         "defaults to a development account of the embedded chain, never the operator",
     )
     rpc_timeout: float = Field(default=10.0, gt=0)
+    tx_receipt_timeout: float = Field(
+        default=30.0,
+        gt=0,
+        le=600,
+        description="seconds a sent transaction is awaited before it is replaced with a higher "
+        "gas price",
+    )
+    tx_replacements: int = Field(
+        default=2,
+        ge=0,
+        le=10,
+        description="times a transaction not mined in time is replaced before the request "
+        "answers 503 transaction_not_mined",
+    )
     finality_depth: int = Field(default=0, ge=0, description="blocks behind head the indexer stays")
     poll_interval: float = Field(default=0.5, gt=0, description="indexer follow-mode poll, seconds")
     log_range: int = Field(default=2000, ge=1, description="initial eth_getLogs block range")
@@ -126,6 +140,13 @@ class Settings(BaseSettings):
         ge=1,
         description="requests a minute one client address may make without signing in",
     )
+    idempotency_key_ttl: int = Field(
+        default=86_400,
+        ge=60,
+        le=30 * 86_400,
+        description="seconds an Idempotency-Key and the answer it got are kept "
+        "(docs/idempotency.md)",
+    )
     api_key_max_days: int = Field(
         default=365, ge=1, le=3650, description="the longest lifetime of an API key, in days"
     )
@@ -154,6 +175,12 @@ class Settings(BaseSettings):
     @cached_property
     def lock_path(self) -> Path:
         return self.var_dir / "dareg.lock"
+
+    @cached_property
+    def nonce_dir(self) -> Path:
+        """Where the senders' transaction locks and last nonces are shared by the processes
+        using this ``var/`` (the API under ``dareg up`` and ``dareg`` commands)."""
+        return self.var_dir / "nonces"
 
     @property
     def cli_session_path(self) -> Path:

@@ -8,10 +8,10 @@ the embedded anvil, a Hardhat node or any other EVM node. The transport is injec
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
 import requests
@@ -21,11 +21,12 @@ from eth_account.signers.local import LocalAccount
 from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 from web3 import Web3
-from web3.exceptions import ContractLogicError, TimeExhausted, TransactionNotFound, Web3RPCError
+from web3.exceptions import ContractLogicError, TransactionNotFound, Web3RPCError
 from web3.providers.base import BaseProvider
 
 from registry.artifacts import ContractArtifact
 from registry.chain.abi import AbiCodec
+from registry.chain.transactions import NonceTakenError, TransactionManager
 from registry.domain.chain import BlockHeader, ChainEvent, ChainLog, ContractCall, Receipt
 from registry.errors import (
     ChainError,
@@ -39,8 +40,6 @@ from registry.errors import (
 
 #: Mnemonic of the embedded chain's public development accounts (anvil and Hardhat defaults).
 DEV_MNEMONIC = "test test test test test test test test test test test junk"
-
-_GAS_MARGIN_NUM, _GAS_MARGIN_DEN = 12, 10
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -132,14 +131,24 @@ class ChainClient:
         timeout: float = 10.0,
         provider: BaseProvider | None = None,
         url_setting: str = "DAREG_RPC_URL",
+        nonce_dir: Path | None = None,
+        receipt_timeout: float = 30.0,
+        replacements: int = 2,
     ) -> None:
+        """``nonce_dir`` is where senders' locks and last nonces are shared with the other
+        processes of the same ``var/`` (:mod:`registry.chain.transactions`); without it only
+        this process's threads are serialised."""
         self.rpc_url = rpc_url
         self._url_setting = url_setting
         self._w3 = Web3(provider or Web3.HTTPProvider(rpc_url, request_kwargs={"timeout": timeout}))
         self._artifacts = {a.name: a for a in artifacts}
         self.codec = AbiCodec(list(artifacts))
-        self._nonce_lock = threading.Lock()
-        self._nonces: dict[str, int] = {}
+        self.transactions = TransactionManager(
+            _Node(self),
+            lock_dir=nonce_dir,
+            receipt_timeout=receipt_timeout,
+            replacements=replacements,
+        )
         self._chain_id: int | None = None
         self._bound: dict[tuple[str, str], Any] = {}
         self._listeners: dict[str, SendListener] = {}
@@ -191,11 +200,7 @@ class ChainClient:
 
     def next_nonce(self, address: str) -> int:
         """The nonce the next transaction from ``address`` will carry."""
-        with self._nonce_lock:
-            cached = self._nonces.get(address)
-            if cached is not None:
-                return cached
-            return int(self._guard(self._w3.eth.get_transaction_count, address, "pending"))
+        return self.transactions.next_nonce(address)
 
     def block(self, number: int | str = "latest") -> BlockHeader:
         """A block's header (raw JSON-RPC: web3's block formatters are slow)."""
@@ -305,9 +310,8 @@ class ChainClient:
     # --- writes ---------------------------------------------------------------------------
 
     def reset_nonces(self) -> None:
-        """Forget cached nonces (after ``evm_revert`` or a reorg rewinds the chain)."""
-        with self._nonce_lock:
-            self._nonces.clear()
+        """Forget the recorded nonces (after ``evm_revert`` or a reorg rewinds the chain)."""
+        self.transactions.forget()
 
     def _artifact(self, contract: str) -> ContractArtifact:
         try:
@@ -378,40 +382,48 @@ class ChainClient:
             listener(sent)
 
     def _send(self, signer: LocalAccount, *, to: str | None, data: str) -> Receipt:
-        tx: dict[str, Any] = {"from": signer.address, "data": data, "value": 0}
-        if to is not None:
-            tx["to"] = to
+        """Simulate, sign, send and await a transaction: :class:`TransactionManager` (the
+        points "signed raw transaction about to be sent" and "receipt obtained" are there)."""
+        return self.transactions.send(signer, to=to, data=data)
+
+    # --- the node, as the transaction manager reaches it (NodeAccess) ------------------------
+
+    def _estimate_gas(self, tx: dict[str, Any]) -> int:
         try:
             # against the pending block, where the transaction will run (time-bound rules)
-            gas = int(self._guard(self._w3.eth.estimate_gas, tx, "pending"))
+            return int(self._guard(self._w3.eth.estimate_gas, tx, "pending"))
         except ContractLogicError as exc:
             raise self._revert(exc) from exc
-        with self._nonce_lock:
-            nonce = self._nonces.get(signer.address)
-            if nonce is None:
-                nonce = int(
-                    self._guard(self._w3.eth.get_transaction_count, signer.address, "pending")
-                )
-            tx.update(
-                gas=gas * _GAS_MARGIN_NUM // _GAS_MARGIN_DEN,
-                gasPrice=int(self._guard(lambda: self._w3.eth.gas_price)),
-                nonce=nonce,
-                chainId=self.chain_id(),
-            )
-            tx.pop("from")
-            signed = signer.sign_transaction(tx)
-            try:
-                tx_hash = self._guard(self._w3.eth.send_raw_transaction, signed.raw_transaction)
-            except Web3RPCError:
-                self._nonces.pop(signer.address, None)
-                raise
-            self._nonces[signer.address] = nonce + 1
+
+    def _pending_nonce(self, address: str) -> int:
+        return int(self._guard(self._w3.eth.get_transaction_count, address, "pending"))
+
+    def _gas_price(self) -> int:
+        return int(self._guard(lambda: self._w3.eth.gas_price))
+
+    def _send_raw(self, raw: bytes) -> str:
         try:
-            raw = self._guard(self._w3.eth.wait_for_transaction_receipt, tx_hash, timeout=60)
-        except (TimeExhausted, TransactionNotFound) as exc:
-            raise ChainError(f"transaction {_hex(tx_hash)} was not mined in time") from exc
-        if int(raw["status"]) != 1:
-            raise ChainError(f"transaction {_hex(tx_hash)} reverted without a reason")
+            return _hex(self._guard(self._w3.eth.send_raw_transaction, raw))
+        except Web3RPCError as exc:
+            message = str(exc).lower()
+            if any(taken in message for taken in _NONCE_TAKEN):
+                raise NonceTakenError(str(exc)) from exc
+            raise ChainError(f"the node refused the transaction: {exc}") from exc
+
+    def _transaction_nonce(self, tx_hash: str) -> int | None:
+        try:
+            tx = self._guard(self._w3.eth.get_transaction, tx_hash)
+        except TransactionNotFound:
+            return None
+        return None if tx is None else int(tx["nonce"])
+
+    def _receipt(self, tx_hash: str) -> tuple[bool, Receipt] | None:
+        try:
+            raw = self._guard(self._w3.eth.get_transaction_receipt, tx_hash)
+        except TransactionNotFound:
+            return None
+        if raw is None or raw.get("blockNumber") is None:
+            return None
         logs = [
             ChainLog(
                 address=to_checksum_address(log["address"]),
@@ -425,7 +437,7 @@ class ChainClient:
             for log in raw["logs"]
         ]
         address = raw.get("contractAddress")
-        return Receipt(
+        receipt = Receipt(
             tx_hash=_hex(raw["transactionHash"]),
             block_number=int(raw["blockNumber"]),
             block_hash=_hex(raw["blockHash"]),
@@ -433,6 +445,7 @@ class ChainClient:
             contract_address=to_checksum_address(address) if address else None,
             events=tuple(self.decode(logs)),
         )
+        return int(raw["status"]) == 1, receipt
 
     # --- helpers ---------------------------------------------------------------------------
 
@@ -455,3 +468,40 @@ class ChainClient:
             if decoded is not None:
                 return ContractRevertError(decoded[0], decoded[1])
         return ContractRevertError("Revert", {"reason": str(exc.message or exc)})
+
+
+#: What nodes answer when a raw transaction's nonce is used or taken in their pool.
+_NONCE_TAKEN = (
+    "nonce too low",
+    "already known",
+    "replacement transaction underpriced",
+    "nonce has already been used",
+)
+
+
+class _Node:
+    """The chain client as the transaction manager's :class:`NodeAccess`."""
+
+    def __init__(self, client: ChainClient) -> None:
+        self._client = client
+
+    def estimate_gas(self, tx: dict[str, Any]) -> int:
+        return self._client._estimate_gas(tx)
+
+    def pending_nonce(self, address: str) -> int:
+        return self._client._pending_nonce(address)
+
+    def gas_price(self) -> int:
+        return self._client._gas_price()
+
+    def chain_id(self) -> int:
+        return self._client.chain_id()
+
+    def send_raw(self, raw: bytes) -> str:
+        return self._client._send_raw(raw)
+
+    def receipt(self, tx_hash: str) -> tuple[bool, Receipt] | None:
+        return self._client._receipt(tx_hash)
+
+    def transaction_nonce(self, tx_hash: str) -> int | None:
+        return self._client._transaction_nonce(tx_hash)

@@ -12,6 +12,8 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time
 from typing import Any
 
+from eth_account import Account
+from eth_account.messages import encode_typed_data
 from eth_account.signers.local import LocalAccount
 from eth_utils.crypto import keccak
 
@@ -36,6 +38,7 @@ from registry.domain.registration import (
     sha256_hex,
 )
 from registry.errors import (
+    AlreadySubmittedError,
     CertificateNotFoundError,
     ContractRevertError,
     InputError,
@@ -57,6 +60,8 @@ PAUSER_ROLE = keccak(text="PAUSER_ROLE")
 DEFAULT_ADMIN_ROLE = bytes(32)
 #: ``DataAssetRegistry``'s highest registrar code (``_MAX_REGISTRAR_CODE``).
 MAX_REGISTRAR_CODE = 999
+#: Used application nonces a replayed signature is checked against (the latest first).
+_NONCES_LOOKED_BACK = 16
 METADATA_MEDIA_TYPE = "application/json"
 
 #: The application an applicant signs for a relayer to submit (``DataAssetRegistry``'s typehash):
@@ -358,17 +363,38 @@ class RegistrationService:
         the applicant signs what goes on chain, never a natural person's full identifier."""
         applicant = checked_address(applicant, "applicant")
         self._check_applicant(metadata, applicant)
-        values = self._input(self.commit_metadata(metadata), registrar_code)
+        nonce = int(self._call("applicationNonce", [applicant]))
+        return self._application_typed_data(
+            self._input(self.commit_metadata(metadata), registrar_code), applicant, nonce, deadline
+        )
+
+    def _application_typed_data(
+        self, values: tuple[Any, ...], applicant: str, nonce: int, deadline: int
+    ) -> dict[str, Any]:
         names = [t["name"] for t in APPLICATION.fields[:10]]
         message: dict[str, Any] = dict(zip(names, values, strict=True))
         message["fingerprint"] = "0x" + message["fingerprint"].hex()
         message["metadataHash"] = "0x" + message["metadataHash"].hex()
-        message.update(
-            applicant=applicant,
-            nonce=int(self._call("applicationNonce", [applicant])),
-            deadline=deadline,
-        )
+        message.update(applicant=applicant, nonce=nonce, deadline=deadline)
         return APPLICATION.typed_data(self._chain_id, self._address, message)
+
+    def _submitted_before(
+        self, values: tuple[Any, ...], applicant: str, deadline: int, signature: bytes
+    ) -> bool:
+        """Whether ``signature`` is ``applicant``'s over this application with one of the
+        nonces the registry used already (the latest first): the application went in before."""
+        used = int(self._call("applicationNonce", [applicant]))
+        for nonce in range(used - 1, max(used - _NONCES_LOOKED_BACK, 0) - 1, -1):
+            typed = self._application_typed_data(values, applicant, nonce, deadline)
+            try:
+                recovered = Account.recover_message(
+                    encode_typed_data(full_message=typed), signature=signature
+                )
+            except Exception:  # eth_keys raises several unrelated types for junk input
+                return False
+            if recovered.lower() == applicant.lower():
+                return True
+        return False
 
     def submit_signed(
         self,
@@ -383,17 +409,31 @@ class RegistrationService:
         against the applicant's and the global relay quotas."""
         applicant = checked_address(applicant, "applicant")
         self._check_applicant(metadata, applicant)
-        public = self.commit_metadata(metadata)
-        self.store_metadata(public)
-        args = [self._input(public, registrar_code), applicant, deadline, signature]
+        key = "application:" + keccak(bytes(signature)).hex()
+        with self._client.transactions.in_flight.exclusive(key, what="this signed application"):
+            public = self.commit_metadata(metadata)
+            self.store_metadata(public)
+            values = self._input(public, registrar_code)
+            args = [values, applicant, deadline, signature]
 
-        def send() -> Receipt:
-            return self._send("submitApplicationFor", args, relayer)
+            def send() -> Receipt:
+                try:
+                    return self._send("submitApplicationFor", args, relayer)
+                except ContractRevertError as exc:
+                    if exc.error_name == "RegistryInvalidSignature" and self._submitted_before(
+                        values, applicant, deadline, signature
+                    ):
+                        raise AlreadySubmittedError(
+                            f"this application signed by {applicant} was submitted already; "
+                            "look it up among the applicant's applications",
+                            applicant=applicant,
+                        ) from exc
+                    raise
 
-        if self._quota is None:
-            receipt = send()
-        else:
-            receipt = self._quota.pay(applicant, f"{CONTRACT}.submitApplicationFor", send)
+            if self._quota is None:
+                receipt = send()
+            else:
+                receipt = self._quota.pay(applicant, f"{CONTRACT}.submitApplicationFor", send)
         return self.get(int(self._event(receipt, "ApplicationSubmitted").args["id"]))
 
     def sign_and_submit(
@@ -560,10 +600,16 @@ class RegistrationService:
         return self.objection(objection_id)
 
     def issue(self, reg_id: int, registrar: LocalAccount) -> Registration:
-        return self._review(self.issue_call(reg_id), registrar)
+        with self._client.transactions.in_flight.exclusive(
+            f"issue:{reg_id}", what=f"the issuance of registration {reg_id}"
+        ):
+            return self._review(self.issue_call(reg_id), registrar)
 
     def issue_batch(self, reg_ids: Sequence[int], registrar: LocalAccount) -> list[Registration]:
-        self._send_call(self.batch_issue_call(reg_ids), registrar)
+        call = self.batch_issue_call(reg_ids)
+        keys = [f"issue:{i}" for i in reg_ids]
+        with self._client.transactions.in_flight.exclusive(*keys, what="an issuance in the batch"):
+            self._send_call(call, registrar)
         return [self.get(i) for i in reg_ids]
 
     def correct(

@@ -34,6 +34,7 @@ from registry.domain.chain import ContractCall, ForwardRequest, Receipt
 from registry.domain.deployment import DeploymentManifest
 from registry.domain.inputs import checked_address
 from registry.errors import (
+    ContractRevertError,
     InputError,
     InvalidRelayRequestError,
     RelayRequestExpiredError,
@@ -68,6 +69,17 @@ FORWARD_REQUEST = SignedStruct(
 def _gas_allowance(estimate: int) -> int:
     """Gas to forward: the estimate plus half (the forwarded call reads the appended sender)."""
     return estimate * 3 // 2 + 10_000
+
+
+def _action_keys(function: str, args: dict[str, Any]) -> list[str]:
+    """What a forward request acts on that no two requests may act on at once, beyond its
+    signer's nonce: the registrations an issuance issues."""
+    values = list(args.values())
+    if function == "issue" and values:
+        return [f"issue:{int(values[0])}"]
+    if function == "issueBatch" and values:
+        return [f"issue:{int(i)}" for i in values[0]]
+    return []
 
 
 class RelayService:
@@ -169,6 +181,11 @@ class RelayService:
             raise RelaySignatureError(
                 f"the request was signed by {recovered}, not by its signer {request.signer}"
             )
+        self._check_nonce(request)
+        self._client.dry_run(request.to, request.data, request.signer)
+
+    def _check_nonce(self, request: ForwardRequest) -> None:
+        """409 ``stale_relay_request`` when the signer's forwarder nonce moved on."""
         expected = self.nonce_of(request.signer)
         if request.nonce != expected:
             raise StaleRelayRequestError(
@@ -177,14 +194,25 @@ class RelayService:
                 nonce=request.nonce,
                 expected=expected,
             )
-        self._client.dry_run(request.to, request.data, request.signer)
 
     def submit(self, request: ForwardRequest, signature: bytes, relayer: LocalAccount) -> Receipt:
         """Check ``request`` and send it through the forwarder, paid by ``relayer``: the policy,
         the signature, the nonce and the call as the signer first, then the signer's and the
         global quotas; nothing is sent when any of them refuses."""
+        contract, function, args = self.describe(request)
+        keys = [f"forward:{request.signer.lower()}:{request.nonce}", *_action_keys(function, args)]
+        with self._client.transactions.in_flight.exclusive(*keys, what="this forward request"):
+            return self._submit(request, signature, relayer, contract, function)
+
+    def _submit(
+        self,
+        request: ForwardRequest,
+        signature: bytes,
+        relayer: LocalAccount,
+        contract: str,
+        function: str,
+    ) -> Receipt:
         self.check(request, signature)
-        contract, function, _ = self.describe(request)
         struct = (
             request.signer,
             request.to,
@@ -197,7 +225,13 @@ class RelayService:
         execute = ContractCall(FORWARDER, "execute", (struct,))
 
         def send() -> Receipt:
-            return self._client.send(execute, self._forwarder, relayer)
+            try:
+                return self._client.send(execute, self._forwarder, relayer)
+            except ContractRevertError as exc:
+                # simulated under the relayer's lock: a twin sent from elsewhere used the nonce
+                if exc.error_name == "ERC2771ForwarderInvalidSigner":
+                    self._check_nonce(request)
+                raise
 
         if self._quota is None:
             return send()

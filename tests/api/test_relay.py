@@ -530,8 +530,9 @@ def test_an_action_signed_by_whoever_signs_declares_the_signer_body(
     body = operation["requestBody"]
     assert body["required"] is True
     assert body["content"]["application/json"]["schema"]["$ref"].endswith("/RelayPrepare")
-    # the path parameter stays the endpoint's own
-    assert [p["in"] for p in operation["parameters"]] == ["path"]
+    # the path parameter stays the endpoint's own (besides every POST's Idempotency-Key)
+    assert [p["in"] for p in operation["parameters"]] == ["path", "header"]
+    assert operation["parameters"][1]["name"] == "Idempotency-Key"
 
 
 # --- the relay policy and quotas: what a stranger can make the operator pay for ---------------

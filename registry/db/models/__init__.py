@@ -44,6 +44,7 @@ The models live in one module per concern, all re-exported here:
 * :mod:`~registry.db.models.privacy`: natural persons' full identifiers and the salts of their
   commitments (``private_identifier``, never public; docs/privacy.md);
 * :mod:`~registry.db.models.relay`: the operator's spending the relay quotas count.
+* :mod:`~registry.db.models.idempotency`: the answers kept for ``Idempotency-Key`` replays.
 """
 
 from __future__ import annotations
@@ -64,6 +65,7 @@ from registry.db.models.base import (
 )
 from registry.db.models.chain import Block, Evidence, IndexerCursor, RawEvent
 from registry.db.models.history import MirrorBatch, MirrorUndo, ReorgRollback, RowVersion
+from registry.db.models.idempotency import IdempotencyRecord
 from registry.db.models.privacy import PrivateIdentifier
 from registry.db.models.registration import (
     AssetVersion,
@@ -121,6 +123,7 @@ __all__ = [
     "Evidence",
     "FreezeEventRecord",
     "FreezeRecord",
+    "IdempotencyRecord",
     "IndexerCursor",
     "LicenceRecord",
     "MirrorBatch",
@@ -160,6 +163,7 @@ __all__ = [
     "evidence_table",
     "freeze_event_table",
     "freeze_table",
+    "idempotency_table",
     "licence_table",
     "mirror_batch_table",
     "mirror_undo_table",
@@ -186,6 +190,7 @@ __all__ = [
 ]
 
 access_log_table = table_of(AccessLogRecord)
+idempotency_table = table_of(IdempotencyRecord)
 cursor_table = table_of(IndexerCursor)
 mirror_batch_table = table_of(MirrorBatch)
 mirror_undo_table = table_of(MirrorUndo)

@@ -58,6 +58,7 @@ SERVICE_TABLES = {
     "asset_facts",
     "private_identifier",
     "relay_usage",
+    "idempotency_key",
 }
 #: The statistics cache (derived from the mirror and the asset facts).
 REPORT_TABLES = {"report_label", "report_certificate", "report_state"}
