@@ -23,6 +23,7 @@ from registry.auth.standing import Standing
 from registry.certificates.service import CertificateService
 from registry.chain.client import DEV_ADMIN_INDEX, ChainClient, dev_account
 from registry.chain.deploy import verify_deployment
+from registry.chain.journal import Journal
 from registry.db.engine import make_engine
 from registry.documents import DocumentStore, RegistrarDirectory
 from registry.domain.deployment import DeploymentManifest
@@ -44,8 +45,13 @@ DEV_CHAIN_IDS = frozenset({31337})
 
 
 def make_client(settings: Settings) -> ChainClient:
+    """The chain client of ``settings``; on the embedded chain it journals every transaction
+    it sends (``var/chain/journal.jsonl``, docs/durability.md) so a crash of anvil loses none."""
     artifacts = load_client_artifacts(settings.artifacts_dir)
-    return ChainClient(settings.effective_rpc_url, artifacts, timeout=settings.rpc_timeout)
+    journal = Journal(settings.chain_journal_path) if settings.embedded else None
+    return ChainClient(
+        settings.effective_rpc_url, artifacts, timeout=settings.rpc_timeout, journal=journal
+    )
 
 
 def operator_account(settings: Settings, chain_id: int) -> LocalAccount | None:

@@ -26,6 +26,7 @@ from web3.providers.base import BaseProvider
 
 from registry.artifacts import ContractArtifact
 from registry.chain.abi import AbiCodec
+from registry.chain.journal import NoJournal, TransactionJournal
 from registry.domain.chain import BlockHeader, ChainEvent, ChainLog, ContractCall, Receipt
 from registry.errors import (
     ChainError,
@@ -132,8 +133,12 @@ class ChainClient:
         timeout: float = 10.0,
         provider: BaseProvider | None = None,
         url_setting: str = "DAREG_RPC_URL",
+        journal: TransactionJournal | None = None,
     ) -> None:
         self.rpc_url = rpc_url
+        #: where every signed transaction is written before the node sees it (the embedded
+        #: chain's write-ahead journal, registry/chain/journal.py); nothing for other nodes
+        self._journal: TransactionJournal = journal or NoJournal()
         self._url_setting = url_setting
         self._w3 = Web3(provider or Web3.HTTPProvider(rpc_url, request_kwargs={"timeout": timeout}))
         self._artifacts = {a.name: a for a in artifacts}
@@ -401,7 +406,10 @@ class ChainClient:
             tx.pop("from")
             signed = signer.sign_transaction(tx)
             try:
-                tx_hash = self._guard(self._w3.eth.send_raw_transaction, signed.raw_transaction)
+                with self._journal.sending(
+                    signed.raw_transaction, signed.hash, signer.address, nonce
+                ):
+                    tx_hash = self._guard(self._w3.eth.send_raw_transaction, signed.raw_transaction)
             except Web3RPCError:
                 self._nonces.pop(signer.address, None)
                 raise
@@ -410,6 +418,7 @@ class ChainClient:
             raw = self._guard(self._w3.eth.wait_for_transaction_receipt, tx_hash, timeout=60)
         except (TimeExhausted, TransactionNotFound) as exc:
             raise ChainError(f"transaction {_hex(tx_hash)} was not mined in time") from exc
+        self._journal.mined(tx_hash, int(raw["blockNumber"]), raw.get("blockTimestamp"))
         if int(raw["status"]) != 1:
             raise ChainError(f"transaction {_hex(tx_hash)} reverted without a reason")
         logs = [
