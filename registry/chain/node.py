@@ -357,6 +357,11 @@ class AnvilNode:
         return self._process is not None and self._process.poll() is None
 
     @property
+    def pid(self) -> int | None:
+        """anvil's process id while it has one."""
+        return None if self._process is None else self._process.pid
+
+    @property
     def exit_code(self) -> int | None:
         """anvil's exit status once it has ended by itself (``None`` while it runs)."""
         return None if self._process is None else self._process.poll()
