@@ -264,7 +264,7 @@ class Stack:
         restart it (with the replay) when it dies, or stop the stack with one sentence when it
         cannot be restarted. It also stops the node at the end: on Linux anvil dies with the
         thread that started it, and this thread may have restarted it."""
-        last_checkpoint = time.monotonic()
+        last_checkpoint = 0.0  # at once: the deployment and demo are in the journal alone
         try:
             while not self._node_stop.wait(0.2):
                 if self._stop.is_set():

@@ -274,7 +274,16 @@ class AnvilNode:
                 if not clock_set:
                     # a loaded anvil's clock starts at the wall clock, and no block may be
                     # older than it: wind it back to the checkpoint's head first
-                    node_rpc(self.url, "anvil_setTime", [self._head()[1]])
+                    head, head_time = self._head()
+                    node_rpc(self.url, "anvil_setTime", [head_time])
+                    if head == 0:
+                        # a fresh anvil's first block has the genesis base fee, a loaded one
+                        # derives it from the genesis block: give it the fresh one's, so the
+                        # replayed blocks are the same blocks (same hashes)
+                        genesis = node_rpc(self.url, "eth_getBlockByNumber", ["0x0", False])
+                        node_rpc(
+                            self.url, "anvil_setNextBlockBaseFeePerGas", [genesis["baseFeePerGas"]]
+                        )
                     clock_set = True
                 reason = self._resend(entry, _next_time(entries, index))
                 if reason is None:

@@ -155,3 +155,16 @@ def test_the_checkpoint_is_what_a_stopped_node_starts_from(embedded: Embedded) -
     assert embedded.lines == []
     code = embedded.rpc("eth_getCode", [str(receipt.contract_address), "latest"])
     assert code != "0x"
+
+
+def test_a_chain_killed_before_its_first_checkpoint_is_rebuilt_block_for_block(
+    embedded: Embedded,
+) -> None:
+    embedded.start()  # only the genesis is checkpointed
+    client = embedded.client()
+    receipts = [client.deploy(FORWARDER, dev_account(0)) for _ in range(2)]
+    blocks = {n: _block(embedded, n) for n in range(3)}
+    embedded.kill()
+    embedded.start()
+    assert {n: _block(embedded, n) for n in range(3)} == blocks  # the first block's base fee too
+    assert [r.block_number for r in receipts] == [1, 2]
