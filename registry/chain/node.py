@@ -199,6 +199,8 @@ class AnvilNode:
         ensure_port_free(self.host, self.port, "embedded chain (anvil)")
         if self.state_path is not None:
             self.state_path.parent.mkdir(parents=True, exist_ok=True)
+            for left in self.state_path.parent.glob(f".{self.state_path.name}.*.tmp"):
+                left.unlink(missing_ok=True)  # a checkpoint a crash cut short: never renamed
         log: IO[bytes] | int = (
             self.log_path.open("ab") if self.log_path is not None else subprocess.DEVNULL
         )
