@@ -187,6 +187,7 @@ class AnvilNode:
                 try:
                     if self.journal is not None:
                         self.replay()
+                    self._clock_not_behind_head()
                     self.checkpoint()
                 except (ChainError, OSError, ValueError) as exc:
                     self._kill()
@@ -334,6 +335,14 @@ class AnvilNode:
             time.sleep(0.05)
         node_rpc(self.url, "anvil_dropTransaction", [entry.hash])
         return "not mined: an earlier transaction of its sender is missing"
+
+    def _clock_not_behind_head(self) -> None:
+        """A loaded anvil's clock is the wall clock, even when the chain had moved ahead of it
+        (``evm_increaseTime``): set it to the head's time then, so the next block, and every
+        simulation against the pending block, is never older than the head."""
+        head_time = self._head()[1]
+        if head_time > time.time():
+            node_rpc(self.url, "anvil_setTime", [head_time])
 
     def _head(self) -> tuple[int, int]:
         """The head block's number and time."""

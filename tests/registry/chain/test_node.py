@@ -168,3 +168,17 @@ def test_a_chain_killed_before_its_first_checkpoint_is_rebuilt_block_for_block(
     embedded.start()
     assert {n: _block(embedded, n) for n in range(3)} == blocks  # the first block's base fee too
     assert [r.block_number for r in receipts] == [1, 2]
+
+
+def test_a_chain_ahead_of_the_wall_clock_keeps_its_time_after_a_restart(
+    embedded: Embedded,
+) -> None:
+    node = embedded.start()
+    embedded.rpc("evm_increaseTime", [30 * 86_400])  # e.g. past a public-notice window
+    embedded.rpc("evm_mine")
+    assert node.checkpoint()
+    ahead = _block(embedded, 1)[1]
+    embedded.kill()
+    embedded.start()
+    receipt = embedded.client().deploy(FORWARDER, dev_account(0))
+    assert _block(embedded, receipt.block_number)[1] >= ahead > time.time() + 29 * 86_400
