@@ -90,7 +90,7 @@ def rpc_ready(url: str, timeout: float = 1.0) -> bool:
         return False
 
 
-def node_rpc(url: str, method: str, params: list[Any] | None = None, timeout: float = 30.0) -> Any:
+def node_rpc(url: str, method: str, params: list[Any] | None = None, timeout: float = 10.0) -> Any:
     """One JSON-RPC call to the embedded node (its own methods: dumps, mining, time); the
     registry's reads and writes go through :class:`~registry.chain.client.ChainClient`. An error
     answer is raised as :class:`ChainError`; no answer as :class:`OSError`."""
@@ -243,7 +243,7 @@ class AnvilNode:
             if not force and head == self._checkpointed_head:
                 return False
             # every transaction in blocks up to ``head`` is in the dump taken after this point
-            dump = node_rpc(self.url, "anvil_dumpState", [True], timeout=120)
+            dump = node_rpc(self.url, "anvil_dumpState", [True], timeout=60)
             state = gzip.decompress(bytes.fromhex(str(dump).removeprefix("0x")))
             write_atomically(self.state_path, state)
             self._checkpointed_head = head
