@@ -17,6 +17,7 @@ from typing import Any
 
 import httpx
 import pytest
+import sqlalchemy
 from eth_account.signers.local import LocalAccount
 
 from registry.chain.client import DEV_ADMIN_INDEX, dev_account
@@ -122,6 +123,27 @@ def configure_registrar(stack: StackEnv) -> None:
         context.registrations.set_registrar_account(CODE, staff().address, admin)
     finally:
         context.engine.dispose()
+
+
+#: Tables of the mirror compared with a fresh sync: blocks, raw events and what they became.
+MIRRORED = ("block", "raw_event", "evidence", "registration")
+
+
+def rows_of(url: str, table: str) -> list[tuple[Any, ...]]:
+    """Every row of ``table``, sorted (without a surrogate ``id``: numbering is the writer's)."""
+    engine = sqlalchemy.create_engine(url)
+    try:
+        with engine.connect() as connection:
+            columns = [
+                c["name"]
+                for c in sqlalchemy.inspect(connection).get_columns(table)
+                if c["name"] != "id"
+            ]
+            selected = ", ".join(f'"{c}"' for c in columns)
+            result = connection.execute(sqlalchemy.text(f'SELECT {selected} FROM "{table}"'))
+            return sorted((tuple(row) for row in result), key=repr)
+    finally:
+        engine.dispose()
 
 
 @dataclass
@@ -242,6 +264,13 @@ class Writer:
         assert audited.returncode == 0, audited.stdout + audited.stderr
         _, listed = self.stack.get("/api/v1/evidence?limit=500")
         assert {item["fingerprint"] for item in listed["items"]} == set(self.acked.anchors)
+        # and it holds what a fresh sync of the chain into an empty database holds
+        fresh = f"sqlite:///{self.tmp / 'fresh.db'}"
+        synced = self.stack.run("index", "--quiet", env={"DAREG_DATABASE_URL": fresh})
+        assert synced.returncode == 0, synced.stdout + synced.stderr
+        live = f"sqlite:///{self.stack.var_dir / 'registry.db'}"
+        for table in MIRRORED:
+            assert rows_of(live, table) == rows_of(fresh, table), table
 
 
 #: Seconds between checkpoints in these tests: kills land before and after them.
