@@ -1,9 +1,10 @@
 """The composition root: :func:`start` assembles a running registry's pieces, and ``dareg up``
-runs the embedded stack in one process group.
+runs the embedded stack.
 
-anvil (child process, state under ``var/chain``: a checkpoint and a journal, replayed at start,
-docs/durability.md) → deployment (once; recorded in the manifest) → database migration → indexer
-(thread, follows the chain) → API (uvicorn, main thread). A supervisor thread checkpoints the
+anvil (child process in its own process group, dying with dareg on Linux; state under
+``var/chain``: a checkpoint and a journal, replayed at start, docs/durability.md) → deployment
+(once; recorded in the manifest) → database migration → indexer (thread, follows the chain) →
+API (uvicorn, main thread). A supervisor thread checkpoints the
 chain every few seconds and restarts anvil if it dies (with the replay), or stops the stack with
 one sentence if it cannot. Ctrl-C (or SIGTERM) stops the API, then the indexer, then anvil, after
 a last checkpoint.
