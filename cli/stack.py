@@ -1,9 +1,13 @@
 """The composition root: :func:`start` assembles a running registry's pieces, and ``dareg up``
-runs the embedded stack in one process group.
+runs the embedded stack.
 
-anvil (child process, state under ``var/chain``) → deployment (once; recorded in the manifest) →
-database migration → indexer (thread, follows the chain) → API (uvicorn, main thread).
-Ctrl-C (or SIGTERM) stops the API, then the indexer, then anvil, which dumps its state.
+anvil (child process in its own process group, dying with dareg on Linux; state under
+``var/chain``: a checkpoint and a journal, replayed at start, docs/durability.md) → deployment
+(once; recorded in the manifest) → database migration → indexer (thread, follows the chain) →
+API (uvicorn, main thread). A supervisor thread checkpoints the
+chain every few seconds and restarts anvil if it dies (with the replay), or stops the stack with
+one sentence if it cannot. Ctrl-C (or SIGTERM) stops the API, then the indexer, then anvil, after
+a last checkpoint.
 
 :func:`start` is the one place that builds the registry context, the indexer and the API server
 together; ``dareg up`` (:class:`Stack`) and ``dareg index`` (:mod:`cli.index`) both use it. This
@@ -16,6 +20,7 @@ from __future__ import annotations
 import fcntl
 import os
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -24,10 +29,12 @@ from types import FrameType
 
 import uvicorn
 from rich.console import Console
+from rich.markup import escape
 
 from api.main import create_app
 from registry.chain.deploy import ensure_deployment
-from registry.chain.node import AnvilNode, anvil_binary, ensure_port_free
+from registry.chain.journal import Journal
+from registry.chain.node import AnvilNode, NodeReporter, anvil_binary, ensure_port_free
 from registry.context import (
     RegistryContext,
     admin_address,
@@ -37,15 +44,26 @@ from registry.context import (
 )
 from registry.db.engine import migrate, shown_url
 from registry.demo import history_start, seed_demo
-from registry.errors import ConfigurationError, StackAlreadyRunningError
+from registry.errors import (
+    ChainError,
+    ConfigurationError,
+    DaregError,
+    NodeStartError,
+    StackAlreadyRunningError,
+)
 from registry.indexer.follow import BatchProgress, Indexer
 from registry.settings import Settings
 
 __all__ = ["BatchProgress", "Indexer", "Pieces", "Stack", "start", "var_lock"]
 
 
-def embedded_node(settings: Settings, genesis_timestamp: int | None = None) -> AnvilNode:
-    """The embedded chain node of ``settings``, running from (and dumping to) its state file."""
+def embedded_node(
+    settings: Settings,
+    genesis_timestamp: int | None = None,
+    report: NodeReporter | None = None,
+) -> AnvilNode:
+    """The embedded chain node of ``settings``: started from its checkpoint and journal
+    (replayed), checkpointed to its state file (docs/durability.md)."""
     return AnvilNode(
         anvil_binary(settings.node_modules_dir),
         host=settings.node_host,
@@ -55,6 +73,8 @@ def embedded_node(settings: Settings, genesis_timestamp: int | None = None) -> A
         state_interval=settings.state_interval,
         log_path=settings.var_dir / "chain" / "anvil.log",
         genesis_timestamp=genesis_timestamp,
+        journal=Journal(settings.chain_journal_path),
+        report=report,
     )
 
 
@@ -180,7 +200,9 @@ class Stack:
         self.demo = demo
         self.console = console
         self.node: AnvilNode | None = None
-        self._stop = threading.Event()
+        self._stop = threading.Event()  # a stop signal arrived (or the node is beyond repair)
+        self._node_stop = threading.Event()  # the API and indexer are done: stop the node
+        self._fatal: str | None = None
         self._last_error: str | None = None
 
     def run(self) -> None:
@@ -191,7 +213,8 @@ class Stack:
             try:
                 self._run_locked()
             finally:
-                if self.node is not None:
+                self._node_stop.set()
+                if self.node is not None and self.node.running:
                     self.console.print("[dim]stopping the chain node (state saved)…[/dim]")
                     self.node.stop()
 
@@ -200,7 +223,9 @@ class Stack:
         if settings.embedded:
             # a new demo chain starts months back so the sample can have a dated history
             fresh_demo = self.demo and not settings.chain_state_path.exists()
-            self.node = embedded_node(settings, history_start() if fresh_demo else None)
+            self.node = embedded_node(
+                settings, history_start() if fresh_demo else None, report=self._node_said
+            )
             self.node.start()
         pieces = start(settings, deploy=True, stopping=self._stop)
         context, indexer = pieces.context, pieces.indexer
@@ -217,12 +242,69 @@ class Stack:
             daemon=True,
         )
         follower.start()
+        supervisor = None
+        if self.node is not None:
+            supervisor = threading.Thread(
+                target=self._supervise, args=(self.node, pieces), name="dareg-node", daemon=True
+            )
+            supervisor.start()
         self._banner(context, pieces.deployed_now)
         try:
             pieces.serve()
         finally:
             self._stop.set()
             follower.join(timeout=10)
+            self._node_stop.set()
+            if supervisor is not None:
+                supervisor.join(timeout=120)
+        if self._fatal is not None:
+            raise NodeStartError(self._fatal)
+
+    def _supervise(self, node: AnvilNode, pieces: Pieces) -> None:
+        """Watch the embedded node: checkpoint it every ``DAREG_STATE_INTERVAL`` seconds,
+        restart it (with the replay) when it dies, or stop the stack with one sentence when it
+        cannot be restarted. It also stops the node at the end: on Linux anvil dies with the
+        thread that started it, and this thread may have restarted it."""
+        last_checkpoint = 0.0  # at once: the deployment and demo are in the journal alone
+        try:
+            while not self._node_stop.wait(0.2):
+                if self._stop.is_set():
+                    continue  # shutting down: the API finishes, then the node is stopped
+                if not node.running:
+                    if not self._restart(node, pieces):
+                        return
+                    last_checkpoint = time.monotonic()
+                elif time.monotonic() - last_checkpoint >= node.state_interval:
+                    last_checkpoint = time.monotonic()
+                    try:
+                        node.checkpoint(force=False)
+                    except (ChainError, OSError, ValueError) as exc:
+                        if node.running:  # a node that died meanwhile is restarted above
+                            self._node_said(f"checkpoint failed: {exc}")
+        finally:
+            node.stop()
+
+    def _restart(self, node: AnvilNode, pieces: Pieces) -> bool:
+        code = node.exit_code
+        self.console.print(
+            f"[yellow]chain:[/yellow] the embedded node (anvil) stopped (exit code {code}); "
+            "restarting it from its checkpoint and journal…",
+            highlight=False,
+        )
+        try:
+            node.start()
+        except DaregError as exc:
+            self._fatal = f"the embedded chain node (anvil) died and could not be restarted: {exc}"
+            self._stop.set()
+            if pieces.server is not None:
+                pieces.server.should_exit = True
+            return False
+        pieces.context.client.reset_nonces()
+        self.console.print("[green]chain:[/green] the embedded node is back", highlight=False)
+        return True
+
+    def _node_said(self, line: str) -> None:
+        self.console.print(f"[yellow]chain:[/yellow] {escape(line)}", highlight=False)
 
     def _report(self, exc: Exception) -> None:
         if self._stop.is_set():
@@ -240,7 +322,11 @@ class Stack:
             f"  (OpenAPI at {settings.api_url}/docs)",
             f"chain     {context.client.rpc_url}  chain id {manifest.chain_id}"
             + (
-                "  (embedded anvil, state in " + str(settings.chain_state_path) + ")"
+                "  (embedded anvil, checkpoint "
+                + str(settings.chain_state_path)
+                + ", journal "
+                + str(settings.chain_journal_path)
+                + ")"
                 if self.node
                 else ""
             ),

@@ -25,6 +25,7 @@ from registry.certificates.service import CertificateService
 from registry.chain.client import DEV_ADMIN_INDEX, ChainClient, dev_account
 from registry.chain.clock import ChainClock, WallClock
 from registry.chain.deploy import verify_deployment
+from registry.chain.journal import Journal
 from registry.db.engine import make_engine
 from registry.db.writes import LISTENER as STAGED_WRITES
 from registry.db.writes import flush_after_send
@@ -48,7 +49,10 @@ DEV_CHAIN_IDS = frozenset({31337})
 
 
 def make_client(settings: Settings) -> ChainClient:
+    """The chain client of ``settings``; on the embedded chain it journals every transaction
+    it sends (``var/chain/journal.jsonl``, docs/durability.md) so a crash of anvil loses none."""
     artifacts = load_client_artifacts(settings.artifacts_dir)
+    journal = Journal(settings.chain_journal_path) if settings.embedded else None
     return ChainClient(
         settings.effective_rpc_url,
         artifacts,
@@ -56,6 +60,7 @@ def make_client(settings: Settings) -> ChainClient:
         nonce_dir=settings.nonce_dir,
         receipt_timeout=settings.tx_receipt_timeout,
         replacements=settings.tx_replacements,
+        journal=journal,
     )
 
 

@@ -40,7 +40,9 @@ class Settings(BaseSettings):
     node_host: str = "127.0.0.1"
     node_port: int = Field(default=8545, ge=1, le=65535)
     chain_id: int = Field(default=31337, ge=1, description="chain id of the embedded anvil")
-    state_interval: int = Field(default=5, ge=1, description="seconds between chain-state dumps")
+    state_interval: int = Field(
+        default=5, ge=1, description="seconds between checkpoints of the embedded chain's state"
+    )
     operator_key: SecretStr | None = Field(
         default=None,
         description="private key that sends the service's transactions; "
@@ -171,6 +173,11 @@ class Settings(BaseSettings):
     @cached_property
     def chain_state_path(self) -> Path:
         return self.var_dir / "chain" / "state.json"
+
+    @cached_property
+    def chain_journal_path(self) -> Path:
+        """The embedded chain's write-ahead journal of signed transactions (docs/durability.md)."""
+        return self.var_dir / "chain" / "journal.jsonl"
 
     @cached_property
     def lock_path(self) -> Path:

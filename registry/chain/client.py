@@ -26,6 +26,7 @@ from web3.providers.base import BaseProvider
 
 from registry.artifacts import ContractArtifact
 from registry.chain.abi import AbiCodec
+from registry.chain.journal import TransactionJournal
 from registry.chain.transactions import NonceTakenError, TransactionManager
 from registry.domain.chain import BlockHeader, ChainEvent, ChainLog, ContractCall, Receipt
 from registry.errors import (
@@ -49,6 +50,12 @@ def _hex(value: bytes | str) -> str:
     if isinstance(value, str):
         return value if value.startswith("0x") else "0x" + value
     return "0x" + bytes(value).hex()
+
+
+def _optional_int(value: Any) -> int | None:
+    if value is None:
+        return None
+    return value if isinstance(value, int) else int(str(value), 0)
 
 
 def dev_account(index: int) -> LocalAccount:
@@ -134,10 +141,13 @@ class ChainClient:
         nonce_dir: Path | None = None,
         receipt_timeout: float = 30.0,
         replacements: int = 2,
+        journal: TransactionJournal | None = None,
     ) -> None:
         """``nonce_dir`` is where senders' locks and last nonces are shared with the other
         processes of the same ``var/`` (:mod:`registry.chain.transactions`); without it only
-        this process's threads are serialised."""
+        this process's threads are serialised. ``journal`` is where every signed transaction
+        is written before the node sees it (the embedded chain's write-ahead journal,
+        registry/chain/journal.py); nothing for other nodes."""
         self.rpc_url = rpc_url
         self._url_setting = url_setting
         self._w3 = Web3(provider or Web3.HTTPProvider(rpc_url, request_kwargs={"timeout": timeout}))
@@ -148,6 +158,7 @@ class ChainClient:
             lock_dir=nonce_dir,
             receipt_timeout=receipt_timeout,
             replacements=replacements,
+            journal=journal,
         )
         self._chain_id: int | None = None
         self._bound: dict[tuple[str, str], Any] = {}
@@ -444,6 +455,7 @@ class ChainClient:
             gas_used=int(raw["gasUsed"]),
             contract_address=to_checksum_address(address) if address else None,
             events=tuple(self.decode(logs)),
+            block_timestamp=_optional_int(raw.get("blockTimestamp")),
         )
         return int(raw["status"]) == 1, receipt
 

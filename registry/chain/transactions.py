@@ -42,6 +42,7 @@ from typing import Any, Protocol
 
 from eth_account.signers.local import LocalAccount
 
+from registry.chain.journal import NoJournal, TransactionJournal
 from registry.domain.chain import Receipt
 from registry.errors import ChainError, RequestInFlightError, TransactionNotMinedError
 
@@ -169,8 +170,12 @@ class TransactionManager:
         lock_dir: Path | None = None,
         receipt_timeout: float = 30.0,
         replacements: int = 2,
+        journal: TransactionJournal | None = None,
     ) -> None:
         self._node = node
+        #: the write-ahead journal (registry/chain/journal.py): each signed transaction is
+        #: written, synced, before the node sees it, and where it was mined before anyone hears
+        self._journal: TransactionJournal = journal or NoJournal()
         self._lock_dir = lock_dir
         self.receipt_timeout = receipt_timeout
         self.replacements = replacements
@@ -273,7 +278,8 @@ class TransactionManager:
             for listener in self._signed_listeners:
                 listener(signed)
             try:
-                self._node.send_raw(signed.raw)
+                with self._journal.sending(signed.raw, signed.tx_hash, signed.sender, signed.nonce):
+                    self._node.send_raw(signed.raw)
             except NonceTakenError:
                 if nonce is not None:
                     raise  # a replacement: the nonce was mined meanwhile
@@ -334,6 +340,7 @@ class TransactionManager:
     def _obtained(self, signed: SignedTransaction, found: tuple[bool, Receipt]) -> Receipt:
         succeeded, receipt = found
         # --- the receipt is obtained ---
+        self._journal.mined(receipt.tx_hash, receipt.block_number, receipt.block_timestamp)
         for listener in self._receipt_listeners:
             listener(signed, receipt)
         if not succeeded:

@@ -88,6 +88,8 @@ class Receipt:
     gas_used: int
     contract_address: str | None = None
     events: tuple[ChainEvent, ...] = field(default_factory=tuple)
+    #: the block's time when the node says it with the receipt (anvil's ``blockTimestamp``)
+    block_timestamp: int | None = None
 
 
 @dataclass(frozen=True)
