@@ -13,6 +13,8 @@ stable, machine-readable ``code`` (the API returns it; clients may switch on it)
     │   ├── MalformedFingerprintError
     │   ├── MalformedProofError
     │   ├── MalformedNumberError
+    │   ├── BlockNotFoundError        a block beyond the chain's head
+    │   ├── AddressChecksumError      a mixed-case address failing its EIP-55 checksum
     │   ├── UnknownCurrencyError      not an active ISO 4217 code known to the valuation module
     │   ├── NonPositiveValuationError a valuation came out zero or negative
     │   ├── MissingComparablesError   the market approach has too few comparable transactions
@@ -129,6 +131,15 @@ class MalformedProofError(InputError, code="malformed_proof"): ...
 
 class MalformedNumberError(InputError, code="malformed_number"):
     """A registration or certificate number of the wrong shape or with a wrong check digit."""
+
+
+class BlockNotFoundError(InputError, code="block_not_found"):
+    """A block number beyond the chain's head (an answer "as of" a block that does not exist)."""
+
+
+class AddressChecksumError(InputError, code="address_checksum_mismatch"):
+    """A mixed-case address whose letters' case is not its EIP-55 checksum (a mistyped
+    address); all-lowercase and all-uppercase hex carry no checksum and are accepted."""
 
 
 class UnknownCurrencyError(InputError, code="unknown_currency"):

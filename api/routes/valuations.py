@@ -37,6 +37,7 @@ from api.schemas.valuation import (
 from registry.context import RegistryContext
 from registry.domain.chain import ContractCall
 from registry.domain.money import format_minor
+from registry.domain.numbers import Uint256
 from registry.domain.valuation import Valuation
 
 router = APIRouter(tags=["valuations"])
@@ -100,7 +101,7 @@ def certificate_valuations(number: str, registry: Registry) -> ValuationList:
     response_model=ValuationPublic,
     responses=ERRORS,
 )
-def get_valuation(valuation_id: int, registry: Registry) -> ValuationPublic:
+def get_valuation(valuation_id: Uint256, registry: Registry) -> ValuationPublic:
     return _public(registry, [registry.valuations.valuation(valuation_id)])[0]
 
 
@@ -124,7 +125,7 @@ def prepare_valuation(number: str, body: ValuationPrepare, registry: Registry) -
 
 @prepare(router, "/valuations/{valuation_id}/withdrawal/prepare", require_appraiser_of)
 def prepare_withdrawal(
-    valuation_id: int, body: WithdrawalPrepare, registry: Registry
+    valuation_id: Uint256, body: WithdrawalPrepare, registry: Registry
 ) -> ContractCall:
     """The appraiser withdraws its own valuation; it stays in the history, marked withdrawn."""
     registry.valuations.valuation(valuation_id)  # 404 for an unknown valuation
