@@ -35,7 +35,10 @@ stable, machine-readable ``code`` (the API returns it; clients may switch on it)
     │   ├── CertificateNotFoundError
     │   ├── PledgeNotFoundError
     │   ├── LicenceNotFoundError
-    │   └── ValuationNotFoundError
+    │   ├── ValuationNotFoundError
+    │   ├── ObjectionNotFoundError
+    │   ├── AppraiserNotFoundError    an account never accredited
+    │   └── RegistrarNotFoundError
     ├── ConflictError (409)
     │   ├── EvidenceAlreadyAnchoredError
     │   ├── VerificationFailedError   a check ran and found no match (CLI exit code 3)
@@ -223,6 +226,13 @@ class LicenceNotFoundError(NotFoundError, code="licence_not_found"): ...
 
 
 class ValuationNotFoundError(NotFoundError, code="valuation_not_found"): ...
+
+
+class ObjectionNotFoundError(NotFoundError, code="objection_not_found"): ...
+
+
+class AppraiserNotFoundError(NotFoundError, code="appraiser_not_found"):
+    """An account that was never accredited as an appraiser."""
 
 
 class RegistrarNotFoundError(NotFoundError, code="registrar_not_found"):

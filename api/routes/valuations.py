@@ -39,6 +39,7 @@ from registry.domain.chain import ContractCall
 from registry.domain.money import format_minor
 from registry.domain.numbers import Uint256
 from registry.domain.valuation import Valuation
+from registry.errors import AppraiserNotFoundError
 
 router = APIRouter(tags=["valuations"])
 regulator_router = APIRouter(prefix="/regulator", tags=["regulator"])
@@ -112,7 +113,14 @@ def get_valuation(valuation_id: Uint256, registry: Registry) -> ValuationPublic:
     responses=ERRORS,
 )
 def get_appraiser(address: str, registry: Registry) -> AppraiserPublic:
-    return AppraiserPublic.model_validate(registry.valuations.appraiser(address))
+    """An appraisal firm's accreditation (and its removal); 404 for an account never
+    accredited."""
+    appraiser = registry.valuations.appraiser(address)
+    if appraiser.accredited_at is None:
+        raise AppraiserNotFoundError(
+            f"{appraiser.address} was never accredited as an appraiser", address=appraiser.address
+        )
+    return AppraiserPublic.model_validate(appraiser)
 
 
 @prepare(router, "/certificates/{number}/valuations/prepare", require_appraiser)
