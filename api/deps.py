@@ -343,7 +343,8 @@ def describe_requirements(app: FastAPI) -> None:
                 if "requestBody" in operation:  # the body limits of api.limits
                     for code in (400, 413):
                         operation["responses"].setdefault(str(code), _error_response(code))
-                if "422" in operation["responses"]:  # api.errors answers validation so too
+                invalid = operation["responses"].get("422", {})
+                if "application/json" in invalid.get("content", {}):  # as api.errors answers
                     operation["responses"]["422"] = {
                         "description": "invalid input (`invalid_request` for what validation "
                         "refuses: a number out of range, a missing field ...; or the check's "
