@@ -22,6 +22,7 @@ from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBea
 from registry.auth.service import Caller
 from registry.auth.standing import Role
 from registry.context import RegistryContext
+from registry.domain.numbers import SqlInteger, Uint256
 from registry.errors import (
     AuthenticationError,
     RoleRequiredError,
@@ -172,7 +173,7 @@ def _staff_of(registry: RegistryContext, caller: Caller, code: int) -> bool:
 
 @requirement("staff-of-application")
 def require_staff_of_application(
-    request: Request, registry: Registry, caller: SignedIn, reg_id: int
+    request: Request, registry: Registry, caller: SignedIn, reg_id: Uint256
 ) -> Caller:
     """Staff of the registration agency handling application ``reg_id``."""
     code = registry.standing.registrar_of_application(reg_id)
@@ -184,7 +185,7 @@ def require_staff_of_application(
 
 @requirement("staff-of-objection")
 def require_staff_of_objection(
-    request: Request, registry: Registry, caller: SignedIn, objection_id: int
+    request: Request, registry: Registry, caller: SignedIn, objection_id: Uint256
 ) -> Caller:
     """Staff of the registration agency handling the application objected to."""
     code = registry.standing.registrar_of_objection(objection_id)
@@ -203,7 +204,7 @@ def require_holder(request: Request, registry: Registry, caller: SignedIn, numbe
 
 @requirement("holder-staff-or-regulator-of-application")
 def require_privy_to_application(
-    request: Request, registry: Registry, caller: SignedIn, reg_id: int
+    request: Request, registry: Registry, caller: SignedIn, reg_id: Uint256
 ) -> Caller:
     """The applicant or holder of ``reg_id``, staff of its registrar, or a regulator: those who
     see a natural person's identifier in full."""
@@ -224,7 +225,7 @@ def require_privy_to_application(
 
 @requirement("pledgee-of-pledge")
 def require_pledgee(
-    request: Request, registry: Registry, caller: SignedIn, pledge_id: int
+    request: Request, registry: Registry, caller: SignedIn, pledge_id: Uint256
 ) -> Caller:
     """The pledgee of pledge ``pledge_id``."""
     allowed = _same(registry.standing.pledgee_of(pledge_id), caller.address)
@@ -235,7 +236,7 @@ def require_pledgee(
 
 @requirement("licensee-of-licence")
 def require_licensee(
-    request: Request, registry: Registry, caller: SignedIn, licence_id: int
+    request: Request, registry: Registry, caller: SignedIn, licence_id: Uint256
 ) -> Caller:
     """The licensee of licence ``licence_id``."""
     _, licensee = registry.standing.licence_parties(licence_id)
@@ -251,7 +252,7 @@ def require_licensee(
 
 @requirement("party-of-licence")
 def require_licence_party(
-    request: Request, registry: Registry, caller: SignedIn, licence_id: int
+    request: Request, registry: Registry, caller: SignedIn, licence_id: Uint256
 ) -> Caller:
     """The licensor or the licensee of licence ``licence_id``."""
     parties = registry.standing.licence_parties(licence_id)
@@ -263,7 +264,7 @@ def require_licence_party(
 
 @requirement("appraiser-of-valuation")
 def require_appraiser_of(
-    request: Request, registry: Registry, caller: SignedIn, valuation_id: int
+    request: Request, registry: Registry, caller: SignedIn, valuation_id: Uint256
 ) -> Caller:
     """The appraiser who submitted valuation ``valuation_id``."""
     allowed = _same(registry.standing.appraiser_of(valuation_id), caller.address)
@@ -298,6 +299,9 @@ AnyCaller = Annotated[Caller, need(require_signed_in)]
 """A route parameter: the signed-in caller (for routes that act on the caller's own behalf)."""
 
 
+_ERROR_SCHEMA = {"$ref": "#/components/schemas/ErrorPublic"}
+
+
 def _error_response(code: int) -> dict[str, Any]:
     return {
         "description": {
@@ -307,7 +311,7 @@ def _error_response(code: int) -> dict[str, Any]:
             413: "a body too large",
             429: "rate limited",
         }[code],
-        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorPublic"}}},
+        "content": {"application/json": {"schema": _ERROR_SCHEMA}},
     }
 
 
@@ -339,13 +343,21 @@ def describe_requirements(app: FastAPI) -> None:
                 if "requestBody" in operation:  # the body limits of api.limits
                     for code in (400, 413):
                         operation["responses"].setdefault(str(code), _error_response(code))
+                invalid = operation["responses"].get("422", {})
+                if "application/json" in invalid.get("content", {}):  # as api.errors answers
+                    operation["responses"]["422"] = {
+                        "description": "invalid input (`invalid_request` for what validation "
+                        "refuses: a number out of range, a missing field ...; or the check's "
+                        "own code, e.g. `address_checksum_mismatch`, `malformed_number`)",
+                        "content": {"application/json": {"schema": _ERROR_SCHEMA}},
+                    }
         return schema
 
     app.openapi = openapi  # type: ignore[method-assign]
 
 
 AsOfBlock = Annotated[
-    int | None, Query(ge=0, description="answer as of this block (not with as_of_time)")
+    SqlInteger | None, Query(description="answer as of this block (not with as_of_time)")
 ]
 AsOfTime = Annotated[
     datetime | None,

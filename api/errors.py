@@ -43,8 +43,15 @@ def install_error_handlers(app: FastAPI) -> None:
             for err in exc.errors()
         ]
         message = "; ".join(f"{p['field']}: {p['problem']}" for p in problems)
+        # a problem one of the project's own checks found keeps its code (a mistyped address:
+        # address_checksum_mismatch), when it is the only kind of problem of the request
+        codes = {
+            getattr(err.get("ctx", {}).get("error"), "code", "invalid_request")
+            for err in exc.errors()
+        }
+        code = codes.pop() if len(codes) == 1 else "invalid_request"
         return JSONResponse(
-            _body("invalid_request", message or "invalid request", problems=problems),
+            _body(code, message or "invalid request", problems=problems),
             status_code=422,
         )
 

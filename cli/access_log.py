@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from cli.common import JsonFlag, emit, open_context, parse_time
+from registry.domain.numbers import SQL_INTEGER_MAX
 
 if TYPE_CHECKING:
     from registry.domain.access import AccessEntry
@@ -73,7 +74,7 @@ def access_log(
         str | None, typer.Option("--tx", help="entries naming this transaction hash")
     ] = None,
     limit: Annotated[int, typer.Option("--limit", min=1, max=500)] = 50,
-    offset: Annotated[int, typer.Option("--offset", min=0)] = 0,
+    offset: Annotated[int, typer.Option("--offset", min=0, max=SQL_INTEGER_MAX)] = 0,
     as_json: JsonFlag = False,
 ) -> None:
     """Every write recorded, newest first: API requests, CLI and demo transactions (regulator;

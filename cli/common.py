@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar, TypeVarTuple
 import typer
 from rich.console import Console
 
+from registry.domain.numbers import SQL_INTEGER_MAX, UINT256_MAX
 from registry.errors import InputError
 
 if TYPE_CHECKING:
@@ -76,13 +77,15 @@ Reason = Annotated[
 
 
 def id_argument(what: str) -> Any:
-    """A positive id argument, e.g. ``id_argument("pledge id")``."""
-    return typer.Argument(help=what, min=1, show_default=False)
+    """A positive id argument (a ``uint256``), e.g. ``id_argument("pledge id")``."""
+    return typer.Argument(help=what, min=1, max=UINT256_MAX, show_default=False)
 
 
 def as_of_block_option(verb: str) -> Any:
     """``--as-of-block``, for a command that says what it does ``verb`` ("answer", "report")."""
-    return typer.Option("--as-of-block", min=0, help=f"{verb} as of this block")
+    return typer.Option(
+        "--as-of-block", min=0, max=SQL_INTEGER_MAX, help=f"{verb} as of this block"
+    )
 
 
 def as_of_time_option(verb: str) -> Any:

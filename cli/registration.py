@@ -18,12 +18,14 @@ from cli.common import (
     RoleKeyFile,
     acting_key,
     emit,
+    id_argument,
     open_context,
     open_signed,
     parse_date,
     read_model,
     relayed_or_operator,
 )
+from registry.domain.numbers import UINT256_MAX
 from registry.errors import InputError
 
 if TYPE_CHECKING:
@@ -44,7 +46,10 @@ MetadataFile = Annotated[
     ),
 ]
 RegId = Annotated[
-    int, typer.Argument(help="registration id (also the certificate's token id)", min=1)
+    int,
+    typer.Argument(
+        help="registration id (also the certificate's token id)", min=1, max=UINT256_MAX
+    ),
 ]
 ReasonCode = Annotated[int, typer.Option("--code", min=0, max=65_535, help="reason code")]
 AgreementEnd = Annotated[
@@ -388,7 +393,7 @@ def review_standing(
 
 @review_app.command("rule")
 def review_rule(
-    objection_id: Annotated[int, typer.Argument(min=1)],
+    objection_id: Annotated[int, id_argument("objection id")],
     upheld: Annotated[bool, typer.Option("--upheld/--dismissed", help="the ruling")],
     reason: Reason,
     key_file: RoleKeyFile = None,

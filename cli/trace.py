@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from cli.common import as_of_block_option, as_of_time_option, emit, open_as_of, parse_time
+from registry.domain.numbers import SQL_INTEGER_MAX
 from registry.errors import InputError
 
 if TYPE_CHECKING:
@@ -115,8 +116,10 @@ def trace(
     ] = False,
     as_of_block: Annotated[int | None, as_of_block_option("answer")] = None,
     as_of_time: Annotated[str | None, as_of_time_option("answer")] = None,
-    from_block: Annotated[int | None, typer.Option("--from-block", min=0)] = None,
-    to_block: Annotated[int | None, typer.Option("--to-block", min=0)] = None,
+    from_block: Annotated[
+        int | None, typer.Option("--from-block", min=0, max=SQL_INTEGER_MAX)
+    ] = None,
+    to_block: Annotated[int | None, typer.Option("--to-block", min=0, max=SQL_INTEGER_MAX)] = None,
     from_time: Annotated[str | None, typer.Option("--from-time", help="ISO 8601")] = None,
     to_time: Annotated[str | None, typer.Option("--to-time", help="ISO 8601")] = None,
     level: Annotated[

@@ -13,6 +13,8 @@ stable, machine-readable ``code`` (the API returns it; clients may switch on it)
     │   ├── MalformedFingerprintError
     │   ├── MalformedProofError
     │   ├── MalformedNumberError
+    │   ├── BlockNotFoundError        a block beyond the chain's head
+    │   ├── AddressChecksumError      a mixed-case address failing its EIP-55 checksum
     │   ├── UnknownCurrencyError      not an active ISO 4217 code known to the valuation module
     │   ├── NonPositiveValuationError a valuation came out zero or negative
     │   ├── MissingComparablesError   the market approach has too few comparable transactions
@@ -35,7 +37,10 @@ stable, machine-readable ``code`` (the API returns it; clients may switch on it)
     │   ├── CertificateNotFoundError
     │   ├── PledgeNotFoundError
     │   ├── LicenceNotFoundError
-    │   └── ValuationNotFoundError
+    │   ├── ValuationNotFoundError
+    │   ├── ObjectionNotFoundError
+    │   ├── AppraiserNotFoundError    an account never accredited
+    │   └── RegistrarNotFoundError
     ├── ConflictError (409)
     │   ├── EvidenceAlreadyAnchoredError
     │   ├── VerificationFailedError   a check ran and found no match (CLI exit code 3)
@@ -137,6 +142,15 @@ class MalformedNumberError(InputError, code="malformed_number"):
     """A registration or certificate number of the wrong shape or with a wrong check digit."""
 
 
+class BlockNotFoundError(InputError, code="block_not_found"):
+    """A block number beyond the chain's head (an answer "as of" a block that does not exist)."""
+
+
+class AddressChecksumError(InputError, code="address_checksum_mismatch"):
+    """A mixed-case address whose letters' case is not its EIP-55 checksum (a mistyped
+    address); all-lowercase and all-uppercase hex carry no checksum and are accepted."""
+
+
 class UnknownCurrencyError(InputError, code="unknown_currency"):
     """A currency code that is not an active ISO 4217 code with a known minor unit."""
 
@@ -228,6 +242,13 @@ class LicenceNotFoundError(NotFoundError, code="licence_not_found"): ...
 
 
 class ValuationNotFoundError(NotFoundError, code="valuation_not_found"): ...
+
+
+class ObjectionNotFoundError(NotFoundError, code="objection_not_found"): ...
+
+
+class AppraiserNotFoundError(NotFoundError, code="appraiser_not_found"):
+    """An account that was never accredited as an appraiser."""
 
 
 class RegistrarNotFoundError(NotFoundError, code="registrar_not_found"):

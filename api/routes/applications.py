@@ -46,6 +46,7 @@ from api.schemas.registration import (
 )
 from registry.domain.chain import ContractCall
 from registry.domain.inputs import checked_address, parse_signature
+from registry.domain.numbers import Uint256
 from registry.domain.registration import AssetKind, Status
 from registry.mirror import count_registrations, list_registrations
 from registry.registration.service import MAX_REGISTRAR_CODE
@@ -137,7 +138,7 @@ def list_applications(
     response_model=RegistrationPublic,
     responses=ERRORS,
 )
-def get_application(reg_id: int, registry: Registry) -> RegistrationPublic:
+def get_application(reg_id: Uint256, registry: Registry) -> RegistrationPublic:
     """The registration as the contract holds it now."""
     return RegistrationPublic.of(registry.registrations.get(reg_id))
 
@@ -159,7 +160,7 @@ def get_by_registration_number(number: str, registry: Registry) -> RegistrationP
     response_model=list[VersionPublic],
     responses=ERRORS,
 )
-def versions(reg_id: int, registry: Registry) -> list[VersionPublic]:
+def versions(reg_id: Uint256, registry: Registry) -> list[VersionPublic]:
     """Every version of the asset (fingerprint and metadata), oldest first."""
     return [VersionPublic.model_validate(v) for v in registry.registrations.versions(reg_id)]
 
@@ -170,7 +171,7 @@ def versions(reg_id: int, registry: Registry) -> list[VersionPublic]:
     response_model=HolderIdentityPublic,
     responses=ERRORS,
 )
-def holder_identity(reg_id: int, registry: Registry) -> HolderIdentityPublic:
+def holder_identity(reg_id: Uint256, registry: Registry) -> HolderIdentityPublic:
     """The registered holder's full identifier: a natural person's resident identity or
     passport number, never shown in full on a public route, with the salt of its commitment and
     whether it verifies against the on-chain metadata hash (docs/privacy.md)."""
@@ -183,37 +184,37 @@ def holder_identity(reg_id: int, registry: Registry) -> HolderIdentityPublic:
 
 
 @prepare(router, "/applications/{reg_id}/accept/prepare", require_staff_of_application)
-def prepare_accept(reg_id: int, registry: Registry) -> ContractCall:
+def prepare_accept(reg_id: Uint256, registry: Registry) -> ContractCall:
     """Formal review passed (受理)."""
     return registry.registrations.accept_call(reg_id)
 
 
 @prepare(router, "/applications/{reg_id}/return/prepare", require_staff_of_application)
-def prepare_return(reg_id: int, body: DecisionPrepare, registry: Registry) -> ContractCall:
+def prepare_return(reg_id: Uint256, body: DecisionPrepare, registry: Registry) -> ContractCall:
     """Return for correction; the applicant may resubmit."""
     return registry.registrations.return_call(reg_id, body.reason_code, body.reason)
 
 
 @prepare(router, "/applications/{reg_id}/reject/prepare", require_staff_of_application)
-def prepare_reject(reg_id: int, body: DecisionPrepare, registry: Registry) -> ContractCall:
+def prepare_reject(reg_id: Uint256, body: DecisionPrepare, registry: Registry) -> ContractCall:
     """Reject with a reason code and reason (the reason's hash goes on chain)."""
     return registry.registrations.rejection_call(reg_id, body.reason_code, body.reason)
 
 
 @prepare(router, "/applications/{reg_id}/notice/prepare", require_staff_of_application)
-def prepare_notice(reg_id: int, registry: Registry) -> ContractCall:
+def prepare_notice(reg_id: Uint256, registry: Registry) -> ContractCall:
     """Open the public-notice window (公示) after substantive review."""
     return registry.registrations.notice_call(reg_id)
 
 
 @prepare(router, "/applications/{reg_id}/standing/prepare", require_staff_of_application)
-def prepare_standing(reg_id: int, body: StandingPrepare, registry: Registry) -> ContractCall:
+def prepare_standing(reg_id: Uint256, body: StandingPrepare, registry: Registry) -> ContractCall:
     """Let an interested party object where only interested parties may."""
     return registry.registrations.standing_call(reg_id, body.party)
 
 
 @prepare(router, "/applications/{reg_id}/issue/prepare", require_staff_of_application)
-def prepare_issue(reg_id: int, registry: Registry) -> ContractCall:
+def prepare_issue(reg_id: Uint256, registry: Registry) -> ContractCall:
     """Issue the certificate once the notice window is over and no objection is open."""
     return registry.registrations.issue_call(reg_id)
 
@@ -225,7 +226,7 @@ def prepare_issue_batch(body: BatchIssuePrepare, registry: Registry) -> Contract
 
 
 @prepare(router, "/applications/{reg_id}/renew/prepare", require_staff_of_application)
-def prepare_renew(reg_id: int, body: RenewalPrepare, registry: Registry) -> ContractCall:
+def prepare_renew(reg_id: Uint256, body: RenewalPrepare, registry: Registry) -> ContractCall:
     """Renew within the renewal window before expiry (续展): the certificate then runs to now plus
     the validity period, capped by the source agreement's end; without a new end the current cap
     stays. Outside the window: 409 (``contract_registry_renewal_window_not_open``)."""
@@ -233,7 +234,7 @@ def prepare_renew(reg_id: int, body: RenewalPrepare, registry: Registry) -> Cont
 
 
 @prepare(router, "/applications/{reg_id}/revoke/prepare", require_staff_of_application)
-def prepare_revoke(reg_id: int, body: RevocationPrepare, registry: Registry) -> ContractCall:
+def prepare_revoke(reg_id: Uint256, body: RevocationPrepare, registry: Registry) -> ContractCall:
     """Revoke an issued certificate (撤销), e.g. fraud found later. A pledged or frozen
     certificate only under a ``ruling`` (409 ``contract_registry_encumbered`` without one); the
     pledge and licences are settled and the certificate burned."""
@@ -248,12 +249,12 @@ def prepare_revoke(reg_id: int, body: RevocationPrepare, registry: Registry) -> 
     response_model=ObjectionPublic,
     responses=ERRORS,
 )
-def get_objection(objection_id: int, registry: Registry) -> ObjectionPublic:
+def get_objection(objection_id: Uint256, registry: Registry) -> ObjectionPublic:
     return ObjectionPublic.model_validate(registry.registrations.objection(objection_id))
 
 
 @prepare(router, "/objections/{objection_id}/ruling/prepare", require_staff_of_objection)
-def prepare_ruling(objection_id: int, body: RulingPrepare, registry: Registry) -> ContractCall:
+def prepare_ruling(objection_id: Uint256, body: RulingPrepare, registry: Registry) -> ContractCall:
     """Rule on an objection: upheld rejects the application, dismissed lets it proceed."""
     registry.registrations.objection(objection_id)  # 404 for an unknown objection
     return registry.registrations.ruling_call(objection_id, body.upheld, body.reason)

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 from api.deps import Registry, RegulatorOnly
 from api.schemas.common import ErrorPublic
 from api.schemas.regulator import AuditPublic
+from registry.domain.numbers import SqlInteger
 
 router = APIRouter(prefix="/audit", tags=["regulator"], dependencies=[RegulatorOnly])
 
@@ -21,11 +22,11 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 def audit_mirror(
     registry: Registry,
     from_block: Annotated[
-        int | None, Query(ge=0, description="first block (default: the deployment block)")
+        SqlInteger | None, Query(description="first block (default: the deployment block)")
     ] = None,
     to_block: Annotated[
-        int | None,
-        Query(ge=0, description="last block (default and at most: the mirror's indexed head)"),
+        SqlInteger | None,
+        Query(description="last block (default and at most: the mirror's indexed head)"),
     ] = None,
     certificate: Annotated[
         list[str] | None,

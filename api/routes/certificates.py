@@ -99,7 +99,10 @@ def verify_form(
 @verify_router.get(
     "/verify/{number}",
     response_class=HTMLResponse,
-    responses={404: {"description": "no such certificate"}, 422: {"description": "mistyped"}},
+    responses={
+        404: {"description": "no such certificate", "content": {"text/html": {}}},
+        422: {"description": "mistyped", "content": {"text/html": {}}},
+    },
 )
 def verify_page(number: str, registry: Registry) -> HTMLResponse:
     """Public verification page (HTML, Chinese and English) for a certificate number or QR code."""

@@ -17,7 +17,7 @@ from api.schemas.relay import ForwardRequestPublic, PreparedRequestPublic, Relay
 from registry.auth.service import Caller
 from registry.context import RegistryContext
 from registry.domain.chain import ContractCall
-from registry.domain.numbers import parse_certificate_number
+from registry.domain.numbers import SqlInteger, parse_certificate_number
 from registry.errors import SignerNotCallerError
 from registry.mirror import indexer_head
 
@@ -29,7 +29,7 @@ PAID_ERRORS = error_responses(403, 404, 409, 422, 429, 503)
 
 Limit = Annotated[int, Query(ge=1, le=500)]
 """The ``limit`` query parameter of a page: at most 500 items."""
-Offset = Annotated[int, Query(ge=0)]
+Offset = Annotated[SqlInteger, Query()]
 """The ``offset`` query parameter of a page: the items skipped."""
 
 F = TypeVar("F", bound=Callable[..., Any])

@@ -16,6 +16,7 @@ from fastapi.responses import Response
 from api.deps import AnswerAsOf, Registry, RegulatorOnly, download
 from api.schemas.common import ErrorPublic
 from api.schemas.regulator import CustodyPublic, LineagePublic, PartyTracePublic, TimelinePublic
+from registry.domain.numbers import SqlInteger
 from registry.provenance import (
     TraceFilter,
     custody,
@@ -47,8 +48,8 @@ _CSV: dict[int | str, dict[str, Any]] = {
 """The responses of an answer that comes as JSON or CSV."""
 
 Format = Annotated[Literal["json", "csv"], Query(description="json (default) or csv")]
-FromBlock = Annotated[int | None, Query(ge=0, description="window start (block)")]
-ToBlock = Annotated[int | None, Query(ge=0, description="window end (block)")]
+FromBlock = Annotated[SqlInteger | None, Query(description="window start (block)")]
+ToBlock = Annotated[SqlInteger | None, Query(description="window end (block)")]
 FromTime = Annotated[datetime | None, Query(description="window start (time)")]
 ToTime = Annotated[datetime | None, Query(description="window end (time)")]
 Level = Annotated[str | None, Query(description="classification level of the asset")]

@@ -41,6 +41,7 @@ from api.schemas.relay import (
 )
 from registry.domain.chain import ContractCall
 from registry.domain.inputs import parse_signature
+from registry.domain.numbers import Uint256
 
 router = APIRouter(tags=["relayed actions"])
 
@@ -79,20 +80,24 @@ def prepare_expiry_closure(number: str, registry: Registry) -> ContractCall:
 
 
 @prepare(router, "/licences/{licence_id}/sublicences/prepare", require_licensee)
-def prepare_sublicence(licence_id: int, body: LicencePrepare, registry: Registry) -> ContractCall:
+def prepare_sublicence(
+    licence_id: Uint256, body: LicencePrepare, registry: Registry
+) -> ContractCall:
     """The licensee of a sublicensable licence grants a sublicence within its scope and term."""
     return registry.rights.sublicence_call(licence_id, body.terms, body.signer)
 
 
 @prepare(router, "/licences/{licence_id}/termination/prepare", require_licence_party)
-def prepare_termination(licence_id: int, body: ReasonPrepare, registry: Registry) -> ContractCall:
+def prepare_termination(
+    licence_id: Uint256, body: ReasonPrepare, registry: Registry
+) -> ContractCall:
     """The licensor or the licensee terminates a licence."""
     registry.rights.licence(licence_id)  # 404 for an unknown licence
     return registry.rights.termination_call(licence_id, body.reason)
 
 
 @prepare(router, "/pledges/{pledge_id}/release/prepare", require_pledgee)
-def prepare_release(pledge_id: int, registry: Registry) -> ContractCall:
+def prepare_release(pledge_id: Uint256, registry: Registry) -> ContractCall:
     """The pledgee releases its pledge (解押)."""
     registry.rights.pledge(pledge_id)  # 404 for an unknown pledge
     return registry.rights.release_call(pledge_id)
@@ -100,7 +105,7 @@ def prepare_release(pledge_id: int, registry: Registry) -> ContractCall:
 
 @prepare(router, "/pledges/{pledge_id}/enforcement/prepare", require_pledgee)
 def prepare_enforcement(
-    pledge_id: int, body: EnforcementPrepare, registry: Registry
+    pledge_id: Uint256, body: EnforcementPrepare, registry: Registry
 ) -> ContractCall:
     """After maturity the pledgee enforces: the certificate goes to itself or a buyer it names
     (the transfer rules for the recipient still apply)."""
@@ -109,7 +114,7 @@ def prepare_enforcement(
 
 
 @prepare(router, "/pledges/{pledge_id}/consents/prepare", require_pledgee)
-def prepare_consent(pledge_id: int, body: ConsentPrepare, registry: Registry) -> ContractCall:
+def prepare_consent(pledge_id: Uint256, body: ConsentPrepare, registry: Registry) -> ContractCall:
     """The pledgee consents once to a transfer, a cancellation, an exclusive licence or a new
     dataset version, for the current pledgor until the deadline."""
     registry.rights.pledge(pledge_id)
@@ -118,7 +123,7 @@ def prepare_consent(pledge_id: int, body: ConsentPrepare, registry: Registry) ->
 
 @prepare(router, "/pledges/{pledge_id}/consents/withdrawal/prepare", require_pledgee)
 def prepare_consent_withdrawal(
-    pledge_id: int, body: ConsentWithdrawalPrepare, registry: Registry
+    pledge_id: Uint256, body: ConsentWithdrawalPrepare, registry: Registry
 ) -> ContractCall:
     """The pledgee withdraws its unused consent to the action with the counterparty."""
     registry.rights.pledge(pledge_id)

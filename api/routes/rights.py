@@ -53,6 +53,7 @@ from registry.auth.service import Caller
 from registry.context import RegistryContext
 from registry.domain.chain import ContractCall
 from registry.domain.inputs import checked_address, parse_signature
+from registry.domain.numbers import Uint256
 from registry.domain.rights import PledgeTerms
 from registry.errors import InputError
 from registry.mirror import (
@@ -141,7 +142,7 @@ def register_pledge(
     response_model=PledgeRecordPublic,
     responses=ERRORS,
 )
-def get_pledge(pledge_id: int, registry: Registry) -> PledgeRecordPublic:
+def get_pledge(pledge_id: Uint256, registry: Registry) -> PledgeRecordPublic:
     """The pledge as the contract holds it now."""
     pledge = registry.rights.pledge(pledge_id)
     return PledgeRecordPublic.of(pledge, registry.rights.certificate_number(pledge.token_id))
@@ -200,7 +201,7 @@ def list_licences(
 
 
 @router.get("/licences/{licence_id}", response_model=LicenceRecordPublic, responses=ERRORS)
-def get_licence(licence_id: int, registry: Registry) -> LicenceRecordPublic:
+def get_licence(licence_id: Uint256, registry: Registry) -> LicenceRecordPublic:
     """The licence as the contract holds it now, with its voucher number and ``live`` flag."""
     licence = registry.rights.licence(licence_id)
     return LicenceRecordPublic.of(licence, registry.rights.certificate_number(licence.token_id))
@@ -210,7 +211,7 @@ def get_licence(licence_id: int, registry: Registry) -> LicenceRecordPublic:
     "/licences/{licence_id}/policy",
     responses={200: {"description": "the ODRL policy (JSON-LD) whose hash is on chain"}, **ERRORS},
 )
-def get_licence_policy(licence_id: int, registry: Registry) -> dict[str, Any]:
+def get_licence_policy(licence_id: Uint256, registry: Registry) -> dict[str, Any]:
     """The machine-readable terms (ODRL policy) whose SHA-256 the licence records."""
     return registry.rights.policy_document(registry.rights.licence(licence_id))
 

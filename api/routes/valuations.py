@@ -37,7 +37,9 @@ from api.schemas.valuation import (
 from registry.context import RegistryContext
 from registry.domain.chain import ContractCall
 from registry.domain.money import format_minor
+from registry.domain.numbers import Uint256
 from registry.domain.valuation import Valuation
+from registry.errors import AppraiserNotFoundError
 
 router = APIRouter(tags=["valuations"])
 regulator_router = APIRouter(prefix="/regulator", tags=["regulator"])
@@ -100,7 +102,7 @@ def certificate_valuations(number: str, registry: Registry) -> ValuationList:
     response_model=ValuationPublic,
     responses=ERRORS,
 )
-def get_valuation(valuation_id: int, registry: Registry) -> ValuationPublic:
+def get_valuation(valuation_id: Uint256, registry: Registry) -> ValuationPublic:
     return _public(registry, [registry.valuations.valuation(valuation_id)])[0]
 
 
@@ -111,7 +113,14 @@ def get_valuation(valuation_id: int, registry: Registry) -> ValuationPublic:
     responses=ERRORS,
 )
 def get_appraiser(address: str, registry: Registry) -> AppraiserPublic:
-    return AppraiserPublic.model_validate(registry.valuations.appraiser(address))
+    """An appraisal firm's accreditation (and its removal); 404 for an account never
+    accredited."""
+    appraiser = registry.valuations.appraiser(address)
+    if appraiser.accredited_at is None:
+        raise AppraiserNotFoundError(
+            f"{appraiser.address} was never accredited as an appraiser", address=appraiser.address
+        )
+    return AppraiserPublic.model_validate(appraiser)
 
 
 @prepare(router, "/certificates/{number}/valuations/prepare", require_appraiser)
@@ -124,7 +133,7 @@ def prepare_valuation(number: str, body: ValuationPrepare, registry: Registry) -
 
 @prepare(router, "/valuations/{valuation_id}/withdrawal/prepare", require_appraiser_of)
 def prepare_withdrawal(
-    valuation_id: int, body: WithdrawalPrepare, registry: Registry
+    valuation_id: Uint256, body: WithdrawalPrepare, registry: Registry
 ) -> ContractCall:
     """The appraiser withdraws its own valuation; it stays in the history, marked withdrawn."""
     registry.valuations.valuation(valuation_id)  # 404 for an unknown valuation

@@ -11,6 +11,7 @@ from api.deps import Registry
 from api.schemas.common import ErrorPublic
 from api.schemas.verification import DataMatchCreate, DataMatchPublic, VerificationPublic
 from registry.domain.evidence import parse_fingerprint
+from registry.domain.numbers import SqlInteger
 from registry.errors import MalformedProofError
 from registry.evidence.proof import InclusionProof, verify
 
@@ -25,7 +26,7 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 def verify_certificate(
     number: str,
     registry: Registry,
-    block: Annotated[int | None, Query(ge=0, description="answer as of this block")] = None,
+    block: Annotated[SqlInteger | None, Query(description="answer as of this block")] = None,
     loan_maturity: Annotated[
         datetime | None, Query(description="the loan's maturity: the certificate must outlast it")
     ] = None,
@@ -41,7 +42,7 @@ def verify_data(
     number: str,
     body: DataMatchCreate,
     registry: Registry,
-    block: Annotated[int | None, Query(ge=0)] = None,
+    block: Annotated[SqlInteger | None, Query(description="answer as of this block")] = None,
 ) -> DataMatchPublic:
     """Does this dataset (its fingerprint, or an inclusion proof of one file) match the
     certificate's registered data, and which version?"""

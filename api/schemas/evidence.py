@@ -8,6 +8,7 @@ from pydantic import BaseModel, Field
 
 from api.schemas.common import Page, Public
 from registry.domain.evidence import EvidenceRecord
+from registry.domain.numbers import Uint256
 
 
 class EvidenceCreate(BaseModel):
@@ -17,7 +18,7 @@ class EvidenceCreate(BaseModel):
 
     fingerprint: str = Field(examples=["0x" + "ab" * 32], description="0x + 64 hex digits (dfp1)")
     anchorer: str = Field(description="the account that signed the anchor")
-    deadline: int = Field(ge=0, description="unix time the signature expires")
+    deadline: Uint256 = Field(description="unix time the signature expires")
     signature: str = Field(description="0x-hex EIP-712 signature by the anchorer")
 
 

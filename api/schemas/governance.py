@@ -10,6 +10,7 @@ from enum import StrEnum
 from pydantic import Field
 
 from api.schemas.relay import RelayPrepare
+from registry.domain.numbers import UINT32_MAX
 from registry.domain.registration import RegistrarPolicy
 
 
@@ -20,7 +21,9 @@ class RegistrarPolicyPrepare(RelayPrepare):
     active: bool = True
     objections_open_to_all: bool = True
     evidence_required: bool = False
-    notice_period_seconds: int = Field(ge=1, description="public-notice window (seconds)")
+    notice_period_seconds: int = Field(
+        ge=1, le=UINT32_MAX, description="public-notice window (seconds, a uint32)"
+    )
 
     def policy(self) -> RegistrarPolicy:
         return RegistrarPolicy(

@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 
 from api.schemas.common import Page, Public, compact_of
 from api.schemas.relay import RelayPrepare
+from registry.domain.numbers import Uint256
 from registry.domain.registration import (
     AssetKind,
     AssetMetadata,
@@ -49,7 +50,7 @@ class ApplicationCreate(BaseModel):
     registrar_code: int = Field(ge=1, le=999)
     applicant: str
     metadata: AssetMetadata
-    deadline: int = Field(ge=0)
+    deadline: Uint256
     signature: str = Field(description="0x-hex EIP-712 signature of the Application message")
 
 
@@ -92,7 +93,7 @@ class StandingPrepare(RelayPrepare):
 class BatchIssuePrepare(RelayPrepare):
     """Registrations to issue in one transaction; ``signer`` is a registrar account."""
 
-    ids: list[int] = Field(min_length=1, max_length=200)
+    ids: list[Uint256] = Field(min_length=1, max_length=200)
 
 
 class RenewalPrepare(RelayPrepare):

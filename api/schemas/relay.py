@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.schemas.common import Public
 from registry.domain.chain import ForwardRequest, Receipt
+from registry.domain.numbers import Uint48, Uint256
 from registry.domain.rights import ConsentAction, LicenceTerms, TransferReason
 
 
@@ -71,10 +72,10 @@ class ForwardRequestPublic(Public):
 
     from_: str = Field(alias="from")
     to: str
-    value: int = Field(ge=0)
-    gas: int = Field(ge=0)
-    nonce: int = Field(ge=0)
-    deadline: int = Field(ge=0)
+    value: Uint256
+    gas: Uint256
+    nonce: Uint256
+    deadline: Uint48
     data: str
 
     @classmethod

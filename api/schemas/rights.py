@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field
 from api.schemas.common import Public, compact_of
 from api.schemas.relay import RelayPrepare
 from registry.domain.money import format_minor
+from registry.domain.numbers import Uint256
 from registry.domain.registration import Right, Status
 from registry.domain.rights import (
     CrossBorderMechanism,
@@ -61,8 +62,8 @@ class PledgeCreate(BaseModel):
     pledgor_signature: str = Field(description="0x-hex EIP-712 signature of the holder")
     pledgee_signature: str = Field(description="0x-hex EIP-712 signature of the lender")
     pledgor: str | None = Field(default=None, description="default: the certificate's holder")
-    nonce: int | None = Field(
-        default=None, ge=0, description="the signed nonce; default: the certificate's current one"
+    nonce: Uint256 | None = Field(
+        default=None, description="the signed nonce; default: the certificate's current one"
     )
 
 

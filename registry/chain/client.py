@@ -30,6 +30,7 @@ from registry.chain.journal import TransactionJournal
 from registry.chain.transactions import NonceTakenError, TransactionManager
 from registry.domain.chain import BlockHeader, ChainEvent, ChainLog, ContractCall, Receipt
 from registry.errors import (
+    BlockNotFoundError,
     ChainError,
     ChainUnreachableError,
     ConfigurationError,
@@ -217,11 +218,12 @@ class ChainClient:
         """A block's header (raw JSON-RPC: web3's block formatters are slow)."""
         tag = hex(number) if isinstance(number, int) else number
         response = self._guard(self._w3.provider.make_request, "eth_getBlockByNumber", [tag, False])
-        if "error" in response:
-            raise ChainError(f"block {number} is not available: {response['error']}")
         raw = response.get("result")
         if raw is None:
-            raise InputError(
+            if "error" in response and not (isinstance(number, int) and number > self.head()):
+                raise ChainError(f"block {number} is not available: {response['error']}")
+            # beyond the head: a node answers null, or an error for a number it cannot parse
+            raise BlockNotFoundError(
                 f"block {number} does not exist (yet): the chain's head is block {self.head()}",
                 block=number,
             )

@@ -1,7 +1,14 @@
-"""Registration and certificate numbers (docs/numbers.md).
+"""Registration and certificate numbers (docs/numbers.md), and the ranges of the integers
+clients send.
 
-The contract generates them; this module parses, validates and computes them identically, so a
-mistyped number is refused before any chain call and the service can cross-check the chain.
+The contract generates the numbers; this module parses, validates and computes them identically,
+so a mistyped number is refused before any chain call and the service can cross-check the chain.
+
+Every integer a client sends is one of the range types below (:data:`Uint256` for the ids of
+applications, objections, certificates, licences, pledges and valuations; :data:`SqlInteger`
+for offsets and block numbers, which the SQL mirror compares with ``BIGINT`` columns ...), so a
+value the chain or the mirror cannot hold is refused by validation (422 ``invalid_request``)
+before it reaches either.
 """
 
 from __future__ import annotations
@@ -10,8 +17,45 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Annotated
+
+from annotated_types import Ge, Le
 
 from registry.errors import MalformedNumberError
+
+# --- ranges ---------------------------------------------------------------------------------------
+
+UINT256_MAX = 2**256 - 1
+UINT64_MAX = 2**64 - 1
+UINT48_MAX = 2**48 - 1
+UINT32_MAX = 2**32 - 1
+UINT16_MAX = 2**16 - 1
+SQL_INTEGER_MAX = 2**63 - 1
+"""The largest value of a signed 64-bit SQL integer (``BIGINT``)."""
+JSON_INTEGER_MAX = 2**53 - 1
+"""The largest integer a JSON document canonicalised by RFC 8785 holds exactly."""
+
+Uint256 = Annotated[int, Ge(0), Le(UINT256_MAX)]
+"""A Solidity ``uint256``: the ids of applications, objections, certificates (token ids),
+licences, pledges and valuations."""
+Uint64 = Annotated[int, Ge(0), Le(UINT64_MAX)]
+"""A Solidity ``uint64`` (durations in seconds, bit sets)."""
+Uint48 = Annotated[int, Ge(0), Le(UINT48_MAX)]
+"""A Solidity ``uint48`` (timestamps)."""
+Uint32 = Annotated[int, Ge(0), Le(UINT32_MAX)]
+"""A Solidity ``uint32``."""
+Uint16 = Annotated[int, Ge(0), Le(UINT16_MAX)]
+"""A Solidity ``uint16`` (registrar codes, reason codes)."""
+SqlInteger = Annotated[int, Ge(0), Le(SQL_INTEGER_MAX)]
+"""A non-negative integer the SQL mirror can compare with its ``BIGINT`` columns: block
+numbers, offsets, counts."""
+
+JsonInteger = Annotated[int, Ge(0), Le(JSON_INTEGER_MAX)]
+"""A non-negative integer of a document hashed in its RFC 8785 form (the certificate
+metadata): at most 2^53 - 1."""
+
+
+# --- registration and certificate numbers ----------------------------------------------------
 
 CST = timedelta(hours=8)
 REGISTRATION_DIGITS = 16

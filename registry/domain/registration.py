@@ -27,7 +27,8 @@ from registry.domain.identifiers import (
     natural_person_problem,
     uscc_problem,
 )
-from registry.domain.numbers import certificate_number, registration_number
+from registry.domain.inputs import as_value_error, checked_address
+from registry.domain.numbers import JsonInteger, certificate_number, registration_number
 from registry.errors import InputError
 
 _ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
@@ -179,7 +180,8 @@ class Holder(_Strict):
     def _address(cls, value: str) -> str:
         if not _ADDRESS.match(value):
             raise ValueError(f"{value!r} is not a chain address (0x and 40 hex digits)")
-        return value
+        as_value_error(checked_address, value, "address")  # a mistyped mixed-case one
+        return value  # as written: the document's hash covers it
 
     @field_validator("identifier_commitment")
     @classmethod
@@ -251,9 +253,9 @@ class SourceOfData(_Strict):
 
 
 class Scale(_Strict):
-    records: int | None = Field(default=None, ge=0)
-    bytes: int | None = Field(default=None, ge=0)
-    files: int | None = Field(default=None, ge=0)
+    records: JsonInteger | None = None
+    bytes: JsonInteger | None = None
+    files: JsonInteger | None = None
     description: str | None = Field(default=None, max_length=500)
 
 
@@ -267,10 +269,10 @@ class SpecialStatements(_Strict):
 
 
 class EvidenceReference(_Strict):
-    chain_id: int
+    chain_id: JsonInteger
     contract: str = Field(max_length=42)
     tx_hash: str | None = Field(default=None, max_length=66)
-    block_number: int
+    block_number: JsonInteger
     anchored_at: datetime
 
 
@@ -301,7 +303,7 @@ class AssetMetadata(_Strict):
     classification: Classification
     fingerprint: str = Field(description="dfp1 fingerprint of the dataset")
     evidence: EvidenceReference | None = None
-    parents: list[int] = Field(
+    parents: list[JsonInteger] = Field(
         default_factory=list,
         max_length=MAX_PARENTS,
         description="registration ids it derives from",

@@ -32,7 +32,7 @@ from pydantic import (
 from registry.domain.chain import ChainEnum, hex_text, optional_hash, when
 from registry.domain.inputs import as_value_error, checked_address
 from registry.domain.money import format_minor, minor_unit_exponent, normalise_currency
-from registry.domain.numbers import check_digit, cst_year_month, with_check_digit
+from registry.domain.numbers import Uint256, check_digit, cst_year_month, with_check_digit
 from registry.domain.registration import Right
 from registry.errors import InputError, MalformedNumberError
 
@@ -499,7 +499,7 @@ class PledgeTerms(_Terms):
     ``deadline`` is when the two signatures stop being accepted.
     """
 
-    token_id: int | None = Field(default=None, gt=0)
+    token_id: Uint256 | None = Field(default=None, gt=0)
     certificate_number: str | None = Field(default=None, description="17 digits")
     pledgee: str = Field(description="the lender's chain address")
     secured_amount: int = Field(gt=0, le=_MAX_UINT128, description="minor units (fen, cents)")

@@ -17,10 +17,11 @@ from datetime import UTC, datetime
 from enum import Enum
 from typing import Any, TypeVar, Union, get_args, get_origin, get_type_hints
 
-from eth_utils.address import is_address, to_checksum_address
+from eth_utils.address import is_address
 from sqlalchemy import Connection, select
 
 from registry.db.models import registration_table
+from registry.domain.inputs import checked_address
 from registry.errors import InputError
 
 #: Largest page a list query serves.
@@ -35,7 +36,7 @@ def normalise_address(address: str) -> str:
             f"malformed address {address[:80]!r}: expected 0x followed by 40 hex digits",
             address=address[:80],
         )
-    return str(to_checksum_address(candidate))
+    return checked_address(candidate, "address")  # a mixed-case one must match its checksum
 
 
 def text_order(value: str) -> bytes:

@@ -43,6 +43,7 @@ from registry.errors import (
     ContractRevertError,
     InputError,
     NotFoundError,
+    ObjectionNotFoundError,
     RegistrarNotFoundError,
     RegistrationNotFoundError,
     VerificationFailedError,
@@ -699,7 +700,7 @@ class RegistrationService:
     def objection(self, objection_id: int) -> Objection:
         reg_id, objector, filed_at, status = self._call("objection", [objection_id])
         if int(status) == 0:
-            raise NotFoundError(f"there is no objection {objection_id}", id=objection_id)
+            raise ObjectionNotFoundError(f"there is no objection {objection_id}", id=objection_id)
         return Objection(
             id=objection_id,
             registration_id=int(reg_id),

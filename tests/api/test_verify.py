@@ -111,3 +111,25 @@ def test_public_page_shows_the_same_answer(client: TestClient, ctx: RegistryCont
     assert "暂不宜质押融资 Not lendable" in page.text
     assert bank().address in page.text
     assert "already pledged" in page.text
+
+
+def test_a_block_beyond_the_head_or_out_of_range_is_refused(
+    client: TestClient, ctx: RegistryContext
+) -> None:
+    """``?block=2^70`` once gave 503: a block the chain has not made yet is a 422
+    ``block_not_found``, one no SQL integer holds an ``invalid_request``, never a 5xx."""
+    number = _number(ctx, issue(ctx))
+    future = client.get(f"/api/v1/verify/{number}", params={"block": ctx.client.head() + 1000})
+    assert future.status_code == 422
+    assert future.json()["error"]["code"] == "block_not_found"
+    data = client.post(
+        f"/api/v1/verify/{number}/data",
+        params={"block": ctx.client.head() + 1},
+        json={"fingerprint": "0x" + "a1" * 32},
+    )
+    assert data.status_code == 422
+    assert data.json()["error"]["code"] == "block_not_found"
+    for huge in (2**63, 2**70, 2**256):
+        refused = client.get(f"/api/v1/verify/{number}", params={"block": huge})
+        assert refused.status_code == 422
+        assert refused.json()["error"]["code"] == "invalid_request"

@@ -67,6 +67,15 @@ def test_bad_inputs_exit_2(cli_env: dict[str, str], s: Scenario) -> None:
     assert both.returncode == 2
     assert "not both" in both.stderr
     assert _run(cli_env, "trace", "--party", "0x1234").returncode == 2
+    # a mixed-case address whose case is not its EIP-55 checksum: mistyped, one line, exit 2
+    address = buyer().address
+    letter = next(i for i, c in enumerate(address) if i > 1 and c.isalpha())
+    mistyped = address[:letter] + address[letter].swapcase() + address[letter + 1 :]
+    checksum = _run(cli_env, "trace", "--party", mistyped)
+    assert checksum.returncode == 2
+    assert checksum.stderr.count("\n") == 1
+    assert "EIP-55 checksum" in checksum.stderr
+    assert _run(cli_env, "trace", "--party", address.lower()).returncode == 0
     assert _run(cli_env, "trace").returncode == 2
     assert _run(cli_env, "trace", s.number_a, "--lineage", "--csv").returncode == 2
     naive = _run(cli_env, "trace", s.number_a, "--as-of-time", "2026-01-01T00:00:00")

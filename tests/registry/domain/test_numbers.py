@@ -6,10 +6,19 @@ import random
 from datetime import UTC, datetime
 
 import pytest
+from pydantic import TypeAdapter, ValidationError
 
 from registry.domain.numbers import (
     CERTIFICATE_DIGITS,
     REGISTRATION_DIGITS,
+    SQL_INTEGER_MAX,
+    JsonInteger,
+    SqlInteger,
+    Uint16,
+    Uint32,
+    Uint48,
+    Uint64,
+    Uint256,
     certificate_number,
     check_digit,
     parse_certificate_number,
@@ -226,3 +235,36 @@ def test_full_width_digits_are_read_and_other_scripts_refused() -> None:
     arabic_indic = "".join(chr(0x0660 + int(d)) for d in number)
     with pytest.raises(MalformedNumberError):
         parse_certificate_number(arabic_indic)
+
+
+# --- the ranges of the integers clients send -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kind", "lowest", "highest"),
+    [
+        (Uint256, 0, 2**256 - 1),
+        (Uint64, 0, 2**64 - 1),
+        (Uint48, 0, 2**48 - 1),
+        (Uint32, 0, 2**32 - 1),
+        (Uint16, 0, 65_535),
+        (SqlInteger, 0, 2**63 - 1),
+        (JsonInteger, 0, 2**53 - 1),
+    ],
+)
+def test_each_range_takes_its_bounds_and_refuses_one_beyond(
+    kind: object, lowest: int, highest: int
+) -> None:
+    adapter: TypeAdapter[int] = TypeAdapter(kind)
+    assert adapter.validate_python(lowest) == lowest
+    assert adapter.validate_python(highest) == highest
+    for beyond in (lowest - 1, highest + 1):
+        with pytest.raises(ValidationError):
+            adapter.validate_python(beyond)
+
+
+def test_an_offset_the_sql_mirror_cannot_compare_is_refused() -> None:
+    """Offsets and block numbers meet ``BIGINT`` columns: 2^63 was a 500 on 21 routes."""
+    with pytest.raises(ValidationError):
+        TypeAdapter(SqlInteger).validate_python(2**63)
+    assert SQL_INTEGER_MAX == 2**63 - 1
