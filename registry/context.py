@@ -45,7 +45,12 @@ DEV_CHAIN_IDS = frozenset({31337})
 
 def make_client(settings: Settings) -> ChainClient:
     artifacts = load_client_artifacts(settings.artifacts_dir)
-    return ChainClient(settings.effective_rpc_url, artifacts, timeout=settings.rpc_timeout)
+    return ChainClient(
+        settings.effective_rpc_url,
+        artifacts,
+        timeout=settings.rpc_timeout,
+        receipt_timeout=settings.receipt_timeout,
+    )
 
 
 def operator_account(settings: Settings, chain_id: int) -> LocalAccount | None:

@@ -84,7 +84,20 @@ class Settings(BaseSettings):
         description="the registry's admin (a multisig or timelock), named when deploying; "
         "defaults to a development account of the embedded chain, never the operator",
     )
-    rpc_timeout: float = Field(default=10.0, gt=0)
+    rpc_timeout: float = Field(
+        default=5.0,
+        gt=0,
+        le=600,
+        description="seconds one JSON-RPC call may take (connecting, and the whole answer); a "
+        "node that does not answer in time is reported unreachable (503 chain_unreachable)",
+    )
+    receipt_timeout: float = Field(
+        default=60.0,
+        gt=0,
+        le=3600,
+        description="seconds a sent transaction may take to be mined before the wait for its "
+        "receipt stops (its hash is reported, its outcome unknown)",
+    )
     finality_depth: int = Field(default=0, ge=0, description="blocks behind head the indexer stays")
     poll_interval: float = Field(default=0.5, gt=0, description="indexer follow-mode poll, seconds")
     log_range: int = Field(default=2000, ge=1, description="initial eth_getLogs block range")

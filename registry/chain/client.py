@@ -9,6 +9,7 @@ the embedded anvil, a Hardhat node or any other EVM node. The transport is injec
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -18,11 +19,15 @@ import requests
 import rlp
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
+from eth_typing import URI
 from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
+from urllib3.exceptions import NewConnectionError, ReadTimeoutError
 from web3 import Web3
 from web3.exceptions import ContractLogicError, TimeExhausted, TransactionNotFound, Web3RPCError
 from web3.providers.base import BaseProvider
+from web3.providers.rpc import HTTPProvider
+from web3.types import RPCEndpoint
 
 from registry.artifacts import ContractArtifact
 from registry.chain.abi import AbiCodec
@@ -101,6 +106,68 @@ def _translating(method: Callable[P, R]) -> Callable[P, R]:
     return translated
 
 
+#: Bytes read at a time from the node's answer (the deadline is checked between reads).
+_CHUNK = 64 * 1024
+
+
+class BoundedHTTPProvider(HTTPProvider):
+    """web3's HTTP provider with every JSON-RPC call bounded by ``timeout`` seconds and never
+    repeated.
+
+    web3's own provider retries a call that timed out or failed to connect (five times, with
+    backoff), ``eth_sendRawTransaction`` included: against a paused node one call took minutes,
+    and a transaction whose request had already reached the node was sent again. Here each call
+    is one HTTP request: connecting takes at most ``timeout``, and so does the whole answer
+    (checked between reads, each read bounded by ``timeout`` too), else ``requests.Timeout``.
+    """
+
+    def __init__(self, endpoint_uri: str, timeout: float) -> None:
+        super().__init__(
+            endpoint_uri,
+            request_kwargs={"timeout": timeout},
+            exception_retry_configuration=None,
+        )
+        self.timeout = timeout
+        self._url = URI(endpoint_uri)
+
+    def _make_request(self, method: RPCEndpoint, request_data: bytes) -> bytes:
+        deadline = time.monotonic() + self.timeout
+        session = self._request_session_manager.cache_and_return_session(self._url)
+        with session.post(
+            self._url,
+            data=request_data,
+            headers=self.get_request_headers(),
+            timeout=self.timeout,
+            stream=True,
+        ) as response:
+            response.raise_for_status()
+            chunks: list[bytes] = []
+            try:
+                for chunk in response.iter_content(_CHUNK):
+                    chunks.append(chunk)
+                    if time.monotonic() > deadline:
+                        raise requests.ReadTimeout(
+                            f"{method}: the node's answer took longer than {self.timeout} s"
+                        )
+            except requests.ConnectionError as exc:
+                # requests reports a read timeout within the body as a ConnectionError
+                if exc.args and isinstance(exc.args[0], ReadTimeoutError):
+                    raise requests.ReadTimeout(*exc.args) from exc
+                raise
+            return b"".join(chunks)
+
+
+def _never_delivered(exc: BaseException) -> bool:
+    """Whether a failed JSON-RPC request certainly never reached the node: the connection
+    itself was refused or timed out (after that, the node may have received it)."""
+    if isinstance(exc, requests.ConnectTimeout | ConnectionRefusedError):
+        return True
+    if isinstance(exc, requests.ConnectionError) and exc.args:
+        reason = getattr(exc.args[0], "reason", exc.args[0])
+        return isinstance(reason, NewConnectionError | ConnectionRefusedError)
+    return False
+
+
 #: Where a contract object is only used to encode or decode.
 _NO_ADDRESS = "0x" + "00" * 20
 
@@ -116,6 +183,15 @@ class SentCall:
     receipt: Receipt | None
     error: DaregError | None
 
+    @property
+    def tx_hash(self) -> str | None:
+        """The transaction's hash once it was handed to the node: from its receipt, or from
+        the error that stopped the wait for it (its outcome unknown, or reverted)."""
+        if self.receipt is not None:
+            return self.receipt.tx_hash
+        found = None if self.error is None else self.error.details.get("tx_hash")
+        return found if isinstance(found, str) else None
+
 
 #: Called after every :meth:`ChainClient.send`, sent or refused (the access log listens).
 SendListener = Callable[[SentCall], None]
@@ -130,15 +206,20 @@ class ChainClient:
         artifacts: Sequence[ContractArtifact],
         *,
         timeout: float = 10.0,
+        receipt_timeout: float = 60.0,
         provider: BaseProvider | None = None,
         url_setting: str = "DAREG_RPC_URL",
     ) -> None:
         self.rpc_url = rpc_url
+        self.timeout = timeout
+        self.receipt_timeout = receipt_timeout
         self._url_setting = url_setting
-        self._w3 = Web3(provider or Web3.HTTPProvider(rpc_url, request_kwargs={"timeout": timeout}))
+        self._w3 = Web3(provider or BoundedHTTPProvider(rpc_url, timeout))
         self._artifacts = {a.name: a for a in artifacts}
         self.codec = AbiCodec(list(artifacts))
         self._nonce_lock = threading.Lock()
+        #: How many calls failed to reach the node so far (see :meth:`_serialised`).
+        self._failures = 0
         self._nonces: dict[str, int] = {}
         self._chain_id: int | None = None
         self._bound: dict[tuple[str, str], Any] = {}
@@ -147,18 +228,62 @@ class ChainClient:
     # --- connectivity ---------------------------------------------------------------------
 
     def _unreachable(self, exc: BaseException) -> ChainUnreachableError:
+        if isinstance(exc, requests.Timeout | TimeoutError) and not isinstance(
+            exc, requests.ConnectTimeout
+        ):
+            return ChainUnreachableError(
+                f"the chain at {self.rpc_url} did not answer within {self.timeout:g} s "
+                "(DAREG_RPC_TIMEOUT); try again later",
+                rpc_url=self.rpc_url,
+                reason="timeout",
+                timeout_seconds=self.timeout,
+            )
         return ChainUnreachableError(
             f"cannot reach the chain at {self.rpc_url} ({type(exc).__name__}); "
             f"start the embedded stack with `dareg up` or point {self._url_setting} at a running "
             "EVM node",
             rpc_url=self.rpc_url,
+            reason="unreachable",
         )
 
     def _guard(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        """``fn(*args, **kwargs)``, a call to the node: a refused connection or a node that did
+        not answer within the timeout is raised as :class:`ChainUnreachableError`."""
         try:
             return fn(*args, **kwargs)
         except (requests.ConnectionError, requests.Timeout, ConnectionError, OSError) as exc:
+            self._failures += 1
             raise self._unreachable(exc) from exc
+
+    @contextmanager
+    def _serialised(self) -> Iterator[None]:
+        """Hold the nonce lock, waiting for it at most the RPC timeout.
+
+        A writer holds it while it talks to the node, so behind a node that stopped answering
+        every other writer would wait for it; instead the wait ends after the timeout, and at
+        once when a call failed to reach the node meanwhile (the node is not answering: asking
+        it again would only make this request wait one more timeout)."""
+        failures = self._failures
+        if not self._nonce_lock.acquire(timeout=self.timeout):
+            raise ChainUnreachableError(
+                f"another transaction has been waiting for the chain at {self.rpc_url} for more "
+                f"than {self.timeout:g} s; try again later",
+                rpc_url=self.rpc_url,
+                reason="timeout",
+                timeout_seconds=self.timeout,
+            )
+        try:
+            if self._failures != failures:
+                raise ChainUnreachableError(
+                    f"the chain at {self.rpc_url} stopped answering while this transaction "
+                    "waited for another one; try again later",
+                    rpc_url=self.rpc_url,
+                    reason="timeout",
+                    timeout_seconds=self.timeout,
+                )
+            yield
+        finally:
+            self._nonce_lock.release()
 
     def chain_id(self) -> int:
         if self._chain_id is None:
@@ -191,7 +316,7 @@ class ChainClient:
 
     def next_nonce(self, address: str) -> int:
         """The nonce the next transaction from ``address`` will carry."""
-        with self._nonce_lock:
+        with self._serialised():
             cached = self._nonces.get(address)
             if cached is not None:
                 return cached
@@ -386,7 +511,7 @@ class ChainClient:
             gas = int(self._guard(self._w3.eth.estimate_gas, tx, "pending"))
         except ContractLogicError as exc:
             raise self._revert(exc) from exc
-        with self._nonce_lock:
+        with self._serialised():
             nonce = self._nonces.get(signer.address)
             if nonce is None:
                 nonce = int(
@@ -405,13 +530,31 @@ class ChainClient:
             except Web3RPCError:
                 self._nonces.pop(signer.address, None)
                 raise
+            except ChainUnreachableError as exc:
+                self._nonces.pop(signer.address, None)
+                if exc.__cause__ is not None and _never_delivered(exc.__cause__):
+                    raise  # the connection was refused: nothing was sent
+                raise self._outcome_unknown(exc, _hex(signed.hash)) from exc
             self._nonces[signer.address] = nonce + 1
         try:
-            raw = self._guard(self._w3.eth.wait_for_transaction_receipt, tx_hash, timeout=60)
+            raw = self._guard(
+                self._w3.eth.wait_for_transaction_receipt, tx_hash, timeout=self.receipt_timeout
+            )
+        except ChainUnreachableError as exc:
+            raise self._outcome_unknown(exc, _hex(tx_hash)) from exc
         except (TimeExhausted, TransactionNotFound) as exc:
-            raise ChainError(f"transaction {_hex(tx_hash)} was not mined in time") from exc
+            raise ChainError(
+                f"transaction {_hex(tx_hash)} was sent but not mined within "
+                f"{self.receipt_timeout:g} s (DAREG_RECEIPT_TIMEOUT): its outcome is unknown",
+                tx_hash=_hex(tx_hash),
+                outcome="unknown",
+            ) from exc
         if int(raw["status"]) != 1:
-            raise ChainError(f"transaction {_hex(tx_hash)} reverted without a reason")
+            raise ChainError(
+                f"transaction {_hex(tx_hash)} reverted without a reason",
+                tx_hash=_hex(tx_hash),
+                outcome="reverted",
+            )
         logs = [
             ChainLog(
                 address=to_checksum_address(log["address"]),
@@ -435,6 +578,18 @@ class ChainClient:
         )
 
     # --- helpers ---------------------------------------------------------------------------
+
+    def _outcome_unknown(self, exc: ChainUnreachableError, tx_hash: str) -> ChainUnreachableError:
+        """``exc``, a call that failed after the signed transaction ``tx_hash`` reached the node
+        (or may have), with the hash and its outcome unknown: the answer names the transaction
+        that may still be carried out, so nothing happens without a record of it."""
+        return ChainUnreachableError(
+            exc.message + f"; transaction {tx_hash} may have reached the node and its outcome is "
+            "unknown (look it up by its hash before trying again)",
+            **exc.details,
+            tx_hash=tx_hash,
+            outcome="unknown",
+        )
 
     def _contract(self, name: str, address: str) -> Any:
         """The web3 contract object, built once per (contract, address): building one parses
