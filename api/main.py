@@ -6,6 +6,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.responses import HTMLResponse
 
 from api.access_log import AccessLogMiddleware
+from api.chain import OneChanceAtTheChain
 from api.deps import describe_requirements
 from api.errors import install_error_handlers
 from api.limits import AnonymousRateLimit, BodyLimit
@@ -64,6 +65,8 @@ def create_app(context: RegistryContext) -> FastAPI:
     app.include_router(statistics.page_router)
     app.include_router(pages.router)
     describe_requirements(app)
+    # innermost: a request's first call that cannot reach the chain ends its later ones
+    app.add_middleware(OneChanceAtTheChain)
     app.add_middleware(AnonymousRateLimit, rate_per_minute=context.settings.public_rate_per_minute)
     # before anything parses a body: its size and JSON nesting
     app.add_middleware(

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import os
 import signal
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from registry.artifacts import artifacts_hash, load_client_artifacts
 from registry.chain.client import ChainClient, dev_account
@@ -67,7 +69,16 @@ class SickNode:
         )
 
     def pause(self) -> None:
+        """Stop the node, and wait until the kernel has stopped it (a signal is delivered
+        asynchronously: a request could otherwise still be answered)."""
         os.kill(self.pid, signal.SIGSTOP)
+        stat = Path(f"/proc/{self.pid}/stat")
+        deadline = time.monotonic() + 5
+        while stat.exists() and time.monotonic() < deadline:
+            # the state follows the parenthesised command name: T when stopped
+            if stat.read_text().rpartition(")")[2].split()[0] == "T":
+                return
+            time.sleep(0.005)
 
     def resume(self) -> None:
         os.kill(self.pid, signal.SIGCONT)

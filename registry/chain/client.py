@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, ParamSpec, TypeVar
 
@@ -106,19 +107,43 @@ def _translating(method: Callable[P, R]) -> Callable[P, R]:
     return translated
 
 
+#: The calls of the operation being served (an API request) that could not reach the chain;
+#: ``None`` outside :func:`one_chance_at_the_chain`.
+_failed_calls: ContextVar[list[ChainUnreachableError] | None] = ContextVar(
+    "dareg_failed_chain_calls", default=None
+)
+
+
+@contextmanager
+def one_chance_at_the_chain() -> Iterator[None]:
+    """While the block runs (an API request, and the threads it runs in with a copy of its
+    context), once a call could not reach the chain every later call fails at once with the
+    same error, without asking the node: the operation fails within one timeout, and nothing is
+    sent to the node after it failed."""
+    token = _failed_calls.set([])
+    try:
+        yield
+    finally:
+        _failed_calls.reset(token)
+
+
+#: Calls that change the chain: never asked twice.
+_NEVER_REPEATED = frozenset({"eth_sendRawTransaction", "eth_sendTransaction"})
+
 #: Bytes read at a time from the node's answer (the deadline is checked between reads).
 _CHUNK = 64 * 1024
 
 
 class BoundedHTTPProvider(HTTPProvider):
     """web3's HTTP provider with every JSON-RPC call bounded by ``timeout`` seconds and never
-    repeated.
+    repeated after a timeout.
 
     web3's own provider retries a call that timed out or failed to connect (five times, with
     backoff), ``eth_sendRawTransaction`` included: against a paused node one call took minutes,
     and a transaction whose request had already reached the node was sent again. Here each call
     is one HTTP request: connecting takes at most ``timeout``, and so does the whole answer
     (checked between reads, each read bounded by ``timeout`` too), else ``requests.Timeout``.
+    Only a read whose kept-alive connection the node had closed is asked once more.
     """
 
     def __init__(self, endpoint_uri: str, timeout: float) -> None:
@@ -131,6 +156,19 @@ class BoundedHTTPProvider(HTTPProvider):
         self._url = URI(endpoint_uri)
 
     def _make_request(self, method: RPCEndpoint, request_data: bytes) -> bytes:
+        try:
+            return self._post(method, request_data)
+        except requests.ConnectionError as exc:
+            # a kept-alive connection the node closed meanwhile (a node that was paused drops
+            # its idle connections when it continues): a read is asked again once, on a new
+            # connection; a transaction never (it may have arrived), nor a refused connection
+            if method in _NEVER_REPEATED or isinstance(exc, requests.Timeout):
+                raise
+            if _never_delivered(exc):
+                raise
+            return self._post(method, request_data)
+
+    def _post(self, method: RPCEndpoint, request_data: bytes) -> bytes:
         deadline = time.monotonic() + self.timeout
         session = self._request_session_manager.cache_and_return_session(self._url)
         with session.post(
@@ -249,11 +287,19 @@ class ChainClient:
     def _guard(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
         """``fn(*args, **kwargs)``, a call to the node: a refused connection or a node that did
         not answer within the timeout is raised as :class:`ChainUnreachableError`."""
+        failed = _failed_calls.get()
+        if failed:
+            first = failed[0]
+            # the node is not asked (no cause): nothing reaches it
+            raise ChainUnreachableError(first.message, **first.details) from None
         try:
             return fn(*args, **kwargs)
         except (requests.ConnectionError, requests.Timeout, ConnectionError, OSError) as exc:
             self._failures += 1
-            raise self._unreachable(exc) from exc
+            error = self._unreachable(exc)
+            if failed is not None:
+                failed.append(error)
+            raise error from exc
 
     @contextmanager
     def _serialised(self) -> Iterator[None]:
@@ -532,8 +578,8 @@ class ChainClient:
                 raise
             except ChainUnreachableError as exc:
                 self._nonces.pop(signer.address, None)
-                if exc.__cause__ is not None and _never_delivered(exc.__cause__):
-                    raise  # the connection was refused: nothing was sent
+                if exc.__cause__ is None or _never_delivered(exc.__cause__):
+                    raise  # the node was not asked, or refused the connection: nothing was sent
                 raise self._outcome_unknown(exc, _hex(signed.hash)) from exc
             self._nonces[signer.address] = nonce + 1
         try:

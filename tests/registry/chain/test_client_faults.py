@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from registry.chain.client import ChainClient, SentCall, dev_account
+from registry.chain.client import ChainClient, SentCall, dev_account, one_chance_at_the_chain
 from registry.domain.chain import ContractCall, Receipt
 from registry.errors import ChainError, ChainUnreachableError, DaregError
 from registry.settings import Settings
@@ -186,3 +186,33 @@ def test_a_transaction_never_mined_is_named_after_the_receipt_timeout(sick: Sick
     client.rpc("evm_mine")
     mined = client.rpc("eth_getTransactionReceipt", [error.details["tx_hash"]])
     assert mined is not None  # the named transaction is the one that ran
+
+
+def test_within_one_operation_the_first_unreachable_call_ends_the_later_ones(
+    sick: SickNode,
+) -> None:
+    """In :func:`one_chance_at_the_chain` (each API request), once a call timed out the next
+    ones fail at once without asking the node: one timeout per request, and nothing is sent
+    after the request failed, even once the node answers again."""
+    client = sick.client()
+    evidence = sick.deployment.address_of(EVIDENCE)
+    head = client.head()
+    with one_chance_at_the_chain():
+        with sick.paused():
+            first, error = _timed(client.head)
+            assert isinstance(error, ChainUnreachableError)
+            assert first >= TIMEOUT * 0.9
+            again, later = _timed(
+                lambda: client.read(EVIDENCE, evidence, "anchorCountOf", [b"\x02" * 32])
+            )
+            assert isinstance(later, ChainUnreachableError)
+            assert later.message == error.message
+            assert again < 0.5
+        # the node answers again, but this operation has failed: it sends nothing
+        sent, refused = _timed(lambda: client.send(_anchor(9), evidence, dev_account(8)))
+        assert isinstance(refused, ChainUnreachableError)
+        assert "tx_hash" not in refused.details
+        assert sent < 0.5
+    assert client.head() == head
+    assert client.next_nonce(dev_account(8).address) == 0
+    assert client.send(_anchor(9), evidence, dev_account(8)).tx_hash  # a new operation may
