@@ -37,6 +37,8 @@ from tests.sick_node import MARGIN, TIMEOUT, SickNode
 V1 = "/api/v1"
 ANCHORER = dev_account(5)
 REGULATOR = dev_account(9)
+#: Seconds the service waits for a sent transaction to be mined.
+RECEIPT_TIMEOUT = 2.0
 
 
 @dataclass
@@ -90,8 +92,11 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
         assert setup.registrations.get(reg_id).issued_at is not None
         Indexer(setup.client, setup.manifest, setup.engine).sync_once()
         # the service under test: the settings' timeout, read through Settings only
-        context = RegistryContext.open(Settings(**where, rpc_timeout=TIMEOUT))
+        context = RegistryContext.open(
+            Settings(**where, rpc_timeout=TIMEOUT, receipt_timeout=RECEIPT_TIMEOUT)
+        )
         assert context.client.timeout == TIMEOUT
+        assert context.client.receipt_timeout == RECEIPT_TIMEOUT
         with TestClient(create_app(context)) as api:
             yield Service(sick, api, context, number, reg_id)
     finally:
@@ -298,3 +303,30 @@ def test_a_pause_at_any_moment_of_an_anchor_leaves_a_record_of_what_went_out(
     # the service works normally again
     retried = service.api.post(f"{V1}/evidence", json=body, headers=headers)
     assert retried.status_code in (200, 201), retried.text
+
+
+def test_a_transaction_not_mined_in_time_is_named_in_the_answer_and_the_access_log(
+    service: Service,
+) -> None:
+    """The node takes the transaction but does not mine it: after DAREG_RECEIPT_TIMEOUT the
+    answer names it, its outcome unknown, and so does the access log; it is the transaction
+    that runs once the node mines."""
+    fp = "0x" + "6b" * 32
+    body = _signed_anchor(service.api, fp, ANCHORER)
+    headers = sign_in(service.api, ANCHORER) | {"X-Request-ID": "never-mined"}
+    service.chain.rpc("evm_setAutomine", [False])
+    try:
+        response, elapsed = _timed(service.api.post, f"{V1}/evidence", json=body, headers=headers)
+    finally:
+        service.chain.rpc("evm_setAutomine", [True])
+    assert response.status_code == 503, response.text
+    error = response.json()["error"]
+    assert error["code"] == "chain_error"
+    assert error["details"]["outcome"] == "unknown"
+    tx_hash = error["details"]["tx_hash"]
+    assert elapsed < RECEIPT_TIMEOUT + MARGIN
+    assert _access_row(service, "never-mined")["tx_hashes"] == [tx_hash]
+    service.chain.rpc("evm_mine")
+    receipt = service.chain.rpc("eth_getTransactionReceipt", [tx_hash])
+    assert receipt is not None
+    assert service.api.get(f"{V1}/evidence/{fp}").json()["tx_hash"] == tx_hash
