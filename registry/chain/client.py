@@ -256,7 +256,7 @@ class ChainClient:
         self._artifacts = {a.name: a for a in artifacts}
         self.codec = AbiCodec(list(artifacts))
         self._nonce_lock = threading.Lock()
-        #: How many calls failed to reach the node so far (see :meth:`_serialised`).
+        #: How many holders of the nonce lock failed to reach the node (:meth:`_serialised`).
         self._failures = 0
         self._nonces: dict[str, int] = {}
         self._chain_id: int | None = None
@@ -295,7 +295,6 @@ class ChainClient:
         try:
             return fn(*args, **kwargs)
         except (requests.ConnectionError, requests.Timeout, ConnectionError, OSError) as exc:
-            self._failures += 1
             error = self._unreachable(exc)
             if failed is not None:
                 failed.append(error)
@@ -307,8 +306,8 @@ class ChainClient:
 
         A writer holds it while it talks to the node, so behind a node that stopped answering
         every other writer would wait for it; instead the wait ends after the timeout, and at
-        once when a call failed to reach the node meanwhile (the node is not answering: asking
-        it again would only make this request wait one more timeout)."""
+        once when the holder failed to reach the node meanwhile (the node is not answering:
+        asking it again would only make this request wait one more timeout)."""
         failures = self._failures
         if not self._nonce_lock.acquire(timeout=self.timeout):
             raise ChainUnreachableError(
@@ -327,7 +326,11 @@ class ChainClient:
                     reason="timeout",
                     timeout_seconds=self.timeout,
                 )
-            yield
+            try:
+                yield
+            except ChainUnreachableError:
+                self._failures += 1
+                raise
         finally:
             self._nonce_lock.release()
 
