@@ -229,6 +229,7 @@ def test_an_anchor_refused_while_paused_is_not_carried_out_later(service: Servic
     fp = "0x" + "5e" * 32
     body = _signed_anchor(service.api, fp, ANCHORER)
     nonce, head = service.operator_nonce(), service.chain.head()
+    paid = service.context.relay_quota.usage(ANCHORER.address).party
     with service.sick.paused():
         response, elapsed = _timed(
             service.api.post, f"{V1}/evidence", json=body, headers=sign_in(service.api, ANCHORER)
@@ -239,6 +240,7 @@ def test_an_anchor_refused_while_paused_is_not_carried_out_later(service: Servic
     assert service.operator_nonce() == nonce
     assert service.chain.head() == head
     assert service.api.get(f"{V1}/evidence/{fp}").status_code == 404
+    assert service.context.relay_quota.usage(ANCHORER.address).party == paid  # nothing paid
     # and the service works normally again
     again = service.api.post(f"{V1}/evidence", json=body, headers=sign_in(service.api, ANCHORER))
     assert again.status_code == 201, again.text
