@@ -63,6 +63,12 @@ def test_a_paused_embedded_node_never_hangs_the_stack(stack_env: StackEnv) -> No
                     assert body["indexer_head"] == health["indexer_head"]
                 elif expected == 503:
                     assert body["error"]["code"] == "chain_unreachable"
+            # a CLI command says so in one line and fails, instead of hanging
+            dataset = stack_env.var_dir.parent / "data.csv"
+            dataset.write_text("a,b\n1,2\n")
+            verified = stack_env.run("verify", str(dataset))
+            assert verified.returncode == 1, verified.stdout + verified.stderr
+            assert f"did not answer within {TIMEOUT:g} s" in verified.stderr
             time.sleep(2 * TIMEOUT)  # the indexer thread meets the paused node too
         finally:
             os.kill(anvil, signal.SIGCONT)
