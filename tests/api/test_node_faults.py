@@ -19,6 +19,7 @@ from eth_account.signers.local import LocalAccount
 from fastapi.testclient import TestClient
 
 from api.main import create_app
+from registry.auth import standing
 from registry.chain.client import ChainClient, dev_account
 from registry.chain.eip712 import sign_typed_data
 from registry.context import RegistryContext
@@ -332,3 +333,17 @@ def test_a_transaction_not_mined_in_time_is_named_in_the_answer_and_the_access_l
     receipt = service.chain.rpc("eth_getTransactionReceipt", [tx_hash])
     assert receipt is not None
     assert service.api.get(f"{V1}/evidence/{fp}").json()["tx_hash"] == tx_hash
+
+
+def test_roles_read_too_long_ago_authorise_nothing(
+    service: Service, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The roles the chain gave a regulator authorise its mirror reads through an outage only
+    for ``STALE_ROLES_SECONDS``: after that, 503 until the chain answers again."""
+    regulator = sign_in(service.api, REGULATOR)
+    path = f"{V1}/regulator/statistics"
+    assert service.api.get(path, headers=regulator).status_code == 200
+    monkeypatch.setattr(standing, "STALE_ROLES_SECONDS", 0.0)
+    with service.sick.paused():
+        _unreachable(*_timed(service.api.get, path, headers=regulator))
+    assert service.api.get(path, headers=regulator).status_code == 200
