@@ -136,8 +136,15 @@ def _grant(request: Request, caller: Caller, role: str, allowed: bool, refusal: 
     return caller
 
 
-def _has(registry: RegistryContext, caller: Caller, role: Role) -> bool:
-    return registry.standing.roles(caller.address).has(role)
+#: Methods that only read: while the chain cannot be reached, they may be authorised by the
+#: roles the chain gave the caller a moment ago (:meth:`Standing.roles`), so reads served from
+#: the mirror go on.
+_READS = frozenset({"GET", "HEAD"})
+
+
+def _has(request: Request, registry: RegistryContext, caller: Caller, role: Role) -> bool:
+    roles = registry.standing.roles(caller.address, unreachable_ok=request.method in _READS)
+    return roles.has(role)
 
 
 def _same(a: str, b: str) -> bool:
@@ -154,7 +161,7 @@ def _holding(role: Role, refusal: str) -> Callable[..., Caller]:
     """The requirement that the caller holds the on-chain ``role`` (its name the role's)."""
 
     def require(request: Request, registry: Registry, caller: SignedIn) -> Caller:
-        return _grant(request, caller, role.value, _has(registry, caller, role), refusal)
+        return _grant(request, caller, role.value, _has(request, registry, caller, role), refusal)
 
     require.__doc__ = f"An account holding the {role.value} role on chain."
     require.__name__ = require.__qualname__ = f"require_{role.name.lower()}"
@@ -310,16 +317,23 @@ def _error_response(code: int) -> dict[str, Any]:
             403: "no standing",
             413: "a body too large",
             429: "rate limited",
+            503: "the chain, which judges the caller's standing, cannot be reached "
+            "(chain_unreachable)",
         }[code],
         "content": {"application/json": {"schema": _ERROR_SCHEMA}},
     }
+
+
+#: Requirements judged without the chain (every other one reads roles or standing from it).
+_OFF_CHAIN_REQUIREMENTS = frozenset({"public", "signed-in"})
 
 
 def describe_requirements(app: FastAPI) -> None:
     """Give every operation of ``app``'s OpenAPI document its ``x-dareg-role``: the role its
     requirement names in the operation's ``security`` (OpenAPI's role names of a
     non-OAuth scheme), or ``public`` for none; and the answers it may give for it: 401 and 403
-    where a requirement applies, 429 (the anonymous rate limit) on public operations."""
+    where a requirement applies, 429 (the anonymous rate limit) on public operations, 503 where
+    the requirement reads the chain."""
     generate = app.openapi
 
     def openapi() -> dict[str, Any]:
@@ -340,6 +354,8 @@ def describe_requirements(app: FastAPI) -> None:
                 operation["x-dareg-role"] = role
                 for code in (429,) if role == "public" else (401, 403):
                     operation["responses"].setdefault(str(code), _error_response(code))
+                if role not in _OFF_CHAIN_REQUIREMENTS:  # the requirement asks the chain
+                    operation["responses"].setdefault("503", _error_response(503))
                 if "requestBody" in operation:  # the body limits of api.limits
                     for code in (400, 413):
                         operation["responses"].setdefault(str(code), _error_response(code))

@@ -6,6 +6,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.responses import HTMLResponse
 
 from api.access_log import AccessLogMiddleware
+from api.chain import OneChanceAtTheChain
 from api.deps import describe_requirements
 from api.errors import install_error_handlers
 from api.idempotency import IdempotencyMiddleware, describe_idempotency
@@ -67,8 +68,10 @@ def create_app(context: RegistryContext) -> FastAPI:
     app.include_router(statistics.page_router)
     app.include_router(pages.router)
     describe_requirements(app)
+    # innermost: a request's first call that cannot reach the chain ends its later ones
+    app.add_middleware(OneChanceAtTheChain)
     describe_idempotency(app)
-    # innermost: what a request carried is written only when it succeeds
+    # then: what a request carried is written only when it succeeds
     app.add_middleware(StagedWritesMiddleware)
     # behind authentication (a key is its caller's): a POST with Idempotency-Key answered once
     app.add_middleware(

@@ -86,7 +86,13 @@ class Settings(BaseSettings):
         description="the registry's admin (a multisig or timelock), named when deploying; "
         "defaults to a development account of the embedded chain, never the operator",
     )
-    rpc_timeout: float = Field(default=10.0, gt=0)
+    rpc_timeout: float = Field(
+        default=5.0,
+        gt=0,
+        le=600,
+        description="seconds one JSON-RPC call may take (connecting, and the whole answer); a "
+        "node that does not answer in time is reported unreachable (503 chain_unreachable)",
+    )
     tx_receipt_timeout: float = Field(
         default=30.0,
         gt=0,

@@ -74,7 +74,7 @@ def sign_out(caller: AnyCaller, registry: Registry, response: Response) -> Respo
     return response
 
 
-@router.get("/auth/session", response_model=CallerPublic, responses=error_responses(401))
+@router.get("/auth/session", response_model=CallerPublic, responses=error_responses(401, 503))
 def session(caller: AnyCaller, registry: Registry) -> CallerPublic:
     """Who this request is signed in as, with its on-chain roles now."""
     roles = registry.standing.roles(caller.address)

@@ -14,7 +14,11 @@ from api.schemas.common import ErrorPublic
 from registry.certificates import labels
 from registry.certificates.document import CertificateDocument
 from registry.domain.registration import Status, public_holder
-from registry.errors import CertificateNotFoundError, MalformedNumberError
+from registry.errors import (
+    CertificateNotFoundError,
+    ChainUnreachableError,
+    MalformedNumberError,
+)
 from registry.registration.service import METADATA_MEDIA_TYPE
 from registry.verification.service import Verification
 
@@ -102,6 +106,7 @@ def verify_form(
     responses={
         404: {"description": "no such certificate", "content": {"text/html": {}}},
         422: {"description": "mistyped", "content": {"text/html": {}}},
+        503: {"description": "the chain cannot be reached now", "content": {"text/html": {}}},
     },
 )
 def verify_page(number: str, registry: Registry) -> HTMLResponse:
@@ -125,6 +130,18 @@ def verify_page(number: str, registry: Registry) -> HTMLResponse:
             "it was not issued here. Treat it with caution.</p></section>" + _FORM
         )
         return HTMLResponse(_page("未找到证书 Certificate not found", body), status_code=404)
+    except ChainUnreachableError:
+        body = (
+            '<section class="banner bad"><h2>暂时无法核验 · Cannot verify right now</h2>'
+            "<p>登记系统暂时无法读取区块链，请稍后再试。</p>"
+            "<p>The registry cannot read its chain right now; please try again later.</p>"
+            "</section>" + _FORM
+        )
+        return HTMLResponse(
+            _page("暂时无法核验 Cannot verify right now", body),
+            status_code=503,
+            headers={"Retry-After": "30"},
+        )
     doc, answer = page.document, page.verification
     return HTMLResponse(
         _page(f"证书核验 {doc.certificate_number}", _verified(doc) + _encumbrances(answer))

@@ -155,9 +155,10 @@ class AccessLog:
         the request's row; elsewhere record the transaction itself. A row that cannot be
         written is logged, not raised: the transaction went out either way."""
         hashes = _request_transactions.get()
+        tx_hash = sent.tx_hash
         if hashes is not None:
-            if sent.receipt is not None:
-                hashes.append(sent.receipt.tx_hash.lower())
+            if tx_hash is not None:  # mined, or handed to the node with its outcome unknown
+                hashes.append(tx_hash.lower())
             return
         channel, run = _recording.get() or (Channel.CLI, _PROCESS_RUN)
         action, actor = self.describe(sent)
@@ -174,7 +175,7 @@ class AccessLog:
             outcome=outcome,
             caller=actor,
             sender=sent.sender,
-            tx_hashes=() if sent.receipt is None else (sent.receipt.tx_hash.lower(),),
+            tx_hashes=() if tx_hash is None else (tx_hash.lower(),),
         )
         try:
             self.append(entry)

@@ -6,7 +6,13 @@ registrars' staff, retired registrars' staff counting for nothing; ``ValuationRe
 accredited appraisers). Standing comes from the state it is about: the holder of a certificate,
 the registrar handling an application, the pledgee of a pledge, the parties of a licence. The
 service never keeps a copy: every answer is read from the chain as of one block, and the roles
-of an account are cached for that block only (a new block reads them again)."""
+of an account are cached for that block only (a new block reads them again).
+
+While the chain cannot be reached, a read (``unreachable_ok``) may be authorised by the roles the
+chain gave the account at the latest block they were read at, if that was at most
+:data:`STALE_ROLES_SECONDS` ago: reads served from the mirror (provenance, statistics, the
+access log) go on through a sick node, as of a block the chain judged. Anything else waits for the
+chain (503 ``chain_unreachable``)."""
 
 from __future__ import annotations
 
@@ -14,8 +20,10 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from enum import StrEnum
 from threading import Lock
+from time import monotonic
 
 from registry.chain.client import ChainClient
+from registry.errors import ChainUnreachableError
 from registry.registration.service import (
     PAUSER_ROLE,
     REGULATOR_ROLE,
@@ -26,6 +34,10 @@ from registry.valuation.service import ValuationService
 
 #: Accounts whose roles are remembered for the current block.
 _CACHE_SIZE = 4096
+
+#: Seconds the roles last read from the chain still authorise a read while the chain cannot be
+#: reached.
+STALE_ROLES_SECONDS = 300.0
 
 
 class Role(StrEnum):
@@ -67,21 +79,41 @@ class Standing:
         self._rights = rights
         self._valuations = valuations
         self._cache: OrderedDict[tuple[int, str], Roles] = OrderedDict()
+        #: Each account's roles as last read from the chain, and when (monotonic seconds).
+        self._latest: OrderedDict[str, tuple[Roles, float]] = OrderedDict()
         self._lock = Lock()
 
-    def roles(self, address: str) -> Roles:
-        """The roles of ``address`` as of the chain's head block."""
+    def roles(self, address: str, *, unreachable_ok: bool = False) -> Roles:
+        """The roles of ``address`` as of the chain's head block.
+
+        With ``unreachable_ok`` (a read), a chain that cannot be reached gives the roles last
+        read, if that was at most :data:`STALE_ROLES_SECONDS` ago; otherwise (and always without
+        it) :class:`ChainUnreachableError`."""
+        try:
+            return self._roles_now(address)
+        except ChainUnreachableError:
+            if unreachable_ok:
+                with self._lock:
+                    latest = self._latest.get(address.lower())
+                if latest is not None and monotonic() - latest[1] <= STALE_ROLES_SECONDS:
+                    return latest[0]
+            raise
+
+    def _roles_now(self, address: str) -> Roles:
         block = self._client.head()
         key = (block, address.lower())
         with self._lock:
-            cached = self._cache.get(key)
-        if cached is not None:
-            return cached
-        found = self._read_roles(address, block)
+            found = self._cache.get(key)
+        if found is None:
+            found = self._read_roles(address, block)
         with self._lock:
             self._cache[key] = found
             while len(self._cache) > _CACHE_SIZE:
                 self._cache.popitem(last=False)
+            self._latest[key[1]] = (found, monotonic())  # the chain's word, confirmed now
+            self._latest.move_to_end(key[1])
+            while len(self._latest) > _CACHE_SIZE:
+                self._latest.popitem(last=False)
         return found
 
     def _read_roles(self, address: str, block: int) -> Roles:

@@ -8,8 +8,10 @@ the embedded anvil, a Hardhat node or any other EVM node. The transport is injec
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
@@ -18,16 +20,20 @@ import requests
 import rlp
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
+from eth_typing import URI
 from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
+from urllib3.exceptions import NewConnectionError, ReadTimeoutError
 from web3 import Web3
 from web3.exceptions import ContractLogicError, TransactionNotFound, Web3RPCError
 from web3.providers.base import BaseProvider
+from web3.providers.rpc import HTTPProvider
+from web3.types import RPCEndpoint
 
 from registry.artifacts import ContractArtifact
 from registry.chain.abi import AbiCodec
 from registry.chain.journal import TransactionJournal
-from registry.chain.transactions import NonceTakenError, TransactionManager
+from registry.chain.transactions import NonceTakenError, TransactionManager, outcome_unknown
 from registry.domain.chain import BlockHeader, ChainEvent, ChainLog, ContractCall, Receipt
 from registry.errors import (
     BlockNotFoundError,
@@ -108,6 +114,105 @@ def _translating(method: Callable[P, R]) -> Callable[P, R]:
     return translated
 
 
+#: The calls of the operation being served (an API request) that could not reach the chain;
+#: ``None`` outside :func:`one_chance_at_the_chain`.
+_failed_calls: ContextVar[list[ChainUnreachableError] | None] = ContextVar(
+    "dareg_failed_chain_calls", default=None
+)
+
+
+@contextmanager
+def one_chance_at_the_chain() -> Iterator[None]:
+    """While the block runs (an API request, and the threads it runs in with a copy of its
+    context), once a call could not reach the chain every later call fails at once with the
+    same error, without asking the node: the operation fails within one timeout, and nothing is
+    sent to the node after it failed."""
+    token = _failed_calls.set([])
+    try:
+        yield
+    finally:
+        _failed_calls.reset(token)
+
+
+#: Calls that change the chain: never asked twice.
+_NEVER_REPEATED = frozenset({"eth_sendRawTransaction", "eth_sendTransaction"})
+
+#: Bytes read at a time from the node's answer (the deadline is checked between reads).
+_CHUNK = 64 * 1024
+
+
+class BoundedHTTPProvider(HTTPProvider):
+    """web3's HTTP provider with every JSON-RPC call bounded by ``timeout`` seconds and never
+    repeated after a timeout.
+
+    web3's own provider retries a call that timed out or failed to connect (five times, with
+    backoff), ``eth_sendRawTransaction`` included: against a paused node one call took minutes,
+    and a transaction whose request had already reached the node was sent again. Here each call
+    is one HTTP request: connecting takes at most ``timeout``, and so does the whole answer
+    (checked between reads, each read bounded by ``timeout`` too), else ``requests.Timeout``.
+    Only a read whose kept-alive connection the node had closed is asked once more.
+    """
+
+    def __init__(self, endpoint_uri: str, timeout: float) -> None:
+        super().__init__(
+            endpoint_uri,
+            request_kwargs={"timeout": timeout},
+            exception_retry_configuration=None,
+        )
+        self.timeout = timeout
+        self._url = URI(endpoint_uri)
+
+    def _make_request(self, method: RPCEndpoint, request_data: bytes) -> bytes:
+        try:
+            return self._post(method, request_data)
+        except requests.ConnectionError as exc:
+            # a kept-alive connection the node closed meanwhile (a node that was paused drops
+            # its idle connections when it continues): a read is asked again once, on a new
+            # connection; a transaction never (it may have arrived), nor a refused connection
+            if method in _NEVER_REPEATED or isinstance(exc, requests.Timeout):
+                raise
+            if _never_delivered(exc):
+                raise
+            return self._post(method, request_data)
+
+    def _post(self, method: RPCEndpoint, request_data: bytes) -> bytes:
+        deadline = time.monotonic() + self.timeout
+        session = self._request_session_manager.cache_and_return_session(self._url)
+        with session.post(
+            self._url,
+            data=request_data,
+            headers=self.get_request_headers(),
+            timeout=self.timeout,
+            stream=True,
+        ) as response:
+            response.raise_for_status()
+            chunks: list[bytes] = []
+            try:
+                for chunk in response.iter_content(_CHUNK):
+                    chunks.append(chunk)
+                    if time.monotonic() > deadline:
+                        raise requests.ReadTimeout(
+                            f"{method}: the node's answer took longer than {self.timeout} s"
+                        )
+            except requests.ConnectionError as exc:
+                # requests reports a read timeout within the body as a ConnectionError
+                if exc.args and isinstance(exc.args[0], ReadTimeoutError):
+                    raise requests.ReadTimeout(*exc.args) from exc
+                raise
+            return b"".join(chunks)
+
+
+def _never_delivered(exc: BaseException) -> bool:
+    """Whether a failed JSON-RPC request certainly never reached the node: the connection
+    itself was refused or timed out (after that, the node may have received it)."""
+    if isinstance(exc, requests.ConnectTimeout | ConnectionRefusedError):
+        return True
+    if isinstance(exc, requests.ConnectionError) and exc.args:
+        reason = getattr(exc.args[0], "reason", exc.args[0])
+        return isinstance(reason, NewConnectionError | ConnectionRefusedError)
+    return False
+
+
 #: Where a contract object is only used to encode or decode.
 _NO_ADDRESS = "0x" + "00" * 20
 
@@ -122,6 +227,15 @@ class SentCall:
     sender: str
     receipt: Receipt | None
     error: DaregError | None
+
+    @property
+    def tx_hash(self) -> str | None:
+        """The transaction's hash once it was handed to the node: from its receipt, or from
+        the error that stopped the wait for it (its outcome unknown, or reverted)."""
+        if self.receipt is not None:
+            return self.receipt.tx_hash
+        found = None if self.error is None else self.error.details.get("tx_hash")
+        return found if isinstance(found, str) else None
 
 
 #: Called after every :meth:`ChainClient.send`, sent or refused (the access log listens).
@@ -150,8 +264,9 @@ class ChainClient:
         is written before the node sees it (the embedded chain's write-ahead journal,
         registry/chain/journal.py); nothing for other nodes."""
         self.rpc_url = rpc_url
+        self.timeout = timeout
         self._url_setting = url_setting
-        self._w3 = Web3(provider or Web3.HTTPProvider(rpc_url, request_kwargs={"timeout": timeout}))
+        self._w3 = Web3(provider or BoundedHTTPProvider(rpc_url, timeout))
         self._artifacts = {a.name: a for a in artifacts}
         self.codec = AbiCodec(list(artifacts))
         self.transactions = TransactionManager(
@@ -160,6 +275,7 @@ class ChainClient:
             receipt_timeout=receipt_timeout,
             replacements=replacements,
             journal=journal,
+            lock_timeout=timeout,
         )
         self._chain_id: int | None = None
         self._bound: dict[tuple[str, str], Any] = {}
@@ -168,18 +284,39 @@ class ChainClient:
     # --- connectivity ---------------------------------------------------------------------
 
     def _unreachable(self, exc: BaseException) -> ChainUnreachableError:
+        if isinstance(exc, requests.Timeout | TimeoutError) and not isinstance(
+            exc, requests.ConnectTimeout
+        ):
+            return ChainUnreachableError(
+                f"the chain at {self.rpc_url} did not answer within {self.timeout:g} s "
+                "(DAREG_RPC_TIMEOUT); try again later",
+                rpc_url=self.rpc_url,
+                reason="timeout",
+                timeout_seconds=self.timeout,
+            )
         return ChainUnreachableError(
             f"cannot reach the chain at {self.rpc_url} ({type(exc).__name__}); "
             f"start the embedded stack with `dareg up` or point {self._url_setting} at a running "
             "EVM node",
             rpc_url=self.rpc_url,
+            reason="unreachable",
         )
 
     def _guard(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        """``fn(*args, **kwargs)``, a call to the node: a refused connection or a node that did
+        not answer within the timeout is raised as :class:`ChainUnreachableError`."""
+        failed = _failed_calls.get()
+        if failed:
+            first = failed[0]
+            # the node is not asked (no cause): nothing reaches it
+            raise ChainUnreachableError(first.message, **first.details) from None
         try:
             return fn(*args, **kwargs)
         except (requests.ConnectionError, requests.Timeout, ConnectionError, OSError) as exc:
-            raise self._unreachable(exc) from exc
+            error = self._unreachable(exc)
+            if failed is not None:
+                failed.append(error)
+            raise error from exc
 
     def chain_id(self) -> int:
         if self._chain_id is None:
@@ -417,6 +554,10 @@ class ChainClient:
     def _send_raw(self, raw: bytes) -> str:
         try:
             return _hex(self._guard(self._w3.eth.send_raw_transaction, raw))
+        except ChainUnreachableError as exc:
+            if exc.__cause__ is None or _never_delivered(exc.__cause__):
+                raise  # the node was not asked, or refused the connection: nothing was sent
+            raise outcome_unknown(exc, _hex(keccak(raw))) from exc
         except Web3RPCError as exc:
             message = str(exc).lower()
             if any(taken in message for taken in _NONCE_TAKEN):

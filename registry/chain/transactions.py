@@ -44,7 +44,12 @@ from eth_account.signers.local import LocalAccount
 
 from registry.chain.journal import NoJournal, TransactionJournal
 from registry.domain.chain import Receipt
-from registry.errors import ChainError, RequestInFlightError, TransactionNotMinedError
+from registry.errors import (
+    ChainError,
+    ChainUnreachableError,
+    RequestInFlightError,
+    TransactionNotMinedError,
+)
 
 #: Gas margin over the estimate (the pending block may differ a little from the mined one).
 _GAS_MARGIN_NUM, _GAS_MARGIN_DEN = 12, 10
@@ -103,28 +108,83 @@ SignedListener = Callable[[SignedTransaction], None]
 ReceiptListener = Callable[[SignedTransaction, Receipt], None]
 
 
+def outcome_unknown(exc: ChainUnreachableError, tx_hash: str) -> ChainUnreachableError:
+    """``exc``, a call that failed after the signed transaction ``tx_hash`` reached the node
+    (or may have), with the hash and its outcome unknown: the answer names the transaction
+    that may still be carried out, so nothing happens without a record of it."""
+    return ChainUnreachableError(
+        exc.message + f"; transaction {tx_hash} may have reached the node and its outcome is "
+        "unknown (look it up by its hash before trying again)",
+        **{**exc.details, "tx_hash": tx_hash, "outcome": "unknown"},
+    )
+
+
 class _SenderLock:
     """The serialisation of one sender's transactions: a thread lock, and a ``flock`` on
-    ``path`` (with the sender's last sent nonce and hash kept in ``state``) when given."""
+    ``path`` (with the sender's last sent nonce and hash kept in ``state``) when given.
 
-    def __init__(self, path: Path | None) -> None:
+    A holder talks to the node, so behind a node that stopped answering every other writer
+    would wait for it: the wait ends after ``timeout`` seconds, and at once when the holder
+    failed to reach the node meanwhile (asking it again would only cost another timeout)."""
+
+    def __init__(self, path: Path | None, timeout: float | None = None) -> None:
         self.thread_lock = threading.Lock()
         self.path = path
+        self.timeout = timeout
         self.last: tuple[int, str] | None = None  # without a file
+        #: How many holders failed to reach the node.
+        self._failures = 0
 
     @contextmanager
     def held(self) -> Iterator[None]:
-        with self.thread_lock:
-            if self.path is None:
-                yield
-                return
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        failures = self._failures
+        deadline = None if self.timeout is None else time.monotonic() + self.timeout
+        if not self.thread_lock.acquire(timeout=-1 if self.timeout is None else self.timeout):
+            raise self._busy()
+        try:
+            if self._failures != failures:
+                raise ChainUnreachableError(
+                    "the chain stopped answering while this transaction waited for another one "
+                    "of the same sender; try again later",
+                    reason="timeout",
+                    timeout_seconds=self.timeout,
+                )
             try:
-                fcntl.flock(fd, fcntl.LOCK_EX)
-                yield
-            finally:
-                os.close(fd)  # closing releases the lock
+                with self._file_locked(deadline):
+                    yield
+            except ChainUnreachableError:
+                self._failures += 1
+                raise
+        finally:
+            self.thread_lock.release()
+
+    @contextmanager
+    def _file_locked(self, deadline: float | None) -> Iterator[None]:
+        if self.path is None:
+            yield
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | (0 if deadline is None else fcntl.LOCK_NB))
+                    break
+                except BlockingIOError:
+                    if deadline is not None and time.monotonic() >= deadline:
+                        raise self._busy() from None
+                    time.sleep(0.005)
+            yield
+        finally:
+            os.close(fd)  # closing releases the lock
+
+    def _busy(self) -> ChainUnreachableError:
+        return ChainUnreachableError(
+            f"another transaction of the same sender has been waiting for the chain for more "
+            f"than {self.timeout:g} s; try again later",
+            reason="timeout",
+            timeout_seconds=self.timeout,
+        )
 
     @property
     def _state_path(self) -> Path | None:
@@ -171,8 +231,12 @@ class TransactionManager:
         receipt_timeout: float = 30.0,
         replacements: int = 2,
         journal: TransactionJournal | None = None,
+        lock_timeout: float | None = None,
     ) -> None:
+        """``lock_timeout`` bounds the wait for a sender's lock (the RPC timeout: a holder
+        never holds it longer unless the node stopped answering)."""
         self._node = node
+        self._lock_timeout = lock_timeout
         #: the write-ahead journal (registry/chain/journal.py): each signed transaction is
         #: written, synced, before the node sees it, and where it was mined before anyone hears
         self._journal: TransactionJournal = journal or NoJournal()
@@ -201,7 +265,7 @@ class TransactionManager:
             lock = self._locks.get(key)
             if lock is None:
                 path = None if self._lock_dir is None else self._lock_dir / f"{key}.lock"
-                lock = self._locks[key] = _SenderLock(path)
+                lock = self._locks[key] = _SenderLock(path, self._lock_timeout)
             return lock
 
     # --- nonces -----------------------------------------------------------------------------
@@ -298,7 +362,10 @@ class TransactionManager:
         """The receipt of ``first`` or of one of its replacements."""
         sent = [first]
         for attempt in range(self.replacements + 1):
-            found = self._poll(sent, self.receipt_timeout)
+            try:
+                found = self._poll(sent, self.receipt_timeout)
+            except ChainUnreachableError as exc:
+                raise outcome_unknown(exc, sent[-1].tx_hash) from exc
             if found is not None:
                 return self._obtained(*found)
             if attempt == self.replacements:
@@ -319,6 +386,7 @@ class TransactionManager:
             tx_hash=hashes[-1],
             tx_hashes=hashes,
             nonce=first.nonce,
+            outcome="unknown",
         )
 
     def _poll(
@@ -344,7 +412,11 @@ class TransactionManager:
         for listener in self._receipt_listeners:
             listener(signed, receipt)
         if not succeeded:
-            raise ChainError(f"transaction {receipt.tx_hash} reverted without a reason")
+            raise ChainError(
+                f"transaction {receipt.tx_hash} reverted without a reason",
+                tx_hash=receipt.tx_hash,
+                outcome="reverted",
+            )
         return receipt
 
 

@@ -33,7 +33,7 @@ from sqlalchemy import Connection, Engine, delete, func, insert, select, text, u
 
 from registry.db.models import relay_usage_table
 from registry.domain.chain import Receipt
-from registry.errors import ChainError, DaregError, RelayQuotaExceededError
+from registry.errors import ChainError, ChainUnreachableError, DaregError, RelayQuotaExceededError
 
 #: The window both quotas count over.
 QUOTA_WINDOW = timedelta(hours=1)
@@ -74,10 +74,13 @@ class RelayQuota:
         try:
             receipt = send()
         except DaregError as exc:
-            # refused before broadcasting (the contract at estimation, the service's checks):
-            # nothing paid. A ChainError (no receipt in time, a revert without reason, the node
-            # gone) may have cost gas, so it keeps counting.
-            if not isinstance(exc, ChainError):
+            # refused before broadcasting (the contract at estimation, the service's checks, a
+            # node that could not be reached before the transaction went out): nothing paid. A
+            # ChainError naming its transaction (no receipt in time, a revert without reason,
+            # the node gone after sending) may have cost gas, so it keeps counting.
+            if not isinstance(exc, ChainError) or (
+                isinstance(exc, ChainUnreachableError) and "tx_hash" not in exc.details
+            ):
                 self._release(reservation)
             raise
         with self._engine.begin() as connection:
