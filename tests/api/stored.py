@@ -15,6 +15,11 @@ import registry.db.models  # noqa: F401  (every table on the metadata)
 _DATABASE_FILES = ("registry.db", "registry.db-wal", "registry.db-shm", "registry.db-journal")
 
 
+#: Senders' lock files (``var/nonces/``, registry/chain/transactions.py): empty, they hold no
+#: request's data, and the first transaction of a sender creates its own.
+_LOCK_SUFFIX = ".lock"
+
+
 @dataclass(frozen=True)
 class Stored:
     rows: dict[str, int]
@@ -47,6 +52,6 @@ def stored(engine: Engine, var_dir: Path) -> Stored:
     files = {
         str(path.relative_to(var_dir)): 0 if path.name in _DATABASE_FILES else path.stat().st_size
         for path in sorted(var_dir.rglob("*"))
-        if path.is_file()
+        if path.is_file() and not (path.suffix == _LOCK_SUFFIX and path.stat().st_size == 0)
     }
     return Stored(rows, files)

@@ -84,15 +84,16 @@ def test_a_dead_node_is_unreachable_at_once() -> None:
 
 
 def test_writers_queued_behind_a_hung_one_give_up_with_it(sick: SickNode) -> None:
-    """The nonce lock is held while a writer talks to the node: the writers waiting for it
-    stop when the holder's call times out, not one timeout later each."""
+    """A sender's lock is held while a writer talks to the node: the writers of the same
+    sender waiting for it stop when the holder's call times out, not one timeout later each."""
     client = sick.client()
     head = client.head()
     outcomes: dict[int, tuple[float, BaseException | None]] = {}
 
     def nonce_of(index: int) -> None:
-        # an uncached nonce is read from the node under the nonce lock, as a send reads it
-        outcomes[index] = _timed(lambda: client.next_nonce(dev_account(index).address))
+        # the nonce is read from the node under the sender's lock, as a send reads it (the
+        # threads are numbered; the sender is one)
+        outcomes[index] = _timed(lambda: client.next_nonce(dev_account(10).address))
 
     with sick.paused():
         holder = threading.Thread(target=nonce_of, args=(10,))
