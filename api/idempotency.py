@@ -21,6 +21,7 @@ from starlette.datastructures import Headers
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.asgi import read_body, replaying
 from api.deps import AUTHENTICATED
 from registry.errors import DaregError, RequestInFlightError
 from registry.idempotency import IdempotencyStore, KeptAnswer, checked_key, request_hash
@@ -79,14 +80,9 @@ class IdempotencyMiddleware:
         except DaregError as exc:
             await _refusal(exc)(scope, receive, send)
             return
-        body = b""
-        more = True
-        while more:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return
-            body += message.get("body", b"")
-            more = bool(message.get("more_body", False))
+        body = await read_body(receive)
+        if body is None:
+            return  # the client left
         owner = caller_scope(scope)
         fingerprint = request_hash(
             "POST", str(scope.get("path", "")), bytes(scope.get("query_string", b"")), body
@@ -108,14 +104,6 @@ class IdempotencyMiddleware:
     ) -> None:
         """Run the request the key was claimed for; keep its answer, or release the key."""
         answer: dict[str, Any] = {"status": 500, "content_type": None, "body": b""}
-        delivered = False
-
-        async def request() -> Message:
-            nonlocal delivered
-            if delivered:
-                return await receive()
-            delivered = True
-            return {"type": "http.request", "body": body, "more_body": False}
 
         async def keeping(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -126,7 +114,7 @@ class IdempotencyMiddleware:
             await send(message)
 
         try:
-            await self._app(scope, request, keeping)
+            await self._app(scope, replaying(body, receive), keeping)
         except BaseException:
             await anyio.to_thread.run_sync(self._store.release, owner, key)
             raise

@@ -20,8 +20,9 @@ from threading import Lock
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
+from api.asgi import read_body, replaying
 from api.deps import AUTHENTICATED, credential_of
 from registry.context import RegistryContext
 from registry.errors import DaregError
@@ -147,32 +148,18 @@ class BodyLimit:
         if declared.isdigit() and int(declared) > self._max_bytes:
             await self._refuse(scope, receive, send, 413, "body_too_large", self._too_large())
             return
-        body = b""
-        more = True
-        while more:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return
-            body += message.get("body", b"")
-            more = bool(message.get("more_body", False))
-            if len(body) > self._max_bytes:
-                await self._refuse(scope, receive, send, 413, "body_too_large", self._too_large())
-                return
+        body = await read_body(receive, self._max_bytes)
+        if body is None:
+            return  # the client left
+        if len(body) > self._max_bytes:
+            await self._refuse(scope, receive, send, 413, "body_too_large", self._too_large())
+            return
         media = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if media.endswith("json") and json_depth_exceeds(body, self._max_depth):
             problem = f"the JSON body nests deeper than {self._max_depth} levels"
             await self._refuse(scope, receive, send, 400, "json_too_deep", problem)
             return
-        delivered = False
-
-        async def replay() -> Message:
-            nonlocal delivered
-            if delivered:
-                return await receive()
-            delivered = True
-            return {"type": "http.request", "body": body, "more_body": False}
-
-        await self._app(scope, replay, send)
+        await self._app(scope, replaying(body, receive), send)
 
     def _too_large(self) -> str:
         return f"the request body is larger than {self._max_bytes} bytes"
