@@ -57,7 +57,7 @@ class TransactionJournal(Protocol):
         self, raw: bytes, tx_hash: bytes | str, sender: str, nonce: int
     ) -> AbstractContextManager[None]: ...
 
-    def mined(self, tx_hash: bytes | str, block: int, timestamp: int | str | None) -> None: ...
+    def mined(self, tx_hash: bytes | str, block: int, timestamp: int | None) -> None: ...
 
 
 def _hex(value: bytes | str) -> str:
@@ -95,7 +95,7 @@ class NoJournal:
         del raw, tx_hash, sender, nonce
         yield
 
-    def mined(self, tx_hash: bytes | str, block: int, timestamp: int | str | None) -> None:
+    def mined(self, tx_hash: bytes | str, block: int, timestamp: int | None) -> None:
         del tx_hash, block, timestamp
 
 
@@ -114,10 +114,10 @@ class Journal:
     def sending(self, raw: bytes, tx_hash: bytes | str, sender: str, nonce: int) -> Iterator[None]:
         """Journal a signed transaction, synced, and hold the lock while the body sends it.
 
-        When the body raises, the node answered with a refusal or nothing listened (the
-        transaction will never be mined: recorded as refused); when the connection broke or
-        timed out after sending, the outcome is unknown and the entry stays for the replay to
-        settle (docs/durability.md)."""
+        When the body raises, the node answered with a refusal or was never reached (the
+        transaction will never be mined: recorded as refused); when the client's error says
+        the outcome is unknown (the request may have reached the node), the entry stays for the
+        replay to settle (docs/durability.md)."""
         digest = _hex(tx_hash)
         with self.locked():
             self._append(
@@ -133,14 +133,16 @@ class Journal:
             try:
                 yield
             except ChainUnreachableError as exc:
-                if _never_received(exc):  # nothing listened: the node cannot have it
+                # the client tells whether the node may have it (``outcome`` unknown: the
+                # replay settles it) or cannot (the connection refused, the node never asked)
+                if exc.details.get("outcome") != "unknown":
                     self._append({"op": "refused", "hash": digest, "reason": "node not listening"})
                 raise
             except Exception as exc:
                 self._append({"op": "refused", "hash": digest, "reason": str(exc)[:500]})
                 raise
 
-    def mined(self, tx_hash: bytes | str, block: int, timestamp: int | str | None) -> None:
+    def mined(self, tx_hash: bytes | str, block: int, timestamp: int | None) -> None:
         """Record where a journaled transaction was mined (synced before the caller hears);
         ``timestamp`` is the block's time as the receipt gives it (anvil's ``blockTimestamp``)."""
         with self.locked():
@@ -149,7 +151,7 @@ class Journal:
                     "op": "mined",
                     "hash": _hex(tx_hash),
                     "block": block,
-                    "timestamp": _optional_int(timestamp),
+                    "timestamp": timestamp,
                 }
             )
 
@@ -274,26 +276,6 @@ class Journal:
             if isinstance(record, dict):
                 records.append(record)
         return records
-
-
-def _never_received(exc: BaseException) -> bool:
-    """Whether the failure behind ``exc`` is a refused connection (the request never left)."""
-    seen: set[int] = set()
-    pending: list[BaseException] = [exc]
-    while pending:
-        current = pending.pop()
-        if id(current) in seen:
-            continue
-        seen.add(id(current))
-        if isinstance(current, ConnectionRefusedError):
-            return True
-        if type(current).__name__ == "NewConnectionError":  # urllib3: connecting failed
-            return True
-        for linked in (current.__cause__, current.__context__, getattr(current, "reason", None)):
-            if isinstance(linked, BaseException):
-                pending.append(linked)
-        pending.extend(arg for arg in current.args if isinstance(arg, BaseException))
-    return False
 
 
 def _line(record: dict[str, Any]) -> bytes:

@@ -79,14 +79,10 @@ def _die_with_parent() -> None:
 
 
 def rpc_ready(url: str, timeout: float = 1.0) -> bool:
-    body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "eth_chainId", "params": []})
-    request = urllib.request.Request(  # noqa: S310 - the URL is our own loopback node
-        url, data=body.encode(), headers={"Content-Type": "application/json"}
-    )
+    """Whether the node at ``url`` answers JSON-RPC."""
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
-            return bool(json.loads(response.read()).get("result"))
-    except (urllib.error.URLError, OSError, ValueError):
+        return bool(node_rpc(url, "eth_chainId", timeout=timeout))
+    except (ChainError, OSError, ValueError):
         return False
 
 
