@@ -102,10 +102,8 @@ class SignedTransaction:
     raw: bytes
 
 
-#: Called with each signed raw transaction right before it is sent, and with each receipt
-#: obtained (the write-ahead journal's hooks).
+#: Called with each signed raw transaction right before it is sent (after the journal has it).
 SignedListener = Callable[[SignedTransaction], None]
-ReceiptListener = Callable[[SignedTransaction, Receipt], None]
 
 
 def outcome_unknown(exc: ChainUnreachableError, tx_hash: str) -> ChainUnreachableError:
@@ -247,15 +245,10 @@ class TransactionManager:
         self._locks_guard = threading.Lock()
         self.in_flight = InFlight()
         self._signed_listeners: list[SignedListener] = []
-        self._receipt_listeners: list[ReceiptListener] = []
 
     def on_signed(self, listener: SignedListener) -> None:
         """Call ``listener`` with each signed raw transaction right before it is sent."""
         self._signed_listeners.append(listener)
-
-    def on_receipt(self, listener: ReceiptListener) -> None:
-        """Call ``listener`` with each receipt obtained."""
-        self._receipt_listeners.append(listener)
 
     def _lock_of(self, address: str) -> _SenderLock:
         key = address.lower()
@@ -367,7 +360,7 @@ class TransactionManager:
             except ChainUnreachableError as exc:
                 raise outcome_unknown(exc, sent[-1].tx_hash) from exc
             if found is not None:
-                return self._obtained(*found)
+                return self._obtained(*found[1])
             if attempt == self.replacements:
                 break
             with lock.held():
@@ -405,12 +398,9 @@ class TransactionManager:
             time.sleep(min(pause, remaining))
             pause = min(pause * 2, _POLL_MAX)
 
-    def _obtained(self, signed: SignedTransaction, found: tuple[bool, Receipt]) -> Receipt:
-        succeeded, receipt = found
+    def _obtained(self, succeeded: bool, receipt: Receipt) -> Receipt:
         # --- the receipt is obtained ---
         self._journal.mined(receipt.tx_hash, receipt.block_number, receipt.block_timestamp)
-        for listener in self._receipt_listeners:
-            listener(signed, receipt)
         if not succeeded:
             raise ChainError(
                 f"transaction {receipt.tx_hash} reverted without a reason",
