@@ -40,12 +40,14 @@ stable, machine-readable ``code`` (the API returns it; clients may switch on it)
     │   ├── ValuationNotFoundError
     │   ├── ObjectionNotFoundError
     │   ├── AppraiserNotFoundError    an account never accredited
-    │   └── RegistrarNotFoundError
+    │   ├── RegistrarNotFoundError
+    │   └── DocumentSigningCertificateNotFoundError  no signing certificate held for a registrar
     ├── ConflictError (409)
     │   ├── EvidenceAlreadyAnchoredError
     │   ├── VerificationFailedError   a check ran and found no match (CLI exit code 3)
     │   │   └── MirrorDriftError      the SQL mirror differs from the chain (dareg audit)
     │   ├── RegistrarKeyUnavailableError  a registrar must sign, this service holds no key of it
+    │   ├── DocumentSigningKeyUnavailableError  no usable document-signing key (X.509) for a PDF
     │   ├── RelayRequestExpiredError  a forward request past its deadline
     │   ├── StaleRelayRequestError    a forward request whose nonce was used (replay)
     │   ├── RequestInFlightError      the same request is being carried out by another now
@@ -255,6 +257,12 @@ class RegistrarNotFoundError(NotFoundError, code="registrar_not_found"):
     """No registration agency was ever configured under the code."""
 
 
+class DocumentSigningCertificateNotFoundError(
+    NotFoundError, code="document_signing_certificate_not_found"
+):
+    """This service signs no documents of the registrar, so it publishes no certificate for it."""
+
+
 class ConflictError(DaregError, code="conflict", status=409): ...
 
 
@@ -271,6 +279,10 @@ class MirrorDriftError(VerificationFailedError, code="mirror_drift"):
 
 class RegistrarKeyUnavailableError(ConflictError, code="registrar_key_unavailable"):
     """A registrar's signature is needed (a credential) but this service holds none of its keys."""
+
+
+class DocumentSigningKeyUnavailableError(ConflictError, code="document_signing_key_unavailable"):
+    """A PDF must be signed but this service holds no usable document-signing key (X.509)."""
 
 
 class RelayRequestExpiredError(ConflictError, code="relay_request_expired"): ...

@@ -76,6 +76,23 @@ class Settings(BaseSettings):
     credential_keystore_password_file: Path | None = Field(
         default=None, description="file holding the password of DAREG_CREDENTIAL_KEYSTORE"
     )
+    document_signing_key: Path | None = Field(
+        default=None,
+        description="PEM private key (ECDSA or RSA, encrypted or not) the service signs "
+        "certificate PDFs with (PAdES); on a development chain, when unset, a self-signed key "
+        "per registrar is made under var/document-signing/",
+    )
+    document_signing_key_password: SecretStr | None = Field(
+        default=None, description="password of an encrypted DAREG_DOCUMENT_SIGNING_KEY"
+    )
+    document_signing_key_password_file: Path | None = Field(
+        default=None, description="file holding the password of DAREG_DOCUMENT_SIGNING_KEY"
+    )
+    document_signing_certificate: Path | None = Field(
+        default=None,
+        description="PEM X.509 certificate of DAREG_DOCUMENT_SIGNING_KEY, then its chain "
+        "(published at /api/v1/registrars/{code}/document-signing-certificate)",
+    )
     keystore_password: SecretStr | None = Field(
         default=None,
         description="password of a keystore given to the CLI's --key-file when no "
@@ -194,6 +211,11 @@ class Settings(BaseSettings):
         """Where the senders' transaction locks and last nonces are shared by the processes
         using this ``var/`` (the API under ``dareg up`` and ``dareg`` commands)."""
         return self.var_dir / "nonces"
+
+    @cached_property
+    def document_signing_dir(self) -> Path:
+        """Where a development chain's self-signed document-signing keys are kept."""
+        return self.var_dir / "document-signing"
 
     @property
     def cli_session_path(self) -> Path:
