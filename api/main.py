@@ -52,6 +52,7 @@ def create_app(context: RegistryContext) -> FastAPI:
     v1.include_router(applications.router)
     v1.include_router(certificates.router)
     v1.include_router(certificates.metadata_router)
+    v1.include_router(certificates.registrars_router)
     v1.include_router(verify.router)
     v1.include_router(rights.router)
     v1.include_router(rights.regulator_router)

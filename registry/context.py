@@ -22,6 +22,7 @@ from registry.audit.service import AuditService
 from registry.auth.service import AuthService
 from registry.auth.standing import Standing
 from registry.certificates.service import CertificateService
+from registry.certificates.signing_key import DocumentKeys, document_keys
 from registry.chain.client import DEV_ADMIN_INDEX, ChainClient, dev_account
 from registry.chain.clock import ChainClock, WallClock
 from registry.chain.deploy import verify_deployment
@@ -123,6 +124,8 @@ class RegistryContext:
     valuations: ValuationService = field(init=False)
     verification: VerificationService = field(init=False)
     certificates: CertificateService = field(init=False)
+    #: The X.509 keys PDFs are signed with (configured, or self-signed on a development chain).
+    document_keys: DocumentKeys = field(init=False)
     audit: AuditService = field(init=False)
     access_log: AccessLog = field(init=False)
     auth: AuthService = field(init=False)
@@ -168,6 +171,9 @@ class RegistryContext:
         self.verification = VerificationService(
             self.client, self.manifest.chain_id, self.registrations, self.rights, self.valuations
         )
+        self.document_keys = document_keys(
+            self.settings, development=self.manifest.chain_id in DEV_CHAIN_IDS
+        )
         self.certificates = CertificateService(
             self.client,
             self.manifest.chain_id,
@@ -177,6 +183,7 @@ class RegistryContext:
             public_base_url=self.settings.public_url or self.settings.api_url,
             node_modules_dir=self.settings.node_modules_dir,
             registrar_account=self.credential_account,
+            document_keys=self.document_keys,
         )
         self.audit = AuditService(
             self.client,

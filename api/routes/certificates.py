@@ -4,26 +4,28 @@ public verification page (``/verify/{number}``, the QR code's target)."""
 from __future__ import annotations
 
 from html import escape
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Path, Query, Response
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 
 from api.deps import Registry
-from api.schemas.common import ErrorPublic
+from api.schemas.common import ErrorPublic, error_responses
 from registry.certificates import labels
 from registry.certificates.document import CertificateDocument
+from registry.certificates.signing_key import DER_MEDIA_TYPE, PEM_CHAIN_MEDIA_TYPE
 from registry.domain.registration import public_holder
 from registry.errors import (
     CertificateNotFoundError,
     ChainUnreachableError,
     MalformedNumberError,
 )
-from registry.registration.service import METADATA_MEDIA_TYPE
+from registry.registration.service import MAX_REGISTRAR_CODE, METADATA_MEDIA_TYPE
 from registry.verification.service import Verification
 
 router = APIRouter(prefix="/certificates", tags=["certificates"])
 metadata_router = APIRouter(prefix="/metadata", tags=["certificates"])
+registrars_router = APIRouter(prefix="/registrars", tags=["certificates"])
 verify_router = APIRouter(tags=["verification"])
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
@@ -56,10 +58,23 @@ def get_credential(number: str, registry: Registry) -> JSONResponse:
 @router.get(
     "/{number}/pdf",
     response_class=Response,
-    responses={200: {"content": {"application/pdf": {}}}, **_ERRORS},
+    responses={
+        200: {
+            "description": "PDF signed by the registrar (PAdES), the credential attached",
+            "content": {"application/pdf": {}},
+        },
+        **_ERRORS,
+    },
 )
 def get_pdf(number: str, registry: Registry) -> Response:
-    """The certificate as a PDF (Chinese with English subtitles, QR code to /verify/{number})."""
+    """The certificate as a PDF that vouches for itself (Chinese with English subtitles, the
+    standing as of a block, QR code to /verify/{number}): its signed credential attached as
+    ``credential.json``, the whole signed (PAdES) with the registrar's document-signing key,
+    whose certificate ``/registrars/{code}/document-signing-certificate`` publishes.
+
+    409 ``registrar_key_unavailable`` when this service holds no key of the certificate's
+    registrar (the PDF carries its credential); 409 ``document_signing_key_unavailable`` when
+    it holds no document-signing key (``DAREG_DOCUMENT_SIGNING_KEY``)."""
     doc = registry.certificates.document(number)
     body = registry.certificates.pdf(doc)
     return Response(
@@ -68,6 +83,47 @@ def get_pdf(number: str, registry: Registry) -> Response:
         headers={
             "Content-Disposition": (
                 f'inline; filename="dareg-certificate-{doc.certificate_number}.pdf"'
+            )
+        },
+    )
+
+
+@registrars_router.get(
+    "/{code}/document-signing-certificate",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "the X.509 certificate (then its chain) that signs the registrar's "
+            "PDFs: PEM by default, DER with format=der",
+            "content": {PEM_CHAIN_MEDIA_TYPE: {}, DER_MEDIA_TYPE: {}},
+        },
+        **error_responses(404, 422, 503),
+    },
+)
+def get_document_signing_certificate(
+    code: Annotated[int, Path(ge=1, le=MAX_REGISTRAR_CODE, description="registrar code")],
+    registry: Registry,
+    format: Annotated[
+        Literal["pem", "der"],
+        Query(description="pem (the chain, RFC 7468) or der (the signer's certificate)"),
+    ] = "pem",
+) -> Response:
+    """The registrar's document-signing certificate: the trust anchor a PDF validator checks
+    the certificate PDFs' signatures against (its SHA-256 fingerprint is printed in each PDF).
+
+    404 ``document_signing_certificate_not_found`` when this service signs no documents of the
+    registrar (it holds no key of it, or no document-signing key)."""
+    key = registry.certificates.signing_certificate(code)
+    if format == "der":
+        body, media_type, suffix = key.der(), DER_MEDIA_TYPE, "cer"
+    else:
+        body, media_type, suffix = key.pem_chain(), PEM_CHAIN_MEDIA_TYPE, "pem"
+    return Response(
+        body,
+        media_type=media_type,
+        headers={
+            "Content-Disposition": (
+                f'attachment; filename="dareg-registrar-{code}-document-signing.{suffix}"'
             )
         },
     )

@@ -1,8 +1,14 @@
 """The certificate as a PDF (数据资产登记证书): A4, Chinese with English subtitles.
 
-Page 1 is the certificate proper (numbers, asset, holder, registration, status, a QR code that
-leads to the public verification page); page 2 is the annex with every other field (data
-particulars, fingerprint history and evidence, the blockchain record). Text is set in Noto Sans SC
+Page 1 is the certificate proper (numbers, the standing as of a block, asset, holder,
+registration, a QR code that leads to the public verification page); page 2 is the annex with
+every other field (data particulars, fingerprint history and evidence, the blockchain record, the
+digital signature and how to check it). The standing is the document's own
+(:class:`~registry.certificates.standing.Standing`): a certificate that is frozen, pledged, under
+objection, exclusively licensed or no longer in force is never shown as plainly valid. Every link
+and the QR code are built on the registry's public base URL (``DAREG_PUBLIC_URL``). The rendered
+bytes are then attached the credential and signed (:mod:`registry.certificates.pades`). Text is
+set in Noto Sans SC
 (SIL Open Font License 1.1, TrueType outlines) from the npm package
 ``@expo-google-fonts/noto-sans-sc``, which ``scripts/bootstrap`` installs; the glyphs used are
 subset-embedded, so the PDF renders on a machine without any Chinese font.
@@ -12,16 +18,22 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import segno
 from fpdf import FPDF
 from fpdf.enums import Align, MethodReturnValue, WrapMode, XPos, YPos
 
-from registry.certificates import labels
+from registry.certificates import labels, urls
 from registry.certificates.document import CertificateDocument
-from registry.domain.registration import Status, public_holder
+from registry.certificates.standing import (
+    ENCUMBRANCE_LABELS,
+    Encumbrance,
+    Lifecycle,
+    Standing,
+)
+from registry.domain.registration import public_holder
 from registry.errors import ConfigurationError
 from registry.settings import Settings
 
@@ -38,11 +50,34 @@ INK: RGB = (33, 33, 33)
 GREY: RGB = (110, 110, 110)
 BAND: RGB = (235, 239, 246)
 RULE: RGB = (205, 210, 220)
-STATUS_COLOURS: dict[Status, RGB] = {
-    Status.ISSUED: (31, 122, 61),
-    Status.EXPIRED: (191, 110, 16),
-    Status.CANCELLED: (120, 120, 120),
-    Status.REVOKED: RED,
+GREEN: RGB = (31, 122, 61)
+AMBER: RGB = (191, 110, 16)
+STONE: RGB = (120, 120, 120)
+LIFECYCLE_COLOURS: dict[Lifecycle, RGB] = {
+    Lifecycle.IN_FORCE: GREEN,
+    Lifecycle.EXPIRED: AMBER,
+    Lifecycle.CANCELLED: STONE,
+    Lifecycle.REVOKED: RED,
+}
+
+#: What each encumbrance means for whoever relies on the certificate, in words.
+ENCUMBRANCE_WORDS: dict[Encumbrance, labels.Label] = {
+    Encumbrance.FROZEN: (
+        "已被监管机构或法院冻结，冻结期间不得转让、质押或许可",
+        "frozen by a regulator or a court: no transfer, pledge or licence while frozen",
+    ),
+    Encumbrance.PLEDGED: (
+        "已设立质押，担保的贷款尚未清偿",
+        "pledged as security for a loan not yet repaid",
+    ),
+    Encumbrance.UNDER_OBJECTION: (
+        "存在尚未裁决的异议",
+        "under an objection not yet ruled on",
+    ),
+    Encumbrance.EXCLUSIVELY_LICENSED: (
+        "已独占许可他人使用",
+        "exclusively licensed to another party",
+    ),
 }
 
 PAGE_W, PAGE_H = 210.0, 297.0
@@ -55,6 +90,49 @@ LINE = 4.6  # value line height, mm
 
 #: The token URI row of an ended certificate, whose token is burned.
 _BURNED = "— 证书已终止，通证已销毁 / the certificate has ended and its token is burned"
+
+
+@dataclass(frozen=True)
+class SignatureNote:
+    """What the PDF says of its own signature, so a reader can compare: the signer, the SHA-256
+    fingerprint of its certificate and where that certificate is published."""
+
+    signer: str
+    fingerprint: str
+    certificate_url: str
+
+
+def standing_colour(standing: Standing) -> RGB:
+    """Green only when in force and unencumbered; red when frozen; amber when otherwise
+    encumbered; the lifecycle's colour once it has ended."""
+    if not standing.in_force:
+        return LIFECYCLE_COLOURS[standing.lifecycle]
+    if standing.frozen:
+        return RED
+    return AMBER if standing.encumbrances else GREEN
+
+
+def standing_badge(standing: Standing) -> str:
+    """The badge's text: ``有效  VALID`` only for a clear standing, the headline otherwise."""
+    if standing.clear:
+        return "有效  VALID"
+    return standing.headline
+
+
+def as_of(standing: Standing) -> str:
+    """``截至区块 N（2026-12-07 21:40:00 UTC） · as of block N, 2026-12-07 21:40:00 UTC``."""
+    when = f"{standing.as_of_time.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC"
+    return f"截至区块 {standing.as_of_block}（{when}） · as of block {standing.as_of_block}, {when}"
+
+
+def encumbrances_in_words(standing: Standing) -> str:
+    if not standing.encumbrances:
+        return "无 None"
+    return "\n".join(
+        f"{ENCUMBRANCE_LABELS[e][0]}：{ENCUMBRANCE_WORDS[e][0]}\n"
+        f"{ENCUMBRANCE_LABELS[e][1].capitalize()}: {ENCUMBRANCE_WORDS[e][1]}"
+        for e in standing.encumbrances
+    )
 
 
 @dataclass(frozen=True)
@@ -332,13 +410,20 @@ def _essentials(doc: CertificateDocument) -> list[tuple[labels.Label, list[Row]]
                 ),
                 (("发证日期", "Issue date"), _date(doc.issued_at)),
                 (("有效期至", "Valid until"), _date(doc.valid_until)),
-                (("证书状态", "Status"), labels.both(labels.STATUS[doc.status])),
+                (
+                    ("证书状态", "Standing"),
+                    labels.both(labels.STATUS[doc.status])
+                    if doc.standing.clear
+                    else doc.standing.headline,
+                ),
             ],
         ),
     ]
 
 
-def _annex(doc: CertificateDocument) -> list[tuple[labels.Label, list[Row]]]:
+def _annex(
+    doc: CertificateDocument, base_url: str, signature: SignatureNote | None
+) -> list[tuple[labels.Label, list[Row]]]:
     m = doc.metadata
     source = m.data_source
     statements = m.special_statements
@@ -394,7 +479,19 @@ def _annex(doc: CertificateDocument) -> list[tuple[labels.Label, list[Row]]]:
         )
     )
     history = "\n".join(f"第{v.version}版 v{v.version}  {v.fingerprint}" for v in doc.versions)
+    standing = doc.standing
     return [
+        (
+            ("证书状态", "Standing"),
+            [
+                (
+                    ("状态", "Standing"),
+                    labels.both(labels.STATUS[doc.status]) if standing.clear else standing.headline,
+                ),
+                (("权利负担", "Encumbrances"), encumbrances_in_words(standing)),
+                (("状态截至", "As of"), as_of(standing)),
+            ],
+        ),
         (("资产详情", "Asset particulars"), asset_rows),
         (("数据情况", "Data particulars"), data_rows),
         (
@@ -411,11 +508,82 @@ def _annex(doc: CertificateDocument) -> list[tuple[labels.Label, list[Row]]]:
                 (("链标识", "Chain id"), str(doc.chain.chain_id)),
                 (("登记合约", "Registry contract"), doc.chain.contract),
                 (("证书通证", "Token id (ERC-721)"), str(doc.chain.token_id)),
-                (("元数据地址", "Token URI"), doc.chain.token_uri or _BURNED),
+                (("元数据地址（链上）", "Token URI (on chain)"), doc.chain.token_uri or _BURNED),
                 (("核验网址", "Verification URL"), doc.verification_url),
+                (
+                    ("登记元数据", "Registered metadata"),
+                    urls.registered_metadata_url(base_url, doc.certificate_number),
+                ),
             ],
         ),
+        (
+            ("电子签名与核验", "Digital signature and verification"),
+            _signature_rows(doc, base_url, signature),
+        ),
     ]
+
+
+def _signature_rows(
+    doc: CertificateDocument, base_url: str, signature: SignatureNote | None
+) -> list[Row]:
+    number = doc.certificate_number
+    rows: list[Row] = []
+    if signature is not None:
+        rows += [
+            (
+                ("签名者", "Signed by"),
+                f"{signature.signer}\n登记机构文件签名证书（PAdES）"
+                "the registrar's document-signing certificate (PAdES)",
+            ),
+            (("证书指纹", "Certificate SHA-256"), signature.fingerprint),
+            (("签名证书", "Signing certificate"), signature.certificate_url),
+        ]
+    rows += [
+        (
+            ("内嵌凭证", "Embedded credential"),
+            "credential.json（application/vc，可验证凭证，登记机构账户 EIP-712 签名）\n"
+            "the W3C Verifiable Credential signed by the registrar's account (EIP-712)\n"
+            + urls.credential_url(base_url, number),
+        ),
+        (("核验方法", "How to verify"), urls.verify_guide_url(base_url)),
+    ]
+    return rows
+
+
+def _standing_box(pdf: _CertificatePDF, standing: Standing, y: float) -> float:
+    """The standing as of its block, in a box right of the numbers, coloured by severity:
+    ``有效 VALID`` only when nothing is wrong, the bilingual headline otherwise, then the block
+    and time it is as of. Returns the box's bottom."""
+    width = 74.0
+    x = LEFT + WIDTH - width
+    inner = width - 4
+    if standing.clear:
+        lines = [("有效  VALID", 10.5, True)]
+    else:
+        lines = [(standing.headline_zh, 10.0, True), (standing.headline_en.upper(), 7.5, True)]
+    when = f"{standing.as_of_time.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC"
+    lines += [
+        (f"截至区块 {standing.as_of_block} · as of block {standing.as_of_block}", 6.5, False),
+        (when, 6.5, False),
+    ]
+    heights = []
+    for text, size, bold in lines:
+        pdf._font(size, bold=bold)
+        height = pdf.multi_cell(
+            inner, size * 0.45, text, dry_run=True, output=MethodReturnValue.HEIGHT
+        )
+        assert isinstance(height, float | int)
+        heights.append(float(height))
+    total = sum(heights) + 3
+    pdf.set_fill_color(*standing_colour(standing))
+    pdf.rect(x, y, width, total, style="F", round_corners=True, corner_radius=1.5)
+    top = y + 1.5
+    for (text, size, bold), height in zip(lines, heights, strict=True):
+        pdf.set_xy(x + 2, top)
+        pdf._font(size, bold=bold, colour=(255, 255, 255))
+        pdf.multi_cell(inner, size * 0.45, text, align=Align.C)
+        top += height
+    return y + total
 
 
 def _front(pdf: _CertificatePDF, doc: CertificateDocument) -> None:
@@ -445,26 +613,18 @@ def _front(pdf: _CertificatePDF, doc: CertificateDocument) -> None:
     pdf._font(9, colour=GREY)
     pdf.cell(44, 6, "证书编号 Certificate No.")
     pdf._font(13, bold=True)
-    pdf.cell(60, 6, doc.certificate_number)
-    colour = STATUS_COLOURS.get(doc.status, GREY)
-    status = labels.STATUS[doc.status]
-    badge = f"{status[0]}  {status[1].upper()}"
-    pdf._font(9, bold=True, colour=(255, 255, 255))
-    bw = pdf.get_string_width(badge) + 8
-    pdf.set_fill_color(*colour)
-    pdf.rect(LEFT + WIDTH - bw, 49.2, bw, 6.6, style="F", round_corners=True, corner_radius=1.2)
-    pdf.set_xy(LEFT + WIDTH - bw, 49.2)
-    pdf.cell(bw, 6.6, badge, align=Align.C)
+    pdf.cell(50, 6, doc.certificate_number)
     pdf.set_xy(LEFT, 56)
     pdf._font(9, colour=GREY)
     pdf.cell(44, 6, "登记编号 Registration No.")
     pdf._font(11, bold=True)
-    pdf.cell(60, 6, doc.registration_number)
+    pdf.cell(50, 6, doc.registration_number)
+    rule = max(64.5, _standing_box(pdf, doc.standing, 48.5) + 1.5)
 
     pdf.set_draw_color(*GOLD)
     pdf.set_line_width(0.4)
-    pdf.line(LEFT, 64.5, LEFT + WIDTH, 64.5)
-    pdf.set_xy(LEFT, 66.5)
+    pdf.line(LEFT, rule, LEFT + WIDTH, rule)
+    pdf.set_xy(LEFT, rule + 2)
     pdf._font(9)
     pdf.multi_cell(
         WIDTH,
@@ -516,14 +676,22 @@ def _front(pdf: _CertificatePDF, doc: CertificateDocument) -> None:
     )
 
 
-def render_certificate_pdf(doc: CertificateDocument, fonts: CertificateFonts) -> bytes:
-    """The certificate as PDF bytes."""
+def render_certificate_pdf(
+    doc: CertificateDocument,
+    fonts: CertificateFonts,
+    *,
+    base_url: str,
+    signature: SignatureNote | None = None,
+) -> bytes:
+    """The certificate as PDF bytes, its links on ``base_url`` (the public base URL); with
+    ``signature``, the annex names the signer and its certificate's fingerprint (the service
+    signs the result, :func:`registry.certificates.pades.seal_pdf`)."""
     pdf = _CertificatePDF(doc, fonts)
     pdf.set_creation_date(doc.issued_at)
     pdf.add_page()
     _front(pdf, doc)
     pdf.add_page()
-    for label, rows in _annex(doc):
+    for label, rows in _annex(doc, base_url, signature):
         pdf.section(label)
         pdf.rows(rows)
     return bytes(pdf.output())

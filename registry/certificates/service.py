@@ -13,14 +13,14 @@ committed, never in full; docs/privacy.md).
 
 from __future__ import annotations
 
-from dataclasses import KW_ONLY, dataclass
+from dataclasses import KW_ONLY, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from eth_account.signers.local import LocalAccount
 
-from registry.certificates.credential import sign_credential
+from registry.certificates.credential import did_pkh, sign_credential
 from registry.certificates.document import (
     AnchorRef,
     CertificateDocument,
@@ -30,8 +30,10 @@ from registry.certificates.document import (
     VersionRef,
     current_holder,
 )
-from registry.certificates.pdf import fonts_in, render_certificate_pdf
-from registry.certificates.urls import verification_url
+from registry.certificates.pades import seal_pdf
+from registry.certificates.pdf import SignatureNote, fonts_in, render_certificate_pdf
+from registry.certificates.signing_key import DocumentKeys, DocumentSigningKey
+from registry.certificates.urls import document_signing_certificate_url, verification_url
 from registry.chain.client import ChainClient
 from registry.domain.evidence import parse_fingerprint
 from registry.domain.numbers import parse_certificate_number
@@ -46,6 +48,8 @@ from registry.domain.registration import (
 from registry.errors import (
     CertificateNotFoundError,
     ContractRevertError,
+    DocumentSigningCertificateNotFoundError,
+    DocumentSigningKeyUnavailableError,
     NotFoundError,
     RegistrarKeyUnavailableError,
     VerificationFailedError,
@@ -79,6 +83,9 @@ class CertificateService:
     registrar_account: LocalAccount | None
     """The registrar staff key this service signs credentials with (``DAREG_CREDENTIAL_KEY``);
     never the operator, which holds no role."""
+    document_keys: DocumentKeys = field(default_factory=DocumentKeys)
+    """The X.509 keys it signs PDFs with (``DAREG_DOCUMENT_SIGNING_KEY``, or self-signed ones on
+    a development chain), for the registrar its credential account belongs to."""
 
     # --- the document ---------------------------------------------------------------------
 
@@ -221,16 +228,76 @@ class CertificateService:
         parse_certificate_number(number)  # a mistyped number never reaches the chain
         head = self.client.block("latest")
         doc = self.document(number, block=head.number)
-        signer = self.registrar_signer(doc.registrar.code, head.number)
+        return self.credential_of(doc, created=created)
+
+    def credential_of(
+        self, doc: CertificateDocument, *, created: datetime | None = None
+    ) -> dict[str, Any]:
+        """The signed credential of ``doc`` (a document this service made, as of its block
+        ``doc.standing.as_of_block``); ``created`` defaults to the registry's clock."""
+        block = doc.standing.as_of_block
+        signer = self.registrar_signer(doc.registrar.code, block)
         if created is None:
-            created = max(datetime.now(tz=UTC), datetime.fromtimestamp(head.timestamp, tz=UTC))
+            created = max(datetime.now(tz=UTC), doc.standing.as_of_time)
         return sign_credential(doc, signer, created)
 
-    # --- the PDF and the verify page ------------------------------------------------------
+    # --- the PDF and its signing key ------------------------------------------------------
+
+    def document_signing_key(self, registrar_code: int) -> DocumentSigningKey:
+        """The X.509 key this service signs registrar ``registrar_code``'s PDFs with: only while
+        its credential account is one of the registrar's accounts on chain (else 409
+        ``registrar_key_unavailable``), and only if it holds one (else 409
+        ``document_signing_key_unavailable``: a production service without
+        ``DAREG_DOCUMENT_SIGNING_KEY``). On a development chain it is made the first time."""
+        account = self.registrar_signer(registrar_code)
+        return self.document_keys.for_registrar(
+            registrar_code,
+            name=self.registrations.registrars.name(registrar_code),
+            signer_did=did_pkh(self.chain_id, account.address),
+            now=datetime.now(tz=UTC),
+        )
+
+    def signing_certificate(self, registrar_code: int) -> DocumentSigningKey:
+        """The registrar's published document-signing certificate (the key is not used);
+        :class:`DocumentSigningCertificateNotFoundError` when this service signs none of its
+        documents."""
+        try:
+            return self.document_signing_key(registrar_code)
+        except (RegistrarKeyUnavailableError, DocumentSigningKeyUnavailableError) as exc:
+            raise DocumentSigningCertificateNotFoundError(
+                f"this service holds no document-signing certificate of registrar "
+                f"{registrar_code}: {exc.message}",
+                registrar_code=registrar_code,
+            ) from None
 
     def pdf(self, doc: CertificateDocument) -> bytes:
-        """``doc`` as a PDF (fonts looked up now: a missing font fails this call only)."""
-        return render_certificate_pdf(doc, fonts_in(self.node_modules_dir))
+        """``doc`` as a PDF that vouches for itself: the certificate rendered (fonts looked up
+        now: a missing font fails this call only), its signed credential attached (made from
+        the same ``doc``, so both are as of one block), the whole signed with the registrar's
+        document-signing key (PAdES). 409 ``registrar_key_unavailable`` or
+        ``document_signing_key_unavailable`` when the service cannot sign for its registrar."""
+        fonts = fonts_in(self.node_modules_dir)
+        created = max(datetime.now(tz=UTC), doc.standing.as_of_time)
+        credential = self.credential_of(doc, created=created)
+        key = self.document_signing_key(doc.registrar.code)
+        key.check_valid_at(datetime.now(tz=UTC))
+        note = SignatureNote(
+            signer=key.subject,
+            fingerprint=key.fingerprint,
+            certificate_url=document_signing_certificate_url(
+                self.public_base_url, doc.registrar.code
+            ),
+        )
+        rendered = render_certificate_pdf(doc, fonts, base_url=self.public_base_url, signature=note)
+        return seal_pdf(
+            rendered,
+            credential=credential,
+            key=key,
+            location=doc.registrar.name or f"registrar {doc.registrar.code}",
+            created=created,
+        )
+
+    # --- the verify page ------------------------------------------------------------------
 
     def verify_page(self, number: str) -> VerifyPage:
         """The certificate and the financier's answer for ``/verify/{number}``, both read at the

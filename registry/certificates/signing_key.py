@@ -86,7 +86,11 @@ class DocumentSigningKey:
 
     @property
     def subject(self) -> str:
-        return self.certificate.subject.rfc4514_string()
+        """The signer's name as written: ``CN=…, O=…, OU=…``."""
+        return ", ".join(
+            f"{attribute.rfc4514_attribute_name}={attribute.value!s}"
+            for attribute in self.certificate.subject
+        )
 
     def check_valid_at(self, moment: datetime) -> None:
         """Raise :class:`DocumentSigningKeyUnavailableError` unless the certificate is valid at

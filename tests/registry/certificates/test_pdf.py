@@ -50,13 +50,14 @@ def _fonts(pdf: bytes) -> list[dict[str, Any]]:
 
 
 def test_pdf_has_the_fields_in_chinese_and_an_embedded_font(
-    ctx: RegistryContext, certificate: str
+    signing_ctx: RegistryContext, certificate: str
 ) -> None:
+    ctx = signing_ctx
     doc = ctx.certificates.document(certificate)
     pdf = _pdf(ctx, doc)
     assert pdf.startswith(b"%PDF-")
     reader = PdfReader(io.BytesIO(pdf))
-    assert len(reader.pages) == 2
+    assert len(reader.pages) == 3  # the certificate, the annex and its signature section
     width, height = reader.pages[0].mediabox.width, reader.pages[0].mediabox.height
     assert (round(float(width)), round(float(height))) == (595, 842)  # A4 in points
 
@@ -97,7 +98,10 @@ def test_pdf_has_the_fields_in_chinese_and_an_embedded_font(
     assert len(pdf) < 300_000  # subset, not the 10 MB font
 
 
-def test_qr_code_decodes_to_the_verification_url(ctx: RegistryContext, certificate: str) -> None:
+def test_qr_code_decodes_to_the_verification_url(
+    signing_ctx: RegistryContext, certificate: str
+) -> None:
+    ctx = signing_ctx
     doc = ctx.certificates.document(certificate)
     pdf = pypdfium2.PdfDocument(_pdf(ctx, doc))
     image = pdf[0].render(scale=3).to_pil()
@@ -106,7 +110,10 @@ def test_qr_code_decodes_to_the_verification_url(ctx: RegistryContext, certifica
     assert codes[0].format == zxingcpp.BarcodeFormat.QRCode
 
 
-def test_status_and_long_text(ctx: RegistryContext, chain: ChainClient, certificate: str) -> None:
+def test_status_and_long_text(
+    signing_ctx: RegistryContext, chain: ChainClient, certificate: str
+) -> None:
+    ctx = signing_ctx
     reg = ctx.registrations.by_certificate_number(certificate)
     ctx.registrations.cancel(reg.id, "持有人申请注销", dev_account(1))
     cancelled = ctx.certificates.document(certificate)
@@ -120,7 +127,7 @@ def test_status_and_long_text(ctx: RegistryContext, chain: ChainClient, certific
         update={"metadata": cancelled.metadata.model_copy(update={"description": long})}
     )
     pdf = _pdf(ctx, doc)
-    assert len(PdfReader(io.BytesIO(pdf)).pages) >= 3  # the annex flows on
+    assert len(PdfReader(io.BytesIO(pdf)).pages) >= 4  # the annex flows on
     assert "结束标记" in _text(pdf)
 
 
