@@ -56,6 +56,7 @@ PUBLIC = {
     "POST /api/v1/verify/{number}/data",
     "GET /verify/{number}",
     "GET /api/v1/registrars/{code}",
+    "GET /api/v1/registrars/{code}/document-signing-certificate",
     "GET /api/v1/licences",
     "GET /api/v1/licences/{licence_id}",
     "GET /api/v1/licences/{licence_id}/policy",

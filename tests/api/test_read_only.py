@@ -123,6 +123,10 @@ def _calls(ctx: RegistryContext, market: Market) -> dict[str, list[Call]]:
         # The market files no objection: both apps answer 404 alike.
         f"{v1}/objections/{{objection_id}}": [Call(f"{v1}/objections/1")],
         f"{v1}/registrars/{{code}}": [Call(f"{v1}/registrars/{REGISTRAR_CODE}")],
+        # The service's credential account is not the market registrar's: 404 in both apps.
+        f"{v1}/registrars/{{code}}/document-signing-certificate": [
+            Call(f"{v1}/registrars/{REGISTRAR_CODE}/document-signing-certificate")
+        ],
         f"{v1}/certificates/{{number}}": [Call(f"{v1}/certificates/{certificate_b}")],
         f"{v1}/certificates/{{number}}/credential": [
             Call(f"{v1}/certificates/{certificate_b}/credential")
