@@ -18,6 +18,7 @@ from registry.chain.client import ChainClient, dev_account
 from registry.context import RegistryContext
 from registry.errors import ConfigurationError
 from registry.settings import Settings
+from tests.registry.registration.conftest import registrar, travel
 
 
 def _pdf(ctx: RegistryContext, doc: CertificateDocument) -> bytes:
@@ -135,3 +136,33 @@ def test_missing_font_is_a_clear_configuration_error(tmp_path: Path) -> None:
     settings = Settings(node_modules_dir=tmp_path)
     with pytest.raises(ConfigurationError, match="scripts/bootstrap"):
         certificate_fonts(settings)
+
+
+def _squashed_text(pdf: bytes) -> str:
+    """The text PDFium extracts (another reader than pypdf), without white space."""
+    document = pypdfium2.PdfDocument(pdf)
+    return "".join("".join(page.get_textpage().get_text_range() for page in document).split())
+
+
+@pytest.mark.parametrize("ending", ["revoked", "expired"])
+def test_an_ended_certificate_states_its_standing_as_of_its_block(
+    signing_ctx: RegistryContext, chain: ChainClient, certificate: str, ending: str
+) -> None:
+    ctx = signing_ctx
+    reg = ctx.registrations.by_certificate_number(certificate)
+    if ending == "revoked":
+        ctx.registrations.revoke(reg.id, 2, "复核发现数据来源授权已失效", registrar())
+        words = ["已撤销", "Revoked"]
+    else:
+        travel(chain, 4 * 365 * 86_400)  # past the three years of validity
+        words = ["已过期", "Expired"]
+    doc = ctx.certificates.document(certificate)
+    assert doc.standing.lifecycle.value == ending
+    text = _squashed_text(_pdf(ctx, doc))
+    for word in words:
+        assert word in text
+    assert "".join(doc.standing.headline.split()) in text
+    assert f"截至区块{doc.standing.as_of_block}" in text
+    assert f"asofblock{doc.standing.as_of_block}" in text
+    assert "VALID" not in text
+    assert "有效" not in text.replace("有效期至", "")  # "valid until" is the only 有效 left
