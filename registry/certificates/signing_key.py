@@ -46,6 +46,9 @@ log = logging.getLogger(__name__)
 #: The keys a PAdES signature here may be made with.
 SigningPrivateKey = ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey
 
+#: The curves PAdES validators accept for ECDSA (NIST P-256, P-384, P-521).
+_CURVES = frozenset({"secp256r1", "secp384r1", "secp521r1"})
+
 #: How long a development certificate is valid: longer than any certificate it vouches for.
 DEVELOPMENT_VALIDITY = timedelta(days=3653)
 
@@ -128,7 +131,13 @@ def load_document_key(
         ) from None
     except Exception:  # an unsupported algorithm (cryptography's own errors)
         raise ValueError(f"{name}: the private key is of an unsupported kind") from None
-    if not isinstance(key, ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey):
+    if isinstance(key, rsa.RSAPrivateKey):
+        if key.key_size < 2048:
+            raise ValueError(f"{name}: an RSA key needs 2048 bits or more ({key.key_size})")
+    elif isinstance(key, ec.EllipticCurvePrivateKey):
+        if key.curve.name not in _CURVES:
+            raise ValueError(f"{name}: ECDSA keys on P-256, P-384 or P-521 only")
+    else:
         raise ValueError(f"{name}: the key must be an ECDSA or RSA key")
     try:
         chain = tuple(x509.load_pem_x509_certificates(certificates_pem))

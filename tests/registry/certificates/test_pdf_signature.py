@@ -342,6 +342,8 @@ def _issued_of(directory: Path) -> bytes:
         ("certificate only", "DAREG_DOCUMENT_SIGNING_KEY is not"),
         ("two passwords", "not both"),
         ("missing file", "does not exist"),
+        ("a weak RSA key", "2048 bits or more"),
+        ("an Ethereum curve", "P-256, P-384 or P-521 only"),
     ],
 )
 def test_a_misconfigured_key_stops_the_service_naming_the_variable(
@@ -374,6 +376,14 @@ def test_a_misconfigured_key_stops_the_service_naming_the_variable(
         fields["document_signing_key_password"] = "s3cret-password"
     elif problem == "missing file":
         fields["document_signing_key"] = tmp_path / "absent.pem"
+    elif problem in ("a weak RSA key", "an Ethereum curve"):
+        other = (
+            rsa.generate_private_key(public_exponent=65537, key_size=1024)
+            if problem == "a weak RSA key"
+            else ec.generate_private_key(ec.SECP256K1())
+        )
+        key_file.write_bytes(_pem(other, b"s3cret-password"))
+        cert_file.write_bytes(_issued(other))
     with pytest.raises(ConfigurationError, match=message) as info:
         configured_document_key(Settings(**fields))
     assert "DAREG_DOCUMENT_SIGNING" in info.value.message
