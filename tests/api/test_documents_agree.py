@@ -17,6 +17,7 @@ from fastapi.testclient import TestClient
 
 from api.main import create_app
 from registry.certificates.standing import Encumbrance, Lifecycle
+from tests.contracts.test_cast_reads import cast_call
 from tests.demo_registry import SeededDemo, seeded_demo
 
 pytestmark = pytest.mark.slow
@@ -72,3 +73,30 @@ def test_the_json_answer_and_page_agree(apps: Apps, key: str) -> None:
     ] in headline
     if lifecycle is not Lifecycle.IN_FORCE or encumbrances:
         assert "banner good" not in page
+
+
+#: statusOf's enum values (IDataAssetRegistry.Status) for the lifecycles, as the guide lists them
+_STATUS_OF = {
+    Lifecycle.IN_FORCE: 6,
+    Lifecycle.CANCELLED: 7,
+    Lifecycle.REVOKED: 8,
+    Lifecycle.EXPIRED: 9,
+}
+
+
+@pytest.mark.parametrize("key", list(EXPECTED))
+def test_cast_reads_the_same_standing_as_the_guide_says(apps: Apps, key: str) -> None:
+    """docs/verify-offline.md section 1, with Foundry's cast: the chain says what the documents
+    say."""
+    _, lifecycle, encumbrances = EXPECTED[key]
+    ctx = apps.demo.ctx
+    url = ctx.client.rpc_url
+    registry = ctx.manifest.address_of("DataAssetRegistry")
+    agent = ctx.manifest.address_of("TransferAgent")
+    number = apps.demo.number(key)
+    token = cast_call(url, registry, "idOfCertificateNumber(uint64)(uint256)", number)
+    status = cast_call(url, registry, "statusOf(uint256)(uint8)", token)
+    assert int(status) == _STATUS_OF[lifecycle]
+    pledge, frozen = cast_call(url, agent, "encumbrance(uint256)(uint256,bool)", token).split()
+    assert (int(pledge) != 0) == (Encumbrance.PLEDGED in encumbrances)
+    assert (frozen == "true") == (Encumbrance.FROZEN in encumbrances)
