@@ -44,9 +44,10 @@ class SeededDemo:
 
 
 @contextmanager
-def seeded_demo(var: Path) -> Iterator[SeededDemo]:
+def seeded_demo(var: Path, *, public_url: str | None = None) -> Iterator[SeededDemo]:
     """Seed the demo on a fresh anvil whose clock starts months back (as ``dareg up --demo``),
-    index it, and yield it; the node stops on exit."""
+    index it, and yield it; the node stops on exit. ``public_url`` is ``DAREG_PUBLIC_URL``
+    (the contracts are deployed with it as the tokenURI base)."""
     base = Settings()
     node = AnvilNode(
         anvil_binary(base.node_modules_dir),
@@ -58,7 +59,12 @@ def seeded_demo(var: Path) -> Iterator[SeededDemo]:
     )
     node.start()
     try:
-        settings = Settings(var_dir=var, rpc_url=node.url, database_url=f"sqlite:///{var}/r.db")
+        settings = Settings(
+            var_dir=var,
+            rpc_url=node.url,
+            database_url=f"sqlite:///{var}/r.db",
+            public_url=public_url,
+        )
         client: ChainClient = make_client(settings)
         manifest = deploy_all(
             client,

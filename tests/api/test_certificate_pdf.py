@@ -1,13 +1,15 @@
 """The signed PDF of the demo's certificates over HTTP, checked with tools nobody here wrote.
 
-The demo registry is seeded on a chain of its own, with ``DAREG_PUBLIC_URL`` set to a public
-address. For its frozen certificate (the port data, frozen by a court after its sale) and its
-pledged one (the vessel calls, pledged to the bank), and for a certificate in force with nothing
-against it: pyHanko validates the PDF's signature against the certificate the app publishes
-(fetched as PEM and as DER), the attached credential verifies and is the certificate's, the
-text PDFium extracts (and poppler's ``pdftotext``, where installed) states the standing and the
-block it is as of and never "VALID" for an encumbered certificate, and the QR code (decoded by
-ZXing) and every link lead to the public address, never to a loopback one.
+The demo registry (tests/demo_registry.py) is seeded with ``DAREG_PUBLIC_URL`` set to a public
+address, and served by two services: one holding registrar 440's keys, one registrar 442's (a
+PDF carries its registrar's credential and signature). For the frozen certificate (the port
+data, frozen by a court after its sale), the pledged one (the vessel calls), the revoked one
+(the typhoon records), the expired one (the weather observations) and, as the control, one in
+force with nothing against it: pyHanko validates the PDF's signature against the certificate
+the app publishes (fetched as PEM and as DER), the attached credential verifies and is the
+certificate's, the text PDFium extracts (and poppler's ``pdftotext``, where installed) states
+the standing and the block it is as of and never "VALID" unless nothing is wrong, and the QR
+code (decoded by ZXing) and every link lead to the public address, never to a loopback one.
 """
 
 from __future__ import annotations
@@ -34,80 +36,51 @@ from pyhanko_certvalidator import ValidationContext
 
 from api.main import create_app
 from registry.certificates.credential import verify_credential
-from registry.chain.client import DEV_ADMIN_INDEX, ChainClient, dev_account
-from registry.chain.deploy import deploy_all
-from registry.chain.node import AnvilNode, anvil_binary
-from registry.context import RegistryContext, current_artifacts_hash, make_client
-from registry.db.engine import migrate
-from registry.demo import history_start, seed_demo
-from registry.settings import Settings
-from tests.conftest import free_port
+from tests.demo_registry import SeededDemo, seeded_demo
 
 pytestmark = pytest.mark.slow
 
 PUBLIC = "https://registry.example.cn"
-REGISTRAR = 440  # the demo's registrar whose staff key the service holds (DEV_CREDENTIAL_INDEX)
+
+#: demo dataset -> (registrar, words the PDF must show for its standing)
+ENCUMBERED_OR_ENDED: dict[str, tuple[int, list[str]]] = {
+    "port": (440, ["有效·已冻结", "INFORCE·FROZEN", "已被监管机构或法院冻结"]),
+    "vessels": (440, ["有效·已质押", "INFORCE·PLEDGED", "已设立质押"]),
+    "typhoon": (442, ["已撤销", "REVOKED"]),
+    "weather": (442, ["已过期", "EXPIRED"]),
+}
 
 
 @dataclass(frozen=True)
 class Demo:
-    client: TestClient
-    ctx: RegistryContext
-    numbers: dict[str, str]  # demo dataset key -> certificate number
+    demo: SeededDemo
+    by_registrar: dict[int, TestClient]
+
+    def number(self, key: str) -> str:
+        return self.demo.number(key)
 
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
-    """The demo registry on a chain of its own, its public base URL set, and an API on it."""
     var = tmp_path_factory.mktemp("demo-pdf") / "var"
-    base = Settings()
-    node = AnvilNode(
-        anvil_binary(base.node_modules_dir),
-        host="127.0.0.1",
-        port=free_port(),
-        chain_id=31337,
-        state_path=None,
-        genesis_timestamp=history_start(),
-    )
-    node.start()
-    try:
-        settings = Settings(
-            var_dir=var,
-            rpc_url=node.url,
-            database_url=f"sqlite:///{var}/r.db",
-            public_url=PUBLIC,
-        )
-        client: ChainClient = make_client(settings)
-        manifest = deploy_all(
-            client,
-            dev_account(0),
-            dev_account(DEV_ADMIN_INDEX).address,
-            current_artifacts_hash(settings),
-            settings.token_base_uri,
-        )
-        manifest.save(settings.manifest_path)
-        migrate(settings.effective_database_url)
-        ctx = RegistryContext.open(settings, client=client)
-        assert seed_demo(ctx, var / "demo") is not None
-        seeded = json.loads((var / "demo" / "registrants.json").read_text(encoding="utf-8"))
-        numbers = {
-            key: r["certificate_number"]
-            for key, r in seeded["registrations"].items()
-            if r["certificate_number"]
-        }
-        with TestClient(create_app(ctx)) as api:
-            yield Demo(api, ctx, numbers)
-        ctx.engine.dispose()
-    finally:
-        node.stop()
+    with seeded_demo(var, public_url=PUBLIC) as seeded:
+        ctx442 = seeded.registrar_context(442)
+        try:
+            with (
+                TestClient(create_app(seeded.ctx)) as api440,
+                TestClient(create_app(ctx442)) as api442,
+            ):
+                yield Demo(seeded, {440: api440, 442: api442})
+        finally:
+            ctx442.engine.dispose()
 
 
-def _published(demo: Demo) -> bytes:
-    url = f"/api/v1/registrars/{REGISTRAR}/document-signing-certificate"
-    pem = demo.client.get(url)
+def _published(api: TestClient, code: int) -> bytes:
+    url = f"/api/v1/registrars/{code}/document-signing-certificate"
+    pem = api.get(url)
     assert pem.status_code == 200, pem.text
     assert pem.headers["content-type"] == "application/pem-certificate-chain"
-    der = demo.client.get(url, params={"format": "der"})
+    der = api.get(url, params={"format": "der"})
     assert der.status_code == 200
     assert der.headers["content-type"] == "application/pkix-cert"
     # the two forms are the same certificate
@@ -116,8 +89,8 @@ def _published(demo: Demo) -> bytes:
     return pem.content
 
 
-def _pdf(demo: Demo, number: str) -> bytes:
-    response = demo.client.get(f"/api/v1/certificates/{number}/pdf")
+def _pdf(api: TestClient, number: str) -> bytes:
+    response = api.get(f"/api/v1/certificates/{number}/pdf")
     assert response.status_code == 200, response.text
     assert response.headers["content-type"] == "application/pdf"
     return response.content
@@ -156,36 +129,27 @@ def _credential(pdf: bytes) -> dict[str, Any]:
     return credential
 
 
-@pytest.mark.parametrize(
-    ("key", "words"),
-    [
-        ("port", ["已冻结", "frozen"]),
-        ("vessels", ["已质押", "pledged"]),
-    ],
-)
-def test_an_encumbered_certificate_is_signed_and_never_called_valid(
-    demo: Demo, key: str, words: list[str], tmp_path: Any
+@pytest.mark.parametrize("key", list(ENCUMBERED_OR_ENDED))
+def test_an_encumbered_or_ended_certificate_is_signed_and_never_called_valid(
+    demo: Demo, key: str, tmp_path: Any
 ) -> None:
-    number = demo.numbers[key]
-    standing = demo.client.get(f"/api/v1/certificates/{number}").json()["standing"]
-    assert standing["lifecycle"] == "in_force"
-    pdf = _pdf(demo, number)
-    status = _validated(pdf, _published(demo))
+    code, words = ENCUMBERED_OR_ENDED[key]
+    api = demo.by_registrar[code]
+    number = demo.number(key)
+    standing = api.get(f"/api/v1/certificates/{number}").json()["standing"]
+    pdf = _pdf(api, number)
+    status = _validated(pdf, _published(api, code))
     assert status.bottom_line
     assert status.coverage.name == "ENTIRE_FILE"
     assert status.docmdp_ok
 
     credential = _credential(pdf)
     assert credential["credentialSubject"]["certificateNumber"] == number
-    ok, reason = verify_credential(credential, demo.ctx.registrations)
+    ok, reason = verify_credential(credential, demo.demo.ctx.registrations)
     assert ok, reason
 
-    doc = demo.ctx.certificates.document(number)
-    assert doc.standing.as_of_block == standing["as_of_block"]  # nothing moved meanwhile
-    headline = "".join(doc.standing.headline.split())
     block = standing["as_of_block"]
     for text in _texts(pdf, tmp_path):
-        assert headline in text
         for word in words:
             assert word in text
         assert f"截至区块{block}" in text
@@ -198,19 +162,20 @@ def test_an_encumbered_certificate_is_signed_and_never_called_valid(
 
 def test_a_clear_certificate_says_valid(demo: Demo, tmp_path: Any) -> None:
     """The control: a certificate in force with nothing against it shows the green badge."""
-    number = demo.numbers["arcades"]
-    doc = demo.ctx.certificates.document(number)
-    assert doc.standing.clear
-    pdf = _pdf(demo, number)
-    assert _validated(pdf, _published(demo)).bottom_line
+    api = demo.by_registrar[440]
+    number = demo.number("arcades")
+    standing = api.get(f"/api/v1/certificates/{number}").json()["standing"]
+    assert (standing["lifecycle"], standing["encumbrances"]) == ("in_force", [])
+    pdf = _pdf(api, number)
+    assert _validated(pdf, _published(api, 440)).bottom_line
     for text in _texts(pdf, tmp_path):
         assert "有效VALID" in text
-        assert f"asofblock{doc.standing.as_of_block}" in text
+        assert f"asofblock{standing['as_of_block']}" in text
 
 
 def test_the_qr_code_and_every_link_use_the_public_url(demo: Demo, tmp_path: Any) -> None:
-    number = demo.numbers["port"]
-    pdf = _pdf(demo, number)
+    number = demo.number("port")
+    pdf = _pdf(demo.by_registrar[440], number)
     image = pypdfium2.PdfDocument(pdf)[0].render(scale=3).to_pil()
     codes = zxingcpp.read_barcodes(image)
     assert [c.text for c in codes] == [f"{PUBLIC}/verify/{number}"]
@@ -218,25 +183,33 @@ def test_the_qr_code_and_every_link_use_the_public_url(demo: Demo, tmp_path: Any
         origins = re.findall(r"https?://[A-Za-z0-9.:-]+", text)
         assert len(origins) >= 6  # token URI, verification page, metadata, certificate, …
         assert set(origins) == {PUBLIC}, origins
-        assert f"{PUBLIC}/api/v1/registrars/{REGISTRAR}/document-signing-certificate" in text
+        assert f"{PUBLIC}/api/v1/registrars/440/document-signing-certificate" in text
         assert f"{PUBLIC}/docs/verify-offline" in text
 
 
+def test_each_registrar_signs_with_its_own_certificate(demo: Demo) -> None:
+    """The two services publish different certificates, each naming its registrar's
+    credential account; a PDF of one does not validate against the other's."""
+    pem440 = _published(demo.by_registrar[440], 440)
+    pem442 = _published(demo.by_registrar[442], 442)
+    assert pem440 != pem442
+    pdf = _pdf(demo.by_registrar[442], demo.number("typhoon"))
+    assert _validated(pdf, pem442).bottom_line
+    assert not _validated(pdf, pem440).trusted
+
+
 def test_the_pdf_of_another_registrars_certificate_needs_its_key(demo: Demo) -> None:
-    """The typhoon data was registered (and revoked) at registrar 442, whose key this service
-    does not hold: no PDF (it would carry the registrar's credential), and no certificate of
-    442 is published."""
-    number = demo.numbers["typhoon"]
-    refused = demo.client.get(f"/api/v1/certificates/{number}/pdf")
+    """The service holding registrar 440's keys makes no PDF of registrar 442's certificate (it
+    would carry that registrar's credential) and publishes no certificate of 442."""
+    api = demo.by_registrar[440]
+    refused = api.get(f"/api/v1/certificates/{demo.number('typhoon')}/pdf")
     assert refused.status_code == 409
     assert refused.json()["error"]["code"] == "registrar_key_unavailable"
-    missing = demo.client.get("/api/v1/registrars/442/document-signing-certificate")
+    missing = api.get("/api/v1/registrars/442/document-signing-certificate")
     assert missing.status_code == 404
     assert missing.json()["error"]["code"] == "document_signing_certificate_not_found"
     for code in ("0", "1000", "x"):
-        bad = demo.client.get(f"/api/v1/registrars/{code}/document-signing-certificate")
+        bad = api.get(f"/api/v1/registrars/{code}/document-signing-certificate")
         assert bad.status_code == 422
-    wrong = demo.client.get(
-        f"/api/v1/registrars/{REGISTRAR}/document-signing-certificate", params={"format": "p12"}
-    )
+    wrong = api.get("/api/v1/registrars/440/document-signing-certificate", params={"format": "p12"})
     assert wrong.status_code == 422
