@@ -95,11 +95,15 @@ class DocumentSigningKey:
             for attribute in self.certificate.subject
         )
 
+    def valid_at(self, moment: datetime) -> bool:
+        cert = self.certificate
+        return bool(cert.not_valid_before_utc <= moment <= cert.not_valid_after_utc)
+
     def check_valid_at(self, moment: datetime) -> None:
         """Raise :class:`DocumentSigningKeyUnavailableError` unless the certificate is valid at
         ``moment`` (a PDF signed outside its validity would fail every validator)."""
         cert = self.certificate
-        if not cert.not_valid_before_utc <= moment <= cert.not_valid_after_utc:
+        if not self.valid_at(moment):
             raise DocumentSigningKeyUnavailableError(
                 f"the document-signing certificate ({self.subject}) is valid from "
                 f"{cert.not_valid_before_utc:%Y-%m-%d} to {cert.not_valid_after_utc:%Y-%m-%d}, "
@@ -342,10 +346,12 @@ class DocumentKeys:
         self, code: int, *, name: str | None, signer_did: str, now: datetime
     ) -> DocumentSigningKey:
         """The key that signs registrar ``code``'s documents; on a development chain made (and
-        written) the first time. :class:`DocumentSigningKeyUnavailableError` when there is none,
-        or its certificate is not valid at ``now``."""
+        written) the first time, or given a new certificate when its own does not name
+        ``signer_did`` or is not valid at ``now``. :class:`DocumentSigningKeyUnavailableError`
+        when there is none. A configured certificate is returned even once expired (it is still
+        published, for older PDFs); the signer checks :meth:`DocumentSigningKey.check_valid_at`.
+        """
         if self.configured is not None:
-            self.configured.check_valid_at(now)
             return self.configured
         if self.development_dir is None:
             raise DocumentSigningKeyUnavailableError(
@@ -356,10 +362,13 @@ class DocumentKeys:
             )
         with self._lock:
             made = self._made.get(code)
-            if made is None or signer_did not in signer_dids(made.certificate):
+            if (
+                made is None
+                or signer_did not in signer_dids(made.certificate)
+                or not made.valid_at(now)
+            ):
                 made = self._development_key(code, name, signer_did, now)
                 self._made[code] = made
-        made.check_valid_at(now)
         return made
 
     def _development_key(

@@ -36,6 +36,7 @@ from registry.certificates.pades import (
 )
 from registry.certificates.signing_key import (
     DocumentKeys,
+    DocumentSigningKey,
     configured_document_key,
     signer_dids,
 )
@@ -389,3 +390,19 @@ def test_a_misconfigured_key_stops_the_service_naming_the_variable(
     assert "DAREG_DOCUMENT_SIGNING" in info.value.message
     assert "s3cret" not in info.value.message
     assert "not-the-password" not in info.value.message
+
+
+def test_an_expired_configured_certificate_signs_nothing_but_stays_published(
+    signing_ctx: RegistryContext, certificate: str
+) -> None:
+    """A configured certificate that expired while the service runs: no PDF is signed with it
+    (validators would refuse it), and it is still published for the PDFs signed before."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    expired = x509.load_pem_x509_certificate(_issued(key, days=-1))
+    keys = DocumentKeys(configured=DocumentSigningKey(key=key, chain=(expired,)))
+    service = replace(signing_ctx.certificates, document_keys=keys)
+    with pytest.raises(DocumentSigningKeyUnavailableError, match="renew it"):
+        service.pdf(service.document(certificate))
+    assert service.signing_certificate(REGISTRAR_CODE).der() == expired.public_bytes(
+        serialization.Encoding.DER
+    )
