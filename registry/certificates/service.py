@@ -243,13 +243,16 @@ class CertificateService:
 
     # --- the PDF and its signing key ------------------------------------------------------
 
-    def document_signing_key(self, registrar_code: int) -> DocumentSigningKey:
+    def document_signing_key(
+        self, registrar_code: int, block: int | str = "latest"
+    ) -> DocumentSigningKey:
         """The X.509 key this service signs registrar ``registrar_code``'s PDFs with: only while
         its credential account is one of the registrar's accounts on chain (else 409
         ``registrar_key_unavailable``), and only if it holds one (else 409
         ``document_signing_key_unavailable``: a production service without
-        ``DAREG_DOCUMENT_SIGNING_KEY``). On a development chain it is made the first time."""
-        account = self.registrar_signer(registrar_code)
+        ``DAREG_DOCUMENT_SIGNING_KEY``). On a development chain it is made the first time.
+        The chain is asked as of ``block``."""
+        account = self.registrar_signer(registrar_code, block)
         return self.document_keys.for_registrar(
             registrar_code,
             name=self.registrations.registrars.name(registrar_code),
@@ -279,7 +282,7 @@ class CertificateService:
         fonts = fonts_in(self.node_modules_dir)
         created = max(datetime.now(tz=UTC), doc.standing.as_of_time)
         credential = self.credential_of(doc, created=created)
-        key = self.document_signing_key(doc.registrar.code)
+        key = self.document_signing_key(doc.registrar.code, doc.standing.as_of_block)
         key.check_valid_at(datetime.now(tz=UTC))
         note = SignatureNote(
             signer=key.subject,
