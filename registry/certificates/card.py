@@ -21,7 +21,9 @@ from registry.certificates.document import CertificateDocument
 
 MEDIA_TYPE = "image/svg+xml"
 
-WIDTH, HEIGHT = 640, 400
+WIDTH, HEIGHT = 640, 440
+#: The width of a value column (x 210 to 620 at 13 px), in ems.
+_VALUE_EMS = 31.0
 
 #: XML 1.0 ``Char`` excludes most C0 controls, lone surrogates and U+FFFE/U+FFFF.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -55,8 +57,9 @@ def _width(text: str) -> float:
 
 
 def fit(text: str, ems: float, lines: int = 1) -> list[str]:
-    """``text`` broken into at most ``lines`` lines of at most ``ems`` ems each, the last one
-    ending in an ellipsis when the text does not fit."""
+    """``text`` broken into at most ``lines`` lines of at most ``ems`` ems each (between words
+    where one ends past the middle of the line), the last one ending in an ellipsis when the
+    text does not fit."""
     out: list[str] = []
     rest = " ".join(text.split())
     while rest and len(out) < lines:
@@ -76,7 +79,10 @@ def fit(text: str, ems: float, lines: int = 1) -> list[str]:
             out.append(cut.rstrip() + "…")
             rest = ""
         else:
-            out.append(rest[:taken])
+            space = rest.rfind(" ", 0, taken + 1)
+            if space > taken // 2:  # break between words when one ends far enough along
+                taken = space
+            out.append(rest[:taken].rstrip())
             rest = rest[taken:].lstrip()
     return out or [""]
 
@@ -93,11 +99,11 @@ def render_card(doc: CertificateDocument) -> str:
     holder = doc.holder
     registrar = f"{doc.registrar.name or '—'}（{doc.registrar.code}）"
     rows = [
-        ("证书编号 Certificate No.", doc.certificate_number),
-        ("持有人 Holder", fit(holder.name, 26)[0]),
-        ("持有人地址 Holder address", holder.address),
-        ("登记机构 Registrar", fit(registrar, 26)[0]),
-        ("有效期至 Valid until", labels.cst_date(doc.valid_until)),
+        ("证书编号 Certificate No.", [doc.certificate_number]),
+        ("持有人 Holder", fit(holder.name, _VALUE_EMS, lines=2)),
+        ("持有人地址 Holder address", [holder.address]),
+        ("登记机构 Registrar", fit(registrar, _VALUE_EMS, lines=2)),
+        ("有效期至 Valid until", [labels.cst_date(doc.valid_until)]),
     ]
     parts = [
         '<?xml version="1.0" encoding="UTF-8"?>',
@@ -139,11 +145,12 @@ def render_card(doc: CertificateDocument) -> str:
         )
         y += 24
     y = max(y, 150.0)
-    for label, value in rows:
+    for label, values in rows:
         parts.append(_text(40, y, label, size=11, fill="#666"))
-        mono = {"font_family": "monospace"} if value.startswith("0x") or value.isdigit() else {}
-        parts.append(_text(210, y, value, size=13, fill="#222", **mono))
-        y += 26
+        for i, value in enumerate(values):
+            mono = {"font_family": "monospace"} if value.startswith("0x") or value.isdigit() else {}
+            parts.append(_text(210, y + 17 * i, value, size=13, fill="#222", **mono))
+        y += 26 + 17 * (len(values) - 1)
     y += 4
     parts.append(
         f'<rect x="40" y="{y:g}" width="{WIDTH - 80}" height="44" rx="6" fill="{fill}" '
