@@ -47,7 +47,8 @@ class ChainRef(_Frozen):
     contract: str = Field(description="the DataAssetRegistry contract (ERC-721)")
     token_id: int = Field(description="the certificate's ERC-721 token id (= registration id)")
     token_uri: str | None = Field(
-        description="tokenURI: where the metadata document is served; null once the certificate "
+        description="tokenURI: where the ERC-721 wallet metadata is served (it links the "
+        "registered metadata document); null once the certificate "
         "has ended (cancelled, revoked or closed after expiry: the token is burned)"
     )
 
