@@ -1,6 +1,6 @@
 """The wallet metadata and card of the demo's certificates, and one holder in every document.
 
-On the demo registry (its own chain, mirrored; the fixture of tests/api/test_privacy.py): the
+On the demo registry (its own chain, mirrored; tests/demo_registry.py): the
 frozen, pledged, exclusively licensed, cancelled, revoked and expired certificates' ``tokenURI``
 attributes and cards say so; and the port's certificate, sold to the factory, is held by the
 factory in every document (JSON, credential, wallet metadata, card, verification page, PDF),
@@ -11,24 +11,45 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 from pypdf import PdfReader
 
+from api.main import create_app
 from registry.certificates.document import PENDING_HOLDER_NAME
-from tests.api.test_privacy import Demo, demo  # noqa: F401 (the module's demo registry)
+from registry.context import RegistryContext
 from tests.api.test_wallet_metadata import erc721_problems, traits
+from tests.demo_registry import seeded_demo
 from tests.registry.certificates.test_card import check_safe_svg
 
 pytestmark = pytest.mark.slow
 
 
-def _number(demo: Demo, key: str) -> str:  # noqa: F811
+@dataclass(frozen=True)
+class Demo:
+    client: TestClient
+    ctx: RegistryContext
+    seeded: dict[str, Any]
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
+    with (
+        seeded_demo(tmp_path_factory.mktemp("demo") / "var") as seeded,
+        TestClient(create_app(seeded.ctx)) as api,
+    ):
+        yield Demo(api, seeded.ctx, seeded.seeded)
+
+
+def _number(demo: Demo, key: str) -> str:
     return str(demo.seeded["registrations"][key]["certificate_number"])
 
 
-def _party(demo: Demo, key: str) -> dict[str, Any]:  # noqa: F811
+def _party(demo: Demo, key: str) -> dict[str, Any]:
     return next(p for p in demo.seeded["registrants"] if p["key"] == key)
 
 
@@ -49,7 +70,7 @@ def _party(demo: Demo, key: str) -> dict[str, Any]:  # noqa: F811
     ],
 )
 def test_the_attributes_and_card_say_what_holds_the_certificate(
-    demo: Demo,  # noqa: F811
+    demo: Demo,
     key: str,
     status: str,
     encumbrances: list[str],
@@ -76,7 +97,7 @@ def _squeeze(text: str) -> str:
     return re.sub(r"\s+", "", text)
 
 
-def test_every_document_names_the_current_holder_after_the_sale(demo: Demo) -> None:  # noqa: F811
+def test_every_document_names_the_current_holder_after_the_sale(demo: Demo) -> None:
     number = _number(demo, "port")
     seller, factory = _party(demo, "port"), _party(demo, "factory")
     client = demo.client
