@@ -112,13 +112,6 @@ def standing_colour(standing: Standing) -> RGB:
     return AMBER if standing.encumbrances else GREEN
 
 
-def standing_badge(standing: Standing) -> str:
-    """The badge's text: ``有效  VALID`` only for a clear standing, the headline otherwise."""
-    if standing.clear:
-        return "有效  VALID"
-    return standing.headline
-
-
 def as_of(standing: Standing) -> str:
     """``截至区块 N（2026-12-07 21:40:00 UTC） · as of block N, 2026-12-07 21:40:00 UTC``."""
     when = f"{standing.as_of_time.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC"
