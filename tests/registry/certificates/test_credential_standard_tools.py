@@ -11,9 +11,11 @@
 from __future__ import annotations
 
 import json
+import subprocess
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -201,6 +203,52 @@ def test_the_high_s_twin_fails_the_procedure(credentials: dict[str, dict[str, An
         ok, reason = verify_credential(twin)
         assert not ok
         assert "lower half" in reason
+
+
+def _cast_verify(node_modules: Path, credential: dict[str, Any], tmp: Path) -> bool:
+    """Foundry's ``cast wallet verify --data``: the typed data built as Veramo builds it (the
+    credential without proofValue and eip712, types/domain/primaryType from proof.eip712)."""
+    proof = dict(credential["proof"])
+    definition, signature = proof.pop("eip712"), proof.pop("proofValue")
+    message = {**{k: v for k, v in credential.items() if k != "proof"}, "proof": proof}
+    typed = tmp / "typed.json"
+    typed.write_text(json.dumps({**definition, "message": message}, ensure_ascii=False))
+    issuer = credential["issuer"]["id"].rsplit(":", 1)[1]
+    command = [str(node_modules / ".bin" / "cast"), "wallet", "verify", "--data", "--from-file"]
+    completed = subprocess.run(
+        [*command, "--address", issuer, str(typed), signature],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    return completed.returncode == 0 and "Validation succeeded" in completed.stdout
+
+
+def test_cast_verifies_the_typed_data(
+    demo: Demo, credentials: dict[str, dict[str, Any]], tmp_path: Path
+) -> None:
+    node_modules = demo.ctx.settings.node_modules_dir
+    for key in ("port", "vessels"):
+        credential = credentials[key]
+        assert _cast_verify(node_modules, credential, tmp_path), key
+        altered = with_leaf(credential, ("credentialSubject", "standing", "asOfBlock"))
+        assert not _cast_verify(node_modules, altered, tmp_path), key
+    # the trust step with cast: the signer is, on chain, an account of the registrar it names
+    credential = credentials["port"]
+    registry = credential["credentialSubject"]["registry"]["contract"]
+    signer = credential["issuer"]["id"].rsplit(":", 1)[1]
+    rpc = demo.ctx.settings.rpc_url or ""
+
+    def cast_call(*args: str) -> str:
+        command = [str(node_modules / ".bin" / "cast"), "call", *args, "--rpc-url", rpc]
+        return subprocess.run(
+            command, capture_output=True, text=True, timeout=60, check=True
+        ).stdout.strip()
+
+    authority = cast_call(registry, "authority()(address)")
+    code = cast_call(authority, "registrarCodeOf(address)(uint16)", signer)
+    assert code == str(credential["issuer"]["registrarCode"])
 
 
 # --- JSON-LD ------------------------------------------------------------------------------
