@@ -25,16 +25,11 @@ from pyld import jsonld
 from api.main import create_app
 from registry.certificates.credential import verify_credential
 from registry.certificates.vc import VC_MEDIA_TYPE, high_s_twin
-from registry.chain.client import DEV_ADMIN_INDEX, ChainClient, dev_account
-from registry.chain.deploy import deploy_all
-from registry.chain.node import AnvilNode, anvil_binary
-from registry.context import RegistryContext, current_artifacts_hash, make_client
-from registry.db.engine import migrate
-from registry.demo import history_start, seed_demo
+from registry.chain.client import dev_account
+from registry.context import RegistryContext
 from registry.demo.scenario import REGISTRARS
 from registry.domain.numbers import parse_certificate_number
-from registry.settings import Settings
-from tests.conftest import free_port
+from tests.demo_registry import seeded_demo
 from tests.registry.certificates.standard_tools import (
     LeafPath,
     leaves,
@@ -65,43 +60,15 @@ class Demo:
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
-    """The demo registry on a chain of its own, and an API client on it."""
-    var = tmp_path_factory.mktemp("demo") / "var"
-    base = Settings()
-    node = AnvilNode(
-        anvil_binary(base.node_modules_dir),
-        host="127.0.0.1",
-        port=free_port(),
-        chain_id=31337,
-        state_path=None,
-        genesis_timestamp=history_start(),
-    )
-    node.start()
-    try:
-        settings = Settings(var_dir=var, rpc_url=node.url, database_url=f"sqlite:///{var}/r.db")
-        client: ChainClient = make_client(settings)
-        manifest = deploy_all(
-            client,
-            dev_account(0),
-            dev_account(DEV_ADMIN_INDEX).address,
-            current_artifacts_hash(settings),
-            settings.token_base_uri,
-        )
-        manifest.save(settings.manifest_path)
-        migrate(settings.effective_database_url)
-        ctx = RegistryContext.open(settings, client=client)
-        assert seed_demo(ctx, var / "demo") is not None
-        seeded = json.loads((var / "demo" / "registrants.json").read_text(encoding="utf-8"))
+    """The demo registry on a chain of its own (tests/demo_registry.py), and an API client."""
+    with seeded_demo(tmp_path_factory.mktemp("demo") / "var") as seeded:
         numbers = {
             key: r["certificate_number"]
-            for key, r in seeded["registrations"].items()
+            for key, r in seeded.seeded["registrations"].items()
             if r["certificate_number"]
         }
-        with TestClient(create_app(ctx)) as api:
-            yield Demo(ctx, api, numbers)
-        ctx.engine.dispose()
-    finally:
-        node.stop()
+        with TestClient(create_app(seeded.ctx)) as api:
+            yield Demo(seeded.ctx, api, numbers)
 
 
 @pytest.fixture(scope="module")
