@@ -39,9 +39,15 @@ def get_certificate(number: str, registry: Registry) -> CertificateDocument:
     return registry.certificates.document(number)
 
 
+class CredentialResponse(JSONResponse):
+    """A Verifiable Credential as JSON, with the VC 2.0 media type."""
+
+    media_type = VC_MEDIA_TYPE
+
+
 @router.get(
     "/{number}/credential",
-    response_class=JSONResponse,
+    response_class=CredentialResponse,
     responses={
         200: {
             "description": "W3C Verifiable Credential 2.0 (media type application/vc), "
@@ -51,13 +57,13 @@ def get_certificate(number: str, registry: Registry) -> CertificateDocument:
         **_ERRORS,
     },
 )
-def get_credential(number: str, registry: Registry) -> JSONResponse:
+def get_credential(number: str, registry: Registry) -> CredentialResponse:
     """The certificate as a Verifiable Credential signed by the registrar's account
     (EthereumEip712Signature2021: Veramo's EIP-712 verifier and eth-sig-util check it).
 
     409 ``registrar_key_unavailable`` when this service holds no key of the certificate's
     registrar."""
-    return JSONResponse(registry.certificates.credential(number), media_type=VC_MEDIA_TYPE)
+    return CredentialResponse(registry.certificates.credential(number))
 
 
 @router.get(
