@@ -47,7 +47,7 @@ class CredentialResponse(JSONResponse):
 
 @router.get(
     "/{number}/credential",
-    response_class=CredentialResponse,
+    response_class=Response,  # so the declared errors stay application/json
     responses={
         200: {
             "description": "W3C Verifiable Credential 2.0 (media type application/vc), "
