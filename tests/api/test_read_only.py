@@ -128,7 +128,11 @@ def _calls(ctx: RegistryContext, market: Market) -> dict[str, list[Call]]:
             Call(f"{v1}/certificates/{certificate_b}/credential")
         ],
         f"{v1}/certificates/{{number}}/pdf": [Call(f"{v1}/certificates/{certificate_b}/pdf")],
+        f"{v1}/certificates/{{number}}/card.svg": [
+            Call(f"{v1}/certificates/{certificate_b}/card.svg")
+        ],
         f"{v1}/metadata/{{number}}": [Call(f"{v1}/metadata/{certificate_b}")],
+        f"{v1}/metadata/{{number}}/registered": [Call(f"{v1}/metadata/{certificate_b}/registered")],
         f"{v1}/verify/{{number}}": [
             Call(f"{v1}/verify/{certificate_a}"),
             Call(f"{v1}/verify/{certificate_b}", {"block": market.valued}),
