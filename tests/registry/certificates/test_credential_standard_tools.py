@@ -10,6 +10,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import subprocess
 from collections import Counter
@@ -17,6 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from fastapi.testclient import TestClient
@@ -170,6 +173,21 @@ def test_the_high_s_twin_fails_the_procedure(credentials: dict[str, dict[str, An
         ok, reason = verify_credential(twin)
         assert not ok
         assert "lower half" in reason
+
+
+def test_the_related_resource_is_the_registered_metadata(
+    demo: Demo, credentials: dict[str, dict[str, Any]]
+) -> None:
+    """``relatedResource`` leads to the bytes whose SHA-256 is ``digestSRI`` and the on-chain
+    ``metadataHash``."""
+    for key, credential in credentials.items():
+        [resource] = credential["relatedResource"]
+        served = demo.api.get(urlsplit(resource["id"]).path)
+        assert served.status_code == 200, (key, served.text)
+        assert served.headers["content-type"].split(";")[0] == resource["mediaType"]
+        digest = hashlib.sha256(served.content).digest()
+        assert resource["digestSRI"] == "sha256-" + base64.b64encode(digest).decode(), key
+        assert credential["credentialSubject"]["metadataHash"] == "0x" + digest.hex(), key
 
 
 def _cast_verify(node_modules: Path, credential: dict[str, Any], tmp: Path) -> bool:
