@@ -16,6 +16,7 @@ from registry.certificates import labels
 from registry.certificates.card import MEDIA_TYPE as CARD_MEDIA_TYPE
 from registry.certificates.document import CertificateDocument
 from registry.certificates.signing_key import DER_MEDIA_TYPE, PEM_CHAIN_MEDIA_TYPE
+from registry.certificates.vc import VC_MEDIA_TYPE
 from registry.certificates.wallet import WalletMetadata
 from registry.domain.registration import public_holder
 from registry.errors import (
@@ -45,19 +46,31 @@ def get_certificate(number: str, registry: Registry) -> CertificateDocument:
     return registry.certificates.document(number)
 
 
+class CredentialResponse(JSONResponse):
+    """A Verifiable Credential as JSON, with the VC 2.0 media type."""
+
+    media_type = VC_MEDIA_TYPE
+
+
 @router.get(
     "/{number}/credential",
+    response_class=Response,  # so the declared errors stay application/json
     responses={
-        200: {"description": "W3C Verifiable Credential 2.0, EIP-712 signed (docs/credential.md)"},
+        200: {
+            "description": "W3C Verifiable Credential 2.0 (media type application/vc), "
+            "EthereumEip712Signature2021 (docs/credential.md)",
+            "content": {VC_MEDIA_TYPE: {"schema": {"type": "object"}}},
+        },
         **_ERRORS,
     },
 )
-def get_credential(number: str, registry: Registry) -> JSONResponse:
-    """The certificate as a Verifiable Credential signed by the registrar's account (EIP-712).
+def get_credential(number: str, registry: Registry) -> CredentialResponse:
+    """The certificate as a Verifiable Credential signed by the registrar's account
+    (EthereumEip712Signature2021: Veramo's EIP-712 verifier and eth-sig-util check it).
 
     409 ``registrar_key_unavailable`` when this service holds no key of the certificate's
     registrar."""
-    return JSONResponse(registry.certificates.credential(number))
+    return CredentialResponse(registry.certificates.credential(number))
 
 
 @router.get(

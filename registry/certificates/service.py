@@ -241,7 +241,7 @@ class CertificateService:
         signer = self.registrar_signer(doc.registrar.code, block)
         if created is None:
             created = max(datetime.now(tz=UTC), doc.standing.as_of_time)
-        return sign_credential(doc, signer, created)
+        return sign_credential(doc, signer, created, base_url=self.public_base_url)
 
     # --- the wallet metadata and the card -------------------------------------------------
 

@@ -115,6 +115,9 @@ def test_credential_is_signed_by_the_registrar(
 ) -> None:
     response = api.get(f"/api/v1/certificates/{number}/credential")
     assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "application/vc"
+    declared = api.get("/openapi.json").json()["paths"]["/api/v1/certificates/{number}/credential"]
+    assert list(declared["get"]["responses"]["200"]["content"]) == ["application/vc"]
     credential = response.json()
     assert credential["issuer"]["id"].endswith(_staff(registry_context).address)
     assert credential["issuer"]["registrarCode"] == CODE

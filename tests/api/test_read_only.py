@@ -191,6 +191,9 @@ def _calls(ctx: RegistryContext, market: Market) -> dict[str, list[Call]]:
             Call(f"{regulator}/statistics/charts/industry.svg")
         ],
         "/verify/{number}": [Call(f"/verify/{certificate_a}")],
+        "/contexts": [Call("/contexts")],
+        "/contexts/credentials/v2": [Call("/contexts/credentials/v2")],
+        "/contexts/dareg/v1": [Call("/contexts/dareg/v1")],
         # HTML pages the OpenAPI document leaves out.
         "/": [Call("/")],
         "/verify": [Call("/verify")],
