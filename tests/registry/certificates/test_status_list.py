@@ -1,0 +1,84 @@
+"""Bitstring Status Lists: the encoding, read back by a reader written here from the W3C
+specification (multibase ``u``, base64url, GZIP, bit 0 the first byte's most significant bit,
+entry ``i`` at bit ``i * statusSize``)."""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import string
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from registry.certificates.bitstring import LIST_ENTRIES, encoded_list, list_bytes
+
+
+def decode(encoded: str) -> bytes:
+    """The uncompressed bitstring of an ``encodedList``."""
+    assert encoded.startswith("u"), "multibase base64url prefix"
+    body = encoded[1:]
+    assert set(body) <= set(string.ascii_letters + string.digits + "-_")  # no padding
+    return gzip.decompress(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+
+
+def entry(bits: bytes, index: int, size: int) -> int:
+    """Entry ``index`` of ``size`` bits: its bits read one by one, most significant first."""
+    value = 0
+    for position in range(index * size, (index + 1) * size):
+        value = value << 1 | (bits[position // 8] >> (7 - position % 8)) & 1
+    return value
+
+
+def test_an_empty_list_is_every_entry_zero() -> None:
+    for size in (1, 2, 4):
+        bits = decode(encoded_list([], size))
+        assert len(bits) == LIST_ENTRIES * size // 8  # 16 KiB per bit of an entry
+        assert not any(bits)
+
+
+def test_bit_positions_follow_the_specification() -> None:
+    # entry 0 is the first byte's most significant bit
+    assert list_bytes([(0, 1)], 1, entries=16) == b"\x80\x00"
+    assert list_bytes([(7, 1), (8, 1)], 1, entries=16) == b"\x01\x80"
+    # two bits per entry: entry 1 holds bits 2 and 3, the value big-endian
+    assert list_bytes([(1, 0b10)], 2, entries=8) == bytes([0b0010_0000, 0])
+    assert list_bytes([(1, 0b01), (3, 0b11)], 2, entries=8) == bytes([0b0001_0011, 0])
+    # four bits per entry: one nibble each, the even entry in the high nibble
+    assert list_bytes([(0, 0b1001), (1, 0b0110), (3, 0b0001)], 4, entries=4) == bytes(
+        [0b1001_0110, 0b0000_0001]
+    )
+
+
+@given(
+    size=st.sampled_from([1, 2, 4, 8]),
+    data=st.data(),
+)
+def test_encoding_round_trips(size: int, data: st.DataObject) -> None:
+    values = data.draw(
+        st.dictionaries(
+            st.integers(0, LIST_ENTRIES - 1), st.integers(0, (1 << size) - 1), max_size=40
+        )
+    )
+    bits = decode(encoded_list(values.items(), size))
+    assert len(bits) == LIST_ENTRIES * size // 8
+    for index in {0, LIST_ENTRIES - 1, *values, *(i + 1 for i in values if i + 1 < LIST_ENTRIES)}:
+        assert entry(bits, index, size) == values.get(index, 0)
+    assert sum(bin(b).count("1") for b in bits) == sum(bin(v).count("1") for v in values.values())
+
+
+def test_the_encoding_is_deterministic() -> None:
+    values = [(5, 1), (131_071, 1)]
+    assert encoded_list(values, 1) == encoded_list(list(reversed(values)), 1)
+
+
+@pytest.mark.parametrize(
+    ("values", "size"),
+    [([(LIST_ENTRIES, 1)], 1), ([(-1, 1)], 1), ([(0, 2)], 1), ([(0, 16)], 4), ([(0, -1)], 2)],
+)
+def test_an_entry_outside_the_list_or_too_wide_is_refused(
+    values: list[tuple[int, int]], size: int
+) -> None:
+    with pytest.raises(ValueError, match=r"outside|fit"):
+        list_bytes(values, size)
