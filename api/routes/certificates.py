@@ -13,7 +13,7 @@ from api.deps import Registry
 from api.schemas.common import ErrorPublic
 from registry.certificates import labels
 from registry.certificates.document import CertificateDocument
-from registry.domain.registration import Status, public_holder
+from registry.domain.registration import public_holder
 from registry.errors import (
     CertificateNotFoundError,
     ChainUnreachableError,
@@ -195,22 +195,20 @@ def _encumbrances(answer: Verification) -> str:
     )
 
 
-_VERDICTS: dict[Status, tuple[str, str, str]] = {
-    Status.ISSUED: ("good", "证书真实有效", "Genuine and valid"),
-    Status.EXPIRED: ("warn", "证书真实，但已过期", "Genuine, but expired"),
-    Status.CANCELLED: ("bad", "证书真实，但已注销", "Genuine, but cancelled by the holder"),
-    Status.REVOKED: ("bad", "证书真实，但已被撤销", "Genuine, but revoked by the registrar"),
-}
+_TONES = {"ok": "good", "caution": "warn", "bad": "bad"}
 
 
 def _verified(doc: CertificateDocument) -> str:
-    tone, zh, en = _VERDICTS.get(doc.status, ("bad", "证书状态异常", "Unexpected status"))
+    standing = doc.standing
+    tone = _TONES[standing.severity]
+    when = f"{standing.as_of_time:%Y-%m-%d %H:%M:%S} UTC"
     status = labels.STATUS[doc.status]
     holder = public_holder(doc.holder)  # a natural person's identifier masked
     rows: list[tuple[str, str, str]] = [
         ("证书编号", "Certificate No.", doc.certificate_number),
         ("登记编号", "Registration No.", doc.registration_number),
         ("证书状态", "Status", labels.both(status)),
+        ("权利状态", "Standing", doc.standing.headline),
         ("资产名称", "Asset name", doc.asset_name),
         ("资产类型", "Asset kind", labels.both(labels.ASSET_KIND[doc.asset_kind])),
         ("登记权利", "Rights", "；".join(labels.both(labels.RIGHT[r]) for r in doc.rights)),
@@ -244,11 +242,13 @@ def _verified(doc: CertificateDocument) -> str:
     )
     base = f"/api/v1/certificates/{doc.certificate_number}"
     return (
-        f'<section class="banner {tone}"><h2>{escape(zh)} · {escape(en)}</h2>'
+        f'<section class="banner {tone}"><h2>证书真实 · {escape(standing.headline_zh)} · '
+        f"Genuine · {escape(standing.headline_en)}</h2>"
         "<p>该证书记录在本登记系统的区块链上，登记信息与链上哈希一致。"
-        f"当前状态：{escape(status[0])}。</p>"
+        f"截至区块 {standing.as_of_block}（{when}）：{escape(standing.headline_zh)}。</p>"
         "<p>This certificate is recorded on this registry's blockchain and its registered "
-        f"particulars match the on-chain hash. Current status: {escape(status[1])}.</p>"
+        f"particulars match the on-chain hash. As of block {standing.as_of_block} ({when}): "
+        f"{escape(standing.headline_en)}.</p>"
         "</section>"
         f"<table>{table}</table>"
         f'<p class="links"><a href="{base}/pdf">证书 PDF</a> · <a href="{base}">JSON</a> · '

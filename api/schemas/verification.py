@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field, model_validator
 from api.schemas.common import Public
 from api.schemas.rights import FreezePublic, LicencePublic, PledgePublic
 from api.schemas.valuation import ValuationPublic
+from registry.certificates.standing import Standing
 from registry.domain.registration import Classification, Status
 from registry.domain.valuation import AccountingClass
 from registry.verification.service import Verification
@@ -30,6 +31,10 @@ class VerificationPublic(Public):
     as_of_block: int
     as_of_time: datetime
     status: Status | None = None
+    standing: Standing | None = Field(
+        default=None,
+        description="the effective standing as of as_of_block: lifecycle and encumbrances",
+    )
     holder: PartyPublic | None = None
     asset_name: str | None = None
     registrar_code: int | None = None

@@ -14,6 +14,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from registry.certificates.standing import Standing
 from registry.domain.registration import (
     AssetKind,
     AssetMetadata,
@@ -79,7 +80,14 @@ class CertificateDocument(_Frozen):
     registration_number: str = Field(description="16 digits with a check digit")
     token_id: int
     status: Status = Field(description="issued (valid), expired, cancelled or revoked")
-    valid: bool = Field(description="true while issued and not expired")
+    valid: bool = Field(
+        description="true while issued and not expired; says nothing of freezes, pledges, "
+        "objections or exclusive licences: read standing"
+    )
+    standing: Standing = Field(
+        description="the effective standing as of a block: lifecycle and encumbrances (frozen, "
+        "pledged, under objection, exclusively licensed)"
+    )
     holder: Holder = Field(
         description="the holder; the address is the chain's; a natural person's identifier "
         "masked, with its commitment (docs/privacy.md)"
@@ -103,11 +111,6 @@ class CertificateDocument(_Frozen):
     chain: ChainRef
     verification_url: str = Field(description="the public verification page (QR code target)")
     metadata_hash: str = Field(description="SHA-256 of the canonical metadata, as on chain")
-
-
-def verification_url(base_url: str, number: str) -> str:
-    """The public verification page of certificate ``number`` (its QR code's target)."""
-    return f"{base_url.rstrip('/')}/verify/{number}"
 
 
 #: Shown for a holder who acquired the certificate by transfer and has not yet registered a

@@ -29,9 +29,9 @@ from registry.certificates.document import (
     RegistrarRef,
     VersionRef,
     current_holder,
-    verification_url,
 )
 from registry.certificates.pdf import fonts_in, render_certificate_pdf
+from registry.certificates.urls import verification_url
 from registry.chain.client import ChainClient
 from registry.domain.evidence import parse_fingerprint
 from registry.domain.numbers import parse_certificate_number
@@ -125,6 +125,7 @@ class CertificateService:
             token_id=registration.id,
             status=registration.status,
             valid=registration.status is Status.ISSUED,
+            standing=self.verification.standing_of(registration, block),
             holder=current_holder(metadata, registration.holder),
             asset_name=metadata.name,
             asset_kind=registration.asset_kind,

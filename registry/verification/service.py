@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
+from registry.certificates.standing import Standing, standing
 from registry.chain.client import ChainClient
 from registry.domain.registration import Classification, Registration, Status
 from registry.domain.valuation import staleness
@@ -58,6 +59,7 @@ class Verification:
     appraiser_removed: bool = False
     accounting_class: AccountingClass | None = None
     verdict: Verdict = field(default_factory=lambda: Verdict(False, ("not found",), ()))
+    standing: Standing | None = None
 
 
 @dataclass(frozen=True)
@@ -172,6 +174,18 @@ class VerificationService:
         freeze = rights.freeze_of(reg.id, block=at_block)
         valuations = self.valuations
         valuation = valuations.latest_of(reg.id, block=at_block)
+        reg_standing = (
+            None
+            if reg.certificate_number is None
+            else standing(
+                reg,
+                frozen=freeze.frozen,
+                pledged=live is not None,
+                exclusively_licensed=any(lic.exclusive for lic in licences),
+                as_of_block=at_block,
+                as_of_time=at_time,
+            )
+        )
         stale: tuple[str, ...] = ()
         removed = False
         if valuation is not None:
@@ -207,6 +221,7 @@ class VerificationService:
             valuation_stale=stale,
             appraiser_removed=removed,
             accounting_class=valuations.accounting_class_of(reg.id, block=at_block),
+            standing=reg_standing,
             verdict=verdict(
                 reg,
                 pledges=pledges,
@@ -218,6 +233,23 @@ class VerificationService:
                 valuation_stale=stale,
                 appraiser_removed=removed,
             ),
+        )
+
+    def standing_of(self, registration: Registration, block: int) -> Standing:
+        """The effective standing of an issued ``registration`` as of ``block``: its lifecycle
+        and every encumbrance (freeze, live pledge, open objection, live exclusive licence),
+        each read at that block."""
+        at_block, at_time = self.pinned(block)
+        rights = self.rights
+        return standing(
+            registration,
+            frozen=rights.freeze_of(registration.id, block=at_block).frozen,
+            pledged=rights.live_pledge_of(registration.id, block=at_block) is not None,
+            exclusively_licensed=any(
+                lic.exclusive for lic in rights.live_licences_of(registration.id, block=at_block)
+            ),
+            as_of_block=at_block,
+            as_of_time=at_time,
         )
 
     def match_data(self, number: str, fingerprint: bytes, *, block: int | None = None) -> DataMatch:

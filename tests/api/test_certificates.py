@@ -171,8 +171,7 @@ def test_verification_page(api: TestClient, registry_context: RegistryContext, n
     assert page.headers["content-type"].startswith("text/html")
     html = page.text
     for text in (
-        "证书真实有效",
-        "Genuine and valid",
+        "证书真实 · 有效 · Genuine · In force</h2>",
         number,
         "广州港航物流数据有限公司",
         "港口集装箱吞吐量数据集 2025",
@@ -188,7 +187,9 @@ def test_verification_page(api: TestClient, registry_context: RegistryContext, n
     holder = dev_account(1)
     reg = registry_context.registrations.by_certificate_number(number)
     registry_context.registrations.cancel(reg.id, None, holder)
-    assert "证书真实，但已注销" in api.get(f"/verify/{number}").text
+    cancelled = api.get(f"/verify/{number}").text
+    banner = '<section class="banner bad"><h2>证书真实 · 已注销 · Genuine · Cancelled</h2>'
+    assert banner in cancelled
 
 
 def test_verification_page_for_bad_numbers(api: TestClient, number: str) -> None:
