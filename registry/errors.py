@@ -255,6 +255,11 @@ class RegistrarNotFoundError(NotFoundError, code="registrar_not_found"):
     """No registration agency was ever configured under the code."""
 
 
+class StatusListNotFoundError(NotFoundError, code="status_list_not_found"):
+    """No such status list: an unknown list name, a registrar code never configured, or a page
+    beyond every token id the registry has issued."""
+
+
 class ConflictError(DaregError, code="conflict", status=409): ...
 
 

@@ -17,7 +17,9 @@ import base64
 import gzip
 from collections.abc import Iterable
 
-LIST_ENTRIES = 131_072
+from registry.certificates.status_list import STATUS_LIST_ENTRIES
+
+LIST_ENTRIES = STATUS_LIST_ENTRIES
 """Entries of every list (one page of token ids: ``token_id // LIST_ENTRIES`` is the page,
 ``token_id % LIST_ENTRIES`` the entry)."""
 
