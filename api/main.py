@@ -26,6 +26,7 @@ from api.routes import (
     relay,
     rights,
     statistics,
+    status_lists,
     valuations,
     verify,
 )
@@ -52,6 +53,7 @@ def create_app(context: RegistryContext) -> FastAPI:
     v1.include_router(applications.router)
     v1.include_router(certificates.router)
     v1.include_router(certificates.metadata_router)
+    v1.include_router(status_lists.router)
     v1.include_router(verify.router)
     v1.include_router(rights.router)
     v1.include_router(rights.regulator_router)

@@ -22,6 +22,7 @@ from registry.audit.service import AuditService
 from registry.auth.service import AuthService
 from registry.auth.standing import Standing
 from registry.certificates.service import CertificateService
+from registry.certificates.status_lists import StatusListService
 from registry.chain.client import DEV_ADMIN_INDEX, ChainClient, dev_account
 from registry.chain.clock import ChainClock, WallClock
 from registry.chain.deploy import verify_deployment
@@ -123,6 +124,7 @@ class RegistryContext:
     valuations: ValuationService = field(init=False)
     verification: VerificationService = field(init=False)
     certificates: CertificateService = field(init=False)
+    status_lists: StatusListService = field(init=False)
     audit: AuditService = field(init=False)
     access_log: AccessLog = field(init=False)
     auth: AuthService = field(init=False)
@@ -177,6 +179,15 @@ class RegistryContext:
             public_base_url=self.settings.public_url or self.settings.api_url,
             node_modules_dir=self.settings.node_modules_dir,
             registrar_account=self.credential_account,
+        )
+        self.status_lists = StatusListService(
+            self.engine,
+            self.client,
+            self.manifest.chain_id,
+            self.certificates,
+            self.clock,
+            public_base_url=self.settings.public_url or self.settings.api_url,
+            ttl=self.settings.status_list_ttl,
         )
         self.audit = AuditService(
             self.client,

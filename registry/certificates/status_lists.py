@@ -41,6 +41,7 @@ from registry.certificates.urls import (
     W3C_CREDENTIALS_V2,
     status_list_url,
 )
+from registry.certificates.vc import ACCOUNT_FRAGMENT, did_pkh, sign_vc
 from registry.chain.client import ChainClient
 from registry.chain.clock import ChainClock
 from registry.domain.numbers import SQL_INTEGER_MAX
@@ -49,6 +50,11 @@ from registry.mirror import standings_at_head
 
 LIST_CREDENTIAL_TYPE = "BitstringStatusListCredential"
 LIST_TYPE = "BitstringStatusList"
+#: The EIP-712 domain's name and version of status list credentials (chain id and the registry
+#: contract complete it), and the signed struct's type.
+EIP712_NAME = "dareg.BitstringStatusListCredential"
+EIP712_VERSION = "1"
+PRIMARY_TYPE = "VerifiableCredential"
 
 
 @dataclass(frozen=True)
@@ -182,3 +188,28 @@ class StatusListService:
                 "asOfTime": iso_utc(state.as_of_time),
             },
         }
+
+    def eip712_domain(self) -> dict[str, Any]:
+        return {
+            "name": EIP712_NAME,
+            "version": EIP712_VERSION,
+            "chainId": self.chain_id,
+            "verifyingContract": self.certificates.registrations.contract_address,
+        }
+
+    def credential(self, registrar_code: int, list_name: str, page: int) -> dict[str, Any]:
+        """The signed status list credential: :meth:`state` as of the mirror's indexed head,
+        signed by the registrar's key this service holds (409 ``registrar_key_unavailable``
+        otherwise, after the list itself was found)."""
+        state = self.state(registrar_code, list_name, page)
+        signer = self.certificates.registrar_signer(registrar_code, state.as_of_block)
+        issuer = did_pkh(self.chain_id, signer.address)
+        now = datetime.fromtimestamp(self.clock.now(), tz=UTC)
+        return sign_vc(
+            self.unsigned_credential(state, issuer, now),
+            signer,
+            created=now,
+            domain=self.eip712_domain(),
+            primary_type=PRIMARY_TYPE,
+            verification_method=issuer + ACCOUNT_FRAGMENT,
+        )

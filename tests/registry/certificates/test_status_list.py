@@ -8,12 +8,14 @@ from __future__ import annotations
 import base64
 import gzip
 import string
+from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from registry import mirror
 from registry.certificates.bitstring import LIST_ENTRIES, encoded_list, list_bytes
 from registry.certificates.standing import Encumbrance, Lifecycle, Standing
 from registry.certificates.status_list import (
@@ -22,6 +24,7 @@ from registry.certificates.status_list import (
     entry_value,
     status_entries,
 )
+from tests.demo_registry import DemoRegistry, demo_registry
 
 
 def _standing(lifecycle: Lifecycle, *encumbrances: Encumbrance) -> Standing:
@@ -84,6 +87,17 @@ def entry(bits: bytes, index: int, size: int) -> int:
     return value
 
 
+def nonzero_entries(bits: bytes, size: int) -> set[int]:
+    """The indices of the entries with a bit set."""
+    return {
+        (byte_index * 8 + bit) // size
+        for byte_index, byte in enumerate(bits)
+        if byte
+        for bit in range(8)
+        if byte >> (7 - bit) & 1
+    }
+
+
 def test_an_empty_list_is_every_entry_zero() -> None:
     for size in (1, 2, 4):
         bits = decode(encoded_list([], size))
@@ -135,3 +149,100 @@ def test_an_entry_outside_the_list_or_too_wide_is_refused(
 ) -> None:
     with pytest.raises(ValueError, match=r"outside|fit"):
         list_bytes(values, size)
+
+
+# --- the lists of the demo registry, from the mirror ---------------------------------------
+
+DEMO_CODES = (440, 441, 442)
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoRegistry]:
+    with demo_registry(tmp_path_factory.mktemp("status-lists") / "var") as seeded:
+        yield seeded
+
+
+@pytest.mark.slow
+def test_every_list_value_is_the_standing_the_chain_gives_at_the_same_block(
+    demo: DemoRegistry,
+) -> None:
+    ctx = demo.ctx
+    issued = {
+        key: int(r["id"])
+        for key, r in demo.seeded["registrations"].items()
+        if r["certificate_number"] is not None
+    }
+    assert len(issued) >= 7
+    seen: set[int] = set()
+    for code in DEMO_CODES:
+        for name, status_list in STATUS_LISTS.items():
+            state = ctx.status_lists.state(code, name, 0)
+            assert state.as_of_block == mirror.indexer_head(ctx.engine, ctx.manifest.chain_id)
+            bits = decode(state.encoded_list)
+            assert len(bits) == STATUS_LIST_ENTRIES * status_list.size // 8
+            expected: dict[int, int] = {}
+            for key, token in issued.items():
+                registration = ctx.registrations.get(token, state.as_of_block)
+                if registration.registrar_code != code:
+                    continue
+                on_chain = ctx.verification.standing_of(registration, state.as_of_block)
+                assert state.standings[token] == on_chain, key
+                expected[token] = entry_value(on_chain, name)
+                seen.add(token)
+            assert set(state.standings) == set(expected)
+            for token, value in expected.items():
+                assert entry(bits, token % STATUS_LIST_ENTRIES, status_list.size) == value
+            # and every other entry is 0
+            assert nonzero_entries(bits, status_list.size) == {
+                token % STATUS_LIST_ENTRIES for token, value in expected.items() if value
+            }
+    assert seen == set(issued.values())
+
+
+#: Encumbrance flags of the ``encumbrances`` list (its entry is their sum).
+FROZEN, PLEDGED, OBJECTED, EXCLUSIVE = 1, 2, 4, 8
+
+
+@pytest.mark.slow
+def test_the_demo_certificates_have_the_values_their_story_gives(demo: DemoRegistry) -> None:
+    ctx = demo.ctx
+
+    def values(key: str) -> dict[str, int]:
+        token = demo.token(key)
+        code = ctx.registrations.get(token).registrar_code
+        out = {}
+        for name, status_list in STATUS_LISTS.items():
+            state = ctx.status_lists.state(code, name, token // STATUS_LIST_ENTRIES)
+            bits = decode(state.encoded_list)
+            out[name] = entry(bits, token % STATUS_LIST_ENTRIES, status_list.size)
+            assert out[name] == state.value(token)
+        return out
+
+    lists = ("revocation", "suspension", "lifecycle", "encumbrances")
+
+    def expect(*row: int) -> dict[str, int]:
+        return dict(zip(lists, row, strict=True))
+
+    # frozen by a court (and sold before: no pledge, no exclusive licence)
+    assert values("port") == expect(0, 1, 0, FROZEN)
+    # a live loan against it
+    assert values("vessels") == expect(0, 0, 0, PLEDGED)
+    # cancelled by its holder, revoked by its registrar
+    assert values("drugs") == expect(1, 0, 2, 0)
+    assert values("typhoon") == expect(1, 0, 3, 0)
+    # an exclusive product-operation licence is live
+    assert values("index") == expect(0, 0, 0, EXCLUSIVE)
+    # expired (its source agreement ended): neither revoked nor encumbered
+    weather = ctx.registrations.get(demo.token("weather"))
+    assert weather.valid_until is not None
+    assert weather.valid_until < ctx.status_lists.state(442, "lifecycle", 0).as_of_time
+    assert values("weather") == expect(0, 0, 1, 0)
+    # an unaffected certificate: 0 everywhere
+    assert values("arcades") == expect(0, 0, 0, 0)
+    # the objected application has no certificate: its token id is 0 in every list (an
+    # objection can only be filed during a notice, before issue, so no certificate in force is
+    # ever under objection on this chain)
+    clinic = demo.token("clinic")
+    assert demo.number("clinic") is None
+    assert ctx.registrations.get(clinic).open_objections == 1
+    assert values("clinic") == expect(0, 0, 0, 0)
