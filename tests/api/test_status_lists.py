@@ -1,0 +1,225 @@
+"""``GET /api/v1/status-lists/{registrar_code}/{list}/{page}`` on the demo registry: signed
+Bitstring Status List credentials, made from the mirror, that the indexer keeps current.
+
+A verifier follows a certificate credential's ``credentialStatus`` (the lead's
+:func:`~registry.certificates.status_list.status_entries`) to these lists, checks the signature
+with tools nobody on dareg wrote (Veramo, eth-sig-util) and reads the entry with a reader
+written from the specification (tests/registry/certificates/test_status_list.py).
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.main import create_app
+from registry import mirror
+from registry.certificates.status_list import (
+    STATUS_LIST_ENTRIES,
+    STATUS_LISTS,
+    entry_value,
+    status_entries,
+)
+from registry.certificates.vc import CredentialFormatError, check_vc, did_pkh
+from tests.demo_registry import DemoRegistry, demo_registry
+from tests.registry.certificates.test_status_list import decode, entry
+from tests.registry.certificates.test_vc import standard_tools
+
+pytestmark = pytest.mark.slow
+
+V1 = "/api/v1/status-lists"
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoRegistry]:
+    with demo_registry(tmp_path_factory.mktemp("status-lists-api") / "var") as seeded:
+        yield seeded
+
+
+@pytest.fixture(scope="module")
+def client(demo: DemoRegistry) -> Iterator[TestClient]:
+    with TestClient(create_app(demo.ctx)) as api:
+        yield api
+
+
+def served(client: TestClient, code: int, name: str, page: int = 0) -> dict[str, Any]:
+    response = client.get(f"{V1}/{code}/{name}/{page}")
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].split(";")[0] == "application/vc"
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def value_of(credential: dict[str, Any], token: int) -> int:
+    """The entry of ``token`` in a served list, read from its ``encodedList``."""
+    subject = credential["credentialSubject"]
+    purpose = subject["statusPurpose"]
+    size = next(s.size for s in STATUS_LISTS.values() if credential["id"].endswith(f"/{s.name}/0"))
+    assert purpose in ("revocation", "suspension", "message")
+    return entry(decode(subject["encodedList"]), token % STATUS_LIST_ENTRIES, size)
+
+
+def test_a_served_list_is_a_signed_status_list_credential_as_of_the_indexed_head(
+    demo: DemoRegistry, client: TestClient
+) -> None:
+    ctx = demo.ctx
+    response = client.get(f"{V1}/440/suspension/0")
+    assert response.status_code == 200, response.text
+    assert response.headers["cache-control"] == f"public, max-age={ctx.settings.status_list_ttl}"
+    credential = response.json()
+    head = mirror.indexer_head(ctx.engine, ctx.manifest.chain_id)
+    assert head is not None
+    base = ctx.certificates.public_base_url.rstrip("/")
+    url = f"{base}{V1}/440/suspension/0"
+    assert credential["id"] == url
+    assert credential["type"] == ["VerifiableCredential", "BitstringStatusListCredential"]
+    assert credential["@context"][0] == "https://www.w3.org/ns/credentials/v2"
+    staff = demo.staff(440)
+    assert credential["issuer"]["id"] == did_pkh(ctx.manifest.chain_id, staff.address)
+    assert credential["issuer"]["registrarCode"] == 440
+    subject = credential["credentialSubject"]
+    assert subject["id"] == f"{url}#list"
+    assert subject["type"] == "BitstringStatusList"
+    assert subject["statusPurpose"] == "suspension"
+    assert subject["ttl"] == ctx.settings.status_list_ttl * 1000  # milliseconds
+    assert subject["asOfBlock"] == head
+    head_time = datetime.fromtimestamp(ctx.client.block(head).timestamp, tz=UTC)
+    assert subject["asOfTime"] == credential["validFrom"] == f"{head_time:%Y-%m-%dT%H:%M:%SZ}"
+    valid_until = datetime.fromisoformat(credential["validUntil"])
+    assert valid_until > datetime.now(tz=UTC)
+    # signed by the registrar's account, an account of registrar 440 on chain
+    assert check_vc(credential) == staff.address
+    assert ctx.registrations.registrar_code_of(staff.address) == 440
+    # the court's freeze of the port data
+    assert value_of(credential, demo.token("port")) == 1
+    assert value_of(credential, demo.token("arcades")) == 0
+
+
+def test_standard_tools_verify_every_list_and_refuse_a_tampered_one(
+    demo: DemoRegistry, client: TestClient
+) -> None:
+    lists = [served(client, 440, name) for name in STATUS_LISTS]
+    tampered = copy.deepcopy(lists[1])
+    subject = tampered["credentialSubject"]
+    subject["encodedList"] = served(client, 440, "revocation")["credentialSubject"]["encodedList"]
+    assert subject["encodedList"] != lists[1]["credentialSubject"]["encodedList"]
+    later = copy.deepcopy(lists[0])
+    later["credentialSubject"]["asOfBlock"] += 1
+    results = standard_tools([*lists, tampered, later])
+    staff = demo.staff(440).address
+    for result in results[: len(lists)]:
+        assert result["veramo"]["verified"] is True, result
+        assert result["recovered"].lower() == staff.lower()
+        assert result["procedure"] is True, result
+    for result in results[len(lists) :]:
+        assert result["veramo"]["verified"] is not True, result
+        assert result["procedure"] is False, result
+    for forged in (tampered, later):
+        with pytest.raises(CredentialFormatError):
+            check_vc(forged)
+
+
+def test_a_credential_status_entry_leads_to_the_certificates_standing(
+    demo: DemoRegistry, client: TestClient
+) -> None:
+    """What a verifier does with a certificate credential: follow each status entry to its
+    list and read the entry; it agrees with the certificate's standing."""
+    ctx = demo.ctx
+    base = ctx.certificates.public_base_url.rstrip("/")
+    for key in ("port", "vessels", "index", "arcades"):
+        number = demo.number(key)
+        assert number is not None
+        doc = ctx.certificates.document(number)
+        for status_entry in status_entries(base, doc.registrar.code, doc.token_id):
+            url = status_entry["statusListCredential"]
+            assert url.startswith(base)
+            credential = client.get(url.removeprefix(base)).json()
+            assert credential["credentialSubject"]["statusPurpose"] == status_entry["statusPurpose"]
+            bits = decode(credential["credentialSubject"]["encodedList"])
+            found = entry(bits, int(status_entry["statusListIndex"]), status_entry["statusSize"])
+            name = url.rsplit("/", 2)[1]
+            assert found == entry_value(doc.standing, name), (key, name)
+
+
+@pytest.mark.parametrize(
+    ("path", "status", "code"),
+    [
+        ("440/frozen/0", 404, "status_list_not_found"),
+        ("440/" + "x" * 200 + "/0", 404, "status_list_not_found"),
+        ("999/revocation/0", 404, "status_list_not_found"),
+        ("0/revocation/0", 404, "status_list_not_found"),
+        ("440/revocation/1", 404, "status_list_not_found"),
+        (f"440/revocation/{2**63 - 1}", 404, "status_list_not_found"),
+        ("440/revocation/-1", 422, "invalid_request"),
+        (f"440/revocation/{2**63}", 422, "invalid_request"),
+        ("65536/revocation/0", 422, "invalid_request"),
+        ("x/revocation/0", 422, "invalid_request"),
+        # a list of registrar 441, whose key this service does not hold
+        ("441/revocation/0", 409, "registrar_key_unavailable"),
+    ],
+)
+def test_refusals(client: TestClient, path: str, status: int, code: str) -> None:
+    response = client.get(f"{V1}/{path}")
+    assert response.status_code == status, response.text
+    assert response.json()["error"]["code"] == code
+
+
+def test_the_openapi_document_declares_the_route(client: TestClient) -> None:
+    app: Any = client.app
+    operation = app.openapi()["paths"][V1 + "/{registrar_code}/{list}/{page}"]["get"]
+    assert operation["x-dareg-role"] == "public"
+    assert "application/vc" in operation["responses"]["200"]["content"]
+    for status, code in (("404", "status_list_not_found"), ("409", "registrar_key_unavailable")):
+        assert code in operation["responses"][status]["description"]
+    assert {"422", "429", "503"} <= set(operation["responses"])
+
+
+def test_a_list_of_another_registrar_is_signed_with_its_own_key(demo: DemoRegistry) -> None:
+    ctx = demo.ctx
+    staff = demo.staff(442)
+    certificates = replace(ctx.certificates, registrar_account=staff)
+    service = replace(ctx.status_lists, certificates=certificates)
+    credential = service.credential(442, "lifecycle", 0)
+    assert check_vc(credential) == staff.address
+    # typhoon revoked (3), weather expired (1)
+    assert value_of(credential, demo.token("typhoon")) == 3
+    assert value_of(credential, demo.token("weather")) == 1
+    assert standard_tools([credential])[0]["procedure"] is True
+
+
+def test_the_indexer_keeps_the_served_lists_current(demo: DemoRegistry, client: TestClient) -> None:
+    """Last in this module: it changes the demo's chain."""
+    ctx = demo.ctx
+    port, arcades, vessels = (demo.token(k) for k in ("port", "arcades", "vessels"))
+    before = served(client, 440, "suspension")
+    assert value_of(before, port) == 1
+    assert value_of(before, arcades) == 0
+    assert value_of(served(client, 440, "encumbrances"), vessels) == 2  # pledged
+    regulator = demo.party("regulator")
+    ctx.rights.unfreeze(port, "（2026）粤0115民初3456号 解除保全", regulator)
+    ctx.rights.freeze(arcades, "（2026）粤0402民初0815号 财产保全", regulator)
+    (pledge,) = mirror.pledges_of_token(ctx.engine, vessels, live_only=True)
+    ctx.rights.release(pledge.id, demo.party("bank"))
+    # not yet indexed: the lists still say what the mirror holds, as of its head
+    unchanged = served(client, 440, "suspension")
+    assert unchanged["credentialSubject"]["asOfBlock"] == before["credentialSubject"]["asOfBlock"]
+    assert (
+        unchanged["credentialSubject"]["encodedList"] == before["credentialSubject"]["encodedList"]
+    )
+    demo.sync()
+    after = served(client, 440, "suspension")
+    head = mirror.indexer_head(ctx.engine, ctx.manifest.chain_id)
+    assert after["credentialSubject"]["asOfBlock"] == head == ctx.client.head()
+    assert head > before["credentialSubject"]["asOfBlock"]
+    assert value_of(after, port) == 0
+    assert value_of(after, arcades) == 1
+    encumbrances = served(client, 440, "encumbrances")
+    assert value_of(encumbrances, vessels) == 0
+    assert value_of(encumbrances, arcades) == 1  # frozen
+    assert check_vc(after) == demo.staff(440).address
