@@ -224,7 +224,7 @@ class CertificateService:
         signer = self.registrar_signer(doc.registrar.code, head.number)
         if created is None:
             created = max(datetime.now(tz=UTC), datetime.fromtimestamp(head.timestamp, tz=UTC))
-        return sign_credential(doc, signer, created)
+        return sign_credential(doc, signer, created, base_url=self.public_base_url)
 
     # --- the PDF and the verify page ------------------------------------------------------
 

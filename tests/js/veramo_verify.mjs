@@ -101,7 +101,13 @@ function typesMatch(credential, message) {
   try {
     const { domain, types, primaryType } = credential.proof.eip712;
     const derived = deriveTypes(message, primaryType, domain);
-    const canon = (t) => JSON.stringify(Object.keys(t).sort().map((k) => [k, t[k]]));
+    // key order is not signed: compare the [name, type] pairs of each type's fields, in order
+    const canon = (t) =>
+      JSON.stringify(
+        Object.keys(t)
+          .sort()
+          .map((k) => [k, t[k].map((field) => [field.name, field.type, Object.keys(field).length])]),
+      );
     return canon(derived) === canon(types);
   } catch {
     return false;

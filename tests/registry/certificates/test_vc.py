@@ -4,11 +4,7 @@ credentials of its own: the type rule, the refusals, and the standard tools' ver
 from __future__ import annotations
 
 import copy
-import json
-import shutil
-import subprocess
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,34 +21,13 @@ from registry.certificates.vc import (
     low_s,
     sign_vc,
 )
+from tests.registry.certificates.standard_tools import standard_tools
 
-REPO = Path(__file__).resolve().parents[3]
-SCRIPT = REPO / "tests" / "js" / "veramo_verify.mjs"
 SIGNER = Account.from_key("0x" + "42" * 32)
 OTHER = Account.from_key("0x" + "43" * 32)
 ISSUER = did_pkh(31337, SIGNER.address)
 DOMAIN = {"name": "dareg.Test", "version": "1", "chainId": 31337}
 CREATED = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
-
-
-def standard_tools(credentials: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Veramo's verifier and eth-sig-util on each credential (tests/js/veramo_verify.mjs)."""
-    node = shutil.which("node")
-    if node is None:
-        pytest.fail("node is not installed (scripts/bootstrap installs it)")
-    completed = subprocess.run(
-        [node, str(SCRIPT)],
-        input=json.dumps(credentials, ensure_ascii=False),
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-        cwd=REPO,
-    )
-    assert completed.returncode == 0, completed.stderr
-    results: list[dict[str, Any]] = json.loads(completed.stdout)
-    assert len(results) == len(credentials)
-    return results
 
 
 def unsigned(**subject: Any) -> dict[str, Any]:
