@@ -24,6 +24,7 @@ from dataclasses import KW_ONLY, dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from eth_utils.address import to_checksum_address
 from sqlalchemy import Engine
 
 from registry.certificates.bitstring import encoded_list
@@ -40,13 +41,22 @@ from registry.certificates.urls import (
     DAREG_CREDENTIALS_V1,
     W3C_CREDENTIALS_V2,
     status_list_url,
+    verify_guide_url,
 )
-from registry.certificates.vc import ACCOUNT_FRAGMENT, did_pkh, sign_vc
+from registry.certificates.vc import (
+    ACCOUNT_FRAGMENT,
+    CredentialFormatError,
+    check_vc,
+    did_pkh,
+    parse_did_pkh,
+    sign_vc,
+)
 from registry.chain.client import ChainClient
 from registry.chain.clock import ChainClock
 from registry.domain.numbers import SQL_INTEGER_MAX
 from registry.errors import StatusListNotFoundError
 from registry.mirror import standings_at_head
+from registry.registration.service import RegistrationService
 
 LIST_CREDENTIAL_TYPE = "BitstringStatusListCredential"
 LIST_TYPE = "BitstringStatusList"
@@ -54,7 +64,66 @@ LIST_TYPE = "BitstringStatusList"
 #: contract complete it), and the signed struct's type.
 EIP712_NAME = "dareg.BitstringStatusListCredential"
 EIP712_VERSION = "1"
-PRIMARY_TYPE = "VerifiableCredential"
+PRIMARY_TYPE = LIST_CREDENTIAL_TYPE
+LIST_CONTEXTS = [W3C_CREDENTIALS_V2, DAREG_CREDENTIALS_V1]
+
+
+def eip712_domain(chain_id: int, registry_contract: str) -> dict[str, Any]:
+    """The signature's domain: bound to the chain and to the registry contract."""
+    return {
+        "name": EIP712_NAME,
+        "version": EIP712_VERSION,
+        "chainId": chain_id,
+        "verifyingContract": to_checksum_address(registry_contract),
+    }
+
+
+def verify_status_list(
+    credential: dict[str, Any],
+    registry_contract: str,
+    registrations: RegistrationService | None = None,
+) -> tuple[bool, str]:
+    """Check a status list credential offline: its shape (contexts, types, the signature domain
+    of ``registry_contract`` on the issuer's chain), then that the issuer's account signed it
+    (:func:`~registry.certificates.vc.check_vc`). With ``registrations`` (a chain connection),
+    also that the signer is, now, an account of the registrar code the issuer names. Returns
+    ``(ok, reason)``."""
+    try:
+        if credential.get("@context") != LIST_CONTEXTS:
+            raise CredentialFormatError(f"@context must be {LIST_CONTEXTS}")
+        if credential.get("type") != ["VerifiableCredential", LIST_CREDENTIAL_TYPE]:
+            raise CredentialFormatError(
+                f"type must be [VerifiableCredential, {LIST_CREDENTIAL_TYPE}]"
+            )
+        subject, issuer = credential.get("credentialSubject"), credential.get("issuer")
+        if not isinstance(subject, dict) or subject.get("type") != LIST_TYPE:
+            raise CredentialFormatError(f"credentialSubject.type must be {LIST_TYPE}")
+        if not isinstance(issuer, dict):
+            raise CredentialFormatError("issuer must be an object with its registrarCode")
+        code = issuer.get("registrarCode")
+        if not isinstance(code, int) or isinstance(code, bool):
+            raise CredentialFormatError("issuer.registrarCode is missing or not an integer")
+        chain_id, _ = parse_did_pkh(issuer.get("id"))
+        proof = credential.get("proof")
+        definition = proof.get("eip712") if isinstance(proof, dict) else None
+        if not isinstance(definition, dict) or definition.get("domain") != eip712_domain(
+            chain_id, registry_contract
+        ):
+            raise CredentialFormatError("proof.eip712.domain is not this registry's list domain")
+        if definition.get("primaryType") != PRIMARY_TYPE:
+            raise CredentialFormatError(f"proof.eip712.primaryType must be {PRIMARY_TYPE}")
+        signer = check_vc(credential)
+    except CredentialFormatError as exc:
+        return False, str(exc)
+    if registrations is None:
+        return True, f"signed by the issuer {signer}"
+    on_chain = registrations.registrar_code_of(signer)
+    if on_chain != code:
+        return False, (
+            f"{signer} signed, but on chain it is not an account of registrar {code} "
+            f"(registrar code now {on_chain or 'none'})"
+        )
+    return True, f"signed by {signer}, an account of registrar {code} on chain"
 
 
 @dataclass(frozen=True)
@@ -172,7 +241,7 @@ class StatusListService:
         issuer_object["registrarCode"] = state.registrar_code
         until = max(now, state.as_of_time) + timedelta(seconds=self.ttl)
         return {
-            "@context": [W3C_CREDENTIALS_V2, DAREG_CREDENTIALS_V1],
+            "@context": list(LIST_CONTEXTS),
             "id": url,
             "type": ["VerifiableCredential", LIST_CREDENTIAL_TYPE],
             "issuer": issuer_object,
@@ -187,15 +256,11 @@ class StatusListService:
                 "asOfBlock": state.as_of_block,
                 "asOfTime": iso_utc(state.as_of_time),
             },
+            "verificationGuide": verify_guide_url(self.public_base_url),
         }
 
     def eip712_domain(self) -> dict[str, Any]:
-        return {
-            "name": EIP712_NAME,
-            "version": EIP712_VERSION,
-            "chainId": self.chain_id,
-            "verifyingContract": self.certificates.registrations.contract_address,
-        }
+        return eip712_domain(self.chain_id, self.certificates.registrations.contract_address)
 
     def credential(self, registrar_code: int, list_name: str, page: int) -> dict[str, Any]:
         """The signed status list credential: :meth:`state` as of the mirror's indexed head,

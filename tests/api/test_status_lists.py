@@ -20,16 +20,12 @@ from fastapi.testclient import TestClient
 
 from api.main import create_app
 from registry import mirror
-from registry.certificates.status_list import (
-    STATUS_LIST_ENTRIES,
-    STATUS_LISTS,
-    entry_value,
-    status_entries,
-)
+from registry.certificates.status_list import STATUS_LIST_ENTRIES, STATUS_LISTS, entry_value
+from registry.certificates.status_lists import verify_status_list
 from registry.certificates.vc import CredentialFormatError, check_vc, did_pkh
 from tests.demo_registry import DemoRegistry, demo_registry
+from tests.registry.certificates.standard_tools import standard_tools
 from tests.registry.certificates.test_status_list import decode, entry
-from tests.registry.certificates.test_vc import standard_tools
 
 pytestmark = pytest.mark.slow
 
@@ -93,9 +89,13 @@ def test_a_served_list_is_a_signed_status_list_credential_as_of_the_indexed_head
     assert subject["asOfTime"] == credential["validFrom"] == f"{head_time:%Y-%m-%dT%H:%M:%SZ}"
     valid_until = datetime.fromisoformat(credential["validUntil"])
     assert valid_until > datetime.now(tz=UTC)
+    assert credential["verificationGuide"].endswith("/docs/verify-offline")
     # signed by the registrar's account, an account of registrar 440 on chain
     assert check_vc(credential) == staff.address
-    assert ctx.registrations.registrar_code_of(staff.address) == 440
+    contract = ctx.registrations.contract_address
+    ok, reason = verify_status_list(credential, contract, ctx.registrations)
+    assert ok, reason
+    assert "an account of registrar 440 on chain" in reason
     # the court's freeze of the port data
     assert value_of(credential, demo.token("port")) == 1
     assert value_of(credential, demo.token("arcades")) == 0
@@ -120,31 +120,48 @@ def test_standard_tools_verify_every_list_and_refuse_a_tampered_one(
     for result in results[len(lists) :]:
         assert result["veramo"]["verified"] is not True, result
         assert result["procedure"] is False, result
+    contract = demo.ctx.registrations.contract_address
     for forged in (tampered, later):
         with pytest.raises(CredentialFormatError):
             check_vc(forged)
+        assert verify_status_list(forged, contract)[0] is False
+    # a certificate credential is not a status list, though signed by the same account
+    number = demo.number("port")
+    assert number is not None
+    certificate = demo.ctx.certificates.credential(number)
+    ok, reason = verify_status_list(certificate, contract)
+    assert not ok
+    assert "@context" in reason or "type" in reason
 
 
 def test_a_credential_status_entry_leads_to_the_certificates_standing(
     demo: DemoRegistry, client: TestClient
 ) -> None:
-    """What a verifier does with a certificate credential: follow each status entry to its
-    list and read the entry; it agrees with the certificate's standing."""
+    """What a verifier does with a certificate credential: follow each of its
+    ``credentialStatus`` entries to the list and read the entry; it agrees with the
+    certificate's standing, as of the same block."""
     ctx = demo.ctx
     base = ctx.certificates.public_base_url.rstrip("/")
     for key in ("port", "vessels", "index", "arcades"):
         number = demo.number(key)
         assert number is not None
+        response = client.get(f"/api/v1/certificates/{number}/credential")
+        assert response.status_code == 200, response.text
+        credential = response.json()
         doc = ctx.certificates.document(number)
-        for status_entry in status_entries(base, doc.registrar.code, doc.token_id):
+        entries = credential["credentialStatus"]
+        assert len(entries) == len(STATUS_LISTS)
+        for status_entry in entries:
             url = status_entry["statusListCredential"]
             assert url.startswith(base)
-            credential = client.get(url.removeprefix(base)).json()
-            assert credential["credentialSubject"]["statusPurpose"] == status_entry["statusPurpose"]
-            bits = decode(credential["credentialSubject"]["encodedList"])
+            listed = client.get(url.removeprefix(base)).json()
+            assert listed["credentialSubject"]["statusPurpose"] == status_entry["statusPurpose"]
+            assert listed["credentialSubject"]["asOfBlock"] == doc.standing.as_of_block
+            bits = decode(listed["credentialSubject"]["encodedList"])
             found = entry(bits, int(status_entry["statusListIndex"]), status_entry["statusSize"])
             name = url.rsplit("/", 2)[1]
             assert found == entry_value(doc.standing, name), (key, name)
+            assert status_entry["statusMessage"][found]["status"] == hex(found)
 
 
 @pytest.mark.parametrize(
@@ -187,6 +204,10 @@ def test_a_list_of_another_registrar_is_signed_with_its_own_key(demo: DemoRegist
     service = replace(ctx.status_lists, certificates=certificates)
     credential = service.credential(442, "lifecycle", 0)
     assert check_vc(credential) == staff.address
+    ok, reason = verify_status_list(
+        credential, ctx.registrations.contract_address, ctx.registrations
+    )
+    assert ok, reason
     # typhoon revoked (3), weather expired (1)
     assert value_of(credential, demo.token("typhoon")) == 3
     assert value_of(credential, demo.token("weather")) == 1
