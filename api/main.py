@@ -17,6 +17,7 @@ from api.routes import (
     audit,
     auth,
     certificates,
+    contexts,
     deployment,
     evidence,
     governance,
@@ -69,6 +70,7 @@ def create_app(context: RegistryContext) -> FastAPI:
     app.include_router(certificates.verify_router)
     app.include_router(statistics.page_router)
     app.include_router(pages.router)
+    app.include_router(contexts.router)
     describe_requirements(app)
     # innermost: a request's first call that cannot reach the chain ends its later ones
     app.add_middleware(OneChanceAtTheChain)

@@ -13,6 +13,7 @@ from api.deps import Registry
 from api.schemas.common import ErrorPublic
 from registry.certificates import labels
 from registry.certificates.document import CertificateDocument
+from registry.certificates.vc import VC_MEDIA_TYPE
 from registry.domain.registration import public_holder
 from registry.errors import (
     CertificateNotFoundError,
@@ -40,17 +41,23 @@ def get_certificate(number: str, registry: Registry) -> CertificateDocument:
 
 @router.get(
     "/{number}/credential",
+    response_class=JSONResponse,
     responses={
-        200: {"description": "W3C Verifiable Credential 2.0, EIP-712 signed (docs/credential.md)"},
+        200: {
+            "description": "W3C Verifiable Credential 2.0 (media type application/vc), "
+            "EthereumEip712Signature2021 (docs/credential.md)",
+            "content": {VC_MEDIA_TYPE: {"schema": {"type": "object"}}},
+        },
         **_ERRORS,
     },
 )
 def get_credential(number: str, registry: Registry) -> JSONResponse:
-    """The certificate as a Verifiable Credential signed by the registrar's account (EIP-712).
+    """The certificate as a Verifiable Credential signed by the registrar's account
+    (EthereumEip712Signature2021: Veramo's EIP-712 verifier and eth-sig-util check it).
 
     409 ``registrar_key_unavailable`` when this service holds no key of the certificate's
     registrar."""
-    return JSONResponse(registry.certificates.credential(number))
+    return JSONResponse(registry.certificates.credential(number), media_type=VC_MEDIA_TYPE)
 
 
 @router.get(

@@ -11,6 +11,8 @@ CONTEXT_PATHS: dict[str, str] = {
     W3C_CREDENTIALS_V2: "/contexts/credentials/v2",
     DAREG_CREDENTIALS_V1: "/contexts/dareg/v1",
 }
+#: Where the app serves the index of :data:`CONTEXT_PATHS` (context URL -> path), as JSON.
+CONTEXTS_INDEX_PATH = "/contexts"
 
 
 def _base(base_url: str) -> str:

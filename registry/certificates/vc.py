@@ -31,6 +31,8 @@ from eth_utils.address import is_address, to_checksum_address
 
 from registry.certificates.labels import iso_utc
 
+#: The media type of a Verifiable Credential 2.0 secured by an embedded proof.
+VC_MEDIA_TYPE = "application/vc"
 PROOF_TYPE = "EthereumEip712Signature2021"
 PROOF_PURPOSE = "assertionMethod"
 #: The fragment of the issuer's did:pkh naming its account (the did:pkh DID document's method).

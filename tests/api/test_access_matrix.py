@@ -61,6 +61,9 @@ PUBLIC = {
     "GET /api/v1/licences/{licence_id}",
     "GET /api/v1/licences/{licence_id}/policy",
     "GET /api/v1/certificates/{number}/licences",
+    "GET /contexts",
+    "GET /contexts/credentials/v2",
+    "GET /contexts/dareg/v1",
 }
 
 OTHER_REGISTRAR = 441
