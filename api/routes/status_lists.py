@@ -12,12 +12,10 @@ from fastapi import APIRouter, Path, Response
 from api.deps import Registry
 from api.schemas.common import ErrorPublic
 from registry.certificates.status_list import STATUS_LISTS
+from registry.certificates.vc import VC_MEDIA_TYPE
 from registry.domain.numbers import UINT16_MAX, SqlInteger
 
 router = APIRouter(prefix="/status-lists", tags=["certificates"])
-
-#: The VC Data Model 2.0 media type of a credential.
-VC_MEDIA_TYPE = "application/vc"
 
 RegistrarCode = Annotated[
     int, Path(ge=0, le=UINT16_MAX, description="the registrar code whose certificates it lists")

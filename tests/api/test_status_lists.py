@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from pyld import jsonld
 
 from api.main import create_app
 from registry import mirror
@@ -30,6 +31,8 @@ from tests.registry.certificates.test_status_list import decode, entry
 pytestmark = pytest.mark.slow
 
 V1 = "/api/v1/status-lists"
+W3C_STATUS = "https://www.w3.org/ns/credentials/status#"
+DAREG_VOCAB = "https://w3id.org/dareg/vocab#"
 
 
 @pytest.fixture(scope="module")
@@ -162,6 +165,47 @@ def test_a_credential_status_entry_leads_to_the_certificates_standing(
             name = url.rsplit("/", 2)[1]
             assert found == entry_value(doc.standing, name), (key, name)
             assert status_entry["statusMessage"][found]["status"] == hex(found)
+
+
+def test_json_ld_expansion_through_the_served_contexts_keeps_every_claim(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_network(url: str, options: dict[str, Any] | None = None) -> Any:
+        raise AssertionError(f"pyld tried to fetch {url}")
+
+    monkeypatch.setattr(jsonld, "_default_document_loader", no_network)
+    contexts = {url: client.get(path) for url, path in client.get("/contexts").json().items()}
+    fetched: list[str] = []
+
+    def load(url: str, options: dict[str, Any] | None = None) -> dict[str, Any]:
+        fetched.append(url)
+        return {"contextUrl": None, "documentUrl": url, "document": contexts[url].json()}
+
+    for name in STATUS_LISTS:
+        served_list = served(client, 440, name)
+        (expanded,) = jsonld.expand(served_list, {"documentLoader": load})
+        subject = expanded["https://www.w3.org/2018/credentials#credentialSubject"][0]
+        claims = {iri: values[0] for iri, values in subject.items() if not iri.startswith("@")}
+        assert set(claims) == {
+            f"{W3C_STATUS}statusPurpose",
+            f"{W3C_STATUS}encodedList",
+            f"{W3C_STATUS}ttl",
+            f"{DAREG_VOCAB}asOfBlock",
+            f"{DAREG_VOCAB}asOfTime",
+        }, claims
+        listed = served_list["credentialSubject"]
+        for key in ("statusPurpose", "encodedList", "ttl", "asOfBlock", "asOfTime"):
+            iri = next(i for i in claims if i.endswith(key))
+            assert claims[iri]["@value"] == listed[key], key
+        assert subject["@type"] == [f"{W3C_STATUS}BitstringStatusList"]
+        assert expanded["@type"] == [
+            "https://www.w3.org/2018/credentials#VerifiableCredential",
+            f"{W3C_STATUS}BitstringStatusListCredential",
+        ]
+        issuer = expanded["https://www.w3.org/2018/credentials#issuer"][0]
+        assert f"{DAREG_VOCAB}registrarCode" in issuer
+        assert f"{DAREG_VOCAB}verificationGuide" in expanded
+    assert set(fetched) <= set(contexts)
 
 
 @pytest.mark.parametrize(
