@@ -129,34 +129,47 @@ def _read(
         )
         .order_by(reg.c.id)
     ).all()
-    tokens = [int(r.id) for r in rows]
+    tokens = {int(r.id) for r in rows}
     frozen: set[int] = set()
     pledged: set[int] = set()
     exclusive: set[int] = set()
     if tokens:
-        frozen = {
+        # ranges of token ids, not lists of them: a page may hold more certificates than a
+        # statement may bind parameters; the rows of other registrars are dropped here
+        frozen = tokens & {
             int(token)
             for token in connection.execute(
                 select(f.c.token_id).where(
-                    f.c.chain_id == chain_id, f.c.token_id.in_(tokens), f.c.frozen.is_(True)
+                    f.c.chain_id == chain_id,
+                    f.c.token_id >= first,
+                    f.c.token_id <= last,
+                    f.c.frozen.is_(True),
                 )
             ).scalars()
         }
-        pledged = {
+        pledged = tokens & {
             int(token)
             for token in connection.execute(
                 select(p.c.token_id).where(
                     p.c.chain_id == chain_id,
-                    p.c.token_id.in_(tokens),
+                    p.c.token_id >= first,
+                    p.c.token_id <= last,
                     p.c.status == PledgeStatus.LIVE.value,
                 )
             ).scalars()
         }
-        candidates = connection.execute(
-            select(lic).where(
-                lic.c.chain_id == chain_id, lic.c.token_id.in_(tokens), lic.c.exclusive.is_(True)
-            )
-        ).all()
+        candidates = [
+            licence
+            for licence in connection.execute(
+                select(lic).where(
+                    lic.c.chain_id == chain_id,
+                    lic.c.token_id >= first,
+                    lic.c.token_id <= last,
+                    lic.c.exclusive.is_(True),
+                )
+            ).all()
+            if int(licence.token_id) in tokens
+        ]
         exclusive = {
             licence.token_id
             for licence in _licence_rows(connection, candidates, now)
