@@ -21,6 +21,7 @@ from api.routes import (
     deployment,
     evidence,
     governance,
+    guides,
     health,
     pages,
     provenance,
@@ -71,6 +72,7 @@ def create_app(context: RegistryContext) -> FastAPI:
     app.include_router(statistics.page_router)
     app.include_router(pages.router)
     app.include_router(contexts.router)
+    app.include_router(guides.router)
     describe_requirements(app)
     # innermost: a request's first call that cannot reach the chain ends its later ones
     app.add_middleware(OneChanceAtTheChain)

@@ -1,10 +1,5 @@
-"""The demo registry (``dareg up --demo``) on a chain of its own, mirrored: for tests that need
-its certificates (frozen ``port``, pledged ``vessels``, cancelled ``drugs``, revoked
-``typhoon``, exclusively licensed ``index``, the objected application ``clinic``).
-
-The chain's clock starts months back, as the demo's history needs; the demo is seeded through
-the real services, then the indexer mirrors it. Nothing is mocked.
-"""
+"""The demo registry (``dareg up --demo``'s story) on an anvil of its own, mirrored: shared by the
+tests that read what the demo's certificates look like to outsiders."""
 
 from __future__ import annotations
 
@@ -15,9 +10,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from eth_account.signers.local import LocalAccount
+from pydantic import SecretStr
 
-from registry.chain.client import DEV_ADMIN_INDEX, dev_account
+from registry.chain.client import DEV_ADMIN_INDEX, ChainClient, dev_account
 from registry.chain.deploy import deploy_all
 from registry.chain.node import AnvilNode, anvil_binary
 from registry.context import RegistryContext, current_artifacts_hash, make_client
@@ -30,40 +25,28 @@ from tests.conftest import free_port
 
 
 @dataclass(frozen=True)
-class DemoRegistry:
-    """The seeded demo: its context, the parties and registrations it wrote
-    (``registrants.json``), and the indexer that mirrors it."""
-
+class SeededDemo:
     ctx: RegistryContext
-    seeded: dict[str, Any]
-    indexer: Indexer
+    settings: Settings
+    seeded: dict[str, Any]  # var/demo/registrants.json
+    var: Path
 
-    def token(self, key: str) -> int:
-        """The registration id (= token id) of the demo's dataset ``key``."""
-        return int(self.seeded["registrations"][key]["id"])
+    def number(self, key: str) -> str:
+        """The certificate number of the demo's dataset ``key`` (port, vessels, weather...)."""
+        return str(self.seeded["registrations"][key]["certificate_number"])
 
-    def number(self, key: str) -> str | None:
-        value = self.seeded["registrations"][key]["certificate_number"]
-        return None if value is None else str(value)
-
-    def party(self, key: str) -> LocalAccount:
-        """The account of the demo's party ``key`` (regulator, bank, port ...)."""
-        found = next(p for p in self.seeded["registrants"] if p["key"] == key)
-        return dev_account(int(found["account_index"]))
-
-    @staticmethod
-    def staff(code: int) -> LocalAccount:
-        """The demo's staff account of registrar ``code``."""
-        return dev_account(REGISTRARS[code][2])
-
-    def sync(self) -> None:
-        """Mirror the chain up to its head."""
-        self.indexer.sync_once()
+    def registrar_context(self, code: int) -> RegistryContext:
+        """A second service on the same registry holding registrar ``code``'s staff key, as a
+        deployment that issues documents for several registrars runs one instance per key."""
+        key = dev_account(REGISTRARS[code][2]).key.hex()
+        settings = self.settings.model_copy(update={"credential_key": SecretStr(key)})
+        return RegistryContext.open(settings, client=self.ctx.client)
 
 
 @contextmanager
-def demo_registry(var: Path) -> Iterator[DemoRegistry]:
-    """A fresh anvil, the registry deployed on it, the demo seeded and mirrored (SQLite)."""
+def seeded_demo(var: Path) -> Iterator[SeededDemo]:
+    """Seed the demo on a fresh anvil whose clock starts months back (as ``dareg up --demo``),
+    index it, and yield it; the node stops on exit."""
     base = Settings()
     node = AnvilNode(
         anvil_binary(base.node_modules_dir),
@@ -76,7 +59,7 @@ def demo_registry(var: Path) -> Iterator[DemoRegistry]:
     node.start()
     try:
         settings = Settings(var_dir=var, rpc_url=node.url, database_url=f"sqlite:///{var}/r.db")
-        client = make_client(settings)
+        client: ChainClient = make_client(settings)
         manifest = deploy_all(
             client,
             dev_account(0),
@@ -88,11 +71,10 @@ def demo_registry(var: Path) -> Iterator[DemoRegistry]:
         migrate(settings.effective_database_url)
         ctx = RegistryContext.open(settings, client=client)
         assert seed_demo(ctx, var / "demo") is not None
-        indexer = Indexer(ctx.client, ctx.manifest, ctx.engine)
-        indexer.sync_once()
+        Indexer(ctx.client, ctx.manifest, ctx.engine).sync_once()
         seeded = json.loads((var / "demo" / "registrants.json").read_text(encoding="utf-8"))
         try:
-            yield DemoRegistry(ctx, seeded, indexer)
+            yield SeededDemo(ctx, settings, seeded, var)
         finally:
             ctx.engine.dispose()
     finally:

@@ -28,22 +28,14 @@ from fastapi.testclient import TestClient
 from pypdf import PdfReader
 
 from api.main import create_app
-from registry.chain.client import DEV_ADMIN_INDEX, ChainClient, dev_account
-from registry.chain.deploy import deploy_all
-from registry.chain.node import AnvilNode, anvil_binary
+from registry.chain.client import dev_account
 from registry.context import (
     DEV_CREDENTIAL_INDEX,
     RegistryContext,
-    current_artifacts_hash,
-    make_client,
 )
-from registry.db.engine import migrate
-from registry.demo import history_start, seed_demo
-from registry.indexer.follow import Indexer
-from registry.settings import Settings
 from tests.api.actors import sign_in
 from tests.api.test_read_only import HTML_PAGES
-from tests.conftest import free_port
+from tests.demo_registry import seeded_demo
 
 pytestmark = pytest.mark.slow
 
@@ -74,34 +66,9 @@ class Demo:
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     """The demo registry on a chain of its own, mirrored, and an API client on it."""
-    var = tmp_path_factory.mktemp("demo") / "var"
-    base = Settings()
-    node = AnvilNode(
-        anvil_binary(base.node_modules_dir),
-        host="127.0.0.1",
-        port=free_port(),
-        chain_id=31337,
-        state_path=None,
-        genesis_timestamp=history_start(),
-    )
-    node.start()
-    try:
-        settings = Settings(var_dir=var, rpc_url=node.url, database_url=f"sqlite:///{var}/r.db")
-        client: ChainClient = make_client(settings)
-        manifest = deploy_all(
-            client,
-            dev_account(0),
-            dev_account(DEV_ADMIN_INDEX).address,
-            current_artifacts_hash(settings),
-            settings.token_base_uri,
-        )
-        manifest.save(settings.manifest_path)
-        migrate(settings.effective_database_url)
-        ctx = RegistryContext.open(settings, client=client)
-        assert seed_demo(ctx, var / "demo") is not None
-        Indexer(ctx.client, ctx.manifest, ctx.engine).sync_once()
-        seeded = json.loads((var / "demo" / "registrants.json").read_text(encoding="utf-8"))
-        person = next(p for p in seeded["registrants"] if p["natural_person"])
+    with seeded_demo(tmp_path_factory.mktemp("demo") / "var") as seeded:
+        ctx = seeded.ctx
+        person = next(p for p in seeded.seeded["registrants"] if p["natural_person"])
         with TestClient(create_app(ctx)) as api:
             listed = api.get(
                 "/api/v1/applications",
@@ -110,10 +77,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
             ).json()
             issued = [r for r in listed["items"] if r["certificate_number"]]
             assert len(issued) == 1, listed
-            yield Demo(api, ctx, seeded, person, issued[0])
-        ctx.engine.dispose()
-    finally:
-        node.stop()
+            yield Demo(api, ctx, seeded.seeded, person, issued[0])
 
 
 def _texts(response: httpx.Response) -> list[str]:

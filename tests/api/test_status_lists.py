@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterator
-from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from eth_account.signers.local import LocalAccount
 from fastapi.testclient import TestClient
 from pyld import jsonld
 
@@ -24,9 +24,12 @@ from registry import mirror
 from registry.certificates.status_list import STATUS_LIST_ENTRIES, STATUS_LISTS, entry_value
 from registry.certificates.status_lists import verify_status_list
 from registry.certificates.vc import CredentialFormatError, check_vc, did_pkh
-from tests.demo_registry import DemoRegistry, demo_registry
+from registry.chain.client import dev_account
+from registry.demo.scenario import REGISTRARS
+from registry.indexer.follow import Indexer
+from tests.demo_registry import SeededDemo, seeded_demo
 from tests.registry.certificates.standard_tools import standard_tools
-from tests.registry.certificates.test_status_list import decode, entry
+from tests.registry.certificates.test_status_list import decode, entry, token
 
 pytestmark = pytest.mark.slow
 
@@ -36,13 +39,24 @@ DAREG_VOCAB = "https://w3id.org/dareg/vocab#"
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoRegistry]:
-    with demo_registry(tmp_path_factory.mktemp("status-lists-api") / "var") as seeded:
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SeededDemo]:
+    with seeded_demo(tmp_path_factory.mktemp("status-lists-api") / "var") as seeded:
         yield seeded
 
 
+def staff_of(code: int) -> LocalAccount:
+    """The demo's staff account of registrar ``code``."""
+    return dev_account(REGISTRARS[code][2])
+
+
+def party(demo: SeededDemo, key: str) -> LocalAccount:
+    """The account of the demo's party ``key`` (regulator, bank ...)."""
+    found = next(p for p in demo.seeded["registrants"] if p["key"] == key)
+    return dev_account(int(found["account_index"]))
+
+
 @pytest.fixture(scope="module")
-def client(demo: DemoRegistry) -> Iterator[TestClient]:
+def client(demo: SeededDemo) -> Iterator[TestClient]:
     with TestClient(create_app(demo.ctx)) as api:
         yield api
 
@@ -65,7 +79,7 @@ def value_of(credential: dict[str, Any], token: int) -> int:
 
 
 def test_a_served_list_is_a_signed_status_list_credential_as_of_the_indexed_head(
-    demo: DemoRegistry, client: TestClient
+    demo: SeededDemo, client: TestClient
 ) -> None:
     ctx = demo.ctx
     response = client.get(f"{V1}/440/suspension/0")
@@ -79,7 +93,7 @@ def test_a_served_list_is_a_signed_status_list_credential_as_of_the_indexed_head
     assert credential["id"] == url
     assert credential["type"] == ["VerifiableCredential", "BitstringStatusListCredential"]
     assert credential["@context"][0] == "https://www.w3.org/ns/credentials/v2"
-    staff = demo.staff(440)
+    staff = staff_of(440)
     assert credential["issuer"]["id"] == did_pkh(ctx.manifest.chain_id, staff.address)
     assert credential["issuer"]["registrarCode"] == 440
     subject = credential["credentialSubject"]
@@ -100,12 +114,12 @@ def test_a_served_list_is_a_signed_status_list_credential_as_of_the_indexed_head
     assert ok, reason
     assert "an account of registrar 440 on chain" in reason
     # the court's freeze of the port data
-    assert value_of(credential, demo.token("port")) == 1
-    assert value_of(credential, demo.token("arcades")) == 0
+    assert value_of(credential, token(demo, "port")) == 1
+    assert value_of(credential, token(demo, "arcades")) == 0
 
 
 def test_standard_tools_verify_every_list_and_refuse_a_tampered_one(
-    demo: DemoRegistry, client: TestClient
+    demo: SeededDemo, client: TestClient
 ) -> None:
     lists = [served(client, 440, name) for name in STATUS_LISTS]
     tampered = copy.deepcopy(lists[1])
@@ -115,7 +129,7 @@ def test_standard_tools_verify_every_list_and_refuse_a_tampered_one(
     later = copy.deepcopy(lists[0])
     later["credentialSubject"]["asOfBlock"] += 1
     results = standard_tools([*lists, tampered, later])
-    staff = demo.staff(440).address
+    staff = staff_of(440).address
     for result in results[: len(lists)]:
         assert result["veramo"]["verified"] is True, result
         assert result["recovered"].lower() == staff.lower()
@@ -130,7 +144,6 @@ def test_standard_tools_verify_every_list_and_refuse_a_tampered_one(
         assert verify_status_list(forged, contract)[0] is False
     # a certificate credential is not a status list, though signed by the same account
     number = demo.number("port")
-    assert number is not None
     certificate = demo.ctx.certificates.credential(number)
     ok, reason = verify_status_list(certificate, contract)
     assert not ok
@@ -138,7 +151,7 @@ def test_standard_tools_verify_every_list_and_refuse_a_tampered_one(
 
 
 def test_a_credential_status_entry_leads_to_the_certificates_standing(
-    demo: DemoRegistry, client: TestClient
+    demo: SeededDemo, client: TestClient
 ) -> None:
     """What a verifier does with a certificate credential: follow each of its
     ``credentialStatus`` entries to the list and read the entry; it agrees with the
@@ -147,7 +160,6 @@ def test_a_credential_status_entry_leads_to_the_certificates_standing(
     base = ctx.certificates.public_base_url.rstrip("/")
     for key in ("port", "vessels", "index", "arcades"):
         number = demo.number(key)
-        assert number is not None
         response = client.get(f"/api/v1/certificates/{number}/credential")
         assert response.status_code == 200, response.text
         credential = response.json()
@@ -241,43 +253,44 @@ def test_the_openapi_document_declares_the_route(client: TestClient) -> None:
     assert {"422", "429", "503"} <= set(operation["responses"])
 
 
-def test_a_list_of_another_registrar_is_signed_with_its_own_key(demo: DemoRegistry) -> None:
-    ctx = demo.ctx
-    staff = demo.staff(442)
-    certificates = replace(ctx.certificates, registrar_account=staff)
-    service = replace(ctx.status_lists, certificates=certificates)
-    credential = service.credential(442, "lifecycle", 0)
-    assert check_vc(credential) == staff.address
-    ok, reason = verify_status_list(
-        credential, ctx.registrations.contract_address, ctx.registrations
-    )
-    assert ok, reason
-    # typhoon revoked (3), weather expired (1)
-    assert value_of(credential, demo.token("typhoon")) == 3
-    assert value_of(credential, demo.token("weather")) == 1
-    assert standard_tools([credential])[0]["procedure"] is True
+def test_a_list_of_another_registrar_is_signed_with_its_own_key(demo: SeededDemo) -> None:
+    """A service holding registrar 442's key (one instance per registrar key) signs its lists;
+    this one, holding 440's, refuses them (409, above)."""
+    other = demo.registrar_context(442)
+    try:
+        credential = other.status_lists.credential(442, "lifecycle", 0)
+        registrations = other.registrations
+        ok, reason = verify_status_list(credential, registrations.contract_address, registrations)
+        assert ok, reason
+        assert check_vc(credential) == staff_of(442).address
+        # typhoon revoked (3), weather expired (1)
+        assert value_of(credential, token(demo, "typhoon")) == 3
+        assert value_of(credential, token(demo, "weather")) == 1
+        assert standard_tools([credential])[0]["procedure"] is True
+    finally:
+        other.engine.dispose()
 
 
-def test_the_indexer_keeps_the_served_lists_current(demo: DemoRegistry, client: TestClient) -> None:
+def test_the_indexer_keeps_the_served_lists_current(demo: SeededDemo, client: TestClient) -> None:
     """Last in this module: it changes the demo's chain."""
     ctx = demo.ctx
-    port, arcades, vessels = (demo.token(k) for k in ("port", "arcades", "vessels"))
+    port, arcades, vessels = (token(demo, k) for k in ("port", "arcades", "vessels"))
     before = served(client, 440, "suspension")
     assert value_of(before, port) == 1
     assert value_of(before, arcades) == 0
     assert value_of(served(client, 440, "encumbrances"), vessels) == 2  # pledged
-    regulator = demo.party("regulator")
+    regulator = party(demo, "regulator")
     ctx.rights.unfreeze(port, "（2026）粤0115民初3456号 解除保全", regulator)
     ctx.rights.freeze(arcades, "（2026）粤0402民初0815号 财产保全", regulator)
     (pledge,) = mirror.pledges_of_token(ctx.engine, vessels, live_only=True)
-    ctx.rights.release(pledge.id, demo.party("bank"))
+    ctx.rights.release(pledge.id, party(demo, "bank"))
     # not yet indexed: the lists still say what the mirror holds, as of its head
     unchanged = served(client, 440, "suspension")
     assert unchanged["credentialSubject"]["asOfBlock"] == before["credentialSubject"]["asOfBlock"]
     assert (
         unchanged["credentialSubject"]["encodedList"] == before["credentialSubject"]["encodedList"]
     )
-    demo.sync()
+    Indexer(ctx.client, ctx.manifest, ctx.engine).sync_once()
     after = served(client, 440, "suspension")
     head = mirror.indexer_head(ctx.engine, ctx.manifest.chain_id)
     assert after["credentialSubject"]["asOfBlock"] == head == ctx.client.head()
@@ -287,4 +300,4 @@ def test_the_indexer_keeps_the_served_lists_current(demo: DemoRegistry, client: 
     encumbrances = served(client, 440, "encumbrances")
     assert value_of(encumbrances, vessels) == 0
     assert value_of(encumbrances, arcades) == 1  # frozen
-    assert check_vc(after) == demo.staff(440).address
+    assert check_vc(after) == staff_of(440).address
