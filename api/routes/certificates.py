@@ -1,5 +1,6 @@
-"""Certificate documents over HTTP: JSON, Verifiable Credential, PDF, tokenURI metadata, and the
-public verification page (``/verify/{number}``, the QR code's target)."""
+"""Certificate documents over HTTP: JSON, Verifiable Credential, PDF, the SVG card, the wallet
+metadata at ``tokenURI`` and the registered metadata beside it, and the public verification page
+(``/verify/{number}``, the QR code's target)."""
 
 from __future__ import annotations
 
@@ -12,8 +13,10 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from api.deps import Registry
 from api.schemas.common import ErrorPublic
 from registry.certificates import labels
+from registry.certificates.card import MEDIA_TYPE as CARD_MEDIA_TYPE
 from registry.certificates.document import CertificateDocument
 from registry.certificates.vc import VC_MEDIA_TYPE
+from registry.certificates.wallet import WalletMetadata
 from registry.domain.registration import public_holder
 from registry.errors import (
     CertificateNotFoundError,
@@ -30,6 +33,8 @@ verify_router = APIRouter(tags=["verification"])
 _ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorPublic} for code in (404, 409, 422, 503)
 }
+#: Wallets and viewers may keep the metadata and card a minute; the standing can change per block.
+_CACHE = "public, max-age=60"
 _NUMBER = "17-digit certificate number (spaces and hyphens ignored; the check digit is verified)"
 
 
@@ -39,9 +44,15 @@ def get_certificate(number: str, registry: Registry) -> CertificateDocument:
     return registry.certificates.document(number)
 
 
+class CredentialResponse(JSONResponse):
+    """A Verifiable Credential as JSON, with the VC 2.0 media type."""
+
+    media_type = VC_MEDIA_TYPE
+
+
 @router.get(
     "/{number}/credential",
-    response_class=JSONResponse,
+    response_class=Response,  # so the declared errors stay application/json
     responses={
         200: {
             "description": "W3C Verifiable Credential 2.0 (media type application/vc), "
@@ -51,13 +62,13 @@ def get_certificate(number: str, registry: Registry) -> CertificateDocument:
         **_ERRORS,
     },
 )
-def get_credential(number: str, registry: Registry) -> JSONResponse:
+def get_credential(number: str, registry: Registry) -> CredentialResponse:
     """The certificate as a Verifiable Credential signed by the registrar's account
     (EthereumEip712Signature2021: Veramo's EIP-712 verifier and eth-sig-util check it).
 
     409 ``registrar_key_unavailable`` when this service holds no key of the certificate's
     registrar."""
-    return JSONResponse(registry.certificates.credential(number), media_type=VC_MEDIA_TYPE)
+    return CredentialResponse(registry.certificates.credential(number))
 
 
 @router.get(
@@ -80,15 +91,52 @@ def get_pdf(number: str, registry: Registry) -> Response:
     )
 
 
+@router.get(
+    "/{number}/card.svg",
+    response_class=Response,
+    responses={200: {"content": {CARD_MEDIA_TYPE: {}}}, **_ERRORS},
+)
+def get_card(number: str, registry: Registry) -> Response:
+    """The certificate card, an SVG image (the wallet metadata's ``image``): title, asset name,
+    number, holder, registrar, validity and the standing as of a block. Self-contained: no
+    script, no external reference, generic font families."""
+    return Response(
+        registry.certificates.card(number),
+        media_type=CARD_MEDIA_TYPE,
+        headers={
+            "Cache-Control": _CACHE,
+            "Content-Security-Policy": "default-src 'none'",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
+
+
 @metadata_router.get(
     "/{number}",
+    response_model=WalletMetadata,
+    response_model_exclude_none=True,
+    responses=_ERRORS,
+)
+def get_wallet_metadata(number: str, registry: Registry, response: Response) -> WalletMetadata:
+    """The ``tokenURI`` target: ERC-721 metadata for wallets (name, description, image = the SVG
+    card, external_url = the public verification page, attributes with the standing as of a
+    block, the current holder), and where to fetch the registered metadata whose SHA-256 is on
+    chain (``registered_metadata``). An ended certificate, whose token is burned, still answers
+    with its ended standing."""
+    response.headers["Cache-Control"] = _CACHE
+    return registry.certificates.wallet_metadata(number)
+
+
+@metadata_router.get(
+    "/{number}/registered",
     response_class=Response,
     responses={200: {"content": {METADATA_MEDIA_TYPE: {}}}, **_ERRORS},
 )
-def get_metadata(number: str, registry: Registry) -> Response:
-    """The ``tokenURI`` target: the exact canonical metadata bytes (RFC 8785) whose SHA-256 is
+def get_registered_metadata(number: str, registry: Registry) -> Response:
+    """The registered metadata document: the exact canonical bytes (RFC 8785) whose SHA-256 is
     the certificate's on-chain ``metadataHash`` (a natural person's identifier in it masked and
-    committed, docs/privacy.md)."""
+    committed, docs/privacy.md). It names the holder registered with that version, who may
+    since have transferred the certificate: the current holder is in the other documents."""
     service = registry.registrations
     body = service.public_metadata_document(service.by_certificate_number(number))
     return Response(body, media_type=METADATA_MEDIA_TYPE)
@@ -260,7 +308,9 @@ def _verified(doc: CertificateDocument) -> str:
         f"<table>{table}</table>"
         f'<p class="links"><a href="{base}/pdf">证书 PDF</a> · <a href="{base}">JSON</a> · '
         f'<a href="{base}/credential">可验证凭证 Verifiable Credential</a> · '
-        f'<a href="/api/v1/metadata/{doc.certificate_number}">元数据 metadata</a></p>'
+        f'<a href="/api/v1/metadata/{doc.certificate_number}/registered">'
+        "登记元数据 registered metadata</a> · "
+        f'<a href="{base}/card.svg">证书卡片 card</a></p>'
     )
 
 

@@ -226,6 +226,8 @@ def sign_credential(
 def _check_certificate_shape(credential: dict[str, Any]) -> tuple[str, int]:
     """What :func:`check_vc` leaves to the credential's kind: the contexts, the type, the
     domain bound to the registry contract the credential names. The issuer and its code."""
+    if not isinstance(credential, dict):
+        raise CredentialFormatError("the credential is not a JSON object")
     if credential.get("@context") != CREDENTIAL_CONTEXTS:
         raise CredentialFormatError(f"@context must be {CREDENTIAL_CONTEXTS}")
     if credential.get("type") != ["VerifiableCredential", CREDENTIAL_TYPE]:

@@ -47,7 +47,8 @@ class ChainRef(_Frozen):
     contract: str = Field(description="the DataAssetRegistry contract (ERC-721)")
     token_id: int = Field(description="the certificate's ERC-721 token id (= registration id)")
     token_uri: str | None = Field(
-        description="tokenURI: where the metadata document is served; null once the certificate "
+        description="tokenURI: where the ERC-721 wallet metadata is served (it links the "
+        "registered metadata document); null once the certificate "
         "has ended (cancelled, revoked or closed after expiry: the token is burned)"
     )
 
@@ -118,12 +119,28 @@ class CertificateDocument(_Frozen):
 PENDING_HOLDER_NAME = "受让人（待变更登记） Transferee, pending change registration"
 
 
+def registered_holder(metadata: AssetMetadata, chain_holder: str) -> Holder | None:
+    """The registered particulars of the chain's holder, in their public view (a natural
+    person's identifier masked), or ``None`` when the registered metadata names someone else
+    (the certificate was transferred and no change naming the transferee is registered yet).
+
+    The one decision of who the registered metadata may be said to name: the certificate's
+    documents (through :func:`current_holder`) and the financier's verification both ask it."""
+    if metadata.holder.address.lower() == chain_holder.lower():
+        return public_holder(metadata.holder)
+    return None
+
+
 def current_holder(metadata: AssetMetadata, chain_holder: str) -> Holder:
     """The holder as of now, in its public view (a natural person's identifier masked): the
     registered particulars if the chain's holder is the one they name, otherwise (after a
-    transfer) the chain's address with no name attributed to it."""
-    if metadata.holder.address.lower() == chain_holder.lower():
-        return public_holder(metadata.holder)
+    transfer) the chain's address with no name attributed to it. Every document of a
+    certificate (JSON, credential, PDF, verification page, wallet metadata, card) shows this
+    holder, through ``CertificateDocument.holder``; never the registered metadata's holder
+    when the chain says someone else holds the certificate."""
+    registered = registered_holder(metadata, chain_holder)
+    if registered is not None:
+        return registered
     return Holder(
         name=PENDING_HOLDER_NAME, identifier_type="other", identifier="—", address=chain_holder
     )

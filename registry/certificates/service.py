@@ -20,6 +20,7 @@ from typing import Any
 
 from eth_account.signers.local import LocalAccount
 
+from registry.certificates.card import render_card
 from registry.certificates.credential import sign_credential
 from registry.certificates.document import (
     AnchorRef,
@@ -32,6 +33,7 @@ from registry.certificates.document import (
 )
 from registry.certificates.pdf import fonts_in, render_certificate_pdf
 from registry.certificates.urls import verification_url
+from registry.certificates.wallet import WalletMetadata, wallet_metadata
 from registry.chain.client import ChainClient
 from registry.domain.evidence import parse_fingerprint
 from registry.domain.numbers import parse_certificate_number
@@ -225,6 +227,17 @@ class CertificateService:
         if created is None:
             created = max(datetime.now(tz=UTC), datetime.fromtimestamp(head.timestamp, tz=UTC))
         return sign_credential(doc, signer, created, base_url=self.public_base_url)
+
+    # --- the wallet metadata and the card -------------------------------------------------
+
+    def wallet_metadata(self, number: str) -> WalletMetadata:
+        """The ERC-721 metadata served at ``tokenURI``, read at the head; an ended certificate
+        (its token burned) still answers, with its ended standing."""
+        return wallet_metadata(self.document(number), self.public_base_url)
+
+    def card(self, number: str) -> str:
+        """The certificate's SVG card (the wallet metadata's ``image``), read at the head."""
+        return render_card(self.document(number))
 
     # --- the PDF and the verify page ------------------------------------------------------
 

@@ -41,6 +41,8 @@ ACCOUNT_FRAGMENT = "#blockchainAccountId"
 UNSIGNED_PROOF_MEMBERS = ("proofValue", "eip712")
 
 SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
+#: Objects nested deeper than this are refused (the credentials signed here nest four levels).
+MAX_DEPTH = 16
 #: JSON numbers beyond this lose precision in JavaScript verifiers (IEEE 754 doubles).
 MAX_SAFE_INTEGER = 2**53 - 1
 
@@ -139,16 +141,24 @@ class _TypeDeriver:
     def __init__(self, primary_type: str) -> None:
         self.primary_type = primary_type
         self.types: Types = {}
+        self.depth = 0
 
     def struct(self, value: dict[str, Any], where: str) -> list[dict[str, str]]:
+        if self.depth >= MAX_DEPTH:
+            raise CredentialFormatError(f"{where} is nested deeper than {MAX_DEPTH} objects")
         if not value:
             raise CredentialFormatError(f"{where} is an empty object (EIP-712 has no empty struct)")
-        fields = []
-        for key in sorted(value):
-            if not isinstance(key, str) or not key or _FORBIDDEN_IN_NAMES.search(key):
-                raise CredentialFormatError(f"{where} has a key {key!r} EIP-712 cannot name")
-            fields.append({"name": key, "type": self.member(key, value[key], f"{where}.{key}")})
-        return fields
+        self.depth += 1
+        try:
+            fields = []
+            for key in sorted(value):
+                if not isinstance(key, str) or not key or _FORBIDDEN_IN_NAMES.search(key):
+                    raise CredentialFormatError(f"{where} has a key {key!r} EIP-712 cannot name")
+                member = self.member(key, value[key], f"{where}.{key}")
+                fields.append({"name": key, "type": member})
+            return fields
+        finally:
+            self.depth -= 1
 
     def register(self, key: str, fields: list[dict[str, str]]) -> str:
         base = type_name(key)
@@ -213,7 +223,8 @@ def eip712_types(
     every character is signed), a boolean ``bool``, a non-negative integer ``uint256``, a
     negative one ``int256`` (both within ±(2^53 - 1)), a list of strings or an empty list
     ``string[]``, a list of objects sharing one shape ``T[]``. Floats, nulls, empty objects,
-    nested lists, lists of numbers and mixed lists are refused. With ``domain``, the types
+    nested lists, lists of numbers, mixed lists and objects nested deeper than
+    :data:`MAX_DEPTH` are refused. With ``domain``, the types
     include its ``EIP712Domain``.
     """
     if not isinstance(document, dict):

@@ -2,7 +2,9 @@
 
 :class:`AssetMetadata` is the certificate metadata document: every field a certificate shows
 (see ../shared/domain.md, "Certificate fields"). Its RFC 8785 canonical JSON is what the service
-stores and serves at ``tokenURI``; the SHA-256 of those bytes is the ``metadataHash`` on chain.
+stores and serves as the registered metadata (``/api/v1/metadata/{number}/registered``, linked
+from the wallet metadata at ``tokenURI``); the SHA-256 of those bytes is the ``metadataHash`` on
+chain.
 :class:`Registration` is the chain's view of one registration, read from the contract.
 """
 
@@ -277,7 +279,8 @@ class EvidenceReference(_Strict):
 
 
 class AssetMetadata(_Strict):
-    """The certificate metadata document (also the ERC-721 metadata served at tokenURI)."""
+    """The certificate metadata document (served as the registered metadata beside the ERC-721
+    wallet metadata at tokenURI)."""
 
     schema_: Literal["dareg.asset-metadata/1"] = Field(
         default="dareg.asset-metadata/1", alias="schema"

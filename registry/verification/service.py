@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
+from registry.certificates.document import registered_holder
 from registry.certificates.standing import Standing, standing
 from registry.chain.client import ChainClient
 from registry.domain.registration import Classification, Registration, Status
@@ -203,8 +204,9 @@ class VerificationService:
         try:  # names come from the off-chain metadata; its absence must not hide the chain facts
             metadata = registrations.metadata(reg)
             asset_name = metadata.name
-            if metadata.holder.address.lower() == reg.holder.lower():
-                holder_name = metadata.holder.name  # else transferred: the name awaits a change
+            registered = registered_holder(metadata, reg.holder)
+            if registered is not None:  # else transferred: the name awaits a change
+                holder_name = registered.name
         except (NotFoundError, ValidationError):
             pass
         return replace(

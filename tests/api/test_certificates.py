@@ -1,5 +1,5 @@
-"""Certificate documents over HTTP on the real chain: JSON, credential, PDF, tokenURI metadata and
-the public verification page."""
+"""Certificate documents over HTTP on the real chain: JSON, credential, PDF, tokenURI metadata
+(wallet JSON and the registered metadata beside it) and the public verification page."""
 
 from __future__ import annotations
 
@@ -99,7 +99,7 @@ def test_certificate_json(api: TestClient, registry_context: RegistryContext, nu
     assert api.get(f"/api/v1/certificates/{spaced}").json()["certificate_number"] == number
 
 
-@pytest.mark.parametrize("suffix", ["", "/credential", "/pdf"])
+@pytest.mark.parametrize("suffix", ["", "/credential", "/pdf", "/card.svg"])
 def test_mistyped_and_unknown_numbers(api: TestClient, number: str, suffix: str) -> None:
     typo = api.get(f"/api/v1/certificates/{_typo(number)}{suffix}")
     assert typo.status_code == 422
@@ -115,6 +115,9 @@ def test_credential_is_signed_by_the_registrar(
 ) -> None:
     response = api.get(f"/api/v1/certificates/{number}/credential")
     assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "application/vc"
+    declared = api.get("/openapi.json").json()["paths"]["/api/v1/certificates/{number}/credential"]
+    assert list(declared["get"]["responses"]["200"]["content"]) == ["application/vc"]
     credential = response.json()
     assert credential["issuer"]["id"].endswith(_staff(registry_context).address)
     assert credential["issuer"]["registrarCode"] == CODE
@@ -146,7 +149,7 @@ def test_pdf(api: TestClient, number: str) -> None:
     assert "广州港航物流数据有限公司" in text
 
 
-def test_token_uri_serves_the_metadata_whose_hash_is_on_chain(
+def test_token_uri_serves_wallet_metadata_beside_the_registered_metadata_whose_hash_is_on_chain(
     api: TestClient, registry_context: RegistryContext, number: str
 ) -> None:
     service = registry_context.registrations
@@ -156,13 +159,20 @@ def test_token_uri_serves_the_metadata_whose_hash_is_on_chain(
     )
     path = urlsplit(token_uri).path
     assert path == f"/api/v1/metadata/{number}"
-    response = api.get(path)
+    wallet = api.get(path)
+    assert wallet.status_code == 200, wallet.text
+    assert wallet.headers["content-type"].startswith("application/json")
+    assert wallet.json()["name"] == f"港口集装箱吞吐量数据集 2025 · {number}"
+    registered = wallet.json()["registered_metadata"]
+    assert registered["metadataHash"] == registration.metadata_hash
+    response = api.get(urlsplit(registered["url"]).path)
     assert response.status_code == 200
-    assert response.headers["content-type"].startswith("application/json")
+    assert response.headers["content-type"].startswith(registered["mediaType"])
     assert "0x" + hashlib.sha256(response.content).hexdigest() == registration.metadata_hash
     assert response.json()["name"] == "港口集装箱吞吐量数据集 2025"
-    assert api.get(f"/api/v1/metadata/{_typo(number)}").status_code == 422
-    assert api.get(f"/api/v1/metadata/{_ghost(number)}").status_code == 404
+    for suffix in ("", "/registered"):
+        assert api.get(f"/api/v1/metadata/{_typo(number)}{suffix}").status_code == 422
+        assert api.get(f"/api/v1/metadata/{_ghost(number)}{suffix}").status_code == 404
 
 
 def test_verification_page(api: TestClient, registry_context: RegistryContext, number: str) -> None:

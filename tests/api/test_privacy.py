@@ -5,7 +5,8 @@ The demo registry is seeded on a chain of its own (its clock starts months back,
 leaves out, is called with the demo's natural-person registrant's certificate, registration,
 fingerprint and address (and, for lists, filtered to that holder and at their largest page):
 no answer, JSON, HTML, CSV, PDF text or spreadsheet, holds the full resident identity number,
-and the certificate's JSON, credential, PDF, metadata and verification page show its masked form.
+and the certificate's JSON, credential, PDF, registered metadata and verification page show its
+masked form (the wallet metadata and the SVG card name the holder without an identifier).
 Only ``holder-identity`` (for the holder, its registrar's staff and regulators) shows it in full,
 with a salt and commitment that verify against the chain by docs/privacy.md alone.
 """
@@ -48,7 +49,7 @@ SHOWS_HOLDER = frozenset(
         "/api/v1/certificates/{number}",
         "/api/v1/certificates/{number}/credential",
         "/api/v1/certificates/{number}/pdf",
-        "/api/v1/metadata/{number}",
+        "/api/v1/metadata/{number}/registered",
         "/verify/{number}",
     }
 )
@@ -257,7 +258,7 @@ def test_the_holder_identity_shows_it_in_full_and_verifies_against_the_chain(
         f"/api/v1/applications/{reg['id']}", headers=_signed_in(demo.client, account)
     ).json()["metadata_hash"]
     number = reg["certificate_number"]
-    body = demo.client.get(f"/api/v1/metadata/{number}").content
+    body = demo.client.get(f"/api/v1/metadata/{number}/registered").content
     assert "0x" + hashlib.sha256(body).hexdigest() == on_chain
     holder = json.loads(body)["holder"]
     salt = bytes.fromhex(identity["salt"][2:])

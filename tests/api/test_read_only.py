@@ -129,10 +129,14 @@ def _calls(ctx: RegistryContext, market: Market) -> dict[str, list[Call]]:
             Call(f"{v1}/certificates/{certificate_b}/credential")
         ],
         f"{v1}/certificates/{{number}}/pdf": [Call(f"{v1}/certificates/{certificate_b}/pdf")],
+        f"{v1}/certificates/{{number}}/card.svg": [
+            Call(f"{v1}/certificates/{certificate_b}/card.svg")
+        ],
         f"{v1}/metadata/{{number}}": [Call(f"{v1}/metadata/{certificate_b}")],
         f"{v1}/status-lists/{{registrar_code}}/{{list}}/{{page}}": [
             Call(f"{v1}/status-lists/{REGISTRAR_CODE}/encumbrances/0")
         ],
+        f"{v1}/metadata/{{number}}/registered": [Call(f"{v1}/metadata/{certificate_b}/registered")],
         f"{v1}/verify/{{number}}": [
             Call(f"{v1}/verify/{certificate_a}"),
             Call(f"{v1}/verify/{certificate_b}", {"block": market.valued}),
@@ -187,6 +191,9 @@ def _calls(ctx: RegistryContext, market: Market) -> dict[str, list[Call]]:
             Call(f"{regulator}/statistics/charts/industry.svg")
         ],
         "/verify/{number}": [Call(f"/verify/{certificate_a}")],
+        "/contexts": [Call("/contexts")],
+        "/contexts/credentials/v2": [Call("/contexts/credentials/v2")],
+        "/contexts/dareg/v1": [Call("/contexts/dareg/v1")],
         # HTML pages the OpenAPI document leaves out.
         "/": [Call("/")],
         "/verify": [Call("/verify")],

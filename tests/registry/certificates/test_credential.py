@@ -219,3 +219,10 @@ def test_only_the_chain_knows_who_is_a_registrar(
         REGISTRAR_CODE, registrar().address, admin(), enabled=False
     )
     assert not verify_credential(credential, signing_ctx.registrations)[0]
+
+
+@pytest.mark.parametrize("value", [[], "x", None, {}, {"@context": CREDENTIAL_CONTEXTS}])
+def test_anything_but_a_credential_is_malformed(value: Any) -> None:
+    ok, reason = verify_credential(value)
+    assert not ok
+    assert reason.startswith("malformed credential"), reason

@@ -11,9 +11,11 @@
 from __future__ import annotations
 
 import json
+import subprocess
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,16 +25,11 @@ from pyld import jsonld
 from api.main import create_app
 from registry.certificates.credential import verify_credential
 from registry.certificates.vc import VC_MEDIA_TYPE, high_s_twin
-from registry.chain.client import DEV_ADMIN_INDEX, ChainClient, dev_account
-from registry.chain.deploy import deploy_all
-from registry.chain.node import AnvilNode, anvil_binary
-from registry.context import RegistryContext, current_artifacts_hash, make_client
-from registry.db.engine import migrate
-from registry.demo import history_start, seed_demo
+from registry.chain.client import dev_account
+from registry.context import RegistryContext
 from registry.demo.scenario import REGISTRARS
 from registry.domain.numbers import parse_certificate_number
-from registry.settings import Settings
-from tests.conftest import free_port
+from tests.demo_registry import seeded_demo
 from tests.registry.certificates.standard_tools import (
     LeafPath,
     leaves,
@@ -63,43 +60,15 @@ class Demo:
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
-    """The demo registry on a chain of its own, and an API client on it."""
-    var = tmp_path_factory.mktemp("demo") / "var"
-    base = Settings()
-    node = AnvilNode(
-        anvil_binary(base.node_modules_dir),
-        host="127.0.0.1",
-        port=free_port(),
-        chain_id=31337,
-        state_path=None,
-        genesis_timestamp=history_start(),
-    )
-    node.start()
-    try:
-        settings = Settings(var_dir=var, rpc_url=node.url, database_url=f"sqlite:///{var}/r.db")
-        client: ChainClient = make_client(settings)
-        manifest = deploy_all(
-            client,
-            dev_account(0),
-            dev_account(DEV_ADMIN_INDEX).address,
-            current_artifacts_hash(settings),
-            settings.token_base_uri,
-        )
-        manifest.save(settings.manifest_path)
-        migrate(settings.effective_database_url)
-        ctx = RegistryContext.open(settings, client=client)
-        assert seed_demo(ctx, var / "demo") is not None
-        seeded = json.loads((var / "demo" / "registrants.json").read_text(encoding="utf-8"))
+    """The demo registry on a chain of its own (tests/demo_registry.py), and an API client."""
+    with seeded_demo(tmp_path_factory.mktemp("demo") / "var") as seeded:
         numbers = {
             key: r["certificate_number"]
-            for key, r in seeded["registrations"].items()
+            for key, r in seeded.seeded["registrations"].items()
             if r["certificate_number"]
         }
-        with TestClient(create_app(ctx)) as api:
-            yield Demo(ctx, api, numbers)
-        ctx.engine.dispose()
-    finally:
-        node.stop()
+        with TestClient(create_app(seeded.ctx)) as api:
+            yield Demo(seeded.ctx, api, numbers)
 
 
 @pytest.fixture(scope="module")
@@ -201,6 +170,52 @@ def test_the_high_s_twin_fails_the_procedure(credentials: dict[str, dict[str, An
         ok, reason = verify_credential(twin)
         assert not ok
         assert "lower half" in reason
+
+
+def _cast_verify(node_modules: Path, credential: dict[str, Any], tmp: Path) -> bool:
+    """Foundry's ``cast wallet verify --data``: the typed data built as Veramo builds it (the
+    credential without proofValue and eip712, types/domain/primaryType from proof.eip712)."""
+    proof = dict(credential["proof"])
+    definition, signature = proof.pop("eip712"), proof.pop("proofValue")
+    message = {**{k: v for k, v in credential.items() if k != "proof"}, "proof": proof}
+    typed = tmp / "typed.json"
+    typed.write_text(json.dumps({**definition, "message": message}, ensure_ascii=False))
+    issuer = credential["issuer"]["id"].rsplit(":", 1)[1]
+    command = [str(node_modules / ".bin" / "cast"), "wallet", "verify", "--data", "--from-file"]
+    completed = subprocess.run(
+        [*command, "--address", issuer, str(typed), signature],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    return completed.returncode == 0 and "Validation succeeded" in completed.stdout
+
+
+def test_cast_verifies_the_typed_data(
+    demo: Demo, credentials: dict[str, dict[str, Any]], tmp_path: Path
+) -> None:
+    node_modules = demo.ctx.settings.node_modules_dir
+    for key in ("port", "vessels"):
+        credential = credentials[key]
+        assert _cast_verify(node_modules, credential, tmp_path), key
+        altered = with_leaf(credential, ("credentialSubject", "standing", "asOfBlock"))
+        assert not _cast_verify(node_modules, altered, tmp_path), key
+    # the trust step with cast: the signer is, on chain, an account of the registrar it names
+    credential = credentials["port"]
+    registry = credential["credentialSubject"]["registry"]["contract"]
+    signer = credential["issuer"]["id"].rsplit(":", 1)[1]
+    rpc = demo.ctx.settings.rpc_url or ""
+
+    def cast_call(*args: str) -> str:
+        command = [str(node_modules / ".bin" / "cast"), "call", *args, "--rpc-url", rpc]
+        return subprocess.run(
+            command, capture_output=True, text=True, timeout=60, check=True
+        ).stdout.strip()
+
+    authority = cast_call(registry, "authority()(address)")
+    code = cast_call(authority, "registrarCodeOf(address)(uint16)", signer)
+    assert code == str(credential["issuer"]["registrarCode"])
 
 
 # --- JSON-LD ------------------------------------------------------------------------------

@@ -30,6 +30,13 @@ DOMAIN = {"name": "dareg.Test", "version": "1", "chainId": 31337}
 CREATED = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 
 
+def _nested(depth: int) -> dict[str, Any]:
+    value: dict[str, Any] = {"leaf": "x"}
+    for _ in range(depth):
+        value = {"inner": value}
+    return value
+
+
 def unsigned(**subject: Any) -> dict[str, Any]:
     return {
         "@context": ["https://www.w3.org/ns/credentials/v2"],
@@ -117,6 +124,7 @@ def test_the_type_rule() -> None:
         ([{"a": 1}, {"a": "1"}], "differ in their types"),
         (2**53, r"beyond 2\^53"),
         ({"a b": 1}, "cannot name"),
+        (_nested(40), "nested deeper than 16"),
     ],
 )
 def test_what_the_rule_refuses(value: Any, message: str) -> None:
