@@ -24,6 +24,7 @@ from registry.certificates.status_list import (
     entry_value,
     status_entries,
 )
+from registry.indexer.follow import Indexer
 from tests.demo_registry import SeededDemo, seeded_demo
 
 
@@ -168,10 +169,9 @@ def token(demo: SeededDemo, key: str) -> int:
     return int(demo.seeded["registrations"][key]["id"])
 
 
-@pytest.mark.slow
-def test_every_list_value_is_the_standing_the_chain_gives_at_the_same_block(
-    demo: SeededDemo,
-) -> None:
+def assert_every_value_is_the_chains(demo: SeededDemo) -> None:
+    """Every list of every demo registrar holds, for each of its certificates, the value of the
+    standing the chain gives at the block the list is as of, and 0 everywhere else."""
     ctx = demo.ctx
     issued = {
         key: int(r["id"])
@@ -187,22 +187,29 @@ def test_every_list_value_is_the_standing_the_chain_gives_at_the_same_block(
             bits = decode(state.encoded_list)
             assert len(bits) == STATUS_LIST_ENTRIES * status_list.size // 8
             expected: dict[int, int] = {}
-            for key, token in issued.items():
-                registration = ctx.registrations.get(token, state.as_of_block)
+            for key, token_id in issued.items():
+                registration = ctx.registrations.get(token_id, state.as_of_block)
                 if registration.registrar_code != code:
                     continue
                 on_chain = ctx.verification.standing_of(registration, state.as_of_block)
-                assert state.standings[token] == on_chain, key
-                expected[token] = entry_value(on_chain, name)
-                seen.add(token)
+                assert state.standings[token_id] == on_chain, key
+                expected[token_id] = entry_value(on_chain, name)
+                seen.add(token_id)
             assert set(state.standings) == set(expected)
-            for token, value in expected.items():
-                assert entry(bits, token % STATUS_LIST_ENTRIES, status_list.size) == value
+            for token_id, value in expected.items():
+                assert entry(bits, token_id % STATUS_LIST_ENTRIES, status_list.size) == value
             # and every other entry is 0
             assert nonzero_entries(bits, status_list.size) == {
-                token % STATUS_LIST_ENTRIES for token, value in expected.items() if value
+                token_id % STATUS_LIST_ENTRIES for token_id, value in expected.items() if value
             }
     assert seen == set(issued.values())
+
+
+@pytest.mark.slow
+def test_every_list_value_is_the_standing_the_chain_gives_at_the_same_block(
+    demo: SeededDemo,
+) -> None:
+    assert_every_value_is_the_chains(demo)
 
 
 #: Encumbrance flags of the ``encumbrances`` list (its entry is their sum).
@@ -252,3 +259,29 @@ def test_the_demo_certificates_have_the_values_their_story_gives(demo: SeededDem
     assert demo.seeded["registrations"]["clinic"]["certificate_number"] is None
     assert ctx.registrations.get(clinic).open_objections == 1
     assert values("clinic") == expect(0, 0, 0, 0)
+
+
+@pytest.mark.slow
+def test_expiry_is_judged_at_the_indexed_heads_time(demo: SeededDemo) -> None:
+    """Last in this module: it moves the demo's clock. The pledged vessel-call certificate
+    expires in a block with no registry event (the mirror stores no header of it): the lists
+    judge expiry at that block's time, and a pledge ends with its certificate in force."""
+    ctx = demo.ctx
+    vessels = ctx.registrations.get(token(demo, "vessels"))
+    assert vessels.valid_until is not None
+    moment = int(vessels.valid_until.timestamp()) + 1
+    ctx.client.rpc("evm_setNextBlockTimestamp", [moment])
+    ctx.client.rpc("evm_mine")
+    Indexer(ctx.client, ctx.manifest, ctx.engine).sync_once()
+    head = mirror.indexer_head(ctx.engine, ctx.manifest.chain_id)
+    assert head == ctx.client.head()
+    assert mirror.block_time(ctx.engine, ctx.manifest.chain_id, head) != datetime.fromtimestamp(
+        moment, tz=UTC
+    )  # the last mirrored header is older than the head
+    state = ctx.status_lists.state(vessels.registrar_code, "lifecycle", 0)
+    assert state.as_of_block == head
+    assert state.as_of_time == datetime.fromtimestamp(moment, tz=UTC)
+    assert state.value(vessels.id) == 1  # expired
+    encumbrances = ctx.status_lists.state(vessels.registrar_code, "encumbrances", 0)
+    assert encumbrances.value(vessels.id) == 0  # the pledge is no longer live
+    assert_every_value_is_the_chains(demo)
