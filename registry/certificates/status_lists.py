@@ -89,6 +89,8 @@ def verify_status_list(
     also that the signer is, now, an account of the registrar code the issuer names. Returns
     ``(ok, reason)``."""
     try:
+        if not isinstance(credential, dict):
+            raise CredentialFormatError("the credential is not a JSON object")
         if credential.get("@context") != LIST_CONTEXTS:
             raise CredentialFormatError(f"@context must be {LIST_CONTEXTS}")
         if credential.get("type") != ["VerifiableCredential", LIST_CREDENTIAL_TYPE]:
