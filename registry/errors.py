@@ -40,7 +40,8 @@ stable, machine-readable ``code`` (the API returns it; clients may switch on it)
     │   ├── ValuationNotFoundError
     │   ├── ObjectionNotFoundError
     │   ├── AppraiserNotFoundError    an account never accredited
-    │   └── RegistrarNotFoundError
+    │   ├── RegistrarNotFoundError
+    │   └── StatusListNotFoundError   no such status list: list name, registrar or page
     ├── ConflictError (409)
     │   ├── EvidenceAlreadyAnchoredError
     │   ├── VerificationFailedError   a check ran and found no match (CLI exit code 3)
