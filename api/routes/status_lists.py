@@ -47,7 +47,8 @@ PageNumber = Annotated[
         422: {"model": ErrorPublic, "description": "invalid_request: a malformed parameter"},
         503: {
             "model": ErrorPublic,
-            "description": "chain_unreachable: the chain cannot be read now",
+            "description": "chain_unreachable: the chain cannot be read now; chain_error: the "
+            "node is behind the block the mirror indexed (reset or reorganised)",
         },
     },
 )

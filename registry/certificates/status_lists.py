@@ -54,7 +54,7 @@ from registry.certificates.vc import (
 from registry.chain.client import ChainClient
 from registry.chain.clock import ChainClock
 from registry.domain.numbers import SQL_INTEGER_MAX
-from registry.errors import StatusListNotFoundError
+from registry.errors import BlockNotFoundError, ChainError, StatusListNotFoundError
 from registry.mirror import standings_at_head
 from registry.registration.service import RegistrationService
 
@@ -162,7 +162,16 @@ class StatusListService:
     """Seconds a list credential stays valid and may be cached (``DAREG_STATUS_LIST_TTL``)."""
 
     def _head_time(self, number: int, _hash: str) -> datetime:
-        return datetime.fromtimestamp(self.client.block(number).timestamp, tz=UTC)
+        """The time of block ``number``, the mirror's indexed head."""
+        try:
+            header = self.client.block(number)
+        except BlockNotFoundError as exc:  # the node is behind its own mirror: not the caller's
+            raise ChainError(
+                f"the chain has no block {number}, which the mirror has indexed (the node was "
+                "reset or reorganised); try again once the indexer has caught up",
+                block=number,
+            ) from exc
+        return datetime.fromtimestamp(header.timestamp, tz=UTC)
 
     def state(self, registrar_code: int, list_name: str, page: int) -> StatusListState:
         """List ``list_name`` of registrar ``registrar_code``, page ``page``, as of the mirror's

@@ -301,3 +301,19 @@ def test_the_indexer_keeps_the_served_lists_current(demo: SeededDemo, client: Te
     assert value_of(encumbrances, vessels) == 0
     assert value_of(encumbrances, arcades) == 1  # frozen
     assert check_vc(after) == staff_of(440).address
+
+
+def test_a_node_behind_its_mirror_is_a_503_not_the_callers_fault(
+    demo: SeededDemo, client: TestClient
+) -> None:
+    """Last: it rewinds the demo's chain below what the mirror indexed (a node reset)."""
+    ctx = demo.ctx
+    snapshot = ctx.client.rpc("evm_snapshot")
+    ctx.client.rpc("evm_mine")
+    ctx.client.rpc("evm_mine")
+    Indexer(ctx.client, ctx.manifest, ctx.engine).sync_once()
+    ctx.client.rpc("evm_revert", [snapshot])
+    assert ctx.client.head() < (mirror.indexer_head(ctx.engine, ctx.manifest.chain_id) or 0)
+    response = client.get(f"{V1}/440/suspension/0")
+    assert response.status_code == 503, response.text
+    assert response.json()["error"]["code"] == "chain_error"
