@@ -28,6 +28,7 @@ from api.routes import (
     relay,
     rights,
     statistics,
+    status_lists,
     valuations,
     verify,
 )
@@ -55,6 +56,7 @@ def create_app(context: RegistryContext) -> FastAPI:
     v1.include_router(certificates.router)
     v1.include_router(certificates.metadata_router)
     v1.include_router(certificates.registrars_router)
+    v1.include_router(status_lists.router)
     v1.include_router(verify.router)
     v1.include_router(rights.router)
     v1.include_router(rights.regulator_router)

@@ -23,6 +23,7 @@ from registry.auth.service import AuthService
 from registry.auth.standing import Standing
 from registry.certificates.service import CertificateService
 from registry.certificates.signing_key import DocumentKeys, document_keys
+from registry.certificates.status_lists import StatusListService
 from registry.chain.client import DEV_ADMIN_INDEX, ChainClient, dev_account
 from registry.chain.clock import ChainClock, WallClock
 from registry.chain.deploy import verify_deployment
@@ -126,6 +127,7 @@ class RegistryContext:
     certificates: CertificateService = field(init=False)
     #: The X.509 keys PDFs are signed with (configured, or self-signed on a development chain).
     document_keys: DocumentKeys = field(init=False)
+    status_lists: StatusListService = field(init=False)
     audit: AuditService = field(init=False)
     access_log: AccessLog = field(init=False)
     auth: AuthService = field(init=False)
@@ -184,6 +186,15 @@ class RegistryContext:
             node_modules_dir=self.settings.node_modules_dir,
             registrar_account=self.credential_account,
             document_keys=self.document_keys,
+        )
+        self.status_lists = StatusListService(
+            self.engine,
+            self.client,
+            self.manifest.chain_id,
+            self.certificates,
+            self.clock,
+            public_base_url=self.settings.public_url or self.settings.api_url,
+            ttl=self.settings.status_list_ttl,
         )
         self.audit = AuditService(
             self.client,

@@ -41,7 +41,8 @@ stable, machine-readable ``code`` (the API returns it; clients may switch on it)
     │   ├── ObjectionNotFoundError
     │   ├── AppraiserNotFoundError    an account never accredited
     │   ├── RegistrarNotFoundError
-    │   └── DocumentSigningCertificateNotFoundError  no signing certificate held for a registrar
+    │   ├── DocumentSigningCertificateNotFoundError  no signing certificate held for a registrar
+    │   └── StatusListNotFoundError   no such status list: list name, registrar or page
     ├── ConflictError (409)
     │   ├── EvidenceAlreadyAnchoredError
     │   ├── VerificationFailedError   a check ran and found no match (CLI exit code 3)
@@ -261,6 +262,11 @@ class DocumentSigningCertificateNotFoundError(
     NotFoundError, code="document_signing_certificate_not_found"
 ):
     """This service signs no documents of the registrar, so it publishes no certificate for it."""
+
+
+class StatusListNotFoundError(NotFoundError, code="status_list_not_found"):
+    """No such status list: an unknown list name, a registrar code never configured, or a page
+    beyond every token id the registry has issued."""
 
 
 class ConflictError(DaregError, code="conflict", status=409): ...

@@ -175,6 +175,13 @@ class Settings(BaseSettings):
     api_key_max_days: int = Field(
         default=365, ge=1, le=3650, description="the longest lifetime of an API key, in days"
     )
+    status_list_ttl: int = Field(
+        default=300,
+        ge=10,
+        le=86_400,
+        description="seconds a status list credential stays valid and may be cached (its ttl): "
+        "how long a verifier may go on trusting a list after the chain changed",
+    )
 
     @property
     def embedded(self) -> bool:

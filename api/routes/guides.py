@@ -16,6 +16,7 @@ from registry.settings import PROJECT_ROOT
 GUIDES: dict[str, str] = {
     "verify-offline": "verify-offline.md",
     "credential": "credential.md",
+    "status-lists": "status-lists.md",
     "fingerprint": "fingerprint.md",
     "privacy": "privacy.md",
 }

@@ -144,14 +144,38 @@ def standing(
     as_of_time: datetime,
 ) -> Standing:
     """The standing of an issued ``registration`` from facts read at ``as_of_block``."""
+    return standing_of_facts(
+        registration.status,
+        open_objections=registration.open_objections,
+        frozen=frozen,
+        pledged=pledged,
+        exclusively_licensed=exclusively_licensed,
+        as_of_block=as_of_block,
+        as_of_time=as_of_time,
+    )
+
+
+def standing_of_facts(
+    status: Status,
+    *,
+    open_objections: int,
+    frozen: bool,
+    pledged: bool,
+    exclusively_licensed: bool,
+    as_of_block: int,
+    as_of_time: datetime,
+) -> Standing:
+    """The standing of an issued certificate whose effective ``status`` and open objection count
+    are given (from the chain, or from the mirror for the status lists), with the other facts
+    read at ``as_of_block``."""
     flags: Iterable[tuple[Encumbrance, bool]] = (
         (Encumbrance.FROZEN, frozen),
         (Encumbrance.PLEDGED, pledged),
-        (Encumbrance.UNDER_OBJECTION, registration.open_objections > 0),
+        (Encumbrance.UNDER_OBJECTION, open_objections > 0),
         (Encumbrance.EXCLUSIVELY_LICENSED, exclusively_licensed),
     )
     return Standing(
-        lifecycle=lifecycle_of(registration.status),
+        lifecycle=lifecycle_of(status),
         encumbrances=[e for e, on in flags if on],
         as_of_block=as_of_block,
         as_of_time=as_of_time,

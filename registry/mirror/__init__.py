@@ -15,7 +15,9 @@ The package is split by concern:
   state, as row dataclasses;
 - :mod:`.history`: rows and certificates as of a block or a time; :mod:`.asof` resolves the
   block a regulator's answer is as of;
-- :mod:`.snapshot`: the audit's consistent read of the certificates and the raw events.
+- :mod:`.snapshot`: the audit's consistent read of the certificates and the raw events;
+- :mod:`.standings`: the standing of a registrar's certificates at the indexed head (what the
+  status lists are made of).
 
 Readers import from the package (``from registry.mirror import registration_by_number``):
 every query, row type and constant of the modules above is re-exported here (the helpers of
@@ -84,6 +86,7 @@ from registry.mirror.snapshot import (
     certificate_snapshot,
     raw_events_between,
 )
+from registry.mirror.standings import MirroredStanding, MirroredStandings, standings_at_head
 from registry.mirror.valuations import (
     AppraiserRow,
     ValuationRow,
@@ -109,6 +112,8 @@ __all__ = [
     "LicenceRow",
     "MirroredCertificate",
     "MirroredPledge",
+    "MirroredStanding",
+    "MirroredStandings",
     "ObjectionRow",
     "PledgeEventRow",
     "PledgeRow",
@@ -153,6 +158,7 @@ __all__ = [
     "row_as_of",
     "row_of",
     "rows_as_of",
+    "standings_at_head",
     "transfer_approvals",
     "transfers_of_token",
     "valuation_row",

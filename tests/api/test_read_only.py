@@ -41,12 +41,13 @@ from tests.registry.rights.test_service import buyer, holder, regulator
 
 #: Routes whose answers differ between two calls, compared by status and media type only:
 #: ``audit`` states when it was checked; PDFs, charts and the statistics page (charts inline)
-#: carry creation times or are drawn again.
+#: carry creation times or are drawn again; a status list credential is valid from now.
 NOT_DETERMINISTIC = frozenset(
     {
         "/api/v1/audit",
         "/api/v1/certificates/{number}/pdf",
         "/api/v1/regulator/statistics/charts/{chart}.{fmt}",
+        "/api/v1/status-lists/{registrar_code}/{list}/{page}",
         "/regulator/statistics",
     }
 )
@@ -136,6 +137,9 @@ def _calls(ctx: RegistryContext, market: Market) -> dict[str, list[Call]]:
             Call(f"{v1}/certificates/{certificate_b}/card.svg")
         ],
         f"{v1}/metadata/{{number}}": [Call(f"{v1}/metadata/{certificate_b}")],
+        f"{v1}/status-lists/{{registrar_code}}/{{list}}/{{page}}": [
+            Call(f"{v1}/status-lists/{REGISTRAR_CODE}/encumbrances/0")
+        ],
         f"{v1}/metadata/{{number}}/registered": [Call(f"{v1}/metadata/{certificate_b}/registered")],
         f"{v1}/verify/{{number}}": [
             Call(f"{v1}/verify/{certificate_a}"),
