@@ -69,7 +69,8 @@ stable, machine-readable ``code`` (the API returns it; clients may switch on it)
     │       └── ContractsMissingError
     └── IndexerError (500)          the mirror cannot follow the chain safely; it stops
         ├── IndexerLockedError      another indexer is writing the same mirror
-        └── ReorgTooDeepError       a reorganisation below the undo window: nothing deleted
+        ├── ReorgTooDeepError       a reorganisation below the undo window: nothing deleted
+        └── MirrorBusyError (503)   the indexer moved the mirror during every attempt to read it
 
 ``translate_revert`` turns a contract's "unknown X" revert into the matching NotFoundError.
 """
@@ -480,6 +481,11 @@ class IndexerLockedError(IndexerError, code="indexer_locked", status=409):
 
 class ReorgTooDeepError(IndexerError, code="reorg_too_deep"):
     """The chain reorganised below every block the mirror kept an undo journal for."""
+
+
+class MirrorBusyError(IndexerError, code="mirror_busy", status=503):
+    """The indexer kept moving the mirror while one consistent read of it was attempted; a
+    moment later the read succeeds."""
 
 
 #: Custom errors that mean "no such thing", with the error they become and the id argument.

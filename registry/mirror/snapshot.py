@@ -28,7 +28,7 @@ from registry.db.models import (
 from registry.domain.chain import ChainLog
 from registry.domain.rights import PledgeStatus
 from registry.domain.valuation import ValuationStatus
-from registry.errors import IndexerError
+from registry.errors import MirrorBusyError
 from registry.mirror.common import row_of
 
 #: How often :func:`certificate_snapshot` reads again when the indexer moved meanwhile.
@@ -146,7 +146,7 @@ def certificate_snapshot(
             return CertificateSnapshot(
                 indexed_head=None if after is None else after[0], certificates=certificates
             )
-    raise IndexerError(
+    raise MirrorBusyError(
         f"the mirror of chain {chain_id} kept changing while it was read "
         f"({SNAPSHOT_ATTEMPTS} attempts); try again",
         chain_id=chain_id,

@@ -30,7 +30,7 @@ from registry.db.models import (
 )
 from registry.domain.registration import Status
 from registry.domain.rights import PledgeStatus
-from registry.errors import IndexerError
+from registry.errors import MirrorBusyError
 from registry.mirror.registrations import effective_status
 from registry.mirror.rights import _licence_rows
 from registry.mirror.snapshot import SNAPSHOT_ATTEMPTS
@@ -208,7 +208,7 @@ def standings_at_head(
 ) -> MirroredStandings:
     """The standings of registrar ``registrar_code``'s certificates with token ids ``first`` to
     ``last`` (inclusive), as of the mirror's indexed head; expiry and liveness judged at the
-    head block's time, ``time_of_block(number, hash)``. :class:`~registry.errors.IndexerError`
+    head block's time, ``time_of_block(number, hash)``. :class:`~registry.errors.MirrorBusyError`
     when the indexer kept moving while the mirror was read."""
     for _ in range(SNAPSHOT_ATTEMPTS):
         with engine.connect() as connection:
@@ -225,7 +225,7 @@ def standings_at_head(
             )
             if _cursor(connection, chain_id) == head:
                 return MirroredStandings(head[0], head[1], at_time, known, highest, found)
-    raise IndexerError(
+    raise MirrorBusyError(
         f"the mirror of chain {chain_id} kept changing while it was read "
         f"({SNAPSHOT_ATTEMPTS} attempts); try again",
         chain_id=chain_id,

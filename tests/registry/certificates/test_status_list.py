@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from sqlalchemy import select, update
 
 from registry import mirror
 from registry.certificates.bitstring import LIST_ENTRIES, encoded_list, list_bytes
@@ -24,7 +25,10 @@ from registry.certificates.status_list import (
     entry_value,
     status_entries,
 )
+from registry.db.models import cursor_table
+from registry.errors import MirrorBusyError
 from registry.indexer.follow import Indexer
+from registry.mirror.snapshot import SNAPSHOT_ATTEMPTS
 from tests.demo_registry import SeededDemo, seeded_demo
 
 
@@ -259,6 +263,43 @@ def test_the_demo_certificates_have_the_values_their_story_gives(demo: SeededDem
     assert demo.seeded["registrations"]["clinic"]["certificate_number"] is None
     assert ctx.registrations.get(clinic).open_objections == 1
     assert values("clinic") == expect(0, 0, 0, 0)
+
+
+def test_a_mirror_moving_during_every_read_answers_busy_not_500(demo: SeededDemo) -> None:
+    """The indexer commits between the two looks at the cursor on every attempt: 503
+    ``mirror_busy`` (try again), never a mixed read and never a 500."""
+    ctx = demo.ctx
+    chain_id = ctx.manifest.chain_id
+    with ctx.engine.connect() as connection:
+        before = connection.execute(
+            select(cursor_table.c.last_block_hash).where(cursor_table.c.chain_id == chain_id)
+        ).scalar_one()
+    moves = 0
+
+    def indexer_moves(number: int, block_hash: str) -> datetime:
+        nonlocal moves
+        moves += 1
+        with ctx.engine.begin() as connection:
+            connection.execute(
+                update(cursor_table)
+                .where(cursor_table.c.chain_id == chain_id)
+                .values(last_block_hash="0x" + f"{moves:064x}")
+            )
+        return datetime.now(tz=UTC)
+
+    try:
+        with pytest.raises(MirrorBusyError) as raised:
+            mirror.standings_at_head(ctx.engine, chain_id, 440, 0, 100, indexer_moves)
+    finally:
+        with ctx.engine.begin() as connection:
+            connection.execute(
+                update(cursor_table)
+                .where(cursor_table.c.chain_id == chain_id)
+                .values(last_block_hash=before)
+            )
+    assert raised.value.status == 503
+    assert raised.value.code == "mirror_busy"
+    assert moves == SNAPSHOT_ATTEMPTS
 
 
 @pytest.mark.slow
