@@ -405,9 +405,7 @@ def _essentials(doc: CertificateDocument) -> list[tuple[labels.Label, list[Row]]
                 (("有效期至", "Valid until"), _date(doc.valid_until)),
                 (
                     ("证书状态", "Standing"),
-                    labels.both(labels.STATUS[doc.status])
-                    if doc.standing.clear
-                    else doc.standing.headline,
+                    doc.standing.headline,
                 ),
             ],
         ),
@@ -479,7 +477,7 @@ def _annex(
             [
                 (
                     ("状态", "Standing"),
-                    labels.both(labels.STATUS[doc.status]) if standing.clear else standing.headline,
+                    standing.headline,
                 ),
                 (("权利负担", "Encumbrances"), encumbrances_in_words(standing)),
                 (("状态截至", "As of"), as_of(standing)),
@@ -545,15 +543,13 @@ def _signature_rows(
 
 def _standing_box(pdf: _CertificatePDF, standing: Standing, y: float) -> float:
     """The standing as of its block, in a box right of the numbers, coloured by severity:
-    ``有效 VALID`` only when nothing is wrong, the bilingual headline otherwise, then the block
-    and time it is as of. Returns the box's bottom."""
+    the bilingual headline (the same words as every other document: never a plain "valid" for
+    an encumbered or ended certificate), then the block and time it is as of. Returns the box's
+    bottom."""
     width = 74.0
     x = LEFT + WIDTH - width
     inner = width - 4
-    if standing.clear:
-        lines = [("有效  VALID", 10.5, True)]
-    else:
-        lines = [(standing.headline_zh, 10.0, True), (standing.headline_en.upper(), 7.5, True)]
+    lines = [(standing.headline_zh, 10.0, True), (standing.headline_en.upper(), 7.5, True)]
     when = f"{standing.as_of_time.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC"
     lines += [
         (f"截至区块 {standing.as_of_block} · as of block {standing.as_of_block}", 6.5, False),

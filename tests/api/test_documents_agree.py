@@ -11,14 +11,26 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from fastapi.testclient import TestClient
 
 from api.main import create_app
-from registry.certificates.standing import Encumbrance, Lifecycle
+from registry.certificates.credential import verify_credential
+from registry.certificates.standing import (
+    ENCUMBRANCE_LABELS,
+    LIFECYCLE_LABELS,
+    Encumbrance,
+    Lifecycle,
+)
+from registry.certificates.status_list import STATUS_LISTS
+from registry.certificates.status_lists import verify_status_list
+from tests.api.test_certificate_pdf import _credential, _texts
 from tests.contracts.test_cast_reads import cast_call
 from tests.demo_registry import SeededDemo, seeded_demo
+from tests.registry.certificates.test_status_list import decode, entry
 
 pytestmark = pytest.mark.slow
 
@@ -100,3 +112,75 @@ def test_cast_reads_the_same_standing_as_the_guide_says(apps: Apps, key: str) ->
     pledge, frozen = cast_call(url, agent, "encumbrance(uint256)(uint256,bool)", token).split()
     assert (int(pledge) != 0) == (Encumbrance.PLEDGED in encumbrances)
     assert (frozen == "true") == (Encumbrance.FROZEN in encumbrances)
+
+
+def _words(lifecycle: Lifecycle, encumbrances: list[Encumbrance]) -> list[str]:
+    """The words the headline uses for this standing, Chinese and English."""
+    return [*LIFECYCLE_LABELS[lifecycle], *(w for e in encumbrances for w in ENCUMBRANCE_LABELS[e])]
+
+
+@pytest.mark.parametrize("key", list(EXPECTED))
+def test_every_document_states_the_same_standing(apps: Apps, key: str, tmp_path: Any) -> None:
+    """The credential, what its status pointer leads to, the PDF's text and the wallet
+    metadata's attributes say what the JSON says."""
+    code, lifecycle, encumbrances = EXPECTED[key]
+    api = apps.by_registrar[code]
+    number = apps.demo.number(key)
+    headline = api.get(f"/api/v1/certificates/{number}").json()["standing"]
+    words = _words(lifecycle, encumbrances)
+
+    # the credential, signed, states it in its subject
+    credential = api.get(f"/api/v1/certificates/{number}/credential").json()
+    ok, reason = verify_credential(credential, apps.demo.ctx.registrations)
+    assert ok, reason
+    standing = credential["credentialSubject"]["standing"]
+    assert standing["lifecycle"] == lifecycle
+    assert standing.get("encumbrances", []) == encumbrances
+
+    # its status pointer: each entry's list, signed by the same registrar, holds the value
+    for entry_of in credential["credentialStatus"]:
+        url = entry_of["statusListCredential"]
+        listed = api.get(urlsplit(url).path).json()
+        verify_status_list(listed, apps.demo.ctx.manifest.address_of("DataAssetRegistry"))
+        assert listed["issuer"]["id"] == credential["issuer"]["id"]
+        bits = decode(listed["credentialSubject"]["encodedList"])
+        value = entry(bits, int(entry_of["statusListIndex"]), entry_of["statusSize"])
+        message = entry_of["statusMessage"][value]["message"]
+        name = url.rsplit("/", 2)[1]
+        if name == "lifecycle":
+            assert message == " ".join(LIFECYCLE_LABELS[lifecycle])
+        elif name == "encumbrances":
+            for e in Encumbrance:
+                assert (ENCUMBRANCE_LABELS[e][1] in message) == (e in encumbrances), message
+        elif name == "suspension":
+            assert value == (Encumbrance.FROZEN in encumbrances)
+        else:
+            assert value == (lifecycle in (Lifecycle.CANCELLED, Lifecycle.REVOKED))
+    assert {
+        e["statusListCredential"].rsplit("/", 2)[1] for e in credential["credentialStatus"]
+    } == set(STATUS_LISTS)
+
+    # the PDF: its text states the standing as of its block, and it carries the same credential
+    pdf = api.get(f"/api/v1/certificates/{number}/pdf").content
+    for text in _texts(pdf, tmp_path):
+        for word in words:
+            assert "".join(word.split()) in text, word
+        assert str(headline["as_of_block"]) in text
+        if lifecycle is not Lifecycle.IN_FORCE or encumbrances:
+            assert "有效VALID" not in text
+    attached = _credential(pdf)
+    assert attached["credentialSubject"]["standing"]["lifecycle"] == lifecycle
+
+    # the wallet metadata at tokenURI: its attributes
+    wallet = api.get(f"/api/v1/metadata/{number}").json()
+    attributes = {
+        a["trait_type"]: a["value"]
+        for a in wallet["attributes"]
+        if a["trait_type"] != "Encumbrance"
+    }
+    listed_encumbrances = [
+        a["value"] for a in wallet["attributes"] if a["trait_type"] == "Encumbrance"
+    ]
+    for word in words:
+        assert word in attributes["Status"]
+    assert len(listed_encumbrances) == len(encumbrances)

@@ -79,7 +79,7 @@ def test_pdf_has_the_fields_in_chinese_and_an_embedded_font(
         "数据资源持有权",
         "数据加工使用权",
         "一般数据",
-        "有效Valid",
+        "有效Inforce",
         doc.metadata.processing_rules,
         doc.metadata.storage_location,
         "与广州港集团签订的数据授权协议（2024-0815号）",
