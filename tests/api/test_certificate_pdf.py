@@ -20,8 +20,10 @@ import json
 import re
 import shutil
 import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pypdfium2
@@ -215,3 +217,42 @@ def test_the_pdf_of_another_registrars_certificate_needs_its_key(demo: Demo) -> 
         assert bad.status_code == 422
     wrong = api.get("/api/v1/registrars/440/document-signing-certificate", params={"format": "p12"})
     assert wrong.status_code == 422
+
+
+def test_the_guides_validator_command_accepts_the_pdf_and_refuses_a_stranger(
+    demo: Demo, tmp_path: Any
+) -> None:
+    """docs/verify-offline.md section 3 as written: pyHanko's command line (the pyhanko-cli
+    package) validates the downloaded PDF against the downloaded signing certificate, and
+    refuses it against another registrar's."""
+    pyhanko = shutil.which("pyhanko", path=str(Path(sys.executable).parent))
+    assert pyhanko is not None, "pyhanko-cli is a dev dependency"
+    api = demo.by_registrar[440]
+    pdf = tmp_path / "certificate.pdf"
+    pdf.write_bytes(_pdf(api, demo.number("vessels")))
+    own = tmp_path / "registrar.pem"
+    own.write_bytes(_published(api, 440))
+    stranger = tmp_path / "stranger.pem"
+    stranger.write_bytes(_published(demo.by_registrar[442], 442))
+
+    def validate(trust: Path) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [pyhanko, "sign", "validate", "--pretty-print", "--trust", str(trust), str(pdf)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+
+    accepted = validate(own)
+    assert accepted.returncode == 0, accepted.stdout + accepted.stderr
+    for line in (
+        "The signer's certificate is trusted.",
+        "The signature is cryptographically sound.",
+        "The signature covers the entire file.",
+        "The signature is judged VALID.",
+    ):
+        assert line in accepted.stdout, accepted.stdout
+    refused = validate(stranger)
+    assert refused.returncode != 0, refused.stdout
+    assert "The signer's certificate is untrusted." in refused.stdout
