@@ -19,18 +19,29 @@ from __future__ import annotations
 
 import io
 import json
+import warnings
 from datetime import datetime
 from typing import Any
 
 from cryptography.hazmat.primitives import serialization
-from pyhanko.keys import load_certs_from_pemder_data, load_private_key_from_pemder_data
-from pyhanko.pdf_utils import generic
-from pyhanko.pdf_utils.embed import EmbeddedFileObject, EmbeddedFileParams, FileSpec, embed_file
-from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-from pyhanko.sign import fields, signers
-from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from registry.certificates.signing_key import DocumentSigningKey
+
+with warnings.catch_warnings():
+    # pyHanko imports cryptography's DSA key classes, which cryptography deprecates: a warning
+    # on every start of the CLI and the API otherwise (dareg never signs with DSA)
+    warnings.filterwarnings("ignore", message="DSA is deprecated")
+    from pyhanko.keys import load_certs_from_pemder_data, load_private_key_from_pemder_data
+    from pyhanko.pdf_utils import generic
+    from pyhanko.pdf_utils.embed import (
+        EmbeddedFileObject,
+        EmbeddedFileParams,
+        FileSpec,
+        embed_file,
+    )
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import fields, signers
+    from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 #: The attachment's name and media type (W3C VC Data Model 2.0, §6.3).
 CREDENTIAL_FILE = "credential.json"
