@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 import requests
 
-from registry.chain.journal import Journal, JournalEntry, write_atomically
+from registry.chain.journal import Journal, JournalEntry
 from registry.errors import ChainUnreachableError, NodeStartError
+from registry.files import write_atomically
 
 
 def _send(journal: Journal, n: int, sender: str = "0xabc") -> str:
