@@ -41,7 +41,7 @@ def test_a_failed_rename_leaves_what_was_there_and_no_temporary(tmp_path: Path) 
     target = tmp_path / "out"
     target.mkdir()
     (target / "inside").write_bytes(b"old")
-    with pytest.raises(OSError):
+    with pytest.raises(IsADirectoryError):
         write_atomically(target, b"new")  # a directory cannot be replaced by a file
     assert (target / "inside").read_bytes() == b"old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
