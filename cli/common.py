@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import secrets
 import sys
 from collections.abc import Callable
 from datetime import date, datetime
@@ -16,6 +14,7 @@ from rich.console import Console
 
 from registry.domain.numbers import SQL_INTEGER_MAX, UINT256_MAX
 from registry.errors import InputError
+from registry.files import write_atomically
 
 if TYPE_CHECKING:
     from eth_account.signers.local import LocalAccount
@@ -285,20 +284,7 @@ def write_output(path: Path, body: bytes) -> None:
         raise InputError(f"refusing to write {path}: it is a symbolic link (name a plain file)")
     if path.is_dir():
         raise InputError(f"cannot write {path}: it is a directory")
-    directory = path.parent
-    temporary = directory / f".{path.name}.{secrets.token_hex(6)}.tmp"
     try:
-        directory.mkdir(parents=True, exist_ok=True)
-        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
-        descriptor = os.open(temporary, flags, 0o666)
-        try:
-            with os.fdopen(descriptor, "wb") as file:
-                file.write(body)
-                file.flush()
-                os.fsync(file.fileno())
-            os.replace(temporary, path)  # replaces a link that appeared meanwhile, not its target
-        finally:
-            if os.path.lexists(temporary):
-                os.unlink(temporary)
+        write_atomically(path, body)  # replaces a link that appeared meanwhile, not its target
     except OSError as exc:
         raise InputError(f"cannot write {path}: {exc.strerror or exc}") from exc

@@ -21,10 +21,8 @@ certificate``) and prints its SHA-256 fingerprint in the PDF. See docs/keys.md.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import logging
-import os
 import secrets
 import threading
 from dataclasses import dataclass, field
@@ -38,6 +36,7 @@ from cryptography.x509.oid import NameOID
 from pydantic import SecretStr
 
 from registry.errors import ConfigurationError, DocumentSigningKeyUnavailableError, InputError
+from registry.files import write_atomically
 from registry.keys import read_secret_file, warn_if_exposed
 from registry.settings import Settings
 
@@ -275,48 +274,6 @@ def signer_dids(cert: x509.Certificate) -> list[str]:
     return [str(uri) for uri in san.get_values_for_type(x509.UniformResourceIdentifier)]
 
 
-def _write_new(path: Path, data: bytes, mode: int) -> bool:
-    """Write ``data`` to ``path`` only if it does not exist, atomically and durably (a temporary
-    file, fsync, then a hard link that fails if another process made ``path`` first). Whether
-    this call made the file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        try:
-            os.link(temporary, path)
-        except FileExistsError:
-            return False
-        directory = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(directory)
-        finally:
-            os.close(directory)
-        return True
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            temporary.unlink()
-
-
-def _replace(path: Path, data: bytes, mode: int) -> None:
-    """Write ``data`` over ``path`` atomically and durably."""
-    temporary = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            temporary.unlink()
-
-
 class DocumentKeys:
     """The document-signing keys this service holds: the configured one, or on a development
     chain one self-signed key per registrar under ``development_dir``, made once and reused.
@@ -384,7 +341,7 @@ class DocumentKeys:
                 serialization.PrivateFormat.PKCS8,
                 serialization.NoEncryption(),
             )
-            if _write_new(key_path, pem, 0o600):
+            if write_atomically(key_path, pem, mode=0o600, exclusive=True):
                 log.info("made a development document-signing key for registrar %d", code)
         loaded = serialization.load_pem_private_key(key_path.read_bytes(), None)
         if not isinstance(loaded, ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey):
@@ -403,8 +360,12 @@ class DocumentKeys:
         )
         pem = cert.public_bytes(serialization.Encoding.PEM)
         if cert_path.exists():
-            _replace(cert_path, pem, 0o644)  # another credential account, or an expired one
-        elif not _write_new(cert_path, pem, 0o644):  # another process made it meanwhile
+            write_atomically(
+                cert_path, pem, mode=0o644
+            )  # another credential account, or an expired one
+        elif not write_atomically(
+            cert_path, pem, mode=0o644, exclusive=True
+        ):  # another process made it meanwhile
             return self._development_key(code, name, signer_did, now)
         return DocumentSigningKey(key=loaded, chain=(cert,))
 

@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from registry.errors import ChainUnreachableError, NodeStartError
+from registry.files import write_atomically
 
 
 @dataclass(frozen=True)
@@ -64,27 +65,6 @@ def _hex(value: bytes | str) -> str:
     if isinstance(value, str):
         return (value if value.startswith("0x") else "0x" + value).lower()
     return "0x" + bytes(value).hex()
-
-
-def _fsync_directory(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Replace ``path`` with ``data`` so that a crash leaves either the old or the new file,
-    complete: written to a temporary file beside it, synced, renamed, the directory synced."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with temporary.open("wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temporary, path)
-    _fsync_directory(path.parent)
 
 
 class NoJournal:

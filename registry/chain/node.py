@@ -32,8 +32,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from registry.chain.journal import Journal, JournalEntry, write_atomically
+from registry.chain.journal import Journal, JournalEntry
 from registry.errors import ChainError, NodeStartError, PortInUseError
+from registry.files import write_atomically
 
 _PLATFORMS = {
     ("Linux", "x86_64"): "linux-amd64",

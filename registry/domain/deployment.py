@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 from datetime import datetime
 from pathlib import Path
 
 from pydantic import BaseModel, Field, ValidationError
 
 from registry.errors import DeploymentError
+from registry.files import write_atomically
 
 
 class DeployedContract(BaseModel):
@@ -54,11 +54,6 @@ class DeploymentManifest(BaseModel):
             raise DeploymentError(f"deployment manifest {path} is unreadable: {exc}") from exc
 
     def save(self, path: Path) -> None:
-        """Write atomically (temp file + rename), so a crash never leaves half a manifest."""
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(
-            json.dumps(self.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n",
-            encoding="utf-8",
-        )
-        os.replace(tmp, path)
+        """Write atomically and durably, so a crash never leaves half a manifest."""
+        body = json.dumps(self.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"
+        write_atomically(path, body.encode("utf-8"))

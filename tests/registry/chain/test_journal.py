@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from registry.chain.journal import Journal, JournalEntry, write_atomically
+from registry.chain.journal import Journal, JournalEntry
 from registry.errors import ChainUnreachableError, NodeStartError
 
 
@@ -112,11 +112,3 @@ def test_processes_append_whole_lines_under_the_lock(tmp_path: Path) -> None:
     assert len(entries) == 80
     for sender in ("aa", "bb"):  # each process's own entries in its own order
         assert [e.nonce for e in entries if e.sender == sender] == list(range(40))
-
-
-def test_write_atomically_leaves_the_whole_new_file(tmp_path: Path) -> None:
-    target = tmp_path / "chain" / "state.json"
-    write_atomically(target, b"old")
-    write_atomically(target, b'{"new": true}')
-    assert target.read_bytes() == b'{"new": true}'
-    assert sorted(p.name for p in target.parent.iterdir()) == ["state.json"]
