@@ -37,6 +37,7 @@ from registry.certificates.vc import (
     check_vc,
     did_pkh,
     parse_did_pkh,
+    registry_domain,
     sign_vc,
 )
 from registry.domain.registration import public_holder
@@ -81,12 +82,7 @@ def digest_sri(sha256_hex: str) -> str:
 
 def eip712_domain(chain_id: int, registry_contract: str) -> dict[str, Any]:
     """The signature's domain: bound to the chain and to the registry contract."""
-    return {
-        "name": EIP712_NAME,
-        "version": EIP712_VERSION,
-        "chainId": chain_id,
-        "verifyingContract": to_checksum_address(registry_contract),
-    }
+    return registry_domain(EIP712_NAME, EIP712_VERSION, chain_id, registry_contract)
 
 
 # --- the unsigned credential ----------------------------------------------------------------

@@ -24,7 +24,6 @@ from dataclasses import KW_ONLY, dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from eth_utils.address import to_checksum_address
 from sqlalchemy import Engine
 
 from registry.certificates.bitstring import encoded_list
@@ -49,6 +48,7 @@ from registry.certificates.vc import (
     check_vc,
     did_pkh,
     parse_did_pkh,
+    registry_domain,
     sign_vc,
 )
 from registry.chain.client import ChainClient
@@ -70,12 +70,7 @@ LIST_CONTEXTS = [W3C_CREDENTIALS_V2, DAREG_CREDENTIALS_V1]
 
 def eip712_domain(chain_id: int, registry_contract: str) -> dict[str, Any]:
     """The signature's domain: bound to the chain and to the registry contract."""
-    return {
-        "name": EIP712_NAME,
-        "version": EIP712_VERSION,
-        "chainId": chain_id,
-        "verifyingContract": to_checksum_address(registry_contract),
-    }
+    return registry_domain(EIP712_NAME, EIP712_VERSION, chain_id, registry_contract)
 
 
 def verify_status_list(

@@ -57,6 +57,20 @@ DOMAIN_MEMBERS: dict[str, str] = {
 
 Types = dict[str, list[dict[str, str]]]
 
+
+def registry_domain(
+    name: str, version: str, chain_id: int, registry_contract: str
+) -> dict[str, Any]:
+    """An EIP-712 domain ``name`` / ``version`` bound to the chain and the registry contract:
+    a signature made for one registry never verifies for another, nor on another chain."""
+    return {
+        "name": name,
+        "version": version,
+        "chainId": chain_id,
+        "verifyingContract": to_checksum_address(registry_contract),
+    }
+
+
 _DID_PKH = re.compile(r"^did:pkh:eip155:(?P<chain>[1-9][0-9]*):(?P<address>0x[0-9a-fA-F]{40})$")
 _SIGNATURE = re.compile(r"^0x[0-9a-fA-F]{130}$")
 _FORBIDDEN_IN_NAMES = re.compile(r"[\s,()\[\]]")

@@ -20,7 +20,7 @@ from typing import Any, TypeVar, Union, get_args, get_origin, get_type_hints
 from eth_utils.address import is_address
 from sqlalchemy import Connection, select
 
-from registry.db.models import registration_table
+from registry.db.models import cursor_table, registration_table
 from registry.domain.inputs import checked_address
 from registry.errors import InputError
 
@@ -121,3 +121,15 @@ def row_of(cls: type[T], row: Any, /, **computed: Any) -> T:
             value = mapping[name]
             values[name] = None if value is None else convert(value)
     return cls(**values)
+
+
+def indexed_cursor(connection: Connection, chain_id: int) -> tuple[int, str] | None:
+    """``(block, hash)`` the mirror of ``chain_id`` is indexed up to, or ``None`` before its
+    first block: read before and after a multi-statement read, it tells whether the indexer
+    moved meanwhile."""
+    row = connection.execute(
+        select(cursor_table.c.last_block, cursor_table.c.last_block_hash).where(
+            cursor_table.c.chain_id == chain_id
+        )
+    ).one_or_none()
+    return None if row is None else (int(row.last_block), str(row.last_block_hash))

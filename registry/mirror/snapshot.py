@@ -18,7 +18,6 @@ from typing import Any
 from sqlalchemy import Connection, Engine, func, select
 
 from registry.db.models import (
-    cursor_table,
     freeze_table,
     pledge_table,
     raw_event_table,
@@ -29,7 +28,7 @@ from registry.domain.chain import ChainLog
 from registry.domain.rights import PledgeStatus
 from registry.domain.valuation import ValuationStatus
 from registry.errors import MirrorBusyError
-from registry.mirror.common import row_of
+from registry.mirror.common import indexed_cursor, row_of
 
 #: How often :func:`certificate_snapshot` reads again when the indexer moved meanwhile.
 SNAPSHOT_ATTEMPTS = 5
@@ -73,15 +72,6 @@ class CertificateSnapshot:
 
     indexed_head: int | None
     certificates: Mapping[int, MirroredCertificate]
-
-
-def _cursor(connection: Connection, chain_id: int) -> tuple[int, str] | None:
-    row = connection.execute(
-        select(cursor_table.c.last_block, cursor_table.c.last_block_hash).where(
-            cursor_table.c.chain_id == chain_id
-        )
-    ).one_or_none()
-    return None if row is None else (int(row.last_block), str(row.last_block_hash))
 
 
 def _read_certificates(
@@ -139,9 +129,9 @@ def certificate_snapshot(
     live pledges, freezes and newest active valuations, all as of one cursor position."""
     for _ in range(SNAPSHOT_ATTEMPTS):
         with engine.connect() as connection:
-            before = _cursor(connection, chain_id)
+            before = indexed_cursor(connection, chain_id)
             certificates = _read_certificates(connection, chain_id, token_ids)
-            after = _cursor(connection, chain_id)
+            after = indexed_cursor(connection, chain_id)
         if before == after:
             return CertificateSnapshot(
                 indexed_head=None if after is None else after[0], certificates=certificates

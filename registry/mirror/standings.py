@@ -21,7 +21,6 @@ from datetime import UTC, datetime
 from sqlalchemy import Connection, Engine, func, select
 
 from registry.db.models import (
-    cursor_table,
     freeze_table,
     licence_table,
     pledge_table,
@@ -31,6 +30,7 @@ from registry.db.models import (
 from registry.domain.registration import Status
 from registry.domain.rights import PledgeStatus
 from registry.errors import MirrorBusyError
+from registry.mirror.common import indexed_cursor
 from registry.mirror.registrations import effective_status
 from registry.mirror.rights import _licence_rows
 from registry.mirror.snapshot import SNAPSHOT_ATTEMPTS
@@ -80,15 +80,6 @@ class MirroredStandings:
     registrar_known: bool
     last_registration_id: int | None
     certificates: tuple[MirroredStanding, ...]
-
-
-def _cursor(connection: Connection, chain_id: int) -> tuple[int, str] | None:
-    row = connection.execute(
-        select(cursor_table.c.last_block, cursor_table.c.last_block_hash).where(
-            cursor_table.c.chain_id == chain_id
-        )
-    ).one_or_none()
-    return None if row is None else (int(row.last_block), str(row.last_block_hash))
 
 
 def _read(
@@ -212,18 +203,18 @@ def standings_at_head(
     when the indexer kept moving while the mirror was read."""
     for _ in range(SNAPSHOT_ATTEMPTS):
         with engine.connect() as connection:
-            head = _cursor(connection, chain_id)
+            head = indexed_cursor(connection, chain_id)
             if head is None:
                 known, highest, _ = _read(connection, chain_id, registrar_code, 1, 0, _NEVER)
                 return MirroredStandings(None, None, None, known, highest, ())
         at_time = time_of_block(*head)  # no database transaction held during the chain read
         with engine.connect() as connection:
-            if _cursor(connection, chain_id) != head:
+            if indexed_cursor(connection, chain_id) != head:
                 continue
             known, highest, found = _read(
                 connection, chain_id, registrar_code, first, last, at_time
             )
-            if _cursor(connection, chain_id) == head:
+            if indexed_cursor(connection, chain_id) == head:
                 return MirroredStandings(head[0], head[1], at_time, known, highest, found)
     raise MirrorBusyError(
         f"the mirror of chain {chain_id} kept changing while it was read "
