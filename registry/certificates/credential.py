@@ -271,12 +271,21 @@ def verify_credential(
         return False, f"malformed credential: {exc}"
     except (KeyError, TypeError, ValueError, OverflowError) as exc:
         return False, f"the signature cannot be checked: {exc}"
-    if registrations is not None:
-        on_chain = registrations.registrar_code_of(signer)
-        if on_chain != code:
-            return False, (
-                f"{signer} signed, but on chain it is not an account of registrar {code} "
-                f"(registrar code now {on_chain or 'none'})"
-            )
-        return True, f"signed by {signer}, an account of registrar {code} on chain"
-    return True, f"signed by the issuer {signer}"
+    return signed_by_registrar(signer, code, registrations)
+
+
+def signed_by_registrar(
+    signer: str, code: Any, registrations: RegistrationService | None
+) -> tuple[bool, str]:
+    """The verdict on a credential whose signature recovered ``signer``, the issuer's account:
+    with ``registrations`` (a chain connection), whether ``signer`` is, now, an account of
+    registrar ``code`` on chain; without, only that the issuer signed."""
+    if registrations is None:
+        return True, f"signed by the issuer {signer}"
+    on_chain = registrations.registrar_code_of(signer)
+    if on_chain != code:
+        return False, (
+            f"{signer} signed, but on chain it is not an account of registrar {code} "
+            f"(registrar code now {on_chain or 'none'})"
+        )
+    return True, f"signed by {signer}, an account of registrar {code} on chain"

@@ -27,6 +27,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from registry.certificates.bitstring import encoded_list
+from registry.certificates.credential import signed_by_registrar
 from registry.certificates.labels import iso_utc
 from registry.certificates.service import CertificateService
 from registry.certificates.standing import Standing, standing_of_facts
@@ -112,15 +113,7 @@ def verify_status_list(
         signer = check_vc(credential)
     except CredentialFormatError as exc:
         return False, str(exc)
-    if registrations is None:
-        return True, f"signed by the issuer {signer}"
-    on_chain = registrations.registrar_code_of(signer)
-    if on_chain != code:
-        return False, (
-            f"{signer} signed, but on chain it is not an account of registrar {code} "
-            f"(registrar code now {on_chain or 'none'})"
-        )
-    return True, f"signed by {signer}, an account of registrar {code} on chain"
+    return signed_by_registrar(signer, code, registrations)
 
 
 @dataclass(frozen=True)
